@@ -1,0 +1,159 @@
+// The control plane's vocabulary: types only, no logic, no I/O. Every other module imports from here;
+// this file imports nothing. Shapes mirror proto/shadow/v1/shadow.proto (wire) and
+// schema/*.schema.json (configuration); keep them in step.
+
+export type Role = 'edge' | 'shadow' | 'live';
+export type Side = 'live' | 'candidate' | 'secondary';
+export type Decision = 'allowed' | 'mocked' | 'denied' | 'rate_limited';
+
+/** A node = one filter worker VM's stream, identified by its Hello. */
+export interface NodeHello {
+  nodeId: string;
+  workload: string;
+  service: string;
+  role: Role;
+  variant?: 'candidate' | 'secondary';
+  filterVersion: string;
+  configVersion: string;
+  worker: number;
+}
+
+/** One captured response: the live half (edge) or a shadow half (candidate/secondary). */
+export interface Half {
+  pairId: string;
+  side: Side;
+  service: string;
+  method: string;
+  host: string;
+  path: string;
+  query: string;
+  status: number;
+  /** lower-case names; values decoded as latin1 when not UTF-8 */
+  headers: Array<[string, string]>;
+  body: Buffer;
+  truncated: boolean;
+  bodySize: number;
+  startUnixMs: number;
+  latencyUs: number;
+  requestId: string;
+  nodeId: string;
+}
+
+export interface EgressEvent {
+  pairId: string;
+  service: string;
+  variant: 'candidate' | 'secondary' | 'live';
+  destination: string;
+  method: string;
+  path: string;
+  decision: Decision;
+  rule: string;
+  unixMs: number;
+  nodeId: string;
+}
+
+export interface FilterStats {
+  halvesSent: number;
+  halvesDropped: number;
+  eventsSent: number;
+  eventsDropped: number;
+  reconnects: number;
+}
+
+// ---- configuration (schema/filter-config.schema.json, schema/policy.schema.json) ----
+
+export interface RateLimit { requestsPerSecond: number; burst?: number }
+
+export interface SamplingRule { host?: string; pathPrefix?: string; methods?: string[]; percent: number }
+export interface Sampling { defaultPercent?: number; rules?: SamplingRule[] }
+
+export interface EgressRule {
+  name: string;
+  host?: string;
+  methods?: string[];
+  path?: string;
+  action: 'allow' | 'mock' | 'deny';
+  rateLimit?: RateLimit;
+  mock?: { status?: number; headers?: Record<string, string>; body?: string };
+}
+export interface Egress { defaultAction?: 'deny' | 'allow'; rules?: EgressRule[] }
+
+export interface Capture { maxBodyBytes?: number; headers?: string[]; redactHeaders?: string[] }
+export interface Idempotency { enabled?: boolean; header?: string }
+
+/** The filter configuration document (static plugin config and ConfigSnapshot.config_json). */
+export interface FilterConfig {
+  role: Role;
+  variant?: 'candidate' | 'secondary';
+  service: string;
+  trust?: 'boundary' | 'mesh';
+  direction?: 'auto' | 'inbound' | 'outbound';
+  controlPlane?: { cluster: string; authority?: string; token?: string; queueSize?: number; reconnectMaxMs?: number };
+  sampling?: Sampling;
+  egress?: Egress;
+  inboundRateLimit?: RateLimit;
+  capture?: Capture;
+  idempotency?: Idempotency;
+}
+
+export interface NormalizeSpec {
+  ignorePaths?: string[];
+  ignoreHeaders?: string[];
+  unorderedArrays?: string[];
+  detectors?: { uuid?: boolean; timestamp?: boolean; token?: boolean };
+  redactHeaders?: string[];
+  redactPaths?: string[];
+}
+export interface NoiseSpec { relativeThreshold?: number; absoluteThreshold?: number; suggestAbove?: number }
+export interface AlertSpec { mismatchRate?: number; minPairs?: number; webhook?: string }
+export interface CapacitySpec { host: string; requestsPerSecond: number }
+
+/** What an operator manages (schema/policy.schema.json). The name lives outside the document. */
+export interface PolicySpec {
+  description?: string;
+  services: string[];
+  sampling?: Sampling;
+  egress?: Egress;
+  inboundRateLimit?: RateLimit;
+  capture?: Capture;
+  idempotency?: Idempotency;
+  secondary?: boolean;
+  endpoints?: string[];
+  normalize?: NormalizeSpec;
+  noise?: NoiseSpec;
+  alerts?: AlertSpec;
+  capacity?: CapacitySpec[];
+}
+
+export interface Policy {
+  name: string;
+  version: number;        // increases by one on every change, rollback included
+  spec: PolicySpec;
+  updatedAt: string;      // ISO 8601
+  updatedBy: string;
+}
+
+// ---- engine output ----
+
+export type DiffKind = 'value' | 'type' | 'missing' | 'extra' | 'order' | 'size' | 'status' | 'header';
+
+/** One difference between two normalized responses; path has no array indices ('items.*.price'). */
+export interface Difference {
+  path: string;           // 'status', 'headers.content-type', 'body.items.*.price', 'body' (non-JSON)
+  kind: DiffKind;
+  left?: unknown;         // live (redacted, normalized)
+  right?: unknown;        // shadow
+}
+
+/** Result of comparing one complete pair. */
+export interface PairResult {
+  pairId: string;
+  policy: string;
+  endpoint: string;       // 'GET /users/{id}'
+  at: number;             // unix ms when the pair completed
+  candidate: Difference[];          // live vs candidate
+  noise?: Difference[];             // live vs secondary (when a secondary exists)
+  statusMismatch: boolean;
+  latencyLiveUs: number;
+  latencyShadowUs: number;
+}
