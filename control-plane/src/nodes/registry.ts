@@ -1,0 +1,154 @@
+// Node registry: the live, read-mostly view of every filter worker that has connected.
+//
+// A node is one worker VM's stream, keyed by nodeId + worker (nodeKey). The stream layer writes
+// (connect, counters, config responses, Stats, disconnect); the API and dashboard read list()/get().
+// Entries survive disconnection (connected: false, disconnectedAt) so an operator sees a node that
+// went away; prune() forgets old ones. Each connection writes through its own handle, so a stale stream
+// closing after its node already reconnected does not touch the fresh connection (NodeHandle).
+// Config state transitions are the pure functions of snapshot/ack.ts.
+//
+// Public API:
+//   nodeKey(hello: Pick<NodeHello, 'nodeId' | 'worker'>): string       ('<nodeId>#<worker>')
+//   interface NodeStatus { key, nodeId, workload, service, role, variant?, worker, filterVersion,
+//     peer?, connected, connectedAt, disconnectedAt?, lastSeen, config: ConfigState,
+//     halvesReceived, eventsReceived, malformed, stats?: FilterStats, dropsReported }
+//   class NodeRegistry {
+//     constructor(opts?: { now?: () => number; maxNodes?: number /* 10000 */ })
+//     connect(hello: NodeHello, peer?: string): NodeHandle     // (re)registers, counters from 0
+//     get(key): NodeStatus | undefined; list(): NodeStatus[]    // copies, sorted by key
+//     prune(maxAgeMs: number): number                           // forget nodes disconnected longer
+//   }
+//   interface NodeHandle { key; sent(version); applyResponse(r: ConfigResponse); countHalf();
+//     countEvent(); countMalformed(); reportStats(stats: FilterStats); disconnect() }
+import type { FilterStats, NodeHello } from '../domain/types.js';
+import { applyResponse, applySent, initialConfigState, type ConfigResponse, type ConfigState } from '../snapshot/ack.js';
+
+export function nodeKey(hello: Pick<NodeHello, 'nodeId' | 'worker'>): string {
+  return `${hello.nodeId}#${hello.worker}`;
+}
+
+export interface NodeStatus {
+  key: string;
+  nodeId: string;
+  workload: string;
+  service: string;
+  role: NodeHello['role'];
+  variant?: NodeHello['variant'];
+  worker: number;
+  filterVersion: string;
+  peer?: string;
+  connected: boolean;
+  connectedAt: number;
+  disconnectedAt?: number;
+  lastSeen: number;
+  config: ConfigState;
+  halvesReceived: number;
+  eventsReceived: number;
+  /** messages that were not valid protobuf / out of contract, skipped */
+  malformed: number;
+  /** last Stats the filter sent (cumulative since its VM started) */
+  stats?: FilterStats;
+  /** halvesDropped + eventsDropped from the last Stats */
+  dropsReported: number;
+}
+
+/**
+ * Write access to one connection's entry, returned by connect(). A handle keeps writing to the entry
+ * of its own connection: once the node reconnected, a stale stream's late updates and its
+ * disconnect() no longer touch the fresh entry.
+ */
+export interface NodeHandle {
+  readonly key: string;
+  sent(version: string): void;
+  applyResponse(response: ConfigResponse): void;
+  countHalf(): void;
+  countEvent(): void;
+  countMalformed(): void;
+  reportStats(stats: FilterStats): void;
+  disconnect(): void;
+}
+
+export class NodeRegistry {
+  private readonly nodes = new Map<string, NodeStatus>();
+  private readonly now: () => number;
+  private readonly maxNodes: number;
+
+  constructor(opts: { now?: () => number; maxNodes?: number } = {}) {
+    this.now = opts.now ?? Date.now;
+    this.maxNodes = opts.maxNodes ?? 10_000;
+  }
+
+  connect(hello: NodeHello, peer?: string): NodeHandle {
+    const key = nodeKey(hello);
+    const at = this.now();
+    // Counters restart with each connection: they describe this stream, as Stats does for the VM.
+    const s: NodeStatus = {
+      key, nodeId: hello.nodeId, workload: hello.workload, service: hello.service, role: hello.role,
+      worker: hello.worker, filterVersion: hello.filterVersion, connected: true, connectedAt: at,
+      lastSeen: at, config: initialConfigState(hello.configVersion), halvesReceived: 0,
+      eventsReceived: 0, malformed: 0, dropsReported: 0,
+    };
+    if (hello.variant) s.variant = hello.variant;
+    if (peer) s.peer = peer;
+    this.nodes.delete(key); // re-insert: Map order then tracks recency for eviction
+    this.nodes.set(key, s);
+    this.evict();
+
+    const update = (fn: () => void) => { fn(); s.lastSeen = this.now(); };
+    return {
+      key,
+      sent: (version) => update(() => { s.config = applySent(s.config, version); }),
+      applyResponse: (r) => update(() => { s.config = applyResponse(s.config, r, this.now()); }),
+      countHalf: () => update(() => { s.halvesReceived++; }),
+      countEvent: () => update(() => { s.eventsReceived++; }),
+      countMalformed: () => update(() => { s.malformed++; }),
+      reportStats: (stats) => update(() => {
+        s.stats = { ...stats };
+        s.dropsReported = stats.halvesDropped + stats.eventsDropped;
+      }),
+      disconnect: () => {
+        if (!s.connected) return;
+        s.connected = false;
+        s.disconnectedAt = this.now();
+      },
+    };
+  }
+
+  get(key: string): NodeStatus | undefined {
+    const s = this.nodes.get(key);
+    return s ? copy(s) : undefined;
+  }
+
+  list(): NodeStatus[] {
+    return [...this.nodes.values()].map(copy).sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+
+  prune(maxAgeMs: number): number {
+    const cutoff = this.now() - maxAgeMs;
+    let n = 0;
+    for (const [key, s] of this.nodes) {
+      if (!s.connected && (s.disconnectedAt ?? 0) <= cutoff) {
+        this.nodes.delete(key);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Bounded: past maxNodes, the oldest disconnected entries go first, then the oldest at all. */
+  private evict(): void {
+    if (this.nodes.size <= this.maxNodes) return;
+    for (const [key, s] of this.nodes) {
+      if (this.nodes.size <= this.maxNodes) return;
+      if (!s.connected) this.nodes.delete(key);
+    }
+    for (const key of this.nodes.keys()) {
+      if (this.nodes.size <= this.maxNodes) return;
+      this.nodes.delete(key);
+    }
+  }
+}
+
+function copy(s: NodeStatus): NodeStatus {
+  return { ...s, config: { ...s.config }, ...(s.stats ? { stats: { ...s.stats } } : {}) };
+}

@@ -1,0 +1,83 @@
+// Build: the filter configuration document one node should run, and its version.
+//
+// Follows the "Config identity rule" (COORDINATION.md): role, variant and service come from the
+// node's Hello — the filter NACKs a document whose identity differs from its static configuration —
+// and the policy-controlled sections (sampling, egress, inboundRateLimit, capture, idempotency) from
+// the policy covering the node's service. No policy → an identity-only document that mirrors nothing
+// (sampling 0 %) and denies all shadow egress. trust, direction and controlPlane are never sent: the
+// filter keeps its static ones.
+//
+// The version is an opaque content hash of the canonical JSON (sorted keys), so equal documents get
+// equal versions on every replica and a push happens only when something really changed.
+// Every built document is validated against schema/filter-config.schema.json; a failure is a bug
+// in the policy validation upstream, so it throws.
+//
+// Public API:
+//   interface Snapshot { readonly version: string; readonly configJson: string; readonly policy?: string }
+//   type NodeIdentity = Pick<NodeHello, 'role' | 'variant' | 'service'>
+//   buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdentity): FilterConfig
+//   buildSnapshot(spec: PolicySpec | undefined, hello: NodeIdentity, policy?: string): Snapshot
+//   canonicalJson(value: unknown): string
+//   contentVersion(canonical: string): string                   (16 hex chars of sha256)
+//   validateFilterConfig(doc: unknown): string | undefined      (undefined = valid, else the errors)
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import type { FilterConfig, NodeHello, PolicySpec } from '../domain/types.js';
+
+export interface Snapshot {
+  readonly version: string;
+  readonly configJson: string;
+  /** name of the policy it was built from; absent for an identity-only document */
+  readonly policy?: string;
+}
+
+export type NodeIdentity = Pick<NodeHello, 'role' | 'variant' | 'service'>;
+
+const schema = JSON.parse(
+  readFileSync(new URL('../../../schema/filter-config.schema.json', import.meta.url), 'utf8'),
+) as object;
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+export function validateFilterConfig(doc: unknown): string | undefined {
+  if (validate(doc)) return undefined;
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`).join('; ');
+}
+
+export function buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdentity): FilterConfig {
+  const doc: FilterConfig = { role: hello.role, service: hello.service };
+  if (hello.variant !== undefined) doc.variant = hello.variant;
+  // Explicit rather than relying on schema defaults: a pushed document replaces the previous one,
+  // and "mirror nothing, deny everything" is the one safe reading of "no policy".
+  doc.sampling = spec?.sampling ?? { defaultPercent: 0 };
+  doc.egress = spec?.egress ?? { defaultAction: 'deny' };
+  if (spec?.inboundRateLimit) doc.inboundRateLimit = spec.inboundRateLimit;
+  if (spec?.capture) doc.capture = spec.capture;
+  if (spec?.idempotency) doc.idempotency = spec.idempotency;
+
+  const errors = validateFilterConfig(doc);
+  if (errors) {
+    throw new Error(`built filter configuration for service '${hello.service}' is invalid: ${errors}`);
+  }
+  return doc;
+}
+
+export function buildSnapshot(spec: PolicySpec | undefined, hello: NodeIdentity, policy?: string): Snapshot {
+  const configJson = canonicalJson(buildFilterConfig(spec, hello));
+  const snap = { version: contentVersion(configJson), configJson };
+  return Object.freeze(policy === undefined ? snap : { ...snap, policy });
+}
+
+/** JSON with object keys sorted at every level and undefined members dropped (as JSON.stringify). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+export function contentVersion(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,123 @@
+// Stream server: the gRPC listener for shadow.v1.ShadowGuard/Connect and its graceful shutdown.
+//
+// Transport only (go-control-plane's pkg/server): which configuration a node gets is the
+// SnapshotCache's business, what happens to halves and events is the injected handlers' business.
+// The service is registered with identity (de)serializers so that grpc-js hands us raw bytes and
+// every decoding error is handled per message by the session (a throwing deserializer would become
+// an INTERNAL status decided by grpc-js, not by us). Message size is bounded both ways.
+//
+// Public API:
+//   interface StreamHandlers (re-exported from session.ts)
+//   interface StreamServerOptions { token?: string; logger: pino.Logger; handlers: StreamHandlers;
+//     cache: SnapshotCache; registry: NodeRegistry; maxMessageBytes?: number /* 4 MiB */;
+//     helloTimeoutMs?: number /* 10 000 */; credentials?: grpc.ServerCredentials /* insecure */ }
+//   interface StreamServer { listen(port: number, host?: string /* '0.0.0.0' */): Promise<number>;
+//     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number }
+//   createStreamServer(opts: StreamServerOptions): StreamServer
+//   CONNECT_METHOD: grpc.ServiceDefinition (raw Buffer in/out; also usable for a generic client)
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { NodeRegistry } from '../nodes/registry.js';
+import type { SnapshotCache } from '../snapshot/cache.js';
+import { SERVICE_PATH } from './codec.js';
+import { Session, type RawCall, type StreamHandlers } from './session.js';
+
+export type { StreamHandlers } from './session.js';
+
+export interface StreamServerOptions {
+  /** shared token expected as `authorization: Bearer <token>`; undefined = authentication off */
+  token?: string;
+  logger: Logger;
+  handlers: StreamHandlers;
+  cache: SnapshotCache;
+  registry: NodeRegistry;
+  maxMessageBytes?: number;
+  helloTimeoutMs?: number;
+  credentials?: grpc.ServerCredentials;
+}
+
+export interface StreamServer {
+  /** Binds and starts serving; resolves with the bound port (useful with port 0). */
+  listen(port: number, host?: string): Promise<number>;
+  /**
+   * Refuses new streams; reads each open one until it is quiet (≤ graceMs/2) and ends it with
+   * UNAVAILABLE; waits for the connections to close until graceMs, then forces them.
+   */
+  close(graceMs?: number): Promise<void>;
+  sessionCount(): number;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+export const CONNECT_METHOD: grpc.ServiceDefinition = {
+  Connect: {
+    path: SERVICE_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+export function createStreamServer(opts: StreamServerOptions): StreamServer {
+  const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
+  const log = opts.logger.child({ component: 'stream' });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_send_message_length': maxBytes,
+  });
+  const sessions = new Set<Session>();
+  let closing: Promise<void> | undefined;
+
+  const connect = (call: RawCall) => {
+    if (closing) {
+      call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'control plane shutting down' });
+      return;
+    }
+    const session = new Session(call, {
+      logger: log, handlers: opts.handlers, cache: opts.cache, registry: opts.registry,
+      token: opts.token, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
+    });
+    sessions.add(session);
+    void session.done.then(() => sessions.delete(session));
+  };
+  server.addService(CONNECT_METHOD, { Connect: connect });
+
+  return {
+    listen(port, host = '0.0.0.0') {
+      const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+      return new Promise((resolve, reject) => {
+        server.bindAsync(address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => {
+          if (err) return reject(err);
+          log.info({ address, port: bound, auth: opts.token !== undefined }, 'stream server listening');
+          resolve(bound);
+        });
+      });
+    },
+
+    close(graceMs = 5000) {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          log.warn({ open: sessions.size, graceMs }, 'grace period over; forcing stream shutdown');
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        timer.unref();
+        // tryShutdown stops the listeners and sends GOAWAY; its callback fires once every HTTP/2
+        // session is closed, which needs every stream ended: that is the drain.
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        // Each stream keeps being read until its filter goes quiet (messages sent before the GOAWAY
+        // arrived are still in flight), within half the grace; the other half is for the transport.
+        for (const s of sessions) s.shutdown(Math.min(100, graceMs / 4), graceMs / 2);
+      }).then(() => log.info('stream server closed'));
+      return closing;
+    },
+
+    sessionCount: () => sessions.size,
+  };
+}

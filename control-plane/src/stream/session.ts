@@ -1,0 +1,233 @@
+// Session: one filter worker's Connect stream, from authentication to its last message.
+//
+// Protocol (proto/shadow/v1/shadow.proto): the filter authenticates with `authorization: Bearer
+// <token>` metadata (checked only when a token is configured), sends Hello first, then Half,
+// EgressEvent, Ack/Nack and Stats in any order. The control plane answers with ConfigSnapshot
+// pushes chosen by the SnapshotCache (at once on connect, then on every change).
+// Refusals end only this stream, with a gRPC status and a log line: UNAUTHENTICATED (token),
+// INVALID_ARGUMENT (first message not a valid Hello, Hello twice, no Hello in time).
+// After Hello, a message that does not decode is skipped and counted (registry `malformed`): gRPC
+// framing is intact, so one bad message need not cost the node its stream and its reports.
+// Handlers run synchronously in the 'data' event, so nothing queues here; HTTP/2 flow control is
+// the inbound backpressure. Outbound, only the newest snapshot matters: while the socket is full
+// pushes are coalesced into one pending snapshot, sent on 'drain'.
+//
+// Public API:
+//   interface StreamHandlers { onHello?(hello: NodeHello): void; onHalf(half: Half, node: NodeHello): void;
+//                              onEgress(event: EgressEvent, node: NodeHello): void }
+//   interface SessionDeps { logger; handlers; cache; registry; token?: string; helloTimeoutMs: number }
+//   class Session { constructor(call, deps); readonly done: Promise<void>; shutdown(quietMs, maxMs): void }
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { EgressEvent, Half, NodeHello } from '../domain/types.js';
+import type { NodeHandle, NodeRegistry } from '../nodes/registry.js';
+import type { Snapshot } from '../snapshot/build.js';
+import type { SnapshotCache } from '../snapshot/cache.js';
+import { decodeFilterMessage, encodeControlMessage, type FilterMessage } from './codec.js';
+
+export interface StreamHandlers {
+  onHello?(hello: NodeHello): void;
+  onHalf(half: Half, node: NodeHello): void;
+  onEgress(event: EgressEvent, node: NodeHello): void;
+}
+
+export interface SessionDeps {
+  logger: Logger;
+  handlers: StreamHandlers;
+  cache: SnapshotCache;
+  registry: NodeRegistry;
+  token?: string;
+  helloTimeoutMs: number;
+}
+
+export type RawCall = grpc.ServerDuplexStream<Buffer, Buffer>;
+
+const SERVICE_NAME = /^[A-Za-z0-9._-]{1,253}$/; // schema/filter-config.schema.json#/properties/service
+
+/** Why a Hello cannot register a node, or undefined. Mirrors what buildFilterConfig will require. */
+export function helloProblem(h: NodeHello): string | undefined {
+  if (!h.nodeId || h.nodeId.length > 512) return 'hello.node_id must be 1..512 characters';
+  if (!SERVICE_NAME.test(h.service)) return `hello.service '${h.service}' must match ${SERVICE_NAME.source}`;
+  if (h.role === 'shadow' && !h.variant) return 'hello.variant must be candidate or secondary for role shadow';
+  return undefined;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Constant-time comparison of `Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1). */
+export function bearerMatches(metadata: grpc.Metadata, token: string): boolean {
+  const values = metadata.get('authorization');
+  const m = values.length === 1 ? /^Bearer +(\S+) *$/i.exec(String(values[0])) : null;
+  return m !== null && timingSafeEqual(digest(m[1]), digest(token));
+}
+
+export class Session {
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private readonly log: Logger;
+  private hello?: NodeHello;
+  private node?: NodeHandle;
+  private unwatch?: () => void;
+  private helloTimer?: NodeJS.Timeout;
+  private ended = false;
+  private blocked = false;
+  private pending?: Snapshot;
+  private malformedLogged = false;
+  private draining = false;
+  private drainTimer?: NodeJS.Timeout;
+  private lastMessageAt = 0;
+
+  constructor(private readonly call: RawCall, private readonly deps: SessionDeps) {
+    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+    this.log = deps.logger.child({ peer: call.getPeer() });
+
+    if (deps.token !== undefined && !bearerMatches(call.metadata, deps.token)) {
+      this.refuse(grpc.status.UNAUTHENTICATED, 'missing or wrong bearer token');
+      return;
+    }
+    this.helloTimer = setTimeout(
+      () => this.refuse(grpc.status.INVALID_ARGUMENT, `no Hello within ${deps.helloTimeoutMs} ms`),
+      deps.helloTimeoutMs,
+    );
+    this.helloTimer.unref();
+    call.on('data', (bytes: Buffer) => this.receive(bytes));
+    call.on('drain', () => this.flush());
+    call.on('end', () => this.finish(grpc.status.OK, 'stream closed by the filter'));
+    call.on('cancelled', () => this.cleanup('cancelled'));
+    call.on('close', () => this.cleanup('closed'));
+    call.on('error', (err) => this.cleanup(`error: ${err.message}`));
+  }
+
+  /**
+   * Graceful end at server shutdown: keep reading until the filter has been quiet for quietMs (what
+   * it sent before it saw the GOAWAY is still in flight), at most maxMs, then end with UNAVAILABLE;
+   * the filter reconnects, to another replica, with its backoff. No more pushes meanwhile.
+   */
+  shutdown(quietMs: number, maxMs: number): void {
+    if (this.ended || this.draining) return;
+    this.draining = true;
+    this.unwatch?.();
+    const now = Date.now();
+    const deadline = now + maxMs;
+    this.lastMessageAt = now;
+    const check = () => {
+      const t = Date.now();
+      const idle = t - this.lastMessageAt;
+      if (idle >= quietMs || t >= deadline) return this.finish(grpc.status.UNAVAILABLE, 'control plane shutting down');
+      this.drainTimer = setTimeout(check, Math.max(1, Math.min(quietMs - idle, deadline - t)));
+    };
+    this.drainTimer = setTimeout(check, Math.min(quietMs, maxMs));
+  }
+
+  private receive(bytes: Buffer): void {
+    if (this.ended) return;
+    this.lastMessageAt = Date.now();
+    const decoded = decodeFilterMessage(bytes);
+    if (!this.hello) {
+      if (!decoded.ok) return this.refuse(grpc.status.INVALID_ARGUMENT, `first message: ${decoded.error.message}`);
+      if (decoded.value.kind !== 'hello') {
+        return this.refuse(grpc.status.INVALID_ARGUMENT, `first message must be Hello, got ${decoded.value.kind}`);
+      }
+      return this.register(decoded.value.hello);
+    }
+    if (!decoded.ok) return this.malformed(decoded.error.message);
+    this.dispatch(decoded.value, this.hello, this.node!);
+  }
+
+  private register(hello: NodeHello): void {
+    const problem = helloProblem(hello);
+    if (problem) return this.refuse(grpc.status.INVALID_ARGUMENT, problem);
+    clearTimeout(this.helloTimer);
+    this.hello = hello;
+    this.node = this.deps.registry.connect(hello, this.call.getPeer());
+    this.log.info({ node: this.node.key, service: hello.service, role: hello.role, variant: hello.variant,
+      filterVersion: hello.filterVersion, configVersion: hello.configVersion }, 'node connected');
+    this.safely('onHello', () => this.deps.handlers.onHello?.(hello));
+    try {
+      this.unwatch = this.deps.cache.watch(hello, (snap) => this.push(snap));
+    } catch (err) {
+      this.log.error({ err, node: this.node.key }, 'cannot build a configuration for this node');
+      this.refuse(grpc.status.INVALID_ARGUMENT, 'no valid configuration can be built for this Hello');
+    }
+  }
+
+  private dispatch(msg: FilterMessage, hello: NodeHello, node: NodeHandle): void {
+    switch (msg.kind) {
+      case 'half':
+        node.countHalf();
+        return this.safely('onHalf', () => this.deps.handlers.onHalf(msg.half, hello));
+      case 'egress':
+        node.countEvent();
+        return this.safely('onEgress', () => this.deps.handlers.onEgress(msg.event, hello));
+      case 'ack':
+        return node.applyResponse({ kind: 'ack', version: msg.version });
+      case 'nack':
+        this.log.warn({ node: node.key, version: msg.version, reason: msg.reason }, 'configuration rejected');
+        return node.applyResponse({ kind: 'nack', version: msg.version, reason: msg.reason });
+      case 'stats':
+        return node.reportStats(msg.stats);
+      case 'hello':
+        return this.refuse(grpc.status.INVALID_ARGUMENT, 'Hello sent twice on one stream');
+    }
+  }
+
+  private malformed(message: string): void {
+    this.node!.countMalformed();
+    // Once per stream at warn: a broken encoder would otherwise log every message it sends.
+    const level = this.malformedLogged ? 'debug' : 'warn';
+    this.malformedLogged = true;
+    this.log[level]({ node: this.node!.key, error: message }, 'skipped a malformed message');
+  }
+
+  private push(snap: Snapshot): void {
+    if (this.ended || this.draining) return;
+    if (this.blocked) {
+      this.pending = snap;
+      return;
+    }
+    this.node?.sent(snap.version);
+    this.blocked = !this.call.write(encodeControlMessage(snap));
+  }
+
+  private flush(): void {
+    this.blocked = false;
+    const snap = this.pending;
+    this.pending = undefined;
+    if (snap) this.push(snap);
+  }
+
+  private safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err, node: this.node?.key }, `${what} handler failed; message dropped`);
+    }
+  }
+
+  private refuse(code: grpc.status, details: string): void {
+    this.log.warn({ code: grpc.status[code], details, node: this.node?.key }, 'stream refused');
+    this.finish(code, details);
+  }
+
+  /** Ends our side with a status (once); grpc-js turns an 'error' on the call into that status. */
+  private finish(code: grpc.status, details: string): void {
+    if (this.ended) return;
+    this.cleanup(grpc.status[code]);
+    if (code === grpc.status.OK) this.call.end();
+    else this.call.emit('error', { code, details, metadata: new grpc.Metadata() });
+  }
+
+  private cleanup(why: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.helloTimer);
+    clearTimeout(this.drainTimer);
+    this.unwatch?.();
+    if (this.node) {
+      this.node.disconnect();
+      this.log.info({ node: this.node.key, why }, 'node disconnected');
+    }
+    this.resolveDone();
+  }
+}

@@ -1,0 +1,181 @@
+// The Connect stream as a filter sees it: registration, snapshot pushes, acks, reports, shutdown.
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeControlMessage, encodeFilterMessage } from '../../../control-plane/src/stream/codec.js';
+import { FakeFilter, RawFilter, hello, policy, startServer, waitFor, type Harness } from './fixtures.js';
+
+const open: Array<{ close(): unknown }> = [];
+const track = <T extends { close(): unknown }>(x: T): T => { open.push(x); return x; };
+afterEach(async () => {
+  for (const x of open.splice(0).reverse()) await x.close();
+});
+
+const checkout = policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 10 } });
+const start = async (opts: Parameters<typeof startServer>[0] = {}): Promise<Harness> => track(await startServer(opts));
+
+describe('Connect stream', () => {
+  it('registers the node from its Hello and pushes its current snapshot at once', async () => {
+    const h = await start({ policies: [checkout] });
+    const f = track(await FakeFilter.connect(h.port, hello({ nodeId: 'edge-a', worker: 1 })));
+
+    const snap = await f.snapshot(1);
+    expect(JSON.parse(snap.configJson)).toEqual({
+      role: 'edge', service: 'checkout', sampling: { defaultPercent: 10 }, egress: { defaultAction: 'deny' },
+    });
+    expect(h.hellos.map((n) => n.nodeId)).toEqual(['edge-a']);
+    const node = h.registry.get('edge-a#1');
+    expect(node).toMatchObject({ connected: true, service: 'checkout', role: 'edge', worker: 1, workload: 'checkout-v1',
+      filterVersion: '0.1.0', config: { sent: snap.version } });
+    expect(node?.peer).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it('records an Ack, and a Nack with its reason while the last acked version stays current', async () => {
+    const h = await start({ policies: [checkout] });
+    const f = track(await FakeFilter.connect(h.port, hello()));
+    const v1 = (await f.snapshot(1)).version;
+    await f.ack(v1);
+    await waitFor(() => h.registry.get('node-1#0')?.config.acked === v1, 3000, 'ack');
+
+    h.cache.setPolicies([policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 50 } }, 2)]);
+    const v2 = (await f.snapshot(2)).version;
+    expect(v2).not.toBe(v1);
+    await f.nack(v2, 'sampling.defaultPercent: too high for this node');
+    await waitFor(() => h.registry.get('node-1#0')?.config.nacked !== undefined, 3000, 'nack');
+    expect(h.registry.get('node-1#0')?.config).toMatchObject({
+      sent: v2, acked: v1, nacked: { version: v2, reason: 'sampling.defaultPercent: too high for this node' },
+    });
+    expect(h.logs.some((l) => l.msg === 'configuration rejected' && l.reason === 'sampling.defaultPercent: too high for this node')).toBe(true);
+  });
+
+  it('pushes a policy change to the covered nodes only', async () => {
+    const h = await start({ policies: [checkout] });
+    const a = track(await FakeFilter.connect(h.port, hello({ nodeId: 'a', service: 'checkout' })));
+    const b = track(await FakeFilter.connect(h.port, hello({ nodeId: 'b', service: 'payments' })));
+    await a.snapshot(1);
+    const bFirst = await b.snapshot(1);
+    expect(JSON.parse(bFirst.configJson)).toMatchObject({ service: 'payments', sampling: { defaultPercent: 0 } });
+
+    const payments = policy('payments-policy', { services: ['payments'], sampling: { defaultPercent: 1 } });
+    h.cache.setPolicies([policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 20 } }, 2), payments]);
+    expect(JSON.parse((await a.snapshot(2)).configJson).sampling).toEqual({ defaultPercent: 20 });
+    expect(JSON.parse((await b.snapshot(2)).configJson).sampling).toEqual({ defaultPercent: 1 });
+
+    // Only checkout changes now. Streams are ordered, so if b had been sent anything for it, that
+    // would arrive before the payments change that follows.
+    h.cache.setPolicies([policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 30 } }, 3), payments]);
+    await a.snapshot(3);
+    h.cache.setPolicies([policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 30 } }, 3),
+      policy('payments-policy', { services: ['payments'], sampling: { defaultPercent: 2 } }, 2)]);
+    expect(JSON.parse((await b.snapshot(3)).configJson).sampling).toEqual({ defaultPercent: 2 });
+    await a.ack(a.snapshots[2].version); // a round trip on a's stream: a got nothing for payments
+    await waitFor(() => h.registry.get('a#0')?.config.acked === a.snapshots[2].version);
+    expect(a.snapshots).toHaveLength(3);
+    expect(b.snapshots).toHaveLength(3);
+  });
+
+  it('gives a reconnecting node the current snapshot at once, unless it already runs it', async () => {
+    const h = await start({ policies: [checkout] });
+    const first = await FakeFilter.connect(h.port, hello());
+    const current = await first.snapshot(1);
+    first.close();
+    await waitFor(() => h.registry.get('node-1#0')?.connected === false, 3000, 'disconnect');
+    expect(h.registry.get('node-1#0')?.disconnectedAt).toBeTypeOf('number');
+
+    const again = track(await FakeFilter.connect(h.port, hello()));
+    expect(await again.snapshot(1)).toEqual(current);
+    expect(h.registry.get('node-1#0')?.connected).toBe(true);
+
+    const upToDate = track(await FakeFilter.connect(h.port, hello({ nodeId: 'node-2', configVersion: current.version })));
+    await waitFor(() => h.registry.get('node-2#0') !== undefined);
+    expect(h.registry.get('node-2#0')?.config.acked).toBe(current.version);
+    h.cache.setPolicies([policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 11 } }, 2)]);
+    expect(JSON.parse((await upToDate.snapshot(1)).configJson).sampling).toEqual({ defaultPercent: 11 });
+    expect(upToDate.snapshots).toHaveLength(1);
+  });
+
+  it('hands halves and egress events to the handlers, decoded into domain types', async () => {
+    const h = await start();
+    const node = hello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate' });
+    const f = track(await FakeFilter.connect(h.port, node));
+    await f.send({ half: {
+      pairId: 'p1', side: 'SIDE_CANDIDATE', service: 'checkout', method: 'POST', host: 'shop', path: '/orders',
+      query: 'a=1', status: 201,
+      headers: [{ name: 'content-type', value: Buffer.from('application/json') }, { name: 'x-bin', value: Buffer.from([0xe9, 0xff]) }],
+      body: Buffer.from('{"id":7}'), truncated: true, bodySize: 2 ** 40, startUnixMs: 1_700_000_000_123, latencyUs: 1500,
+      requestId: 'r1', nodeId: 'shadow-1',
+    } });
+    await f.send({ egress: { pairId: 'p1', service: 'checkout', variant: 'SIDE_CANDIDATE', destination: 'smtp.mail:25',
+      method: 'POST', path: '/send', decision: 'DECISION_DENIED', rule: 'default', unixMs: 1_700_000_000_200, nodeId: 'shadow-1' } });
+    await waitFor(() => h.halves.length === 1 && h.events.length === 1, 3000, 'half and event');
+
+    expect(h.halves[0].node).toEqual(node);
+    expect(h.halves[0].half).toEqual({
+      pairId: 'p1', side: 'candidate', service: 'checkout', method: 'POST', host: 'shop', path: '/orders', query: 'a=1',
+      status: 201, headers: [['content-type', 'application/json'], ['x-bin', 'éÿ']],
+      body: Buffer.from('{"id":7}'), truncated: true, bodySize: 2 ** 40, startUnixMs: 1_700_000_000_123, latencyUs: 1500,
+      requestId: 'r1', nodeId: 'shadow-1',
+    });
+    expect(h.events[0].event).toEqual({ pairId: 'p1', service: 'checkout', variant: 'candidate', destination: 'smtp.mail:25',
+      method: 'POST', path: '/send', decision: 'denied', rule: 'default', unixMs: 1_700_000_000_200, nodeId: 'shadow-1' });
+    expect(h.registry.get('shadow-1#0')).toMatchObject({ halvesReceived: 1, eventsReceived: 1, variant: 'candidate' });
+  });
+
+  it('records the drops a filter reports in Stats', async () => {
+    const h = await start();
+    const f = track(await FakeFilter.connect(h.port, hello()));
+    await f.send({ stats: { halvesSent: 100, halvesDropped: 7, eventsSent: 40, eventsDropped: 2, reconnects: 3 } });
+    await waitFor(() => h.registry.get('node-1#0')?.stats !== undefined, 3000, 'stats');
+    expect(h.registry.get('node-1#0')).toMatchObject({
+      dropsReported: 9, stats: { halvesSent: 100, halvesDropped: 7, eventsSent: 40, eventsDropped: 2, reconnects: 3 },
+    });
+  });
+
+  it('keeps the stream when a handler throws, dropping only that message', async () => {
+    let calls = 0;
+    const h = await start({ handlers: { onHalf: () => { calls++; if (calls === 1) throw new Error('boom'); }, onEgress: () => {} } });
+    const f = track(await FakeFilter.connect(h.port, hello()));
+    const half = { pairId: 'p', side: 'SIDE_LIVE' };
+    await f.send({ half });
+    await f.send({ half });
+    await waitFor(() => calls === 2, 3000, 'second half');
+    expect(h.registry.get('node-1#0')?.connected).toBe(true);
+    expect(h.logs.some((l) => l.msg === 'onHalf handler failed; message dropped')).toBe(true);
+  });
+
+  it('coalesces snapshots for a node that does not read, so it gets the newest without a backlog', async () => {
+    const h = await start();
+    const slow = track(new RawFilter(h.port, { paused: true }));
+    slow.send(encodeFilterMessage({ kind: 'hello', hello: hello() }));
+    await waitFor(() => h.registry.get('node-1#0') !== undefined, 3000, 'hello');
+    // ~600 KB per document: a few fill the stream's buffers and the HTTP/2 window.
+    const big = (i: number) => policy('p', { services: ['checkout'], sampling: { defaultPercent: i % 100 },
+      egress: { rules: Array.from({ length: 10 }, (_, r) => ({ name: `r${r}`, action: 'mock' as const, mock: { body: 'x'.repeat(60_000) } })) } }, i);
+    for (let i = 1; i <= 60; i++) h.cache.setPolicies([big(i)]);
+    const current = h.cache.snapshotFor(hello()).version;
+
+    slow.resume();
+    await waitFor(() => slow.received.length > 0 && h.registry.get('node-1#0')?.config.sent === current, 5000, 'newest sent');
+    await waitFor(() => {
+      const last = decodeControlMessage(slow.received[slow.received.length - 1]);
+      return last.ok && last.value.version === current;
+    }, 5000, 'newest received');
+    expect(slow.received.length).toBeLessThan(40);
+  });
+
+  it('close() handles what was sent, ends streams with UNAVAILABLE and resolves', async () => {
+    const h = await startServer({ policies: [checkout] });
+    const f = track(await FakeFilter.connect(h.port, hello()));
+    await f.snapshot(1);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => f.send({ half: { pairId: `p${i}`, side: 'SIDE_LIVE' } })));
+
+    const t0 = Date.now();
+    await h.server.close(2000);
+    expect(h.halves).toHaveLength(50);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(await f.status).toMatchObject({ code: 14, details: 'control plane shutting down' });
+    expect(h.registry.get('node-1#0')?.connected).toBe(false);
+    expect(h.server.sessionCount()).toBe(0);
+    expect(h.cache.watchCount()).toBe(0);
+    const late = track(await FakeFilter.connect(h.port, hello({ nodeId: 'late' })));
+    expect((await late.status).code).toBe(14); // nothing listens any more
+  });
+});

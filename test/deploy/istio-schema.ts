@@ -1,0 +1,114 @@
+// Validates Istio resources the way `kubectl apply --validate=strict` would against the CRD schema: first the
+// @kubernetes-models/istio model (.validate(), Istio 1.18 CRDs), then a strict pass with the same schema plus
+// the fields Istio added since that we use, rejecting unknown fields (the models' schemas allow them).
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { WasmPlugin } from '@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin';
+import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
+import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
+import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway';
+
+const require = createRequire(import.meta.url);
+type Schema = Record<string, any>;
+
+interface Kind { model: new (data: any) => { validate(): void }; module: string; supplement?: (s: Schema) => void }
+
+/** Fields newer than the Istio 1.18 CRDs the models were generated from, as the current istio/api CRDs define them. */
+const KINDS: Record<string, Kind> = {
+  'extensions.istio.io/v1alpha1/WasmPlugin': {
+    model: WasmPlugin as any,
+    module: '@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin',
+    supplement: (s) => {
+      const spec = s.properties.spec;
+      spec.properties.failStrategy = { type: 'string', enum: ['FAIL_CLOSE', 'FAIL_OPEN', 'FAIL_RELOAD'] };
+      spec.properties.sha256 = { type: 'string', pattern: '(^$|^[a-f0-9]{64}$)' };
+      spec.properties.pluginName = { type: 'string', minLength: 1, maxLength: 256 };
+      spec.required = ['url'];
+    },
+  },
+  'networking.istio.io/v1beta1/VirtualService': {
+    model: VirtualService as any,
+    module: '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService',
+    supplement: (s) => {
+      const route = s.properties.spec.properties.http.items.properties;
+      route.mirrors = {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['destination'],
+          properties: {
+            destination: structuredClone(route.mirror),
+            percentage: { type: 'object', properties: { value: { type: 'number', minimum: 0, maximum: 100 } } },
+          },
+        },
+      };
+      route.mirrorPercentage.properties.value = { type: 'number', minimum: 0, maximum: 100 };
+    },
+  },
+  'networking.istio.io/v1beta1/DestinationRule': {
+    model: DestinationRule as any,
+    module: '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule',
+  },
+  'networking.istio.io/v1beta1/Gateway': {
+    model: Gateway as any,
+    module: '@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway',
+  },
+};
+
+export const isIstioKind = (doc: any) => `${doc?.apiVersion}/${doc?.kind}` in KINDS;
+
+/** The model's own JSON schema, read from its generated module (the package does not export it). */
+function modelSchema(module: string): Schema {
+  const src = fs.readFileSync(require.resolve(module), 'utf8');
+  const m = src.match(/const schema = (\{[\s\S]*?\n\});\n/);
+  if (!m) throw new Error(`cannot find the schema in ${module}`);
+  return JSON.parse(m[1]);
+}
+
+/** Structural schemas prune unknown fields; strict validation rejects them. Same here. */
+function strictify(s: Schema): void {
+  if (!s || typeof s !== 'object') return;
+  const props = s.properties && Object.keys(s.properties).length > 0;
+  if (props && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) s.additionalProperties = false;
+  for (const v of Object.values(s)) if (v && typeof v === 'object') strictify(v as Schema);
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+const compiled = new Map<string, ValidateFunction>();
+function strictValidator(key: string): ValidateFunction {
+  let v = compiled.get(key);
+  if (!v) {
+    const kind = KINDS[key];
+    const schema = modelSchema(kind.module);
+    schema.properties.metadata = { type: 'object', required: ['name'] }; // ObjectMeta is the models' concern
+    delete schema.properties.status;
+    kind.supplement?.(schema);
+    strictify(schema);
+    v = ajv.compile(schema);
+    compiled.set(key, v);
+  }
+  return v;
+}
+
+/** All schema errors of one Istio resource, as readable strings; [] when it is valid. */
+export function istioSchemaErrors(doc: any): string[] {
+  const key = `${doc?.apiVersion}/${doc?.kind}`;
+  const kind = KINDS[key];
+  if (!kind) return [`unsupported kind ${key}`];
+  const errors: string[] = [];
+  try {
+    const { apiVersion: _a, kind: _k, ...data } = doc;
+    new kind.model(data).validate();
+  } catch (e) {
+    errors.push(`model: ${(e as Error).message}`);
+  }
+  const strict = strictValidator(key);
+  if (!strict(doc)) {
+    for (const e of strict.errors ?? []) {
+      const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as any).additionalProperty}'` : '';
+      errors.push(`strict: ${e.instancePath || '/'} ${e.message}${extra}`);
+    }
+  }
+  return errors;
+}
