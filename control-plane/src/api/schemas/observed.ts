@@ -1,0 +1,67 @@
+// Response shapes of what the engine and the stream observed (reports, blast radius, nodes, alerts).
+// Report, blast-radius and node payloads belong to their modules and pass through unchanged
+// (additionalProperties: true); the envelopes are fixed here.
+
+const anyObject = { type: 'object', additionalProperties: true } as const;
+
+export const endpointListSchema = {
+  $id: 'EndpointReportList',
+  type: 'object',
+  required: ['policy', 'endpoints'],
+  properties: {
+    policy: { type: 'string' },
+    endpoints: { type: 'array', items: anyObject, description: 'One summary per endpoint (ReportBook.endpoints)' },
+  },
+} as const;
+
+export const endpointDetailSchema = {
+  $id: 'EndpointReport',
+  type: 'object',
+  required: ['policy', 'endpoint', 'report'],
+  properties: {
+    policy: { type: 'string' },
+    endpoint: { type: 'string' },
+    report: { ...anyObject, description: 'Fields and redacted examples (ReportBook.endpoint)' },
+  },
+} as const;
+
+export const blastRadiusSchema = {
+  $id: 'BlastRadius',
+  type: 'object',
+  required: ['policy', 'map'],
+  properties: { policy: { type: 'string' }, map: { ...anyObject, description: 'BlastRadius.map of the policy services' } },
+} as const;
+
+export const nodeListSchema = {
+  $id: 'NodeList',
+  type: 'object',
+  required: ['nodes'],
+  properties: { nodes: { type: 'array', items: anyObject, description: 'NodeRegistry.list()' } },
+} as const;
+
+export const alertListSchema = {
+  $id: 'AlertList',
+  type: 'object',
+  required: ['alerts'],
+  properties: {
+    alerts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'at', 'policy', 'endpoint', 'rate', 'pairs', 'message', 'delivered'],
+        properties: {
+          id: { type: 'integer' },
+          at: { type: 'integer', description: 'unix ms' },
+          policy: { type: 'string' },
+          endpoint: { type: 'string' },
+          rate: { type: 'number', description: 'percent of pairs with a regression' },
+          pairs: { type: 'integer' },
+          message: { type: 'string' },
+          delivered: { type: 'boolean', description: 'the policy webhook accepted it' },
+        },
+      },
+    },
+  },
+} as const;
+
+export const sharedSchemas = [endpointListSchema, endpointDetailSchema, blastRadiusSchema, nodeListSchema, alertListSchema];

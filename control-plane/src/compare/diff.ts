@@ -1,0 +1,126 @@
+// Response diff: status, headers, body of two normalized sides (live vs candidate, or live vs
+// secondary). JSON bodies go through the structural walk (json-diff.ts); other bodies by kind:
+// text → a line summary, binary → sha256 + size. A body is compared only when both sides are complete
+// (neither truncated nor over the decompression cap); otherwise the result says why it was skipped.
+//
+// API:
+//   diffSides(live: NormalizedSide, shadow: NormalizedSide, c: CompiledSpec): SideDiff
+//   interface SideDiff { differences: EngineDifference[]; suggestions: Suggestion[];
+//                        bodyCompared: boolean; bodyNote?: BodyNote }
+//   textSummary(a: string, b: string, scrub): { left, right }   (exported for tests)
+import { createHash } from 'node:crypto';
+import { classify } from './detectors.js';
+import { JsonDiff, type EngineDifference, type Suggestion } from './json-diff.js';
+import type { BodyNote, CompiledSpec, NormalizedSide } from './normalize.js';
+import { REDACTED } from './redact.js';
+
+export interface SideDiff {
+  differences: EngineDifference[];
+  suggestions: Suggestion[];
+  bodyCompared: boolean;
+  bodyNote?: BodyNote;
+}
+
+const LINE_CAP = 200;
+
+export function diffSides(live: NormalizedSide, shadow: NormalizedSide, c: CompiledSpec): SideDiff {
+  const differences: EngineDifference[] = [];
+  const suggestions: Suggestion[] = [];
+  if (live.status !== shadow.status) {
+    differences.push({ path: 'status', kind: 'status', left: live.status, right: shadow.status });
+  }
+  diffHeaders(live.headers, shadow.headers, c, differences, suggestions);
+  const res: SideDiff = { differences, suggestions, bodyCompared: false };
+  const note = pickNote(live.note, shadow.note);
+  if (note === 'truncated' || note === 'too-large') { res.bodyNote = note; return res; }
+  if (note) res.bodyNote = note;
+  res.bodyCompared = true;
+  diffBodies(live, shadow, c, differences, suggestions);
+  return res;
+}
+
+function pickNote(a?: BodyNote, b?: BodyNote): BodyNote | undefined {
+  if (a === 'truncated' || b === 'truncated') return 'truncated';
+  if (a === 'too-large' || b === 'too-large') return 'too-large';
+  return a ?? b;
+}
+
+function diffHeaders(a: Map<string, string>, b: Map<string, string>, c: CompiledSpec,
+                     out: EngineDifference[], sugg: Suggestion[]): void {
+  for (const [name, va] of a) {
+    const vb = b.get(name);
+    if (vb === va) continue;
+    const red = c.redactHeader(name);
+    const path = 'headers.' + name;
+    if (vb === undefined) { out.push({ path, kind: 'missing', left: red ? REDACTED : va }); continue; }
+    const ca = classify(va);
+    if (ca !== undefined && ca === classify(vb)) {
+      if (c.detectors[ca]) continue;
+      sugg.push({ path, detector: ca });
+      out.push({ path, kind: 'value', left: red ? REDACTED : va, right: red ? REDACTED : vb, volatile: ca });
+      continue;
+    }
+    out.push({ path, kind: 'value', left: red ? REDACTED : va, right: red ? REDACTED : vb });
+  }
+  for (const [name, vb] of b) {
+    if (a.has(name)) continue;
+    out.push({ path: 'headers.' + name, kind: 'extra', right: c.redactHeader(name) ? REDACTED : vb });
+  }
+}
+
+function diffBodies(a: NormalizedSide, b: NormalizedSide, c: CompiledSpec,
+                    out: EngineDifference[], sugg: Suggestion[]): void {
+  if (a.kind === 'empty' && b.kind === 'empty') return;
+  if (a.kind === 'empty') { out.push({ path: 'body', kind: 'extra', right: summary(b, c) }); return; }
+  if (b.kind === 'empty') { out.push({ path: 'body', kind: 'missing', left: summary(a, c) }); return; }
+  if (a.kind !== b.kind) {
+    out.push({ path: 'body', kind: 'type', left: summary(a, c), right: summary(b, c) });
+    return;
+  }
+  if (a.kind === 'json') { new JsonDiff(c, out, sugg).run(a.json, b.json); return; }
+  if (a.kind === 'text') {
+    if (a.text === b.text) return;
+    const s = textSummary(a.text ?? '', b.text ?? '', c.scrub);
+    out.push({ path: 'body', kind: 'value', left: s.left, right: s.right });
+    return;
+  }
+  if (a.bytes.equals(b.bytes)) return;
+  out.push({ path: 'body', kind: a.bytes.length === b.bytes.length ? 'value' : 'size', left: digest(a.bytes), right: digest(b.bytes) });
+}
+
+function summary(s: NormalizedSide, c: CompiledSpec): unknown {
+  if (s.kind === 'text') return { kind: 'text', bytes: s.bytes.length, start: c.scrub(cut(s.text ?? '')) };
+  if (s.kind === 'json') return { kind: 'json', bytes: s.bytes.length };
+  return { kind: s.kind, ...digest(s.bytes) };
+}
+
+function digest(b: Buffer): { sha256: string; size: number } {
+  return { sha256: createHash('sha256').update(b).digest('hex'), size: b.length };
+}
+
+function cut(s: string): string {
+  return s.length > LINE_CAP ? s.slice(0, LINE_CAP) + '…' : s;
+}
+
+/**
+ * Line summary of two texts: line counts, lines only on one side (as multisets, O(n)), and the first
+ * differing line on each side (scrubbed, cut to 200 characters).
+ */
+export function textSummary(a: string, b: string, scrub: (s: string) => string): { left: unknown; right: unknown } {
+  const la = a.split('\n'), lb = b.split('\n');
+  const counts = new Map<string, number>();
+  for (const l of lb) counts.set(l, (counts.get(l) ?? 0) + 1);
+  let removed = 0;
+  for (const l of la) {
+    const n = counts.get(l) ?? 0;
+    if (n > 0) counts.set(l, n - 1); else removed++;
+  }
+  let added = 0;
+  for (const n of counts.values()) added += n;
+  let first = 0;
+  while (first < la.length && first < lb.length && la[first] === lb[first]) first++;
+  return {
+    left: { lines: la.length, removed, firstDifferentLine: first + 1, line: scrub(cut(la[first] ?? '')) },
+    right: { lines: lb.length, added, firstDifferentLine: first + 1, line: scrub(cut(lb[first] ?? '')) },
+  };
+}

@@ -1,0 +1,135 @@
+// compare: one complete pair in, one PairResult out — endpoint, typed differences live vs candidate
+// (and live vs secondary, the noise sample of Diffy §3.4), detector suggestions, and a lazily built,
+// redacted, normalized example of every side for side-by-side display. Pure: no I/O, no clock.
+//
+// API:
+//   comparePair(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair
+//   interface ComparedPair extends PairResult {
+//     candidate: EngineDifference[]; noise?: EngineDifference[];
+//     service: string; bodyCompared: boolean; bodyNote?: BodyNote;
+//     suggestions: Suggestion[];          // volatile values seen live vs candidate (path + detector)
+//     example(): PairExample;             // built on demand (only the few kept as examples pay for it)
+//   }
+//   interface PairExample { pairId; endpoint; at; live: ExampleSide; candidate: ExampleSide; secondary?: ExampleSide }
+//   interface ExampleSide { status; headers: Array<[string, string]>; bodyKind; body; note?; latencyUs; truncated }
+// `example` is a function property: JSON.stringify(result) drops it, so a result persists as a plain
+// PairResult plus the extra fields above.
+// Re-exports: compileEndpoints, inferTemplate, compileSpec, classify, REDACTED, types.
+import type { PairResult, PolicySpec } from '../domain/types.js';
+import type { CompletePair } from '../pairing/pairer.js';
+import { classify, MASKS } from './detectors.js';
+import { diffSides } from './diff.js';
+import { compileEndpoints } from './endpoint.js';
+import type { EngineDifference, Suggestion } from './json-diff.js';
+import { compileSpec, normalizeHalf, type BodyKind, type BodyNote, type CompiledSpec, type NormalizedSide } from './normalize.js';
+import { REDACTED, redactValue } from './redact.js';
+import { createHash } from 'node:crypto';
+import { EMPTY_STATE } from './paths.js';
+
+export type { EngineDifference, Suggestion } from './json-diff.js';
+export type { BodyKind, BodyNote, CompiledSpec } from './normalize.js';
+export type { DetectorClass } from './detectors.js';
+export { compileEndpoints, inferTemplate } from './endpoint.js';
+export { compileSpec } from './normalize.js';
+export { classify } from './detectors.js';
+export { REDACTED } from './redact.js';
+
+export interface ExampleSide {
+  status: number;
+  headers: Array<[string, string]>;
+  bodyKind: BodyKind;
+  /** JSON value (redacted, ignored paths dropped, enabled detectors masked), scrubbed text, or digest */
+  body: unknown;
+  note?: BodyNote;
+  truncated: boolean;
+  latencyUs: number;
+}
+
+export interface PairExample {
+  pairId: string;
+  endpoint: string;
+  at: number;
+  live: ExampleSide;
+  candidate: ExampleSide;
+  secondary?: ExampleSide;
+}
+
+export interface ComparedPair extends PairResult {
+  candidate: EngineDifference[];
+  noise?: EngineDifference[];
+  service: string;
+  bodyCompared: boolean;
+  bodyNote?: BodyNote;
+  suggestions: Suggestion[];
+  example(): PairExample;
+}
+
+const TEXT_EXAMPLE_CAP = 64 * 1024;
+
+export function comparePair(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair {
+  const c = compileSpec(spec);
+  const live = normalizeHalf(pair.live, c);
+  const cand = normalizeHalf(pair.candidate, c);
+  const sec = pair.secondary ? normalizeHalf(pair.secondary, c) : undefined;
+  const main = diffSides(live, cand, c);
+  const noise = sec ? diffSides(live, sec, c) : undefined;
+  const endpoint = compileEndpoints(spec.endpoints).resolve(String(pair.live.method || 'GET'), String(pair.live.path || '/'));
+  const at = Math.round(Math.max(endAt(pair.live), endAt(pair.candidate), pair.secondary ? endAt(pair.secondary) : 0));
+  const result: ComparedPair = {
+    pairId: pair.pairId,
+    policy: policyName,
+    endpoint,
+    at,
+    candidate: main.differences,
+    statusMismatch: live.status !== cand.status,
+    latencyLiveUs: num(pair.live.latencyUs),
+    latencyShadowUs: num(pair.candidate.latencyUs),
+    service: pair.candidate.service,
+    bodyCompared: main.bodyCompared,
+    suggestions: main.suggestions,
+    example: () => ({
+      pairId: pair.pairId, endpoint, at,
+      live: exampleSide(live, c), candidate: exampleSide(cand, c),
+      ...(sec ? { secondary: exampleSide(sec, c) } : {}),
+    }),
+  };
+  if (noise) result.noise = noise.differences;
+  if (main.bodyNote) result.bodyNote = main.bodyNote;
+  return result;
+}
+
+function endAt(h: { startUnixMs: number; latencyUs: number }): number {
+  return num(h.startUnixMs) + num(h.latencyUs) / 1000;
+}
+
+function num(x: unknown): number {
+  return typeof x === 'number' && Number.isFinite(x) ? x : 0;
+}
+
+function exampleSide(s: NormalizedSide, c: CompiledSpec): ExampleSide {
+  const headers: Array<[string, string]> = [];
+  for (const h of Array.isArray(s.half.headers) ? s.half.headers : []) {
+    if (!Array.isArray(h)) continue;
+    const [n, v] = h;
+    const name = String(n).toLowerCase();
+    headers.push([name, c.redactHeader(name) ? REDACTED : String(v)]);
+  }
+  const out: ExampleSide = {
+    status: s.status, headers, bodyKind: s.kind, body: null,
+    truncated: s.note === 'truncated', latencyUs: num(s.half.latencyUs),
+  };
+  if (s.note) out.note = s.note;
+  if (s.kind === 'json') {
+    const mask = c.anyDetector ? (v: unknown) => {
+      const k = classify(v);
+      return k && c.detectors[k] ? MASKS[k] : v;
+    } : undefined;
+    out.body = redactValue(s.json, c.paths, c.paths ? c.paths.root : EMPTY_STATE, mask);
+  } else if (s.kind === 'text') {
+    const t = s.text ?? '';
+    out.body = c.scrub(t.length > TEXT_EXAMPLE_CAP ? t.slice(0, TEXT_EXAMPLE_CAP) + '…' : t);
+  } else if (s.kind === 'binary') {
+    out.body = { sha256: createHash('sha256').update(s.bytes).digest('hex'), size: s.bytes.length };
+  }
+  return out;
+}

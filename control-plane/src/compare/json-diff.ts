@@ -1,0 +1,259 @@
+// Structural JSON diff (Diffy §3.3, reference/response-diffing.md): typed terminal differences
+// value / type / missing / extra / order / size, flattened to dotted paths WITHOUT array indices
+// (elements are the segment '*', so 'body.items.*.price' counts once per pair however many items
+// differ). Ignore, unordered and redact rules apply during the walk (one PathMatcher state per node);
+// detectors decide whether two differing values are volatile of the same class (masked when enabled,
+// always suggested). Allocation-light: a shared segment stack, paths joined only when a difference is
+// emitted, no stringify unless an array needs a multiset comparison.
+//
+// API:
+//   interface EngineDifference extends Difference { volatile?: DetectorClass }
+//   interface Suggestion { path: string; detector: DetectorClass }
+//   class JsonDiff { constructor(c: CompiledSpec, out: EngineDifference[], suggestions: Suggestion[]);
+//                    run(live: unknown, shadow: unknown): void }
+//   canonical(v, c, state): string    order-independent text of a value (multiset keys)
+import type { Difference, DiffKind } from '../domain/types.js';
+import { classify, MASKS, type DetectorClass } from './detectors.js';
+import type { CompiledSpec } from './normalize.js';
+import { EMPTY_STATE, FLAG_IGNORE, FLAG_REDACT, FLAG_UNORDERED, type MatchState, type PathMatcher } from './paths.js';
+import { REDACTED, redactValue } from './redact.js';
+
+export interface EngineDifference extends Difference { volatile?: DetectorClass }
+export interface Suggestion { path: string; detector: DetectorClass }
+
+const hasOwn = Object.prototype.hasOwnProperty;
+/** above this many elements, arrays are matched through canonical strings instead of pairwise */
+const PAIRWISE_MAX = 32;
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+export class JsonDiff {
+  private readonly segs: string[] = [];
+  private readonly seen = new Set<string>();
+  private readonly m: PathMatcher | undefined;
+
+  constructor(private readonly c: CompiledSpec, private readonly out: EngineDifference[],
+              private readonly suggestions: Suggestion[]) {
+    this.m = c.paths;
+  }
+
+  run(live: unknown, shadow: unknown): void {
+    const root = this.m ? this.m.root : EMPTY_STATE;
+    const f = this.m ? this.m.flags(root) : 0;
+    if (f & FLAG_IGNORE) return;
+    this.walk(live, shadow, root, (f & FLAG_REDACT) !== 0);
+  }
+
+  private walk(a: unknown, b: unknown, state: MatchState, red: boolean): void {
+    if (a === b) return;
+    const ta = typeOf(a);
+    if (ta !== typeOf(b)) { this.emit('type', a, b, state, red); return; }
+    if (ta === 'object') this.objects(a as Record<string, unknown>, b as Record<string, unknown>, state, red);
+    else if (ta === 'array') this.arrays(a as unknown[], b as unknown[], state, red);
+    else this.primitives(a, b, state, red);
+  }
+
+  private objects(a: Record<string, unknown>, b: Record<string, unknown>, state: MatchState, red: boolean): void {
+    const m = this.m;
+    for (const k in a) {
+      let next = EMPTY_STATE, r = red;
+      if (m && state.length) {
+        next = m.step(state, k, false);
+        const f = m.flags(next);
+        if (f & FLAG_IGNORE) continue;
+        if (f & FLAG_REDACT) r = true;
+      }
+      this.segs.push(k);
+      if (!hasOwn.call(b, k)) this.emit('missing', a[k], undefined, next, r);
+      else this.walk(a[k], b[k], next, r);
+      this.segs.pop();
+    }
+    for (const k in b) {
+      if (hasOwn.call(a, k)) continue;
+      let next = EMPTY_STATE, r = red;
+      if (m && state.length) {
+        next = m.step(state, k, false);
+        const f = m.flags(next);
+        if (f & FLAG_IGNORE) continue;
+        if (f & FLAG_REDACT) r = true;
+      }
+      this.segs.push(k);
+      this.emit('extra', undefined, b[k], next, r);
+      this.segs.pop();
+    }
+  }
+
+  private arrays(a: unknown[], b: unknown[], state: MatchState, red: boolean): void {
+    const m = this.m;
+    let el = EMPTY_STATE, r = red;
+    const unordered = m !== undefined && state.length > 0 && (m.flags(state) & FLAG_UNORDERED) !== 0;
+    if (m && state.length) {
+      el = m.step(state, '*', true);
+      const f = m.flags(el);
+      if (f & FLAG_IGNORE) return;
+      if (f & FLAG_REDACT) r = true;
+    }
+    if (unordered) {
+      if (a.length === b.length && sameInOrder(a, b, this.c, el)) return;
+      const { restA, restB } = unmatched(a, b, this.c, el);
+      if (restA.length === 0 && restB.length === 0) return;
+      if (restA.length !== restB.length) { this.emit('size', a.length, b.length, state, red); return; }
+      this.segs.push('*');
+      for (let i = 0; i < restA.length; i++) this.walk(restA[i], restB[i], el, r);
+      this.segs.pop();
+      return;
+    }
+    if (a.length !== b.length) { this.emit('size', a.length, b.length, state, red); return; }
+    const before = this.out.length, sBefore = this.suggestions.length;
+    this.segs.push('*');
+    for (let i = 0; i < a.length; i++) this.walk(a[i], b[i], el, r);
+    this.segs.pop();
+    if (this.out.length > before && a.length > 1) {
+      const rest = unmatched(a, b, this.c, el);
+      if (rest.restA.length === 0 && rest.restB.length === 0) {
+        // same multiset: one ordering difference instead of element-wise noise
+        for (let i = before; i < this.out.length; i++) this.seen.delete(this.out[i].kind + ' ' + this.out[i].path);
+        this.out.length = before;
+        this.suggestions.length = sBefore;
+        this.emit('order', undefined, undefined, state, red);
+      }
+    }
+  }
+
+  private primitives(a: unknown, b: unknown, state: MatchState, red: boolean): void {
+    const ca = classify(a);
+    if (ca !== undefined && ca === classify(b)) {
+      if (this.c.detectors[ca]) return;
+      const path = this.path();
+      if (this.emit('value', a, b, state, red, ca)) this.suggestions.push({ path, detector: ca });
+      return;
+    }
+    this.emit('value', a, b, state, red);
+  }
+
+  private path(): string {
+    let p = 'body';
+    for (let i = 0; i < this.segs.length; i++) p += '.' + this.segs[i];
+    return p;
+  }
+
+  /** one difference per (kind, path) per pair: Diffy counts a flattened path once per request */
+  private emit(kind: DiffKind, left: unknown, right: unknown, state: MatchState, red: boolean, vol?: DetectorClass): boolean {
+    const path = this.path();
+    const key = kind + ' ' + path;
+    if (this.seen.has(key)) return false;
+    this.seen.add(key);
+    const d: EngineDifference = { path, kind };
+    if (left !== undefined) d.left = red ? REDACTED : this.safe(left, state);
+    if (right !== undefined) d.right = red ? REDACTED : this.safe(right, state);
+    if (vol) d.volatile = vol;
+    this.out.push(d);
+    return true;
+  }
+
+  private safe(v: unknown, state: MatchState): unknown {
+    if (v === null || typeof v !== 'object' || !this.c.hasRedactPaths) return v;
+    return redactValue(v, this.m, state);
+  }
+}
+
+function sameInOrder(a: unknown[], b: unknown[], c: CompiledSpec, el: MatchState): boolean {
+  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i], c, el)) return false;
+  return true;
+}
+
+/** Elements of a and b left after removing equal pairs (equality under ignore + enabled detectors). */
+function unmatched(a: unknown[], b: unknown[], c: CompiledSpec, el: MatchState): { restA: unknown[]; restB: unknown[] } {
+  if (a.length <= PAIRWISE_MAX && b.length <= PAIRWISE_MAX) {
+    const used = new Uint8Array(b.length);
+    const restA: unknown[] = [];
+    outer: for (let i = 0; i < a.length; i++) {
+      for (let j = 0; j < b.length; j++) {
+        if (!used[j] && same(a[i], b[j], c, el)) { used[j] = 1; continue outer; }
+      }
+      restA.push(a[i]);
+    }
+    const restB: unknown[] = [];
+    for (let j = 0; j < b.length; j++) if (!used[j]) restB.push(b[j]);
+    return { restA, restB };
+  }
+  const counts = new Map<string, number>();
+  for (const x of b) { const k = canonical(x, c, el); counts.set(k, (counts.get(k) ?? 0) + 1); }
+  const restA: unknown[] = [];
+  for (const x of a) {
+    const k = canonical(x, c, el);
+    const n = counts.get(k) ?? 0;
+    if (n > 0) counts.set(k, n - 1); else restA.push(x);
+  }
+  const restB: unknown[] = [];
+  for (const x of b) {
+    const k = canonical(x, c, el);
+    const n = counts.get(k) ?? 0;
+    if (n > 0) { restB.push(x); counts.set(k, n - 1); }
+  }
+  return { restA, restB };
+}
+
+/** Deep equality as the diff sees it: ignored paths skipped, enabled detector classes masked. */
+export function same(a: unknown, b: unknown, c: CompiledSpec, state: MatchState): boolean {
+  if (a === b) return true;
+  const ta = typeOf(a);
+  if (ta !== typeOf(b)) return false;
+  const m = c.paths;
+  if (ta === 'array') {
+    const x = a as unknown[], y = b as unknown[];
+    if (x.length !== y.length) return false;
+    const el = m && state.length ? m.step(state, '*', true) : EMPTY_STATE;
+    if (m && el.length && m.flags(el) & FLAG_IGNORE) return true;
+    if (m && state.length && m.flags(state) & FLAG_UNORDERED) {
+      const r = unmatched(x, y, c, el);
+      return r.restA.length === 0 && r.restB.length === 0;
+    }
+    for (let i = 0; i < x.length; i++) if (!same(x[i], y[i], c, el)) return false;
+    return true;
+  }
+  if (ta === 'object') {
+    const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+    for (const k in x) {
+      const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
+      if (m && next.length && m.flags(next) & FLAG_IGNORE) continue;
+      if (!hasOwn.call(y, k) || !same(x[k], y[k], c, next)) return false;
+    }
+    for (const k in y) {
+      if (hasOwn.call(x, k)) continue;
+      const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
+      if (!(m && next.length && m.flags(next) & FLAG_IGNORE)) return false;
+    }
+    return true;
+  }
+  if (!c.anyDetector) return false;
+  const ca = classify(a);
+  return ca !== undefined && c.detectors[ca] && ca === classify(b);
+}
+
+/** Order-independent text of a value with ignored paths dropped and enabled detector classes masked. */
+export function canonical(v: unknown, c: CompiledSpec, state: MatchState): string {
+  const m = c.paths;
+  if (v === null || typeof v !== 'object') {
+    if (c.anyDetector) { const k = classify(v); if (k && c.detectors[k]) return MASKS[k]; }
+    return JSON.stringify(v) ?? 'null';
+  }
+  if (Array.isArray(v)) {
+    const el = m && state.length ? m.step(state, '*', true) : EMPTY_STATE;
+    const parts = v.map((x) => canonical(x, c, el));
+    if (m && state.length && m.flags(state) & FLAG_UNORDERED) parts.sort();
+    return '[' + parts.join(',') + ']';
+  }
+  const keys = Object.keys(v).sort();
+  let s = '{';
+  for (const k of keys) {
+    const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
+    if (m && next.length && m.flags(next) & FLAG_IGNORE) continue;
+    s += JSON.stringify(k) + ':' + canonical((v as Record<string, unknown>)[k], c, next) + ',';
+  }
+  return s + '}';
+}

@@ -1,0 +1,100 @@
+// Path patterns over JSON bodies: the one matcher behind ignorePaths, unorderedArrays and redactPaths.
+// A pattern is dotted segments relative to the body: 'a.b', 'items.*.id', '**.timestamp'; '*' matches
+// one segment, '**' zero or more. An array element is the segment '*' (paths carry no indices), and an
+// array level may also be skipped, so 'items.id' and 'items.*.id' both name every element's id.
+// A leading 'body.' is accepted and dropped. Matching is exact per segment (never substring: Keploy's
+// substring rule silenced 'items.idempotency_key' for 'items.id', reference §6.2).
+//
+// API:
+//   new PathMatcher(rules: Array<{ pattern: string; flag: number }>)
+//   FLAG_IGNORE | FLAG_UNORDERED | FLAG_REDACT
+//   m.root: MatchState            state at the body root
+//   m.step(state, key, isArrayElement): MatchState   EMPTY when nothing can match below
+//   m.flags(state): number        OR of the flags of patterns that end exactly here
+//   m.empty: boolean              no rule at all (callers skip the bookkeeping)
+//   compilePaths(rules): PathMatcher
+
+export const FLAG_IGNORE = 1;
+export const FLAG_UNORDERED = 2;
+export const FLAG_REDACT = 4;
+
+/** Positions (pattern index << 10 | segment index) still alive at a node; shared, never mutated. */
+export type MatchState = readonly number[];
+export const EMPTY_STATE: MatchState = Object.freeze([]) as MatchState;
+
+const SEG_BITS = 10;
+const SEG_MASK = (1 << SEG_BITS) - 1;
+
+export class PathMatcher {
+  readonly root: MatchState;
+  readonly empty: boolean;
+  private readonly segs: string[][] = [];
+  private readonly ruleFlags: number[] = [];
+
+  constructor(rules: ReadonlyArray<{ pattern: string; flag: number }>) {
+    for (const r of rules) {
+      let p = String(r.pattern).trim();
+      if (p.startsWith('body.')) p = p.slice(5);
+      else if (p === 'body') p = '';
+      const segs = p === '' ? [] : p.split('.').filter((s) => s !== '');
+      if (segs.length > SEG_MASK) continue;
+      this.segs.push(segs);
+      this.ruleFlags.push(r.flag);
+    }
+    this.empty = this.segs.length === 0;
+    const root: number[] = [];
+    for (let i = 0; i < this.segs.length; i++) this.addClosed(root, i << SEG_BITS);
+    this.root = root.length ? root : EMPTY_STATE;
+  }
+
+  step(state: MatchState, key: string, isArrayElement: boolean): MatchState {
+    if (state.length === 0) return EMPTY_STATE;
+    let next: number[] | undefined;
+    for (let k = 0; k < state.length; k++) {
+      const pos = state[k];
+      const p = pos >>> SEG_BITS;
+      const i = pos & SEG_MASK;
+      const segs = this.segs[p];
+      if (i >= segs.length) continue;
+      const seg = segs[i];
+      if (seg === '**') {
+        next ??= [];
+        this.addClosed(next, pos);
+      } else if (seg === '*' || seg === key) {
+        next ??= [];
+        this.addClosed(next, pos + 1);
+      }
+    }
+    if (isArrayElement) {
+      // an array level may be transparent: keep every live position
+      next ??= [];
+      for (let k = 0; k < state.length; k++) if (!next.includes(state[k])) next.push(state[k]);
+    }
+    return next && next.length ? next : EMPTY_STATE;
+  }
+
+  flags(state: MatchState): number {
+    let f = 0;
+    for (let k = 0; k < state.length; k++) {
+      const pos = state[k];
+      const p = pos >>> SEG_BITS;
+      if ((pos & SEG_MASK) === this.segs[p].length) f |= this.ruleFlags[p];
+    }
+    return f;
+  }
+
+  /** add a position and, while it sits on '**', the position after it (zero segments) */
+  private addClosed(into: number[], pos: number): void {
+    for (;;) {
+      if (!into.includes(pos)) into.push(pos);
+      const p = pos >>> SEG_BITS;
+      const i = pos & SEG_MASK;
+      if (i < this.segs[p].length && this.segs[p][i] === '**') pos = pos + 1;
+      else return;
+    }
+  }
+}
+
+export function compilePaths(rules: ReadonlyArray<{ pattern: string; flag: number }>): PathMatcher {
+  return new PathMatcher(rules);
+}

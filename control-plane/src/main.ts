@@ -1,0 +1,176 @@
+// Composition root of the control plane: load the configuration, open the store, build the engine
+// (pairer, report book, blast radius) and the stream side (snapshot cache, node registry, gRPC
+// server), wire them through ingest, serve the REST API, and shut everything down in order on
+// SIGTERM/SIGINT: stop listening, drain streams and alert deliveries, save report state, close the
+// store. start() is what tests and the demo call; main() adds argv, signals and exit codes.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { buildApp } from './api/app.js';
+import type { ApiDeps, GaugeSource } from './api/deps.js';
+import { comparePair } from './compare/index.js';
+import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
+import { Ingest } from './ingest.js';
+import { NodeRegistry } from './nodes/registry.js';
+import { Pairer } from './pairing/pairer.js';
+import { ReportBook } from './reports/aggregate.js';
+import { BlastRadius } from './reports/blast-radius.js';
+import { SnapshotCache } from './snapshot/cache.js';
+import { SqliteStore } from './store/sqlite.js';
+import type { Store } from './store/types.js';
+import { createStreamServer } from './stream/server.js';
+
+export const STATE_KEYS = { reports: 'report-book', blastRadius: 'blast-radius' } as const;
+const TICK_MS = 1000;
+const NODE_RETENTION_MS = 60 * 60 * 1000;
+const STREAM_GRACE_MS = 5000;
+
+export interface RunningControlPlane {
+  httpUrl: string;
+  httpPort: number;
+  grpcPort: number;
+  store: Store;
+  /** Saves report state now (also done periodically and by close). */
+  persist(): Promise<void>;
+  /** Idempotent graceful shutdown. */
+  close(): Promise<void>;
+}
+
+export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+async function restore<T>(store: Store, key: string, fromJSON: (v: unknown) => T, fresh: () => T, log: Logger): Promise<T> {
+  const saved = await store.loadState(key);
+  if (saved === undefined) return fresh();
+  try {
+    return fromJSON(saved);
+  } catch (err) {
+    // Reports are derived data: starting empty beats refusing to start; the operator sees why.
+    log.error({ err, key }, 'saved report state is unreadable; starting with empty state');
+    return fresh();
+  }
+}
+
+export async function start(config: ControlPlaneConfig, opts: { logger?: Logger } = {}): Promise<RunningControlPlane> {
+  const log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'shadow-control-plane' } });
+  const store = new SqliteStore({ dataDir: config.dataDir });
+  const cache = new SnapshotCache({ logger: log, policies: await store.listPolicies() });
+  const registry = new NodeRegistry();
+  const reports = await restore(store, STATE_KEYS.reports, (v) => ReportBook.fromJSON(v), () => new ReportBook(), log);
+  const blast = await restore(store, STATE_KEYS.blastRadius, (v) => BlastRadius.fromJSON(v), () => new BlastRadius(), log);
+  const pairer = new Pairer({ windowMs: config.pairing.windowMs, maxPending: config.pairing.maxPending });
+  const ingest = new Ingest({
+    policyFor: (service) => cache.policyFor(service), pairer, compare: comparePair, reports, blast, store,
+    logger: log.child({ component: 'ingest' }), webhook: { timeoutMs: config.webhook.timeoutMs },
+  });
+  const stream = createStreamServer({ token: config.streamToken, logger: log, handlers: ingest.handlers, cache, registry });
+
+  const gauges: GaugeSource[] = [
+    { name: 'shadowguard_pairer', help: 'Pairer counters (pending is a level, the rest are totals)', labelNames: ['stat'],
+      read: () => Object.entries(pairer.stats()).map(([stat, value]) => ({ labels: { stat }, value })) },
+    { name: 'shadowguard_ingest', help: 'Ingest totals since start', labelNames: ['stat'],
+      read: () => Object.entries(ingest.stats()).map(([stat, value]) => ({ labels: { stat }, value })) },
+    { name: 'shadowguard_stream_sessions', help: 'Open filter streams', read: () => stream.sessionCount() },
+    { name: 'shadowguard_nodes', help: 'Known filter workers by connection state', labelNames: ['state'],
+      read: () => {
+        const nodes = registry.list();
+        const up = nodes.filter((n) => n.connected).length;
+        return [{ labels: { state: 'connected' }, value: up }, { labels: { state: 'disconnected' }, value: nodes.length - up }];
+      } },
+  ];
+  const deps: ApiDeps = {
+    store,
+    reports: { endpoints: (p) => reports.endpoints(p), endpoint: (p, e) => reports.endpoint(p, e) },
+    blastRadius: { forPolicy: (p) => blast.map(p.spec.services, p.spec.capacity) },
+    nodes: registry,
+    onPolicyChange: async () => cache.setPolicies(await store.listPolicies()),
+    gauges,
+  };
+  const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
+  const app = await buildApp(deps, { auth, bodyLimit: config.bodyLimitBytes, logger: log, processMetrics: true, version: VERSION });
+
+  const persist = async () => {
+    await store.saveState(STATE_KEYS.reports, reports.toJSON());
+    await store.saveState(STATE_KEYS.blastRadius, blast.toJSON());
+  };
+  let grpcPort: number;
+  try {
+    grpcPort = await stream.listen(config.grpcPort, config.host);
+    await app.listen({ port: config.httpPort, host: config.host });
+  } catch (err) {
+    await Promise.allSettled([stream.close(0), app.close()]);
+    await store.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const httpUrl = `http://${hostForUrl}:${httpPort}`;
+
+  const ticker = setInterval(() => { ingest.tick(); registry.prune(NODE_RETENTION_MS); }, TICK_MS);
+  const saver = setInterval(() => { persist().catch((err: unknown) => log.error({ err }, 'saving report state failed')); }, config.persistIntervalMs);
+  ticker.unref();
+  saver.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= (async () => {
+    clearInterval(ticker);
+    clearInterval(saver);
+    await Promise.allSettled([app.close(), stream.close(STREAM_GRACE_MS)]);
+    await ingest.drain();
+    try {
+      await persist();
+    } catch (err) {
+      log.error({ err }, 'saving report state at shutdown failed');
+    }
+    await store.close();
+    log.info('control plane stopped');
+  })());
+
+  log.info({
+    api: `${httpUrl}/api/v1`, docs: `${httpUrl}/docs`, metrics: `${httpUrl}/metrics`, grpc: `${config.host}:${grpcPort}`,
+    database: store.file, auth: config.tokens.length > 0 ? `${config.tokens.length} token(s)` : 'DISABLED (loopback only)',
+    streamAuth: config.streamToken !== undefined,
+  }, 'control plane ready');
+  return { httpUrl, httpPort, grpcPort, store, persist, close };
+}
+
+/** The process entry: exit 0 after a clean signal-driven shutdown, 2 on bad configuration, 1 otherwise. */
+export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: ControlPlaneConfig;
+  try {
+    const r = loadConfig(argv, env);
+    if (r.help) {
+      process.stdout.write(`${r.usage}\n`);
+      return;
+    }
+    config = r.config;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`shadow-control-plane: ${err.message}\n`);
+    process.exit(2);
+  }
+  const log = pino({ level: config.logLevel, base: { service: 'shadow-control-plane' } });
+  let running: RunningControlPlane;
+  try {
+    running = await start(config, { logger: log });
+  } catch (err) {
+    log.fatal({ err }, 'control plane failed to start');
+    process.exit(1);
+  }
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    // A second signal, or a shutdown stuck past the stream grace, ends the process hard.
+    process.once(signal, () => process.exit(1));
+    setTimeout(() => { log.error('shutdown timed out'); process.exit(1); }, STREAM_GRACE_MS * 3).unref();
+    running.close().then(() => process.exit(0), (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); });
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+const entry = process.argv[1] ? path.resolve(process.argv[1]) : '';
+if (entry === fileURLToPath(import.meta.url)) {
+  void main();
+}

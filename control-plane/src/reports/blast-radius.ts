@@ -1,0 +1,204 @@
+// Blast radius: what each shadow service touched outside itself, from the filter's egress events —
+// per destination the count of every decision (allowed, mocked, denied, rate_limited), the method +
+// route template called (compare/endpoint.ts inference), the event rate over a sliding window of
+// 1-s buckets (default 60 s, injectable clock: events are bucketed by arrival, not by the filter's
+// clock, so a skewed node cannot place load in the past), and the capacity the policy declares for
+// that destination (spec.capacity host glob → requests per second): a destination is flagged when the
+// shadow load that actually reached it (allowed events/s) passes its capacity.
+// Bounded: ≤ 1000 destinations per service and ≤ 200 routes per destination (then one overflow row).
+//
+// API:
+//   new BlastRadius({ now?: () => number; windowS?: number })
+//   add(ev: EgressEvent): void                   invalid events are counted (stats().invalid), not thrown
+//   map(policyServices: string[], capacity?: CapacitySpec[]): BlastRadiusMap
+//   stats(): { events: number; invalid: number }
+//   toJSON(): unknown;  static fromJSON(v: unknown, opts?): BlastRadius
+import type { CapacitySpec, Decision, EgressEvent } from '../domain/types.js';
+import { compileEndpoints } from '../compare/endpoint.js';
+
+export type DecisionCounts = Record<Decision, number>;
+export interface RouteBlast { route: string; total: number; decisions: DecisionCounts }
+export interface DestinationBlast {
+  destination: string;
+  total: number;
+  decisions: DecisionCounts;
+  variants: Record<string, number>;
+  /** all events per second over the window */
+  rate: number;
+  /** allowed events per second over the window: the load the destination really took */
+  allowedRate: number;
+  /** highest allowed events in one 1-s bucket of the window */
+  peakAllowedPerSecond: number;
+  capacity?: number;
+  capacityRule?: string;
+  flagged: boolean;
+  lastAt: number;
+  routes: RouteBlast[];
+}
+export interface ServiceBlast { service: string; total: number; destinations: DestinationBlast[] }
+export interface BlastRadiusMap { windowS: number; at: number; flagged: number; services: ServiceBlast[] }
+
+const DECISIONS: readonly Decision[] = ['allowed', 'mocked', 'denied', 'rate_limited'];
+const MAX_DESTINATIONS = 1000;
+const MAX_ROUTES = 200;
+const OTHER_DEST = '(other destinations)';
+const OTHER_ROUTE = '(other routes)';
+const resolver = compileEndpoints();
+
+interface Dest {
+  total: number;
+  decisions: DecisionCounts;
+  variants: Record<string, number>;
+  routes: Map<string, { total: number; decisions: DecisionCounts }>;
+  /** per slot: the second it holds, all events, allowed events */
+  stamp: number[];
+  all: number[];
+  allowed: number[];
+  lastAt: number;
+}
+
+function zero(): DecisionCounts { return { allowed: 0, mocked: 0, denied: 0, rate_limited: 0 }; }
+
+export class BlastRadius {
+  private readonly now: () => number;
+  private readonly windowS: number;
+  private readonly services = new Map<string, Map<string, Dest>>();
+  private events = 0;
+  private invalid = 0;
+
+  constructor(opts: { now?: () => number; windowS?: number } = {}) {
+    this.now = opts.now ?? Date.now;
+    const w = opts.windowS ?? 60;
+    if (!Number.isInteger(w) || w < 1 || w > 3600) throw new RangeError(`BlastRadius: windowS must be an integer in 1..3600, got ${w}`);
+    this.windowS = w;
+  }
+
+  add(ev: EgressEvent): void {
+    if (!ev || typeof ev.service !== 'string' || typeof ev.destination !== 'string' || !DECISIONS.includes(ev.decision)) {
+      this.invalid++;
+      return;
+    }
+    this.events++;
+    let dests = this.services.get(ev.service);
+    if (!dests) { dests = new Map(); this.services.set(ev.service, dests); }
+    let name = ev.destination.toLowerCase();
+    let d = dests.get(name);
+    if (!d) {
+      if (dests.size >= MAX_DESTINATIONS) name = OTHER_DEST;
+      d = dests.get(name);
+      if (!d) { d = this.newDest(); dests.set(name, d); }
+    }
+    const nowMs = this.now();
+    d.total++;
+    d.decisions[ev.decision]++;
+    d.variants[ev.variant] = (d.variants[ev.variant] ?? 0) + 1;
+    d.lastAt = nowMs;
+    let routeName = resolver.resolve(String(ev.method || 'GET'), String(ev.path || '/'));
+    let r = d.routes.get(routeName);
+    if (!r) {
+      if (d.routes.size >= MAX_ROUTES) routeName = OTHER_ROUTE;
+      r = d.routes.get(routeName);
+      if (!r) { r = { total: 0, decisions: zero() }; d.routes.set(routeName, r); }
+    }
+    r.total++;
+    r.decisions[ev.decision]++;
+    const sec = Math.floor(nowMs / 1000);
+    const slot = sec % this.windowS;
+    if (d.stamp[slot] !== sec) { d.stamp[slot] = sec; d.all[slot] = 0; d.allowed[slot] = 0; }
+    d.all[slot]++;
+    if (ev.decision === 'allowed') d.allowed[slot]++;
+  }
+
+  map(policyServices: string[], capacity: CapacitySpec[] = []): BlastRadiusMap {
+    const nowMs = this.now();
+    const sec = Math.floor(nowMs / 1000);
+    const rules = capacity.map((c) => ({ re: globToRegExp(c.host), rps: c.requestsPerSecond, host: c.host }));
+    const services: ServiceBlast[] = [];
+    let flagged = 0;
+    for (const service of [...new Set(policyServices)].sort()) {
+      const dests = this.services.get(service);
+      if (!dests) { services.push({ service, total: 0, destinations: [] }); continue; }
+      const out: DestinationBlast[] = [];
+      let total = 0;
+      for (const [destination, d] of dests) {
+        let all = 0, allowed = 0, peak = 0;
+        for (let i = 0; i < this.windowS; i++) {
+          if (d.stamp[i] > sec - this.windowS && d.stamp[i] <= sec) {
+            all += d.all[i]; allowed += d.allowed[i];
+            if (d.allowed[i] > peak) peak = d.allowed[i];
+          }
+        }
+        const allowedRate = allowed / this.windowS;
+        const host = destination.replace(/:\d+$/, '');
+        const rule = rules.find((r) => r.re.test(destination) || r.re.test(host));
+        const row: DestinationBlast = {
+          destination, total: d.total, decisions: { ...d.decisions }, variants: { ...d.variants },
+          rate: all / this.windowS, allowedRate, peakAllowedPerSecond: peak,
+          flagged: rule !== undefined && allowedRate > rule.rps, lastAt: d.lastAt,
+          routes: [...d.routes].map(([route, r]) => ({ route, total: r.total, decisions: { ...r.decisions } }))
+            .sort((a, b) => b.total - a.total),
+        };
+        if (rule) { row.capacity = rule.rps; row.capacityRule = rule.host; }
+        if (row.flagged) flagged++;
+        total += d.total;
+        out.push(row);
+      }
+      out.sort((a, b) => Number(b.flagged) - Number(a.flagged) || b.allowedRate - a.allowedRate || b.total - a.total);
+      services.push({ service, total, destinations: out });
+    }
+    return { windowS: this.windowS, at: nowMs, flagged, services };
+  }
+
+  stats(): { events: number; invalid: number } {
+    return { events: this.events, invalid: this.invalid };
+  }
+
+  toJSON(): unknown {
+    const services: Record<string, Record<string, unknown>> = {};
+    for (const [s, dests] of this.services) {
+      const o: Record<string, unknown> = {};
+      for (const [name, d] of dests) o[name] = { ...d, routes: [...d.routes] };
+      services[s] = o;
+    }
+    return { version: 1, windowS: this.windowS, events: this.events, invalid: this.invalid, services };
+  }
+
+  static fromJSON(v: unknown, opts: { now?: () => number } = {}): BlastRadius {
+    const o = v as { version?: number; windowS?: number; events?: number; invalid?: number; services?: Record<string, Record<string, Dest & { routes: unknown }>> };
+    if (!o || o.version !== 1 || typeof o.services !== 'object' || o.services === null) {
+      throw new Error('BlastRadius.fromJSON: expected { version: 1, windowS, services }');
+    }
+    const b = new BlastRadius({ now: opts.now, windowS: o.windowS });
+    b.events = Number(o.events) || 0;
+    b.invalid = Number(o.invalid) || 0;
+    for (const [s, dests] of Object.entries(o.services)) {
+      const m = new Map<string, Dest>();
+      for (const [name, d] of Object.entries(dests ?? {})) {
+        if (!d || !Array.isArray(d.routes) || !Array.isArray(d.stamp) || d.stamp.length !== b.windowS) {
+          throw new Error(`BlastRadius.fromJSON: bad destination ${s} → ${name}`);
+        }
+        m.set(name, {
+          total: Number(d.total) || 0, decisions: { ...zero(), ...d.decisions }, variants: { ...d.variants },
+          routes: new Map(d.routes as Array<[string, { total: number; decisions: DecisionCounts }]>),
+          stamp: d.stamp.map(Number), all: d.all.map(Number), allowed: d.allowed.map(Number), lastAt: Number(d.lastAt) || 0,
+        });
+      }
+      b.services.set(s, m);
+    }
+    return b;
+  }
+
+  private newDest(): Dest {
+    const w = this.windowS;
+    return {
+      total: 0, decisions: zero(), variants: {}, routes: new Map(),
+      stamp: new Array<number>(w).fill(-1), all: new Array<number>(w).fill(0), allowed: new Array<number>(w).fill(0), lastAt: 0,
+    };
+  }
+}
+
+/** Host glob: '*' matches any run of characters (so '*.stripe.com' covers api.stripe.com); case-insensitive. */
+export function globToRegExp(glob: string): RegExp {
+  const body = String(glob).toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${body}$`, 'i');
+}

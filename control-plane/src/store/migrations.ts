@@ -1,0 +1,66 @@
+// The SQLite schema, as an ordered list of migrations. A database records the last applied one in
+// PRAGMA user_version; opening applies the rest inside one transaction. Never edit a released
+// migration: append a new one.
+
+import type Database from 'better-sqlite3';
+
+export const migrations: readonly string[] = [
+  // 1: versioned policies, audit trail, engine state, alerts
+  `
+  CREATE TABLE policies (
+    name        TEXT PRIMARY KEY,
+    version     INTEGER NOT NULL,            -- latest version (may be a tombstone)
+    deleted     INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE policy_versions (
+    name        TEXT NOT NULL REFERENCES policies(name),
+    version     INTEGER NOT NULL,
+    spec        TEXT,                        -- JSON; NULL for a tombstone
+    deleted     INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL,
+    PRIMARY KEY (name, version)
+  );
+  CREATE TABLE audit (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           TEXT NOT NULL,
+    who          TEXT NOT NULL,
+    action       TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'rollback')),
+    policy       TEXT NOT NULL,
+    from_version INTEGER,
+    to_version   INTEGER NOT NULL,
+    summary      TEXT NOT NULL               -- JSON SpecChange[]
+  );
+  CREATE INDEX audit_policy ON audit (policy, id);
+  CREATE TABLE report_state (
+    key         TEXT PRIMARY KEY,
+    state       TEXT NOT NULL,               -- JSON
+    updated_at  TEXT NOT NULL
+  );
+  CREATE TABLE alerts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,            -- unix ms
+    policy      TEXT NOT NULL,
+    endpoint    TEXT NOT NULL,
+    rate        REAL NOT NULL,
+    pairs       INTEGER NOT NULL,
+    message     TEXT NOT NULL,
+    delivered   INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX alerts_policy ON alerts (policy, id);
+  `,
+];
+
+/** Applies pending migrations; refuses a database written by a newer version of the control plane. */
+export function migrate(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`database schema version ${current} is newer than this control plane (${migrations.length}); upgrade the control plane`);
+  }
+  const apply = db.transaction(() => {
+    for (let v = current; v < migrations.length; v++) db.exec(migrations[v]);
+    db.pragma(`user_version = ${migrations.length}`);
+  });
+  if (current < migrations.length) apply.immediate();
+  return migrations.length;
+}

@@ -1,0 +1,108 @@
+// The storage contract of the control plane. Every method returns a Promise so that a PostgreSQL
+// store (several replicas) can implement the same interface as the embedded SQLite one.
+// Policies are versioned: a change never overwrites, it appends a version (a delete appends a
+// tombstone, a rollback appends a copy of an old spec) and writes one audit entry.
+
+import type { Policy, PolicySpec } from '../domain/types.js';
+
+export type AuditAction = 'create' | 'update' | 'delete' | 'rollback';
+
+/** One changed path between two specs ('egress.defaultAction', 'sampling.rules'; arrays are leaves). */
+export interface SpecChange {
+  path: string;
+  op: 'added' | 'removed' | 'changed';
+}
+
+export interface PolicyVersion {
+  name: string;
+  version: number;
+  /** The spec of this version; undefined for a tombstone (delete). */
+  spec?: PolicySpec;
+  deleted: boolean;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  who: string;
+  action: AuditAction;
+  policy: string;
+  fromVersion: number | null;
+  toVersion: number;
+  changes: SpecChange[];
+}
+
+export interface PolicyHistory {
+  name: string;
+  /** Latest version number (a tombstone when deleted is true). */
+  version: number;
+  deleted: boolean;
+  versions: PolicyVersion[];
+  audit: AuditEntry[];
+}
+
+export interface AlertInput {
+  at: number;              // unix ms
+  policy: string;
+  endpoint: string;
+  rate: number;            // percent of pairs with a regression
+  pairs: number;
+  message: string;
+}
+
+export interface StoredAlert extends AlertInput {
+  id: number;
+  delivered: boolean;
+}
+
+/** Preconditions a writer may set (HTTP If-Match / If-None-Match). */
+export interface WriteOptions {
+  /** The write applies only when the latest version (tombstones count) is this one. */
+  ifVersion?: number;
+  /** The write applies only when the policy does not exist (or is deleted). */
+  ifAbsent?: boolean;
+}
+
+export interface PutResult { policy: Policy; created: boolean; changed: boolean }
+
+export type StoreErrorKind = 'not_found' | 'precondition_failed' | 'conflict';
+
+/** A refused write. The API maps kind to an HTTP status; message is safe to show. */
+export class StoreError extends Error {
+  constructor(readonly kind: StoreErrorKind, message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface Store {
+  /** Current (non-deleted) policies, by name. */
+  listPolicies(): Promise<Policy[]>;
+  /** The current version, or undefined when the policy never existed or is deleted. */
+  getPolicy(name: string): Promise<Policy | undefined>;
+  /** Creates or updates. An identical spec is a no-op (changed: false, no new version, no audit). */
+  putPolicy(name: string, spec: PolicySpec, who: string, opts?: WriteOptions): Promise<PutResult>;
+  /** Appends a tombstone. not_found when the policy does not exist or is already deleted. */
+  deletePolicy(name: string, who: string, opts?: WriteOptions): Promise<{ version: number }>;
+  /** Appends a new version whose spec equals version toVersion (also restores a deleted policy). */
+  rollbackPolicy(name: string, toVersion: number, who: string, opts?: WriteOptions): Promise<Policy>;
+  /** Every version (oldest first) and the audit entries; undefined when the name never existed. */
+  history(name: string): Promise<PolicyHistory | undefined>;
+  /** Latest audit entries across policies, newest first. */
+  listAudit(opts?: { policy?: string; limit?: number }): Promise<AuditEntry[]>;
+
+  /** Engine state blobs (report book, blast radius), keyed by a component or policy name. */
+  saveState(key: string, state: unknown): Promise<void>;
+  loadState(key: string): Promise<unknown | undefined>;
+
+  addAlert(alert: AlertInput): Promise<StoredAlert>;
+  markAlertDelivered(id: number, delivered: boolean): Promise<void>;
+  /** Newest first. */
+  listAlerts(opts?: { policy?: string; limit?: number }): Promise<StoredAlert[]>;
+
+  /** Cheap liveness probe for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

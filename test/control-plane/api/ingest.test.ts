@@ -1,0 +1,127 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { comparePair } from '../../../control-plane/src/compare/index.js';
+import type { Policy, PolicySpec } from '../../../control-plane/src/domain/types.js';
+import { Ingest } from '../../../control-plane/src/ingest.js';
+import { Pairer } from '../../../control-plane/src/pairing/pairer.js';
+import { ReportBook } from '../../../control-plane/src/reports/aggregate.js';
+import { BlastRadius } from '../../../control-plane/src/reports/blast-radius.js';
+import { SqliteStore } from '../../../control-plane/src/store/sqlite.js';
+import { egress, half } from './engine-fixtures.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+
+function policy(spec: Partial<PolicySpec> = {}): Policy {
+  return { name: 'checkout', version: 1, spec: { services: ['checkout'], ...spec }, updatedAt: '', updatedBy: 't' };
+}
+
+async function webhookServer(handler: http.RequestListener) {
+  const received: unknown[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { received.push(JSON.parse(body)); handler(req, res); });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
+}
+
+function setup(p: Policy | undefined, webhook?: { timeoutMs?: number; maxInFlight?: number }) {
+  const store = new SqliteStore({ dataDir: ':memory:' });
+  cleanups.push(() => store.close());
+  const reports = new ReportBook();
+  const blast = new BlastRadius();
+  const ingest = new Ingest({
+    policyFor: (s) => (p && p.spec.services.includes(s) ? p : undefined),
+    pairer: new Pairer({ windowMs: 1000 }), compare: comparePair, reports, blast, store,
+    logger: pino({ level: 'silent' }), webhook,
+  });
+  return { store, reports, blast, ingest };
+}
+
+describe('ingest', () => {
+  it('pairs a live and a candidate half, compares them and adds the result to the report book', () => {
+    const { ingest, reports } = setup(policy());
+    ingest.handlers.onHalf(half('p1', 'live', { name: 'Ada', plan: 'pro' }), {} as never);
+    expect(reports.endpoints('checkout')).toEqual([]);
+    ingest.handlers.onHalf(half('p1', 'candidate', { name: 'Ada', plan: 'free' }), {} as never);
+    const eps = reports.endpoints('checkout');
+    expect(eps).toHaveLength(1);
+    expect(JSON.stringify(reports.endpoint('checkout', eps[0].endpoint))).toContain('plan');
+    expect(ingest.stats()).toMatchObject({ halves: 2, pairs: 1, unmatched: 0 });
+  });
+
+  it('counts halves of services no policy covers and drops them', () => {
+    const { ingest, reports } = setup(undefined);
+    ingest.half(half('p1', 'live', {}));
+    ingest.half(half('p1', 'candidate', {}));
+    expect(ingest.stats()).toMatchObject({ halves: 2, unmatched: 2, pairs: 0 });
+    expect(reports.policies()).toEqual([]);
+  });
+
+  it('feeds egress events to the blast-radius map', () => {
+    const { ingest, blast } = setup(policy());
+    ingest.handlers.onEgress(egress(), {} as never);
+    ingest.egress(egress({ decision: 'allowed' }));
+    const map = blast.map(['checkout']);
+    expect(JSON.stringify(map)).toContain('pay.example');
+    expect(ingest.stats().egressEvents).toBe(2);
+  });
+
+  it('stores an alert and POSTs it to the policy webhook, marking it delivered', async () => {
+    const hook = await webhookServer((_req, res) => { res.writeHead(204).end(); });
+    const { ingest, store } = setup(policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } }));
+    ingest.half(half('p1', 'live', { total: 10 }));
+    ingest.half(half('p1', 'candidate', { total: 11 }));
+    await ingest.drain();
+    const [alert] = await store.listAlerts();
+    expect(alert).toMatchObject({ policy: 'checkout', delivered: true, pairs: 1 });
+    expect(hook.received).toEqual([{ type: 'shadowguard.alert', alert: expect.objectContaining({ id: alert.id, policy: 'checkout', endpoint: alert.endpoint }) }]);
+    expect(ingest.stats()).toMatchObject({ alerts: 1, webhookDelivered: 1 });
+  });
+
+  it('never waits for a webhook that hangs: ingest returns at once, the delivery times out', async () => {
+    const hook = await webhookServer(() => { /* never answers */ });
+    const { ingest, store } = setup(policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } }), { timeoutMs: 200 });
+    const t0 = performance.now();
+    ingest.half(half('p1', 'live', { total: 10 }));
+    ingest.half(half('p1', 'candidate', { total: 11 }));
+    expect(performance.now() - t0).toBeLessThan(100);
+    await ingest.drain();
+    expect((await store.listAlerts())[0].delivered).toBe(false);
+    expect(ingest.stats()).toMatchObject({ alerts: 1, webhookFailed: 1 });
+  });
+
+  it('keeps going when the engine throws on a pair', () => {
+    const { ingest } = setup(policy());
+    const broken = new Ingest({
+      policyFor: () => policy(), pairer: new Pairer(), compare: () => { throw new Error('boom'); },
+      reports: new ReportBook(), blast: new BlastRadius(), store: { addAlert: async () => { throw new Error(); }, markAlertDelivered: async () => {} },
+      logger: pino({ level: 'silent' }),
+    });
+    broken.half(half('p1', 'live', {}));
+    expect(() => broken.half(half('p1', 'candidate', {}))).not.toThrow();
+    expect(broken.stats()).toMatchObject({ compareErrors: 1, pairs: 0 });
+    expect(ingest.stats().compareErrors).toBe(0);
+  });
+
+  it('compares a pair that only misses its secondary when it expires', async () => {
+    let now = 0;
+    const reports = new ReportBook();
+    const p = policy({ secondary: true });
+    const ingest = new Ingest({
+      policyFor: () => p, pairer: new Pairer({ windowMs: 1000, now: () => now }), compare: comparePair, reports,
+      blast: new BlastRadius(), store: new SqliteStore({ dataDir: ':memory:' }), logger: pino({ level: 'silent' }),
+    });
+    ingest.half(half('p1', 'live', { a: 1 }));
+    ingest.half(half('p1', 'candidate', { a: 2 }));
+    expect(reports.endpoints('checkout')).toEqual([]);
+    now = 5000;
+    ingest.tick();
+    expect(reports.endpoints('checkout')).toHaveLength(1);
+  });
+});
