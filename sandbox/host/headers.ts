@@ -1,0 +1,107 @@
+// Envoy's header map semantics, as the filter observes them through the ABI: keys are lower-cased,
+// pseudo-headers stay in front, `get` sees the first value only, `set` (setCopy) removes every value
+// then appends one (envoy.reloadable_features.http_set_copy_replace_all_headers, default on), and the
+// size the ABI reports is HeaderMap::byteSize() (sum of key and value bytes).
+// Also the proxy-wasm "pairs" wire format (cpp-host src/pairs_util.cc) with its limits.
+
+export type HeaderList = Array<[string, string]>;
+
+export class HeaderMap {
+  private entries: HeaderList;
+
+  constructor(init: Iterable<readonly [string, string]> = []) {
+    this.entries = [];
+    for (const [k, v] of init) this.add(k, v);
+  }
+
+  get size(): number { return this.entries.length; }
+  get byteSize(): number { return this.entries.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0); }
+
+  get(key: string): string | undefined {
+    const k = key.toLowerCase();
+    return this.entries.find((e) => e[0] === k)?.[1];
+  }
+  getAll(key: string): string[] {
+    const k = key.toLowerCase();
+    return this.entries.filter((e) => e[0] === k).map((e) => e[1]);
+  }
+  has(key: string): boolean { return this.get(key) !== undefined; }
+
+  add(key: string, value: string): void {
+    const k = key.toLowerCase();
+    if (k.startsWith(':')) {
+      // Envoy keeps pseudo-headers ahead of regular headers whatever the insertion order.
+      let i = 0;
+      while (i < this.entries.length && this.entries[i][0].startsWith(':')) i++;
+      this.entries.splice(i, 0, [k, value]);
+    } else {
+      this.entries.push([k, value]);
+    }
+  }
+  set(key: string, value: string): void {
+    this.remove(key);
+    this.add(key, value);
+  }
+  remove(key: string): void {
+    const k = key.toLowerCase();
+    this.entries = this.entries.filter((e) => e[0] !== k);
+  }
+  clear(): void { this.entries = []; }
+
+  /** Values of repeated keys joined with "," (how Envoy's `request.headers` property presents them). */
+  joined(): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [k, v] of this.entries) m.set(k, m.has(k) ? `${m.get(k)},${v}` : v);
+    return m;
+  }
+  toList(): HeaderList { return this.entries.map(([k, v]) => [k, v]); }
+  clone(): HeaderMap { return new HeaderMap(this.entries); }
+}
+
+export type HeadersInit = Iterable<readonly [string, string]> | Record<string, string>;
+export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
+  if (!init) return new HeaderMap();
+  if (Symbol.iterator in init) return new HeaderMap(init as Iterable<readonly [string, string]>);
+  return new HeaderMap(Object.entries(init));
+}
+
+/** cpp-host include/proxy-wasm/limits.h: larger input from the module is treated as an empty map. */
+export const PAIRS_MAX_BYTES = 1 << 20;
+export const PAIRS_MAX_COUNT = 1024;
+
+/** Pairs wire format: u32 count, count × (u32 key len, u32 value len), then each key\0 value\0. */
+export function encodePairs(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Buffer {
+  const bufs = pairs.map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const);
+  const size = 4 + bufs.length * 8 + bufs.reduce((n, [k, v]) => n + k.length + v.length + 2, 0);
+  const out = Buffer.alloc(size);
+  out.writeUInt32LE(bufs.length, 0);
+  let off = 4;
+  for (const [k, v] of bufs) {
+    out.writeUInt32LE(k.length, off);
+    out.writeUInt32LE(v.length, off + 4);
+    off += 8;
+  }
+  for (const [k, v] of bufs) {
+    k.copy(out, off); off += k.length + 1;
+    v.copy(out, off); off += v.length + 1;
+  }
+  return out;
+}
+
+/** Decodes the pairs format; malformed or over-limit input yields [] as cpp-host PairsUtil::toPairs. */
+export function decodePairs(data: Uint8Array): HeaderList {
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < 4 || buf.length > PAIRS_MAX_BYTES) return [];
+  const n = buf.readUInt32LE(0);
+  if (n > PAIRS_MAX_COUNT || 4 + n * 8 > buf.length) return [];
+  const out: HeaderList = [];
+  let off = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const kl = buf.readUInt32LE(4 + i * 8), vl = buf.readUInt32LE(8 + i * 8);
+    if (off + kl + vl + 2 > buf.length) return [];
+    const k = buf.toString('utf8', off, off + kl); off += kl + 1;
+    const v = buf.toString('utf8', off, off + vl); off += vl + 1;
+    out.push([k, v]);
+  }
+  return out;
+}
