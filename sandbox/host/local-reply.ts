@@ -1,6 +1,7 @@
-// The response Envoy builds for sendLocalReply (source/common/http/utility.cc Utility::sendLocalReply):
-// `:status`, and for a non-empty body `content-length` + `content-type: text/plain`, then the headers
-// the filter added (addCopy). A gRPC request gets a trailers-only gRPC answer instead: `:status 200`,
+// The response Envoy builds for sendLocalReply (source/common/http/utility.cc Utility::prepareLocalReply):
+// `:status`, then the headers the filter added (modify_headers, addCopy); for a non-empty body
+// `content-length`, and `content-type: text/plain` only when the filter set no content-type; for an
+// empty body content-length and content-type are removed. A gRPC request gets a trailers-only gRPC answer instead: `:status 200`,
 // `content-type: application/grpc`, `grpc-status` (given, or mapped from the HTTP code) and the body as
 // `grpc-message`.
 
@@ -27,10 +28,13 @@ export function buildLocalReply(lr: LocalResponse, grpcRequest: boolean): { head
     return { headers: h, body: Buffer.alloc(0) };
   }
   h.add(':status', String(lr.status));
+  for (const [k, v] of lr.headers) h.add(k, v);
+  h.remove('content-length');
   if (lr.body.length > 0) {
     h.add('content-length', String(lr.body.length));
-    h.add('content-type', 'text/plain');
+    if (h.get('content-type') === undefined) h.add('content-type', 'text/plain');
+  } else {
+    h.remove('content-type');
   }
-  for (const [k, v] of lr.headers) h.add(k, v);
   return { headers: h, body: lr.body };
 }
