@@ -10,15 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './api/app.js';
 import type { ApiDeps, GaugeSource } from './api/deps.js';
+import { EventBus } from './api/event-bus.js';
 import { comparePair } from './compare/index.js';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
 import { Ingest } from './ingest.js';
-import { NodeRegistry } from './nodes/registry.js';
+import { NodeRegistry, type NodeHandle } from './nodes/registry.js';
 import { Pairer } from './pairing/pairer.js';
+import { RampController } from './ramp/controller.js';
 import { ReportBook } from './reports/aggregate.js';
 import { BlastRadius } from './reports/blast-radius.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { SqliteStore } from './store/sqlite.js';
+import type { NodeHello } from './domain/types.js';
 import type { Store } from './store/types.js';
 import { createStreamServer } from './stream/server.js';
 
@@ -32,6 +35,8 @@ export interface RunningControlPlane {
   httpPort: number;
   grpcPort: number;
   store: Store;
+  /** The mirror-ramp controller (tests drive its tick() with an injected clock: start(config, { now })). */
+  ramp: RampController;
   /** Saves report state now (also done periodically and by close). */
   persist(): Promise<void>;
   /** Idempotent graceful shutdown. */
@@ -39,6 +44,20 @@ export interface RunningControlPlane {
 }
 
 export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The node registry, telling the dashboard's event feed when a node connects, acks/nacks or leaves. */
+class ObservedRegistry extends NodeRegistry {
+  constructor(private readonly onChange: () => void) { super(); }
+  override connect(hello: NodeHello, peer?: string): NodeHandle {
+    const h = super.connect(hello, peer);
+    this.onChange();
+    return {
+      ...h,
+      applyResponse: (r) => { h.applyResponse(r); this.onChange(); },
+      disconnect: () => { h.disconnect(); this.onChange(); },
+    };
+  }
+}
 
 async function restore<T>(store: Store, key: string, fromJSON: (v: unknown) => T, fresh: () => T, log: Logger): Promise<T> {
   const saved = await store.loadState(key);
@@ -52,16 +71,36 @@ async function restore<T>(store: Store, key: string, fromJSON: (v: unknown) => T
   }
 }
 
-export async function start(config: ControlPlaneConfig, opts: { logger?: Logger } = {}): Promise<RunningControlPlane> {
+export async function start(config: ControlPlaneConfig, opts: { logger?: Logger; now?: () => number } = {}): Promise<RunningControlPlane> {
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'shadow-control-plane' } });
   const store = new SqliteStore({ dataDir: config.dataDir });
-  const cache = new SnapshotCache({ logger: log, policies: await store.listPolicies() });
-  const registry = new NodeRegistry();
+  const policies = await store.listPolicies();
+  const cache = new SnapshotCache({ logger: log, policies });
+  const bus = new EventBus();
+  const registry = new ObservedRegistry(() => bus.nodesChanged());
   const reports = await restore(store, STATE_KEYS.reports, (v) => ReportBook.fromJSON(v), () => new ReportBook(), log);
+  // Reports are read through each policy's current rules (ignored fields), whatever was saved.
+  for (const p of policies) reports.configure(p.name, p.spec);
   const blast = await restore(store, STATE_KEYS.blastRadius, (v) => BlastRadius.fromJSON(v), () => new BlastRadius(), log);
+  // Mirror ramps: load their saved state before any filter connects, then cap edge sampling by them.
+  const ramp = new RampController({ store, reports, blast, nodes: registry, onCapChange: () => cache.refresh(), logger: log.child({ component: 'ramp' }), now: opts.now });
+  await ramp.setPolicies(policies);
+  cache.setSamplingCap((p) => ramp.capFor(p));
   const pairer = new Pairer({ windowMs: config.pairing.windowMs, maxPending: config.pairing.maxPending });
   const ingest = new Ingest({
-    policyFor: (service) => cache.policyFor(service), pairer, compare: comparePair, reports, blast, store,
+    policyFor: (service) => cache.policyFor(service), pairer,
+    compare: (pair, name, spec) => {
+      const r = comparePair(pair, name, spec);
+      ramp.observePair(name, pair.candidate.status, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
+      return r;
+    },
+    // The same engine objects, each change also marked on the dashboard's event feed (throttled).
+    reports: { add: (r, spec) => { const alerts = reports.add(r, spec); bus.changed('reports', r.policy); return alerts; } },
+    blast: { add: (ev) => { blast.add(ev); const p = cache.policyFor(ev.service); if (p) bus.changed('blast', p.name); } },
+    store: {
+      addAlert: async (a) => { const stored = await store.addAlert(a); bus.publish('alert', stored); return stored; },
+      markAlertDelivered: (id, delivered) => store.markAlertDelivered(id, delivered),
+    },
     logger: log.child({ component: 'ingest' }), webhook: { timeoutMs: config.webhook.timeoutMs },
   });
   const stream = createStreamServer({ token: config.streamToken, logger: log, handlers: ingest.handlers, cache, registry });
@@ -84,8 +123,16 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger 
     reports: { endpoints: (p) => reports.endpoints(p), endpoint: (p, e) => reports.endpoint(p, e) },
     blastRadius: { forPolicy: (p) => blast.map(p.spec.services, p.spec.capacity) },
     nodes: registry,
-    onPolicyChange: async () => cache.setPolicies(await store.listPolicies()),
+    onPolicyChange: async () => {
+      const current = await store.listPolicies();
+      await ramp.setPolicies(current); // before the cache builds: a new ramp policy is never pushed uncapped
+      cache.setPolicies(current);
+      for (const p of current) reports.configure(p.name, p.spec);
+      bus.publish('policy', { policies: current.map((p) => ({ name: p.name, version: p.version })) });
+    },
     gauges,
+    events: bus,
+    ramp,
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, { auth, bodyLimit: config.bodyLimitBytes, logger: log, processMetrics: true, version: VERSION });
@@ -93,6 +140,7 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger 
   const persist = async () => {
     await store.saveState(STATE_KEYS.reports, reports.toJSON());
     await store.saveState(STATE_KEYS.blastRadius, blast.toJSON());
+    await ramp.persist();
   };
   let grpcPort: number;
   try {
@@ -112,13 +160,17 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger 
   const saver = setInterval(() => { persist().catch((err: unknown) => log.error({ err }, 'saving report state failed')); }, config.persistIntervalMs);
   ticker.unref();
   saver.unref();
+  ramp.start();
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= (async () => {
     clearInterval(ticker);
     clearInterval(saver);
+    ramp.stop();
     await Promise.allSettled([app.close(), stream.close(STREAM_GRACE_MS)]);
+    bus.close();
     await ingest.drain();
+    await ramp.drain();
     try {
       await persist();
     } catch (err) {
@@ -133,7 +185,7 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger 
     database: store.file, auth: config.tokens.length > 0 ? `${config.tokens.length} token(s)` : 'DISABLED (loopback only)',
     streamAuth: config.streamToken !== undefined,
   }, 'control plane ready');
-  return { httpUrl, httpPort, grpcPort, store, persist, close };
+  return { httpUrl, httpPort, grpcPort, store, ramp, persist, close };
 }
 
 /** The process entry: exit 0 after a clean signal-driven shutdown, 2 on bad configuration, 1 otherwise. */

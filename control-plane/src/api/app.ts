@@ -1,6 +1,7 @@
 // Builds the REST API (never listens: main.ts does, and tests use app.inject()). The plugin tree,
 // in load order: ecosystem (swagger) → infrastructure (errors, JSON body, metrics hooks, shared
-// schemas) → open routes (/healthz, /docs) → the authenticated scope (auth hook, /metrics, /api/v1/*).
+// schemas) → open routes (/healthz, /docs) → the authenticated scope (auth hook, /metrics, /api/v1/*)
+// → the dashboard (plugins/ui.ts: static files at '/', SPA fallback outside the server's prefixes).
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { Registry } from 'prom-client';
@@ -10,12 +11,17 @@ import { errorsPlugin } from './plugins/errors.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { swaggerPlugin } from './plugins/swagger.js';
+import { uiPlugin, type UiOptions } from './plugins/ui.js';
 import { blastRadiusRoutes } from './routes/blast-radius.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes, metricsRoute } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { noiseRoutes } from './routes/noise.js';
 import { policyRoutes } from './routes/policies.js';
+import { rampRoutes } from './routes/ramp.js';
 import { reportRoutes } from './routes/reports.js';
 import { statusRoutes } from './routes/status.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { errorSchema } from './schemas/common.js';
 import { filterConfigSchema, policySchema as policySpecSchema } from './schemas/contract.js';
 import { sharedSchemas } from './schemas/observed.js';
@@ -35,6 +41,8 @@ export interface AppOptions {
   /** Node process metrics on /metrics. Default false. */
   processMetrics?: boolean;
   version?: string;
+  /** The dashboard at '/' (plugins/ui.ts); false for none. Default: build/ui. */
+  ui?: UiOptions | false;
 }
 
 export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<FastifyInstance> {
@@ -74,7 +82,12 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
       await api.register(reportRoutes, { deps });
       await api.register(blastRadiusRoutes, { deps });
       await api.register(statusRoutes, { deps });
+      if (deps.ramp) await api.register(rampRoutes, { deps, ramp: deps.ramp });
+      await api.register(noiseRoutes, { deps });
+      await api.register(eventRoutes, { deps });
+      await api.register(whoamiRoutes, { authDisabled: 'disabled' in opts.auth });
     }, { prefix: '/api/v1' });
   });
+  if (opts.ui !== false) await app.register(uiPlugin, opts.ui ?? {});
   return app;
 }

@@ -4,6 +4,7 @@
 
 import type { Policy } from '../domain/types.js';
 import type { Store } from '../store/types.js';
+import type { BusEvent } from './event-bus.js';
 
 export interface ReportsProvider {
   /** Per-endpoint summaries of a policy; undefined or [] when nothing was compared yet. */
@@ -15,6 +16,11 @@ export interface ReportsProvider {
 export interface BlastRadiusProvider {
   /** The blast-radius map of a live policy (its services and capacity). */
   forPolicy(policy: Policy): unknown;
+}
+
+/** The dashboard's change feed (event-bus.ts implements it; GET /api/v1/events reads it). */
+export interface EventsProvider {
+  subscribe(listener: (e: BusEvent) => void): () => void;
 }
 
 export interface NodesProvider {
@@ -30,6 +36,12 @@ export interface GaugeSource {
   read(): number | ReadonlyArray<{ labels: Record<string, string>; value: number }>;
 }
 
+/** The mirror-ramp controller (ramp/controller.ts); errors carry statusCode 404/409 and a message. */
+export interface RampProvider {
+  view(policy: string): unknown;
+  command(policy: string, action: 'start' | 'pause' | 'resume' | 'abort', who: string): Promise<unknown>;
+}
+
 export interface ApiDeps {
   store: Store;
   reports: ReportsProvider;
@@ -38,4 +50,8 @@ export interface ApiDeps {
   /** Called after every successful policy write (tells the snapshot cache); errors are logged. */
   onPolicyChange(): void | Promise<void>;
   gauges?: readonly GaugeSource[];
+  /** Without it the /policies/{name}/ramp routes are not registered. */
+  ramp?: RampProvider;
+  /** Without it GET /api/v1/events answers 503. */
+  events?: EventsProvider;
 }

@@ -11,7 +11,9 @@
 //     example(): PairExample;             // built on demand (only the few kept as examples pay for it)
 //   }
 //   interface PairExample { pairId; endpoint; at; live: ExampleSide; candidate: ExampleSide; secondary?: ExampleSide }
-//   interface ExampleSide { status; headers: Array<[string, string]>; bodyKind; body; note?; latencyUs; truncated }
+//   interface ExampleSide { status; headers: Array<[string, string]>; bodyKind; body; raw?; note?; latencyUs; truncated }
+//     raw: the JSON body before normalization (ignored paths kept, detectors not masked) but redacted
+//     exactly like body; present only when the policy's normalization changes JSON bodies.
 // `example` is a function property: JSON.stringify(result) drops it, so a result persists as a plain
 // PairResult plus the extra fields above.
 // Re-exports: compileEndpoints, inferTemplate, compileSpec, classify, REDACTED, types.
@@ -24,7 +26,7 @@ import type { EngineDifference, Suggestion } from './json-diff.js';
 import { compileSpec, normalizeHalf, type BodyKind, type BodyNote, type CompiledSpec, type NormalizedSide } from './normalize.js';
 import { REDACTED, redactValue } from './redact.js';
 import { createHash } from 'node:crypto';
-import { EMPTY_STATE } from './paths.js';
+import { EMPTY_STATE, FLAG_REDACT, PathMatcher } from './paths.js';
 
 export type { EngineDifference, Suggestion } from './json-diff.js';
 export type { BodyKind, BodyNote, CompiledSpec } from './normalize.js';
@@ -40,6 +42,8 @@ export interface ExampleSide {
   bodyKind: BodyKind;
   /** JSON value (redacted, ignored paths dropped, enabled detectors masked), scrubbed text, or digest */
   body: unknown;
+  /** JSON bodies only: redacted like body, nothing ignored or masked (when normalization changes bodies) */
+  raw?: unknown;
   note?: BodyNote;
   truncated: boolean;
   latencyUs: number;
@@ -87,11 +91,14 @@ export function comparePair(pair: CompletePair, policyName: string, spec: Policy
     service: pair.candidate.service,
     bodyCompared: main.bodyCompared,
     suggestions: main.suggestions,
-    example: () => ({
-      pairId: pair.pairId, endpoint, at,
-      live: exampleSide(live, c), candidate: exampleSide(cand, c),
-      ...(sec ? { secondary: exampleSide(sec, c) } : {}),
-    }),
+    example: () => {
+      const raw = rawRedactor(spec);
+      return {
+        pairId: pair.pairId, endpoint, at,
+        live: exampleSide(live, c, raw), candidate: exampleSide(cand, c, raw),
+        ...(sec ? { secondary: exampleSide(sec, c, raw) } : {}),
+      };
+    },
   };
   if (noise) result.noise = noise.differences;
   if (main.bodyNote) result.bodyNote = main.bodyNote;
@@ -106,7 +113,25 @@ function num(x: unknown): number {
   return typeof x === 'number' && Number.isFinite(x) ? x : 0;
 }
 
-function exampleSide(s: NormalizedSide, c: CompiledSpec): ExampleSide {
+// The raw view keeps what normalization drops but never what redaction hides: a matcher holding only
+// the redact rules. false = normalization leaves JSON bodies as they are (no raw view needed).
+const rawRedactors = new WeakMap<PolicySpec, PathMatcher | null | false>();
+function rawRedactor(spec: PolicySpec): PathMatcher | null | false {
+  let m = rawRedactors.get(spec);
+  if (m === undefined) {
+    const n = spec.normalize;
+    const d = n?.detectors;
+    if (!(n?.ignorePaths?.length || d?.uuid || d?.timestamp || d?.token)) m = false;
+    else {
+      const redact = n?.redactPaths ?? [];
+      m = redact.length ? new PathMatcher(redact.map((pattern) => ({ pattern, flag: FLAG_REDACT }))) : null;
+    }
+    rawRedactors.set(spec, m);
+  }
+  return m;
+}
+
+function exampleSide(s: NormalizedSide, c: CompiledSpec, raw: PathMatcher | null | false): ExampleSide {
   const headers: Array<[string, string]> = [];
   for (const h of Array.isArray(s.half.headers) ? s.half.headers : []) {
     if (!Array.isArray(h)) continue;
@@ -125,6 +150,7 @@ function exampleSide(s: NormalizedSide, c: CompiledSpec): ExampleSide {
       return k && c.detectors[k] ? MASKS[k] : v;
     } : undefined;
     out.body = redactValue(s.json, c.paths, c.paths ? c.paths.root : EMPTY_STATE, mask);
+    if (raw !== false) out.raw = raw ? redactValue(s.json, raw, raw.root) : s.json;
   } else if (s.kind === 'text') {
     const t = s.text ?? '';
     out.body = c.scrub(t.length > TEXT_EXAMPLE_CAP ? t.slice(0, TEXT_EXAMPLE_CAP) + '…' : t);

@@ -108,6 +108,26 @@ export interface NoiseSpec { relativeThreshold?: number; absoluteThreshold?: num
 export interface AlertSpec { mismatchRate?: number; minPairs?: number; webhook?: string }
 export interface CapacitySpec { host: string; requestsPerSecond: number }
 
+/** Limits of a mirror ramp (schema/policy.schema.json#/properties/ramp/properties/guards); absent = not checked. */
+export interface RampGuards {
+  minPairs?: number;
+  shadowErrorRate?: number;
+  mismatchRate?: number;
+  egressDenied?: number;
+  egressRateLimited?: number;
+  latencyP99Ms?: number;
+  filterDrops?: number;
+  capacity?: boolean;
+}
+/** A mirror ramp: sampling caps advanced stage by stage while the guards hold. */
+export interface RampSpec {
+  stages: number[];
+  holdSeconds?: number | number[];
+  evaluateEverySeconds?: number;
+  onBreach?: 'pause' | 'revert';
+  guards?: RampGuards;
+}
+
 /** What an operator manages (schema/policy.schema.json). The name lives outside the document. */
 export interface PolicySpec {
   description?: string;
@@ -123,6 +143,7 @@ export interface PolicySpec {
   noise?: NoiseSpec;
   alerts?: AlertSpec;
   capacity?: CapacitySpec[];
+  ramp?: RampSpec;
 }
 
 export interface Policy {

@@ -15,15 +15,16 @@
 // Public API:
 //   interface Snapshot { readonly version: string; readonly configJson: string; readonly policy?: string }
 //   type NodeIdentity = Pick<NodeHello, 'role' | 'variant' | 'service'>
-//   buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdentity): FilterConfig
-//   buildSnapshot(spec: PolicySpec | undefined, hello: NodeIdentity, policy?: string): Snapshot
+//   buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdentity, opts?: BuildOptions): FilterConfig
+//   buildSnapshot(spec: PolicySpec | undefined, hello: NodeIdentity, policy?: string, opts?: BuildOptions): Snapshot
+//   capSampling(sampling: Sampling, cap: number): Sampling        (opts.samplingCap: edge nodes only)
 //   canonicalJson(value: unknown): string
 //   contentVersion(canonical: string): string                   (16 hex chars of sha256)
 //   validateFilterConfig(doc: unknown): string | undefined      (undefined = valid, else the errors)
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import type { FilterConfig, NodeHello, PolicySpec } from '../domain/types.js';
+import type { FilterConfig, NodeHello, PolicySpec, Sampling } from '../domain/types.js';
 
 export interface Snapshot {
   readonly version: string;
@@ -33,6 +34,11 @@ export interface Snapshot {
 }
 
 export type NodeIdentity = Pick<NodeHello, 'role' | 'variant' | 'service'>;
+
+export interface BuildOptions {
+  /** Mirror ramp in force (control-plane/src/ramp): edge sampling percentages are capped at this. */
+  samplingCap?: number;
+}
 
 const schema = JSON.parse(
   readFileSync(new URL('../../../schema/filter-config.schema.json', import.meta.url), 'utf8'),
@@ -44,12 +50,14 @@ export function validateFilterConfig(doc: unknown): string | undefined {
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`).join('; ');
 }
 
-export function buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdentity): FilterConfig {
+export function buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdentity, opts: BuildOptions = {}): FilterConfig {
   const doc: FilterConfig = { role: hello.role, service: hello.service };
   if (hello.variant !== undefined) doc.variant = hello.variant;
   // Explicit rather than relying on schema defaults: a pushed document replaces the previous one,
   // and "mirror nothing, deny everything" is the one safe reading of "no policy".
   doc.sampling = spec?.sampling ?? { defaultPercent: 0 };
+  // Only edge filters decide sampling; shadow and live documents stay byte-identical under a ramp.
+  if (opts.samplingCap !== undefined && hello.role === 'edge') doc.sampling = capSampling(doc.sampling, opts.samplingCap);
   doc.egress = spec?.egress ?? { defaultAction: 'deny' };
   if (spec?.inboundRateLimit) doc.inboundRateLimit = spec.inboundRateLimit;
   if (spec?.capture) doc.capture = spec.capture;
@@ -62,8 +70,15 @@ export function buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdent
   return doc;
 }
 
-export function buildSnapshot(spec: PolicySpec | undefined, hello: NodeIdentity, policy?: string): Snapshot {
-  const configJson = canonicalJson(buildFilterConfig(spec, hello));
+/** A mirror ramp's cap: every percentage (default and per rule) at most `cap` (schema default 0 when absent). */
+export function capSampling(sampling: Sampling, cap: number): Sampling {
+  const out: Sampling = { defaultPercent: Math.min(sampling.defaultPercent ?? 0, cap) };
+  if (sampling.rules) out.rules = sampling.rules.map((r) => ({ ...r, percent: Math.min(r.percent, cap) }));
+  return out;
+}
+
+export function buildSnapshot(spec: PolicySpec | undefined, hello: NodeIdentity, policy?: string, opts: BuildOptions = {}): Snapshot {
+  const configJson = canonicalJson(buildFilterConfig(spec, hello, opts));
   const snap = { version: contentVersion(configJson), configJson };
   return Object.freeze(policy === undefined ? snap : { ...snap, policy });
 }

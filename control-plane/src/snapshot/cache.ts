@@ -20,7 +20,11 @@
 //         // pushes the current snapshot at once unless hello.configVersion already equals it;
 //         // returns unwatch (idempotent)
 //     watchCount(): number
+//     setSamplingCap(capFor: (policy: Policy) => number | undefined): void   // the mirror ramp's cap
+//     refresh(): void     // a cap changed: rebuild, push the snapshots whose version changed
 //   }
+// The sampling cap (control-plane/src/ramp) is asked per policy at build time, so a policy written
+// with a ramp is never pushed uncapped, even for a moment; it changes only edge documents.
 import type { Logger } from 'pino';
 import type { NodeHello, Policy } from '../domain/types.js';
 import { buildSnapshot, type NodeIdentity, type Snapshot } from './build.js';
@@ -37,10 +41,23 @@ export class SnapshotCache {
   private readonly watches = new Set<Watch>();
   private byService = new Map<string, Policy>();
   private built = new Map<string, Snapshot>();
+  private capFor?: (policy: Policy) => number | undefined;
 
-  constructor(opts: { logger?: Logger; policies?: Policy[] } = {}) {
+  constructor(opts: { logger?: Logger; policies?: Policy[]; samplingCap?: (policy: Policy) => number | undefined } = {}) {
     this.logger = opts.logger;
+    this.capFor = opts.samplingCap;
     if (opts.policies) this.setPolicies(opts.policies);
+  }
+
+  setSamplingCap(capFor: (policy: Policy) => number | undefined): void {
+    this.capFor = capFor;
+    this.refresh();
+  }
+
+  /** Rebuilds every snapshot (a cap moved) and pushes those whose version changed. */
+  refresh(): void {
+    this.built = new Map();
+    this.pushAll();
   }
 
   setPolicies(policies: Policy[]): void {
@@ -57,8 +74,10 @@ export class SnapshotCache {
       }
     }
     this.byService = byService;
-    this.built = new Map();
+    this.refresh();
+  }
 
+  private pushAll(): void {
     for (const w of this.watches) {
       let snap: Snapshot;
       try {
@@ -79,10 +98,11 @@ export class SnapshotCache {
 
   snapshotFor(hello: NodeIdentity): Snapshot {
     const policy = this.byService.get(hello.service);
-    const key = `${policy?.name ?? ''}\u0000${hello.role}\u0000${hello.variant ?? ''}\u0000${hello.service}`;
+    const cap = policy && hello.role === 'edge' ? this.capFor?.(policy) : undefined;
+    const key = `${policy?.name ?? ''}\u0000${hello.role}\u0000${hello.variant ?? ''}\u0000${hello.service}\u0000${cap ?? ''}`;
     let snap = this.built.get(key);
     if (!snap) {
-      snap = buildSnapshot(policy?.spec, hello, policy?.name);
+      snap = buildSnapshot(policy?.spec, hello, policy?.name, cap === undefined ? {} : { samplingCap: cap });
       this.built.set(key, snap);
     }
     return snap;

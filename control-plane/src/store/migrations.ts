@@ -49,6 +49,25 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX alerts_policy ON alerts (policy, id);
   `,
+  // 2: the audit trail also records mirror-ramp commands (SQLite cannot alter a CHECK: rebuild the table)
+  `
+  CREATE TABLE audit_v2 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    at           TEXT NOT NULL,
+    who          TEXT NOT NULL,
+    action       TEXT NOT NULL CHECK (action IN ('create', 'update', 'delete', 'rollback',
+                                                 'ramp-start', 'ramp-pause', 'ramp-resume', 'ramp-abort')),
+    policy       TEXT NOT NULL,
+    from_version INTEGER,
+    to_version   INTEGER NOT NULL,
+    summary      TEXT NOT NULL               -- JSON SpecChange[]
+  );
+  INSERT INTO audit_v2 (id, at, who, action, policy, from_version, to_version, summary)
+    SELECT id, at, who, action, policy, from_version, to_version, summary FROM audit;
+  DROP TABLE audit;
+  ALTER TABLE audit_v2 RENAME TO audit;
+  CREATE INDEX audit_policy ON audit (policy, id);
+  `,
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the control plane. */

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import type { Policy, PolicySpec } from '../domain/types.js';
 import { specChanges, specsEqual } from './spec-diff.js';
 import {
-  StoreError, type AuditAction, type AuditEntry, type PolicyHistory, type PolicyVersion, type PutResult, type WriteOptions,
+  StoreError, type AuditAction, type AuditEntry, type PolicyHistory, type PolicyVersion, type PutResult, type SpecChange, type WriteOptions,
 } from './types.js';
 
 interface HeadRow { name: string; version: number; deleted: number }
@@ -48,6 +48,7 @@ function prepare(db: Database.Database) {
     insertVersion: db.prepare('INSERT INTO policy_versions (name, version, spec, deleted, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)'),
     insertAudit: db.prepare('INSERT INTO audit (at, who, action, policy, from_version, to_version, summary) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     auditFor: db.prepare('SELECT * FROM audit WHERE policy = ? ORDER BY id'),
+    auditById: db.prepare('SELECT * FROM audit WHERE id = ?'),
     auditLatest: db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
     auditLatestFor: db.prepare('SELECT * FROM audit WHERE policy = ? ORDER BY id DESC LIMIT ?'),
   };
@@ -131,6 +132,16 @@ export class PolicyRepository {
     const limit = opts.limit ?? 100;
     const rows = opts.policy === undefined ? this.q.auditLatest.all(limit) : this.q.auditLatestFor.all(opts.policy, limit);
     return (rows as AuditRow[]).map(toAudit);
+  }
+
+  /** An audit entry for an action that writes no version (ramp commands): from = to = current version. */
+  record(name: string, who: string, action: AuditAction, changes: SpecChange[]): AuditEntry {
+    return this.db.transaction(() => {
+      const head = this.q.head.get(name) as HeadRow | undefined;
+      if (!head || head.deleted === 1) throw new StoreError('not_found', `policy '${name}' does not exist`);
+      const r = this.q.insertAudit.run(this.now().toISOString(), who, action, name, head.version, head.version, JSON.stringify(changes));
+      return toAudit(this.q.auditById.get(Number(r.lastInsertRowid)) as AuditRow);
+    }).immediate();
   }
 
   private append(name: string, head: HeadRow | undefined, spec: PolicySpec, who: string, action: AuditAction,

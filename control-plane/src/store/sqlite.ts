@@ -9,7 +9,7 @@ import type { Policy, PolicySpec } from '../domain/types.js';
 import { migrate } from './migrations.js';
 import { PolicyRepository } from './policies.js';
 import { AlertRepository, StateRepository } from './state.js';
-import type { AlertInput, AuditEntry, PolicyHistory, PutResult, Store, StoredAlert, WriteOptions } from './types.js';
+import type { AlertInput, AuditAction, AuditEntry, PolicyHistory, PutResult, SpecChange, Store, StoredAlert, WriteOptions } from './types.js';
 
 export const DB_FILE = 'shadowguard.db';
 
@@ -60,6 +60,9 @@ export class SqliteStore implements Store {
   }
   async history(name: string): Promise<PolicyHistory | undefined> { return this.policies.history(name); }
   async listAudit(opts?: { policy?: string; limit?: number }): Promise<AuditEntry[]> { return this.policies.audit(opts); }
+  async recordAudit(policy: string, who: string, action: AuditAction, changes: SpecChange[]): Promise<AuditEntry> {
+    return this.policies.record(policy, who, action, changes);
+  }
 
   async saveState(key: string, state: unknown): Promise<void> { this.state.save(key, state); }
   async loadState(key: string): Promise<unknown | undefined> { return this.state.load(key); }

@@ -5,7 +5,8 @@
 
 import type { Policy, PolicySpec } from '../domain/types.js';
 
-export type AuditAction = 'create' | 'update' | 'delete' | 'rollback';
+/** Policy writes, and the mirror-ramp commands (which change no version: from = to = current). */
+export type AuditAction = 'create' | 'update' | 'delete' | 'rollback' | 'ramp-start' | 'ramp-pause' | 'ramp-resume' | 'ramp-abort';
 
 /** One changed path between two specs ('egress.defaultAction', 'sampling.rules'; arrays are leaves). */
 export interface SpecChange {
@@ -92,6 +93,8 @@ export interface Store {
   history(name: string): Promise<PolicyHistory | undefined>;
   /** Latest audit entries across policies, newest first. */
   listAudit(opts?: { policy?: string; limit?: number }): Promise<AuditEntry[]>;
+  /** Records an operator action that is not a policy write (a ramp command) against the current version. */
+  recordAudit(policy: string, who: string, action: AuditAction, changes: SpecChange[]): Promise<AuditEntry>;
 
   /** Engine state blobs (report book, blast radius), keyed by a component or policy name. */
   saveState(key: string, state: unknown): Promise<void>;

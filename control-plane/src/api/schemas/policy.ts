@@ -38,7 +38,7 @@ export const auditEntrySchema = {
     id: { type: 'integer' },
     at: { type: 'string', format: 'date-time' },
     who: { type: 'string' },
-    action: { type: 'string', enum: ['create', 'update', 'delete', 'rollback'] },
+    action: { type: 'string', enum: ['create', 'update', 'delete', 'rollback', 'ramp-start', 'ramp-pause', 'ramp-resume', 'ramp-abort'] },
     policy: { type: 'string' },
     fromVersion: { type: ['integer', 'null'] },
     toVersion: { type: 'integer' },

@@ -1,0 +1,44 @@
+// The mirror ramp of a policy: GET /api/v1/policies/{name}/ramp (viewer) and the commands
+// POST …/ramp/start|pause|resume|abort (editor; each is written to the audit trail by the controller).
+// 404 when the policy does not exist, 409 when it declares no ramp or the command does not apply to
+// the ramp's status (the message says which status it is in).
+
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ApiDeps, RampProvider } from '../deps.js';
+import { authErrors, errors, policyNameParams } from '../schemas/common.js';
+import { rampViewSchema } from '../schemas/ramp.js';
+import { who } from './preconditions.js';
+
+interface NameParams { name: string }
+const ACTIONS = ['start', 'pause', 'resume', 'abort'] as const;
+
+export async function rampRoutes(app: FastifyInstance, { deps, ramp }: { deps: ApiDeps; ramp: RampProvider }): Promise<void> {
+  const exists = async (name: string, reply: FastifyReply): Promise<boolean> => {
+    if (await deps.store.getPolicy(name)) return true;
+    void reply.code(404).send({ error: 'Not Found', message: `policy '${name}' does not exist`, statusCode: 404 });
+    return false;
+  };
+
+  app.get<{ Params: NameParams }>('/policies/:name/ramp', {
+    schema: {
+      tags: ['ramp'], summary: 'Mirror ramp state: status, current percent, stage, hold, last evaluation, transitions',
+      params: policyNameParams, response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
+    },
+  }, async (request, reply) => {
+    if (!(await exists(request.params.name, reply))) return reply;
+    return ramp.view(request.params.name);
+  });
+
+  for (const action of ACTIONS) {
+    app.post<{ Params: NameParams }>(`/policies/:name/ramp/${action}`, {
+      config: { role: 'editor' },
+      schema: {
+        tags: ['ramp'], summary: `${action[0].toUpperCase()}${action.slice(1)} the mirror ramp (audited)`,
+        params: policyNameParams, response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
+      },
+    }, async (request, reply) => {
+      if (!(await exists(request.params.name, reply))) return reply;
+      return ramp.command(request.params.name, action, who(request));
+    });
+  }
+}

@@ -1,0 +1,94 @@
+// One policy: its status (sampling, ramp, the filter workers it covers with config versions and NACK
+// reasons, recent alerts) and its version history, each version with the diff from the one before.
+
+import { useState } from 'preact/hooks';
+import { enc } from '../api';
+import { RampCell } from '../components/Ramp';
+import { SpecDiff } from '../components/SpecDiff';
+import { ago, shortHash } from '../format';
+import { on, useApi } from '../hooks';
+import { paths } from '../router';
+import { nodeLabel, nodesOf, samplingText } from '../status';
+import type { Alert, History, NodeStatus, Policy } from '../types';
+
+function Nodes({ nodes }: { nodes: NodeStatus[] }) {
+  if (nodes.length === 0) return <p class="empty">No filter has connected for these services yet.</p>;
+  return (
+    <table class="grid" data-testid="nodes">
+      <thead><tr><th>Node</th><th>Role</th><th>Workload</th><th>State</th><th>Config applied</th><th>Config sent</th><th>Halves / events</th></tr></thead>
+      <tbody>
+        {nodes.map((n) => (
+          <tr key={n.key} class={n.config.nacked ? 'row-bad' : ''}>
+            <td>{n.nodeId}<span class="muted">#{n.worker}</span></td>
+            <td>{nodeLabel(n)}</td>
+            <td>{n.workload}</td>
+            <td>{n.connected ? <span class="ok">connected</span> : <span class="muted">gone {ago(n.lastSeen)}</span>}</td>
+            <td><code title={n.config.acked}>{shortHash(n.config.acked)}</code>
+              {n.config.nacked && <div class="bad" data-testid="nack">NACK of <code>{shortHash(n.config.nacked.version)}</code>: {n.config.nacked.reason}</div>}
+            </td>
+            <td><code title={n.config.sent}>{shortHash(n.config.sent)}</code>{n.config.sent && n.config.sent === n.config.acked && <span class="ok"> ✓ in sync</span>}</td>
+            <td>{n.halvesReceived} / {n.eventsReceived}{n.dropsReported > 0 && <span class="bad"> ({n.dropsReported} dropped)</span>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function HistoryList({ history }: { history: History }) {
+  const [open, setOpen] = useState<number | undefined>(undefined);
+  const versions = [...history.versions].reverse();
+  const auditFor = (v: number) => history.audit.find((a) => a.toVersion === v);
+  return (
+    <ol class="history" data-testid="history">
+      {versions.map((v) => {
+        const prev = history.versions.find((x) => x.version === v.version - 1);
+        const a = auditFor(v.version);
+        const isOpen = open === v.version;
+        return (
+          <li key={v.version}>
+            <button type="button" class="link" onClick={() => setOpen(isOpen ? undefined : v.version)}>
+              <b>v{v.version}</b> {a?.action ?? (v.deleted ? 'delete' : 'update')} by {v.createdBy} · {ago(v.createdAt)}
+            </button>
+            <span class="muted small"> {v.changes.map((c) => `${c.op === 'added' ? '+' : c.op === 'removed' ? '−' : '~'}${c.path}`).join('  ')}</span>
+            {isOpen && <SpecDiff before={prev?.spec} after={v.spec} changes={v.changes} />}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+export function PolicyPage({ name }: { name: string }) {
+  const policy = useApi<Policy>(`/policies/${enc(name)}`, on.policy);
+  const history = useApi<History>(`/policies/${enc(name)}/history`, on.policy);
+  const nodes = useApi<{ nodes: NodeStatus[] }>('/nodes', on.any(on.nodes, on.policy));
+  const alerts = useApi<{ alerts: Alert[] }>(`/alerts?policy=${enc(name)}&limit=5`, on.alert);
+  const p = policy.data;
+  if (policy.error && !p) return <p class="error">{policy.error.message}</p>;
+  if (!p) return <p class="empty">Loading…</p>;
+  const ns = nodesOf(p, nodes.data?.nodes);
+  return (
+    <section>
+      <h1>{p.name} <span class="muted">v{p.version}</span></h1>
+      {p.spec.description && <p>{p.spec.description}</p>}
+      <dl class="facts">
+        <dt>Services</dt><dd>{p.spec.services.join(', ')}</dd>
+        <dt>Sampling</dt><dd data-testid="sampling">{samplingText(p.spec)}</dd>
+        <dt>Ramp</dt><dd><RampCell policy={p.name} /></dd>
+        <dt>Ignored paths</dt><dd>{p.spec.normalize?.ignorePaths?.map((x) => <code class="chip" key={x}>{x}</code>) ?? <span class="muted">none</span>}</dd>
+        <dt>Reports</dt><dd><a href={paths.reports(p.name)}>diff reports</a> · <a href={paths.blast(p.name)}>blast radius</a></dd>
+      </dl>
+      <h2>Recent alerts</h2>
+      {(alerts.data?.alerts.length ?? 0) === 0 ? <p class="empty">None.</p> : (
+        <ul class="alerts">{alerts.data!.alerts.map((a) => (
+          <li key={a.id}><span class="bad">●</span> {ago(a.at)}: <a href={paths.endpoint(p.name, a.endpoint)}>{a.endpoint}</a> — {a.message}</li>
+        ))}</ul>
+      )}
+      <h2>Filters</h2>
+      <Nodes nodes={ns} />
+      <h2>History</h2>
+      {history.data ? <HistoryList history={history.data} /> : <p class="empty">Loading…</p>}
+    </section>
+  );
+}

@@ -1,0 +1,102 @@
+// Fixtures for the ramp tests against a real control plane (main.ts start(): gRPC + HTTP + SQLite in a
+// temp dir) whose ramp controller runs on a clock the test moves; filters are real gRPC clients
+// speaking shadow.proto through @grpc/proto-loader (test/control-plane/stream/fixtures.ts FakeFilter).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { DEFAULTS, type ControlPlaneConfig } from '../../../control-plane/src/config.js';
+import type { NodeHello, Sampling } from '../../../control-plane/src/domain/types.js';
+import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
+import { FakeFilter, hello, waitFor } from '../stream/fixtures.js';
+
+export const EDITOR = 'editor-token-for-ramp-tests';
+export const VIEWER = 'viewer-token-for-ramp-tests';
+export const STREAM = 'stream-token-for-ramp-tests';
+
+export class Clock {
+  constructor(public t = 1_700_000_000_000) {}
+  readonly now = (): number => this.t;
+  advance(seconds: number): void { this.t += seconds * 1000; }
+}
+
+export function tempDir(cleanups: Array<() => unknown>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-ramp-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function config(dataDir: string): ControlPlaneConfig {
+  return {
+    ...DEFAULTS, pairing: { ...DEFAULTS.pairing }, webhook: { ...DEFAULTS.webhook },
+    host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir, logLevel: 'silent', streamToken: STREAM, persistIntervalMs: 3_600_000,
+    tokens: [{ name: 'eddie', token: EDITOR, role: 'editor' }, { name: 'vera', token: VIEWER, role: 'viewer' }],
+  };
+}
+
+export type Booted = RunningControlPlane & {
+  api(p: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  json<T = any>(p: string, init?: RequestInit & { token?: string }): Promise<{ status: number; body: T }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+
+export async function boot(dataDir: string, clock: Clock, cleanups: Array<() => unknown>): Promise<Booted> {
+  const cp = await start(config(dataDir), { logger: pino({ level: 'silent' }), now: clock.now });
+  cp.ramp.stop(); // the test ticks explicitly on its own clock
+  cleanups.push(() => cp.close());
+  const api = (p: string, init: RequestInit & { token?: string } = {}) => fetch(`${cp.httpUrl}${p}`, {
+    ...init, headers: { authorization: `Bearer ${init.token ?? EDITOR}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+  });
+  return {
+    ...cp, api,
+    json: async <T>(p: string, init?: RequestInit & { token?: string }) => { const r = await api(p, init); return { status: r.status, body: (await r.json()) as T }; },
+  };
+}
+
+/** An edge (or shadow) filter that acks every snapshot it receives, as the real filter does. */
+export class AckingFilter {
+  private acked = 0;
+  private constructor(readonly f: FakeFilter, private readonly stop: () => void) {}
+
+  static async connect(port: number, h: Partial<NodeHello>, cleanups: Array<() => unknown>): Promise<AckingFilter> {
+    const f = await FakeFilter.connect(port, hello(h), { token: STREAM });
+    let running = true;
+    const a = new AckingFilter(f, () => { running = false; });
+    void (async () => {
+      while (running) {
+        while (a.acked < f.snapshots.length) await f.ack(f.snapshots[a.acked++].version).catch(() => {});
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    cleanups.push(() => a.close());
+    return a;
+  }
+
+  get count(): number { return this.f.snapshots.length; }
+
+  /** The sampling section of the n-th snapshot (1-based), once it arrived. */
+  async sampling(n: number): Promise<Sampling> {
+    const s = await this.f.snapshot(n);
+    return (JSON.parse(s.configJson) as { sampling: Sampling }).sampling;
+  }
+
+  version(n: number): string { return this.f.snapshots[n - 1].version; }
+
+  send(msg: object): Promise<void> { return this.f.send(msg); }
+
+  close(): void { this.stop(); this.f.close(); }
+}
+
+/** A Half as a filter author writes it with proto-loader (enums by name, bytes as Buffer). */
+export function halfMessage(pairId: string, side: 'LIVE' | 'CANDIDATE', method: string, urlPath: string, body: unknown, status = 200) {
+  const text = JSON.stringify(body);
+  return {
+    half: {
+      pairId, side: `SIDE_${side}`, service: 'checkout', method, host: 'checkout.local', path: urlPath, query: '', status,
+      headers: [{ name: 'content-type', value: Buffer.from('application/json') }], body: Buffer.from(text), truncated: false,
+      bodySize: text.length, startUnixMs: 1_700_000_000_000, latencyUs: 1500, requestId: `req-${pairId}`,
+      nodeId: side === 'LIVE' ? 'edge-1' : 'shadow-1',
+    },
+  };
+}
+
+export { waitFor };

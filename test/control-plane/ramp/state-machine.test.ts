@@ -1,0 +1,162 @@
+// The mirror ramp's pure state machine (control-plane/src/reports/ramp.ts) in accelerated time: the
+// clock is a number the test moves, so a ramp with minute-long holds runs in microseconds.
+import { describe, expect, it } from 'vitest';
+import type { RampSpec } from '../../../control-plane/src/domain/types.js';
+import {
+  checkGuards, command, evaluate, initialRampState, nextAdvanceAt, rampCap, resolveRamp,
+  type RampObservations, type RampState, type ResolvedRamp,
+} from '../../../control-plane/src/reports/ramp.js';
+
+const S = 1000;
+const quiet = (over: Partial<RampObservations> = {}): RampObservations => ({
+  pairs: 0, shadow5xx: 0, endpoints: [], egressDenied: 0, egressRateLimited: 0, filterDrops: 0, overCapacity: [], ...over,
+});
+
+function resolved(spec: RampSpec): ResolvedRamp {
+  const r = resolveRamp(spec);
+  if (typeof r === 'string') throw new Error(r);
+  return r;
+}
+
+function started(ramp: ResolvedRamp, at = 0): RampState {
+  const r = command(initialRampState('checkout'), ramp, 'start', at, 'eddie');
+  if (!r.ok) throw new Error(r.error);
+  return r.state;
+}
+
+describe('resolving a declared ramp', () => {
+  it('fills the defaults: 300 s holds, 10 s evaluations, pause on breach, 20 pairs, capacity checked', () => {
+    expect(resolved({ stages: [1, 5] })).toEqual({
+      stages: [1, 5], holdMs: [300 * S, 300 * S], evaluateEveryMs: 10 * S, onBreach: 'pause', guards: { minPairs: 20, capacity: true },
+    });
+    expect(resolved({ stages: [1, 5], holdSeconds: [30, 60] }).holdMs).toEqual([30 * S, 60 * S]);
+  });
+
+  it('says why stages that do not increase, or holds that do not match them, cannot run', () => {
+    expect(resolveRamp({ stages: [1, 10, 5] })).toBe('ramp.stages must be strictly increasing: 5 follows 10');
+    expect(resolveRamp({ stages: [5, 5] })).toBe('ramp.stages must be strictly increasing: 5 follows 5');
+    expect(resolveRamp({ stages: [0, 5] })).toMatch(/ramp.stages\[0\] must be a percent in \(0, 100\]/);
+    expect(resolveRamp({ stages: [1, 5], holdSeconds: [10] })).toBe('ramp.holdSeconds lists 1 holds for 2 stages');
+  });
+});
+
+describe('a ramp driven by its clock', () => {
+  const ramp = resolved({ stages: [1, 5, 10], holdSeconds: [60, 120, 60], evaluateEverySeconds: 10 });
+
+  it('mirrors nothing before it starts, then advances 1 → 5 → 10 → completed as each hold passes', () => {
+    const idle = initialRampState('checkout');
+    expect(rampCap(idle, ramp)).toBe(0);
+    let s = started(ramp, 1_000);
+    expect([s.status, rampCap(s, ramp), nextAdvanceAt(s, ramp)]).toEqual(['running', 1, 61_000]);
+
+    for (let t = 11_000; t < 61_000; t += 10_000) {
+      const r = evaluate(s, ramp, quiet(), t);
+      expect(r.events).toEqual([]);
+      s = r.state;
+    }
+    expect(rampCap(s, ramp)).toBe(1);
+    expect(s.lastEvaluation?.at).toBe(51_000);
+
+    let r = evaluate(s, ramp, quiet(), 61_000);
+    expect([r.state.status, r.state.stage, rampCap(r.state, ramp), r.state.stageStartedAt]).toEqual(['running', 1, 5, 61_000]);
+    expect(r.events).toEqual([{ type: 'transition', transition: {
+      at: 61_000, from: 'running', to: 'running', stage: 1, percent: 5, by: 'ramp',
+      reason: 'held 1% for 60 s with every guard ok; advancing to 5%',
+    } }]);
+    // the second stage holds 120 s, not 60
+    expect(evaluate(r.state, ramp, quiet(), 121_000).state.stage).toBe(1);
+    r = evaluate(r.state, ramp, quiet(), 181_000);
+    expect([r.state.stage, rampCap(r.state, ramp)]).toEqual([2, 10]);
+    r = evaluate(r.state, ramp, quiet(), 241_000);
+    expect([r.state.status, rampCap(r.state, ramp), nextAdvanceAt(r.state, ramp)]).toEqual(['completed', 10, undefined]);
+    expect(r.state.transitions.map((t) => `${t.from}→${t.to}@${t.percent}`)).toEqual([
+      'idle→running@1', 'running→running@5', 'running→running@10', 'running→completed@10',
+    ]);
+  });
+
+  it('reverts to 0 % on a breach when the policy says revert, naming the endpoint, and raises an alert', () => {
+    const revert = resolved({ stages: [1, 5, 10], holdSeconds: 60, onBreach: 'revert', guards: { mismatchRate: 5, minPairs: 10 } });
+    const s = evaluate(started(revert), revert, quiet(), 61_000).state;
+    const obs = quiet({
+      pairs: 60,
+      endpoints: [
+        { endpoint: 'GET /users/{id}', pairs: 40, mismatched: 0 },
+        { endpoint: 'POST /refunds/{id}', pairs: 16, mismatched: 2 },
+        { endpoint: 'GET /rare', pairs: 4, mismatched: 4 }, // below minPairs: not judged
+      ],
+    });
+    const r = evaluate(s, revert, obs, 71_000);
+    expect([r.state.status, rampCap(r.state, revert), r.state.stage]).toEqual(['reverted', 0, 1]);
+    const reason = 'guard mismatchRate: POST /refunds/{id} 12.5% > 5%';
+    expect(r.state.transitions.at(-1)).toMatchObject({ from: 'running', to: 'reverted', percent: 0, reason, by: 'ramp' });
+    expect(r.events[1]).toEqual({
+      type: 'alert', at: 71_000, policy: 'checkout', guard: 'mismatchRate', endpoint: 'POST /refunds/{id}', value: 12.5, pairs: 16,
+      message: `checkout: ramp reverted to 0% at stage 2 (5%): ${reason}`,
+    });
+    expect(r.state.lastEvaluation?.breaches).toEqual([reason]);
+    // a reverted ramp is not evaluated until resumed
+    expect(evaluate(r.state, revert, quiet(), 200_000).state).toBe(r.state);
+  });
+
+  it('pauses on a breach by default and keeps the current percent', () => {
+    const pause = resolved({ stages: [1, 5], holdSeconds: 60, guards: { shadowErrorRate: 2, minPairs: 20 } });
+    const r = evaluate(started(pause), pause, quiet({ pairs: 40, shadow5xx: 3 }), 10_000);
+    expect([r.state.status, rampCap(r.state, pause)]).toEqual(['paused', 1]);
+    expect(r.state.transitions.at(-1)?.reason).toBe('guard shadowErrorRate: 7.5% of 40 pairs answered 5xx > 2%');
+  });
+
+  it('does not judge rates or latency before minPairs pairs', () => {
+    const g = resolved({ stages: [1], guards: { shadowErrorRate: 1, latencyP99Ms: 100, minPairs: 20 } });
+    const few = checkGuards(g, quiet({ pairs: 5, shadow5xx: 5, shadowLatencyP99Ms: 900 }));
+    expect(few.map((v) => [v.guard, v.value, v.ok])).toEqual([['shadowErrorRate', null, true], ['latencyP99Ms', null, true], ['capacity', 0, true]]);
+    const many = checkGuards(g, quiet({ pairs: 20, shadow5xx: 0, shadowLatencyP99Ms: 812.4 }));
+    expect(many.find((v) => v.guard === 'latencyP99Ms')).toMatchObject({ ok: false, detail: 'shadow p99 812.4 ms > 100 ms' });
+  });
+
+  it('checks egress, filter drops and capacity, and reports every breach in one reason', () => {
+    const g = resolved({ stages: [1, 5], holdSeconds: 60, onBreach: 'revert', guards: { egressDenied: 0, egressRateLimited: 10, filterDrops: 5 } });
+    const r = evaluate(started(g), g, quiet({
+      egressDenied: 3, egressWindowS: 10, egressRateLimited: 4, filterDrops: 6,
+      overCapacity: [{ destination: 'pay.example', allowedRate: 12.25, capacity: 10 }],
+    }), 10_000);
+    expect(r.state.transitions.at(-1)?.reason).toBe([
+      'guard egressDenied: 3 egress calls denied in the last 10 s > 0',
+      'guard filterDrops: 6 halves/events dropped by filters > 5',
+      'guard capacity: pay.example 12.25 rps > 10 rps',
+    ].join('; '));
+    const noCapacity = resolved({ stages: [1], guards: { capacity: false } });
+    expect(checkGuards(noCapacity, quiet({ overCapacity: [{ destination: 'x', allowedRate: 2, capacity: 1 }] }))).toEqual([]);
+  });
+});
+
+describe('operator commands', () => {
+  const ramp = resolved({ stages: [1, 5, 10], holdSeconds: 60 });
+
+  it('pause holds the percent, resume restarts the stage hold, abort mirrors nothing, start begins again', () => {
+    let s = evaluate(started(ramp), ramp, quiet(), 60_000).state; // stage 2 (5 %)
+    const p = command(s, ramp, 'pause', 70_000, 'eddie');
+    if (!p.ok) throw new Error(p.error);
+    expect([p.state.status, rampCap(p.state, ramp)]).toEqual(['paused', 5]);
+    expect(evaluate(p.state, ramp, quiet(), 500_000).state.stage).toBe(1); // paused: the hold does not run out
+    const r = command(p.state, ramp, 'resume', 100_000, 'eddie');
+    if (!r.ok) throw new Error(r.error);
+    expect([r.state.status, r.state.stageStartedAt, nextAdvanceAt(r.state, ramp)]).toEqual(['running', 100_000, 160_000]);
+    const a = command(r.state, ramp, 'abort', 110_000, 'vera');
+    if (!a.ok) throw new Error(a.error);
+    expect([a.state.status, rampCap(a.state, ramp)]).toEqual(['aborted', 0]);
+    expect(a.state.transitions.at(-1)).toMatchObject({ reason: 'aborted by vera', by: 'vera' });
+    const again = command(a.state, ramp, 'start', 120_000, 'eddie');
+    if (!again.ok) throw new Error(again.error);
+    s = again.state;
+    expect([s.status, s.stage, rampCap(s, ramp)]).toEqual(['running', 0, 1]);
+  });
+
+  it('refuses a command the status does not allow, saying which status it is in', () => {
+    const s = started(ramp);
+    expect(command(s, ramp, 'start', 1, 'e')).toEqual({ ok: false, error: "the ramp of policy 'checkout' is already running at stage 1 (1%); resume, pause or abort it instead" });
+    expect(command(s, ramp, 'resume', 1, 'e')).toMatchObject({ ok: false, error: expect.stringContaining('only a paused or reverted ramp can be resumed') });
+    const idle = initialRampState('checkout');
+    expect(command(idle, ramp, 'pause', 1, 'e')).toMatchObject({ ok: false, error: "the ramp of policy 'checkout' is idle; only a running ramp can be paused" });
+    expect(command(idle, ramp, 'abort', 1, 'e')).toMatchObject({ ok: false, error: expect.stringContaining('nothing to abort') });
+  });
+});
