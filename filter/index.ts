@@ -1,28 +1,137 @@
-// Shadowguard filter entry point: registers the root context and re-exports the ABI 0.2.1 callbacks.
-// For now a pass-through module; the filter issue grows it into the edge/shadow/live roles.
-export * from "@gcoredev/proxy-wasm-sdk-as/assembly/proxy";
-import {
-  RootContext,
-  Context,
-  registerRootContext,
-  FilterHeadersStatusValues,
-} from "@gcoredev/proxy-wasm-sdk-as/assembly";
+// Shadowguard filter entry point: the proxy-wasm ABI 0.2.1 export list and context registry.
+// We write our own exports instead of `export *` from @gcoredev/proxy-wasm-sdk-as: the SDK exports
+// proxy_on_grpc_trailing_metadata (ABI: proxy_on_grpc_receive_trailing_metadata, so Envoy never
+// calls it), its dispatcher logs with string joins on every context creation, and its
+// proxy_on_done/proxy_on_delete look root contexts up in the stream map (a trap). What the SDK gets
+// right we use: its malloc (the host allocates returned buffers through it) and its import
+// declarations (see abi.ts for the ones it gets wrong). Nothing here is meant to abort; if an
+// AssemblyScript runtime check ever fails, the wasi-shim abort (asconfig) logs to stderr and the VM
+// traps, which Envoy handles per the plugin's fail_open setting.
+import { Root } from "./root";
+import { HttpContext } from "./context";
+import { setCurrentContext } from "./host";
+import { CONTINUE } from "./abi";
+import { nowMs } from "./root";
 
-class PassThroughRoot extends RootContext {
-  createContext(context_id: u32): Context {
-    return new PassThrough(context_id, this);
+export { malloc } from "@gcoredev/proxy-wasm-sdk-as/assembly/malloc";
+
+const roots = new Map<u32, Root>();
+const streams = new Map<u32, HttpContext>();
+
+function rootOf(id: u32): Root | null {
+  setCurrentContext(id);
+  return roots.has(id) ? roots.get(id) : null;
+}
+
+function streamOf(id: u32): HttpContext | null {
+  setCurrentContext(id);
+  return streams.has(id) ? streams.get(id) : null;
+}
+
+export function proxy_abi_version_0_2_1(): void {}
+
+export function proxy_on_context_create(context_id: u32, parent_context_id: u32): void {
+  setCurrentContext(context_id);
+  if (parent_context_id == 0) {
+    if (!roots.has(context_id)) roots.set(context_id, new Root(context_id));
+    return;
+  }
+  if (!roots.has(parent_context_id)) return; // unknown root: the stream passes untouched
+  streams.set(context_id, new HttpContext(context_id, roots.get(parent_context_id)));
+}
+
+export function proxy_on_vm_start(root_context_id: u32, _vm_configuration_size: u32): u32 {
+  const r = rootOf(root_context_id);
+  return r === null || r.onVmStart() ? 1 : 0;
+}
+
+export function proxy_validate_configuration(_root_context_id: u32, _size: u32): u32 { return 1; }
+
+export function proxy_on_configure(root_context_id: u32, plugin_configuration_size: u32): u32 {
+  const r = rootOf(root_context_id);
+  if (r === null) return 0;
+  return r.onConfigure(plugin_configuration_size) ? 1 : 0;
+}
+
+export function proxy_on_tick(root_context_id: u32): void {
+  const r = rootOf(root_context_id);
+  if (r !== null) r.onTick();
+}
+
+export function proxy_on_queue_ready(_root_context_id: u32, _token: u32): void {}
+export function proxy_on_foreign_function(_root_context_id: u32, _function_id: u32, _size: u32): void {}
+
+export function proxy_on_request_headers(context_id: u32, _headers: u32, _end_of_stream: u32): i32 {
+  const s = streamOf(context_id);
+  return s === null ? CONTINUE : s.onRequestHeaders();
+}
+export function proxy_on_request_body(_context_id: u32, _size: u32, _end_of_stream: u32): i32 { return CONTINUE; }
+export function proxy_on_request_trailers(_context_id: u32, _trailers: u32): i32 { return CONTINUE; }
+export function proxy_on_request_metadata(_context_id: u32, _elements: u32): i32 { return CONTINUE; }
+
+export function proxy_on_response_headers(context_id: u32, _headers: u32, end_of_stream: u32): i32 {
+  const s = streamOf(context_id);
+  return s === null ? CONTINUE : s.onResponseHeaders(end_of_stream != 0);
+}
+export function proxy_on_response_body(context_id: u32, body_size: u32, end_of_stream: u32): i32 {
+  const s = streamOf(context_id);
+  return s === null ? CONTINUE : s.onResponseBody(body_size, end_of_stream != 0);
+}
+export function proxy_on_response_trailers(context_id: u32, _trailers: u32): i32 {
+  const s = streamOf(context_id);
+  return s === null ? CONTINUE : s.onResponseTrailers();
+}
+export function proxy_on_response_metadata(_context_id: u32, _elements: u32): i32 { return CONTINUE; }
+
+export function proxy_on_log(context_id: u32): void {
+  const s = streamOf(context_id);
+  if (s !== null) s.onLog();
+}
+
+export function proxy_on_done(context_id: u32): u32 {
+  setCurrentContext(context_id);
+  if (roots.has(context_id)) {
+    const s = roots.get(context_id).stream;
+    if (s !== null) s.close();
+  }
+  return 1;
+}
+
+export function proxy_on_delete(context_id: u32): void {
+  setCurrentContext(context_id);
+  if (streams.has(context_id)) { streams.delete(context_id); return; }
+  if (roots.has(context_id)) {
+    const r = roots.get(context_id);
+    const s = r.stream;
+    if (s !== null) s.cancel();
+    roots.delete(context_id);
   }
 }
 
-class PassThrough extends Context {
-  constructor(context_id: u32, root_context: PassThroughRoot) {
-    super(context_id, root_context);
-  }
-  onRequestHeaders(_headers: u32, _end_of_stream: bool): FilterHeadersStatusValues {
-    return FilterHeadersStatusValues.Continue;
-  }
+export function proxy_on_http_call_response(_root: u32, _token: u32, _headers: u32, _body_size: u32, _trailers: u32): void {}
+
+// gRPC stream callbacks always name the root context that opened the stream.
+export function proxy_on_grpc_receive_initial_metadata(root_context_id: u32, token: u32, _elements: u32): void {
+  const r = rootOf(root_context_id);
+  if (r === null) return;
+  const s = r.stream;
+  if (s !== null) s.onInitialMetadata(token);
 }
 
-registerRootContext((context_id: u32) => {
-  return new PassThroughRoot(context_id);
-}, "shadowguard");
+export function proxy_on_grpc_receive(root_context_id: u32, token: u32, message_size: u32): void {
+  const r = rootOf(root_context_id);
+  if (r === null) return;
+  const s = r.stream;
+  if (s !== null) s.onReceive(token, message_size);
+}
+
+export function proxy_on_grpc_receive_trailing_metadata(root_context_id: u32, _token: u32, _elements: u32): void {
+  rootOf(root_context_id);
+}
+
+export function proxy_on_grpc_close(root_context_id: u32, token: u32, status_code: u32): void {
+  const r = rootOf(root_context_id);
+  if (r === null) return;
+  const s = r.stream;
+  if (s !== null) s.onClose(token, status_code, nowMs());
+}

@@ -1,0 +1,125 @@
+// Response capture for one sampled (edge) or shadow request: status, the kept response headers,
+// the body up to capture.maxBodyBytes (with truncated flag and the full size), and the latency from
+// request headers to end of response. Body callbacks only copy the chunk the host hands us and
+// return Continue — the response is never buffered or paused. The Half is built in on_log, after
+// the response has left.
+import { Config } from "./config";
+import { PairsView, asciiEquals } from "./pairs";
+import { copyBuffer } from "./host";
+import { HTTP_RESPONSE_BODY } from "./abi";
+import { Half, Header } from "./report/half";
+
+export class Capture {
+  side: i32 = 0;
+  pairId: string = "";
+  requestId: string = "";
+  method: string = "";
+  host: string = "";
+  path: string = "";
+  query: string = "";
+  startNs: u64 = 0;
+  endNs: u64 = 0;
+  status: u32 = 0;
+  headers: Array<Header> = [];
+  body: Uint8Array = new Uint8Array(0);
+  bodyLen: i32 = 0;
+  bodySize: u64 = 0;
+  truncated: bool = false;
+
+  constructor(private maxBody: i32) {}
+
+  onResponseHeaders(cfg: Config, view: PairsView): void {
+    const keep = cfg.captureHeaders;
+    const redact = cfg.redactHeaders;
+    for (let i = 0; i < view.count; i++) {
+      const kl = view.keyLen(i);
+      const kp = view.keyPtr(i);
+      if (kl == 7 && asciiEquals(kp, ":status", 7)) {
+        this.status = parseStatus(view.valuePtr(i), view.valueLen(i));
+        continue;
+      }
+      if (this.headers.length >= 128) continue; // bound per half
+      // Header names are ASCII: compare bytes, allocate only for kept headers.
+      if (!listed(keep, kp, kl) || listed(redact, kp, kl)) continue;
+      const h = new Header();
+      h.name = view.key(i);
+      const vl = view.valueLen(i);
+      const v = new Uint8Array(vl);
+      memory.copy(v.dataStart, view.valuePtr(i), <usize>vl);
+      h.value = v;
+      this.headers.push(h);
+    }
+  }
+
+  // Copies what fits of the current body chunk (size bytes); counts the rest.
+  onResponseBody(size: u32): void {
+    this.bodySize += <u64>size;
+    if (size == 0) return;
+    const room = this.maxBody - this.bodyLen;
+    if (room <= 0) { this.truncated = true; return; }
+    let n = <i32>min(<u32>room, size);
+    if (<u32>n < size) this.truncated = true;
+    this.ensure(this.bodyLen + n);
+    const got = copyBuffer(HTTP_RESPONSE_BODY, 0, <u32>n, this.body.dataStart + <usize>this.bodyLen);
+    this.bodyLen += <i32>got;
+    if (<i32>got < n) this.truncated = true;
+  }
+
+  private ensure(need: i32): void {
+    const cap = this.body.byteLength;
+    if (need <= cap) return;
+    let next = cap < 1024 ? 1024 : cap * 2;
+    if (next < need) next = need;
+    if (next > this.maxBody) next = this.maxBody;
+    const b = new Uint8Array(next);
+    memory.copy(b.dataStart, this.body.dataStart, <usize>this.bodyLen);
+    this.body = b;
+  }
+
+  end(nowNs: u64): void {
+    if (this.endNs == 0) this.endNs = nowNs;
+  }
+
+  toHalf(cfg: Config, nodeId: string, nowNs: u64): Half {
+    this.end(nowNs);
+    const h = new Half();
+    h.pairId = this.pairId;
+    h.side = this.side;
+    h.service = cfg.service;
+    h.method = this.method;
+    h.host = this.host;
+    h.path = this.path;
+    h.query = this.query;
+    h.status = this.status;
+    h.headers = this.headers;
+    h.body = this.bodyLen == this.body.byteLength ? this.body : this.body.slice(0, this.bodyLen);
+    h.truncated = this.truncated;
+    h.bodySize = this.bodySize;
+    h.startUnixMs = this.startNs / 1000000;
+    const us = this.endNs > this.startNs ? (this.endNs - this.startNs) / 1000 : 0;
+    h.latencyUs = us > <u64>u32.MAX_VALUE ? u32.MAX_VALUE : <u32>us;
+    h.requestId = this.requestId;
+    h.nodeId = nodeId;
+    return h;
+  }
+}
+
+// ":status" digits → number; anything else → 0.
+export function parseStatus(p: usize, len: i32): u32 {
+  if (len <= 0 || len > 3) return 0;
+  let v: u32 = 0;
+  for (let i = 0; i < len; i++) {
+    const c = <u32>load<u8>(p + <usize>i);
+    if (c < 0x30 || c > 0x39) return 0;
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
+}
+
+function listed(names: Array<string>, p: usize, len: i32): bool {
+  for (let j = 0; j < names.length; j++) {
+    const n = unchecked(names[j]);
+    if (n.length == len && asciiEquals(p, n, len)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,84 @@
+// One HTTP stream context: the config it started with (read-only for its whole life), the root it
+// belongs to, and per-request state. Request headers go to the role; response callbacks only feed
+// the capture (when the request is captured) and always return Continue; on_log reports.
+import { Config, ROLE_EDGE, ROLE_SHADOW, ROLE_LIVE, DIR_AUTO, DIR_INBOUND, DIR_OUTBOUND } from "./config";
+import { Root } from "./root";
+import { Capture } from "./capture";
+import { PairsView } from "./pairs";
+import { getHeaderPairs, getProperty, nowNanos } from "./host";
+import { CONTINUE, RESPONSE_HEADERS } from "./abi";
+import { metrics, inc } from "./metrics";
+import { encodeFilterMessage, FilterMessage } from "./report/messages";
+import { KIND_HALF } from "./report/queue";
+import { edgeRequestHeaders } from "./roles/edge";
+import { shadowRequestHeaders } from "./roles/shadow";
+import { liveRequestHeaders, unconfiguredRequestHeaders } from "./roles/live";
+
+// One view of response headers for the whole VM: callbacks never overlap within a VM.
+const view = new PairsView();
+
+export class HttpContext {
+  cfg: Config;
+  capture: Capture | null = null;
+
+  constructor(public id: u32, public root: Root) {
+    this.cfg = root.config;
+  }
+
+  onRequestHeaders(): i32 {
+    const role = this.cfg.role;
+    if (role == ROLE_EDGE) return edgeRequestHeaders(this);
+    if (role == ROLE_SHADOW) return shadowRequestHeaders(this);
+    if (role == ROLE_LIVE) return liveRequestHeaders(this);
+    return unconfiguredRequestHeaders(this);
+  }
+
+  onResponseHeaders(eos: bool): i32 {
+    const c = this.capture;
+    if (c === null) return CONTINUE;
+    view.reset(getHeaderPairs(RESPONSE_HEADERS));
+    c.onResponseHeaders(this.cfg, view);
+    if (eos) c.end(nowNanos());
+    return CONTINUE;
+  }
+
+  onResponseBody(size: u32, eos: bool): i32 {
+    const c = this.capture;
+    if (c === null) return CONTINUE;
+    c.onResponseBody(size);
+    if (eos) c.end(nowNanos());
+    return CONTINUE;
+  }
+
+  onResponseTrailers(): i32 {
+    const c = this.capture;
+    if (c !== null) c.end(nowNanos());
+    return CONTINUE;
+  }
+
+  // The response has left: build and queue the half (never on the response's critical path).
+  onLog(): void {
+    const c = this.capture;
+    if (c === null) return;
+    this.capture = null;
+    const s = this.root.stream;
+    if (s === null) return;
+    const m = new FilterMessage();
+    m.half = c.toHalf(this.cfg, this.root.nodeId, nowNanos());
+    s.report(KIND_HALF, encodeFilterMessage(m));
+    inc(metrics.halvesReported);
+  }
+
+  // Traffic direction of this stream's listener: the config override, else the
+  // xds.listener_direction property (envoy.config.core.v3.TrafficDirection: 1 INBOUND,
+  // 2 OUTBOUND; an int64 serialized little-endian). 0 when unknown.
+  direction(): i32 {
+    const d = this.cfg.direction;
+    if (d != DIR_AUTO) return d;
+    const b = getProperty("xds\0listener_direction");
+    if (b === null || b.byteLength == 0) return 0;
+    let v = <i32>load<u8>(changetype<usize>(b));
+    if (b.byteLength < 8 && v >= 0x30 && v <= 0x39) v -= 0x30; // tolerate a decimal string
+    return v == DIR_INBOUND || v == DIR_OUTBOUND ? v : 0;
+  }
+}

@@ -1,0 +1,157 @@
+// Thin, non-throwing wrappers over the host functions the filter uses.
+// The SDK's wrappers throw (CHECK_RESULT → abort → trap) on any non-Ok status and log with string
+// concatenation on every call; on the live path a host error must be logged and ignored instead
+// (fail open), so every wrapper here returns a status or an empty value and never aborts.
+import * as imports from "@gcoredev/proxy-wasm-sdk-as/assembly/imports";
+import { __unpin } from "rt/itcms";
+import { OK } from "./abi";
+
+// Out-params for host calls: a static scratch area, so no call allocates to receive results.
+const OUT: usize = memory.data(32);
+const OUT_PTR: usize = OUT;       // u32 pointer written by the host (buffer from our malloc)
+const OUT_SIZE: usize = OUT + 4;  // u32 size
+const OUT_U32: usize = OUT + 8;   // u32 (cas, token, metric id, status)
+const OUT_U64: usize = OUT + 16;  // u64 (time, metric value)
+
+export const EMPTY = new ArrayBuffer(0);
+
+// The context id of the callback being run (set by index.ts on every entry).
+let current: u32 = 0;
+export function setCurrentContext(id: u32): void { current = id; }
+export function currentContext(): u32 { return current; }
+
+export const LOG_TRACE: u32 = 0;
+export const LOG_DEBUG: u32 = 1;
+export const LOG_INFO: u32 = 2;
+export const LOG_WARN: u32 = 3;
+export const LOG_ERROR: u32 = 4;
+
+export function log(level: u32, msg: string): void {
+  const b = String.UTF8.encode(msg);
+  imports.proxy_log(level, changetype<usize>(b), b.byteLength);
+}
+
+// Takes ownership of a buffer the host allocated through our malloc (which pins it).
+function takeOut(status: u32): ArrayBuffer | null {
+  const ptr = <usize>load<u32>(OUT_PTR);
+  const size = load<u32>(OUT_SIZE);
+  if (ptr == 0) return status == OK ? EMPTY : null;
+  const buf = changetype<ArrayBuffer>(ptr);
+  __unpin(ptr);
+  if (status != OK) return null;
+  // Defensive: the host must not claim more bytes than it allocated.
+  if (<i32>size < buf.byteLength) return buf.slice(0, <i32>size);
+  return buf;
+}
+
+@inline function clearOut(): void {
+  store<u32>(OUT_PTR, 0);
+  store<u32>(OUT_SIZE, 0);
+}
+
+// Raw serialized pairs of a header map (see pairs.ts); null when the map is unavailable.
+export function getHeaderPairs(mapType: i32): ArrayBuffer | null {
+  clearOut();
+  return takeOut(imports.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_SIZE));
+}
+
+// Value of a header by pre-encoded name (no per-call encoding); null when absent/unavailable.
+export function getHeaderRaw(mapType: i32, key: ArrayBuffer): ArrayBuffer | null {
+  clearOut();
+  return takeOut(imports.proxy_get_header_map_value(mapType, changetype<usize>(key), key.byteLength, OUT_PTR, OUT_SIZE));
+}
+
+export function replaceHeader(mapType: i32, name: string, value: string): u32 {
+  const k = String.UTF8.encode(name);
+  const v = String.UTF8.encode(value);
+  return imports.proxy_replace_header_map_value(mapType, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
+}
+
+export function addHeader(mapType: i32, name: string, value: string): u32 {
+  const k = String.UTF8.encode(name);
+  const v = String.UTF8.encode(value);
+  return imports.proxy_add_header_map_value(mapType, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
+}
+
+export function removeHeader(mapType: i32, name: string): u32 {
+  const k = String.UTF8.encode(name);
+  return imports.proxy_remove_header_map_value(mapType, changetype<usize>(k), k.byteLength);
+}
+
+export function getBuffer(bufferType: i32, start: u32, max: u32): ArrayBuffer | null {
+  clearOut();
+  return takeOut(imports.proxy_get_buffer_bytes(bufferType, start, max, OUT_PTR, OUT_SIZE));
+}
+
+// Copies up to `max` bytes of a buffer straight into dst at dstOff; returns the count copied.
+export function copyBuffer(bufferType: i32, start: u32, max: u32, dst: usize): u32 {
+  const b = getBuffer(bufferType, start, max);
+  if (b === null) return 0;
+  let n = <u32>b.byteLength;
+  if (n > max) n = max;
+  memory.copy(dst, changetype<usize>(b), n);
+  return n;
+}
+
+// `path` segments are separated by "\0", e.g. "xds\0listener_direction".
+export function getProperty(path: string): ArrayBuffer | null {
+  const p = String.UTF8.encode(path);
+  clearOut();
+  return takeOut(imports.proxy_get_property(changetype<usize>(p), p.byteLength, OUT_PTR, OUT_SIZE));
+}
+
+export function getPropertyString(path: string): string {
+  const b = getProperty(path);
+  return b === null ? "" : String.UTF8.decode(b);
+}
+
+export function setProperty(path: string, value: string): u32 {
+  const p = String.UTF8.encode(path);
+  const v = String.UTF8.encode(value);
+  return imports.proxy_set_property(changetype<usize>(p), p.byteLength, changetype<usize>(v), v.byteLength);
+}
+
+export function nowNanos(): u64 {
+  store<u64>(OUT_U64, 0);
+  imports.proxy_get_current_time_nanoseconds(OUT_U64);
+  return load<u64>(OUT_U64);
+}
+
+export function sendLocalResponse(status: u32, details: string, body: ArrayBuffer, headerPairs: ArrayBuffer): u32 {
+  const d = String.UTF8.encode(details);
+  // grpc_status -1 (as u32) = no grpc-status header (Envoy ignores values outside 0..16).
+  return imports.proxy_send_local_response(status, changetype<usize>(d), d.byteLength,
+    changetype<usize>(body), body.byteLength, changetype<usize>(headerPairs), headerPairs.byteLength, <u32>-1);
+}
+
+export function setTickPeriod(ms: u32): void {
+  imports.proxy_set_tick_period_milliseconds(ms);
+}
+
+// Shared data (process-wide per vm_id). lastCas holds the cas of the last successful get.
+export let lastCas: u32 = 0;
+export function sharedGet(key: ArrayBuffer): ArrayBuffer | null {
+  clearOut();
+  store<u32>(OUT_U32, 0);
+  const st = imports.proxy_get_shared_data(changetype<usize>(key), key.byteLength, OUT_PTR, OUT_SIZE, OUT_U32);
+  const b = takeOut(st);
+  lastCas = st == OK ? load<u32>(OUT_U32) : 0;
+  return b;
+}
+export function sharedSet(key: ArrayBuffer, value: ArrayBuffer, cas: u32): u32 {
+  return imports.proxy_set_shared_data(changetype<usize>(key), key.byteLength, changetype<usize>(value), value.byteLength, cas);
+}
+
+export function defineMetric(kind: i32, name: string): u32 {
+  const n = String.UTF8.encode(name);
+  store<u32>(OUT_U32, 0);
+  if (imports.proxy_define_metric(kind, changetype<usize>(n), n.byteLength, OUT_U32) != OK) return 0;
+  return load<u32>(OUT_U32);
+}
+export function incrementMetric(id: u32, delta: i64): void {
+  if (id != 0) imports.proxy_increment_metric(id, delta);
+}
+
+// Scratch u32 out-param for abi.ts calls that return a token.
+export function tokenOut(): usize { store<u32>(OUT_U32, 0); return OUT_U32; }
+export function tokenValue(): u32 { return load<u32>(OUT_U32); }

@@ -1,0 +1,208 @@
+// The reporting stream of one worker VM: shadow.v1.ShadowGuard/Connect opened from the root context
+// with proxy_grpc_stream (a serialized GrpcService naming the control-plane cluster, and
+// `authorization: Bearer <token>` initial metadata when configured). On open it sends Hello, then
+// drains the report queue; pushed ControlMessages go to the sink. When the stream closes it
+// reconnects with capped exponential backoff, driven by the root's on_tick. Messages handed to
+// proxy_grpc_send are raw protobuf bytes: Envoy adds the 5-byte gRPC frame.
+import { proxy_set_effective_context } from "@gcoredev/proxy-wasm-sdk-as/assembly/imports";
+import { proxy_grpc_stream, proxy_grpc_send, proxy_grpc_cancel, proxy_grpc_close, OK, GRPC_RECEIVE_BUFFER } from "../abi";
+import { ControlPlane } from "../config";
+import { currentContext, getBuffer, log, LOG_DEBUG, LOG_INFO, LOG_WARN, tokenOut, tokenValue } from "../host";
+import { serializePairs } from "../pairs";
+import { grpcServiceBytes } from "./grpc_service";
+import { ReportQueue, KIND_HALF, KIND_EVENT } from "./queue";
+import { FilterMessage, ConfigSnapshot, encodeFilterMessage, decodeControlMessage } from "./messages";
+import { Hello } from "./hello";
+import { Stats } from "./ack";
+
+export const SERVICE = "shadow.v1.ShadowGuard";
+export const METHOD = "Connect";
+const INITIAL_BACKOFF_MS: i64 = 200;
+const MAX_INBOUND_BYTES: u32 = 16 * 1024 * 1024;
+
+const S_IDLE: i32 = 0;
+const S_OPEN: i32 = 1;       // the control plane answered: reports flow
+const S_BACKOFF: i32 = 2;
+const S_CONNECTING: i32 = 3; // Hello sent, no answer yet: reports wait in the queue
+// A control plane that accepted the stream but has not answered headers after this long is
+// treated as open (Envoy reports a connect failure as on_grpc_close long before).
+const CONNECT_GRACE_MS: i64 = 2000;
+
+// What the stream needs from the root context (AssemblyScript has no closures).
+export abstract class StreamOwner {
+  abstract rootId(): u32;
+  abstract hello(): Hello;
+  abstract onSnapshot(snap: ConfigSnapshot): void;
+  abstract onReconnect(): void;
+  abstract onDropped(kind: u8): void;
+}
+
+export class StreamClient {
+  private token: u32 = 0;
+  private state: i32 = S_IDLE;
+  private failures: i32 = 0;
+  private nextAttemptMs: i64 = 0;
+  private opened: bool = false;   // a stream was open before (for the reconnect counter)
+  private connectingSinceMs: i64 = 0;
+  private service: Uint8Array;
+  private svcName: ArrayBuffer = String.UTF8.encode(SERVICE);
+  private method: ArrayBuffer = String.UTF8.encode(METHOD);
+  private metadata: ArrayBuffer;
+  queue: ReportQueue;
+  halvesSent: u64 = 0;
+  eventsSent: u64 = 0;
+  reconnects: u64 = 0;
+
+  constructor(private cp: ControlPlane, private owner: StreamOwner) {
+    this.service = grpcServiceBytes(cp.cluster, cp.authority);
+    this.metadata = cp.token.length > 0
+      ? serializePairs(["authorization"], ["Bearer " + cp.token])
+      : serializePairs([], []);
+    this.queue = new ReportQueue(cp.queueSize);
+  }
+
+  get isOpen(): bool { return this.state == S_OPEN; }
+  get streamToken(): u32 { return this.token; }
+
+  // Reports are held back until the control plane answers (initial metadata or a message): a
+  // stream to an unreachable cluster accepts sends until Envoy reports the failure, and whatever
+  // was sent into it would be lost uncounted; held in the queue it is kept or dropped-and-counted.
+  open(nowMs: i64): void {
+    if (this.state == S_OPEN || this.state == S_CONNECTING) return;
+    const st = proxy_grpc_stream(
+      this.service.dataStart, <usize>this.service.byteLength,
+      changetype<usize>(this.svcName), <usize>this.svcName.byteLength,
+      changetype<usize>(this.method), <usize>this.method.byteLength,
+      changetype<usize>(this.metadata), <usize>this.metadata.byteLength,
+      tokenOut());
+    if (st != OK) {
+      log(LOG_WARN, "shadowguard: cannot open the control-plane stream to cluster " + this.cp.cluster + " (status " + st.toString() + "); retrying");
+      this.backoff(nowMs);
+      return;
+    }
+    this.token = tokenValue();
+    this.state = S_CONNECTING;
+    this.connectingSinceMs = nowMs;
+    if (this.opened) { this.reconnects++; this.owner.onReconnect(); }
+    this.opened = true;
+    log(LOG_DEBUG, "shadowguard: control-plane stream started, token " + this.token.toString());
+    const m = new FilterMessage();
+    m.hello = this.owner.hello();
+    this.sendNow(encodeFilterMessage(m));
+  }
+
+  private established(): void {
+    if (this.state != S_CONNECTING) return;
+    this.state = S_OPEN;
+    this.failures = 0; // the control plane answered: the next outage starts from the initial backoff
+    // Stats first: the control plane learns at once what was dropped while we were away.
+    if (this.queue.halvesDropped > 0 || this.queue.eventsDropped > 0) this.sendStats();
+    this.flush();
+  }
+
+  // Plugin shutdown: half-close so the control plane sees a clean end of stream.
+  close(): void {
+    if (this.state == S_OPEN || this.state == S_CONNECTING) proxy_grpc_close(this.token);
+    this.state = S_IDLE;
+    this.token = 0;
+  }
+
+  cancel(): void {
+    if (this.state == S_OPEN || this.state == S_CONNECTING) proxy_grpc_cancel(this.token);
+    this.state = S_IDLE;
+    this.token = 0;
+  }
+
+  // Queue a half or event; sent at once when the stream is open. Callable from any context.
+  report(kind: u8, msg: Uint8Array): void {
+    const dropped = this.queue.push(kind, msg);
+    if (dropped != 0) this.owner.onDropped(dropped);
+    if (this.state == S_OPEN) this.flush();
+  }
+
+  // Ack/Nack/Stats: only meaningful on the current stream, never queued.
+  control(m: FilterMessage): void {
+    if (this.state == S_OPEN || this.state == S_CONNECTING) this.sendNow(encodeFilterMessage(m));
+  }
+
+  sendStats(): void {
+    const s = new Stats();
+    s.halvesSent = this.halvesSent;
+    s.halvesDropped = this.queue.halvesDropped;
+    s.eventsSent = this.eventsSent;
+    s.eventsDropped = this.queue.eventsDropped;
+    s.reconnects = this.reconnects;
+    const m = new FilterMessage();
+    m.stats = s;
+    this.control(m);
+  }
+
+  flush(): void {
+    while (this.state == S_OPEN && this.queue.length > 0) {
+      const msg = this.queue.peek();
+      const kind = this.queue.peekKind();
+      if (msg === null) { this.queue.shift(); continue; }
+      if (!this.sendNow(msg)) return; // stays queued for the next stream
+      this.queue.shift();
+      if (kind == KIND_HALF) this.halvesSent++;
+      else if (kind == KIND_EVENT) this.eventsSent++;
+    }
+  }
+
+  // Sends on the root's stream. The stream belongs to the root context, so calls made while a
+  // stream context is current switch the effective context to the root first (Envoy resolves
+  // gRPC tokens on the calling context), then switch back to the context being called.
+  private sendNow(msg: Uint8Array): bool {
+    const cur = currentContext();
+    const root = this.owner.rootId();
+    if (cur != root) proxy_set_effective_context(root);
+    const st = proxy_grpc_send(this.token, msg.dataStart, <usize>msg.byteLength, 0);
+    if (cur != root) proxy_set_effective_context(cur);
+    if (st == OK) return true;
+    log(LOG_WARN, "shadowguard: control-plane stream send failed (status " + st.toString() + "); reconnecting");
+    proxy_grpc_cancel(this.token);
+    this.state = S_BACKOFF;
+    this.nextAttemptMs = 0; // next tick
+    return false;
+  }
+
+  onTick(nowMs: i64): void {
+    if (this.state == S_IDLE || (this.state == S_BACKOFF && nowMs >= this.nextAttemptMs)) this.open(nowMs);
+    else if (this.state == S_CONNECTING && nowMs - this.connectingSinceMs >= CONNECT_GRACE_MS) this.established();
+    else if (this.state == S_OPEN) this.flush();
+  }
+
+  onReceive(token: u32, size: u32): void {
+    if (token != this.token || (this.state != S_OPEN && this.state != S_CONNECTING)) return;
+    this.established();
+    if (size == 0 || size > MAX_INBOUND_BYTES) return;
+    const buf = getBuffer(GRPC_RECEIVE_BUFFER, 0, size);
+    if (buf === null) return;
+    const msg = decodeControlMessage(Uint8Array.wrap(buf));
+    if (msg === null) { log(LOG_WARN, "shadowguard: malformed ControlMessage ignored"); return; }
+    const snap = msg.snapshot;
+    if (snap !== null) this.owner.onSnapshot(snap);
+  }
+
+  onInitialMetadata(token: u32): void {
+    if (token == this.token) this.established();
+  }
+
+  onClose(token: u32, status: u32, nowMs: i64): void {
+    if (token != this.token || (this.state != S_OPEN && this.state != S_CONNECTING)) return;
+    log(LOG_INFO, "shadowguard: control-plane stream closed (grpc status " + status.toString() + "); reconnecting with backoff");
+    this.backoff(nowMs);
+  }
+
+  private backoff(nowMs: i64): void {
+    this.state = S_BACKOFF;
+    const cap = <i64>this.cp.reconnectMaxMs;
+    let delay = INITIAL_BACKOFF_MS;
+    for (let i = 0; i < this.failures && delay < cap; i++) delay <<= 1;
+    if (delay > cap) delay = cap;
+    this.failures++;
+    // ±20 % jitter so that the workers of a proxy do not reconnect in lockstep.
+    const jitter = <i64>((<u64>nowMs * 2654435761) % 41) - 20;
+    this.nextAttemptMs = nowMs + delay + delay * jitter / 100;
+  }
+}

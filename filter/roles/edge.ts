@@ -1,0 +1,91 @@
+// role=edge, on request headers. trust=boundary: strip markers clients may have forged.
+// trust=mesh: a request already tagged is shadow traffic — never sampled again, and it passes the
+// egress allowlist. Then the deterministic sampling decision; a sampled request gets
+// x-shadow-pair (so the mirror route matches) and, on mutating methods, an idempotency key, and its
+// live response is captured. An unsampled, unmarked request costs a few header lookups and a hash.
+import { HttpContext } from "../context";
+import { REQUEST_HEADERS, CONTINUE } from "../abi";
+import { removeHeader, replaceHeader, addHeader, nowNanos, log, LOG_WARN } from "../host";
+import { metrics, inc } from "../metrics";
+import { bucketOf, percentFor, sampled } from "../sampling";
+import { stripPort } from "../glob";
+import { pathOnly, queryOf } from "../egress";
+import { Capture } from "../capture";
+import { SIDE_LIVE } from "../config";
+import { H_SHADOW, H_PAIR, H_BAGGAGE, M_SHADOW, M_PAIR, M_BAGGAGE, requestMarkers, joinedBaggage, baggageWithoutShadow } from "../tagging";
+import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqHas, reqRaw, reqStr } from "../reqheaders";
+import { enforceEgress } from "./outbound";
+
+// Longer ids are not plausible request ids; such requests are simply not sampled.
+const MAX_REQUEST_ID: i32 = 256;
+
+export function edgeRequestHeaders(ctx: HttpContext): i32 {
+  const cfg = ctx.cfg;
+  const marks = requestMarkers();
+  if (marks != 0) {
+    if (cfg.trustMesh) return enforceEgress(ctx);
+    // Boundary: nobody outside may forge markers.
+    if ((marks & M_SHADOW) != 0) removeHeader(REQUEST_HEADERS, H_SHADOW);
+    if ((marks & M_PAIR) != 0) removeHeader(REQUEST_HEADERS, H_PAIR);
+    if ((marks & M_BAGGAGE) != 0) stripBaggage();
+    inc(metrics.markersStripped);
+  }
+  if (cfg.neverSamples) return CONTINUE;
+  const rid = reqRaw(K_REQUEST_ID);
+  if (rid === null) return CONTINUE;
+  const rl = rid.byteLength;
+  if (rl == 0 || rl > MAX_REQUEST_ID) return CONTINUE;
+  let percent = cfg.samplingDefault;
+  let host = "", path = "", method = "";
+  if (cfg.samplingRules.length > 0) {
+    host = reqStr(K_AUTHORITY);
+    path = reqStr(K_PATH);
+    method = reqStr(K_METHOD);
+    const hl = host.toLowerCase();
+    percent = percentFor(cfg, hl, stripPort(hl), pathOnly(path), method);
+  }
+  if (!sampled(bucketOf(changetype<usize>(rid), <usize>rl), percent)) return CONTINUE;
+  if (cfg.samplingRules.length == 0) {
+    host = reqStr(K_AUTHORITY);
+    path = reqStr(K_PATH);
+    method = reqStr(K_METHOD);
+  }
+  return onSampled(ctx, String.UTF8.decode(rid), host, path, method);
+}
+
+function onSampled(ctx: HttpContext, id: string, host: string, path: string, method: string): i32 {
+  const cfg = ctx.cfg;
+  inc(metrics.requestsSampled);
+  if (replaceHeader(REQUEST_HEADERS, H_PAIR, id) != 0) {
+    inc(metrics.hostErrors);
+    log(LOG_WARN, "shadowguard: context " + ctx.id.toString() + ": cannot set x-shadow-pair; request continues unmirrored");
+    return CONTINUE;
+  }
+  if (cfg.idempotencyEnabled && isMutating(method) && !reqHas(cfg.idempotencyKey)) {
+    // The mirror copies headers after this filter, so live and shadow carry the same key.
+    addHeader(REQUEST_HEADERS, cfg.idempotencyHeader, id);
+  }
+  if (cfg.controlPlane === null) return CONTINUE; // nowhere to report: no capture
+  const c = new Capture(cfg.captureMaxBody);
+  c.side = SIDE_LIVE;
+  c.pairId = id;
+  c.requestId = id;
+  c.method = method;
+  c.host = host;
+  c.path = pathOnly(path);
+  c.query = queryOf(path);
+  c.startNs = nowNanos();
+  ctx.capture = c;
+  return CONTINUE;
+}
+
+function isMutating(m: string): bool {
+  return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE";
+}
+
+// Rewrites every baggage header into one list without the shadow member (or none if empty).
+function stripBaggage(): void {
+  const nb = baggageWithoutShadow(joinedBaggage());
+  if (nb.trim().length == 0) removeHeader(REQUEST_HEADERS, H_BAGGAGE);
+  else replaceHeader(REQUEST_HEADERS, H_BAGGAGE, nb);
+}

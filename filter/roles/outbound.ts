@@ -1,0 +1,89 @@
+// Shadow egress enforcement for one outbound call: match the allowlist, act (allow, optionally
+// rate-limited; mock; deny), report an EgressEvent, count. Used by the shadow role on outbound
+// listeners and by live/edge(mesh) for calls that still carry a shadow tag. Fails closed: anything
+// that cannot be decided is denied.
+import { HttpContext } from "../context";
+import { K_AUTHORITY, K_METHOD, K_PAIR, K_PATH, K_SHADOW, reqHas, reqStr } from "../reqheaders";
+import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW } from "../config";
+import { matchRule, pathOnly, denyBody, DEFAULT_RULE } from "../egress";
+import { stripPort } from "../glob";
+import { take } from "../ratelimit";
+import { nowNanos, replaceHeader, sendLocalResponse } from "../host";
+import { serializePairs } from "../pairs";
+import { CONTINUE, PAUSE, REQUEST_HEADERS } from "../abi";
+import { metrics, inc } from "../metrics";
+import { H_MOCKED, H_SHADOW } from "../tagging";
+import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../report/egress_event";
+import { FilterMessage, encodeFilterMessage } from "../report/messages";
+import { KIND_EVENT } from "../report/queue";
+
+const JSON_HEADERS = serializePairs(["content-type"], ["application/json"]);
+
+export function enforceEgress(ctx: HttpContext): i32 {
+  const cfg = ctx.cfg;
+  const h = reqStr(K_AUTHORITY);
+  const m = reqStr(K_METHOD);
+  const p = pathOnly(reqStr(K_PATH));
+  const s = ctx.root.stream;
+  const pair = s !== null ? reqStr(K_PAIR) : "";
+  const hl = h.toLowerCase();
+  const idx = matchRule(cfg, hl, stripPort(hl), m, p);
+  let rule: EgressRule | null = idx == DEFAULT_RULE ? null : unchecked(cfg.egressRules[idx]);
+  const name = rule === null ? "default" : rule.name;
+  const action = rule === null ? (cfg.egressDefaultAllow ? ACT_ALLOW : -1) : rule.action;
+  let decision: i32 = DECISION_DENIED;
+  let verdict = PAUSE;
+  if (action == ACT_ALLOW) {
+    let rl: RateLimit | null = null;
+    if (rule !== null) rl = rule.rateLimit;
+    if (rl !== null && !take(rl, nowNanos())) {
+      decision = DECISION_RATE_LIMITED;
+      inc(metrics.egressRateLimited);
+      sendLocalResponse(429, "shadowguard_egress_rate_limited",
+        String.UTF8.encode("{\"error\":\"shadow egress rate limited\",\"rule\":\"" + name + "\"}"), JSON_HEADERS);
+    } else {
+      decision = DECISION_ALLOWED;
+      inc(metrics.egressAllowed);
+      verdict = CONTINUE;
+      // A shadow's own sidecar knows every call it makes is shadow traffic: tag calls the app did
+      // not tag, so the next hop (a live-role filter) still recognises them.
+      if (cfg.role == ROLE_SHADOW && !reqHas(K_SHADOW)) replaceHeader(REQUEST_HEADERS, H_SHADOW, cfg.variantName);
+    }
+  } else if (action == ACT_MOCK && rule !== null) {
+    decision = DECISION_MOCKED;
+    inc(metrics.egressMocked);
+    const keys = rule.mockHeaderKeys.slice(0);
+    const values = rule.mockHeaderValues.slice(0);
+    keys.push(H_MOCKED);
+    values.push(name);
+    sendLocalResponse(rule.mockStatus, "shadowguard_egress_mocked", String.UTF8.encode(rule.mockBody), serializePairs(keys, values));
+  } else {
+    decision = DECISION_DENIED;
+    inc(metrics.egressDenied);
+    sendLocalResponse(403, "shadowguard_egress_denied", String.UTF8.encode(denyBody(name)), JSON_HEADERS);
+  }
+  if (s !== null) {
+    const ev = new EgressEvent();
+    ev.pairId = pair;
+    ev.service = cfg.service;
+    ev.variant = cfg.variant;
+    ev.destination = h;
+    ev.method = m;
+    ev.path = p;
+    ev.decision = decision;
+    ev.rule = name;
+    ev.unixMs = nowNanos() / 1000000;
+    ev.nodeId = ctx.root.nodeId;
+    const fm = new FilterMessage();
+    fm.egress = ev;
+    s.report(KIND_EVENT, encodeFilterMessage(fm));
+  }
+  return verdict;
+}
+
+// Fail-safe mode (empty configuration): deny a marked outbound call without consulting rules.
+export function denyUnconfigured(): i32 {
+  inc(metrics.egressDenied);
+  sendLocalResponse(403, "shadowguard_egress_denied", String.UTF8.encode(denyBody("unconfigured")), JSON_HEADERS);
+  return PAUSE;
+}

@@ -1,0 +1,125 @@
+// What a parsed configuration is: the read-only Config an HTTP context works from, its rules
+// compiled for matching (host/path patterns, method bit sets), and the enumerations. Built only by
+// config.ts from a validated document; defaults here are the schema's defaults.
+import { HostPattern, PathPattern } from "./glob";
+
+export const ROLE_NONE: i32 = 0; // empty plugin configuration: fail-safe mode (see root.ts)
+export const ROLE_EDGE: i32 = 1;
+export const ROLE_SHADOW: i32 = 2;
+export const ROLE_LIVE: i32 = 3;
+
+export const SIDE_LIVE: i32 = 1;
+export const SIDE_CANDIDATE: i32 = 2;
+export const SIDE_SECONDARY: i32 = 3;
+
+export const DIR_AUTO: i32 = 0;
+export const DIR_INBOUND: i32 = 1;
+export const DIR_OUTBOUND: i32 = 2;
+
+export const ACT_ALLOW: i32 = 0;
+export const ACT_MOCK: i32 = 1;
+export const ACT_DENY: i32 = 2;
+
+export const ROLES = ["edge", "shadow", "live"];
+export const VARIANTS = ["candidate", "secondary"];
+export const ALWAYS_REDACTED = ["authorization", "cookie", "set-cookie", "proxy-authorization"];
+const DEFAULT_CAPTURED = ["content-type", "content-encoding", "cache-control", "location"];
+
+export class RateLimit {
+  rps: f64 = 1;
+  burst: f64 = 1;
+  key: ArrayBuffer = new ArrayBuffer(0); // shared-data key of the bucket (set by keyRateLimits)
+}
+
+// Buckets are shared by every worker VM (shared data is per vm_id), keyed by what they limit.
+export function keyRateLimits(cfg: Config): void {
+  const ib = cfg.inboundRateLimit;
+  if (ib !== null) ib.key = String.UTF8.encode("shadowguard.rl.inbound." + cfg.service);
+  for (let i = 0; i < cfg.egressRules.length; i++) {
+    const r = unchecked(cfg.egressRules[i]);
+    const rl = r.rateLimit;
+    if (rl !== null) rl.key = String.UTF8.encode("shadowguard.rl.egress." + cfg.service + "." + r.name);
+  }
+}
+
+export class ControlPlane {
+  cluster: string = "";
+  authority: string = "";
+  token: string = "";
+  queueSize: i32 = 1024;
+  reconnectMaxMs: i32 = 30000;
+}
+
+// HTTP methods as bits, so a rule's method check is one AND; other methods fall back to the list.
+const KNOWN_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
+export function methodBit(m: string): u32 {
+  const i = KNOWN_METHODS.indexOf(m);
+  return i < 0 ? 0 : (<u32>1 << <u32>i);
+}
+
+export class MethodSet {
+  mask: u32 = 0;
+  others: Array<string> = [];
+  constructor(list: Array<string>) {
+    for (let i = 0; i < list.length; i++) {
+      const b = methodBit(unchecked(list[i]));
+      if (b != 0) this.mask |= b; else this.others.push(unchecked(list[i]));
+    }
+  }
+  // bit = methodBit(method), computed once per request.
+  @inline has(method: string, bit: u32): bool {
+    return bit != 0 ? (this.mask & bit) != 0 : this.others.includes(method);
+  }
+}
+
+export class SamplingRule {
+  host: HostPattern | null = null;
+  hostExact: bool = false;
+  pathPrefix: string | null = null;
+  methods: MethodSet | null = null;
+  percent: f64 = 0;
+  order: i32 = 0;
+}
+
+export class EgressRule {
+  name: string = "";
+  host: HostPattern | null = null;
+  methods: MethodSet | null = null;
+  path: PathPattern | null = null;
+  action: i32 = ACT_DENY;
+  rateLimit: RateLimit | null = null;
+  mockStatus: u32 = 200;
+  mockHeaderKeys: Array<string> = [];
+  mockHeaderValues: Array<string> = [];
+  mockBody: string = "";
+}
+
+export class Config {
+  role: i32 = ROLE_NONE;
+  roleName: string = "";
+  variant: i32 = 0;                // Side value for shadows, 0 otherwise
+  variantName: string = "";
+  service: string = "";
+  trustMesh: bool = false;
+  direction: i32 = DIR_AUTO;
+  controlPlane: ControlPlane | null = null;
+  samplingDefault: f64 = 0;
+  samplingRules: Array<SamplingRule> = [];  // most specific first
+  egressDefaultAllow: bool = false;
+  egressRules: Array<EgressRule> = [];
+  inboundRateLimit: RateLimit | null = null;
+  captureMaxBody: i32 = 65536;
+  captureHeaders: Array<string> = DEFAULT_CAPTURED;
+  redactHeaders: Array<string> = ALWAYS_REDACTED;
+  idempotencyEnabled: bool = true;
+  idempotencyHeader: string = "idempotency-key";
+  idempotencyKey: ArrayBuffer = String.UTF8.encode("idempotency-key"); // the header name, encoded once
+  neverSamples: bool = true;       // no rule and no default can sample: the edge skips the decision
+
+  // Pushed documents keep the static identity sections (COORDINATION.md "Config identity rule").
+  adoptIdentity(from: Config): void {
+    this.trustMesh = from.trustMesh;
+    this.direction = from.direction;
+    this.controlPlane = from.controlPlane;
+  }
+}

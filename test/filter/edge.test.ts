@@ -1,0 +1,171 @@
+// role=edge through the real module: marker stripping at the trust boundary, shadow-of-shadow
+// prevention in the mesh, deterministic sampling with the most specific rule, x-shadow-pair and the
+// idempotency key, and the captured LIVE half reported to a real gRPC control plane.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Host } from '../../sandbox/host/index.js';
+import { TestControlPlane } from './support/control-plane.js';
+import { cp, edgeConfig, header, hostWith, load, request } from './support/fixtures.js';
+
+let host: Host;
+afterEach(async () => { await host.close(); });
+
+describe('edge at the trust boundary', () => {
+  beforeEach(() => { host = hostWith(); });
+
+  it('removes x-shadow, x-shadow-pair and the shadow baggage member a client sent', async () => {
+    const plugin = await load(host, edgeConfig({ sampling: { defaultPercent: 0 } }));
+    const s = plugin.newStream();
+    s.sendRequestHeaders(request('GET', '/a', [['x-shadow', 'candidate'], ['x-shadow-pair', 'forged'], ['baggage', 'user=1, shadow=candidate;p=1,tenant=x'], ['x-request-id', 'r1']]));
+    expect(header(s.requestHeaders, 'x-shadow')).toBeUndefined();
+    expect(header(s.requestHeaders, 'x-shadow-pair')).toBeUndefined();
+    expect(header(s.requestHeaders, 'baggage')).toBe('user=1,tenant=x');
+    expect(plugin.metric('shadowguard_markers_stripped')).toBe(1);
+  });
+
+  it('leaves an unmarked, unsampled request exactly as it came', async () => {
+    const plugin = await load(host, edgeConfig({ sampling: { defaultPercent: 0 } }));
+    const s = plugin.newStream();
+    const req = request('POST', '/orders?x=1', [['x-request-id', 'r2'], ['baggage', 'a=1'], ['content-type', 'application/json']]);
+    expect(s.sendRequestHeaders(req)).toBe('continue');
+    expect(s.requestHeaders).toEqual(req);
+    expect(plugin.metric('shadowguard_requests_sampled')).toBe(0);
+  });
+
+  it('sets x-shadow-pair to the request id and adds an idempotency key on mutating methods', async () => {
+    const plugin = await load(host, edgeConfig());
+    const post = plugin.newStream();
+    post.sendRequestHeaders(request('POST', '/orders', [['x-request-id', 'req-1']]));
+    expect(header(post.requestHeaders, 'x-shadow-pair')).toBe('req-1');
+    expect(header(post.requestHeaders, 'idempotency-key')).toBe('req-1');
+
+    const get = plugin.newStream();
+    get.sendRequestHeaders(request('GET', '/orders', [['x-request-id', 'req-2']]));
+    expect(header(get.requestHeaders, 'x-shadow-pair')).toBe('req-2');
+    expect(header(get.requestHeaders, 'idempotency-key')).toBeUndefined();
+
+    const keyed = plugin.newStream();
+    keyed.sendRequestHeaders(request('PUT', '/orders/1', [['x-request-id', 'req-3'], ['idempotency-key', 'client-key']]));
+    expect(keyed.requestHeaders.filter(([k]) => k === 'idempotency-key')).toEqual([['idempotency-key', 'client-key']]);
+    expect(plugin.metric('shadowguard_requests_sampled')).toBe(3);
+  });
+
+  it('uses the configured idempotency header, or none when disabled', async () => {
+    const custom = await load(host, edgeConfig({ idempotency: { header: 'x-idem' } }));
+    const a = custom.newStream();
+    a.sendRequestHeaders(request('DELETE', '/x', [['x-request-id', 'r']]));
+    expect(header(a.requestHeaders, 'x-idem')).toBe('r');
+    const off = await load(host, edgeConfig({ idempotency: { enabled: false } }), { rootId: 'off' });
+    const b = off.newStream();
+    b.sendRequestHeaders(request('PATCH', '/x', [['x-request-id', 'r']]));
+    expect(header(b.requestHeaders, 'idempotency-key')).toBeUndefined();
+  });
+
+  it('samples deterministically by x-request-id: a retry decides the same way, and about percent% overall', async () => {
+    const plugin = await load(host, edgeConfig({ sampling: { defaultPercent: 30 } }));
+    const decide = (id: string): boolean => {
+      const s = plugin.newStream();
+      s.sendRequestHeaders(request('GET', '/p', [['x-request-id', id]]));
+      return header(s.requestHeaders, 'x-shadow-pair') !== undefined;
+    };
+    const first = Array.from({ length: 2000 }, (_, i) => decide(`id-${i}`));
+    const again = Array.from({ length: 2000 }, (_, i) => decide(`id-${i}`));
+    expect(again).toEqual(first);
+    const rate = first.filter(Boolean).length / first.length;
+    expect(rate).toBeGreaterThan(0.26);
+    expect(rate).toBeLessThan(0.34);
+  });
+
+  it('never samples a request without x-request-id', async () => {
+    const plugin = await load(host, edgeConfig());
+    const s = plugin.newStream();
+    s.sendRequestHeaders(request('GET', '/p'));
+    expect(header(s.requestHeaders, 'x-shadow-pair')).toBeUndefined();
+  });
+
+  it('applies the most specific sampling rule (exact host > glob, longer prefix, methods)', async () => {
+    const plugin = await load(host, edgeConfig({
+      sampling: {
+        defaultPercent: 0,
+        rules: [
+          { pathPrefix: '/', percent: 0 },
+          { host: '*.example', pathPrefix: '/api/', percent: 0 },
+          { host: 'shop.example', pathPrefix: '/api/', percent: 100 },
+          { host: 'shop.example', pathPrefix: '/api/refunds', methods: ['POST'], percent: 0 },
+        ],
+      },
+    }));
+    const pair = (method: string, path: string, authority = 'shop.example'): string | undefined => {
+      const s = plugin.newStream();
+      s.sendRequestHeaders(request(method, path, [['x-request-id', `${method}${path}${authority}`]], authority));
+      return header(s.requestHeaders, 'x-shadow-pair');
+    };
+    expect(pair('GET', '/api/orders')).toBeDefined();
+    expect(pair('GET', '/api/orders', 'shop.example:8080')).toBeDefined(); // port ignored
+    expect(pair('GET', '/api/orders', 'other.example')).toBeUndefined();
+    expect(pair('POST', '/api/refunds/1')).toBeUndefined();
+    expect(pair('GET', '/api/refunds/1')).toBeDefined();
+    expect(pair('GET', '/web')).toBeUndefined();
+  });
+});
+
+describe('edge on a caller sidecar (trust mesh)', () => {
+  beforeEach(() => { host = hostWith(); });
+
+  it('treats a tagged request as shadow traffic: never sampled again, checked against the egress allowlist', async () => {
+    const plugin = await load(host, edgeConfig({ trust: 'mesh', egress: { rules: [{ name: 'reads', methods: ['GET'], action: 'allow' }] } }));
+    const read = plugin.newStream();
+    expect(read.sendRequestHeaders(request('GET', '/stock', [['x-shadow', 'candidate'], ['x-request-id', 'r1']]))).toBe('continue');
+    expect(header(read.requestHeaders, 'x-shadow')).toBe('candidate');
+    expect(header(read.requestHeaders, 'x-shadow-pair')).toBeUndefined();
+
+    const write = plugin.newStream();
+    write.sendRequestHeaders(request('POST', '/charge', [['x-shadow-pair', 'p1'], ['x-request-id', 'r2']]));
+    expect(write.localResponse?.status).toBe(403);
+    expect(JSON.parse(write.localResponse!.body.toString())).toEqual({ error: 'shadow egress denied', rule: 'default' });
+    expect(plugin.metric('shadowguard_requests_sampled')).toBe(0);
+    expect(plugin.metric('shadowguard_egress_allowed')).toBe(1);
+    expect(plugin.metric('shadowguard_egress_denied')).toBe(1);
+  });
+
+  it('samples untagged requests as usual', async () => {
+    const plugin = await load(host, edgeConfig({ trust: 'mesh' }));
+    const s = plugin.newStream();
+    s.sendRequestHeaders(request('GET', '/p', [['x-request-id', 'r9']]));
+    expect(header(s.requestHeaders, 'x-shadow-pair')).toBe('r9');
+  });
+});
+
+describe('edge capture', () => {
+  let plane: TestControlPlane;
+  beforeEach(async () => { plane = await TestControlPlane.start(); host = hostWith(plane.port); });
+  afterEach(async () => { await plane.close(); });
+
+  it('reports the live response as a LIVE half: status, kept headers minus redacted, body, size, latency', async () => {
+    const plugin = await load(host, edgeConfig({ ...cp(plane.port), capture: { maxBodyBytes: 8, headers: ['content-type', 'x-trace', 'set-cookie'], redactHeaders: ['x-trace'] } }));
+    await plugin.waitFor(() => plane.of('hello').length > 0);
+    const s = plugin.newStream();
+    s.sendRequestHeaders(request('POST', '/orders?id=7', [['x-request-id', 'live-1']]));
+    expect(s.sendResponseHeaders([[':status', '201'], ['content-type', 'application/json'], ['x-trace', 't'], ['set-cookie', 'a=b'], ['date', 'now']])).toBe('continue');
+    expect(s.sendResponseBody('{"id":', false)).toBe('continue');
+    expect(s.sendResponseBody('7,"ok":true}', true)).toBe('continue');
+    expect(s.responseBody.toString()).toBe('{"id":7,"ok":true}');
+    await plugin.waitFor(() => plane.of('half').length > 0);
+    const half = plane.of('half')[0]!;
+    expect(half).toMatchObject({ pairId: 'live-1', side: 'SIDE_LIVE', service: 'shop', method: 'POST', host: 'shop.example', path: '/orders', query: 'id=7', status: 201, truncated: true, bodySize: '18', requestId: 'live-1' });
+    expect(half.body.toString()).toBe('{"id":7,');
+    expect(half.headers.map((h: any) => [h.name, h.value.toString()])).toEqual([['content-type', 'application/json']]);
+    expect(Number(half.startUnixMs)).toBeGreaterThan(Date.now() - 60_000);
+    expect(plugin.metric('shadowguard_halves_reported')).toBe(1);
+  });
+
+  it('captures nothing for unsampled requests', async () => {
+    const plugin = await load(host, edgeConfig({ ...cp(plane.port), sampling: { defaultPercent: 0 } }));
+    await plugin.waitFor(() => plane.of('hello').length > 0);
+    const s = plugin.newStream();
+    s.sendRequestHeaders(request('GET', '/x', [['x-request-id', 'n']]));
+    s.sendResponseHeaders([[':status', '200']]);
+    s.sendResponseBody('body', true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(plane.of('half')).toHaveLength(0);
+  });
+});
