@@ -1,12 +1,14 @@
 // The process-wide part of the emulated Envoy: the cluster table callouts use, shared data and queues
-// (keyed by vm_id, shared by every plugin and VM), the stats store, the wasm log level, and the
-// plugins loaded into it. No globals: every Host is its own Envoy.
+// (keyed by vm_id, shared by every plugin and VM), the stats store, the wasm log level, the VMs by vm
+// key (shared by plugins with the same vm_id + vm configuration + code), and the plugins loaded into
+// it. No globals: every Host is its own Envoy.
 
 import { LOG_LEVELS, type LogLevel } from './abi.js';
 import { Clusters, type ClusterSpec } from './clusters.js';
 import { Stats } from './metrics.js';
 import { Plugin, type LogEntry, type PluginHostLink, type PluginOptions } from './plugin.js';
 import { SharedData, SharedQueues } from './shared.js';
+import { VmGroups } from './vm-group.js';
 
 export interface HostOptions {
   /** Cluster name → endpoint, e.g. { shadowguard_control_plane: { host: '127.0.0.1', port, http2: true } }. */
@@ -21,6 +23,8 @@ export class Host implements PluginHostLink {
   readonly sharedData = new SharedData();
   readonly queues = new SharedQueues();
   readonly stats = new Stats();
+  /** VMs by vm key: plugins of the same vm_id + vm configuration + code share them (vm-group.ts). */
+  readonly vmGroups = new VmGroups();
   readonly clusters: Clusters;
   readonly logLevel: number;
   private readonly plugins = new Set<Plugin>();

@@ -16,13 +16,21 @@
 //     properties?: { 'xds.listener_direction': 2, 'xds.node': { id, cluster, metadata } },
 //   });  // rejects with WasmLoadError: missing/other ABI, import missing or of the wrong type (named,
 //        // with both signatures), start trap, on_vm_start/on_configure false or trap (canary VM)
+//   VM sharing (cpp-host createWasm / getOrCreateThreadLocalWasm): plugins of one Host with the same
+//   vmId + vmConfiguration + code (hash) share the base VM and each worker's VM — module globals
+//   included — each with its own root context (ids continue the VM's counter: the second plugin's
+//   root is 2) that gets create → on_vm_start → on_configure. A trap fails the VM for every plugin in
+//   it (a plugin loaded later gets a fresh VM); close() ends only that plugin's root (on_done/on_delete,
+//   its callouts cancelled); the VMs go with the last plugin of their key. Each plugin has its own canary.
+//   Callouts reach the network on the next event-loop turn, so the canary's (cancelled when it is
+//   dropped right after on_configure) never do, and it gets no callbacks — as in Envoy.
 //   plugin.newStream({ worker?: 0, properties?: { 'source.address': '10.0.0.1:1234', … }, autoComplete?: true })
 //   plugin.logs(level?) : string[]        plugin.logEntries() : { level, message, worker, contextId }[]
 //                                          (worker 'canary' entries are the canary VM's: Envoy logs them too)
 //   plugin.metric(name) : number | undefined (histogram: sample count)   plugin.metrics() : Map<name, MetricSnapshot>
 //   plugin.callouts() : CalloutRecord[]   (http / grpc_call / grpc_stream: cluster, authority, headers|metadata,
 //                                          body, messages sent, state, response | received + grpcStatus)
-//   plugin.tick(worker?)                  plugin.failed / plugin.failures   plugin.workers (the VMs)
+//   plugin.tick(worker?)                  plugin.failed / plugin.failures   plugin.workers (the VMs, maybe shared)
 //   await plugin.waitFor(() => cond, timeoutMs?)                      await plugin.close()
 //
 //   const s = plugin.newStream();          // verbs return Envoy's next step: 'continue' | 'stop'; they throw

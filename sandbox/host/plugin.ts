@@ -2,7 +2,9 @@
 // getOrCreateThreadLocalPlugin): a base VM that only starts the module; a canary VM that runs
 // on_context_create(root) → on_vm_start → on_configure and is then dropped without on_done/on_delete
 // (a false answer or a trap rejects the configuration); then one VM per simulated worker thread with
-// its own root context going through the same three calls. Streams run on a worker's VM.
+// the plugin's own root context going through the same three calls. Streams run on a worker's VM.
+// Plugins with the same vm key share the base VM and the worker VMs (vm-group.ts); each still has its
+// own canary (WasmHandleBase::canary clones the base VM per plugin) and its own root contexts.
 
 import { LOG_LEVELS, type LogLevel } from './abi.js';
 import type { CalloutRecord } from './callouts/record.js';
@@ -12,6 +14,7 @@ import type { HostServices, PluginCore } from './plugin-core.js';
 import { propertyTree } from './properties.js';
 import { RootContext } from './root.js';
 import { HttpStream, type StreamOptions } from './stream.js';
+import { makeVmKey, VmGroup, type VmGroups } from './vm-group.js';
 import { Vm } from './vm.js';
 
 export interface PluginOptions {
@@ -23,7 +26,8 @@ export interface PluginOptions {
   name?: string;
   rootId?: string;
   vmId?: string;
-  /** Worker threads, each with its own VM and root context (default 1). */
+  /** Worker threads (default 1): on each, the plugin's root context lives in the VM of its vm key —
+   *  shared with earlier plugins of the same vmId + vmConfiguration + code, as in Envoy. */
   workers?: number;
   /** FAIL_OPEN: after a VM failure new streams bypass the filter. Default false (FAIL_CLOSED: 503). */
   failOpen?: boolean;
@@ -38,6 +42,7 @@ export interface PluginOptions {
 export interface LogEntry { level: LogLevel; message: string; worker: number | 'canary' | 'base'; contextId: number }
 
 export interface PluginHostLink extends HostServices {
+  readonly vmGroups: VmGroups;
   emitLog(plugin: Plugin, entry: LogEntry): void;
   pluginClosed(plugin: Plugin): void;
 }
@@ -55,7 +60,11 @@ export class Plugin implements PluginCore {
   readonly allowOnHeadersStopIteration: boolean;
   readonly environment: Array<[string, string]>;
   readonly properties: Map<string, unknown>;
+  /** The worker VMs this plugin runs in (possibly shared with other plugins), by worker index. */
   readonly workers: Vm[] = [];
+  /** This plugin's root context in each worker VM, by worker index. */
+  private readonly roots: RootContext[] = [];
+  private group!: VmGroup;
   private readonly entries: LogEntry[] = [];
   private readonly records: CalloutRecord[] = [];
   private closed = false;
@@ -74,43 +83,77 @@ export class Plugin implements PluginCore {
 
   static async load(host: PluginHostLink, opts: PluginOptions): Promise<Plugin> {
     const plugin = new Plugin(host, opts);
-    const compiled = await compileModule(await readWasm(opts.wasm));
     const workers = opts.workers ?? 1;
     if (!Number.isInteger(workers) || workers < 1) throw new LoadError(`workers must be a positive integer, got ${workers}`);
+    const code = await readWasm(opts.wasm);
+    const group = await plugin.baseVm(code);
 
-    const base = new Vm(compiled, plugin, 'base');
-    base.start();
-    if (base.failed) throw new LoadError(`Failed to start base Wasm VM: ${base.failure}`);
+    // cpp-host WasmHandleBase::canary: a fresh clone per plugin; the kill() right after configure
+    // destroys it, and its root context with it (~Context cancels what it started, see callouts).
+    const canary = new Vm(group.compiled, group.config, 'canary');
+    canary.plugins.add(plugin);
+    canary.start();
+    const { root: canaryRoot, failure: why } = plugin.startRoot(canary);
+    canaryRoot.teardown('cancelled'); // no on_done/on_delete; its callouts and timer go with it
+    if (why) {
+      host.vmGroups.release(group, plugin); // a group made for this plugin alone goes with it
+      throw new LoadError(`Failed to configure Wasm plugin ${plugin.name}: ${why}`);
+    }
 
-    const canary = new Vm(compiled, plugin, 'canary');
-    const why = plugin.startRoot(canary);
-    canary.root?.teardown('cancelled'); // dropped without on_done/on_delete; its callouts and timer go with it
-    if (why) throw new LoadError(`Failed to configure Wasm plugin ${plugin.name}: ${why}`);
-
+    plugin.group = group;
+    group.plugins.add(plugin);
     for (let i = 0; i < workers; i++) {
-      const vm = new Vm(compiled, plugin, i);
-      const failure = plugin.startRoot(vm);
-      if (failure && !vm.failed) vm.fail('start', new Error(failure)); // a worker that cannot configure is unusable
+      const { vm, fresh } = group.worker(i, plugin);
+      const { root, failure } = plugin.startRoot(vm);
       plugin.workers.push(vm);
+      plugin.roots.push(root);
+      if (failure === undefined) continue;
+      // A worker that cannot start the plugin is unusable for it. A VM of its own fails with it (as
+      // before sharing); in a shared VM only this plugin's root is marked, the others keep running
+      // (getOrCreateThreadLocalPlugin returns no plugin handle; the thread-local VM is not failed).
+      if (fresh && !vm.failed) vm.fail('start', new Error(failure));
+      else if (!vm.failed) root.failure = failure;
     }
     return plugin;
   }
 
-  /** start → on_context_create(root, 0) → on_vm_start → on_configure; returns why it failed, if it did. */
-  private startRoot(vm: Vm): string | undefined {
-    vm.start();
-    if (vm.failed) return vm.failure;
-    const root = new RootContext(vm);
+  /** createWasm: the group of this vm key, or a new one whose base VM only runs the start functions. */
+  private async baseVm(code: Uint8Array): Promise<VmGroup> {
+    const groups = this.host.vmGroups;
+    const key = makeVmKey(this.vmId, this.vmConfiguration, code);
+    const existing = groups.get(key);
+    if (existing) return existing;
+    const compiled = await compileModule(code);
+    const raced = groups.get(key); // another load of the same key finished while this one compiled
+    if (raced) return raced;
+    const config = { host: this.host, vmId: this.vmId, vmConfiguration: this.vmConfiguration, environment: this.environment };
+    const base = new Vm(compiled, config, 'base');
+    base.plugins.add(this);
+    base.start();
+    base.plugins.delete(this);
+    if (base.failed) throw new LoadError(`Failed to start base Wasm VM: ${base.failure}`);
+    const group = new VmGroup(key, compiled, config, base);
+    groups.add(group);
+    return group;
+  }
+
+  /** [start →] on_context_create(root, 0) → on_vm_start → on_configure (cpp-host WasmBase::start →
+   *  ContextBase::onStart, then configure: every new root context gets on_vm_start, also in a VM that
+   *  already runs other plugins). Returns why it failed, if it did. */
+  private startRoot(vm: Vm): { root: RootContext; failure: string | undefined } {
+    const root = new RootContext(vm, this);
+    const fail = (failure: string | undefined) => ({ root, failure });
+    if (vm.failed) return fail(vm.failure); // the start functions trapped: nothing more is called
     vm.callback('proxy_on_context_create', root, root.id, 0);
-    const started = vm.callback('proxy_on_vm_start', root, root.id, this.vmConfiguration.length);
-    if (vm.failed) return vm.failure;
-    if (started.result === 0) return 'proxy_on_vm_start returned false';
+    const started = vm.callback('proxy_on_vm_start', root, root.id, vm.config.vmConfiguration.length);
+    if (vm.failed) return fail(vm.failure);
+    if (started.result === 0) return fail('proxy_on_vm_start returned false');
     root.configuring = true;
     const configured = vm.callback('proxy_on_configure', root, root.id, this.configuration.length);
     root.configuring = false;
-    if (vm.failed) return vm.failure;
-    if (configured.result === 0) return 'proxy_on_configure returned false';
-    return undefined;
+    if (vm.failed) return fail(vm.failure);
+    if (configured.result === 0) return fail('proxy_on_configure returned false');
+    return fail(undefined);
   }
 
   /** Opens a stream on `worker`'s VM (an HTTP filter instance of this plugin). */
@@ -119,12 +162,15 @@ export class Plugin implements PluginCore {
     const worker = opts.worker ?? 0;
     const vm = this.workers[worker];
     if (!vm) throw new Error(`no worker ${worker} (plugin has ${this.workers.length})`);
-    return new HttpStream(vm, this, worker, opts);
+    return new HttpStream(vm, this.roots[worker], this, worker, opts);
   }
 
-  /** Any worker VM failed (trapped): Envoy's "VM is poisoned". */
-  get failed(): boolean { return this.workers.some((w) => w.failed); }
-  get failures(): string[] { return this.workers.filter((w) => w.failed).map((w) => w.failure!); }
+  /** Any worker VM failed (trapped — a shared VM fails for every plugin in it: Envoy's "VM is
+   *  poisoned"), or the plugin could not start on a worker. */
+  get failed(): boolean { return this.failures.length > 0; }
+  get failures(): string[] {
+    return this.workers.flatMap((w, i) => (w.failed ? [w.failure!] : this.roots[i].failure ? [this.roots[i].failure!] : []));
+  }
 
   /** Messages logged at `level` (or all levels), oldest first. */
   logs(level?: LogLevel): string[] { return this.entries.filter((e) => !level || e.level === level).map((e) => e.message); }
@@ -135,7 +181,7 @@ export class Plugin implements PluginCore {
 
   /** Runs on_tick now on one worker's root context, or on every worker's. */
   tick(worker?: number): void {
-    for (const [i, vm] of this.workers.entries()) if (worker === undefined || worker === i) vm.root?.tick();
+    for (const [i, root] of this.roots.entries()) if (worker === undefined || worker === i) root.tick();
   }
 
   /** Polls `cond` until true (callouts, timers and queues complete asynchronously). */
@@ -147,25 +193,30 @@ export class Plugin implements PluginCore {
     }
   }
 
-  /** Plugin removal: on_done on each root (on_delete now, or after proxy_done), then outstanding callouts
-   *  are cancelled and timers stopped (Envoy ~Context). */
+  /** Plugin removal (cpp-host WasmBase::startShutdown(plugin_key)): on_done on this plugin's root in
+   *  each worker VM (on_delete now, or after proxy_done), then its outstanding callouts are cancelled
+   *  and its timer stopped (Envoy ~Context). Other plugins in a shared VM are untouched; the VMs go
+   *  with the last plugin of their vm key. */
   async close(graceMs = 1000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const vm of this.workers) {
-      const root = vm.root;
-      if (!root || vm.failed) { root?.teardown(); continue; }
-      const done = vm.callback('proxy_on_done', root, root.id);
-      if (done.result === 0 && !vm.failed) {
-        vm.pendingDone.add(root.id);
-        const deadline = Date.now() + graceMs;
-        while (vm.pendingDone.has(root.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-      } else {
-        vm.callback('proxy_on_delete', root, root.id);
+    for (const [i, vm] of this.workers.entries()) {
+      const root = this.roots[i];
+      if (!vm.failed && root.failure === undefined) {
+        const done = vm.callback('proxy_on_done', root, root.id);
+        if (done.result === 0 && !vm.failed) {
+          vm.pendingDone.add(root.id);
+          const deadline = Date.now() + graceMs;
+          while (vm.pendingDone.has(root.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        } else {
+          vm.callback('proxy_on_delete', root, root.id);
+        }
       }
       root.teardown();
-      this.host.queues.unregisterTarget(vm.queueTarget);
+      this.host.queues.unregisterTarget(root.queueTarget);
+      vm.plugins.delete(this);
     }
+    if (this.group) this.host.vmGroups.release(this.group, this);
     this.host.pluginClosed(this);
   }
 

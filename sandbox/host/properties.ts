@@ -6,7 +6,7 @@
 
 import { encodePairs, HeaderMap } from './headers.js';
 import { encodeNode, type NodeInit } from './proto-node.js';
-import type { Vm } from './vm.js';
+import type { PluginCore } from './plugin-core.js';
 
 /** Typed wrappers for values whose JS type is ambiguous. */
 export class Uint64 { constructor(readonly value: bigint) {} }
@@ -118,8 +118,7 @@ function nodeMessage(n: NodeInit | ProtoMessage): ProtoMessage {
 }
 
 /** Properties every context can see: the Wasm-only plugin_* names and the plugin-wide tree. */
-export function pluginProperty(vm: Vm, name: string): unknown {
-  const p = vm.plugin;
+export function pluginProperty(p: PluginCore, name: string): unknown {
   switch (name) {
     case 'plugin_name': return p.name;
     case 'plugin_root_id': return p.rootId;

@@ -1,13 +1,17 @@
-// A root context (one per plugin per VM, id 1): configuration buffers, the tick timer, the status
-// reported by proxy_get_status, and every HTTP/gRPC callout — callouts belong to the root whatever
-// context issued them (cpp-host exports.cc http_call: contextOrEffectiveContext()->root_context()),
-// survive stream contexts, and are cancelled only when the root goes (Envoy Context::~Context).
+// A root context (one per plugin per VM; its id comes from the VM's counter, so it is 1 only for the
+// VM's first plugin — cpp-host WasmBase::start/allocContextId): configuration buffers, the tick timer,
+// the status reported by proxy_get_status, the shared-queue target, and every HTTP/gRPC callout —
+// callouts belong to the root whatever context issued them (cpp-host exports.cc http_call:
+// contextOrEffectiveContext()->root_context()), survive stream contexts, and are cancelled only when
+// the root goes (Envoy context.cc Context::~Context cancels http_request_/grpc_call_request_ and
+// resets grpc_stream_).
 
 import { BufferType, HeaderMapType, StreamType, WasmResult } from './abi.js';
 import type { CalloutRecord } from './callouts/record.js';
 import { constBuffer, NULL_BUFFER, type FilterContext, type HostBuffer } from './context.js';
 import { HeaderMap } from './headers.js';
 import { pluginProperty } from './properties.js';
+import type { PluginCore } from './plugin-core.js';
 import type { Vm } from './vm.js';
 
 export interface ActiveCallout {
@@ -36,11 +40,17 @@ export class RootContext implements FilterContext {
   private tickTimer: NodeJS.Timeout | undefined;
   private tickPeriod = 0;
   deleted = false;
+  /** Why this plugin cannot run in this VM although the VM itself is healthy (start/configure failed
+   *  in a VM other plugins use: Envoy fails the plugin, not the thread-local VM). */
+  failure: string | undefined;
+  /** on_queue_ready for queues this root registered (cpp-host records the registrant's root context). */
+  readonly queueTarget = (token: number): void => {
+    if (!this.deleted && !this.vm.failed) this.vm.callback('proxy_on_queue_ready', this, this.id, token);
+  };
 
-  constructor(readonly vm: Vm) {
+  constructor(readonly vm: Vm, readonly plugin: PluginCore) {
     this.id = vm.nextContextId++;
     vm.contexts.set(this.id, this);
-    vm.root = this;
   }
 
   getMap(): HeaderMap | undefined { return undefined; }
@@ -64,7 +74,7 @@ export class RootContext implements FilterContext {
   continueStream(type: number): number { return streamTypeResult(type); }
   closeStream(type: number): number { return type > StreamType.Upstream ? WasmResult.BadArgument : WasmResult.Ok; }
   sendLocalResponse(): void {}
-  findProperty(name: string): unknown { return pluginProperty(this.vm, name); }
+  findProperty(name: string): unknown { return pluginProperty(this.plugin, name); }
   setProperty(): number { return WasmResult.NotFound; } // no stream info on a root context
 
   /** proxy_set_tick_period_milliseconds: re-armed after each tick on the worker's loop; 0 disables. */
@@ -89,6 +99,7 @@ export class RootContext implements FilterContext {
   /** Cancels every outstanding callout and stops the timer (Envoy ~Context); no callbacks follow. */
   teardown(state: 'cancelled' = 'cancelled'): void {
     this.deleted = true;
+    this.vm.contexts.delete(this.id);
     this.setTickPeriod(0);
     for (const c of this.callouts.values()) {
       c.cancel();
@@ -101,8 +112,8 @@ export class RootContext implements FilterContext {
 /** Buffers reached through the root from any context; null = not a root-held buffer type. */
 export function rootBuffer(root: RootContext, type: number): HostBuffer | undefined | null {
   switch (type) {
-    case BufferType.VmConfiguration: return constBuffer(root.vm.plugin.vmConfiguration);
-    case BufferType.PluginConfiguration: return root.configuring ? constBuffer(root.vm.plugin.configuration) : undefined;
+    case BufferType.VmConfiguration: return constBuffer(root.vm.config.vmConfiguration);
+    case BufferType.PluginConfiguration: return root.configuring ? constBuffer(root.plugin.configuration) : undefined;
     case BufferType.HttpCallResponseBody: return root.httpCallResponse ? constBuffer(root.httpCallResponse.body) : undefined;
     case BufferType.GrpcReceiveBuffer: return root.grpcReceiveBuffer ? constBuffer(root.grpcReceiveBuffer) : NULL_BUFFER;
     case BufferType.CallData: return NULL_BUFFER;

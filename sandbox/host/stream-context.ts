@@ -28,9 +28,9 @@ export class StreamContext implements FilterContext {
   accessLogPhase = false;
   private readonly connectionId = nextConnectionId++;
 
-  constructor(private readonly s: HttpStream, private readonly vm: Vm) {
+  constructor(private readonly s: HttpStream, private readonly vm: Vm, root: RootContext) {
     this.id = vm.nextContextId++;
-    this.root = vm.root!;
+    this.root = root;
     vm.contexts.set(this.id, this);
   }
 
@@ -113,7 +113,7 @@ export class StreamContext implements FilterContext {
     const computed = this.computed(name);
     const value = mergeProps(computed, this.s.properties.get(name));
     if (value !== undefined) return value;
-    const plugin = pluginProperty(this.vm, name);
+    const plugin = pluginProperty(this.root.plugin, name);
     if (plugin !== undefined) return plugin;
     return this.s.filterState.get(`wasm.${name}`); // Envoy findValue: unknown names ⇒ CelState `wasm.<name>`
   }

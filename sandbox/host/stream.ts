@@ -13,6 +13,7 @@ import { Direction, dataStatus, headersStatus, trailersStatus, type DirectionNam
 import { toHeaderMap, type HeaderList, type HeadersInit } from './headers.js';
 import { buildLocalReply, type LocalResponse } from './local-reply.js';
 import type { PluginCore } from './plugin-core.js';
+import type { RootContext } from './root.js';
 import { propertyTree } from './properties.js';
 import { FilterState, StreamContext } from './stream-context.js';
 import type { Vm } from './vm.js';
@@ -48,12 +49,13 @@ export class HttpStream extends EventEmitter {
   private streamFailed = false;
   private readonly autoComplete: boolean;
 
-  constructor(readonly vm: Vm, readonly plugin: PluginCore, readonly worker: number, opts: StreamOptions = {}) {
+  /** `root` is the plugin's root context in `vm` (the VM may be shared with other plugins). */
+  constructor(readonly vm: Vm, private readonly root: RootContext, readonly plugin: PluginCore, readonly worker: number, opts: StreamOptions = {}) {
     super();
     this.properties = propertyTree(opts.properties);
     this.autoComplete = opts.autoComplete ?? true;
-    this.bypassed = vm.failed && plugin.failOpen;
-    if (!this.bypassed) this.ctx = new StreamContext(this, vm);
+    this.bypassed = this.broken && plugin.failOpen;
+    if (!this.bypassed) this.ctx = new StreamContext(this, vm, root);
   }
 
   // ---- what Envoy sees after the filter ----
@@ -90,7 +92,7 @@ export class HttpStream extends EventEmitter {
     if (this.finished) return;
     this.finished = true;
     const ctx = this.ctx;
-    if (ctx && !this.vm.failed) {
+    if (ctx && !this.broken) {
       if (!this.created) this.create(); // Envoy Context::log calls onCreate() for a filter that never saw headers
       ctx.accessLogPhase = true;
       this.vm.callback('proxy_on_log', ctx, ctx.id);
@@ -135,15 +137,18 @@ export class HttpStream extends EventEmitter {
   }
 
   // ---- filter-manager mechanics ----
+  /** The VM failed (trap: every plugin in it), or this plugin's root could not start in it. */
+  private get broken(): boolean { return this.vm.failed || this.root.failure !== undefined; }
+
   private create(): void {
     if (this.created || !this.ctx) return;
     this.created = true;
-    this.vm.callback('proxy_on_context_create', this.ctx, this.ctx.id, this.vm.root!.id);
+    this.vm.callback('proxy_on_context_create', this.ctx, this.ctx.id, this.root.id);
   }
 
   /** cpp-host CHECK_FAIL: fail open ⇒ Continue; fail closed ⇒ one 503 "wasm_fail_stream" local reply. */
   private failed(): Verdict | undefined {
-    if (!this.vm.failed) return undefined;
+    if (!this.broken) return undefined;
     if (this.plugin.failOpen) return 'continue';
     if (!this.streamFailed) {
       this.streamFailed = true;

@@ -3,6 +3,9 @@
 // `call`, which resets the effective context, turns a trap into a failed (poisoned) VM instead of an
 // exception (cpp-host V8 wrappers: fail(FailState::RuntimeError, "Function: … failed: …")), and never
 // calls into a failed VM again (ContextBase::isFailed checks).
+// A VM may host several plugins (cpp-host WasmBase::root_contexts_, one root context per plugin): what
+// belongs to the VM (vm_id, vm configuration, environment, host services) is its VmConfig; what belongs
+// to a plugin is reached through the root context of the context that is running.
 
 import { START_ALLOWED } from './abi.js';
 import type { FilterContext, HostBuffer, LocalReplyRequest } from './context.js';
@@ -10,11 +13,19 @@ import { NULL_BUFFER } from './context.js';
 import { buildImports } from './imports/index.js';
 import type { CompiledModule } from './loader.js';
 import { GuestMemory } from './memory.js';
-import type { PluginCore } from './plugin-core.js';
-import type { RootContext } from './root.js';
+import type { HostServices, PluginCore } from './plugin-core.js';
 import { Wasm, type WasmInstance, type WasmMemory } from './wasm-api.js';
 
 export type VmLabel = number | 'canary' | 'base';
+
+/** What a VM is made of besides its code: the parts of the vm key and VmConfig (cpp-host makeVmKey
+ *  hashes vm_id + vm configuration + code; the environment comes with the first plugin, as envs_ does). */
+export interface VmConfig {
+  readonly host: HostServices;
+  readonly vmId: string;
+  readonly vmConfiguration: Buffer;
+  readonly environment: ReadonlyArray<readonly [string, string]>;
+}
 
 /** The VM context (id 0): current while `_initialize`/`_start` run; it owns nothing. */
 class VmContext implements FilterContext {
@@ -36,7 +47,8 @@ export class Vm {
   instance!: WasmInstance;
   mem!: GuestMemory;
   readonly contexts = new Map<number, FilterContext>();
-  root: RootContext | undefined;
+  /** Plugins with a root context in this VM (their logs and failures are reported to them). */
+  readonly plugins = new Set<PluginCore>();
   failed = false;
   failure: string | undefined;
   /** Set by proxy_send_local_response; forces the current callback's return to "stop" (cpp-host stopNextIteration). */
@@ -55,14 +67,17 @@ export class Vm {
   readonly metricNames = new Map<number, string>();
   /** Root contexts whose on_done returned false and that wait for proxy_done. */
   readonly pendingDone = new Set<number>();
-  /** on_queue_ready goes to this VM's root context (the registrant), if both are still alive. */
-  readonly queueTarget = (token: number): void => {
-    const r = this.root;
-    if (r && !r.deleted && !this.failed) this.callback('proxy_on_queue_ready', r, r.id, token);
-  };
 
-  constructor(readonly compiled: CompiledModule, readonly plugin: PluginCore, readonly label: VmLabel) {
+  constructor(readonly compiled: CompiledModule, readonly config: VmConfig, readonly label: VmLabel) {
     this.current = this.vmContext;
+  }
+
+  /** A log line from the module, reported to the plugin whose root the running context belongs to;
+   *  from the VM context (start functions) to every plugin in the VM. */
+  log(level: number, message: string): void {
+    const ctx = this.active();
+    const owner = ctx.root?.plugin;
+    for (const p of owner ? [owner] : this.plugins) p.log(this, level, message, ctx.id);
   }
 
   /** Instantiate and run the module's start functions (cpp-host WasmBase::startVm). */
@@ -143,7 +158,7 @@ export class Vm {
       try {
         this.deferred.shift()!();
       } catch (err) {
-        this.plugin.hostError(this, err);
+        for (const p of this.plugins) p.hostError(this, err);
       }
     }
     this.stopNextIteration = false;
@@ -157,6 +172,7 @@ export class Vm {
     this.failed = true;
     const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     this.failure = `Function: ${where} failed: ${msg}`;
-    this.plugin.vmFailed(this, this.failure, err);
+    // The whole VM fails, for every plugin in it (cpp-host WasmBase::fail → failed_ for all contexts).
+    for (const p of this.plugins) p.vmFailed(this, this.failure, err);
   }
 }

@@ -3,8 +3,11 @@
 // tokens are per VM: HTTP 4, 8…, gRPC calls 5, 9…, gRPC streams 6, 10…. Data a callback may read
 // (response headers/body/trailers, metadata, the received message) lives on the root only for the
 // duration of that callback, and is cleared first among the after-call actions, as Envoy does.
+// The network half starts on the next event-loop turn (callouts/deferred.ts), so a root destroyed
+// before then (the canary) sends nothing and gets no callbacks.
 
 import { CalloutType, WasmResult as R } from '../abi.js';
+import { deferGrpc, deferHttp } from '../callouts/deferred.js';
 import { startGrpc, type GrpcHandlers } from '../callouts/grpc.js';
 import { parseGrpcService } from '../callouts/grpc-service.js';
 import { sendHttp, type HttpOutcome } from '../callouts/http.js';
@@ -17,7 +20,7 @@ import type { ImportGroup } from './index.js';
 const typeOf = (token: number): number => token & 3;
 
 export function calloutImports(vm: Vm): ImportGroup {
-  const clusters = vm.plugin.host.clusters;
+  const clusters = vm.config.host.clusters;
   const worker = vm.label;
 
   /** Runs `fn` now, or after the current VM call when the network answered re-entrantly. */
@@ -121,8 +124,9 @@ export function calloutImports(vm: Vm): ImportGroup {
       const trailers = decodePairs(trl);
       const token = vm.nextCalloutId(CalloutType.HttpCall);
       const record = newRecord({ kind: 'http', token, worker, cluster: name, authority: h.get(':authority')!, headers: h.toList(), body, trailers, timeoutMs: timeout });
-      vm.plugin.recordCallout(record);
-      const handle = sendHttp(clusters, { cluster: name, headers: h.toList(), body, trailers, timeoutMs: timeout }, (o) => onLoop(() => deliverHttp(root, token, o)));
+      root.plugin.recordCallout(record);
+      const spec = { cluster: name, headers: h.toList(), body, trailers, timeoutMs: timeout };
+      const handle = deferHttp(() => sendHttp(clusters, spec, (o) => onLoop(() => deliverHttp(root, token, o))));
       root.callouts.set(token, { record, cancel: handle.cancel });
       return vm.mem.writeU32(tokenPtr, token) ? R.Ok : R.InvalidMemoryAccess;
     },
@@ -163,9 +167,9 @@ export function calloutImports(vm: Vm): ImportGroup {
       headers: metadata, service: service.toString('utf8'), method: method.toString('utf8'), timeoutMs,
       messages: unary ? [message] : [],
     });
-    vm.plugin.recordCallout(record);
-    const handle = startGrpc(clusters, { cluster: target.cluster!, authority: target.authority!, service: record.service!, method: record.method!, metadata, timeoutMs },
-      grpcHandlers(root, token, unary));
+    root.plugin.recordCallout(record);
+    const grpcTarget = { cluster: target.cluster!, authority: target.authority!, service: record.service!, method: record.method!, metadata, timeoutMs };
+    const handle = deferGrpc(() => startGrpc(clusters, grpcTarget, grpcHandlers(root, token, unary)));
     root.callouts.set(token, unary
       ? { record, cancel: handle.reset }
       : { record, cancel: handle.reset, send: handle.send, halfClose: handle.halfClose });

@@ -9,7 +9,7 @@ import type { Vm } from '../vm.js';
 import type { ImportGroup } from './index.js';
 
 export function metricImports(vm: Vm): ImportGroup {
-  const stats = vm.plugin.host.stats;
+  const stats = vm.config.host.stats;
   const lookup = (id: number) => {
     const name = vm.metricNames.get(id);
     return name === undefined ? undefined : stats.stat(name);

@@ -14,11 +14,11 @@ export function miscImports(vm: Vm): ImportGroup {
       if (level >>> 0 >= LOG_LEVELS.length) return R.BadArgument;
       const msg = vm.mem.readString(ptr, len);
       if (msg === undefined) return R.InvalidMemoryAccess;
-      vm.plugin.log(vm, level >>> 0, msg, vm.active().id);
+      vm.log(level >>> 0, msg);
       return R.Ok;
     },
     proxy_get_log_level(retPtr: number): number {
-      return vm.mem.writeU32(retPtr, vm.plugin.host.logLevel) ? R.Ok : R.InvalidMemoryAccess;
+      return vm.mem.writeU32(retPtr, vm.config.host.logLevel) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_get_current_time_nanoseconds(retPtr: number): number {
       return vm.mem.writeU64(retPtr, nowNs()) ? R.Ok : R.InvalidMemoryAccess;

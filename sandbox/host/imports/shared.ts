@@ -6,8 +6,8 @@ import type { Vm } from '../vm.js';
 import type { ImportGroup } from './index.js';
 
 export function sharedImports(vm: Vm): ImportGroup {
-  const host = vm.plugin.host;
-  const vmId = vm.plugin.vmId;
+  const host = vm.config.host;
+  const vmId = vm.config.vmId;
   return {
     proxy_get_shared_data(kp: number, kl: number, retPtr: number, retSize: number, casPtr: number): number {
       const key = vm.mem.readString(kp, kl);
@@ -28,7 +28,7 @@ export function sharedImports(vm: Vm): ImportGroup {
       if (name === undefined) return R.InvalidMemoryAccess;
       const root = vm.active().root;
       if (!root) return R.InternalFailure;
-      const token = host.queues.register(vmId, name, vm.queueTarget);
+      const token = host.queues.register(vmId, name, root.queueTarget);
       return vm.mem.writeU32(tokenPtr, token) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_resolve_shared_queue(vp: number, vl: number, np: number, nl: number, tokenPtr: number): number {

@@ -28,10 +28,10 @@ export function wasiImports(vm: Vm): ImportGroup {
     let s = Buffer.concat(parts).toString('utf8');
     const written = Buffer.byteLength(s);
     if (s.endsWith('\n')) s = s.slice(0, -1);
-    if (written > 0) vm.plugin.log(vm, fd === 1 ? 2 : 4, s, vm.active().id);
+    if (written > 0) vm.log(fd === 1 ? 2 : 4, s);
     return written;
   };
-  const env = (): Buffer[] => vm.plugin.environment.map(([k, v]) => Buffer.from(`${k}=${v}\0`));
+  const env = (): Buffer[] => vm.config.environment.map(([k, v]) => Buffer.from(`${k}=${v}\0`));
 
   return {
     fd_write(fd: number, iovs: number, iovsLen: number, nwrittenPtr: number): number {
@@ -47,8 +47,8 @@ export function wasiImports(vm: Vm): ImportGroup {
       return E.SUCCESS;
     },
     fd_read: () => E.NOSYS,
-    fd_seek: () => { vm.plugin.log(vm, 0, 'wasi_unstable fd_seek', vm.active().id); return E.SUCCESS; },
-    fd_close: () => { vm.plugin.log(vm, 0, 'wasi_unstable fd_close', vm.active().id); return E.SUCCESS; },
+    fd_seek: () => { vm.log(0, 'wasi_unstable fd_seek'); return E.SUCCESS; },
+    fd_close: () => { vm.log(0, 'wasi_unstable fd_close'); return E.SUCCESS; },
     fd_fdstat_get(fd: number, statPtr: number): number {
       if (!stdio(fd)) return E.BADF;
       const stat = Buffer.alloc(24);
@@ -110,7 +110,7 @@ export function wasiImports(vm: Vm): ImportGroup {
     poll_oneoff: (_in: number, _out: number, _n: number, neventsPtr: number) => (vm.mem.writeU32(neventsPtr, 0) ? E.SUCCESS : E.FAULT),
     // cpp-host calls context->error(), which Envoy's Context::error logs at trace level; the module
     // continues (AssemblyScript follows its abort with `unreachable`, which then traps).
-    proc_exit: (): void => { vm.plugin.log(vm, 0, 'wasi_unstable proc_exit', vm.active().id); },
+    proc_exit: (): void => { vm.log(0, 'wasi_unstable proc_exit'); },
     path_open: () => E.NOENT,
     path_create_directory: () => E.NOTSUP,
     path_filestat_get: () => E.NOTSUP,

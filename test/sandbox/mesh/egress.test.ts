@@ -72,8 +72,12 @@ describe('candidate egress listener with the static allowlist', () => {
     expect(egress.workers).toHaveLength(2);
     for (let i = 0; i < 4; i++) expect((await request(port, { method: 'POST', host: 'email', path: '/send' })).status).toBe(202);
     expect(egress.metric('shadowguard_egress_mocked')).toBe(4);
-    // Each worker VM created a stream context per request it ran (root context = id 1).
-    expect(egress.workers.map((vm) => vm.nextContextId - 2)).toEqual([2, 2]);
+    // candidate_inbound and candidate_egress share vm_id "candidate" (same code, no vm configuration),
+    // so they share each worker's VM (cpp-host getOrCreateThreadLocalWasm), each with its own root
+    // context (ids 1 and 2); each worker VM then created a stream context per request it ran.
+    const inbound = mesh.plugin('shadowguard-candidate-inbound').workers;
+    expect(inbound.map((vm, i) => vm === egress.workers[i])).toEqual([true, true]);
+    expect(egress.workers.map((vm) => vm.nextContextId - 3)).toEqual([2, 2]);
   });
 
   it('fails closed when its VM has failed (fail_open: false): 503 and nothing leaves', async () => {
