@@ -56,14 +56,5 @@ export function header(list: Headers, name: string): string | undefined {
   return list.find(([k]) => k === name)?.[1];
 }
 
-/** Seeded PRNG (mulberry32) for fuzzing. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32) for fuzzing: the fixtures' one generator. */
+export { rng as prng } from '../../fixtures/halves.js';
