@@ -54,8 +54,10 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 
 export async function runSuite(suite: BenchSuite): Promise<BenchResult[]> {
   const all = [suite.baseline, ...suite.cases];
-  for (const c of all) await c.setup?.();
+  const ready: BenchCase[] = [];
   try {
+    // Inside the try: when one setup fails, the cases already set up (servers, temp dirs) are torn down.
+    for (const c of all) { ready.push(c); await c.setup?.(); }
     const target = (suite.batchMs ?? 25) * 1e6;
     const plans = [];
     for (const c of all) plans.push({ c, ...(await calibrate(c, target)), samples: [] as number[], ops: 0 });
@@ -68,7 +70,7 @@ export async function runSuite(suite: BenchSuite): Promise<BenchResult[]> {
     const base = median(plans[0].samples);
     return plans.map((p) => ({ suite: suite.name, name: p.c.name, nsPerOp: median(p.samples), bestNsPerOp: Math.min(...p.samples), ratio: median(p.samples) / base, ops: p.ops }));
   } finally {
-    for (const c of all) await c.teardown?.();
+    for (const c of ready) await c.teardown?.();
   }
 }
 

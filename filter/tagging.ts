@@ -77,6 +77,10 @@ export function baggageWithShadow(baggage: string, variant: string): string {
 export const M_SHADOW: i32 = 1;
 export const M_PAIR: i32 = 2;
 export const M_BAGGAGE: i32 = 4;
+// What marks a request as shadow traffic: x-shadow or a baggage `shadow` member. x-shadow-pair alone
+// does not: the edge sets it before the router copies the request, so the LIVE request carries the
+// same pair id, and a live app that propagates it must not have its calls treated as shadow egress.
+export const M_SHADOW_TRAFFIC: i32 = M_SHADOW | M_BAGGAGE;
 
 export function requestMarkers(): i32 {
   let m = 0;

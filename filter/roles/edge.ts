@@ -12,7 +12,7 @@ import { stripPort } from "../glob";
 import { pathOnly, queryOf } from "../egress";
 import { Capture } from "../capture";
 import { SIDE_LIVE } from "../config";
-import { H_SHADOW, H_PAIR, H_BAGGAGE, M_SHADOW, M_PAIR, M_BAGGAGE, requestMarkers, joinedBaggage, baggageWithoutShadow } from "../tagging";
+import { H_SHADOW, H_PAIR, H_BAGGAGE, M_SHADOW, M_PAIR, M_BAGGAGE, M_SHADOW_TRAFFIC, requestMarkers, joinedBaggage, baggageWithoutShadow } from "../tagging";
 import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqHas, reqRaw, reqStr } from "../reqheaders";
 import { enforceEgress } from "./outbound";
 
@@ -22,8 +22,11 @@ const MAX_REQUEST_ID: i32 = 256;
 export function edgeRequestHeaders(ctx: HttpContext): i32 {
   const cfg = ctx.cfg;
   const marks = requestMarkers();
-  if (marks != 0) {
-    if (cfg.trustMesh) return enforceEgress(ctx);
+  if (cfg.trustMesh) {
+    // Behind a workload of the mesh: shadow traffic is never sampled again and passes the allowlist.
+    // A bare x-shadow-pair is a live request's correlation id (see M_SHADOW_TRAFFIC): sampled as usual.
+    if ((marks & M_SHADOW_TRAFFIC) != 0) return enforceEgress(ctx);
+  } else if (marks != 0) {
     // Boundary: nobody outside may forge markers.
     if ((marks & M_SHADOW) != 0) removeHeader(REQUEST_HEADERS, H_SHADOW);
     if ((marks & M_PAIR) != 0) removeHeader(REQUEST_HEADERS, H_PAIR);

@@ -7,12 +7,12 @@ import { CONTINUE } from "../abi";
 import { DIR_OUTBOUND } from "../config";
 import { setProperty } from "../host";
 import { metrics, inc } from "../metrics";
-import { FILTER_STATE_KEY, M_SHADOW, M_BAGGAGE, requestMarkers, joinedBaggage, baggageShadowValue } from "../tagging";
+import { FILTER_STATE_KEY, M_SHADOW, M_BAGGAGE, M_SHADOW_TRAFFIC, requestMarkers, joinedBaggage, baggageShadowValue } from "../tagging";
 import { K_SHADOW, reqStr } from "../reqheaders";
 import { enforceEgress, denyUnconfigured } from "./outbound";
 
 export function liveRequestHeaders(ctx: HttpContext): i32 {
-  const marks = requestMarkers();
+  const marks = requestMarkers() & M_SHADOW_TRAFFIC;
   if (marks == 0) return CONTINUE;
   const dir = ctx.direction();
   if (dir == DIR_OUTBOUND) return enforceEgress(ctx);
@@ -26,7 +26,7 @@ export function liveRequestHeaders(ctx: HttpContext): i32 {
 }
 
 export function unconfiguredRequestHeaders(ctx: HttpContext): i32 {
-  if (requestMarkers() == 0) return CONTINUE;
+  if ((requestMarkers() & M_SHADOW_TRAFFIC) == 0) return CONTINUE;
   // Only an explicitly outbound listener: on an unknown direction this may be an ingress gateway
   // receiving forged markers, and live traffic is never blocked by headers.
   if (ctx.direction() == DIR_OUTBOUND) return denyUnconfigured();

@@ -119,12 +119,23 @@ describe('edge on a caller sidecar (trust mesh)', () => {
     expect(header(read.requestHeaders, 'x-shadow-pair')).toBeUndefined();
 
     const write = plugin.newStream();
-    write.sendRequestHeaders(request('POST', '/charge', [['x-shadow-pair', 'p1'], ['x-request-id', 'r2']]));
+    write.sendRequestHeaders(request('POST', '/charge', [['baggage', 'shadow=candidate'], ['x-shadow-pair', 'p1'], ['x-request-id', 'r2']]));
     expect(write.localResponse?.status).toBe(403);
     expect(JSON.parse(write.localResponse!.body.toString())).toEqual({ error: 'shadow egress denied', rule: 'default' });
     expect(plugin.metric('shadowguard_requests_sampled')).toBe(0);
     expect(plugin.metric('shadowguard_egress_allowed')).toBe(1);
     expect(plugin.metric('shadowguard_egress_denied')).toBe(1);
+  });
+
+  it('treats a bare x-shadow-pair as the live request\'s correlation id, not as shadow traffic', async () => {
+    // The edge puts x-shadow-pair on the live request too (the router copies it to the mirror), and a
+    // live app propagates it: its calls must pass untouched, and may be sampled by this edge.
+    const plugin = await load(host, edgeConfig({ trust: 'mesh' }));
+    const s = plugin.newStream();
+    const req = request('POST', '/charge', [['x-shadow-pair', 'p1'], ['x-request-id', 'r3']]);
+    expect(s.sendRequestHeaders(req)).toBe('continue');
+    expect(s.localResponse).toBeUndefined();
+    expect(plugin.metric('shadowguard_egress_denied') ?? 0).toBe(0);
   });
 
   it('samples untagged requests as usual', async () => {

@@ -34,11 +34,24 @@ describe('live role', () => {
   it('sends tagged outbound calls through the egress allowlist', async () => {
     const plugin = await load(host, liveConfig({ egress: { rules: [{ name: 'cache', host: 'redis*', action: 'allow' }] } }), { properties: { 'xds.listener_direction': OUTBOUND } });
     const ok = plugin.newStream();
-    expect(ok.sendRequestHeaders(request('GET', '/k', [['x-shadow-pair', 'p']], 'redis-1'))).toBe('continue');
+    expect(ok.sendRequestHeaders(request('GET', '/k', [['x-shadow', 'candidate']], 'redis-1'))).toBe('continue');
     const denied = plugin.newStream();
     denied.sendRequestHeaders(request('POST', '/send', [['x-shadow', 'candidate']], 'mailer'));
     expect(denied.localResponse?.status).toBe(403);
     const untagged = plugin.newStream();
     expect(untagged.sendRequestHeaders(request('POST', '/send', [], 'mailer'))).toBe('continue');
+  });
+
+  it('lets a live request that only carries x-shadow-pair through untouched (the pair id is on the live copy too)', async () => {
+    const plugin = await load(host, liveConfig(), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const s = plugin.newStream();
+    const req = request('POST', '/send', [['x-shadow-pair', 'p'], ['x-request-id', 'r']], 'mailer');
+    expect(s.sendRequestHeaders(req)).toBe('continue');
+    expect(s.requestHeaders).toEqual(req);
+    expect(s.localResponse).toBeUndefined();
+    const inbound = await load(host, liveConfig(), { properties: { 'xds.listener_direction': INBOUND }, rootId: 'in' });
+    const i = inbound.newStream();
+    i.sendRequestHeaders(request('GET', '/x', [['x-shadow-pair', 'p']]));
+    expect(i.filterState.size).toBe(0);
   });
 });

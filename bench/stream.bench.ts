@@ -1,0 +1,211 @@
+// End-to-end ingest rate over the real gRPC stream. One op = one batch of BATCH pairs (live half from
+// an edge node's stream, candidate half from a shadow node's stream, ~2 KiB JSON bodies each), timed
+// until the control plane's report for the policy counts them all; per-pair time = median/op ÷ BATCH.
+//
+// Baseline: the same pairs handed to Ingest's handlers in-process (pair → compare → report, no codec,
+// no gRPC), so a case's ratio is what the transport costs on top of the engine. Cases:
+//   codec round trip — encodeFilterMessage → decodeFilterMessage → Ingest (the protobuf share, no I/O)
+//   gRPC, 1+1 / 4+4 streams — control-plane/src/main.ts start() (temp data dir, ports 0, 127.0.0.1,
+//     no auth) with fake filters as in test/control-plane/api/grpc-client.ts (raw grpc-js, production
+//     codec). Clients live in this process: their encoding and HTTP/2 framing share the one JS thread
+//     with the server, as the numbers say.
+// Completion is read through the public surface, GET /api/v1/reports/<policy> (sum of endpoint
+// pairs), polled a few times per batch (see run()); the cost of one poll is printed at setup.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { comparePair } from '../control-plane/src/compare/index.js';
+import { DEFAULTS, type ControlPlaneConfig } from '../control-plane/src/config.js';
+import type { Half, NodeHello, Policy, PolicySpec } from '../control-plane/src/domain/types.js';
+import { Ingest } from '../control-plane/src/ingest.js';
+import { start, type RunningControlPlane } from '../control-plane/src/main.js';
+import { Pairer } from '../control-plane/src/pairing/pairer.js';
+import { ReportBook } from '../control-plane/src/reports/aggregate.js';
+import { BlastRadius } from '../control-plane/src/reports/blast-radius.js';
+import { decodeFilterMessage, encodeFilterMessage } from '../control-plane/src/stream/codec.js';
+import { half, orderBody } from '../test/fixtures/halves.js';
+import { nodeHello, TestFilter } from '../test/control-plane/api/grpc-client.js';
+import type { BenchCase, BenchSuite } from './run.js';
+
+const BATCH = Number(process.env.SG_STREAM_BATCH ?? 500);
+const POLL_MS = 1;
+const BATCH_TIMEOUT_MS = 60_000;
+const POLICY = 'bench';
+const SERVICE = 'orders';
+const spec: PolicySpec = {
+  services: [SERVICE],
+  normalize: { ignorePaths: ['trace.span'], redactPaths: ['order.customer.email'], unorderedArrays: ['order.items.*.tags'] },
+};
+
+// 64 distinct pairs (as the engine bench: noise on every pair, a price regression on one in ten).
+const corpus: Array<{ live: Half; candidate: Half }> = [];
+for (let i = 0; i < 64; i++) {
+  const orderId = 1000 + i;
+  const mk = (side: 'live' | 'candidate', body: unknown) =>
+    half(side, { service: SERVICE, path: `/orders/${orderId}`, json: body, latencyUs: 8000 + i * 100 });
+  corpus.push({
+    live: mk('live', orderBody({ orderId, noiseSeed: 2 * i + 1 })),
+    candidate: mk('candidate', orderBody({ orderId, noiseSeed: 2 * i + 2, price: i % 10 === 0 ? (k) => k : undefined })),
+  });
+}
+
+let batchNo = 0;
+/** The next batch: fresh pair ids (the pairer must never see a duplicate), same bodies. */
+function nextBatch(): Array<{ live: Half; candidate: Half }> {
+  const b = batchNo++;
+  return Array.from({ length: BATCH }, (_, i) => {
+    const t = corpus[i % corpus.length];
+    const pairId = `b${b}-${i}`;
+    return { live: { ...t.live, pairId, requestId: pairId }, candidate: { ...t.candidate, pairId, requestId: pairId } };
+  });
+}
+
+const edgeHello = (k: number): NodeHello => nodeHello({ nodeId: `edge-${k}`, service: SERVICE, workload: 'orders-v1', worker: k });
+const shadowHello = (k: number): NodeHello =>
+  nodeHello({ nodeId: `shadow-${k}`, service: SERVICE, workload: 'orders-v2', role: 'shadow', variant: 'candidate', worker: k });
+
+/** Ingest wired as main.ts wires it, minus the store (alerts are dropped) and the dashboard feed. */
+function inProcessIngest(): Ingest {
+  const policy: Policy = { name: POLICY, version: 1, spec, updatedAt: new Date(0).toISOString(), updatedBy: 'bench' };
+  return new Ingest({
+    policyFor: (s) => (s === SERVICE ? policy : undefined),
+    pairer: new Pairer({ maxPending: 100_000 }), compare: comparePair, reports: new ReportBook(), blast: new BlastRadius(),
+    store: { addAlert: async (a) => ({ ...a, id: 0, delivered: false }), markAlertDelivered: async () => {} },
+    logger: pino({ level: 'silent' }),
+  });
+}
+
+function inProcessCase(name: string, viaCodec: boolean): BenchCase {
+  let ingest: Ingest;
+  const [edge, shadow] = [edgeHello(0), shadowHello(0)];
+  const wire = (h: Half): Half => {
+    const d = decodeFilterMessage(encodeFilterMessage({ kind: 'half', half: h }));
+    if (!d.ok || d.value.kind !== 'half') throw new Error('codec round trip failed');
+    return d.value.half;
+  };
+  return {
+    name,
+    setup() { ingest = inProcessIngest(); },
+    run() {
+      for (const p of nextBatch()) {
+        ingest.handlers.onHalf(viaCodec ? wire(p.live) : p.live, edge);
+        ingest.handlers.onHalf(viaCodec ? wire(p.candidate) : p.candidate, shadow);
+      }
+      const s = ingest.stats();
+      if (s.compareErrors > 0 || s.unmatched > 0) throw new Error(`ingest refused pairs: ${JSON.stringify(s)}`);
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function grpcCase(name: string, streamsPerSide: number): BenchCase {
+  let dataDir: string | undefined;
+  let cp: RunningControlPlane | undefined;
+  let clients: TestFilter[] = [];
+  let expected = 0;
+  const recentMs = [0];
+  let polls = 0;
+  let batches = 0;
+  const removeDir = () => { if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true }); };
+  const api = async (p: string, init: RequestInit = {}) => {
+    const res = await fetch(`${cp!.httpUrl}/api/v1${p}`, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
+    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${p}: HTTP ${res.status} ${await res.text()}`);
+    return res.json() as Promise<any>;
+  };
+  // The completion poll uses node:http on a keep-alive agent: fetch (undici) costs about twice as much per call.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const reportedPairs = () => new Promise<number>((resolve, reject) => {
+    http.get(`${cp!.httpUrl}/api/v1/reports/${POLICY}`, { agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('error', reject).on('end', () => {
+        if (res.statusCode === 404) return resolve(0); // no pair reported yet
+        if (res.statusCode !== 200) return reject(new Error(`GET /api/v1/reports/${POLICY}: HTTP ${res.statusCode} ${text}`));
+        resolve((JSON.parse(text) as { endpoints: Array<{ pairs: number }> }).endpoints.reduce((n, e) => n + e.pairs, 0));
+      });
+    }).on('error', reject);
+  });
+  const teardown = async () => {
+    for (const c of clients) c.close();
+    clients = [];
+    agent.destroy();
+    if (cp) {
+      const m = await fetch(`${cp.httpUrl}/metrics`).then((r) => r.text(), () => '');
+      const stat = (s: string) => new RegExp(`shadowguard_ingest\\{stat="${s}"\\} (\\d+)`).exec(m)?.[1] ?? '?';
+      console.log(`  [${name}] ingest: ${stat('pairs')} pairs compared of ${expected} sent, unmatched ${stat('unmatched')}, compareErrors ${stat('compareErrors')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch`);
+      await cp.close();
+      cp = undefined;
+    }
+    removeDir();
+    process.off('exit', removeDir);
+  };
+  return {
+    name,
+    async setup() {
+      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-bench-stream-'));
+      process.on('exit', removeDir); // a crash mid-run still leaves no temp dir
+      try {
+        const config: ControlPlaneConfig = {
+          ...DEFAULTS, pairing: { ...DEFAULTS.pairing }, webhook: { ...DEFAULTS.webhook },
+          host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir, logLevel: 'silent', tokens: [], persistIntervalMs: 3_600_000,
+        };
+        cp = await start(config, { logger: pino({ level: 'silent' }) });
+        await api(`/policies/${POLICY}`, { method: 'PUT', body: JSON.stringify(spec) });
+        for (let k = 0; k < streamsPerSide; k++) clients.push(new TestFilter(cp.grpcPort, edgeHello(k)), new TestFilter(cp.grpcPort, shadowHello(k)));
+        const until = Date.now() + 10_000;
+        while (((await api('/nodes')).nodes as Array<{ connected: boolean }>).filter((n) => n.connected).length < clients.length) {
+          if (Date.now() > until) throw new Error('fake filters did not connect within 10 s');
+          await sleep(10);
+        }
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < 20; i++) await reportedPairs();
+        console.log(`  [${name}] one completion poll (GET /api/v1/reports/${POLICY}) ≈ ${(Number(process.hrtime.bigint() - t0) / 20e3).toFixed(0)} µs`);
+      } catch (err) {
+        await teardown(); // the servers must not outlive a failed setup (they would keep the process alive)
+        throw err;
+      }
+    },
+    async run() {
+      const t0 = performance.now();
+      const batch = nextBatch();
+      const edges = clients.filter((_, i) => i % 2 === 0);
+      const shadows = clients.filter((_, i) => i % 2 === 1);
+      for (const [i, p] of batch.entries()) {
+        edges[i % edges.length].send({ kind: 'half', half: p.live });
+        shadows[i % shadows.length].send({ kind: 'half', half: p.candidate });
+      }
+      const before = expected;
+      expected += batch.length;
+      // Each poll is an HTTP request served by this same thread, so poll little: first sleep through
+      // most of the quickest recent batch, then aim each next poll at the moment the rate seen so far
+      // says the batch will be complete (a few polls per batch; their number is printed at the end).
+      await sleep(Math.max(0, 0.7 * Math.min(...recentMs) - (performance.now() - t0)));
+      const until = Date.now() + BATCH_TIMEOUT_MS;
+      for (;;) {
+        polls++;
+        const seen = await reportedPairs();
+        if (seen >= expected) break;
+        if (Date.now() > until) throw new Error(`${name}: ${expected - seen} pairs not ingested within ${BATCH_TIMEOUT_MS} ms`);
+        const perMs = (seen - before) / (performance.now() - t0);
+        await sleep(perMs > 0 ? Math.min(50, Math.max(POLL_MS, (0.9 * (expected - seen)) / perMs)) : POLL_MS);
+      }
+      recentMs.push(performance.now() - t0);
+      if (recentMs.length > 3) recentMs.shift();
+      batches++;
+    },
+    teardown,
+  };
+}
+
+export default [{
+  name: `stream: pairs fully ingested (one op = ${BATCH} pairs = ${2 * BATCH} halves of ~${corpus[0].live.body.length} B JSON)`,
+  baseline: inProcessCase('baseline: Ingest handlers in-process, no codec/gRPC', false),
+  cases: [
+    inProcessCase('codec round trip (encode → decode) + Ingest, no I/O', true),
+    grpcCase('gRPC → control plane, 1 edge + 1 shadow stream', 1),
+    grpcCase('gRPC → control plane, 4 edge + 4 shadow streams', 4),
+  ],
+  rounds: 12,
+}] satisfies BenchSuite[];
