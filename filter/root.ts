@@ -31,6 +31,7 @@ export class Root extends StreamOwner {
   stream: StreamClient | null = null;
   nodeId: string = "";
   workload: string = "";
+  plugin: string = "";   // plugin_name: tells this plugin's stream from the proxy's other Shadowguard plugins
   worker: u32 = 0;
   private ticks: i32 = 0;
   private tickPeriod: u32 = 0;
@@ -95,6 +96,7 @@ export class Root extends StreamOwner {
     this.nodeId = getPropertyString("xds\0node\0id");
     this.workload = getPropertyString("xds\0node\0metadata\0WORKLOAD_NAME");
     if (this.workload.length == 0) this.workload = this.nodeId;
+    this.plugin = getPropertyString("plugin_name");
   }
 
   onTick(): void {
@@ -117,6 +119,7 @@ export class Root extends StreamOwner {
     h.filterVersion = FILTER_VERSION;
     h.configVersion = this.configVersion;
     h.worker = this.worker;
+    h.plugin = this.plugin;
     return h;
   }
 
@@ -159,8 +162,11 @@ export class Root extends StreamOwner {
 
 export function nowMs(): i64 { return <i64>(nowNanos() / 1000000); }
 
-// A per-proxy worker index: a counter in shared data, bumped with CAS at the first Hello (worker
-// VMs only: the canary never connects).
+// Hello.worker: a counter in shared data, bumped with CAS at the first Hello (worker VMs only: the
+// canary never connects). Shared data is per vm_id, so this is NOT a worker-thread index: every
+// plugin sharing the vm_id draws from the same counter (the numbers are unique among them, not
+// 0..workers-1 per plugin), and reloaded plugins draw new numbers. Hello.plugin + worker, with the
+// node id, is what tells one filter VM's stream from another.
 function nextWorkerIndex(): u32 {
   const key = String.UTF8.encode("shadowguard.worker.seq");
   const out = new ArrayBuffer(4);

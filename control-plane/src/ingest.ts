@@ -1,11 +1,12 @@
 // Ingest: the one sequencer between the stream and the reports. A half finds its policy by service,
 // waits in the pairer for its other sides, and a complete pair is compared and added to the report
-// book; the alerts that raises are stored and POSTed to the policy's webhook. Egress events feed the
-// blast-radius map. Everything here runs synchronously inside the stream's message callback except
-// alert storage and delivery, which are fire-and-forget with a timeout and a bound on work in flight:
-// a slow webhook or store never delays a half.
+// book; the alerts that raises go to the alert sink (alerts.ts: stored, on the event feed, POSTed to
+// the policy's webhook). Egress events feed the blast-radius map. Everything here runs synchronously
+// inside the stream's message callback; the sink's storage and delivery are fire-and-forget with a
+// timeout and a bound on work in flight, so a slow webhook or store never delays a half.
 
 import type { Logger } from 'pino';
+import { AlertSink, type AlertStats, type WebhookOptions } from './alerts.js';
 import type { EgressEvent, Half, Policy, PolicySpec } from './domain/types.js';
 import type { ComparedPair } from './compare/index.js';
 import type { CompletePair, Pairer } from './pairing/pairer.js';
@@ -21,37 +22,32 @@ export interface IngestDeps {
   compare(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair;
   reports: Pick<ReportBook, 'add'>;
   blast: Pick<BlastRadius, 'add'>;
-  store: Pick<Store, 'addAlert' | 'markAlertDelivered'>;
   logger: Logger;
-  webhook?: {
-    timeoutMs?: number;           // default 5000
-    maxInFlight?: number;         // default 32; alerts beyond it are stored but not POSTed
-    fetch?: typeof fetch;         // injectable for tests
-  };
+  /** The shared alert sink (main.ts: the one the ramp controller uses too); else one of ingest's own over store and webhook. */
+  alerts?: AlertSink;
+  store?: Pick<Store, 'addAlert' | 'markAlertDelivered'>;
+  webhook?: WebhookOptions;
 }
 
-export interface IngestStats {
+/** Ingest's own counters, plus the counters of its alert sink (shared in main.ts: they count ramp alerts too). */
+export interface IngestStats extends AlertStats {
   halves: number;
   /** halves of a service no policy covers: nothing to compare them with */
   unmatched: number;
   pairs: number;
   compareErrors: number;
   egressEvents: number;
-  alerts: number;
-  webhookDelivered: number;
-  webhookFailed: number;
-  webhookSkipped: number;
 }
 
 export class Ingest {
   readonly handlers: StreamHandlers;
-  private readonly counters: IngestStats = {
-    halves: 0, unmatched: 0, pairs: 0, compareErrors: 0, egressEvents: 0, alerts: 0, webhookDelivered: 0, webhookFailed: 0, webhookSkipped: 0,
-  };
-  private readonly inFlight = new Set<Promise<void>>();
-  private webhooksInFlight = 0;
+  private readonly counters = { halves: 0, unmatched: 0, pairs: 0, compareErrors: 0, egressEvents: 0 };
+  private readonly alerts: AlertSink;
 
   constructor(private readonly deps: IngestDeps) {
+    if (deps.alerts) this.alerts = deps.alerts;
+    else if (deps.store) this.alerts = new AlertSink({ store: deps.store, logger: deps.logger, webhook: deps.webhook });
+    else throw new Error('Ingest needs an alert sink or a store');
     this.handlers = {
       onHalf: (half) => this.half(half),
       onEgress: (ev) => this.egress(ev),
@@ -83,12 +79,12 @@ export class Ingest {
   }
 
   stats(): IngestStats {
-    return { ...this.counters };
+    return { ...this.counters, ...this.alerts.stats() };
   }
 
   /** Waits for alert writes and webhook calls in flight (each bounded by its timeout). */
-  async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  drain(): Promise<void> {
+    return this.alerts.drain();
   }
 
   private complete(pair: CompletePair, policy: Policy): void {
@@ -102,63 +98,9 @@ export class Ingest {
       return;
     }
     this.counters.pairs++;
-    for (const alert of alerts) this.raise(alert, policy.spec.alerts?.webhook);
-  }
-
-  private raise(alert: Alert, webhook: string | undefined): void {
-    this.counters.alerts++;
-    this.deps.logger.warn({ policy: alert.policy, endpoint: alert.endpoint, rate: alert.rate, pairs: alert.pairs }, alert.message);
-    const { policy, endpoint, rate, pairs, at, message } = alert;
-    this.track((async () => {
-      let stored;
-      try {
-        stored = await this.deps.store.addAlert({ policy, endpoint, rate, pairs, at, message });
-      } catch (err) {
-        this.deps.logger.error({ err, policy, endpoint }, 'alert could not be stored');
-      }
-      if (!webhook) return;
-      const max = this.deps.webhook?.maxInFlight ?? 32;
-      if (this.webhooksInFlight >= max) {
-        this.counters.webhookSkipped++;
-        this.deps.logger.warn({ policy, endpoint, inFlight: this.webhooksInFlight }, 'alert webhook skipped: too many deliveries in flight');
-        return;
-      }
-      this.webhooksInFlight++;
-      try {
-        const delivered = await this.post(webhook, { ...alert, id: stored?.id });
-        if (delivered && stored) await this.deps.store.markAlertDelivered(stored.id, true);
-      } finally {
-        this.webhooksInFlight--;
-      }
-    })());
-  }
-
-  private async post(url: string, body: unknown): Promise<boolean> {
-    const doFetch = this.deps.webhook?.fetch ?? fetch;
-    try {
-      const res = await doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'shadowguard-control-plane' },
-        body: JSON.stringify({ type: 'shadowguard.alert', alert: body }),
-        signal: AbortSignal.timeout(this.deps.webhook?.timeoutMs ?? 5000),
-        redirect: 'error',
-      });
-      await res.body?.cancel();
-      if (res.ok) {
-        this.counters.webhookDelivered++;
-        return true;
-      }
-      this.counters.webhookFailed++;
-      this.deps.logger.warn({ url, status: res.status }, 'alert webhook refused the alert');
-    } catch (err) {
-      this.counters.webhookFailed++;
-      this.deps.logger.warn({ url, err: (err as Error).message }, 'alert webhook failed');
+    for (const alert of alerts) {
+      this.deps.logger.warn({ policy: alert.policy, endpoint: alert.endpoint, rate: alert.rate, pairs: alert.pairs }, alert.message);
+      void this.alerts.raise({ ...alert }, policy.spec.alerts?.webhook);
     }
-    return false;
-  }
-
-  private track(p: Promise<void>): void {
-    const done = p.catch((err: unknown) => this.deps.logger.error({ err }, 'alert handling failed')).finally(() => this.inFlight.delete(done));
-    this.inFlight.add(done);
   }
 }

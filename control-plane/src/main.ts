@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { AlertSink } from './alerts.js';
 import { buildApp } from './api/app.js';
 import type { ApiDeps, GaugeSource } from './api/deps.js';
 import { EventBus } from './api/event-bus.js';
@@ -82,8 +83,15 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger;
   // Reports are read through each policy's current rules (ignored fields), whatever was saved.
   for (const p of policies) reports.configure(p.name, p.spec);
   const blast = await restore(store, STATE_KEYS.blastRadius, (v) => BlastRadius.fromJSON(v), () => new BlastRadius(), log);
+  // One alert sink for ingest and the ramp: stored, on the dashboard's event feed, POSTed to the policy's webhook.
+  const alerts = new AlertSink({
+    store, logger: log.child({ component: 'alerts' }), webhook: { timeoutMs: config.webhook.timeoutMs },
+    onStored: (a) => bus.publish('alert', a),
+  });
   // Mirror ramps: load their saved state before any filter connects, then cap edge sampling by them.
-  const ramp = new RampController({ store, reports, blast, nodes: registry, onCapChange: () => cache.refresh(), logger: log.child({ component: 'ramp' }), now: opts.now });
+  const ramp = new RampController({
+    store, alerts, reports, blast, nodes: registry, onCapChange: () => cache.refresh(), logger: log.child({ component: 'ramp' }), now: opts.now,
+  });
   await ramp.setPolicies(policies);
   cache.setSamplingCap((p) => ramp.capFor(p));
   const pairer = new Pairer({ windowMs: config.pairing.windowMs, maxPending: config.pairing.maxPending });
@@ -95,20 +103,16 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger;
       return r;
     },
     // The same engine objects, each change also marked on the dashboard's event feed (throttled).
-    reports: { add: (r, spec) => { const alerts = reports.add(r, spec); bus.changed('reports', r.policy); return alerts; } },
+    reports: { add: (r, spec) => { const raised = reports.add(r, spec); bus.changed('reports', r.policy); return raised; } },
     blast: { add: (ev) => { blast.add(ev); const p = cache.policyFor(ev.service); if (p) bus.changed('blast', p.name); } },
-    store: {
-      addAlert: async (a) => { const stored = await store.addAlert(a); bus.publish('alert', stored); return stored; },
-      markAlertDelivered: (id, delivered) => store.markAlertDelivered(id, delivered),
-    },
-    logger: log.child({ component: 'ingest' }), webhook: { timeoutMs: config.webhook.timeoutMs },
+    alerts, logger: log.child({ component: 'ingest' }),
   });
   const stream = createStreamServer({ token: config.streamToken, logger: log, handlers: ingest.handlers, cache, registry });
 
   const gauges: GaugeSource[] = [
     { name: 'shadowguard_pairer', help: 'Pairer counters (pending is a level, the rest are totals)', labelNames: ['stat'],
       read: () => Object.entries(pairer.stats()).map(([stat, value]) => ({ labels: { stat }, value })) },
-    { name: 'shadowguard_ingest', help: 'Ingest totals since start', labelNames: ['stat'],
+    { name: 'shadowguard_ingest', help: 'Ingest totals since start (alert and webhook counts include ramp alerts)', labelNames: ['stat'],
       read: () => Object.entries(ingest.stats()).map(([stat, value]) => ({ labels: { stat }, value })) },
     { name: 'shadowguard_stream_sessions', help: 'Open filter streams', read: () => stream.sessionCount() },
     { name: 'shadowguard_nodes', help: 'Known filter workers by connection state', labelNames: ['state'],
@@ -169,8 +173,8 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger;
     ramp.stop();
     await Promise.allSettled([app.close(), stream.close(STREAM_GRACE_MS)]);
     bus.close();
-    await ingest.drain();
     await ramp.drain();
+    await alerts.drain(); // ingest's and the ramp's stores and webhook calls, each bounded by its timeout
     try {
       await persist();
     } catch (err) {

@@ -11,6 +11,7 @@ export class Hello {
     if (message.filterVersion.length != 0) { writer.uint32(50); writer.string(message.filterVersion); }
     if (message.configVersion.length != 0) { writer.uint32(58); writer.string(message.configVersion); }
     if (message.worker != 0) { writer.uint32(64); writer.uint32(message.worker); }
+    if (message.plugin.length != 0) { writer.uint32(74); writer.string(message.plugin); }
   }
 
   static decode(reader: Reader, length: i32): Hello {
@@ -27,6 +28,7 @@ export class Hello {
         case 6: message.filterVersion = reader.string(); break;
         case 7: message.configVersion = reader.string(); break;
         case 8: message.worker = reader.uint32(); break;
+        case 9: message.plugin = reader.string(); break;
         default: reader.skipType(tag & 7); break;
       }
     }
@@ -41,4 +43,5 @@ export class Hello {
   filterVersion: string = "";
   configVersion: string = "";
   worker: u32 = 0;
+  plugin: string = "";
 }

@@ -2,7 +2,7 @@
 // exactly one confirmation e-mail and one charge. The shadows' calls to the e-mail and payment APIs
 // show up as mocked in the blast-radius map; their catalog reads were allowed.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startDemo, type Demo } from '../../sandbox/demo/index.js';
+import { startDemo, streamingFilters, type Demo } from '../../sandbox/demo/index.js';
 import { metric, reportsWithPairs, req, sendAll, waitFor } from './support.js';
 
 let demo: Demo;
@@ -42,4 +42,26 @@ it('a mirrored purchase sends one e-mail and one charge; the shadows\' calls are
   // And the pair itself compared clean: the mocks answered what the shop needed.
   const reports = await reportsWithPairs(demo, 1);
   expect(reports['POST /orders']).toMatchObject({ pairs: 1, mismatchRate: 0 });
+});
+
+it('the control plane lists each of the demo Envoy\'s five filters as its own node, each in sync', async () => {
+  // One Envoy (one node id) runs five Shadowguard plugins; worker numbers repeat across their vm_ids,
+  // so only the plugin name tells them apart.
+  const nodeId = demo.mesh.bootstrap.node.id;
+  const expected = streamingFilters(demo.mesh).sort();
+  expect(expected).toHaveLength(5);
+  const nodes = await waitFor(async () => {
+    const ns = (await demo.client.nodes()).filter((n) => n.nodeId === nodeId && n.connected);
+    return ns.length === 5 ? ns : undefined;
+  }, 10_000, 'five connected filters');
+  expect(nodes.map((n) => n.plugin).sort()).toEqual(expected);
+  expect(new Set(nodes.map((n) => n.key)).size).toBe(5);
+  // Each keeps its own config state: every filter acks what it was sent (its Ack may still be in flight).
+  type Config = { sent?: string; acked?: string; nacked?: unknown };
+  const synced = await waitFor(async () => {
+    const ns = (await demo.client.nodes()).filter((n) => n.nodeId === nodeId && n.connected);
+    return ns.every((n) => (n.config as Config).sent !== undefined && (n.config as Config).acked === (n.config as Config).sent) ? ns : undefined;
+  }, 10_000, 'every filter in sync');
+  expect(synced).toHaveLength(5);
+  for (const n of synced) expect((n.config as Config).nacked, String(n.plugin)).toBeUndefined();
 });

@@ -31,6 +31,31 @@ describe('connect', () => {
     expect(call).toMatchObject({ cluster: CP_CLUSTER, authority: 'cp.local', service: 'shadow.v1.ShadowGuard', method: 'Connect' });
   });
 
+  it('names its plugin in Hello: the plugin_name property (Envoy filter config / WasmPlugin name)', async () => {
+    const plugin = await load(host, shadowConfig({ variant: 'candidate', ...cp(plane.port) }), {
+      name: 'shadowguard-candidate-egress', properties: { 'xds.listener_direction': OUTBOUND },
+    });
+    await plugin.waitFor(() => plane.of('hello').length > 0);
+    expect(plane.of('hello')[0]).toMatchObject({ plugin: 'shadowguard-candidate-egress' });
+    // The bytes the filter wrote carry it as field 9: protobufjs reads it and re-encodes the same bytes.
+    const raw = plugin.callouts().flatMap((c) => c.messages).find((m) => FilterMessageType.decode(m).toJSON().hello)!;
+    const decoded = FilterMessageType.decode(raw);
+    expect(Buffer.from(FilterMessageType.encode(decoded).finish())).toEqual(raw);
+    expect(FilterMessageType.toObject(decoded).hello.plugin).toBe('shadowguard-candidate-egress');
+  });
+
+  it('worker numbers are drawn per vm_id: two plugins sharing a vm_id never repeat one, and say which plugin they are', async () => {
+    // As envoy/envoy.yaml's candidate inbound + egress filters: one vm_id, two plugin names.
+    const inbound = await load(host, shadowConfig(cp(plane.port)), { name: 'sg-inbound', vmId: 'candidate', workers: 2, properties: { 'xds.listener_direction': INBOUND } });
+    const egress = await load(host, shadowConfig(cp(plane.port)), { name: 'sg-egress', vmId: 'candidate', workers: 2, properties: { 'xds.listener_direction': OUTBOUND } });
+    await inbound.waitFor(() => plane.of('hello').length >= 4);
+    await egress.waitFor(() => plane.of('hello').length >= 4);
+    const hellos = plane.of('hello').map((h) => ({ plugin: h.plugin as string, worker: Number(h.worker ?? 0) }));
+    expect(hellos.filter((h) => h.plugin === 'sg-inbound')).toHaveLength(2);
+    expect(hellos.filter((h) => h.plugin === 'sg-egress')).toHaveLength(2);
+    expect(hellos.map((h) => h.worker).sort()).toEqual([0, 1, 2, 3]);
+  });
+
   it('each worker VM opens its own stream', async () => {
     const plugin = await load(host, edgeConfig(cp(plane.port)), { workers: 3 });
     await plugin.waitFor(() => plane.of('hello').length >= 3);

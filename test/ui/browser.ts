@@ -26,6 +26,18 @@ export async function pageWithToken(browser: Browser, token: string | undefined)
   return page;
 }
 
+/** A fresh page holding `token`, at `base` + `urlPath`; added to `opened` so the test file can close them all. */
+export async function openPage(browser: Browser, opened: Page[], token: string | undefined, base: string, urlPath: string): Promise<Page> {
+  const page = await pageWithToken(browser, token);
+  opened.push(page);
+  await page.goto(base + urlPath);
+  return page;
+}
+
+/** The reports table's endpoints, top to bottom. */
+export const endpointRows = (page: Page): Promise<Array<string | null>> =>
+  page.$$eval('[data-testid=endpoints] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-endpoint')));
+
 export async function shot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SHOTS_DIR, { recursive: true });
   const file = path.join(SHOTS_DIR, `${name}.png`);

@@ -3,21 +3,14 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, pageWithToken, shot } from './browser.js';
+import { endpointRows, launch, openPage, shot } from './browser.js';
 import { EDITOR, ensureUiBuilt, playShop, startPlane, VIEWER, type Plane } from './harness.js';
 
 let plane: Plane;
 let browser: Browser;
 const pages: Page[] = [];
 
-async function open(token: string | undefined, path: string): Promise<Page> {
-  const page = await pageWithToken(browser, token);
-  pages.push(page);
-  await page.goto(plane.url + path);
-  return page;
-}
-
-const endpointRows = (page: Page) => page.$$eval('[data-testid=endpoints] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-endpoint')));
+const open = (token: string | undefined, path: string): Promise<Page> => openPage(browser, pages, token, plane.url, path);
 
 beforeAll(async () => {
   ensureUiBuilt();

@@ -72,17 +72,25 @@ function half(pairId: string, side: Side, method: string, urlPath: string, body:
   };
 }
 
-export async function startPlane(): Promise<Plane> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-ui-'));
-  const config: ControlPlaneConfig = {
+/** A silent loopback control plane with the viewer 'vera' and the editor 'eddie' (ports 0 = ephemeral). */
+export function uiConfig(dataDir: string, over: Partial<ControlPlaneConfig> = {}): ControlPlaneConfig {
+  return {
     ...DEFAULTS, pairing: { ...DEFAULTS.pairing }, webhook: { ...DEFAULTS.webhook },
     host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir, logLevel: 'silent', persistIntervalMs: 3_600_000,
     tokens: [{ name: 'vera', token: VIEWER, role: 'viewer' }, { name: 'eddie', token: EDITOR, role: 'editor' }],
+    ...over,
   };
-  const cp = await start(config, { logger: pino({ level: 'silent' }) });
-  const api = (p: string, init: RequestInit & { token?: string } = {}) => fetch(`${cp.httpUrl}${p}`, {
-    ...init, headers: { authorization: `Bearer ${init.token ?? EDITOR}`, 'content-type': 'application/json', ...init.headers },
-  });
+}
+
+/** fetch against the REST API, as the editor unless `token` says otherwise. */
+export const apiClient = (base: string) => (p: string, init: RequestInit & { token?: string } = {}) => fetch(`${base}${p}`, {
+  ...init, headers: { authorization: `Bearer ${init.token ?? EDITOR}`, 'content-type': 'application/json', ...init.headers },
+});
+
+export async function startPlane(): Promise<Plane> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-ui-'));
+  const cp = await start(uiConfig(dataDir), { logger: pino({ level: 'silent' }) });
+  const api = apiClient(cp.httpUrl);
   const put = await api('/api/v1/policies/shop', { method: 'PUT', body: JSON.stringify(shopPolicy) });
   if (put.status !== 201) throw new Error(`seeding the policy failed: ${put.status} ${await put.text()}`);
   const filters = {

@@ -6,15 +6,21 @@ export type Role = 'edge' | 'shadow' | 'live';
 export type Side = 'live' | 'candidate' | 'secondary';
 export type Decision = 'allowed' | 'mocked' | 'denied' | 'rate_limited';
 
-/** A node = one filter worker VM's stream, identified by its Hello. */
+/**
+ * A node = one filter VM's stream, identified by its Hello: nodeId (the proxy) + plugin (which
+ * Shadowguard filter in it) + worker (which VM of those sharing the vm_id); see nodes/registry nodeKey.
+ */
 export interface NodeHello {
   nodeId: string;
+  /** plugin_name: the Envoy filter config / Istio WasmPlugin name; '' from filters that predate it */
+  plugin: string;
   workload: string;
   service: string;
   role: Role;
   variant?: 'candidate' | 'secondary';
   filterVersion: string;
   configVersion: string;
+  /** a number unique among the filter VMs sharing a vm_id in the proxy, not a worker-thread index */
   worker: number;
 }
 

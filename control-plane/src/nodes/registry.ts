@@ -1,15 +1,19 @@
-// Node registry: the live, read-mostly view of every filter worker that has connected.
+// Node registry: the live, read-mostly view of every filter VM that has connected.
 //
-// A node is one worker VM's stream, keyed by nodeId + worker (nodeKey). The stream layer writes
-// (connect, counters, config responses, Stats, disconnect); the API and dashboard read list()/get().
+// A node is one filter VM's stream, keyed by nodeId + plugin + worker (nodeKey). One Envoy (one
+// node id) runs several Shadowguard plugins — edge, inbound, egress — and a plugin's `worker` is only
+// unique among the VMs sharing its vm_id, so the plugin name is part of the key: without it, two
+// plugins' streams would share (and overwrite) one entry, config ack state and counters included.
+// The stream layer writes (connect, counters, config responses, Stats, disconnect); the API and
+// dashboard read list()/get().
 // Entries survive disconnection (connected: false, disconnectedAt) so an operator sees a node that
 // went away; prune() forgets old ones. Each connection writes through its own handle, so a stale stream
 // closing after its node already reconnected does not touch the fresh connection (NodeHandle).
 // Config state transitions are the pure functions of snapshot/ack.ts.
 //
 // Public API:
-//   nodeKey(hello: Pick<NodeHello, 'nodeId' | 'worker'>): string       ('<nodeId>#<worker>')
-//   interface NodeStatus { key, nodeId, workload, service, role, variant?, worker, filterVersion,
+//   nodeKey(hello: Pick<NodeHello, 'nodeId' | 'plugin' | 'worker'>): string   ('<nodeId>/<plugin>#<worker>')
+//   interface NodeStatus { key, nodeId, plugin, workload, service, role, variant?, worker, filterVersion,
 //     peer?, connected, connectedAt, disconnectedAt?, lastSeen, config: ConfigState,
 //     halvesReceived, eventsReceived, malformed, stats?: FilterStats, dropsReported }
 //   class NodeRegistry {
@@ -23,13 +27,21 @@
 import type { FilterStats, NodeHello } from '../domain/types.js';
 import { applyResponse, applySent, initialConfigState, type ConfigResponse, type ConfigState } from '../snapshot/ack.js';
 
-export function nodeKey(hello: Pick<NodeHello, 'nodeId' | 'worker'>): string {
-  return `${hello.nodeId}#${hello.worker}`;
+// '%', '/' and '#' inside the names are percent-encoded, so distinct triples never share a key
+// (node ids like 'sidecar~10.0.0.1~pod.ns~ns.svc.cluster.local' read as they are).
+const keyPart = (s: string): string => s.replace(/[%/#]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** The one place registry keys are built: '<nodeId>/<plugin>#<worker>' (plugin '' from older filters). */
+export function nodeKey(hello: Pick<NodeHello, 'nodeId' | 'plugin' | 'worker'>): string {
+  // `?? ''`: a hand-built NodeHello (tests, tools) may omit plugin; the codec always sets it.
+  return `${keyPart(hello.nodeId)}/${keyPart(hello.plugin ?? '')}#${hello.worker}`;
 }
 
 export interface NodeStatus {
   key: string;
   nodeId: string;
+  /** the Envoy filter config / Istio WasmPlugin name ('' from filters that predate Hello.plugin) */
+  plugin: string;
   workload: string;
   service: string;
   role: NodeHello['role'];
@@ -83,7 +95,7 @@ export class NodeRegistry {
     const at = this.now();
     // Counters restart with each connection: they describe this stream, as Stats does for the VM.
     const s: NodeStatus = {
-      key, nodeId: hello.nodeId, workload: hello.workload, service: hello.service, role: hello.role,
+      key, nodeId: hello.nodeId, plugin: hello.plugin ?? '', workload: hello.workload, service: hello.service, role: hello.role,
       worker: hello.worker, filterVersion: hello.filterVersion, connected: true, connectedAt: at,
       lastSeen: at, config: initialConfigState(hello.configVersion), halvesReceived: 0,
       eventsReceived: 0, malformed: 0, dropsReported: 0,

@@ -2,9 +2,10 @@
 // one ramp per policy that declares `ramp`, answers the snapshot cache's question "what sampling cap
 // does this policy's edge run under?" (capFor), evaluates running ramps every evaluateEverySeconds
 // from what the engine saw (a StageMeter per stage), applies operator commands, and writes every
-// change through the store: the record (state + meter) under `ramp:<policy>`, ramp alerts in the
-// alerts table, commands in the audit trail. A changed cap tells the cache (onCapChange), which
-// pushes new versions to the edge filters.
+// change through the store: the record (state + meter) under `ramp:<policy>`, commands in the audit
+// trail. A guard breach is an alert like any other: it goes to the shared alert sink (alerts.ts:
+// stored, on the dashboard's event feed, POSTed to the policy's spec.alerts.webhook) with the guard
+// named. A changed cap tells the cache (onCapChange), which pushes new versions to the edge filters.
 //
 // Time: `now` is injectable and evaluations happen in tick(); start() only adds an unref'd 1-s timer
 // that calls tick(), so tests drive hours of ramp with a fake clock and explicit ticks. After a
@@ -21,6 +22,7 @@
 //   command(policy, action, who): Promise<RampView>  (throws RampError 404/409)
 //   view(policy): RampView                          (throws RampError 404/409)
 import type { Logger } from 'pino';
+import type { AlertSink } from '../alerts.js';
 import type { CapacitySpec, Policy } from '../domain/types.js';
 import {
   command as applyCommand, evaluate, initialRampState, nextAdvanceAt, rampCap, resolveRamp,
@@ -33,7 +35,9 @@ import { rampView, type RampView } from './view.js';
 export type { RampView } from './view.js';
 
 export interface RampControllerOptions {
-  store: Pick<Store, 'saveState' | 'loadState' | 'addAlert' | 'recordAudit'>;
+  store: Pick<Store, 'saveState' | 'loadState' | 'recordAudit'>;
+  /** Where breach alerts go: the sink ingest uses too (main.ts). */
+  alerts: Pick<AlertSink, 'raise'>;
   reports: { endpointCounts(policy: string): readonly EndpointCount[] };
   blast: { map(services: string[], capacity?: CapacitySpec[]): BlastView };
   nodes: { list(): readonly NodeDrops[] };
@@ -191,9 +195,11 @@ export class RampController {
         this.opts.logger?.info({ policy: e.policy.name, ...ev.transition, nextAdvanceAt: nextAdvanceAt(state, ramp) }, 'ramp transition');
       } else {
         this.opts.logger?.warn({ policy: ev.policy, guard: ev.guard, value: ev.value }, ev.message);
-        await this.opts.store.addAlert({
+        // Waits for the alert to be stored (as for the ramp record); the webhook call goes on without us.
+        await this.opts.alerts.raise({
           at: ev.at, policy: ev.policy, endpoint: ev.endpoint ?? `(ramp guard ${ev.guard})`, rate: ev.value, pairs: ev.pairs, message: ev.message,
-        });
+          source: 'ramp', guard: ev.guard,
+        }, e.policy.spec.alerts?.webhook);
       }
     }
   }

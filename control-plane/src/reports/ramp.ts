@@ -14,6 +14,7 @@
 //
 // API:
 //   resolveRamp(spec: RampSpec): ResolvedRamp | string        (string = why the spec is unusable)
+//   rampSpecProblem(spec): { field, message } | undefined     (the same check, for the policy routes)
 //   initialRampState(policy): RampState
 //   rampCap(state, ramp): number                              sampling cap in percent for edge filters
 //   nextAdvanceAt(state, ramp): number | undefined
@@ -95,25 +96,40 @@ export type RampEvent =
 export const MAX_TRANSITIONS = 200;
 const DEFAULT_HOLD_S = 300;
 
-export function resolveRamp(spec: RampSpec): ResolvedRamp | string {
+/** What is wrong with a ramp spec: `field` is a JSON pointer under `ramp` ("/stages", "/holdSeconds"). */
+export interface RampSpecProblem { field: string; message: string }
+
+/**
+ * The checks the schema cannot express (order of stages, one hold per stage), plus the ones it does
+ * (so a spec stored before a schema change is still judged): the one validation of a ramp spec, used
+ * by resolveRamp and by the policy routes before a write (so such a policy is refused with 400).
+ */
+export function rampSpecProblem(spec: RampSpec): RampSpecProblem | undefined {
   const stages = spec.stages;
-  if (!Array.isArray(stages) || stages.length === 0) return 'ramp.stages must list at least one percent';
+  if (!Array.isArray(stages) || stages.length === 0) return { field: '/stages', message: 'must list at least one percent' };
   for (let i = 0; i < stages.length; i++) {
     const p = stages[i];
-    if (typeof p !== 'number' || !(p > 0 && p <= 100)) return `ramp.stages[${i}] must be a percent in (0, 100], got ${String(p)}`;
-    if (i > 0 && p <= stages[i - 1]) return `ramp.stages must be strictly increasing: ${p} follows ${stages[i - 1]}`;
+    if (typeof p !== 'number' || !(p > 0 && p <= 100)) return { field: `/stages/${i}`, message: `must be a percent in (0, 100], got ${String(p)}` };
+    if (i > 0 && p <= stages[i - 1]) return { field: '/stages', message: `must be strictly increasing: ${p} follows ${stages[i - 1]}` };
   }
   const hold = spec.holdSeconds ?? DEFAULT_HOLD_S;
-  let holdS: number[];
-  if (Array.isArray(hold)) {
-    if (hold.length !== stages.length) return `ramp.holdSeconds lists ${hold.length} holds for ${stages.length} stages`;
-    holdS = hold;
-  } else {
-    holdS = stages.map(() => hold);
+  if (Array.isArray(hold) && hold.length !== stages.length) {
+    return { field: '/holdSeconds', message: `must have one entry per stage (${stages.length}), got ${hold.length}` };
   }
-  if (holdS.some((h) => !(typeof h === 'number' && h > 0))) return 'ramp.holdSeconds must be positive';
+  if ((Array.isArray(hold) ? hold : [hold]).some((h) => !(typeof h === 'number' && h > 0))) return { field: '/holdSeconds', message: 'must be positive' };
   const every = spec.evaluateEverySeconds ?? 10;
-  if (!(every > 0)) return 'ramp.evaluateEverySeconds must be positive';
+  if (!(typeof every === 'number' && every > 0)) return { field: '/evaluateEverySeconds', message: 'must be positive' };
+  return undefined;
+}
+
+export function resolveRamp(spec: RampSpec): ResolvedRamp | string {
+  const problem = rampSpecProblem(spec);
+  // "ramp.stages[1] must be …": the field as a reader of the policy document spells it.
+  if (problem) return `ramp${problem.field.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')} ${problem.message}`;
+  const stages = spec.stages;
+  const hold = spec.holdSeconds ?? DEFAULT_HOLD_S;
+  const holdS = Array.isArray(hold) ? hold : stages.map(() => hold);
+  const every = spec.evaluateEverySeconds ?? 10;
   return {
     stages: [...stages], holdMs: holdS.map((h) => h * 1000), evaluateEveryMs: every * 1000, onBreach: spec.onBreach ?? 'pause',
     guards: { ...spec.guards, minPairs: spec.guards?.minPairs ?? 20, capacity: spec.guards?.capacity ?? true },

@@ -90,7 +90,7 @@ function toHello(o: Obj): NodeHello {
   const role = ROLES[o.role] ?? invalid(`hello.role ${o.role} is not edge, shadow or live`);
   const side = o.variant === 0 ? undefined : (SIDES[o.variant] ?? invalid(`hello.variant ${o.variant} is unknown`));
   const hello: NodeHello = {
-    nodeId: o.nodeId, workload: o.workload, service: o.service, role,
+    nodeId: o.nodeId, plugin: o.plugin, workload: o.workload, service: o.service, role,
     filterVersion: o.filterVersion, configVersion: o.configVersion, worker: o.worker,
   };
   // SIDE_LIVE in a Hello carries no information beyond the role; only shadow variants are kept.

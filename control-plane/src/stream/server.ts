@@ -99,21 +99,37 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
 
     close(graceMs = 5000) {
       closing ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          log.warn({ open: sessions.size, graceMs }, 'grace period over; forcing stream shutdown');
+        let done = false;
+        const force = (why: string): void => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          log.info({ open: sessions.size, why }, 'forcing stream shutdown');
           server.forceShutdown();
           resolve();
+        };
+        const timer = setTimeout(() => {
+          log.warn({ open: sessions.size, graceMs }, 'grace period over; forcing stream shutdown');
+          force('grace period over');
         }, graceMs);
         timer.unref();
         // tryShutdown stops the listeners and sends GOAWAY; its callback fires once every HTTP/2
         // session is closed, which needs every stream ended: that is the drain.
         server.tryShutdown(() => {
+          done = true;
           clearTimeout(timer);
           resolve();
         });
         // Each stream keeps being read until its filter goes quiet (messages sent before the GOAWAY
         // arrived are still in flight), within half the grace; the other half is for the transport.
-        for (const s of sessions) s.shutdown(Math.min(100, graceMs / 4), graceMs / 2);
+        const quietMs = Math.min(100, graceMs / 4);
+        for (const s of sessions) s.shutdown(quietMs, graceMs / 2);
+        // Once every stream has ended nothing more can arrive, but a peer may keep its idle HTTP/2
+        // connection open (Envoy pools them): after a moment for the final statuses to be written,
+        // close it rather than wait out the whole grace period.
+        void Promise.all([...sessions].map((s) => s.done)).then(() => {
+          setTimeout(() => force('every stream ended'), quietMs).unref();
+        });
       }).then(() => log.info('stream server closed'));
       return closing;
     },

@@ -17,6 +17,9 @@ export function samplingText(spec: PolicySpec): string {
 
 export const nodeLabel = (n: NodeStatus): string => `${n.role}${n.variant ? `/${n.variant}` : ''}`;
 
+/** Which filter of its proxy a node is: the plugin name ('—' from filters older than Hello.plugin). */
+export const pluginName = (n: NodeStatus): string => n.plugin || '—';
+
 /** A ramp as the ramp routes describe it; shown as given, whatever fields the route ends up with. */
 export function rampText(r: Record<string, unknown> | undefined): string | undefined {
   if (!r) return undefined;

@@ -19,7 +19,7 @@ export interface History {
 }
 
 export interface NodeStatus {
-  key: string; nodeId: string; workload: string; service: string; role: string; variant?: string; worker: number;
+  key: string; nodeId: string; plugin: string; workload: string; service: string; role: string; variant?: string; worker: number;
   filterVersion: string; connected: boolean; lastSeen: number;
   config: { sent?: string; acked?: string; nacked?: { version: string; reason: string }; respondedAt?: number };
   halvesReceived: number; eventsReceived: number; dropsReported: number;
@@ -54,6 +54,8 @@ export interface EndpointDetail extends EndpointReport {
 export type Decision = 'allowed' | 'mocked' | 'denied' | 'rate_limited';
 export interface DestinationBlast {
   destination: string; total: number; decisions: Record<Decision, number>; rate: number; allowedRate: number;
+  /** events per shadow variant (candidate, secondary): each copy makes its own calls */
+  variants?: Record<string, number>;
   peakAllowedPerSecond: number; capacity?: number; capacityRule?: string; flagged: boolean; lastAt: number;
   routes: Array<{ route: string; total: number; decisions: Record<Decision, number> }>;
 }

@@ -32,7 +32,7 @@ export class TestFilter {
 }
 
 export function nodeHello(over: Partial<NodeHello> = {}): NodeHello {
-  return { nodeId: 'edge-1', workload: 'checkout-v1', service: 'checkout', role: 'edge', filterVersion: '0.1.0', configVersion: '', worker: 0, ...over };
+  return { nodeId: 'edge-1', plugin: 'shadowguard', workload: 'checkout-v1', service: 'checkout', role: 'edge', filterVersion: '0.1.0', configVersion: '', worker: 0, ...over };
 }
 
 export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { comparePair } from '../../../control-plane/src/compare/index.js';
 import type { Policy, PolicySpec } from '../../../control-plane/src/domain/types.js';
+import { AlertSink } from '../../../control-plane/src/alerts.js';
 import { Ingest } from '../../../control-plane/src/ingest.js';
 import { Pairer } from '../../../control-plane/src/pairing/pairer.js';
 import { ReportBook } from '../../../control-plane/src/reports/aggregate.js';
@@ -94,6 +95,30 @@ describe('ingest', () => {
     await ingest.drain();
     expect((await store.listAlerts())[0].delivered).toBe(false);
     expect(ingest.stats()).toMatchObject({ alerts: 1, webhookFailed: 1 });
+  });
+
+  it('shares one alert sink with other raisers: one feed, one bound on webhook calls in flight', async () => {
+    const hook = await webhookServer(() => { /* never answers */ });
+    const store = new SqliteStore({ dataDir: ':memory:' });
+    cleanups.push(() => store.close());
+    const feed: unknown[] = [];
+    const alerts = new AlertSink({ store, logger: pino({ level: 'silent' }), webhook: { timeoutMs: 300, maxInFlight: 1 }, onStored: (a) => feed.push(a) });
+    const p = policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } });
+    const ingest = new Ingest({
+      policyFor: () => p, pairer: new Pairer(), compare: comparePair, reports: new ReportBook(), blast: new BlastRadius(),
+      alerts, logger: pino({ level: 'silent' }),
+    });
+    ingest.half(half('p1', 'live', { total: 10 }));
+    ingest.half(half('p1', 'candidate', { total: 11 }));
+    await new Promise((r) => setTimeout(r, 50)); // ingest's POST is now in flight (the webhook never answers)
+    // Another raiser (the ramp controller in main.ts) on the same sink: stored and on the feed, not POSTed.
+    const stored = await alerts.raise({ at: 1, policy: 'checkout', endpoint: '(ramp guard capacity)', rate: 1, pairs: 0, message: 'ramp paused', guard: 'capacity' }, hook.url);
+    expect(stored).toMatchObject({ id: expect.any(Number), delivered: false });
+    await ingest.drain();
+    expect(feed).toEqual([expect.objectContaining({ policy: 'checkout', pairs: 1 }), expect.objectContaining({ id: stored!.id, guard: 'capacity' })]);
+    expect(hook.received).toHaveLength(1);
+    expect(ingest.stats()).toMatchObject({ pairs: 1, alerts: 2, webhookFailed: 1, webhookSkipped: 1 });
+    expect(await store.listAlerts()).toHaveLength(2);
   });
 
   it('keeps going when the engine throws on a pair', () => {

@@ -109,6 +109,37 @@ describe('policy routes', () => {
     expect(never.statusCode).toBe(404);
   });
 
+  it('refuses a ramp the control plane could not run with 400 naming the field, and writes nothing', async () => {
+    t = await testApp();
+    const ramp = (r: Record<string, unknown>) => spec({ ramp: { stages: [1, 5, 10, 25, 50, 100], ...r } as never });
+    const backwards = await put('checkout', ramp({ stages: [1, 5, 5] }));
+    expect(backwards.statusCode).toBe(400);
+    expect(backwards.json()).toEqual({ error: 'Bad Request', statusCode: 400, message: 'body/ramp/stages must be strictly increasing: 5 follows 5' });
+    const holds = await put('checkout', ramp({ holdSeconds: [60, 60, 60] }));
+    expect(holds.statusCode).toBe(400);
+    expect(holds.json().message).toBe('body/ramp/holdSeconds must have one entry per stage (6), got 3');
+    expect((await t.as(VIEWER, { url: '/api/v1/policies/checkout' })).statusCode).toBe(404);
+    expect(t.policyChanges()).toBe(0);
+
+    // Well-formed ramps pass: one hold for all stages, or one per stage.
+    expect((await put('checkout', ramp({ holdSeconds: 30 }))).statusCode).toBe(201);
+    expect((await put('checkout', ramp({ holdSeconds: [1, 2, 3, 4, 5, 6] }))).statusCode).toBe(200);
+    const update = await put('checkout', ramp({ stages: [50, 10] }));
+    expect(update.json().message).toBe('body/ramp/stages must be strictly increasing: 10 follows 50');
+    expect((await t.as(VIEWER, { url: '/api/v1/policies/checkout' })).json().version).toBe(2);
+  });
+
+  it('refuses a rollback to a version whose ramp could not run (400), naming the version and field', async () => {
+    t = await testApp();
+    // Written before the routes checked ramps (straight to the store), then fixed.
+    await t.store.putPolicy('checkout', spec({ ramp: { stages: [10, 5] } }), 'legacy');
+    await put('checkout', spec({ ramp: { stages: [5, 10] } }));
+    const rb = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/checkout/rollback', payload: { version: 1 } });
+    expect(rb.statusCode).toBe(400);
+    expect(rb.json().message).toBe('version 1: spec/ramp/stages must be strictly increasing: 5 follows 10');
+    expect((await t.as(VIEWER, { url: '/api/v1/policies/checkout' })).json()).toMatchObject({ version: 2, spec: { ramp: { stages: [5, 10] } } });
+  });
+
   it('If-Match makes writes conditional on the version read (412 when it moved on)', async () => {
     t = await testApp();
     await put('checkout', spec());

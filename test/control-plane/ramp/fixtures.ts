@@ -2,6 +2,8 @@
 // temp dir) whose ramp controller runs on a clock the test moves; filters are real gRPC clients
 // speaking shadow.proto through @grpc/proto-loader (test/control-plane/stream/fixtures.ts FakeFilter).
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -100,3 +102,60 @@ export function halfMessage(pairId: string, side: 'LIVE' | 'CANDIDATE', method: 
 }
 
 export { waitFor };
+
+export async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The report of policy 'checkout' counts this many compared pairs. */
+export function waitForPairs(cp: Booted, pairs: number): Promise<void> {
+  return until(async () => {
+    const { body } = await cp.json<{ endpoints: Array<{ pairs: number }> }>('/api/v1/reports/checkout');
+    return body.endpoints.reduce((n, e) => n + e.pairs, 0) >= pairs;
+  }, `${pairs} pairs`);
+}
+
+/** A real HTTP webhook receiver on 127.0.0.1 (ephemeral port) that answers 204 and keeps every JSON body. */
+export async function webhookServer(cleanups: Array<() => unknown>): Promise<{ url: string; received: any[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const received: unknown[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { received.push(JSON.parse(body)); res.writeHead(204).end(); });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
+}
+
+/** GET /api/v1/events read as the dashboard reads it (fetch + its own SSE parsing); every event kept. */
+export async function eventFeed(cp: Booted, cleanups: Array<() => unknown>): Promise<Array<{ type: string; data: any }>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const abort = new AbortController();
+  const res = await cp.api('/api/v1/events', { token: VIEWER, signal: abort.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`GET /api/v1/events answered ${res.status}`);
+  cleanups.push(() => abort.abort());
+  const events: Array<{ type: string; data: unknown }> = [];
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  void (async () => {
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true as const }));
+      if (done) return;
+      buf += value;
+      let end: number;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (type && data !== undefined) events.push({ type, data: JSON.parse(data) });
+      }
+    }
+  })();
+  await until(async () => events.some((e) => e.type === 'hello'), 'the event feed to open');
+  return events;
+}

@@ -2,7 +2,7 @@
 // on a clock the test moves; the edge filter is a real gRPC client that receives the pushed snapshots
 // and acks them. Hold times pass on the injected clock, guards are fed by pairs sent over the stream.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AckingFilter, boot, Clock, halfMessage, tempDir, VIEWER, type Booted } from './fixtures.js';
+import { AckingFilter, boot, Clock, halfMessage, tempDir, until, VIEWER, waitForPairs, type Booted } from './fixtures.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
@@ -27,7 +27,7 @@ describe('a mirror ramp pushed to a real edge filter', () => {
     expect(await edge.sampling(1)).toEqual({ defaultPercent: 0, rules: [{ pathPrefix: '/refunds', percent: 0 }] });
     expect(await shadow.sampling(1)).toEqual({ defaultPercent: 100, rules: [{ pathPrefix: '/refunds', percent: 50 }] });
 
-    const ackedVia = async (n: number) => { await edge.f.snapshot(n); await waitAcked(cp, 'edge-1#0', edge.version(n)); };
+    const ackedVia = async (n: number) => { await edge.f.snapshot(n); await waitAcked(cp, 'edge-1/shadowguard#0', edge.version(n)); };
 
     const started = await cp.json('/api/v1/policies/checkout/ramp/start', { method: 'POST' });
     expect(started.status).toBe(200);
@@ -112,8 +112,10 @@ describe('ramp commands over REST', () => {
     expect(await cp.json('/api/v1/policies/plain/ramp/start', { method: 'POST' })).toMatchObject({ status: 409 });
     expect(await cp.json('/api/v1/policies/nope/ramp')).toMatchObject({ status: 404, body: { message: "policy 'nope' does not exist" } });
 
-    // The schema cannot say "strictly increasing"; starting such a ramp says why it cannot run.
-    await cp.api('/api/v1/policies/backwards', { method: 'PUT', body: JSON.stringify({ services: ['cart'], ramp: { stages: [10, 5] } }) });
+    // A ramp stored before the policy routes checked stage order (written to the store directly):
+    // it is never run, and starting it says why.
+    await cp.store.putPolicy('backwards', { services: ['cart'], ramp: { stages: [10, 5] } }, 'legacy');
+    await cp.api('/api/v1/policies/plain', { method: 'PUT', body: JSON.stringify({ services: ['search'], description: 'reload' }) }); // reload the controller
     expect(await cp.json('/api/v1/policies/backwards/ramp/start', { method: 'POST' })).toMatchObject({
       status: 409, body: { message: "the ramp of policy 'backwards' is invalid: ramp.stages must be strictly increasing: 5 follows 10; fix the policy first" },
     });
@@ -127,6 +129,11 @@ describe('ramp commands over REST', () => {
     expect((await put({ stages: [1, 101] })).status).toBe(400);
     expect((await put({ stages: [1], onBreach: 'explode' })).body.message).toMatch(/body\/ramp\/onBreach must be equal to one of the allowed values: pause, revert/);
     expect((await put({ stages: [1], guards: { mismatchRate: 5, typo: 1 } })).body.message).toBe('body/ramp/guards/typo is not an allowed field');
+    // What the schema cannot say, the ramp's own check says at the write, not at the start.
+    expect(await put({ stages: [10, 5] })).toEqual({ status: 400, body: { error: 'Bad Request', statusCode: 400,
+      message: 'body/ramp/stages must be strictly increasing: 5 follows 10' } });
+    expect((await put({ stages: [1, 5], holdSeconds: [60] })).body.message).toBe('body/ramp/holdSeconds must have one entry per stage (2), got 1');
+    expect((await cp.json('/api/v1/policies/checkout')).status).toBe(404);
   });
 });
 
@@ -174,25 +181,10 @@ describe('a ramp across a control-plane restart', () => {
   });
 });
 
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** The node registry (GET /api/v1/nodes) shows the node's Ack of this version. */
 export function waitAcked(cp: Booted, key: string, version: string): Promise<void> {
   return until(async () => {
     const { body } = await cp.json<{ nodes: Array<{ key: string; config: { acked?: string } }> }>('/api/v1/nodes');
     return body.nodes.some((n) => n.key === key && n.config.acked === version);
   }, `${key} to ack ${version}`);
-}
-
-function waitForPairs(cp: Booted, pairs: number): Promise<void> {
-  return until(async () => {
-    const { body } = await cp.json<{ endpoints: Array<{ pairs: number }> }>('/api/v1/reports/checkout');
-    return body.endpoints.reduce((n, e) => n + e.pairs, 0) >= pairs;
-  }, `${pairs} pairs`);
 }

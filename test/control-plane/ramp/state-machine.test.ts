@@ -36,7 +36,7 @@ describe('resolving a declared ramp', () => {
     expect(resolveRamp({ stages: [1, 10, 5] })).toBe('ramp.stages must be strictly increasing: 5 follows 10');
     expect(resolveRamp({ stages: [5, 5] })).toBe('ramp.stages must be strictly increasing: 5 follows 5');
     expect(resolveRamp({ stages: [0, 5] })).toMatch(/ramp.stages\[0\] must be a percent in \(0, 100\]/);
-    expect(resolveRamp({ stages: [1, 5], holdSeconds: [10] })).toBe('ramp.holdSeconds lists 1 holds for 2 stages');
+    expect(resolveRamp({ stages: [1, 5], holdSeconds: [10] })).toBe('ramp.holdSeconds must have one entry per stage (2), got 1');
   });
 });
 

@@ -24,7 +24,7 @@ async function ackedVersion(cp: Booted, version: string): Promise<void> {
   const until = Date.now() + 5000;
   for (;;) {
     const { body } = await cp.json<{ nodes: Array<{ key: string; config: { acked?: string } }> }>('/api/v1/nodes');
-    if (body.nodes.some((n) => n.key === 'edge-1#0' && n.config.acked === version)) return;
+    if (body.nodes.some((n) => n.key === 'edge-1/shadowguard#0' && n.config.acked === version)) return;
     if (Date.now() > until) throw new Error(`the .wasm did not ack ${version}: ${JSON.stringify(body.nodes.map((n) => n.config))}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -48,6 +48,15 @@ describe('codec', () => {
     for (const m of messages) expect(decodeFilterMessage(encodeFilterMessage(m))).toEqual({ ok: true, value: m });
   });
 
+  it('decodes Hello.plugin (field 9), and "" from a filter that predates it', () => {
+    const d = decodeFilterMessage(wire({ hello: { nodeId: 'n', role: 'ROLE_EDGE', worker: 1, plugin: 'shadowguard-edge' } }));
+    expect(d.ok && d.value.kind === 'hello' && d.value.hello).toMatchObject({ nodeId: 'n', plugin: 'shadowguard-edge', worker: 1 });
+    const t = protoRoot().lookupType('shadow.v1.Hello');
+    expect(t.fields.plugin?.id).toBe(9);
+    const old = decodeFilterMessage(wire({ hello: { nodeId: 'n', role: 'ROLE_EDGE' } }));
+    expect(old.ok && old.value.kind === 'hello' && old.value.hello.plugin).toBe('');
+  });
+
   it('encodes a ControlMessage that protobufjs reads back, and decodes it', () => {
     const snap = { version: '0123456789abcdef', configJson: '{"role":"edge","service":"checkout"}' };
     const bytes = encodeControlMessage(snap);

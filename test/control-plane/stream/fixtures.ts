@@ -11,8 +11,8 @@ import { SnapshotCache } from '../../../control-plane/src/snapshot/cache.js';
 import { CONNECT_METHOD, createStreamServer, type StreamServer, type StreamServerOptions } from '../../../control-plane/src/stream/server.js';
 
 export function hello(over: Partial<NodeHello> = {}): NodeHello {
-  return { nodeId: 'node-1', workload: 'checkout-v1', service: 'checkout', role: 'edge', filterVersion: '0.1.0',
-    configVersion: '', worker: 0, ...over };
+  return { nodeId: 'node-1', plugin: 'shadowguard', workload: 'checkout-v1', service: 'checkout', role: 'edge',
+    filterVersion: '0.1.0', configVersion: '', worker: 0, ...over };
 }
 
 export function policy(name: string, spec: Partial<PolicySpec> & { services: string[] }, version = 1): Policy {

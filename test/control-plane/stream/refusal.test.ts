@@ -35,14 +35,14 @@ describe('Connect stream refusals', () => {
     h.cache.setPolicies([policy('p', { services: ['checkout'], sampling: { defaultPercent: 3 } }, 2)]);
     await good.snapshot(2);
     await waitFor(() => h.halves.length === 1, 3000, 'half after refusals');
-    expect(h.registry.get('good#0')?.connected).toBe(true);
+    expect(h.registry.get('good/shadowguard#0')?.connected).toBe(true);
   });
 
   it('accepts any stream when no token is configured', async () => {
     const h = await start();
     const f = track(await FakeFilter.connect(h.port, hello(), { token: 'whatever' }));
     await f.snapshot(1);
-    expect(h.registry.get('node-1#0')?.connected).toBe(true);
+    expect(h.registry.get('node-1/shadowguard#0')?.connected).toBe(true);
   });
 
   it('refuses bytes that are not protobuf with INVALID_ARGUMENT and keeps serving', async () => {
@@ -90,7 +90,7 @@ describe('Connect stream refusals', () => {
     const f = track(await FakeFilter.connect(h.port, hello()));
     await f.send(helloMessage(hello()));
     expect(await f.status).toMatchObject({ code: INVALID_ARGUMENT, details: 'Hello sent twice on one stream' });
-    await waitFor(() => h.registry.get('node-1#0')?.connected === false, 3000, 'disconnect');
+    await waitFor(() => h.registry.get('node-1/shadowguard#0')?.connected === false, 3000, 'disconnect');
   });
 
   it('skips and counts a malformed message after Hello without ending the stream', async () => {
@@ -100,8 +100,8 @@ describe('Connect stream refusals', () => {
     raw.send(GARBAGE);
     raw.send(Buffer.alloc(0)); // a FilterMessage with nothing set
     raw.send(encodeFilterMessage({ kind: 'ack', version: 'v9' }));
-    await waitFor(() => h.registry.get('node-1#0')?.config.acked === 'v9', 3000, 'ack after garbage');
-    expect(h.registry.get('node-1#0')).toMatchObject({ connected: true, malformed: 2 });
+    await waitFor(() => h.registry.get('node-1/shadowguard#0')?.config.acked === 'v9', 3000, 'ack after garbage');
+    expect(h.registry.get('node-1/shadowguard#0')).toMatchObject({ connected: true, malformed: 2 });
     expect(h.logs.filter((l) => l.msg === 'skipped a malformed message' && l.level === 40)).toHaveLength(1);
   });
 
@@ -118,7 +118,7 @@ describe('Connect stream refusals', () => {
     expect(h.halves[0].half.pairId).toBe('q');
   });
 
-  it('forces a connection that does not close within the grace period', async () => {
+  it('does not wait out the grace period for a peer that keeps its connection after its stream ended', async () => {
     const h = await startServer({ helloTimeoutMs: 60_000 });
     // A raw HTTP/2 peer that opens a stream and never reads its status nor ends its side.
     const session = http2.connect(`http://127.0.0.1:${h.port}`);
@@ -129,11 +129,11 @@ describe('Connect stream refusals', () => {
     req.pause();
     await waitFor(() => h.server.sessionCount() === 1, 3000, 'raw stream');
     const t0 = Date.now();
-    await h.server.close(300);
+    await h.server.close(3000);
     const took = Date.now() - t0;
-    expect(took).toBeGreaterThanOrEqual(250);
-    expect(took).toBeLessThan(2000);
-    expect(h.logs.some((l) => l.msg === 'grace period over; forcing stream shutdown')).toBe(true);
+    expect(took).toBeLessThan(1500);   // the stream is ended after its quiet period, then the connection is forced
+    expect(h.logs.some((l) => l.msg === 'forcing stream shutdown')).toBe(true);
+    expect(h.logs.some((l) => l.msg === 'grace period over; forcing stream shutdown')).toBe(false);
     session.destroy();
   });
 });

@@ -22,7 +22,7 @@ describe('Connect stream', () => {
       role: 'edge', service: 'checkout', sampling: { defaultPercent: 10 }, egress: { defaultAction: 'deny' },
     });
     expect(h.hellos.map((n) => n.nodeId)).toEqual(['edge-a']);
-    const node = h.registry.get('edge-a#1');
+    const node = h.registry.get('edge-a/shadowguard#1');
     expect(node).toMatchObject({ connected: true, service: 'checkout', role: 'edge', worker: 1, workload: 'checkout-v1',
       filterVersion: '0.1.0', config: { sent: snap.version } });
     expect(node?.peer).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -33,17 +33,41 @@ describe('Connect stream', () => {
     const f = track(await FakeFilter.connect(h.port, hello()));
     const v1 = (await f.snapshot(1)).version;
     await f.ack(v1);
-    await waitFor(() => h.registry.get('node-1#0')?.config.acked === v1, 3000, 'ack');
+    await waitFor(() => h.registry.get('node-1/shadowguard#0')?.config.acked === v1, 3000, 'ack');
 
     h.cache.setPolicies([policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 50 } }, 2)]);
     const v2 = (await f.snapshot(2)).version;
     expect(v2).not.toBe(v1);
     await f.nack(v2, 'sampling.defaultPercent: too high for this node');
-    await waitFor(() => h.registry.get('node-1#0')?.config.nacked !== undefined, 3000, 'nack');
-    expect(h.registry.get('node-1#0')?.config).toMatchObject({
+    await waitFor(() => h.registry.get('node-1/shadowguard#0')?.config.nacked !== undefined, 3000, 'nack');
+    expect(h.registry.get('node-1/shadowguard#0')?.config).toMatchObject({
       sent: v2, acked: v1, nacked: { version: v2, reason: 'sampling.defaultPercent: too high for this node' },
     });
     expect(h.logs.some((l) => l.msg === 'configuration rejected' && l.reason === 'sampling.defaultPercent: too high for this node')).toBe(true);
+  });
+
+  it('keeps two plugins of one proxy apart: same node id and worker, different plugin → two nodes, own ack state', async () => {
+    const h = await start({ policies: [checkout] });
+    // One Envoy running an inbound and an egress filter whose vm_ids differ: both count worker 0.
+    const inbound = track(await FakeFilter.connect(h.port, hello({ nodeId: 'envoy-1', plugin: 'shadowguard-inbound', role: 'shadow', variant: 'candidate' })));
+    const egress = track(await FakeFilter.connect(h.port, hello({ nodeId: 'envoy-1', plugin: 'shadowguard-egress', role: 'shadow', variant: 'candidate' })));
+    const v1 = (await inbound.snapshot(1)).version;
+    expect((await egress.snapshot(1)).version).toBe(v1);
+    await inbound.ack(v1);
+    await egress.nack(v1, 'egress.rules[0].host: must not be empty');
+    const inKey = 'envoy-1/shadowguard-inbound#0';
+    const egKey = 'envoy-1/shadowguard-egress#0';
+    await waitFor(() => h.registry.get(inKey)?.config.acked === v1 && h.registry.get(egKey)?.config.nacked !== undefined, 3000, 'ack + nack');
+    expect(h.registry.list().filter((n) => n.nodeId === 'envoy-1')).toHaveLength(2);
+    expect(h.registry.get(inKey)).toMatchObject({ plugin: 'shadowguard-inbound', worker: 0, connected: true, config: { sent: v1, acked: v1 } });
+    expect(h.registry.get(inKey)?.config.nacked).toBeUndefined();
+    expect(h.registry.get(egKey)).toMatchObject({ plugin: 'shadowguard-egress', worker: 0, connected: true,
+      config: { sent: v1, nacked: { version: v1, reason: 'egress.rules[0].host: must not be empty' } } });
+    expect(h.registry.get(egKey)?.config.acked).toBeUndefined();
+    // One plugin's stream ending leaves the other's entry connected.
+    egress.close();
+    await waitFor(() => h.registry.get(egKey)?.connected === false, 3000, 'egress disconnect');
+    expect(h.registry.get(inKey)?.connected).toBe(true);
   });
 
   it('pushes a policy change to the covered nodes only', async () => {
@@ -67,7 +91,7 @@ describe('Connect stream', () => {
       policy('payments-policy', { services: ['payments'], sampling: { defaultPercent: 2 } }, 2)]);
     expect(JSON.parse((await b.snapshot(3)).configJson).sampling).toEqual({ defaultPercent: 2 });
     await a.ack(a.snapshots[2].version); // a round trip on a's stream: a got nothing for payments
-    await waitFor(() => h.registry.get('a#0')?.config.acked === a.snapshots[2].version);
+    await waitFor(() => h.registry.get('a/shadowguard#0')?.config.acked === a.snapshots[2].version);
     expect(a.snapshots).toHaveLength(3);
     expect(b.snapshots).toHaveLength(3);
   });
@@ -77,16 +101,16 @@ describe('Connect stream', () => {
     const first = await FakeFilter.connect(h.port, hello());
     const current = await first.snapshot(1);
     first.close();
-    await waitFor(() => h.registry.get('node-1#0')?.connected === false, 3000, 'disconnect');
-    expect(h.registry.get('node-1#0')?.disconnectedAt).toBeTypeOf('number');
+    await waitFor(() => h.registry.get('node-1/shadowguard#0')?.connected === false, 3000, 'disconnect');
+    expect(h.registry.get('node-1/shadowguard#0')?.disconnectedAt).toBeTypeOf('number');
 
     const again = track(await FakeFilter.connect(h.port, hello()));
     expect(await again.snapshot(1)).toEqual(current);
-    expect(h.registry.get('node-1#0')?.connected).toBe(true);
+    expect(h.registry.get('node-1/shadowguard#0')?.connected).toBe(true);
 
     const upToDate = track(await FakeFilter.connect(h.port, hello({ nodeId: 'node-2', configVersion: current.version })));
-    await waitFor(() => h.registry.get('node-2#0') !== undefined);
-    expect(h.registry.get('node-2#0')?.config.acked).toBe(current.version);
+    await waitFor(() => h.registry.get('node-2/shadowguard#0') !== undefined);
+    expect(h.registry.get('node-2/shadowguard#0')?.config.acked).toBe(current.version);
     h.cache.setPolicies([policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 11 } }, 2)]);
     expect(JSON.parse((await upToDate.snapshot(1)).configJson).sampling).toEqual({ defaultPercent: 11 });
     expect(upToDate.snapshots).toHaveLength(1);
@@ -116,15 +140,15 @@ describe('Connect stream', () => {
     });
     expect(h.events[0].event).toEqual({ pairId: 'p1', service: 'checkout', variant: 'candidate', destination: 'smtp.mail:25',
       method: 'POST', path: '/send', decision: 'denied', rule: 'default', unixMs: 1_700_000_000_200, nodeId: 'shadow-1' });
-    expect(h.registry.get('shadow-1#0')).toMatchObject({ halvesReceived: 1, eventsReceived: 1, variant: 'candidate' });
+    expect(h.registry.get('shadow-1/shadowguard#0')).toMatchObject({ halvesReceived: 1, eventsReceived: 1, variant: 'candidate' });
   });
 
   it('records the drops a filter reports in Stats', async () => {
     const h = await start();
     const f = track(await FakeFilter.connect(h.port, hello()));
     await f.send({ stats: { halvesSent: 100, halvesDropped: 7, eventsSent: 40, eventsDropped: 2, reconnects: 3 } });
-    await waitFor(() => h.registry.get('node-1#0')?.stats !== undefined, 3000, 'stats');
-    expect(h.registry.get('node-1#0')).toMatchObject({
+    await waitFor(() => h.registry.get('node-1/shadowguard#0')?.stats !== undefined, 3000, 'stats');
+    expect(h.registry.get('node-1/shadowguard#0')).toMatchObject({
       dropsReported: 9, stats: { halvesSent: 100, halvesDropped: 7, eventsSent: 40, eventsDropped: 2, reconnects: 3 },
     });
   });
@@ -137,7 +161,7 @@ describe('Connect stream', () => {
     await f.send({ half });
     await f.send({ half });
     await waitFor(() => calls === 2, 3000, 'second half');
-    expect(h.registry.get('node-1#0')?.connected).toBe(true);
+    expect(h.registry.get('node-1/shadowguard#0')?.connected).toBe(true);
     expect(h.logs.some((l) => l.msg === 'onHalf handler failed; message dropped')).toBe(true);
   });
 
@@ -145,7 +169,7 @@ describe('Connect stream', () => {
     const h = await start();
     const slow = track(new RawFilter(h.port, { paused: true }));
     slow.send(encodeFilterMessage({ kind: 'hello', hello: hello() }));
-    await waitFor(() => h.registry.get('node-1#0') !== undefined, 3000, 'hello');
+    await waitFor(() => h.registry.get('node-1/shadowguard#0') !== undefined, 3000, 'hello');
     // ~600 KB per document: a few fill the stream's buffers and the HTTP/2 window.
     const big = (i: number) => policy('p', { services: ['checkout'], sampling: { defaultPercent: i % 100 },
       egress: { rules: Array.from({ length: 10 }, (_, r) => ({ name: `r${r}`, action: 'mock' as const, mock: { body: 'x'.repeat(60_000) } })) } }, i);
@@ -153,7 +177,7 @@ describe('Connect stream', () => {
     const current = h.cache.snapshotFor(hello()).version;
 
     slow.resume();
-    await waitFor(() => slow.received.length > 0 && h.registry.get('node-1#0')?.config.sent === current, 5000, 'newest sent');
+    await waitFor(() => slow.received.length > 0 && h.registry.get('node-1/shadowguard#0')?.config.sent === current, 5000, 'newest sent');
     await waitFor(() => {
       const last = decodeControlMessage(slow.received[slow.received.length - 1]);
       return last.ok && last.value.version === current;
@@ -172,7 +196,7 @@ describe('Connect stream', () => {
     expect(h.halves).toHaveLength(50);
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(await f.status).toMatchObject({ code: 14, details: 'control plane shutting down' });
-    expect(h.registry.get('node-1#0')?.connected).toBe(false);
+    expect(h.registry.get('node-1/shadowguard#0')?.connected).toBe(false);
     expect(h.server.sessionCount()).toBe(0);
     expect(h.cache.watchCount()).toBe(0);
     const late = track(await FakeFilter.connect(h.port, hello({ nodeId: 'late' })));

@@ -1,11 +1,13 @@
 // Versions, audit and rollback: /api/v1/policies/{name}/history, /api/v1/policies/{name}/rollback,
 // /api/v1/audit. A rollback appends a new version equal to an old one; nothing is ever rewritten.
+// An old version the control plane could not run today (policies.ts checkSpec) is refused with 400.
 
 import type { FastifyInstance } from 'fastify';
 import { specChanges } from '../../store/spec-diff.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, limitQuery, parseLimit, policyNameParams, POLICY_NAME_PATTERN } from '../schemas/common.js';
 import { rollbackBodySchema } from '../schemas/policy.js';
+import { checkSpec } from './policies.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
 
 interface NameParams { name: string }
@@ -35,6 +37,9 @@ export async function historyRoutes(app: FastifyInstance, { deps }: { deps: ApiD
       response: { 200: { $ref: 'Policy#' }, ...authErrors, ...errors(400, 404, 409, 412) },
     },
   }, async (request, reply) => {
+    // A missing version or a tombstone: the store's own 404/409 below says so.
+    const old = (await store.history(request.params.name))?.versions.find((v) => v.version === request.body.version);
+    if (old?.spec) checkSpec(old.spec, `version ${request.body.version}: spec`);
     const policy = await store.rollbackPolicy(request.params.name, request.body.version, who(request), writeOptions(request));
     await notifyChange(deps, request);
     setEtag(reply, policy);

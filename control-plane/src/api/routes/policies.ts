@@ -1,14 +1,33 @@
 // /api/v1/policies: list, read, create-or-update (PUT), delete. The body of PUT is a policy spec
-// validated by schema/policy.schema.json; the name is in the path.
+// validated by schema/policy.schema.json, then by checkSpec for what a schema cannot say (a ramp's
+// stages strictly increasing, one hold per stage: reports/ramp.ts rampSpecProblem, the same check the
+// ramp runs by); the name is in the path. A rollback (history.ts) checks the version it restores too.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import type { PolicySpec } from '../../domain/types.js';
+import { rampSpecProblem } from '../../reports/ramp.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { POLICY_SPEC_REF } from '../schemas/contract.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
 
 interface NameParams { name: string }
+
+/** A spec the schema accepts but the control plane could not run, as a validation error (plugins/errors.ts: 400, field named). */
+class SpecError extends Error {
+  readonly statusCode = 400;
+  readonly validation: FastifySchemaValidationError[];
+  constructor(readonly validationContext: string, instancePath: string, message: string) {
+    super(`${validationContext}${instancePath} ${message}`);
+    this.validation = [{ keyword: 'shadowguard', instancePath, schemaPath: '', params: {}, message }];
+  }
+}
+
+/** Throws a 400 naming the field ("body/ramp/stages must be strictly increasing: 5 follows 10"); context as in formatValidation. */
+export function checkSpec(spec: PolicySpec, context: string): void {
+  const ramp = spec.ramp ? rampSpecProblem(spec.ramp) : undefined;
+  if (ramp) throw new SpecError(context, `/ramp${ramp.field}`, ramp.message);
+}
 
 export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const { store } = deps;
@@ -40,6 +59,7 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
   }, async (request, reply) => {
     const { name } = request.params;
+    checkSpec(request.body, 'body');
     const result = await store.putPolicy(name, request.body, who(request), writeOptions(request));
     if (result.changed) await notifyChange(deps, request);
     setEtag(reply, result.policy);

@@ -36,7 +36,21 @@ export const nodeListSchema = {
   $id: 'NodeList',
   type: 'object',
   required: ['nodes'],
-  properties: { nodes: { type: 'array', items: anyObject, description: 'NodeRegistry.list()' } },
+  properties: {
+    nodes: {
+      type: 'array',
+      description: 'NodeRegistry.list(): one entry per filter VM stream (node id + plugin + worker), sorted by key',
+      items: {
+        ...anyObject,
+        properties: {
+          key: { type: 'string', description: "'<nodeId>/<plugin>#<worker>' ('%', '/', '#' in names percent-encoded)" },
+          nodeId: { type: 'string', description: 'xds.node.id: the proxy' },
+          plugin: { type: 'string', description: "plugin_name: the Envoy filter config / Istio WasmPlugin name; '' from older filters" },
+          worker: { type: 'integer', description: 'unique among the filter VMs sharing a vm_id in the proxy; not a worker-thread index' },
+        },
+      },
+    },
+  },
 } as const;
 
 export const alertListSchema = {

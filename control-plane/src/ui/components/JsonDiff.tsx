@@ -1,12 +1,14 @@
 // Live and shadow bodies side by side, aligned key by key, with the differences highlighted: a value
 // that differs is 'changed' on both sides, a key present on one side only is 'only' there and a gap on
 // the other. '[REDACTED]' values (compare/redact.ts) are shown as redacted, never as text to compare.
+// Fields the report judged noise (a volatile token the secondary differs on too) are toned down, so the
+// eye lands on the regressions: body paths here are dotted and index-free, like the report's.
 
 import type { ComponentChildren } from 'preact';
 
 const REDACTED = '[REDACTED]';
 type State = 'same' | 'changed' | 'only';
-interface Line { indent: number; text: string; state: State; redacted?: boolean }
+interface Line { indent: number; text: string; state: State; redacted?: boolean; noise?: boolean }
 type Row = [Line | null, Line | null];
 
 const isObj = (v: unknown): v is Record<string, unknown> | unknown[] => v !== null && typeof v === 'object';
@@ -24,14 +26,14 @@ function prefix(key: string | number | undefined): string {
 }
 
 /** One side alone (the other has nothing here). */
-function single(v: unknown, key: string | number | undefined, indent: number, state: State, comma: string): Line[] {
-  if (!isObj(v)) return [{ indent, text: prefix(key) + JSON.stringify(v) + comma, state, redacted: v === REDACTED }];
+function single(v: unknown, key: string | number | undefined, indent: number, state: State, comma: string, noise = false): Line[] {
+  if (!isObj(v)) return [{ indent, text: prefix(key) + JSON.stringify(v) + comma, state, redacted: v === REDACTED, noise }];
   const arr = Array.isArray(v);
   const keys = Object.keys(v);
-  if (keys.length === 0) return [{ indent, text: prefix(key) + (arr ? '[]' : '{}') + comma, state }];
-  const out: Line[] = [{ indent, text: prefix(key) + (arr ? '[' : '{'), state }];
-  keys.forEach((k, i) => out.push(...single((v as any)[k], arr ? i : k, indent + 1, state, i < keys.length - 1 ? ',' : '')));
-  out.push({ indent, text: (arr ? ']' : '}') + comma, state });
+  if (keys.length === 0) return [{ indent, text: prefix(key) + (arr ? '[]' : '{}') + comma, state, noise }];
+  const out: Line[] = [{ indent, text: prefix(key) + (arr ? '[' : '{'), state, noise }];
+  keys.forEach((k, i) => out.push(...single((v as any)[k], arr ? i : k, indent + 1, state, i < keys.length - 1 ? ',' : '', noise)));
+  out.push({ indent, text: (arr ? ']' : '}') + comma, state, noise });
   return out;
 }
 
@@ -41,11 +43,12 @@ function zip(a: Line[], b: Line[]): Row[] {
   return rows;
 }
 
-function walk(a: unknown, b: unknown, key: string | number | undefined, indent: number, commaA: string, commaB: string): Row[] {
+function walk(a: unknown, b: unknown, key: string | number | undefined, indent: number, commaA: string, commaB: string, path: string, noise: ReadonlySet<string>): Row[] {
   const ka = kindOf(a), kb = kindOf(b);
   if (ka !== kb || ka === 'primitive') {
     const same = equal(a, b);
-    return zip(single(a, key, indent, same ? 'same' : 'changed', commaA), single(b, key, indent, same ? 'same' : 'changed', commaB));
+    const n = !same && noise.has(path);
+    return zip(single(a, key, indent, same ? 'same' : 'changed', commaA, n), single(b, key, indent, same ? 'same' : 'changed', commaB, n));
   }
   const arr = ka === 'array';
   const A = a as Record<string, unknown>, B = b as Record<string, unknown>;
@@ -58,9 +61,10 @@ function walk(a: unknown, b: unknown, key: string | number | undefined, indent: 
     const k2 = arr ? Number(k) : k;
     const cA = keysA.indexOf(k) < keysA.length - 1 ? ',' : '';
     const cB = keysB.indexOf(k) < keysB.length - 1 ? ',' : '';
-    if (inA && inB) rows.push(...walk(A[k], B[k], k2, indent + 1, cA, cB));
-    else if (inA) rows.push(...zip(single(A[k], k2, indent + 1, 'only', cA), []));
-    else rows.push(...zip([], single(B[k], k2, indent + 1, 'only', cB)));
+    const p = arr ? path : `${path}.${k}`;
+    if (inA && inB) rows.push(...walk(A[k], B[k], k2, indent + 1, cA, cB, p, noise));
+    else if (inA) rows.push(...zip(single(A[k], k2, indent + 1, 'only', cA, noise.has(p)), []));
+    else rows.push(...zip([], single(B[k], k2, indent + 1, 'only', cB, noise.has(p))));
   });
   const close = arr ? ']' : '}';
   rows.push([{ indent, text: close + commaA, state: 'same' }, { indent, text: close + commaB, state: 'same' }]);
@@ -74,18 +78,24 @@ function Cell({ line, side }: { line: Line | null; side: 'l' | 'r' }) {
     const i = line.text.indexOf(JSON.stringify(REDACTED));
     body = <>{line.text.slice(0, i)}<span class="redacted" title="redacted before storage">{REDACTED}</span>{line.text.slice(i + REDACTED.length + 2)}</>;
   }
-  return <code class={`jl ${side} ${line.state}`} style={{ paddingLeft: `${0.5 + line.indent * 1.1}em` }}>{body}</code>;
+  const noise = line.noise && line.state !== 'same';
+  return <code class={`jl ${side} ${line.state}${noise ? ' noise' : ''}`} title={noise ? 'noise: the secondary differs here too' : undefined} style={{ paddingLeft: `${0.5 + line.indent * 1.1}em` }}>{body}</code>;
 }
 
-export function JsonDiff({ left, right, leftLabel, rightLabel }: { left: unknown; right: unknown; leftLabel: string; rightLabel: string }) {
+const NONE: ReadonlySet<string> = new Set();
+
+/** `noise`: report field paths ('body.session_token') whose differences are noise, drawn toned down. */
+export function JsonDiff({ left, right, leftLabel, rightLabel, noise = NONE }: { left: unknown; right: unknown; leftLabel: string; rightLabel: string; noise?: ReadonlySet<string> }) {
   const rows = typeof left === 'string' && typeof right === 'string'
     ? zip(left.split('\n').map((t, i) => ({ indent: 0, text: t, state: (t === right.split('\n')[i] ? 'same' : 'changed') as State })),
       right.split('\n').map((t, i) => ({ indent: 0, text: t, state: (t === left.split('\n')[i] ? 'same' : 'changed') as State })))
-    : walk(left, right, undefined, 0, '', '');
-  const changed = rows.filter(([l, r]) => l?.state !== 'same' || r?.state !== 'same').length;
+    : walk(left, right, undefined, 0, '', '', 'body', noise);
+  const differing = rows.filter(([l, r]) => l?.state !== 'same' || r?.state !== 'same');
+  const changed = differing.length;
+  const noisy = differing.filter(([l, r]) => (l ?? r)?.noise).length;
   return (
     <div class="jsondiff" data-testid="json-diff">
-      <div class="jhead">{leftLabel}</div><div class="jhead">{rightLabel} <span class="muted small">{changed} line(s) differ</span></div>
+      <div class="jhead">{leftLabel}</div><div class="jhead">{rightLabel} <span class="muted small">{changed} line(s) differ{noisy > 0 ? `, ${noisy} of them noise` : ''}</span></div>
       {rows.map(([l, r], i) => [<Cell key={`l${i}`} line={l} side="l" />, <Cell key={`r${i}`} line={r} side="r" />])}
     </div>
   );

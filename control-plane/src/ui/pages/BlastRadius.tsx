@@ -1,7 +1,8 @@
 // Blast radius: the shadow service and every destination its traffic reached, drawn by hand in SVG
 // (no graph library): one edge per destination labelled with the event rate and the decision counts
 // (allowed / mocked / denied / rate-limited); a destination whose allowed shadow load passes the
-// capacity the policy declares is drawn in red. The table below lists the routes per destination.
+// capacity the policy declares is drawn in red. The table below lists the routes per destination and
+// the events per shadow variant (a candidate and a secondary each make their own calls).
 
 import { enc } from '../api';
 import { ago, rate } from '../format';
@@ -12,6 +13,7 @@ const ROW = 78, TOP = 40, SVC_X = 20, SVC_W = 170, DEST_X = 640, DEST_W = 270, W
 const LABEL_W = 200, LABEL_X = DEST_X - 30 - LABEL_W / 2;
 const DECISIONS: Array<[Decision, string]> = [['allowed', 'allowed'], ['mocked', 'mocked'], ['denied', 'denied'], ['rate_limited', 'limited']];
 
+const variantText = (v: Record<string, number> | undefined) => Object.entries(v ?? {}).sort().map(([k, n]) => `${k} ${n}`).join(' · ');
 const decisionText = (d: Record<Decision, number>) => DECISIONS.filter(([k]) => d[k] > 0).map(([k, l]) => `${d[k]} ${l}`).join(' · ') || 'no events';
 
 function edgeClass(d: DestinationBlast): string {
@@ -78,11 +80,12 @@ export function BlastRadiusPage({ policy }: { policy: string }) {
           <Graph service={s.service} dests={s.destinations} />
           {s.destinations.length > 0 && (
             <table class="grid small" data-testid="blast-table">
-              <thead><tr><th>Destination</th><th>Route</th><th>Events</th><th>Decisions</th><th>Last</th></tr></thead>
+              <thead><tr><th>Destination</th><th>Route</th><th>Events</th><th>Decisions</th><th title="each shadow copy makes its own calls">By variant</th><th>Last</th></tr></thead>
               <tbody>{s.destinations.flatMap((d) => d.routes.map((rt, i) => (
                 <tr key={d.destination + rt.route} class={d.flagged ? 'row-bad' : ''}>
                   <td>{i === 0 ? d.destination : ''}</td><td><code>{rt.route}</code></td><td class="num">{rt.total}</td>
-                  <td>{decisionText(rt.decisions)}</td><td class="muted">{i === 0 ? ago(d.lastAt) : ''}</td>
+                  <td>{decisionText(rt.decisions)}</td><td class="muted" data-testid="variants">{i === 0 ? variantText(d.variants) : ''}</td>
+                  <td class="muted">{i === 0 ? ago(d.lastAt) : ''}</td>
                 </tr>
               )))}</tbody>
             </table>

@@ -42,7 +42,7 @@ function FieldRow({ f, canEdit, onMark }: { f: FieldReport; canEdit: boolean; on
   );
 }
 
-function Sample({ s }: { s: PairExample }) {
+function Sample({ s, noise }: { s: PairExample; noise: ReadonlySet<string> }) {
   const hasRaw = s.live.raw !== undefined || s.candidate.raw !== undefined;
   const [raw, setRaw] = useState(false);
   const [secondary, setSecondary] = useState(false);
@@ -62,7 +62,7 @@ function Sample({ s }: { s: PairExample }) {
         )}
         {s.secondary && <label class="small"><input type="checkbox" checked={secondary} onChange={() => setSecondary(!secondary)} /> compare with the secondary</label>}
       </div>
-      <JsonDiff left={pick(s.live)} right={pick(right)} leftLabel="live" rightLabel={secondary ? 'secondary' : 'shadow (candidate)'} />
+      <JsonDiff left={pick(s.live)} right={pick(right)} leftLabel="live" rightLabel={secondary ? 'secondary' : 'shadow (candidate)'} noise={noise} />
       <details><summary class="small">headers</summary><HeaderDiff left={s.live.headers} right={right.headers} /></details>
     </div>
   );
@@ -123,7 +123,7 @@ export function EndpointPage({ policy, endpoint }: { policy: string; endpoint: s
       {!s ? <p class="empty">No mismatched pair kept yet.</p> : (
         <>
           {r.samples.length > 1 && <p class="pager">{r.samples.map((x, i) => <button type="button" key={x.pairId} class={i === sample ? 'on' : ''} onClick={() => setSample(i)}>{i + 1}</button>)}</p>}
-          <Sample key={s.pairId} s={s} />
+          <Sample key={s.pairId} s={s} noise={new Set(active.filter((f) => f.verdict !== 'regression').map((f) => f.path))} />
         </>
       )}
     </section>

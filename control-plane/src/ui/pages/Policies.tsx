@@ -4,7 +4,7 @@
 import { useApi, on } from '../hooks';
 import { ago } from '../format';
 import { paths } from '../router';
-import { nodeLabel, nodesOf, samplingText } from '../status';
+import { nodeLabel, nodesOf, pluginName, samplingText } from '../status';
 import type { NodeStatus, Policy } from '../types';
 import { RampCell } from '../components/Ramp';
 
@@ -36,7 +36,7 @@ export function PoliciesPage() {
                   <td class="small">
                     <div>{up.length} connected{ns.length > up.length ? `, ${ns.length - up.length} gone` : ''}</div>
                     {up.length > 0 && <div class="muted">{[...new Set(up.map(nodeLabel))].join(', ')}</div>}
-                    {nacked.map((n) => <div class="bad" key={n.key}>NACK {n.nodeId}: {n.config.nacked!.reason}</div>)}
+                    {nacked.map((n) => <div class="bad" key={n.key}>NACK {n.nodeId} {pluginName(n)}#{n.worker}: {n.config.nacked!.reason}</div>)}
                   </td>
                   <td class="small">{ago(p.updatedAt)}<div class="muted">by {p.updatedBy}</div></td>
                 </tr>
