@@ -6,7 +6,8 @@ import { Host, type Plugin } from '../sandbox/host/index.js';
 import { probe } from '../test/sandbox/fixtures/probes.js';
 import type { BenchCase, BenchSuite } from './run.js';
 
-const WASM = 'build/shadowguard.wasm';
+// SG_FILTER_WASM: another build of the filter (e.g. the previous commit's) for a before/after run.
+const WASM = process.env.SG_FILTER_WASM ?? 'build/shadowguard.wasm';
 const BODY_2K = Buffer.from(JSON.stringify({ items: Array.from({ length: 40 }, (_, i) => ({ id: i, name: `item-${i}`, ok: true })) }).slice(0, 2048));
 
 // FNV-1a as the filter computes it, to pick request ids on either side of the sampling line.
@@ -43,7 +44,13 @@ const filter = (configuration: object, properties: Record<string, unknown> = {})
 // the bounded queue and the oldest are dropped (what a sampled request costs, without network I/O).
 const edgeSampled = { role: 'edge', service: 'bench', sampling: { defaultPercent: 100 }, controlPlane: { cluster: 'nowhere' }, capture: { maxBodyBytes: 65536 } };
 const edgeUnsampled = { role: 'edge', service: 'bench', sampling: { defaultPercent: 1 } };
-const rules = Array.from({ length: 200 }, (_, i) => ({ name: `r${i}`, host: `svc-${i}.*`, methods: ['GET', 'POST'], path: `/api/v${i}/**`, action: 'allow' }));
+// Three shapes of a 200-rule allowlist, each matching only on its last rule: distinct exact hosts
+// (what an allowlist of dependencies usually is), host globs "svc-N.*" (all in the hosts' literal-
+// prefix tables), and rules without a host (path globs only: nothing to index, a linear scan).
+const rule = (i: number, host: string | undefined) => ({ name: `r${i}`, ...(host === undefined ? {} : { host }), methods: ['GET', 'POST'], path: `/api/v${i}/**`, action: 'allow' });
+const rules = Array.from({ length: 200 }, (_, i) => rule(i, `svc-${i}.*`));
+const exactRules = Array.from({ length: 200 }, (_, i) => rule(i, `svc-${i}.internal`));
+const hostlessRules = Array.from({ length: 200 }, (_, i) => rule(i, undefined));
 const shadowEgress = { role: 'shadow', variant: 'candidate', service: 'bench', egress: { rules } };
 
 async function memoryAfter(load: (h: Host) => Promise<Plugin>, req: Array<[string, string]>, n: number): Promise<string> {
@@ -66,7 +73,7 @@ export default async (): Promise<BenchSuite[]> => {
   console.log('\nfilter memory (linear memory of worker 0):');
   console.log(`  edge sampled, 2 KiB captured: ${await memoryAfter(filter(edgeSampled), request(), million)}`);
   console.log(`  edge unsampled:               ${await memoryAfter(filter(edgeUnsampled), request(), million)}`);
-  // Matches only the 200th rule (allow): the whole list is evaluated, the call continues.
+  // Matches only the 200th rule (allow); the call continues. Without an index all 200 are evaluated.
   const outbound = request([['x-shadow', 'candidate'], ['x-shadow-pair', 'p1']], 'POST', 'svc-199.internal', '/api/v199/orders?x=1');
   const denied = request([['x-shadow', 'candidate'], ['x-shadow-pair', 'p1']], 'POST', 'svc-199.internal', '/other');
   return [
@@ -76,10 +83,12 @@ export default async (): Promise<BenchSuite[]> => {
       name: 'shadow egress decision, 200 rules (match on the last rule)',
       baseline: noopCase(false, outbound),
       cases: [
-        streamCase('shadow outbound, 200 rules → allow', filter(shadowEgress, { 'xds.listener_direction': 2 }), outbound, false),
-        streamCase('… direction from config (no property read)', filter({ ...shadowEgress, direction: 'outbound' }), outbound, false),
+        streamCase('shadow outbound, 200 exact-host rules → allow', filter({ ...shadowEgress, egress: { rules: exactRules } }, { 'xds.listener_direction': 2 }), outbound, false),
+        streamCase('shadow outbound, 200 glob rules (svc-N.*) → allow', filter(shadowEgress, { 'xds.listener_direction': 2 }), outbound, false),
+        streamCase('… 200 host-less rules (path globs only) → allow', filter({ ...shadowEgress, egress: { rules: hostlessRules } }, { 'xds.listener_direction': 2 }), outbound, false),
+        streamCase('… glob rules, direction from config (no property read)', filter({ ...shadowEgress, direction: 'outbound' }), outbound, false),
         streamCase('… 0 rules, default allow', filter({ ...shadowEgress, egress: { defaultAction: 'allow' } }, { 'xds.listener_direction': 2 }), outbound, false),
-        streamCase('… no match → default deny (403 local reply)', filter(shadowEgress, { 'xds.listener_direction': 2 }), denied, false),
+        streamCase('… glob rules, no match → default deny (403 local reply)', filter(shadowEgress, { 'xds.listener_direction': 2 }), denied, false),
       ],
     },
   ];

@@ -5,7 +5,7 @@
 import { JsonParser, JsonValue, J_OBJ } from "./json";
 import { Checker, join, PAT_HEADER, PAT_METHOD, PAT_RULE_NAME, PAT_SERVICE, PAT_SLASH } from "./schema";
 import { hasWildcard, HostPattern, PathPattern } from "./glob";
-import { Config, ControlPlane, EgressRule, MethodSet, RateLimit, SamplingRule, ROLE_SHADOW, SIDE_CANDIDATE, SIDE_SECONDARY, ROLES, VARIANTS, ALWAYS_REDACTED } from "./settings";
+import { compileEgress, Config, ControlPlane, EgressRule, MethodSet, RateLimit, SamplingRule, ROLE_SHADOW, SIDE_CANDIDATE, SIDE_SECONDARY, ROLES, VARIANTS, ALWAYS_REDACTED } from "./settings";
 
 export * from "./settings";
 
@@ -23,6 +23,7 @@ export function parseConfig(text: string): ParseResult {
   const cfg = build(doc, c);
   if (!c.ok || cfg === null) { r.error = c.error; return r; }
   keyRateLimits(cfg);
+  compileEgress(cfg);
   cfg.neverSamples = neverSamples(cfg);
   r.config = cfg;
   return r;

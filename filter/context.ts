@@ -5,7 +5,7 @@ import { Config, ROLE_EDGE, ROLE_SHADOW, ROLE_LIVE, DIR_AUTO, DIR_INBOUND, DIR_O
 import { Root } from "./root";
 import { Capture } from "./capture";
 import { PairsView } from "./pairs";
-import { getHeaderPairs, getProperty, nowNanos } from "./host";
+import { getHeaderPairs, getPropertyRaw, nowNanos } from "./host";
 import { CONTINUE, RESPONSE_HEADERS } from "./abi";
 import { metrics, inc } from "./metrics";
 import { encodeFilterMessage, FilterMessage } from "./report/messages";
@@ -16,6 +16,7 @@ import { liveRequestHeaders, unconfiguredRequestHeaders } from "./roles/live";
 
 // One view of response headers for the whole VM: callbacks never overlap within a VM.
 const view = new PairsView();
+const P_LISTENER_DIRECTION = String.UTF8.encode("xds\0listener_direction");
 
 export class HttpContext {
   cfg: Config;
@@ -75,7 +76,7 @@ export class HttpContext {
   direction(): i32 {
     const d = this.cfg.direction;
     if (d != DIR_AUTO) return d;
-    const b = getProperty("xds\0listener_direction");
+    const b = getPropertyRaw(P_LISTENER_DIRECTION);
     if (b === null || b.byteLength == 0) return 0;
     let v = <i32>load<u8>(changetype<usize>(b));
     if (b.byteLength < 8 && v >= 0x30 && v <= 0x39) v -= 0x30; // tolerate a decimal string

@@ -5,22 +5,48 @@ import { Config, EgressRule, methodBit } from "./config";
 export const DEFAULT_RULE: i32 = -1;
 
 // host: ":authority" lower-cased; hostNoPort: the same without its port; path: no query.
+// The host index (hostindex.ts) yields the ascending lists of rules whose host can match; the first
+// match in configuration order is the smallest index that matches in any of them, so each list is
+// scanned only up to the best index found so far.
 export function matchRule(cfg: Config, host: string, hostNoPort: string, method: string, path: string): i32 {
   const rules = cfg.egressRules;
+  const n = rules.length;
+  if (n == 0) return DEFAULT_RULE;
   const bit = methodBit(method);
-  for (let i = 0, n = rules.length; i < n; i++) {
-    const r = unchecked(rules[i]);
-    // Inline pre-checks (no call, no frame) reject most rules; the full match runs for the rest.
-    const ms = r.methods;
-    if (ms !== null && !ms.has(method, bit)) continue;
-    const hp = r.host;
-    if (hp !== null && !hp.probe.passes(hp.withPort ? host : hostNoPort)) continue;
-    const pp = r.path;
-    if (pp !== null && !pp.probe.passes(path)) continue;
-    if (ruleMatches(r, host, hostNoPort, method, bit, path)) return i;
+  const index = cfg.egressIndex;
+  if (!index.narrows) {
+    for (let i = 0; i < n; i++) if (tryRule(unchecked(rules[i]), host, hostNoPort, method, bit, path)) return i;
+    return DEFAULT_RULE;
   }
-  return DEFAULT_RULE;
+  const lists = candidates;
+  lists.length = 0;
+  index.candidates(host, hostNoPort, lists);
+  let best = i32.MAX_VALUE;
+  for (let l = 0, nl = lists.length; l < nl; l++) {
+    const list = unchecked(lists[l]);
+    for (let k = 0, nk = list.length; k < nk; k++) {
+      const i = unchecked(list[k]);
+      if (i >= best) break;
+      if (tryRule(unchecked(rules[i]), host, hostNoPort, method, bit, path)) { best = i; break; }
+    }
+  }
+  lists.length = 0;
+  return best == i32.MAX_VALUE ? DEFAULT_RULE : best;
 }
+
+// Inline pre-checks (no call, no frame) reject most rules; the full match runs for the rest.
+@inline function tryRule(r: EgressRule, host: string, hostNoPort: string, method: string, bit: u32, path: string): bool {
+  const ms = r.methods;
+  if (ms !== null && !ms.has(method, bit)) return false;
+  const hp = r.host;
+  if (hp !== null && !hp.probe.passes(hp.withPort ? host : hostNoPort)) return false;
+  const pp = r.path;
+  if (pp !== null && !pp.probe.passes(path)) return false;
+  return ruleMatches(r, host, hostNoPort, method, bit, path);
+}
+
+// Reused by every decision (callbacks never overlap within a VM).
+const candidates = new Array<Array<i32>>();
 
 export function ruleMatches(r: EgressRule, host: string, hostNoPort: string, method: string, bit: u32, path: string): bool {
   const ms = r.methods;
@@ -40,9 +66,4 @@ export function pathOnly(p: string): string {
 export function queryOf(p: string): string {
   const q = p.indexOf("?");
   return q < 0 ? "" : p.substring(q + 1);
-}
-
-export function denyBody(rule: string): string {
-  // Rule names match ^[A-Za-z0-9._:-]+$ (or are "default"/"unconfigured"): no escaping needed.
-  return "{\"error\":\"shadow egress denied\",\"rule\":\"" + rule + "\"}";
 }

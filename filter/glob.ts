@@ -20,9 +20,9 @@ export function hostGlobMatch(p: string, s: string): bool {
   let pi = 0, si = 0, star = -1, mark = 0;
   while (si < sl) {
     if (pi < pl) {
-      const pc = <u32>p.charCodeAt(pi);
+      const pc = <u32>load<u16>(changetype<usize>(p) + (<usize>pi << 1));
       if (pc == 0x2a) { star = pi++; mark = si; continue; }
-      if (pc == lower(<u32>s.charCodeAt(si))) { pi++; si++; continue; }
+      if (pc == lower(<u32>load<u16>(changetype<usize>(s) + (<usize>si << 1)))) { pi++; si++; continue; }
     }
     if (star < 0) return false;
     pi = star + 1;
@@ -32,13 +32,27 @@ export function hostGlobMatch(p: string, s: string): bool {
   return pi == pl;
 }
 
+// host.toLowerCase(), without the copy when the host is already lower-case ASCII (the usual case).
+export function lowerHost(host: string): string {
+  const p = changetype<usize>(host);
+  for (let i = 0, n = host.length; i < n; i++) {
+    const c = <u32>load<u16>(p + (<usize>i << 1));
+    if (c >= 0x80 || (c >= 0x41 && c <= 0x5a)) return host.toLowerCase();
+  }
+  return host;
+}
+
 export function hasWildcard(p: string): bool { return p.indexOf("*") >= 0; }
 
 // ":authority" without the port. IPv6 literals are bracketed: the port colon follows the last ']'.
 export function stripPort(host: string): string {
-  const close = host.lastIndexOf("]");
-  const colon = host.lastIndexOf(":");
-  return colon > close ? host.substring(0, colon) : host;
+  const p = changetype<usize>(host);
+  for (let i = host.length - 1; i >= 0; i--) {
+    const c = load<u16>(p + (<usize>i << 1));
+    if (c == 0x5d) return host;                       // ']' before any ':': no port
+    if (c == 0x3a) return host.substring(0, i);       // the last ':' (after any ']')
+  }
+  return host;
 }
 
 export function matchPath(pattern: string, path: string): bool {
@@ -128,11 +142,18 @@ export class HostPattern {
   }
 }
 
-// A path glob compiled once: exact, prefix (ends in '/' without wildcards) or glob with a literal
-// prefix pre-check.
+// A path glob compiled once: exact; prefix (ends in '/' without wildcards, or "<literal>**");
+// one segment ("<literal>*": the prefix, then no '/'); or glob, with a literal prefix pre-check.
+// The two shortcuts are what wild() computes for those shapes: a trailing '**' matches the rest of
+// the path, a trailing '*' the rest of the segment.
+const PATH_EXACT: i32 = 0;
+const PATH_PREFIX: i32 = 1;
+const PATH_GLOB: i32 = 2;
+const PATH_SEGMENT: i32 = 3;
+
 export class PathPattern {
   glob: string;
-  kind: i32;        // 0 exact, 1 prefix, 2 glob
+  kind: i32;
   prefix: string;
   probe: Probe;
 
@@ -142,20 +163,25 @@ export class PathPattern {
     this.probe = new Probe(first < 0 ? pattern : pattern.substring(0, first));
     if (first < 0) {
       this.glob = pattern;
-      this.kind = pl > 0 && pattern.charCodeAt(pl - 1) == 0x2f ? 1 : 0;
+      this.kind = pl > 0 && pattern.charCodeAt(pl - 1) == 0x2f ? PATH_PREFIX : PATH_EXACT;
       this.prefix = pattern;
     } else {
       this.glob = normalizePathGlob(pattern);
-      this.kind = 2;
       this.prefix = pattern.substring(0, first);
+      let onlyStars = true;
+      for (let i = first; i < pl; i++) if (pattern.charCodeAt(i) != 0x2a) { onlyStars = false; break; }
+      if (!onlyStars) this.kind = PATH_GLOB;
+      else this.kind = pl - first >= 2 ? PATH_PREFIX : PATH_SEGMENT;
     }
   }
 
   matches(path: string): bool {
     if (!this.probe.passes(path)) return false;
-    if (this.kind == 0) return path == this.glob;
+    const k = this.kind;
+    if (k == PATH_EXACT) return path == this.glob;
     if (!path.startsWith(this.prefix)) return false;
-    if (this.kind == 1) return true;
+    if (k == PATH_PREFIX) return true;
+    if (k == PATH_SEGMENT) return path.indexOf("/", this.prefix.length) < 0;
     return matchPath(this.glob, path);
   }
 }

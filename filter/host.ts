@@ -95,9 +95,12 @@ export function copyBuffer(bufferType: i32, start: u32, max: u32, dst: usize): u
 
 // `path` segments are separated by "\0", e.g. "xds\0listener_direction".
 export function getProperty(path: string): ArrayBuffer | null {
-  const p = String.UTF8.encode(path);
+  return getPropertyRaw(String.UTF8.encode(path));
+}
+// The same with the path pre-encoded (per-request reads encode it once).
+export function getPropertyRaw(path: ArrayBuffer): ArrayBuffer | null {
   clearOut();
-  return takeOut(imports.proxy_get_property(changetype<usize>(p), p.byteLength, OUT_PTR, OUT_SIZE));
+  return takeOut(imports.proxy_get_property(changetype<usize>(path), path.byteLength, OUT_PTR, OUT_SIZE));
 }
 
 export function getPropertyString(path: string): string {
@@ -118,9 +121,13 @@ export function nowNanos(): u64 {
 }
 
 export function sendLocalResponse(status: u32, details: string, body: ArrayBuffer, headerPairs: ArrayBuffer): u32 {
-  const d = String.UTF8.encode(details);
+  return sendLocalReply(status, String.UTF8.encode(details), body, headerPairs);
+}
+
+// details: the response-code details, UTF-8 encoded (hot paths encode them once).
+export function sendLocalReply(status: u32, details: ArrayBuffer, body: ArrayBuffer, headerPairs: ArrayBuffer): u32 {
   // grpc_status -1 (as u32) = no grpc-status header (Envoy ignores values outside 0..16).
-  return imports.proxy_send_local_response(status, changetype<usize>(d), d.byteLength,
+  return imports.proxy_send_local_response(status, changetype<usize>(details), details.byteLength,
     changetype<usize>(body), body.byteLength, changetype<usize>(headerPairs), headerPairs.byteLength, <u32>-1);
 }
 

@@ -2,6 +2,9 @@
 // compiled for matching (host/path patterns, method bit sets), and the enumerations. Built only by
 // config.ts from a validated document; defaults here are the schema's defaults.
 import { HostPattern, PathPattern } from "./glob";
+import { HostIndex } from "./hostindex";
+import { serializePairs } from "./pairs";
+import { H_MOCKED } from "./tagging";
 
 export const ROLE_NONE: i32 = 0; // empty plugin configuration: fail-safe mode (see root.ts)
 export const ROLE_EDGE: i32 = 1;
@@ -40,6 +43,37 @@ export function keyRateLimits(cfg: Config): void {
     const rl = r.rateLimit;
     if (rl !== null) rl.key = String.UTF8.encode("shadowguard.rl.egress." + cfg.service + "." + r.name);
   }
+}
+
+// What each rule answers, encoded once per configuration instead of once per request: the deny and
+// rate-limited JSON bodies, the mock body and the mock's header pairs (x-shadowguard-mocked last);
+// and the host index over the rules (hostindex.ts).
+export function compileEgress(cfg: Config): void {
+  const rules = cfg.egressRules;
+  const hosts = new Array<HostPattern | null>(rules.length);
+  for (let i = 0; i < rules.length; i++) {
+    const r = unchecked(rules[i]);
+    unchecked(hosts[i] = r.host);
+    r.denyReply = String.UTF8.encode(denyBody(r.name));
+    if (r.rateLimit !== null) r.limitedReply = String.UTF8.encode(rateLimitedBody(r.name));
+    if (r.action == ACT_MOCK) {
+      r.mockReply = String.UTF8.encode(r.mockBody);
+      const keys = r.mockHeaderKeys.slice(0);
+      const values = r.mockHeaderValues.slice(0);
+      keys.push(H_MOCKED);
+      values.push(r.name);
+      r.mockPairs = serializePairs(keys, values);
+    }
+  }
+  cfg.egressIndex = new HostIndex(hosts);
+}
+
+// Rule names match ^[A-Za-z0-9._:-]+$ (or are "default"/"unconfigured"): no escaping needed.
+export function denyBody(rule: string): string {
+  return "{\"error\":\"shadow egress denied\",\"rule\":\"" + rule + "\"}";
+}
+export function rateLimitedBody(rule: string): string {
+  return "{\"error\":\"shadow egress rate limited\",\"rule\":\"" + rule + "\"}";
 }
 
 export class ControlPlane {
@@ -92,6 +126,11 @@ export class EgressRule {
   mockHeaderKeys: Array<string> = [];
   mockHeaderValues: Array<string> = [];
   mockBody: string = "";
+  // Encoded by compileEgress.
+  denyReply: ArrayBuffer = new ArrayBuffer(0);
+  limitedReply: ArrayBuffer = new ArrayBuffer(0);
+  mockReply: ArrayBuffer = new ArrayBuffer(0);
+  mockPairs: ArrayBuffer = new ArrayBuffer(0);
 }
 
 export class Config {
@@ -107,6 +146,7 @@ export class Config {
   samplingRules: Array<SamplingRule> = [];  // most specific first
   egressDefaultAllow: bool = false;
   egressRules: Array<EgressRule> = [];
+  egressIndex: HostIndex = new HostIndex([]);
   inboundRateLimit: RateLimit | null = null;
   captureMaxBody: i32 = 65536;
   captureHeaders: Array<string> = DEFAULT_CAPTURED;

@@ -2,31 +2,40 @@
 // rate-limited; mock; deny), report an EgressEvent, count. Used by the shadow role on outbound
 // listeners and by live/edge(mesh) for calls that still carry a shadow tag. Fails closed: anything
 // that cannot be decided is denied.
+// Per call: three header reads (x-shadow only when an allowed call may need tagging), the decision,
+// one counter and the reply. Reply bodies and headers were encoded with the configuration
+// (compileEgress); the event is built only when a control plane is configured (otherwise nobody
+// would receive it: the counters say it all).
 import { HttpContext } from "../context";
 import { K_AUTHORITY, K_METHOD, K_PAIR, K_PATH, K_SHADOW, reqHas, reqStr } from "../reqheaders";
-import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW } from "../config";
-import { matchRule, pathOnly, denyBody, DEFAULT_RULE } from "../egress";
-import { stripPort } from "../glob";
+import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW, denyBody } from "../config";
+import { matchRule, pathOnly, DEFAULT_RULE } from "../egress";
+import { lowerHost, stripPort } from "../glob";
 import { take } from "../ratelimit";
-import { nowNanos, replaceHeader, sendLocalResponse } from "../host";
+import { nowNanos, replaceHeader, sendLocalReply } from "../host";
 import { serializePairs } from "../pairs";
 import { CONTINUE, PAUSE, REQUEST_HEADERS } from "../abi";
 import { metrics, inc } from "../metrics";
-import { H_MOCKED, H_SHADOW } from "../tagging";
+import { H_SHADOW } from "../tagging";
 import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../report/egress_event";
 import { FilterMessage, encodeFilterMessage } from "../report/messages";
 import { KIND_EVENT } from "../report/queue";
 
 const JSON_HEADERS = serializePairs(["content-type"], ["application/json"]);
+const DENY_DEFAULT = String.UTF8.encode(denyBody("default"));
+const DENY_UNCONFIGURED = String.UTF8.encode(denyBody("unconfigured"));
+const D_DENIED = String.UTF8.encode("shadowguard_egress_denied");
+const D_MOCKED = String.UTF8.encode("shadowguard_egress_mocked");
+const D_RATE_LIMITED = String.UTF8.encode("shadowguard_egress_rate_limited");
 
 export function enforceEgress(ctx: HttpContext): i32 {
   const cfg = ctx.cfg;
+  const s = ctx.root.stream;
   const h = reqStr(K_AUTHORITY);
   const m = reqStr(K_METHOD);
   const p = pathOnly(reqStr(K_PATH));
-  const s = ctx.root.stream;
   const pair = s !== null ? reqStr(K_PAIR) : "";
-  const hl = h.toLowerCase();
+  const hl = lowerHost(h);
   const idx = matchRule(cfg, hl, stripPort(hl), m, p);
   let rule: EgressRule | null = idx == DEFAULT_RULE ? null : unchecked(cfg.egressRules[idx]);
   const name = rule === null ? "default" : rule.name;
@@ -36,11 +45,10 @@ export function enforceEgress(ctx: HttpContext): i32 {
   if (action == ACT_ALLOW) {
     let rl: RateLimit | null = null;
     if (rule !== null) rl = rule.rateLimit;
-    if (rl !== null && !take(rl, nowNanos())) {
+    if (rule !== null && rl !== null && !take(rl, nowNanos())) {
       decision = DECISION_RATE_LIMITED;
       inc(metrics.egressRateLimited);
-      sendLocalResponse(429, "shadowguard_egress_rate_limited",
-        String.UTF8.encode("{\"error\":\"shadow egress rate limited\",\"rule\":\"" + name + "\"}"), JSON_HEADERS);
+      sendLocalReply(429, D_RATE_LIMITED, rule.limitedReply, JSON_HEADERS);
     } else {
       decision = DECISION_ALLOWED;
       inc(metrics.egressAllowed);
@@ -52,15 +60,11 @@ export function enforceEgress(ctx: HttpContext): i32 {
   } else if (action == ACT_MOCK && rule !== null) {
     decision = DECISION_MOCKED;
     inc(metrics.egressMocked);
-    const keys = rule.mockHeaderKeys.slice(0);
-    const values = rule.mockHeaderValues.slice(0);
-    keys.push(H_MOCKED);
-    values.push(name);
-    sendLocalResponse(rule.mockStatus, "shadowguard_egress_mocked", String.UTF8.encode(rule.mockBody), serializePairs(keys, values));
+    sendLocalReply(rule.mockStatus, D_MOCKED, rule.mockReply, rule.mockPairs);
   } else {
     decision = DECISION_DENIED;
     inc(metrics.egressDenied);
-    sendLocalResponse(403, "shadowguard_egress_denied", String.UTF8.encode(denyBody(name)), JSON_HEADERS);
+    sendLocalReply(403, D_DENIED, rule === null ? DENY_DEFAULT : rule.denyReply, JSON_HEADERS);
   }
   if (s !== null) {
     const ev = new EgressEvent();
@@ -84,6 +88,6 @@ export function enforceEgress(ctx: HttpContext): i32 {
 // Fail-safe mode (empty configuration): deny a marked outbound call without consulting rules.
 export function denyUnconfigured(): i32 {
   inc(metrics.egressDenied);
-  sendLocalResponse(403, "shadowguard_egress_denied", String.UTF8.encode(denyBody("unconfigured")), JSON_HEADERS);
+  sendLocalReply(403, D_DENIED, DENY_UNCONFIGURED, JSON_HEADERS);
   return PAUSE;
 }
