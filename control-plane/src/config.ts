@@ -80,7 +80,7 @@ export const configFileSchema = {
   },
 } as const;
 
-type TokenEntry = string | { name: string; token: string };
+export type TokenEntry = string | { name: string; token: string };
 interface FileConfig extends Partial<Omit<ControlPlaneConfig, 'tokens' | 'pairing' | 'webhook'>> {
   tokens?: { viewer?: TokenEntry[]; editor?: TokenEntry[] };
   pairing?: Partial<ControlPlaneConfig['pairing']>;
@@ -133,14 +133,23 @@ function int(value: string | undefined, source: string, min: number, max: number
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 function tokensOf(file: FileConfig, env: NodeJS.ProcessEnv): ApiToken[] {
+  const merged = (role: 'viewer' | 'editor'): TokenEntry[] =>
+    [...(file.tokens?.[role] ?? []), ...list(env[`SHADOWGUARD_${role.toUpperCase()}_TOKENS`])];
+  return apiTokenList({ viewer: merged('viewer'), editor: merged('editor') });
+}
+
+/**
+ * Viewer and editor lists (a bare token or { name, token }) as the API's token list: at least 16
+ * characters, one role per token, a bare token named "<role>-<n>". Throws ConfigError naming the token.
+ */
+export function apiTokenList(lists: { viewer?: TokenEntry[]; editor?: TokenEntry[] }): ApiToken[] {
   const out: ApiToken[] = [];
   for (const role of ['viewer', 'editor'] as const) {
-    const entries: TokenEntry[] = [...(file.tokens?.[role] ?? []), ...list(env[`SHADOWGUARD_${role.toUpperCase()}_TOKENS`])];
-    entries.forEach((e, i) => {
+    (lists[role] ?? []).forEach((e, i) => {
       const t = typeof e === 'string' ? { name: `${role}-${i + 1}`, token: e } : e;
-      if (t.token.length < 16) throw new ConfigError(`SHADOWGUARD_${role.toUpperCase()}_TOKENS: tokens must be at least 16 characters`);
+      if (typeof t.token !== 'string' || t.token.length < 16) throw new ConfigError(`${role} token '${t.name}': tokens must be at least 16 characters`);
       if (out.some((o) => o.token === t.token)) throw new ConfigError(`token '${t.name}' is listed twice; a token has one role`);
-      out.push({ ...t, role });
+      out.push({ name: t.name, token: t.token, role });
     });
   }
   return out;

@@ -1,7 +1,8 @@
 // startDemo: the whole "one minute to see it work" system in one process, on 127.0.0.1 — the control
 // plane on an embedded SQLite file, the counting fake providers, the shop in three copies (live v1,
 // candidate v2, secondary v1), and the sandbox mesh running envoy/envoy.yaml with the real filter. The
-// seeded policy goes in through the REST API, like an operator's would. The end-to-end tests reuse it;
+// seeded policy goes in through the REST API, like an operator's would (with API tokens, as the first
+// editor token's holder, so the audit names them). The end-to-end and dashboard tests reuse it;
 // start.ts adds the traffic loop, the printed URLs and Ctrl-C.
 //
 // Order matters: control plane and policy first (so the filters' first snapshot carries it), then
@@ -22,6 +23,7 @@ import { ControlPlaneClient } from './api-client.js';
 import { DEMO_POLICY_NAME, demoPolicy } from './policy.js';
 import { PROVIDER_NAMES, startProvider, type ProviderName, type ProviderStats, type RunningProvider } from './providers.js';
 import { DEPENDENCIES, startShop, type Dependency, type DependencyAddress, type RunningShop } from './shop.js';
+import { apiTokens, type DemoTokens } from './tokens.js';
 
 export interface DemoOptions {
   /** SQLite directory; default: a fresh temp dir removed by close() */
@@ -45,6 +47,9 @@ export interface DemoOptions {
   onShadow?: MeshOptions['onShadow'];
   /** more endpoint mappings for a test-local bootstrap ('inventory:8080' → port) */
   hostMap?: Record<string, number>;
+  /** the control plane's API tokens (control-plane/src/config.ts `tokens`); none = REST API
+   *  unauthenticated (dev mode, loopback). With tokens, the first editor token seeds the policies. */
+  tokens?: DemoTokens;
   /** more policies, seeded with the demo's one (name → spec) */
   policies?: Record<string, PolicySpec>;
   /** where live v1 sends its dependency calls instead of the fake providers */
@@ -101,9 +106,15 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     if (tempDir) closers.push(async () => fs.rmSync(tempDir, { recursive: true, force: true }));
     const dataDir = opts.dataDir ?? tempDir!;
     const logLevel = opts.logLevel ?? 'warn';
+    const tokens = apiTokens(opts.tokens);
+    const editor = tokens.find((t) => t.role === 'editor');
+    const policy = opts.policy === undefined ? demoPolicy() : opts.policy;
+    const seeds = Object.entries(opts.policies ?? {});
+    if (policy) seeds.unshift([DEMO_POLICY_NAME, policy]);
+    if (tokens.length > 0 && !editor && seeds.length > 0) throw new Error('the demo seeds its policy through the REST API: with API tokens it needs an editor token');
     const logger = opts.logger ?? pino({ level: logLevel, base: { service: 'shadow-control-plane' } });
     const cpConfig: ControlPlaneConfig = {
-      ...DEFAULTS, host: '127.0.0.1', httpPort: opts.httpPort ?? 0, grpcPort: opts.grpcPort ?? 0, dataDir, logLevel, tokens: [],
+      ...DEFAULTS, host: '127.0.0.1', httpPort: opts.httpPort ?? 0, grpcPort: opts.grpcPort ?? 0, dataDir, logLevel, tokens,
       pairing: { ...DEFAULTS.pairing, windowMs: opts.pairingWindowMs ?? 5000 }, webhook: { ...DEFAULTS.webhook },
       persistIntervalMs: 2000,
     };
@@ -113,10 +124,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     let cpRunning = true;
     closers.push(async () => { if (cpRunning) await controlPlane.close(); });
     // Seeded before the mesh starts, so every filter's first snapshot already carries the policy.
-    const client = new ControlPlaneClient(controlPlane.httpUrl);
-    const policy = opts.policy === undefined ? demoPolicy() : opts.policy;
-    if (policy) await client.putPolicy(DEMO_POLICY_NAME, policy);
-    for (const [name, spec] of Object.entries(opts.policies ?? {})) await client.putPolicy(name, spec);
+    const client = new ControlPlaneClient(controlPlane.httpUrl, (editor ?? tokens[0])?.token);
+    for (const [name, spec] of seeds) await client.putPolicy(name, spec);
 
     const providerList = await Promise.all(PROVIDER_NAMES.map((name) => startProvider({ name })));
     for (const p of providerList) closers.push(() => p.close());

@@ -5,13 +5,17 @@
 // second Ctrl-C exits at once.
 //
 //   tsx sandbox/demo/start.ts [--http-port 8080] [--grpc-port 18000] [--edge-port 10000]
-//        [--data-dir data/demo] [--rate 20] [--requests 3000]
-// A busy default port falls back to an ephemeral one (the printed URLs are the truth).
+//        [--data-dir data/demo] [--rate 20] [--requests 3000] [--editor-token T[,T…]] [--viewer-token T[,T…]]
+// A busy default port falls back to an ephemeral one (the printed URLs are the truth). Everything binds
+// to loopback. Without tokens the REST API runs unauthenticated (dev mode); --editor-token/--viewer-token
+// (or SHADOWGUARD_EDITOR_TOKENS / SHADOWGUARD_VIEWER_TOKENS, comma-separated, as the control plane reads
+// them) turn authentication on, and the demo's policy is then seeded as the first editor token's holder.
 
 import fs from 'node:fs';
 import { flags } from './http.js';
 import { startDemo, type Demo, type DemoOptions } from './index.js';
 import { DEMO_POLICY_NAME } from './policy.js';
+import { apiTokens, tokensFromCli, type DemoTokens } from './tokens.js';
 import { runTraffic } from './traffic.js';
 
 const WASM = 'build/shadowguard.wasm';
@@ -32,6 +36,15 @@ async function startWithFallback(opts: DemoOptions): Promise<Demo> {
   }
 }
 
+/** The printed auth mode: names and roles, never the tokens themselves. */
+function authMode(tokens: DemoTokens | undefined): string {
+  const list = apiTokens(tokens);
+  if (list.length === 0) return 'off (dev mode on loopback: anyone on this machine can read and edit; --editor-token / --viewer-token turn it on)';
+  const names = (role: string) => list.filter((t) => t.role === role).map((t) => t.name);
+  return `tokens: editor ${names('editor').join(', ') || 'none'}; viewer ${names('viewer').join(', ') || 'none'} `
+    + '(the dashboard asks for one; API calls need "authorization: Bearer <token>")';
+}
+
 async function progress(demo: Demo, startedAt: number, state: { firstReportAt?: number }): Promise<string> {
   const reports = await demo.client.reports(DEMO_POLICY_NAME);
   const alerts = await demo.client.alerts(DEMO_POLICY_NAME);
@@ -49,8 +62,11 @@ export async function run(argv: string[]): Promise<void> {
   if (!fs.existsSync(WASM)) throw new Error(`${WASM} is missing: run \`npm run build:wasm\` first (npm start does)`);
   const rate = intFlag(f, 'rate', 20, 1, 1000);
   const requests = intFlag(f, 'requests', 3000, 1, 1_000_000);
+  const tokens = tokensFromCli(f, process.env);
+  apiTokens(tokens); // a bad token fails here, before anything starts
   const startedAt = Date.now();
   const demo = await startWithFallback({
+    tokens,
     httpPort: intFlag(f, 'http-port', 8080, 0, 65535), grpcPort: intFlag(f, 'grpc-port', 18000, 0, 65535),
     edgePort: intFlag(f, 'edge-port', 10000, 0, 65535), dataDir: f['data-dir'] ?? 'data/demo', logLevel: 'warn',
   });
@@ -58,6 +74,7 @@ export async function run(argv: string[]): Promise<void> {
   process.stdout.write([
     '',
     `Shadowguard demo is up (${Date.now() - startedAt} ms). Traffic: ${requests} requests at ${rate}/s through ${u.edge} (Host: shop).`,
+    `API authentication: ${authMode(tokens)}`,
     '',
     `  per-endpoint diff reports   ${u.reports}`,
     `  one endpoint, side by side  ${u.reports}/endpoints/${encodeURIComponent('POST /refunds/{id}')}`,

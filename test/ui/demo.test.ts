@@ -40,6 +40,7 @@ afterAll(async () => {
 describe('the dashboard on the running demo', () => {
   it('shows policy "shop" covering the five filters of envoy.yaml, each with the config version it acked', async () => {
     expect(traffic).toMatchObject({ sent: REQUESTS, failed: 0 });
+    expect((await fetch(`${plane.url}/api/v1/policies`)).status).toBe(401); // the demo's control plane runs with tokens
     const page = await open(VIEWER, '/');
     await page.waitForSelector('[data-testid=policies] >> text=shop');
     const row = await page.textContent('[data-testid=policies] tbody tr');
@@ -62,7 +63,7 @@ describe('the dashboard on the running demo', () => {
       expect(n.connected && n.config.acked).toBeTruthy();
       expect(r!.versions).toContain(n.config.acked); // the "config applied" column, full version in its title
       expect(r!.text).toContain('connected');
-      expect(r!.text).toContain('in sync'); // reconnected already holding the current version: nothing to send
+      expect(r!.text).toContain('in sync'); // the version pushed is the version applied
       expect(r!.text).toContain(n.variant ? `${n.role}/${n.variant}` : n.role);
     }
     // The edge, the candidate's and the secondary's filters are configured differently (role/variant).
@@ -179,6 +180,7 @@ describe('the dashboard on the running demo', () => {
     expect(await page.textContent('[data-testid=spec-diff]')).toContain('refund.status');
     const history = await get<{ audit: Array<{ who: string; toVersion: number }> }>('/policies/shop/history');
     expect(history.audit.find((a) => a.toVersion === 2)?.who).toBe('eddie');
+    expect(history.audit.find((a) => a.toVersion === 1)).toMatchObject({ who: 'eddie', action: 'create' }); // startDemo seeded it with the editor token
     await shot(page, 'demo-7-history');
   }, 30_000);
 });

@@ -1,10 +1,10 @@
 // One policy: its status (sampling, ramp, the filter workers it covers with config versions and NACK
-// reasons, recent alerts) and its version history, each version with the diff from the one before.
+// reasons, recent alerts) and its version history (components/History.tsx: each version with the diff
+// from the one before, and an editor's rollback).
 
-import { useState } from 'preact/hooks';
 import { enc } from '../api';
+import { HistoryList } from '../components/History';
 import { RampCell } from '../components/Ramp';
-import { SpecDiff } from '../components/SpecDiff';
 import { ago, shortHash } from '../format';
 import { on, useApi } from '../hooks';
 import { paths } from '../router';
@@ -45,30 +45,6 @@ function Nodes({ nodes }: { nodes: NodeStatus[] }) {
   );
 }
 
-function HistoryList({ history }: { history: History }) {
-  const [open, setOpen] = useState<number | undefined>(undefined);
-  const versions = [...history.versions].reverse();
-  const auditFor = (v: number) => history.audit.find((a) => a.toVersion === v);
-  return (
-    <ol class="history" data-testid="history">
-      {versions.map((v) => {
-        const prev = history.versions.find((x) => x.version === v.version - 1);
-        const a = auditFor(v.version);
-        const isOpen = open === v.version;
-        return (
-          <li key={v.version}>
-            <button type="button" class="link" onClick={() => setOpen(isOpen ? undefined : v.version)}>
-              <b>v{v.version}</b> {a?.action ?? (v.deleted ? 'delete' : 'update')} by {v.createdBy} · {ago(v.createdAt)}
-            </button>
-            <span class="muted small"> {v.changes.map((c) => `${c.op === 'added' ? '+' : c.op === 'removed' ? '−' : '~'}${c.path}`).join('  ')}</span>
-            {isOpen && <SpecDiff before={prev?.spec} after={v.spec} changes={v.changes} />}
-          </li>
-        );
-      })}
-    </ol>
-  );
-}
-
 export function PolicyPage({ name }: { name: string }) {
   const policy = useApi<Policy>(`/policies/${enc(name)}`, on.policy);
   const history = useApi<History>(`/policies/${enc(name)}/history`, on.policy);
@@ -98,7 +74,7 @@ export function PolicyPage({ name }: { name: string }) {
       <h2>Filters</h2>
       <Nodes nodes={ns} />
       <h2>History</h2>
-      {history.data ? <HistoryList history={history.data} /> : <p class="empty">Loading…</p>}
+      {history.data ? <HistoryList history={history.data} onChanged={() => { history.reload(); policy.reload(); }} /> : <p class="empty">Loading…</p>}
     </section>
   );
 }
