@@ -40,6 +40,9 @@ export interface FilterContext {
   setProperty(path: string, value: Buffer): number;
 }
 
+/** The empty buffer. Shared: a zero-length Buffer has no bytes anyone could change. */
+export const EMPTY: Buffer = Buffer.alloc(0);
+
 /** An immutable byte buffer (configurations, HTTP call bodies): writes fail as BufferBase::copyFrom. */
 export function constBuffer(data: Buffer): HostBuffer {
   return {
@@ -52,7 +55,7 @@ export function constBuffer(data: Buffer): HostBuffer {
 /** A mutable body buffer with Envoy's copyFrom rules (source/extensions/common/wasm/context.cc
  *  Buffer::copyFrom): start 0 drains `length` bytes then prepends; start >= size appends; else BadArgument. */
 export class BodyBuffer implements HostBuffer {
-  constructor(public data: Buffer = Buffer.alloc(0)) {}
+  constructor(public data: Buffer = EMPTY) {}
   size(): number { return this.data.length; }
   read(start: number, length: number): Buffer { return this.data.subarray(start, start + length); }
   write(start: number, length: number, data: Buffer): number {
@@ -67,9 +70,9 @@ export class BodyBuffer implements HostBuffer {
     return 2; // BadArgument: no mid-buffer insert in Envoy
   }
   append(data: Uint8Array): void { this.data = this.data.length ? Buffer.concat([this.data, data]) : Buffer.from(data); }
-  take(): Buffer { const d = this.data; this.data = Buffer.alloc(0); return d; }
+  take(): Buffer { const d = this.data; this.data = EMPTY; return d; }
 }
 
 /** An empty "no buffer" view: Envoy's getBuffer returns buffer_.set(nullptr) for an HTTP body outside
  *  its window, so reads succeed with 0 bytes and writes fail with BadArgument (BufferBase::copyFrom). */
-export const NULL_BUFFER: HostBuffer = { size: () => 0, read: () => Buffer.alloc(0), write: () => 2 };
+export const NULL_BUFFER: HostBuffer = { size: () => 0, read: () => EMPTY, write: () => 2 };

@@ -17,23 +17,28 @@ export class HeaderMap {
   get size(): number { return this.entries.length; }
   get byteSize(): number { return this.entries.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0); }
 
+  // Plain loops below: these run on every header host call, so no per-call closures or arrays.
   get(key: string): string | undefined {
     const k = key.toLowerCase();
-    return this.entries.find((e) => e[0] === k)?.[1];
+    for (const e of this.entries) if (e[0] === k) return e[1];
+    return undefined;
   }
   getAll(key: string): string[] {
     const k = key.toLowerCase();
-    return this.entries.filter((e) => e[0] === k).map((e) => e[1]);
+    const out: string[] = [];
+    for (const e of this.entries) if (e[0] === k) out.push(e[1]);
+    return out;
   }
   has(key: string): boolean { return this.get(key) !== undefined; }
 
   add(key: string, value: string): void {
     const k = key.toLowerCase();
-    if (k.startsWith(':')) {
+    if (k[0] === ':') {
       // Envoy keeps pseudo-headers ahead of regular headers whatever the insertion order.
       let i = 0;
-      while (i < this.entries.length && this.entries[i][0].startsWith(':')) i++;
-      this.entries.splice(i, 0, [k, value]);
+      while (i < this.entries.length && this.entries[i][0][0] === ':') i++;
+      if (i === this.entries.length) this.entries.push([k, value]);
+      else this.entries.splice(i, 0, [k, value]);
     } else {
       this.entries.push([k, value]);
     }
@@ -69,22 +74,24 @@ export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
 export const PAIRS_MAX_BYTES = 1 << 20;
 export const PAIRS_MAX_COUNT = 1024;
 
-/** Pairs wire format: u32 count, count × (u32 key len, u32 value len), then each key\0 value\0. */
+/** Pairs wire format: u32 count, count × (u32 key len, u32 value len), then each key\0 value\0.
+ *  Strings are UTF-8-encoded straight into the output (no intermediate Buffer per key and value). */
 export function encodePairs(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Buffer {
-  const bufs = pairs.map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const);
-  const size = 4 + bufs.length * 8 + bufs.reduce((n, [k, v]) => n + k.length + v.length + 2, 0);
-  const out = Buffer.alloc(size);
-  out.writeUInt32LE(bufs.length, 0);
-  let off = 4;
-  for (const [k, v] of bufs) {
-    out.writeUInt32LE(k.length, off);
-    out.writeUInt32LE(v.length, off + 4);
-    off += 8;
-  }
-  for (const [k, v] of bufs) {
-    k.copy(out, off); off += k.length + 1;
-    v.copy(out, off); off += v.length + 1;
-  }
+  const len = (x: string | Uint8Array): number => (typeof x === 'string' ? Buffer.byteLength(x, 'utf8') : x.length);
+  let size = 4 + pairs.length * 8;
+  for (const [k, v] of pairs) size += len(k) + len(v) + 2;
+  const out = Buffer.alloc(size); // zero-filled: the NUL after each key and value
+  out.writeUInt32LE(pairs.length, 0);
+  let off = 4 + pairs.length * 8;
+  const put = (x: string | Uint8Array): number => {
+    const n = typeof x === 'string' ? out.write(x, off, 'utf8') : (out.set(x, off), x.length);
+    off += n + 1;
+    return n;
+  };
+  pairs.forEach(([k, v], i) => {
+    out.writeUInt32LE(put(k), 4 + i * 8);
+    out.writeUInt32LE(put(v), 8 + i * 8);
+  });
   return out;
 }
 

@@ -14,7 +14,7 @@ export interface MetricSnapshot {
   samples: number[];
 }
 
-interface Stat { type: MetricKind; value: bigint; samples: bigint[] }
+export interface Stat { type: MetricKind; value: bigint; samples: bigint[] }
 
 export class Stats {
   private readonly stats = new Map<string, Stat>();

@@ -50,15 +50,22 @@ export function serializeValue(v: unknown): Buffer | undefined {
   if (typeof v === 'string') return Buffer.from(v);
   if (v instanceof Uint8Array) return Buffer.from(v);
   if (typeof v === 'boolean') return Buffer.from([v ? 1 : 0]);
+  // 8-byte scalars: allocUnsafe (a slice of Node's pool, no zero-fill) is safe as all 8 bytes are written.
+  if (typeof v === 'number' && Number.isSafeInteger(v)) {
+    // int64 LE as two 32-bit halves (hi is floor(v / 2^32), lo the non-negative rest: two's complement
+    // for negatives too), without the BigInt conversions of the general case below.
+    const b = Buffer.allocUnsafe(8); const hi = Math.floor(v / 2 ** 32);
+    b.writeUInt32LE(v - hi * 2 ** 32, 0); b.writeInt32LE(hi, 4); return b;
+  }
   if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) {
-    const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt.asIntN(64, BigInt(v))); return b;
+    const b = Buffer.allocUnsafe(8); b.writeBigInt64LE(BigInt.asIntN(64, BigInt(v))); return b;
   }
   if (typeof v === 'number' || v instanceof Double) {
-    const b = Buffer.alloc(8); b.writeDoubleLE(typeof v === 'number' ? v : v.value); return b;
+    const b = Buffer.allocUnsafe(8); b.writeDoubleLE(typeof v === 'number' ? v : v.value); return b;
   }
-  if (v instanceof Uint64) { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt.asUintN(64, v.value)); return b; }
-  if (v instanceof Timestamp || v instanceof Duration) { const b = Buffer.alloc(8); b.writeBigInt64LE(v.ns); return b; }
-  if (v instanceof Date) { const b = Buffer.alloc(8); b.writeBigInt64LE(BigInt(v.getTime()) * 1_000_000n); return b; }
+  if (v instanceof Uint64) { const b = Buffer.allocUnsafe(8); b.writeBigUInt64LE(BigInt.asUintN(64, v.value)); return b; }
+  if (v instanceof Timestamp || v instanceof Duration) { const b = Buffer.allocUnsafe(8); b.writeBigInt64LE(v.ns); return b; }
+  if (v instanceof Date) { const b = Buffer.allocUnsafe(8); b.writeBigInt64LE(BigInt(v.getTime()) * 1_000_000n); return b; }
   if (v instanceof ProtoMessage) return v.bytes();
   if (v instanceof HeaderMap) return encodePairs([...v.joined()]);
   if (Array.isArray(v)) {
@@ -80,10 +87,24 @@ export function serializeValue(v: unknown): Buffer | undefined {
 
 export type PropertyResult = { result: 'ok'; value: Buffer } | { result: 'not_found' } | { result: 'serialization_failure' };
 
+// Parsed paths by path string: a module reads the same few paths on every request. A parse depends
+// only on the string, so sharing it is safe; the bound only keeps a module reading ever-new paths small.
+const parsedPaths = new Map<string, readonly string[]>();
+const PARSED_PATHS_MAX = 1024;
+
+function parsePath(path: string): readonly string[] {
+  let parts = parsedPaths.get(path);
+  if (parts) return parts;
+  const split = path.split('\0');
+  if (split.length > 1 && split[split.length - 1] === '') split.pop(); // Envoy's loop ignores a trailing NUL
+  if (parsedPaths.size >= PARSED_PATHS_MAX) parsedPaths.clear();
+  parsedPaths.set(path, (parts = split));
+  return parts;
+}
+
 /** Resolves a NUL-separated path against `top` (the context's top-level lookup). */
 export function getProperty(path: string, top: (name: string) => unknown): PropertyResult {
-  const parts = path.split('\0');
-  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop(); // Envoy's loop ignores a trailing NUL
+  const parts = parsePath(path);
   let value: unknown = force(top(parts[0]));
   for (let i = 1; i < parts.length && value !== undefined; i++) value = force(child(value, parts[i]));
   if (value === undefined || value === null) return { result: 'not_found' };

@@ -264,7 +264,7 @@ export class HttpStream extends EventEmitter {
     if (!d.headersForwarded) {
       d.headersForwarded = true;
       const headersOnly = d.receivedEnd && d.body.size() === 0 && !d.trailers && !d.pendingData;
-      this.forward({ direction: d.name, kind: 'headers', headers: d.headers!.toList(), endOfStream: headersOnly });
+      if (this.forwardWatched) this.forward({ direction: d.name, kind: 'headers', headers: d.headers!.toList(), endOfStream: headersOnly });
       this.emit('continue', d.name);
       if (headersOnly) return this.ended(d);
     }
@@ -273,11 +273,11 @@ export class HttpStream extends EventEmitter {
       const data = d.body.take();
       d.forwarded.push(data);
       const eos = d.receivedEnd && !d.trailers;
-      this.forward({ direction: d.name, kind: 'data', data, endOfStream: eos });
+      if (this.forwardWatched) this.forward({ direction: d.name, kind: 'data', data, endOfStream: eos });
       if (eos) return this.ended(d);
     }
     if (d.trailers && !d.pendingTrailers) {
-      this.forward({ direction: d.name, kind: 'trailers', headers: d.trailers.toList(), endOfStream: true });
+      if (this.forwardWatched) this.forward({ direction: d.name, kind: 'trailers', headers: d.trailers.toList(), endOfStream: true });
       return this.ended(d);
     }
     return 'continue';
@@ -290,6 +290,8 @@ export class HttpStream extends EventEmitter {
   }
 
   private forward(ev: ForwardEvent): void { this.emit('forward', ev); }
+  /** An unheard 'forward' is not observable, so its event (copies of the header lists) is built only when watched. */
+  private get forwardWatched(): boolean { return this.listenerCount('forward') > 0; }
 
   // ---- actions requested by the module (already deferred to after the VM call) ----
   /** continueDecoding/continueEncoding. After a stop-all, Envoy passes the headers on and then hands the

@@ -13,6 +13,7 @@ import { NULL_BUFFER } from './context.js';
 import { buildImports } from './imports/index.js';
 import type { CompiledModule } from './loader.js';
 import { GuestMemory } from './memory.js';
+import type { Stat } from './metrics.js';
 import type { HostServices, PluginCore } from './plugin-core.js';
 import { Wasm, type WasmInstance, type WasmMemory } from './wasm-api.js';
 
@@ -64,7 +65,9 @@ export class Vm {
   // cpp-host wasm.h: ids are (type + 4k); the first of each kind is 4, 5, 6.
   private lastCallout = [0, 1, 2];
   private lastMetric = [0, 1, 2];
-  readonly metricNames = new Map<number, string>();
+  /** Metric id → its stat. The store never drops or replaces a stat, so holding it here is the same
+   *  as looking its name up on every increment. */
+  readonly metricStats = new Map<number, Stat>();
   /** Root contexts whose on_done returned false and that wait for proxy_done. */
   readonly pendingDone = new Set<number>();
 

@@ -3,6 +3,7 @@
 // (0, 0)); status flags are always 0; writes follow the buffer's own rules (context.ts).
 
 import { BUFFER_TYPE_MAX, WasmResult as R } from '../abi.js';
+import { EMPTY } from '../context.js';
 import type { Vm } from '../vm.js';
 import type { ImportGroup } from './index.js';
 
@@ -22,7 +23,7 @@ export function bufferImports(vm: Vm): ImportGroup {
       const size = b.size();
       if (start > size) length = 0;
       else if (start + length > size) length = size - start;
-      const data = length === 0 ? Buffer.alloc(0) : b.read(start, length);
+      const data = length === 0 ? EMPTY : b.read(start, length);
       return vm.mem.copyOut(data, retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_buffer_bytes(type: number, start: number, length: number, dataPtr: number, dataSize: number): number {

@@ -4,6 +4,7 @@
 // key ⇒ NotFound; only the first value of a repeated header is returned; size = byteSize().
 
 import { HEADER_MAP_TYPE_MAX, WasmResult as R } from '../abi.js';
+import { EMPTY } from '../context.js';
 import { decodePairs, encodePairs } from '../headers.js';
 import type { Vm } from '../vm.js';
 import type { ImportGroup } from './index.js';
@@ -20,13 +21,13 @@ export function headerImports(vm: Vm): ImportGroup {
       if (!map) return ctx.accessLogPhase ? R.NotFound : R.BadArgument;
       const v = map.get(key);
       if (v === undefined) return R.NotFound;
-      return vm.mem.copyOut(Buffer.from(v), retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
+      return vm.mem.copyOutString(v, retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_get_header_map_pairs(type: number, retPtr: number, retSize: number): number {
       if (type >>> 0 > HEADER_MAP_TYPE_MAX) return R.BadArgument;
       const map = vm.active().getConstMap(type);
       // An empty (or unavailable) map is returned as (0, 0), not as a zero-count pairs blob.
-      const data = map && map.size > 0 ? encodePairs(map.toList()) : Buffer.alloc(0);
+      const data = map && map.size > 0 ? encodePairs(map.toList()) : EMPTY;
       return vm.mem.copyOut(data, retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {

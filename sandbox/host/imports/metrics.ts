@@ -10,19 +10,16 @@ import type { ImportGroup } from './index.js';
 
 export function metricImports(vm: Vm): ImportGroup {
   const stats = vm.config.host.stats;
-  const lookup = (id: number) => {
-    const name = vm.metricNames.get(id);
-    return name === undefined ? undefined : stats.stat(name);
-  };
+  const lookup = (id: number) => vm.metricStats.get(id);
   return {
     proxy_define_metric(type: number, np: number, nl: number, idPtr: number): number {
       if (type >>> 0 > MetricType.Histogram) return R.BadArgument;
       const name = vm.mem.readString(np, nl);
       if (name === undefined) return R.InvalidMemoryAccess;
       const t = (type >>> 0) as 0 | 1 | 2;
-      stats.define(METRIC_KINDS[t], name);
+      const stat = stats.define(METRIC_KINDS[t], name);
       const id = vm.nextMetricId(t);
-      vm.metricNames.set(id, name);
+      vm.metricStats.set(id, stat);
       return vm.mem.writeU32(idPtr, id) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_increment_metric(id: number, delta: bigint): number {

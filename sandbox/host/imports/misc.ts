@@ -34,7 +34,7 @@ export function miscImports(vm: Vm): ImportGroup {
       const root = vm.active().root;
       const status = root?.status ?? { code: 0, message: '' };
       if (!vm.mem.writeU32(codePtr, status.code)) return R.InvalidMemoryAccess;
-      return vm.mem.copyOut(Buffer.from(status.message), msgPtrPtr, msgSizePtr) ? R.Ok : R.InvalidMemoryAccess;
+      return vm.mem.copyOutString(status.message, msgPtrPtr, msgSizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_effective_context(id: number): number {
       if (!vm.contexts.has(id >>> 0)) return R.BadArgument;
