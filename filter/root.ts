@@ -5,7 +5,7 @@
 // "unconfigured") — a shadow whose configuration is missing must not cause side effects, and
 // Envoy only loads a plugin whose on_configure returns true.
 import { Config, ROLE_NONE, parseConfig, identityConflict } from "./config";
-import { getBuffer, getPropertyString, log, LOG_ERROR, LOG_INFO, LOG_WARN, nowNanos, setTickPeriod, sharedGet, sharedSet, lastCas } from "./host";
+import { getBuffer, getPropertyString, incrementMetric, log, LOG_ERROR, LOG_INFO, LOG_WARN, nowNanos, setTickPeriod, sharedGet, sharedSet, lastCas } from "./host";
 import { PLUGIN_CONFIGURATION, OK } from "./abi";
 import { metrics, inc } from "./metrics";
 import { StreamClient, StreamOwner } from "./report/stream";
@@ -153,8 +153,8 @@ export class Root extends StreamOwner {
 
   onReconnect(): void { inc(metrics.streamReconnects); }
 
-  onDropped(kind: u8): void {
-    inc(kind == KIND_HALF ? metrics.halvesDropped : metrics.eventsDropped);
+  onDropped(kind: u8, count: u64): void {
+    incrementMetric(kind == KIND_HALF ? metrics.halvesDropped : metrics.eventsDropped, <i64>count);
   }
 
   get unconfigured(): bool { return this.config.role == ROLE_NONE; }

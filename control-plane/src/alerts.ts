@@ -113,10 +113,10 @@ export class AlertSink {
         return true;
       }
       this.counters.webhookFailed++;
-      this.opts.logger.warn({ url, status: res.status }, 'alert webhook refused the alert');
+      this.opts.logger.warn({ webhook: origin(url), status: res.status }, 'alert webhook refused the alert');
     } catch (err) {
       this.counters.webhookFailed++;
-      this.opts.logger.warn({ url, err: (err as Error).message }, 'alert webhook failed');
+      this.opts.logger.warn({ webhook: origin(url), err: (err as Error).message }, 'alert webhook failed');
     }
     return false;
   }
@@ -129,4 +129,9 @@ export class AlertSink {
     this.inFlight.add(done);
     return done;
   }
+}
+
+/** A webhook URL's path and query often hold its secret (Slack, Teams): logs name only the origin. */
+function origin(url: string): string {
+  try { return new URL(url).origin; } catch { return '(invalid URL)'; }
 }

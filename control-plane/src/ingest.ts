@@ -7,7 +7,7 @@
 
 import type { Logger } from 'pino';
 import { AlertSink, type AlertStats, type WebhookOptions } from './alerts.js';
-import type { EgressEvent, Half, Policy, PolicySpec } from './domain/types.js';
+import type { EgressEvent, Half, NodeHello, Policy, PolicySpec } from './domain/types.js';
 import type { ComparedPair } from './compare/index.js';
 import type { CompletePair, Pairer } from './pairing/pairer.js';
 import type { Alert, ReportBook } from './reports/aggregate.js';
@@ -49,25 +49,27 @@ export class Ingest {
     else if (deps.store) this.alerts = new AlertSink({ store: deps.store, logger: deps.logger, webhook: deps.webhook });
     else throw new Error('Ingest needs an alert sink or a store');
     this.handlers = {
-      onHalf: (half) => this.half(half),
-      onEgress: (ev) => this.egress(ev),
+      onHalf: (half, node) => this.half(half, node),
+      onEgress: (ev, node) => this.egress(ev, node),
     };
   }
 
-  half(half: Half): void {
+  // The policy comes from the service of the stream's Hello (the filter's authenticated identity), not
+  // from the service a message names: a filter cannot report into another service's policy.
+  half(half: Half, node?: Pick<NodeHello, 'service'>): void {
     this.counters.halves++;
-    const policy = this.deps.policyFor(half.service);
+    const policy = this.deps.policyFor(node?.service || half.service);
     if (!policy) {
       this.counters.unmatched++;
       return;
     }
-    const pair = this.deps.pairer.add(half, policy.spec.secondary === true);
+    const pair = this.deps.pairer.add(half, policy.spec.secondary === true, policy.name);
     if (pair) this.complete(pair, policy);
   }
 
-  egress(ev: EgressEvent): void {
+  egress(ev: EgressEvent, node?: Pick<NodeHello, 'service'>): void {
     this.counters.egressEvents++;
-    this.deps.blast.add(ev);
+    this.deps.blast.add(node?.service && node.service !== ev.service ? { ...ev, service: node.service } : ev);
   }
 
   /** Expiry tick: incomplete pairs past the window are dropped; those missing only a secondary are compared. */

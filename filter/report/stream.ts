@@ -34,7 +34,7 @@ export abstract class StreamOwner {
   abstract hello(): Hello;
   abstract onSnapshot(snap: ConfigSnapshot): void;
   abstract onReconnect(): void;
-  abstract onDropped(kind: u8): void;
+  abstract onDropped(kind: u8, count: u64): void;
 }
 
 export class StreamClient {
@@ -91,10 +91,13 @@ export class StreamClient {
     this.sendNow(encodeFilterMessage(m));
   }
 
-  private established(): void {
+  // answered: the control plane sent something (metadata or a message). Opening after the connect
+  // grace period alone proves nothing about the peer, so it keeps the backoff growing: a control plane
+  // that never answers must not be retried at the initial delay forever.
+  private established(answered: bool): void {
     if (this.state != S_CONNECTING) return;
     this.state = S_OPEN;
-    this.failures = 0; // the control plane answered: the next outage starts from the initial backoff
+    if (answered) this.failures = 0; // the next outage starts from the initial backoff
     // Stats first: the control plane learns at once what was dropped while we were away.
     if (this.queue.halvesDropped > 0 || this.queue.eventsDropped > 0) this.sendStats();
     this.flush();
@@ -115,8 +118,12 @@ export class StreamClient {
 
   // Queue a half or event; sent at once when the stream is open. Callable from any context.
   report(kind: u8, msg: Uint8Array): void {
-    const dropped = this.queue.push(kind, msg);
-    if (dropped != 0) this.owner.onDropped(dropped);
+    // One push can drop several messages (the byte bound): count each one.
+    const q = this.queue;
+    const halves = q.halvesDropped, events = q.eventsDropped;
+    q.push(kind, msg);
+    if (q.halvesDropped > halves) this.owner.onDropped(KIND_HALF, q.halvesDropped - halves);
+    if (q.eventsDropped > events) this.owner.onDropped(KIND_EVENT, q.eventsDropped - events);
     if (this.state == S_OPEN) this.flush();
   }
 
@@ -168,13 +175,13 @@ export class StreamClient {
 
   onTick(nowMs: i64): void {
     if (this.state == S_IDLE || (this.state == S_BACKOFF && nowMs >= this.nextAttemptMs)) this.open(nowMs);
-    else if (this.state == S_CONNECTING && nowMs - this.connectingSinceMs >= CONNECT_GRACE_MS) this.established();
+    else if (this.state == S_CONNECTING && nowMs - this.connectingSinceMs >= CONNECT_GRACE_MS) this.established(false);
     else if (this.state == S_OPEN) this.flush();
   }
 
   onReceive(token: u32, size: u32): void {
     if (token != this.token || (this.state != S_OPEN && this.state != S_CONNECTING)) return;
-    this.established();
+    this.established(true);
     if (size == 0 || size > MAX_INBOUND_BYTES) return;
     const buf = getBuffer(GRPC_RECEIVE_BUFFER, 0, size);
     if (buf === null) return;
@@ -185,7 +192,7 @@ export class StreamClient {
   }
 
   onInitialMetadata(token: u32): void {
-    if (token == this.token) this.established();
+    if (token == this.token) this.established(true);
   }
 
   onClose(token: u32, status: u32, nowMs: i64): void {

@@ -29,10 +29,12 @@ function walk(from: usize, to: usize, message: i32): bool {
   let fields = 0;
   while (pos < end) {
     if (++fields > MAX_FIELDS) return false;
-    const tag = varint();
+    // as-proto reads tags as 32-bit varints (bits past 31 dropped): take field and wire type from
+    // the same 32 bits, or a tag with high bits set would pass here as another field.
+    const tag = <u32>varint();
     if (bad) return false;
-    const field = <u32>(tag >>> 3);
-    const wt = <u32>(tag & 7);
+    const field = tag >>> 3;
+    const wt = tag & 7;
     if (field == 0) return false;
     const exp = expected(message, field);
     if (exp >= 0 && <u32>exp != wt) return false;

@@ -9,7 +9,7 @@
 import { HttpContext } from "../context";
 import { K_AUTHORITY, K_METHOD, K_PAIR, K_PATH, K_SHADOW, reqHas, reqStr } from "../reqheaders";
 import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW, denyBody } from "../config";
-import { matchRule, pathOnly, DEFAULT_RULE } from "../egress";
+import { canonicalPath, matchRule, pathOnly, DEFAULT_RULE } from "../egress";
 import { lowerHost, stripPort } from "../glob";
 import { take } from "../ratelimit";
 import { nowNanos, replaceHeader, sendLocalReply } from "../host";
@@ -36,7 +36,8 @@ export function enforceEgress(ctx: HttpContext): i32 {
   const p = pathOnly(reqStr(K_PATH));
   const pair = s !== null ? reqStr(K_PAIR) : "";
   const hl = lowerHost(h);
-  const idx = matchRule(cfg, hl, stripPort(hl), m, p);
+  // Rules see the path the upstream will serve; the event reports the path as called.
+  const idx = matchRule(cfg, hl, stripPort(hl), m, canonicalPath(p));
   let rule: EgressRule | null = idx == DEFAULT_RULE ? null : unchecked(cfg.egressRules[idx]);
   const name = rule === null ? "default" : rule.name;
   const action = rule === null ? (cfg.egressDefaultAllow ? ACT_ALLOW : -1) : rule.action;

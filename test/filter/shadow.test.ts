@@ -122,6 +122,42 @@ describe('shadow outbound egress', () => {
     m.sendRequestHeaders(request('POST', '/x', [], 'MAIL:25'));
     expect(m.localResponse?.status).toBe(403);
   });
+  it('decides on the path the upstream will serve: dot segments, encoded characters and doubled slashes cannot slip past a rule', async () => {
+    const rules = [
+      { name: 'catalog', host: 'shop-api', path: '/catalog/**', action: 'allow' },
+      { name: 'no-send', host: 'mailer', path: '/send/**', action: 'deny' },
+    ];
+    const plugin = await load(host, shadowConfig({ egress: { rules } }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const status = (path: string, authority = 'shop-api') => {
+      const s = plugin.newStream();
+      s.sendRequestHeaders(request('POST', path, [['x-shadow', 'candidate']], authority));
+      return s.localResponse?.status ?? 'continue';
+    };
+    // An allow rule for /catalog/** does not allow a charge reached through it.
+    expect(status('/catalog/../v1/charges')).toBe(403);
+    expect(status('/catalog/%2E%2E/v1/charges')).toBe(403);
+    expect(status('/catalog/..%2Fv1/charges')).toBe(403);
+    expect(status('/catalog\\..\\v1/charges')).toBe(403);
+    expect(status('/catalog/./a/../../v1/charges?x=1')).toBe(403);
+    // ...while catalog paths, however spelled, are still allowed.
+    expect(status('/catalog/items/1')).toBe('continue');
+    expect(status('/catalog/a%2Fb')).toBe('continue');
+    expect(status('/x/../catalog/items')).toBe('continue');
+    expect(status('/%63atalog/items')).toBe('continue');
+
+    const open = await load(host, shadowConfig({ egress: { defaultAction: 'allow', rules } }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const call = (path: string) => {
+      const s = open.newStream();
+      s.sendRequestHeaders(request('POST', path, [['x-shadow', 'candidate']], 'mailer'));
+      return s.localResponse?.status ?? 'continue';
+    };
+    // A deny rule for /send/** holds however the path is spelled.
+    expect(call('/send/welcome')).toBe(403);
+    expect(call('//send/welcome')).toBe(403);
+    expect(call('/x/../send/welcome')).toBe(403);
+    expect(call('/%73end/welcome')).toBe(403);
+    expect(call('/other/welcome')).toBe('continue');
+  });
 });
 
 describe('shadow reporting', () => {

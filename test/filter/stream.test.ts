@@ -139,6 +139,17 @@ describe('pushed snapshots', () => {
     await plugin.waitFor(() => plane.of('ack').length > 0);
     expect(plugin.failed).toBe(false);
   });
+  it('survives a tag varint whose high bits hide field 1 from a 64-bit reading (the decoder reads 32 bits)', async () => {
+    const plugin = await load(host, edgeConfig(cp(plane.port)));
+    await plugin.waitFor(() => plane.open.length > 0);
+    // Tag 0x1_0000_000A in 5 bytes: as a u32 (as-proto) it is field 1, LEN — a snapshot whose string
+    // claims 127 bytes that are not there; read as 64 bits the field number is 0x20000001.
+    plane.pushRaw(Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x10, 0x02, 0x0a, 0x7f]));
+    plane.push('v8', JSON.stringify(edgeConfig()));
+    await plugin.waitFor(() => plane.of('ack').length > 0 || plugin.failed);
+    expect(plugin.failed).toBe(false);
+    expect(plane.of('ack')).toEqual([{ version: 'v8' }]);
+  });
 });
 
 describe('queue and reconnect', () => {
@@ -155,6 +166,22 @@ describe('queue and reconnect', () => {
     expect(plane.of('half').map((h) => h.pairId)).toEqual(['q2', 'q3', 'q4']);
     await plugin.waitFor(() => plane.of('stats').length > 0);
     expect(plane.of('stats')[0]).toMatchObject({ halvesDropped: '2' });
+  });
+
+  it('counts every message the byte bound drops, not one per push', async () => {
+    await plane.close();
+    const plugin = await load(host, edgeConfig({ ...cp(plane.port, { queueSize: 1000 }), capture: { maxBodyBytes: 1048576 } }));
+    for (let i = 0; i < 20; i++) sampledRequest(plugin, `small${i}`);
+    const big = Buffer.alloc(1048576, 0x61);
+    for (let i = 0; i < 16; i++) {
+      const s = plugin.newStream();
+      s.sendRequestHeaders(request('GET', `/big/${i}`, [['x-request-id', `big${i}`]]));
+      s.sendResponseHeaders([[':status', '200']]);
+      s.sendResponseBody(big, true);
+    }
+    // 16 MiB of queue: the 16th 1 MiB half pushes out the 20 small halves and the oldest big one.
+    expect(plugin.metric('shadowguard_halves_reported')).toBe(36);
+    expect(plugin.metric('shadowguard_halves_dropped')).toBe(21);
   });
 
   it('reconnects after the server closes the stream, says Hello again with the applied version', async () => {

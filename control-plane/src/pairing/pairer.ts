@@ -10,7 +10,9 @@
 //
 // API:
 //   new Pairer({ windowMs = 30_000, maxPending = 10_000, recentCapacity = 2 * maxPending, now = Date.now })
-//   add(half: Half, needsSecondary: boolean): CompletePair | undefined
+//   add(half: Half, needsSecondary: boolean, scope?: string): CompletePair | undefined
+//       scope (ingest: the policy name) separates pair ids: x-request-id propagates through the
+//       mesh, so two services' halves may carry the same id and must not join each other.
 //   expire(): CompletePair[]   drops incomplete pairs past the window (counted as orphaned); returns the
 //                              ones that only miss their secondary (live + candidate present) so their
 //                              live-vs-candidate comparison is not lost (they carry no `secondary`).
@@ -74,11 +76,12 @@ export class Pairer {
     this.now = opts.now ?? Date.now;
   }
 
-  add(half: Half, needsSecondary: boolean): CompletePair | undefined {
+  add(half: Half, needsSecondary: boolean, scope?: string): CompletePair | undefined {
     const now = this.now();
     this.sweep(now);
-    const id = half?.pairId;
-    if (typeof id !== 'string' || id === '') { this.counters.invalid++; return undefined; }
+    const pairId = half?.pairId;
+    if (typeof pairId !== 'string' || pairId === '') { this.counters.invalid++; return undefined; }
+    const id = scope === undefined ? pairId : `${scope}\u0000${pairId}`;
     if (this.recent.has(id)) { this.counters.late++; return undefined; }
     let p = this.pending.get(id);
     if (p === undefined) {
@@ -101,7 +104,7 @@ export class Pairer {
     if (p.live && p.candidate && (p.secondary || !p.needsSecondary)) {
       this.close(id);
       this.counters.completed++;
-      const pair: CompletePair = { pairId: id, live: p.live, candidate: p.candidate };
+      const pair: CompletePair = { pairId, live: p.live, candidate: p.candidate };
       if (p.secondary) pair.secondary = p.secondary;
       return pair;
     }
@@ -132,7 +135,7 @@ export class Pairer {
         this.counters.degraded++;
         // bounded like pending: the caller drains it with expire()
         if (this.degradedQueue.length >= this.maxPending) { this.degradedQueue.shift(); this.counters.evicted++; }
-        this.degradedQueue.push({ pairId: e.id, live: p.live, candidate: p.candidate });
+        this.degradedQueue.push({ pairId: p.live.pairId, live: p.live, candidate: p.candidate });
       } else {
         this.counters.orphaned++;
       }

@@ -97,11 +97,13 @@ export class ReportBook {
     if (ep.add(result, book.config.noise)) this.recordSet(book, ep, result);
     const { mismatchRate, minPairs } = book.config.alerts;
     const rate = this.rate(book, ep);
+    // rate 0 never alerts: with mismatchRate 0 ("any mismatch") an endpoint that matches every pair
+    // would otherwise alert at once and, never dropping below 0, stay alerting for good.
     if (book.alerting.has(name)) {
-      if (rate < mismatchRate) book.alerting.delete(name); // recovered: the next breach alerts again
+      if (rate < mismatchRate || rate === 0) book.alerting.delete(name); // recovered: the next breach alerts again
       return [];
     }
-    if (ep.pairs < minPairs || rate < mismatchRate) return [];
+    if (ep.pairs < minPairs || rate < mismatchRate || rate === 0) return [];
     book.alerting.add(name);
     return [{
       policy: result.policy, endpoint: name, rate, pairs: ep.pairs, at: result.at,
@@ -116,7 +118,9 @@ export class ReportBook {
     // Rules that now ignore an alerting endpoint's regressions end its alert (it re-arms).
     for (const name of [...book.alerting]) {
       const ep = book.endpoints.get(name);
-      if (!ep || this.rate(book, ep) < book.config.alerts.mismatchRate) book.alerting.delete(name);
+      if (!ep) { book.alerting.delete(name); continue; }
+      const rate = this.rate(book, ep);
+      if (rate < book.config.alerts.mismatchRate || rate === 0) book.alerting.delete(name);
     }
   }
 

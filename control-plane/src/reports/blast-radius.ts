@@ -5,13 +5,15 @@
 // clock, so a skewed node cannot place load in the past), and the capacity the policy declares for
 // that destination (spec.capacity host glob → requests per second): a destination is flagged when the
 // shadow load that actually reached it (allowed events/s) passes its capacity.
-// Bounded: ≤ 1000 destinations per service and ≤ 200 routes per destination (then one overflow row).
+// Bounded: ≤ MAX_SERVICES services (service names come from the filters; events of further services
+// are dropped and counted), ≤ 1000 destinations per service and ≤ 200 routes per destination (then one
+// overflow row).
 //
 // API:
 //   new BlastRadius({ now?: () => number; windowS?: number })
 //   add(ev: EgressEvent): void                   invalid events are counted (stats().invalid), not thrown
 //   map(policyServices: string[], capacity?: CapacitySpec[]): BlastRadiusMap
-//   stats(): { events: number; invalid: number }
+//   stats(): { events: number; invalid: number; dropped: number }
 //   toJSON(): unknown;  static fromJSON(v: unknown, opts?): BlastRadius
 import type { CapacitySpec, Decision, EgressEvent } from '../domain/types.js';
 import { compileEndpoints } from '../compare/endpoint.js';
@@ -39,6 +41,7 @@ export interface ServiceBlast { service: string; total: number; destinations: De
 export interface BlastRadiusMap { windowS: number; at: number; flagged: number; services: ServiceBlast[] }
 
 const DECISIONS: readonly Decision[] = ['allowed', 'mocked', 'denied', 'rate_limited'];
+export const MAX_SERVICES = 1000;
 const MAX_DESTINATIONS = 1000;
 const MAX_ROUTES = 200;
 const OTHER_DEST = '(other destinations)';
@@ -65,6 +68,7 @@ export class BlastRadius {
   private readonly services = new Map<string, Map<string, Dest>>();
   private events = 0;
   private invalid = 0;
+  private dropped = 0;
 
   constructor(opts: { now?: () => number; windowS?: number } = {}) {
     this.now = opts.now ?? Date.now;
@@ -78,9 +82,13 @@ export class BlastRadius {
       this.invalid++;
       return;
     }
-    this.events++;
     let dests = this.services.get(ev.service);
-    if (!dests) { dests = new Map(); this.services.set(ev.service, dests); }
+    if (!dests) {
+      if (this.services.size >= MAX_SERVICES) { this.dropped++; return; }
+      dests = new Map();
+      this.services.set(ev.service, dests);
+    }
+    this.events++;
     let name = ev.destination.toLowerCase();
     let d = dests.get(name);
     if (!d) {
@@ -149,8 +157,8 @@ export class BlastRadius {
     return { windowS: this.windowS, at: nowMs, flagged, services };
   }
 
-  stats(): { events: number; invalid: number } {
-    return { events: this.events, invalid: this.invalid };
+  stats(): { events: number; invalid: number; dropped: number } {
+    return { events: this.events, invalid: this.invalid, dropped: this.dropped };
   }
 
   toJSON(): unknown {
@@ -160,17 +168,18 @@ export class BlastRadius {
       for (const [name, d] of dests) o[name] = { ...d, routes: [...d.routes] };
       services[s] = o;
     }
-    return { version: 1, windowS: this.windowS, events: this.events, invalid: this.invalid, services };
+    return { version: 1, windowS: this.windowS, events: this.events, invalid: this.invalid, dropped: this.dropped, services };
   }
 
   static fromJSON(v: unknown, opts: { now?: () => number } = {}): BlastRadius {
-    const o = v as { version?: number; windowS?: number; events?: number; invalid?: number; services?: Record<string, Record<string, Dest & { routes: unknown }>> };
+    const o = v as { version?: number; windowS?: number; events?: number; invalid?: number; dropped?: number; services?: Record<string, Record<string, Dest & { routes: unknown }>> };
     if (!o || o.version !== 1 || typeof o.services !== 'object' || o.services === null) {
       throw new Error('BlastRadius.fromJSON: expected { version: 1, windowS, services }');
     }
     const b = new BlastRadius({ now: opts.now, windowS: o.windowS });
     b.events = Number(o.events) || 0;
     b.invalid = Number(o.invalid) || 0;
+    b.dropped = Number(o.dropped) || 0;
     for (const [s, dests] of Object.entries(o.services)) {
       const m = new Map<string, Dest>();
       for (const [name, d] of Object.entries(dests ?? {})) {

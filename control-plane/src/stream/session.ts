@@ -45,9 +45,20 @@ export type RawCall = grpc.ServerDuplexStream<Buffer, Buffer>;
 
 const SERVICE_NAME = /^[A-Za-z0-9._-]{1,253}$/; // schema/filter-config.schema.json#/properties/service
 
+// The registry keeps these strings for every node it remembers (up to 10 000), so each is bounded
+// here rather than only by the 4 MiB message size.
+const HELLO_LIMITS: ReadonlyArray<[keyof NodeHello, string, number]> = [
+  ['plugin', 'plugin', 512], ['workload', 'workload', 512], ['filterVersion', 'filter_version', 128],
+  ['configVersion', 'config_version', 128],
+];
+
 /** Why a Hello cannot register a node, or undefined. Mirrors what buildFilterConfig will require. */
 export function helloProblem(h: NodeHello): string | undefined {
   if (!h.nodeId || h.nodeId.length > 512) return 'hello.node_id must be 1..512 characters';
+  for (const [key, field, max] of HELLO_LIMITS) {
+    const v = h[key];
+    if (typeof v === 'string' && v.length > max) return `hello.${field} must be at most ${max} characters, got ${v.length}`;
+  }
   if (!SERVICE_NAME.test(h.service)) return `hello.service '${h.service}' must match ${SERVICE_NAME.source}`;
   if (h.role === 'shadow' && !h.variant) return 'hello.variant must be candidate or secondary for role shadow';
   return undefined;

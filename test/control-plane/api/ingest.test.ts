@@ -64,6 +64,23 @@ describe('ingest', () => {
     expect(reports.policies()).toEqual([]);
   });
 
+  it('files halves and egress events under the service of the stream\'s Hello, not the one a message names', () => {
+    const { ingest, reports, blast } = setup(policy());
+    const intruder = { service: 'other' } as never;
+    // A filter of another service claims "checkout" in its messages: nothing reaches checkout's reports.
+    ingest.handlers.onHalf(half('x1', 'live', { a: 1 }), intruder);
+    ingest.handlers.onHalf(half('x1', 'candidate', { a: 2 }), intruder);
+    ingest.handlers.onEgress(egress(), intruder);
+    expect(ingest.stats()).toMatchObject({ halves: 2, unmatched: 2, pairs: 0 });
+    expect(reports.endpoints('checkout')).toEqual([]);
+    expect(JSON.stringify(blast.map(['checkout']))).not.toContain('pay.example');
+    // The same messages from checkout's own stream are paired.
+    const own = { service: 'checkout' } as never;
+    ingest.handlers.onHalf(half('x2', 'live', { a: 1 }), own);
+    ingest.handlers.onHalf(half('x2', 'candidate', { a: 2 }), own);
+    expect(ingest.stats().pairs).toBe(1);
+  });
+
   it('feeds egress events to the blast-radius map', () => {
     const { ingest, blast } = setup(policy());
     ingest.handlers.onEgress(egress(), {} as never);

@@ -52,7 +52,7 @@ describe('BlastRadius', () => {
     b.add({ ...egress(), decision: 'exploded' as never });
     const c = BlastRadius.fromJSON(JSON.parse(JSON.stringify(b)), { now: clock.now });
     expect(c.map(['orders-v2'])).toEqual(b.map(['orders-v2']));
-    expect(c.stats()).toEqual({ events: 10, invalid: 1 });
+    expect(c.stats()).toEqual({ events: 10, invalid: 1, dropped: 0 });
     expect(() => BlastRadius.fromJSON({ version: 9 })).toThrow(/version: 1/);
   });
 });

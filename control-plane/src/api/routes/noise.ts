@@ -13,6 +13,8 @@ import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
 
 const MAX_RULES = 500; // schema/policy.schema.json: normalize.ignorePaths maxItems
+// schema/policy.schema.json item maxLength: a longer rule would store a policy the schema refuses
+const MAX_RULE_LENGTH = { ignorePaths: 1024, ignoreHeaders: 256 } as const;
 
 class NoiseError extends Error {
   readonly statusCode = 400;
@@ -21,15 +23,21 @@ class NoiseError extends Error {
 /** Where a reported field path goes in the policy: ['ignorePaths', 'a.b'] or ['ignoreHeaders', 'x-y']. */
 export function ignoreRuleFor(path: string): ['ignorePaths' | 'ignoreHeaders', string] {
   const p = path.trim();
-  if (p.startsWith('headers.') && p.length > 8) return ['ignoreHeaders', p.slice(8).toLowerCase()];
+  if (p.startsWith('headers.') && p.length > 8) return checked('ignoreHeaders', p.slice(8).toLowerCase());
   if (p.startsWith('body.') && p.length > 5) {
     const rule = p.slice(5);
     if (rule.split('.').some((s) => s === '')) throw new NoiseError(`body/path '${path}' has an empty segment`);
-    return ['ignorePaths', rule];
+    return checked('ignorePaths', rule);
   }
   if (p === 'status') throw new NoiseError('body/path: a status difference cannot be ignored, it is never noise');
   if (p === 'body') throw new NoiseError("body/path: the whole body cannot be ignored; ignore a field ('body.<field>')");
   throw new NoiseError(`body/path must be a reported field such as 'body.request_id' or 'headers.x-trace-id', got '${path}'`);
+}
+
+function checked(list: 'ignorePaths' | 'ignoreHeaders', rule: string): ['ignorePaths' | 'ignoreHeaders', string] {
+  const max = MAX_RULE_LENGTH[list];
+  if (rule.length > max) throw new NoiseError(`body/path: a normalize.${list} rule is at most ${max} characters, this one has ${rule.length}`);
+  return [list, rule];
 }
 
 export async function noiseRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
