@@ -157,6 +157,10 @@ export class Session {
     this.safely('onHello', () => this.deps.handlers.onHello?.(hello));
     try {
       this.unwatch = this.deps.cache.watch(hello, (snap) => this.push(snap));
+      // A node reconnecting with the current version is not re-sent it (cache.watch): record that
+      // version as the one the control plane wants, so the registry reports the node in sync.
+      const current = this.deps.cache.snapshotFor(hello).version;
+      if (hello.configVersion === current) this.node.sent(current);
     } catch (err) {
       this.log.error({ err, node: this.node.key }, 'cannot build a configuration for this node');
       this.refuse(grpc.status.INVALID_ARGUMENT, 'no valid configuration can be built for this Hello');

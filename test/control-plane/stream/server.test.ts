@@ -1,6 +1,7 @@
 // The Connect stream as a filter sees it: registration, snapshot pushes, acks, reports, shutdown.
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeControlMessage, encodeFilterMessage } from '../../../control-plane/src/stream/codec.js';
+import { inSync } from '../../../control-plane/src/snapshot/ack.js';
 import { FakeFilter, RawFilter, hello, policy, startServer, waitFor, type Harness } from './fixtures.js';
 
 const open: Array<{ close(): unknown }> = [];
@@ -111,6 +112,7 @@ describe('Connect stream', () => {
     const upToDate = track(await FakeFilter.connect(h.port, hello({ nodeId: 'node-2', configVersion: current.version })));
     await waitFor(() => h.registry.get('node-2/shadowguard#0') !== undefined);
     expect(h.registry.get('node-2/shadowguard#0')?.config.acked).toBe(current.version);
+    expect(inSync(h.registry.get('node-2/shadowguard#0')!.config)).toBe(true);   // nothing to send: in sync
     h.cache.setPolicies([policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 11 } }, 2)]);
     expect(JSON.parse((await upToDate.snapshot(1)).configJson).sampling).toEqual({ defaultPercent: 11 });
     expect(upToDate.snapshots).toHaveLength(1);
