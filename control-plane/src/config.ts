@@ -19,7 +19,8 @@ export interface ControlPlaneConfig {
   tokens: ApiToken[];
   /** Bearer token the filters must present on the gRPC stream; undefined = not checked. */
   streamToken?: string;
-  pairing: { windowMs: number; maxPending: number };
+  /** maxPendingBytes bounds the bodies held by pending pairs (maxPending alone could hold gigabytes). */
+  pairing: { windowMs: number; maxPending: number; maxPendingBytes: number };
   webhook: { timeoutMs: number };
   /** How often report state is written to the store (also written on shutdown). */
   persistIntervalMs: number;
@@ -72,7 +73,10 @@ export const configFileSchema = {
     streamToken: { type: 'string', minLength: 16, maxLength: 4096 },
     pairing: {
       type: 'object', additionalProperties: false,
-      properties: { windowMs: ms(3_600_000), maxPending: { type: 'integer', minimum: 1, maximum: 10_000_000 } },
+      properties: {
+        windowMs: ms(3_600_000), maxPending: { type: 'integer', minimum: 1, maximum: 10_000_000 },
+        maxPendingBytes: { type: 'integer', minimum: 64 * 1024, maximum: 64 * 1024 ** 3 },
+      },
     },
     webhook: { type: 'object', additionalProperties: false, properties: { timeoutMs: ms(120_000) } },
     persistIntervalMs: ms(86_400_000),
@@ -91,7 +95,7 @@ const validateFile = new Ajv({ allErrors: false, strict: true }).compile<FileCon
 
 export const DEFAULTS = {
   host: '127.0.0.1', httpPort: 8080, grpcPort: 18000, dataDir: './data', logLevel: 'info',
-  pairing: { windowMs: 30_000, maxPending: 100_000 }, webhook: { timeoutMs: 5_000 },
+  pairing: { windowMs: 30_000, maxPending: 100_000, maxPendingBytes: 256 * 1024 * 1024 }, webhook: { timeoutMs: 5_000 },
   persistIntervalMs: 10_000, bodyLimitBytes: 1024 * 1024,
 } as const;
 

@@ -18,7 +18,7 @@ import type { StreamHandlers } from './stream/server.js';
 /** The engine pieces ingest drives; main.ts passes Pairer, comparePair, ReportBook and BlastRadius. */
 export interface IngestDeps {
   policyFor(service: string): Policy | undefined;
-  pairer: Pick<Pairer, 'add' | 'expire'>;
+  pairer: Pick<Pairer, 'add' | 'expire' | 'flushDegraded'>;
   compare(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair;
   reports: Pick<ReportBook, 'add'>;
   blast: Pick<BlastRadius, 'add'>;
@@ -74,10 +74,16 @@ export class Ingest {
 
   /** Expiry tick: incomplete pairs past the window are dropped; those missing only a secondary are compared. */
   tick(): void {
-    for (const pair of this.deps.pairer.expire()) {
-      const policy = this.deps.policyFor(pair.candidate.service) ?? this.deps.policyFor(pair.live.service);
-      if (policy) this.complete(pair, policy);
-    }
+    this.completeDegraded(this.deps.pairer.expire());
+  }
+
+  /**
+   * Shutdown: pairs that have live and candidate and wait only for a secondary are compared now, as
+   * expiry would have compared them, instead of being lost with the process. Call it after the streams
+   * are closed (no more halves) and before report state is saved.
+   */
+  flush(): void {
+    this.completeDegraded(this.deps.pairer.flushDegraded());
   }
 
   stats(): IngestStats {
@@ -87,6 +93,13 @@ export class Ingest {
   /** Waits for alert writes and webhook calls in flight (each bounded by its timeout). */
   drain(): Promise<void> {
     return this.alerts.drain();
+  }
+
+  private completeDegraded(pairs: CompletePair[]): void {
+    for (const pair of pairs) {
+      const policy = this.deps.policyFor(pair.candidate.service) ?? this.deps.policyFor(pair.live.service);
+      if (policy) this.complete(pair, policy);
+    }
   }
 
   private complete(pair: CompletePair, policy: Policy): void {

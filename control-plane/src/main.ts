@@ -1,8 +1,9 @@
 // Composition root of the control plane: load the configuration, open the store, build the engine
 // (pairer, report book, blast radius) and the stream side (snapshot cache, node registry, gRPC
 // server), wire them through ingest, serve the REST API, and shut everything down in order on
-// SIGTERM/SIGINT: stop listening, drain streams and alert deliveries, save report state, close the
-// store. start() is what tests and the demo call; main() adds argv, signals and exit codes.
+// SIGTERM/SIGINT: stop listening, drain streams, compare the pairs that wait only for a secondary,
+// drain alert deliveries, save report state, close the store. start() is what tests and the demo
+// call; main() adds argv, signals and exit codes.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -94,7 +95,9 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger;
   });
   await ramp.setPolicies(policies);
   cache.setSamplingCap((p) => ramp.capFor(p));
-  const pairer = new Pairer({ windowMs: config.pairing.windowMs, maxPending: config.pairing.maxPending });
+  const pairer = new Pairer({
+    windowMs: config.pairing.windowMs, maxPending: config.pairing.maxPending, maxPendingBytes: config.pairing.maxPendingBytes,
+  });
   const ingest = new Ingest({
     policyFor: (service) => cache.policyFor(service), pairer,
     compare: (pair, name, spec) => {
@@ -110,7 +113,7 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger;
   const stream = createStreamServer({ token: config.streamToken, logger: log, handlers: ingest.handlers, cache, registry });
 
   const gauges: GaugeSource[] = [
-    { name: 'shadowguard_pairer', help: 'Pairer counters (pending is a level, the rest are totals)', labelNames: ['stat'],
+    { name: 'shadowguard_pairer', help: 'Pairer counters (pending and pendingBytes are levels, the rest are totals)', labelNames: ['stat'],
       read: () => Object.entries(pairer.stats()).map(([stat, value]) => ({ labels: { stat }, value })) },
     { name: 'shadowguard_ingest', help: 'Ingest totals since start (alert and webhook counts include ramp alerts)', labelNames: ['stat'],
       read: () => Object.entries(ingest.stats()).map(([stat, value]) => ({ labels: { stat }, value })) },
@@ -172,6 +175,9 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger;
     clearInterval(saver);
     ramp.stop();
     await Promise.allSettled([app.close(), stream.close(STREAM_GRACE_MS)]);
+    // No half arrives any more: pairs waiting only for their secondary are compared now (their alerts
+    // join the drain below) so they reach the saved reports instead of dying with the process.
+    ingest.flush();
     bus.close();
     await ramp.drain();
     await alerts.drain(); // ingest's and the ramp's stores and webhook calls, each bounded by its timeout

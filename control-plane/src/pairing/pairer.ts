@@ -5,18 +5,26 @@
 // - A pair completes with live + candidate (+ secondary when needsSecondary); `add` returns it once.
 // - Late halves (pair already completed, expired or evicted), duplicates (same side twice) and
 //   orphans (incomplete past the window) are counted, never thrown, never kept.
-// - Memory is bounded: at most `maxPending` pending pairs (the oldest is evicted and counted) and at
-//   most `recentCapacity` remembered closed ids (only used to tell "late" from "new").
+// - Memory is bounded: at most `maxPending` pending pairs and at most `maxPendingBytes` held bytes
+//   (each held half costs its body length + HALF_OVERHEAD_BYTES); past either bound the oldest pairs
+//   are evicted and counted. A half that alone costs more than the byte bound is never stored (counted
+//   as oversized). At most `recentCapacity` remembered closed ids (only used to tell "late" from "new").
+//   The count bound alone is not enough: 100k pairs × 1 MiB bodies would be gigabytes.
 //
 // API:
-//   new Pairer({ windowMs = 30_000, maxPending = 10_000, recentCapacity = 2 * maxPending, now = Date.now })
+//   new Pairer({ windowMs = 30_000, maxPending = 10_000, maxPendingBytes = 256 MiB,
+//                recentCapacity = 2 * maxPending, now = Date.now })
 //   add(half: Half, needsSecondary: boolean, scope?: string): CompletePair | undefined
 //       scope (ingest: the policy name) separates pair ids: x-request-id propagates through the
 //       mesh, so two services' halves may carry the same id and must not join each other.
 //   expire(): CompletePair[]   drops incomplete pairs past the window (counted as orphaned); returns the
 //                              ones that only miss their secondary (live + candidate present) so their
 //                              live-vs-candidate comparison is not lost (they carry no `secondary`).
-//   stats(): PairerStats       pending, completed, late, duplicate, orphaned, evicted, degraded, invalid
+//   flushDegraded(): CompletePair[]  at shutdown: what expire() returns, plus the pending pairs that
+//                              only wait for their secondary, handed over now (counted as degraded)
+//                              instead of being lost with the process.
+//   stats(): PairerStats       pending, pendingBytes, completed, late, duplicate, orphaned, evicted,
+//                              degraded, invalid, oversized
 //   size(): number             pending pairs (same as stats().pending)
 import type { Half } from '../domain/types.js';
 
@@ -25,12 +33,16 @@ export interface CompletePair { pairId: string; live: Half; candidate: Half; sec
 export interface PairerOptions {
   windowMs?: number;
   maxPending?: number;
+  /** bound on the bytes held (pending halves and expired pairs not yet handed over by expire()) */
+  maxPendingBytes?: number;
   recentCapacity?: number;
   now?: () => number;
 }
 
 export interface PairerStats {
   pending: number;
+  /** accounted bytes held: pending halves plus expired pairs awaiting expire() (≤ maxPendingBytes) */
+  pendingBytes: number;
   completed: number;
   late: number;
   duplicate: number;
@@ -40,7 +52,15 @@ export interface PairerStats {
   degraded: number;
   /** halves without a pair id or with an unknown side */
   invalid: number;
+  /** halves that alone cost more than maxPendingBytes: dropped, never stored */
+  oversized: number;
 }
+
+/** Accounted per held half on top of its body: headers, strings and object overhead, roughly. */
+export const HALF_OVERHEAD_BYTES = 1024;
+export const DEFAULT_MAX_PENDING_BYTES = 256 * 1024 * 1024;
+
+type Side = 'live' | 'candidate' | 'secondary';
 
 interface Pending {
   live?: Half;
@@ -48,11 +68,14 @@ interface Pending {
   secondary?: Half;
   needsSecondary: boolean;
   deadline: number;
+  /** accounted bytes of the halves held */
+  bytes: number;
 }
 
 export class Pairer {
   private readonly windowMs: number;
   private readonly maxPending: number;
+  private readonly maxPendingBytes: number;
   private readonly recentCapacity: number;
   private readonly now: () => number;
   private readonly pending = new Map<string, Pending>();
@@ -65,12 +88,16 @@ export class Pairer {
   private readonly recent = new Set<string>();
   private readonly ring: Array<string | undefined>;
   private ringPos = 0;
-  private readonly counters = { completed: 0, late: 0, duplicate: 0, orphaned: 0, evicted: 0, degraded: 0, invalid: 0 };
-  private readonly degradedQueue: CompletePair[] = [];
+  private readonly counters = { completed: 0, late: 0, duplicate: 0, orphaned: 0, evicted: 0, degraded: 0, invalid: 0, oversized: 0 };
+  // Expired pairs that only miss their secondary, until expire() hands them over; their bytes stay
+  // accounted until then.
+  private degradedQueue: Array<{ pair: CompletePair; bytes: number }> = [];
+  private bytes = 0;
 
   constructor(opts: PairerOptions = {}) {
     this.windowMs = positive(opts.windowMs, 30_000, 'windowMs');
     this.maxPending = positive(opts.maxPending, 10_000, 'maxPending');
+    this.maxPendingBytes = positive(opts.maxPendingBytes, DEFAULT_MAX_PENDING_BYTES, 'maxPendingBytes');
     this.recentCapacity = positive(opts.recentCapacity, this.maxPending * 2, 'recentCapacity');
     this.ring = new Array<string | undefined>(this.recentCapacity);
     this.now = opts.now ?? Date.now;
@@ -81,43 +108,66 @@ export class Pairer {
     this.sweep(now);
     const pairId = half?.pairId;
     if (typeof pairId !== 'string' || pairId === '') { this.counters.invalid++; return undefined; }
+    const side = half.side as Side;
+    if (side !== 'live' && side !== 'candidate' && side !== 'secondary') { this.counters.invalid++; return undefined; }
     const id = scope === undefined ? pairId : `${scope}\u0000${pairId}`;
     if (this.recent.has(id)) { this.counters.late++; return undefined; }
     let p = this.pending.get(id);
+    if (p !== undefined) {
+      // the policy decides; the latest half carries the latest policy view
+      p.needsSecondary = needsSecondary;
+      if (p[side]) { this.counters.duplicate++; return undefined; }
+      const live = side === 'live' ? half : p.live;
+      const candidate = side === 'candidate' ? half : p.candidate;
+      const secondary = side === 'secondary' ? half : p.secondary;
+      if (live && candidate && (secondary || !needsSecondary)) {
+        // completes: handed over at once, never held, so it needs no room
+        this.drop(id, p);
+        this.counters.completed++;
+        const pair: CompletePair = { pairId, live, candidate };
+        if (secondary) pair.secondary = secondary;
+        return pair;
+      }
+    }
+    const cost = halfBytes(half);
+    if (cost > this.maxPendingBytes) { this.counters.oversized++; return undefined; }
+    if (p === undefined && this.pending.size >= this.maxPending) this.evictOldestPending();
+    // Oldest held first: expired pairs awaiting expire() (older than any pending), then pending pairs.
+    while (this.bytes + cost > this.maxPendingBytes && (this.evictDegraded() || this.evictOldestPending())) {
+      // its own older half was the oldest: the pair is gone (counted as evicted), so is this half
+      if (p !== undefined && this.pending.get(id) !== p) return undefined;
+    }
     if (p === undefined) {
-      if (this.pending.size >= this.maxPending) this.evictOldest();
-      p = { needsSecondary, deadline: now + this.windowMs };
+      p = { needsSecondary, deadline: now + this.windowMs, bytes: 0 };
       this.pending.set(id, p);
       this.queue.push({ id, p });
     }
-    // the policy decides; the latest half carries the latest policy view
-    p.needsSecondary = needsSecondary;
-    switch (half.side) {
-      case 'live': if (p.live) { this.counters.duplicate++; return undefined; } p.live = half; break;
-      case 'candidate': if (p.candidate) { this.counters.duplicate++; return undefined; } p.candidate = half; break;
-      case 'secondary': if (p.secondary) { this.counters.duplicate++; return undefined; } p.secondary = half; break;
-      default:
-        this.counters.invalid++;
-        if (!p.live && !p.candidate && !p.secondary) this.pending.delete(id);
-        return undefined;
-    }
-    if (p.live && p.candidate && (p.secondary || !p.needsSecondary)) {
-      this.close(id);
-      this.counters.completed++;
-      const pair: CompletePair = { pairId, live: p.live, candidate: p.candidate };
-      if (p.secondary) pair.secondary = p.secondary;
-      return pair;
-    }
+    p[side] = half;
+    p.bytes += cost;
+    this.bytes += cost;
     return undefined;
   }
 
   expire(): CompletePair[] {
     this.sweep(this.now());
-    return this.degradedQueue.splice(0, this.degradedQueue.length);
+    return this.handOver();
+  }
+
+  flushDegraded(): CompletePair[] {
+    this.sweep(this.now());
+    const out = this.handOver();
+    for (const [id, p] of this.pending) { // insertion order: oldest first
+      if (!p.live || !p.candidate) continue;
+      this.drop(id, p);
+      this.counters.degraded++;
+      out.push({ pairId: p.live.pairId, live: p.live, candidate: p.candidate });
+    }
+    this.compact();
+    return out;
   }
 
   stats(): PairerStats {
-    return { pending: this.pending.size, ...this.counters };
+    return { pending: this.pending.size, pendingBytes: this.bytes, ...this.counters };
   }
 
   size(): number { return this.pending.size; }
@@ -128,29 +178,54 @@ export class Pairer {
       if (this.pending.get(e.id) !== e.p) { this.head++; continue; } // already closed
       if (e.p.deadline > now) break;
       this.head++;
-      this.close(e.id);
       const p = e.p;
       if (p.live && p.candidate) {
         // only the secondary is missing: still worth comparing live vs candidate
+        this.close(e.id); // its bytes move to the degraded queue
         this.counters.degraded++;
         // bounded like pending: the caller drains it with expire()
-        if (this.degradedQueue.length >= this.maxPending) { this.degradedQueue.shift(); this.counters.evicted++; }
-        this.degradedQueue.push({ pairId: p.live.pairId, live: p.live, candidate: p.candidate });
+        if (this.degradedQueue.length >= this.maxPending) this.evictDegraded();
+        this.degradedQueue.push({ pair: { pairId: p.live.pairId, live: p.live, candidate: p.candidate }, bytes: p.bytes });
       } else {
+        this.drop(e.id, p);
         this.counters.orphaned++;
       }
     }
     this.compact();
   }
 
-  private evictOldest(): void {
+  /** Evicts the oldest pending pair; false when none is pending. */
+  private evictOldestPending(): boolean {
     while (this.head < this.queue.length) {
       const e = this.queue[this.head++];
       if (this.pending.get(e.id) !== e.p) continue;
-      this.close(e.id);
+      this.drop(e.id, e.p);
       this.counters.evicted++;
-      return;
+      return true;
     }
+    return false;
+  }
+
+  /** Evicts the oldest expired pair not yet handed over; false when there is none. */
+  private evictDegraded(): boolean {
+    const d = this.degradedQueue.shift();
+    if (d === undefined) return false;
+    this.bytes -= d.bytes;
+    this.counters.evicted++;
+    return true;
+  }
+
+  private handOver(): CompletePair[] {
+    const out: CompletePair[] = [];
+    for (const d of this.degradedQueue) { out.push(d.pair); this.bytes -= d.bytes; }
+    this.degradedQueue = [];
+    return out;
+  }
+
+  /** Closes a held pair and releases its bytes. */
+  private drop(id: string, p: Pending): void {
+    this.close(id);
+    this.bytes -= p.bytes;
   }
 
   /** keep the queue proportional to the pending pairs, not to the traffic */
@@ -173,6 +248,11 @@ export class Pairer {
     this.ringPos = (this.ringPos + 1) % this.recentCapacity;
     this.recent.add(id);
   }
+}
+
+function halfBytes(h: Half): number {
+  const body = h.body as Buffer | string | undefined;
+  return (body?.length ?? 0) + HALF_OVERHEAD_BYTES;
 }
 
 function positive(v: number | undefined, dflt: number, name: string): number {

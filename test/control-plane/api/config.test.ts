@@ -18,13 +18,20 @@ const T2 = 'an-editor-token-of-some-length';
 describe('control-plane configuration', () => {
   it('defaults to loopback 8080/18000, ./data, no auth', () => {
     expect(load()).toMatchObject({ host: '127.0.0.1', httpPort: 8080, grpcPort: 18000, dataDir: './data', tokens: [], logLevel: 'info',
-      pairing: { windowMs: 30000, maxPending: 100000 }, webhook: { timeoutMs: 5000 } });
+      pairing: { windowMs: 30000, maxPending: 100000, maxPendingBytes: 256 * 1024 * 1024 }, webhook: { timeoutMs: 5000 } });
+  });
+
+  it('reads and checks the pending-bytes bound of pairing', () => {
+    const f = file('bytes.yaml', 'pairing: { maxPendingBytes: 1048576 }\n');
+    expect(load(['--config', f]).pairing).toEqual({ windowMs: 30000, maxPending: 100000, maxPendingBytes: 1048576 });
+    expect(() => load(['--config', file('bytes0.yaml', 'pairing: { maxPendingBytes: 0 }\n')])).toThrow(/\/pairing\/maxPendingBytes must be >= 65536/);
+    expect(() => load(['--config', file('bytesx.yaml', 'pairing: { maxPendingBytes: "1G" }\n')])).toThrow(/\/pairing\/maxPendingBytes must be integer/);
   });
 
   it('layers file < environment < command line', () => {
     const f = file('c.yaml', `httpPort: 9000\ngrpcPort: 9001\ndataDir: /var/sg\npairing: { windowMs: 1000 }\ntokens:\n  viewer: ["${T1}"]\n  editor: [{ name: alice, token: "${T2}" }]\n`);
     const c = load(['--config', f, '--grpc-port', '7001'], { SHADOWGUARD_HTTP_PORT: '7000', SHADOWGUARD_GRPC_PORT: '6001' });
-    expect(c).toMatchObject({ httpPort: 7000, grpcPort: 7001, dataDir: '/var/sg', pairing: { windowMs: 1000, maxPending: 100000 } });
+    expect(c).toMatchObject({ httpPort: 7000, grpcPort: 7001, dataDir: '/var/sg', pairing: { windowMs: 1000, maxPending: 100000, maxPendingBytes: 256 * 1024 * 1024 } });
     expect(c.tokens).toEqual([{ name: 'viewer-1', token: T1, role: 'viewer' }, { name: 'alice', token: T2, role: 'editor' }]);
   });
 

@@ -166,4 +166,33 @@ describe('ingest', () => {
     ingest.tick();
     expect(reports.endpoints('checkout')).toHaveLength(1);
   });
+
+  it('flush (shutdown) compares now the pairs that wait only for a secondary, and counts them', () => {
+    const reports = new ReportBook();
+    const p = policy({ secondary: true });
+    const pairer = new Pairer({ windowMs: 60_000 });
+    const store = new SqliteStore({ dataDir: ':memory:' });
+    cleanups.push(() => store.close());
+    const ingest = new Ingest({
+      policyFor: () => p, pairer, compare: comparePair, reports,
+      blast: new BlastRadius(), store, logger: pino({ level: 'silent' }),
+    });
+    for (const id of ['p1', 'p2']) {
+      ingest.half(half(id, 'live', { a: 1 }));
+      ingest.half(half(id, 'candidate', { a: 2 }));
+    }
+    ingest.half(half('p3', 'live', { a: 1 })); // no candidate: nothing to compare, stays pending
+    ingest.tick();
+    expect(reports.endpoints('checkout')).toEqual([]);
+    expect(ingest.stats().pairs).toBe(0);
+    ingest.flush();
+    expect(ingest.stats()).toMatchObject({ halves: 5, pairs: 2 });
+    expect(reports.endpoints('checkout').map((e) => e.pairs)).toEqual([2]);
+    expect(pairer.stats()).toMatchObject({ degraded: 2, pending: 1 });
+    // flushed pairs are closed: a secondary arriving now is late, never a second comparison
+    ingest.half(half('p1', 'secondary', { a: 1 }));
+    ingest.flush();
+    expect(ingest.stats().pairs).toBe(2);
+    expect(pairer.stats().late).toBe(1);
+  });
 });

@@ -79,6 +79,34 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
     expect(await (await b.api('/api/v1/alerts')).json()).toEqual(alerts);
   });
 
+  it('compares pairs waiting only for their secondary at shutdown, so the saved reports include them', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-restart-'));
+    cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const a = await boot(dataDir);
+    const spec = { services: ['checkout'], secondary: true }; // pairs wait for a secondary (default window 30 s)
+    expect((await a.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(spec) })).status).toBe(201);
+    const edge = new TestFilter(a.grpcPort, nodeHello(), STREAM);
+    const shadow = new TestFilter(a.grpcPort, nodeHello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' }), STREAM);
+    cleanups.push(() => { edge.close(); shadow.close(); });
+    for (const id of ['p1', 'p2']) {
+      edge.send({ kind: 'half', half: half(id, 'live', { name: 'Ada', plan: 'pro' }) });
+      shadow.send({ kind: 'half', half: half(id, 'candidate', { name: 'Ada', plan: 'free' }) });
+    }
+    // both pairs are held by the pairer (4 halves in, 2 pending), none compared yet
+    await waitFor(async () => {
+      const text = await (await a.api('/metrics')).text();
+      return /shadowguard_pairer\{stat="pending"\} 2\b/.test(text) ? true : undefined;
+    }, 'two pending pairs');
+    expect((await (await a.api('/api/v1/reports/checkout')).json() as { endpoints: unknown[] }).endpoints).toEqual([]);
+    edge.close();
+    shadow.close();
+    await a.close(); // what SIGTERM runs
+
+    const b = await boot(dataDir);
+    const r = await (await b.api('/api/v1/reports/checkout')).json() as { endpoints: Array<{ pairs: number }> };
+    expect(r.endpoints.map((e) => e.pairs)).toEqual([2]);
+  });
+
   it('serves /healthz without a token and refuses the API without one', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-restart-'));
     cleanups.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
