@@ -35,6 +35,7 @@ export class JsonDiff {
   private readonly segs: string[] = [];
   private readonly seen = new Set<string>();
   private readonly m: PathMatcher | undefined;
+  private childRedacted = false;
 
   constructor(private readonly c: CompiledSpec, private readonly out: EngineDifference[],
               private readonly suggestions: Suggestion[]) {
@@ -58,15 +59,10 @@ export class JsonDiff {
   }
 
   private objects(a: Record<string, unknown>, b: Record<string, unknown>, state: MatchState, red: boolean): void {
-    const m = this.m;
     for (const k in a) {
-      let next = EMPTY_STATE, r = red;
-      if (m && state.length) {
-        next = m.step(state, k, false);
-        const f = m.flags(next);
-        if (f & FLAG_IGNORE) continue;
-        if (f & FLAG_REDACT) r = true;
-      }
+      const next = this.child(state, k, false, red);
+      if (next === undefined) continue;
+      const r = this.childRedacted;
       this.segs.push(k);
       if (!hasOwn.call(b, k)) this.emit('missing', a[k], undefined, next, r);
       else this.walk(a[k], b[k], next, r);
@@ -74,29 +70,20 @@ export class JsonDiff {
     }
     for (const k in b) {
       if (hasOwn.call(a, k)) continue;
-      let next = EMPTY_STATE, r = red;
-      if (m && state.length) {
-        next = m.step(state, k, false);
-        const f = m.flags(next);
-        if (f & FLAG_IGNORE) continue;
-        if (f & FLAG_REDACT) r = true;
-      }
+      const next = this.child(state, k, false, red);
+      if (next === undefined) continue;
       this.segs.push(k);
-      this.emit('extra', undefined, b[k], next, r);
+      this.emit('extra', undefined, b[k], next, this.childRedacted);
       this.segs.pop();
     }
   }
 
   private arrays(a: unknown[], b: unknown[], state: MatchState, red: boolean): void {
     const m = this.m;
-    let el = EMPTY_STATE, r = red;
     const unordered = m !== undefined && state.length > 0 && (m.flags(state) & FLAG_UNORDERED) !== 0;
-    if (m && state.length) {
-      el = m.step(state, '*', true);
-      const f = m.flags(el);
-      if (f & FLAG_IGNORE) return;
-      if (f & FLAG_REDACT) r = true;
-    }
+    const el = this.child(state, '*', true, red);
+    if (el === undefined) return;
+    const r = this.childRedacted;
     if (unordered) {
       if (a.length === b.length && sameInOrder(a, b, this.c, el)) return;
       const { restA, restB } = unmatched(a, b, this.c, el);
@@ -122,6 +109,21 @@ export class JsonDiff {
         this.emit('order', undefined, undefined, state, red);
       }
     }
+  }
+
+  /**
+   * The match state one segment below `state`, or undefined when the policy ignores that path; whether
+   * it is redacted is left in childRedacted (a field, not a returned pair: this runs for every key).
+   */
+  private child(state: MatchState, seg: string, isElement: boolean, red: boolean): MatchState | undefined {
+    this.childRedacted = red;
+    const m = this.m;
+    if (!m || state.length === 0) return EMPTY_STATE;
+    const next = m.step(state, seg, isElement);
+    const f = m.flags(next);
+    if (f & FLAG_IGNORE) return undefined;
+    if (f & FLAG_REDACT) this.childRedacted = true;
+    return next;
   }
 
   private primitives(a: unknown, b: unknown, state: MatchState, red: boolean): void {
