@@ -22,11 +22,21 @@ import { printResults, runSuite, type BenchSuite } from './run.js';
 const CORPUS = 512;
 const spec: PolicySpec = {
   services: ['orders'],
-  normalize: { ignorePaths: ['trace.span'], redactPaths: ['order.customer.email'], unorderedArrays: ['order.items.*.tags'] },
+  normalize: {
+    ignorePaths: ['trace.span'],
+    redactPaths: ['order.customer.email'],
+    unorderedArrays: ['order.items.*.tags'],
+  },
 };
 const specSecondary: PolicySpec = { ...spec, secondary: true };
 
-interface Triple { live: Half; candidate: Half; secondary: Half; liveText: string; candText: string }
+interface Triple {
+  live: Half;
+  candidate: Half;
+  secondary: Half;
+  liveText: string;
+  candText: string;
+}
 const corpus: Triple[] = [];
 for (let i = 0; i < CORPUS; i++) {
   const orderId = 1000 + (i % 64);
@@ -34,9 +44,18 @@ for (let i = 0; i < CORPUS; i++) {
   const mk = (side: 'live' | 'candidate' | 'secondary', body: unknown) =>
     half(side, { pairId: `seed-${i}`, path, json: body, latencyUs: 8000 + (i % 50) * 100 });
   const live = mk('live', orderBody({ orderId, noiseSeed: 3 * i + 1 }));
-  const candidate = mk('candidate', orderBody({ orderId, noiseSeed: 3 * i + 2, price: i % 10 === 0 ? (k) => k : undefined }));
+  const candidate = mk(
+    'candidate',
+    orderBody({ orderId, noiseSeed: 3 * i + 2, price: i % 10 === 0 ? (k) => k : undefined }),
+  );
   const secondary = mk('secondary', orderBody({ orderId, noiseSeed: 3 * i + 3 }));
-  corpus.push({ live, candidate, secondary, liveText: live.body.toString('utf8'), candText: candidate.body.toString('utf8') });
+  corpus.push({
+    live,
+    candidate,
+    secondary,
+    liveText: live.body.toString('utf8'),
+    candText: candidate.body.toString('utf8'),
+  });
 }
 
 let seq = 0;
@@ -108,7 +127,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const results = await runSuite(suite);
   printResults(results);
   console.log('\n  pairs/s (median · best batch):');
-  for (const r of results) console.log(`    ${r.name.padEnd(44)} ${Math.round(1e9 / r.nsPerOp).toLocaleString('en-US').padStart(9)} · ${Math.round(1e9 / r.bestNsPerOp).toLocaleString('en-US')}`);
+  for (const r of results)
+    console.log(
+      `    ${r.name.padEnd(44)} ${Math.round(1e9 / r.nsPerOp)
+        .toLocaleString('en-US')
+        .padStart(9)} · ${Math.round(1e9 / r.bestNsPerOp).toLocaleString('en-US')}`,
+    );
   const s = book.summary('bench');
-  console.log(`  report check: ${s?.pairs} pairs aggregated, match rate ${s?.matchRate.toFixed(1)} %, pairer ${JSON.stringify(pairer.stats())} (sink ${sink > 0})`);
+  console.log(
+    `  report check: ${s?.pairs} pairs aggregated, match rate ${s?.matchRate.toFixed(1)} %, pairer ${JSON.stringify(pairer.stats())} (sink ${sink > 0})`,
+  );
 }

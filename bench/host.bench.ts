@@ -7,22 +7,37 @@ import { Host, type Plugin } from '../sandbox/host/index.js';
 import { probe } from '../test/sandbox/fixtures/probes.js';
 import type { BenchCase, BenchSuite } from './run.js';
 
-const REQUEST: Array<[string, string]> = [[':method', 'GET'], [':path', '/api/items/42'], [':authority', 'shop.local'],
-  ['user-agent', 'bench/1.0'], ['accept', '*/*'], ['x-request-id', 'a7f1c2d4-0000-4000-8000-000000000001']];
-const RESPONSE: Array<[string, string]> = [[':status', '200'], ['content-type', 'application/json'], ['content-length', '2']];
+const REQUEST: Array<[string, string]> = [
+  [':method', 'GET'],
+  [':path', '/api/items/42'],
+  [':authority', 'shop.local'],
+  ['user-agent', 'bench/1.0'],
+  ['accept', '*/*'],
+  ['x-request-id', 'a7f1c2d4-0000-4000-8000-000000000001'],
+];
+const RESPONSE: Array<[string, string]> = [
+  [':status', '200'],
+  ['content-type', 'application/json'],
+  ['content-length', '2'],
+];
 
 function streamCase(name: string, load: (host: Host) => Promise<Plugin>): BenchCase {
   let host: Host;
   let plugin: Plugin;
   return {
     name,
-    async setup() { host = new Host({ logLevel: 'info' }); plugin = await load(host); },
+    async setup() {
+      host = new Host({ logLevel: 'info' });
+      plugin = await load(host);
+    },
     run() {
       const s = plugin.newStream();
       s.sendRequestHeaders(REQUEST, true);
       s.sendResponseHeaders(RESPONSE, true); // response end: on_log → on_done → on_delete
     },
-    async teardown() { await host.close(); },
+    async teardown() {
+      await host.close();
+    },
   };
 }
 
@@ -34,22 +49,29 @@ export default async (): Promise<BenchSuite[]> => {
     streamCase('host: stream, add 1 header each way', (h) => h.loadPlugin({ wasm: tagging })),
   ];
   if (existsSync('build/shadowguard.wasm')) {
-    cases.push(streamCase('host: stream, shadowguard.wasm (live role)', (h) => h.loadPlugin({
-      wasm: 'build/shadowguard.wasm', configuration: { role: 'live', service: 'bench' },
-    })));
+    cases.push(
+      streamCase('host: stream, shadowguard.wasm (live role)', (h) =>
+        h.loadPlugin({
+          wasm: 'build/shadowguard.wasm',
+          configuration: { role: 'live', service: 'bench' },
+        }),
+      ),
+    );
   }
-  return [{
-    name: 'one HTTP stream (request headers → response headers → complete)',
-    baseline: {
-      name: 'baseline: bare JS header maps, no VM',
-      run() {
-        const req = new HeaderMap(REQUEST);
-        req.get(':path');
-        const res = new HeaderMap(RESPONSE);
-        res.get(':status');
-        return [req.toList(), res.toList()];
+  return [
+    {
+      name: 'one HTTP stream (request headers → response headers → complete)',
+      baseline: {
+        name: 'baseline: bare JS header maps, no VM',
+        run() {
+          const req = new HeaderMap(REQUEST);
+          req.get(':path');
+          const res = new HeaderMap(RESPONSE);
+          res.get(':status');
+          return [req.toList(), res.toList()];
+        },
       },
+      cases,
     },
-    cases,
-  }];
+  ];
 };

@@ -26,7 +26,14 @@ export interface BenchSuite {
   /** Target duration of one timed batch in ms (default 25). */
   batchMs?: number;
 }
-export interface BenchResult { suite: string; name: string; nsPerOp: number; bestNsPerOp: number; ratio: number; ops: number }
+export interface BenchResult {
+  suite: string;
+  name: string;
+  nsPerOp: number;
+  bestNsPerOp: number;
+  ratio: number;
+  ops: number;
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -45,58 +52,89 @@ async function calibrate(c: BenchCase, targetNs: number): Promise<{ n: number; i
   let n = 1;
   for (;;) {
     const ns = await timeBatch(c, n, isAsync);
-    if (ns >= targetNs / 4 || n >= 1 << 24) return { n: Math.max(1, Math.round((n * targetNs) / Math.max(ns, 1))), isAsync };
+    if (ns >= targetNs / 4 || n >= 1 << 24)
+      return { n: Math.max(1, Math.round((n * targetNs) / Math.max(ns, 1))), isAsync };
     n *= 4;
   }
 }
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 
 export async function runSuite(suite: BenchSuite): Promise<BenchResult[]> {
   const all = [suite.baseline, ...suite.cases];
   const ready: BenchCase[] = [];
   try {
     // Inside the try: when one setup fails, the cases already set up (servers, temp dirs) are torn down.
-    for (const c of all) { ready.push(c); await c.setup?.(); }
+    for (const c of all) {
+      ready.push(c);
+      await c.setup?.();
+    }
     const target = (suite.batchMs ?? 25) * 1e6;
     const plans = [];
     for (const c of all) plans.push({ c, ...(await calibrate(c, target)), samples: [] as number[], ops: 0 });
     for (let r = 0; r < (suite.rounds ?? 15); r++) {
       for (const p of plans) {
         const ns = await timeBatch(p.c, p.n, p.isAsync);
-        if (r > 1) { p.samples.push(ns / p.n); p.ops += p.n; } // two warm-up rounds
+        if (r > 1) {
+          p.samples.push(ns / p.n);
+          p.ops += p.n;
+        } // two warm-up rounds
       }
     }
     const base = median(plans[0].samples);
-    return plans.map((p) => ({ suite: suite.name, name: p.c.name, nsPerOp: median(p.samples), bestNsPerOp: Math.min(...p.samples), ratio: median(p.samples) / base, ops: p.ops }));
+    return plans.map((p) => ({
+      suite: suite.name,
+      name: p.c.name,
+      nsPerOp: median(p.samples),
+      bestNsPerOp: Math.min(...p.samples),
+      ratio: median(p.samples) / base,
+      ops: p.ops,
+    }));
   } finally {
     for (const c of ready) await c.teardown?.();
   }
 }
 
-const fmt = (ns: number): string => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
+const fmt = (ns: number): string =>
+  ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`;
 
 export function printResults(results: BenchResult[]): void {
   const w = Math.max(...results.map((r) => r.name.length), 8);
   console.log(`\n${results[0].suite}`);
-  console.log(`  ${'case'.padEnd(w)}  ${'median/op'.padStart(10)}  ${'ratio'.padStart(7)}  ${'best/op'.padStart(10)}  ${'ops'.padStart(9)}`);
+  console.log(
+    `  ${'case'.padEnd(w)}  ${'median/op'.padStart(10)}  ${'ratio'.padStart(7)}  ${'best/op'.padStart(10)}  ${'ops'.padStart(9)}`,
+  );
   for (const [i, r] of results.entries()) {
-    console.log(`  ${r.name.padEnd(w)}  ${fmt(r.nsPerOp).padStart(10)}  ${(i === 0 ? 'base' : `${r.ratio.toFixed(2)}x`).padStart(7)}  ${fmt(r.bestNsPerOp).padStart(10)}  ${String(r.ops).padStart(9)}`);
+    console.log(
+      `  ${r.name.padEnd(w)}  ${fmt(r.nsPerOp).padStart(10)}  ${(i === 0 ? 'base' : `${r.ratio.toFixed(2)}x`).padStart(7)}  ${fmt(r.bestNsPerOp).padStart(10)}  ${String(r.ops).padStart(9)}`,
+    );
   }
 }
 
 async function main(): Promise<void> {
   const filter = process.argv[2];
   const files = (await readdir(here)).filter((f) => f.endsWith('.bench.ts') && (!filter || f.includes(filter))).sort();
-  if (files.length === 0) { console.error(`no bench/*.bench.ts${filter ? ` matching "${filter}"` : ''}`); process.exitCode = 1; return; }
+  if (files.length === 0) {
+    console.error(`no bench/*.bench.ts${filter ? ` matching "${filter}"` : ''}`);
+    process.exitCode = 1;
+    return;
+  }
   console.log(`node ${process.version} ${process.platform}/${process.arch} — ${new Date().toISOString()}`);
   for (const f of files) {
-    const mod = (await import(pathToFileURL(join(here, f)).href)) as { default?: BenchSuite[] | (() => Promise<BenchSuite[]>) };
-    const suites = typeof mod.default === 'function' ? await mod.default() : mod.default ?? [];
+    const mod = (await import(pathToFileURL(join(here, f)).href)) as {
+      default?: BenchSuite[] | (() => Promise<BenchSuite[]>);
+    };
+    const suites = typeof mod.default === 'function' ? await mod.default() : (mod.default ?? []);
     for (const suite of suites) printResults(await runSuite(suite));
   }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((err) => { console.error(err); process.exitCode = 1; });
+  main().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
 }

@@ -36,7 +36,11 @@ const POLICY = 'bench';
 const SERVICE = 'orders';
 const spec: PolicySpec = {
   services: [SERVICE],
-  normalize: { ignorePaths: ['trace.span'], redactPaths: ['order.customer.email'], unorderedArrays: ['order.items.*.tags'] },
+  normalize: {
+    ignorePaths: ['trace.span'],
+    redactPaths: ['order.customer.email'],
+    unorderedArrays: ['order.items.*.tags'],
+  },
 };
 
 // 64 distinct pairs (as the engine bench: noise on every pair, a price regression on one in ten).
@@ -47,7 +51,10 @@ for (let i = 0; i < 64; i++) {
     half(side, { service: SERVICE, path: `/orders/${orderId}`, json: body, latencyUs: 8000 + i * 100 });
   corpus.push({
     live: mk('live', orderBody({ orderId, noiseSeed: 2 * i + 1 })),
-    candidate: mk('candidate', orderBody({ orderId, noiseSeed: 2 * i + 2, price: i % 10 === 0 ? (k) => k : undefined })),
+    candidate: mk(
+      'candidate',
+      orderBody({ orderId, noiseSeed: 2 * i + 2, price: i % 10 === 0 ? (k) => k : undefined }),
+    ),
   });
 }
 
@@ -62,16 +69,27 @@ function nextBatch(): Array<{ live: Half; candidate: Half }> {
   });
 }
 
-const edgeHello = (k: number): NodeHello => nodeHello({ nodeId: `edge-${k}`, service: SERVICE, workload: 'orders-v1', worker: k });
+const edgeHello = (k: number): NodeHello =>
+  nodeHello({ nodeId: `edge-${k}`, service: SERVICE, workload: 'orders-v1', worker: k });
 const shadowHello = (k: number): NodeHello =>
-  nodeHello({ nodeId: `shadow-${k}`, service: SERVICE, workload: 'orders-v2', role: 'shadow', variant: 'candidate', worker: k });
+  nodeHello({
+    nodeId: `shadow-${k}`,
+    service: SERVICE,
+    workload: 'orders-v2',
+    role: 'shadow',
+    variant: 'candidate',
+    worker: k,
+  });
 
 /** Ingest wired as main.ts wires it, minus the store (alerts are dropped) and the dashboard feed. */
 function inProcessIngest(): Ingest {
   const policy: Policy = { name: POLICY, version: 1, spec, updatedAt: new Date(0).toISOString(), updatedBy: 'bench' };
   return new Ingest({
     policyFor: (s) => (s === SERVICE ? policy : undefined),
-    pairer: new Pairer({ maxPending: 100_000 }), compare: comparePair, reports: new ReportBook(), blast: new BlastRadius(),
+    pairer: new Pairer({ maxPending: 100_000 }),
+    compare: comparePair,
+    reports: new ReportBook(),
+    blast: new BlastRadius(),
     store: { addAlert: async (a) => ({ ...a, id: 0, delivered: false }), markAlertDelivered: async () => {} },
     logger: pino({ level: 'silent' }),
   });
@@ -87,7 +105,9 @@ function inProcessCase(name: string, viaCodec: boolean): BenchCase {
   };
   return {
     name,
-    setup() { ingest = inProcessIngest(); },
+    setup() {
+      ingest = inProcessIngest();
+    },
     run() {
       for (const p of nextBatch()) {
         ingest.handlers.onHalf(viaCodec ? wire(p.live) : p.live, edge);
@@ -109,32 +129,57 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
   const recentMs = [0];
   let polls = 0;
   let batches = 0;
-  const removeDir = () => { if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true }); };
+  const removeDir = () => {
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   const api = async (p: string, init: RequestInit = {}) => {
-    const res = await fetch(`${cp!.httpUrl}/api/v1${p}`, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
+    const res = await fetch(`${cp!.httpUrl}/api/v1${p}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...init.headers },
+    });
     if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${p}: HTTP ${res.status} ${await res.text()}`);
     return res.json() as Promise<any>;
   };
   // The completion poll uses node:http on a keep-alive agent: fetch (undici) costs about twice as much per call.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const reportedPairs = () => new Promise<number>((resolve, reject) => {
-    http.get(`${cp!.httpUrl}/api/v1/reports/${POLICY}`, { agent }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('error', reject).on('end', () => {
-        if (res.statusCode === 404) return resolve(0); // no pair reported yet
-        if (res.statusCode !== 200) return reject(new Error(`GET /api/v1/reports/${POLICY}: HTTP ${res.statusCode} ${text}`));
-        resolve((JSON.parse(text) as { endpoints: Array<{ pairs: number }> }).endpoints.reduce((n, e) => n + e.pairs, 0));
-      });
-    }).on('error', reject);
-  });
+  const reportedPairs = () =>
+    new Promise<number>((resolve, reject) => {
+      http
+        .get(`${cp!.httpUrl}/api/v1/reports/${POLICY}`, { agent }, (res) => {
+          let text = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (c: string) => {
+              text += c;
+            })
+            .on('error', reject)
+            .on('end', () => {
+              if (res.statusCode === 404) return resolve(0); // no pair reported yet
+              if (res.statusCode !== 200)
+                return reject(new Error(`GET /api/v1/reports/${POLICY}: HTTP ${res.statusCode} ${text}`));
+              resolve(
+                (JSON.parse(text) as { endpoints: Array<{ pairs: number }> }).endpoints.reduce(
+                  (n, e) => n + e.pairs,
+                  0,
+                ),
+              );
+            });
+        })
+        .on('error', reject);
+    });
   const teardown = async () => {
     for (const c of clients) c.close();
     clients = [];
     agent.destroy();
     if (cp) {
-      const m = await fetch(`${cp.httpUrl}/metrics`).then((r) => r.text(), () => '');
+      const m = await fetch(`${cp.httpUrl}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
       const stat = (s: string) => new RegExp(`shadowguard_ingest\\{stat="${s}"\\} (\\d+)`).exec(m)?.[1] ?? '?';
-      console.log(`  [${name}] ingest: ${stat('pairs')} pairs compared of ${expected} sent, unmatched ${stat('unmatched')}, compareErrors ${stat('compareErrors')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch`);
+      console.log(
+        `  [${name}] ingest: ${stat('pairs')} pairs compared of ${expected} sent, unmatched ${stat('unmatched')}, compareErrors ${stat('compareErrors')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch`,
+      );
       await cp.close();
       cp = undefined;
     }
@@ -148,20 +193,34 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
       process.on('exit', removeDir); // a crash mid-run still leaves no temp dir
       try {
         const config: ControlPlaneConfig = {
-          ...DEFAULTS, pairing: { ...DEFAULTS.pairing }, webhook: { ...DEFAULTS.webhook },
-          host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir, logLevel: 'silent', tokens: [], persistIntervalMs: 3_600_000,
+          ...DEFAULTS,
+          pairing: { ...DEFAULTS.pairing },
+          webhook: { ...DEFAULTS.webhook },
+          host: '127.0.0.1',
+          httpPort: 0,
+          grpcPort: 0,
+          dataDir,
+          logLevel: 'silent',
+          tokens: [],
+          persistIntervalMs: 3_600_000,
         };
         cp = await start(config, { logger: pino({ level: 'silent' }) });
         await api(`/policies/${POLICY}`, { method: 'PUT', body: JSON.stringify(spec) });
-        for (let k = 0; k < streamsPerSide; k++) clients.push(new TestFilter(cp.grpcPort, edgeHello(k)), new TestFilter(cp.grpcPort, shadowHello(k)));
+        for (let k = 0; k < streamsPerSide; k++)
+          clients.push(new TestFilter(cp.grpcPort, edgeHello(k)), new TestFilter(cp.grpcPort, shadowHello(k)));
         const until = Date.now() + 10_000;
-        while (((await api('/nodes')).nodes as Array<{ connected: boolean }>).filter((n) => n.connected).length < clients.length) {
+        while (
+          ((await api('/nodes')).nodes as Array<{ connected: boolean }>).filter((n) => n.connected).length <
+          clients.length
+        ) {
           if (Date.now() > until) throw new Error('fake filters did not connect within 10 s');
           await sleep(10);
         }
         const t0 = process.hrtime.bigint();
         for (let i = 0; i < 20; i++) await reportedPairs();
-        console.log(`  [${name}] one completion poll (GET /api/v1/reports/${POLICY}) ≈ ${(Number(process.hrtime.bigint() - t0) / 20e3).toFixed(0)} µs`);
+        console.log(
+          `  [${name}] one completion poll (GET /api/v1/reports/${POLICY}) ≈ ${(Number(process.hrtime.bigint() - t0) / 20e3).toFixed(0)} µs`,
+        );
       } catch (err) {
         await teardown(); // the servers must not outlive a failed setup (they would keep the process alive)
         throw err;
@@ -187,7 +246,8 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
         polls++;
         const seen = await reportedPairs();
         if (seen >= expected) break;
-        if (Date.now() > until) throw new Error(`${name}: ${expected - seen} pairs not ingested within ${BATCH_TIMEOUT_MS} ms`);
+        if (Date.now() > until)
+          throw new Error(`${name}: ${expected - seen} pairs not ingested within ${BATCH_TIMEOUT_MS} ms`);
         const perMs = (seen - before) / (performance.now() - t0);
         await sleep(perMs > 0 ? Math.min(50, Math.max(POLL_MS, (0.9 * (expected - seen)) / perMs)) : POLL_MS);
       }
@@ -199,13 +259,15 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
   };
 }
 
-export default [{
-  name: `stream: pairs fully ingested (one op = ${BATCH} pairs = ${2 * BATCH} halves of ~${corpus[0].live.body.length} B JSON)`,
-  baseline: inProcessCase('baseline: Ingest handlers in-process, no codec/gRPC', false),
-  cases: [
-    inProcessCase('codec round trip (encode → decode) + Ingest, no I/O', true),
-    grpcCase('gRPC → control plane, 1 edge + 1 shadow stream', 1),
-    grpcCase('gRPC → control plane, 4 edge + 4 shadow streams', 4),
-  ],
-  rounds: 12,
-}] satisfies BenchSuite[];
+export default [
+  {
+    name: `stream: pairs fully ingested (one op = ${BATCH} pairs = ${2 * BATCH} halves of ~${corpus[0].live.body.length} B JSON)`,
+    baseline: inProcessCase('baseline: Ingest handlers in-process, no codec/gRPC', false),
+    cases: [
+      inProcessCase('codec round trip (encode → decode) + Ingest, no I/O', true),
+      grpcCase('gRPC → control plane, 1 edge + 1 shadow stream', 1),
+      grpcCase('gRPC → control plane, 4 edge + 4 shadow streams', 4),
+    ],
+    rounds: 12,
+  },
+] satisfies BenchSuite[];

@@ -24,7 +24,17 @@ interface TarPack extends AsyncIterable<Buffer> {
   entry(header: TarHeader, body?: Buffer): unknown;
   finalize(): void;
 }
-interface TarHeader { name: string; type: 'file' | 'directory'; size?: number; mode: number; mtime: Date; uid: number; gid: number; uname: string; gname: string }
+interface TarHeader {
+  name: string;
+  type: 'file' | 'directory';
+  size?: number;
+  mode: number;
+  mtime: Date;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+}
 const require = createRequire(import.meta.url);
 const tar = require('tar-stream') as { pack(): TarPack };
 
@@ -38,7 +48,12 @@ export const MEDIA = {
 const EPOCH = new Date(0);
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-export interface Descriptor { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
 export interface OciResult {
   tag: string;
   layoutDir: string;
@@ -74,9 +89,15 @@ function deterministicGzip(data: Buffer): Buffer {
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
-export async function packageOci(opts: { wasm: string; outDir: string; tarPath: string; tag: string }): Promise<OciResult> {
+export async function packageOci(opts: {
+  wasm: string;
+  outDir: string;
+  tarPath: string;
+  tag: string;
+}): Promise<OciResult> {
   const wasm = fs.readFileSync(opts.wasm);
-  if (wasm.length < 8 || wasm.readUInt32BE(0) !== 0x0061736d) throw new Error(`${opts.wasm} is not a WebAssembly module`);
+  if (wasm.length < 8 || wasm.readUInt32BE(0) !== 0x0061736d)
+    throw new Error(`${opts.wasm} is not a WebAssembly module`);
 
   const layerTar = await deterministicTar([{ name: 'plugin.wasm', body: wasm }]);
   const layerBlob = deterministicGzip(layerTar);
@@ -89,24 +110,43 @@ export async function packageOci(opts: { wasm: string; outDir: string; tarPath: 
     config: {},
     rootfs: { type: 'layers', diff_ids: [`sha256:${sha256(layerTar)}`] },
   });
-  const config: Descriptor = { mediaType: MEDIA.config, digest: `sha256:${sha256(configBlob)}`, size: configBlob.length };
+  const config: Descriptor = {
+    mediaType: MEDIA.config,
+    digest: `sha256:${sha256(configBlob)}`,
+    size: configBlob.length,
+  };
 
   const manifestBlob = json({
     schemaVersion: 2,
     mediaType: MEDIA.manifest,
     config,
     layers: [layer],
-    annotations: { 'module.wasm.image/variant': 'compat', 'org.opencontainers.image.title': 'shadowguard-filter', 'org.opencontainers.image.version': opts.tag },
+    annotations: {
+      'module.wasm.image/variant': 'compat',
+      'org.opencontainers.image.title': 'shadowguard-filter',
+      'org.opencontainers.image.version': opts.tag,
+    },
   });
   const manifestDigest = sha256(manifestBlob);
   const index = json({
     schemaVersion: 2,
     mediaType: MEDIA.index,
-    manifests: [{ mediaType: MEDIA.manifest, digest: `sha256:${manifestDigest}`, size: manifestBlob.length, annotations: { 'org.opencontainers.image.ref.name': opts.tag } }],
+    manifests: [
+      {
+        mediaType: MEDIA.manifest,
+        digest: `sha256:${manifestDigest}`,
+        size: manifestBlob.length,
+        annotations: { 'org.opencontainers.image.ref.name': opts.tag },
+      },
+    ],
   });
   const layout = json({ imageLayoutVersion: '1.0.0' });
 
-  const blobs = new Map<string, Buffer>([[layer.digest, layerBlob], [config.digest, configBlob], [`sha256:${manifestDigest}`, manifestBlob]]);
+  const blobs = new Map<string, Buffer>([
+    [layer.digest, layerBlob],
+    [config.digest, configBlob],
+    [`sha256:${manifestDigest}`, manifestBlob],
+  ]);
   const files: Array<{ name: string; body?: Buffer }> = [
     { name: 'oci-layout', body: layout },
     { name: 'index.json', body: index },
@@ -126,7 +166,15 @@ export async function packageOci(opts: { wasm: string; outDir: string; tarPath: 
   fs.mkdirSync(path.dirname(opts.tarPath), { recursive: true });
   fs.writeFileSync(opts.tarPath, await deterministicTar(files));
 
-  return { tag: opts.tag, layoutDir: opts.outDir, tarPath: opts.tarPath, manifestDigest, wasmSha256: sha256(wasm), layer, config };
+  return {
+    tag: opts.tag,
+    layoutDir: opts.outDir,
+    tarPath: opts.tarPath,
+    manifestDigest,
+    wasmSha256: sha256(wasm),
+    layer,
+    config,
+  };
 }
 
 function arg(argv: string[], name: string, fallback: string): string {
@@ -143,17 +191,19 @@ async function main(argv: string[]): Promise<void> {
     tarPath: path.resolve(arg(argv, 'tar', path.join(root, 'build/shadowguard-oci.tar'))),
     tag: arg(argv, 'tag', version),
   });
-  process.stdout.write([
-    `OCI image layout: ${r.layoutDir} (tag ${r.tag})`,
-    `OCI archive:      ${r.tarPath}`,
-    `manifest digest:  sha256:${r.manifestDigest}`,
-    `plugin.wasm:      sha256:${r.wasmSha256}`,
-    '',
-    'WasmPlugin.sha256 for an oci:// url — Istio compares it with the image MANIFEST digest:',
-    `  sha256: "${r.manifestDigest}"`,
-    '(For an http(s):// url to the bare .wasm, use the plugin.wasm hash instead.)',
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      `OCI image layout: ${r.layoutDir} (tag ${r.tag})`,
+      `OCI archive:      ${r.tarPath}`,
+      `manifest digest:  sha256:${r.manifestDigest}`,
+      `plugin.wasm:      sha256:${r.wasmSha256}`,
+      '',
+      'WasmPlugin.sha256 for an oci:// url — Istio compares it with the image MANIFEST digest:',
+      `  sha256: "${r.manifestDigest}"`,
+      '(For an http(s):// url to the bare .wasm, use the plugin.wasm hash instead.)',
+      '',
+    ].join('\n'),
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

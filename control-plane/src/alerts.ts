@@ -16,9 +16,9 @@ import type { Logger } from 'pino';
 import type { AlertInput, Store, StoredAlert } from './store/types.js';
 
 export interface WebhookOptions {
-  timeoutMs?: number;           // default 5000
-  maxInFlight?: number;         // default 32; alerts beyond it are stored but not POSTed
-  fetch?: typeof fetch;         // injectable for tests
+  timeoutMs?: number; // default 5000
+  maxInFlight?: number; // default 32; alerts beyond it are stored but not POSTed
+  fetch?: typeof fetch; // injectable for tests
 }
 
 export interface AlertSinkOptions {
@@ -85,7 +85,10 @@ export class AlertSink {
     const max = this.opts.webhook?.maxInFlight ?? 32;
     if (this.webhooksInFlight >= max) {
       this.counters.webhookSkipped++;
-      this.opts.logger.warn({ policy: alert.policy, endpoint: alert.endpoint, inFlight: this.webhooksInFlight }, 'alert webhook skipped: too many deliveries in flight');
+      this.opts.logger.warn(
+        { policy: alert.policy, endpoint: alert.endpoint, inFlight: this.webhooksInFlight },
+        'alert webhook skipped: too many deliveries in flight',
+      );
       return;
     }
     this.webhooksInFlight++;
@@ -124,7 +127,10 @@ export class AlertSink {
   /** Remembers work in flight for drain(); a failure is logged here, so callers may ignore the promise. */
   private track<T>(p: Promise<T>): Promise<T | undefined> {
     const done: Promise<T | undefined> = p
-      .catch((err: unknown) => { this.opts.logger.error({ err }, 'alert handling failed'); return undefined; })
+      .catch((err: unknown) => {
+        this.opts.logger.error({ err }, 'alert handling failed');
+        return undefined;
+      })
       .finally(() => this.inFlight.delete(done));
     this.inFlight.add(done);
     return done;
@@ -133,5 +139,9 @@ export class AlertSink {
 
 /** A webhook URL's path and query often hold its secret (Slack, Teams): logs name only the origin. */
 function origin(url: string): string {
-  try { return new URL(url).origin; } catch { return '(invalid URL)'; }
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
 }

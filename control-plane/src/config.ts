@@ -48,8 +48,13 @@ const token = {
   anyOf: [
     { type: 'string', minLength: 16, maxLength: 4096 },
     {
-      type: 'object', additionalProperties: false, required: ['name', 'token'],
-      properties: { name: { type: 'string', minLength: 1, maxLength: 128 }, token: { type: 'string', minLength: 16, maxLength: 4096 } },
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'token'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 128 },
+        token: { type: 'string', minLength: 16, maxLength: 4096 },
+      },
     },
   ],
 };
@@ -67,14 +72,17 @@ export const configFileSchema = {
     dataDir: { type: 'string', minLength: 1 },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     tokens: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: { viewer: { type: 'array', items: token }, editor: { type: 'array', items: token } },
     },
     streamToken: { type: 'string', minLength: 16, maxLength: 4096 },
     pairing: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: {
-        windowMs: ms(3_600_000), maxPending: { type: 'integer', minimum: 1, maximum: 10_000_000 },
+        windowMs: ms(3_600_000),
+        maxPending: { type: 'integer', minimum: 1, maximum: 10_000_000 },
         maxPendingBytes: { type: 'integer', minimum: 64 * 1024, maximum: 64 * 1024 ** 3 },
       },
     },
@@ -94,9 +102,15 @@ interface FileConfig extends Partial<Omit<ControlPlaneConfig, 'tokens' | 'pairin
 const validateFile = new Ajv({ allErrors: false, strict: true }).compile<FileConfig>(configFileSchema);
 
 export const DEFAULTS = {
-  host: '127.0.0.1', httpPort: 8080, grpcPort: 18000, dataDir: './data', logLevel: 'info',
-  pairing: { windowMs: 30_000, maxPending: 100_000, maxPendingBytes: 256 * 1024 * 1024 }, webhook: { timeoutMs: 5_000 },
-  persistIntervalMs: 10_000, bodyLimitBytes: 1024 * 1024,
+  host: '127.0.0.1',
+  httpPort: 8080,
+  grpcPort: 18000,
+  dataDir: './data',
+  logLevel: 'info',
+  pairing: { windowMs: 30_000, maxPending: 100_000, maxPendingBytes: 256 * 1024 * 1024 },
+  webhook: { timeoutMs: 5_000 },
+  persistIntervalMs: 10_000,
+  bodyLimitBytes: 1024 * 1024,
 } as const;
 
 export function isLoopback(host: string): boolean {
@@ -134,11 +148,17 @@ function int(value: string | undefined, source: string, min: number, max: number
   return Number(value);
 }
 
-const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function tokensOf(file: FileConfig, env: NodeJS.ProcessEnv): ApiToken[] {
-  const merged = (role: 'viewer' | 'editor'): TokenEntry[] =>
-    [...(file.tokens?.[role] ?? []), ...list(env[`SHADOWGUARD_${role.toUpperCase()}_TOKENS`])];
+  const merged = (role: 'viewer' | 'editor'): TokenEntry[] => [
+    ...(file.tokens?.[role] ?? []),
+    ...list(env[`SHADOWGUARD_${role.toUpperCase()}_TOKENS`]),
+  ];
   return apiTokenList({ viewer: merged('viewer'), editor: merged('editor') });
 }
 
@@ -151,8 +171,10 @@ export function apiTokenList(lists: { viewer?: TokenEntry[]; editor?: TokenEntry
   for (const role of ['viewer', 'editor'] as const) {
     (lists[role] ?? []).forEach((e, i) => {
       const t = typeof e === 'string' ? { name: `${role}-${i + 1}`, token: e } : e;
-      if (typeof t.token !== 'string' || t.token.length < 16) throw new ConfigError(`${role} token '${t.name}': tokens must be at least 16 characters`);
-      if (out.some((o) => o.token === t.token)) throw new ConfigError(`token '${t.name}' is listed twice; a token has one role`);
+      if (typeof t.token !== 'string' || t.token.length < 16)
+        throw new ConfigError(`${role} token '${t.name}': tokens must be at least 16 characters`);
+      if (out.some((o) => o.token === t.token))
+        throw new ConfigError(`token '${t.name}' is listed twice; a token has one role`);
       out.push({ name: t.name, token: t.token, role });
     });
   }
@@ -165,10 +187,16 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: argv, strict: true, allowPositionals: false,
+      args: argv,
+      strict: true,
+      allowPositionals: false,
       options: {
-        'http-port': { type: 'string' }, 'grpc-port': { type: 'string' }, host: { type: 'string' },
-        'data-dir': { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' },
+        'http-port': { type: 'string' },
+        'grpc-port': { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -182,15 +210,23 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
   const file = configFile ? readFile(configFile) : {};
   const logLevel = arg('log-level') ?? env.SHADOWGUARD_LOG_LEVEL ?? file.logLevel ?? DEFAULTS.logLevel;
   if (!(configFileSchema.properties.logLevel.enum as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(`log level must be one of ${configFileSchema.properties.logLevel.enum.join(', ')}, got '${logLevel}'`);
+    throw new ConfigError(
+      `log level must be one of ${configFileSchema.properties.logLevel.enum.join(', ')}, got '${logLevel}'`,
+    );
   }
 
   const config: ControlPlaneConfig = {
     host: arg('host') ?? env.SHADOWGUARD_HOST ?? file.host ?? DEFAULTS.host,
-    httpPort: int(arg('http-port'), '--http-port', 0, 65535) ?? int(env.SHADOWGUARD_HTTP_PORT, 'SHADOWGUARD_HTTP_PORT', 0, 65535)
-      ?? file.httpPort ?? DEFAULTS.httpPort,
-    grpcPort: int(arg('grpc-port'), '--grpc-port', 0, 65535) ?? int(env.SHADOWGUARD_GRPC_PORT, 'SHADOWGUARD_GRPC_PORT', 0, 65535)
-      ?? file.grpcPort ?? DEFAULTS.grpcPort,
+    httpPort:
+      int(arg('http-port'), '--http-port', 0, 65535) ??
+      int(env.SHADOWGUARD_HTTP_PORT, 'SHADOWGUARD_HTTP_PORT', 0, 65535) ??
+      file.httpPort ??
+      DEFAULTS.httpPort,
+    grpcPort:
+      int(arg('grpc-port'), '--grpc-port', 0, 65535) ??
+      int(env.SHADOWGUARD_GRPC_PORT, 'SHADOWGUARD_GRPC_PORT', 0, 65535) ??
+      file.grpcPort ??
+      DEFAULTS.grpcPort,
     dataDir: arg('data-dir') ?? env.SHADOWGUARD_DATA_DIR ?? file.dataDir ?? DEFAULTS.dataDir,
     logLevel: logLevel as ControlPlaneConfig['logLevel'],
     tokens: tokensOf(file, env),
@@ -205,8 +241,10 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     config.streamToken = streamToken;
   }
   if (config.tokens.length === 0 && !isLoopback(config.host)) {
-    throw new ConfigError(`no API tokens are configured, so the REST API would be open to anyone on ${config.host}; `
-      + 'set tokens.viewer/tokens.editor (or SHADOWGUARD_EDITOR_TOKENS) or bind to 127.0.0.1');
+    throw new ConfigError(
+      `no API tokens are configured, so the REST API would be open to anyone on ${config.host}; ` +
+        'set tokens.viewer/tokens.editor (or SHADOWGUARD_EDITOR_TOKENS) or bind to 127.0.0.1',
+    );
   }
   return { help: false, config };
 }

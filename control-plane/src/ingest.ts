@@ -114,7 +114,10 @@ export class Ingest {
     }
     this.counters.pairs++;
     for (const alert of alerts) {
-      this.deps.logger.warn({ policy: alert.policy, endpoint: alert.endpoint, rate: alert.rate, pairs: alert.pairs }, alert.message);
+      this.deps.logger.warn(
+        { policy: alert.policy, endpoint: alert.endpoint, rate: alert.rate, pairs: alert.pairs },
+        alert.message,
+      );
       void this.alerts.raise({ ...alert }, policy.spec.alerts?.webhook);
     }
   }

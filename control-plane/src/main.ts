@@ -45,23 +45,39 @@ export interface RunningControlPlane {
   close(): Promise<void>;
 }
 
-export const VERSION: string = (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const VERSION: string = (
+  JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The node registry, telling the dashboard's event feed when a node connects, acks/nacks or leaves. */
 class ObservedRegistry extends NodeRegistry {
-  constructor(private readonly onChange: () => void) { super(); }
+  constructor(private readonly onChange: () => void) {
+    super();
+  }
   override connect(hello: NodeHello, peer?: string): NodeHandle {
     const h = super.connect(hello, peer);
     this.onChange();
     return {
       ...h,
-      applyResponse: (r) => { h.applyResponse(r); this.onChange(); },
-      disconnect: () => { h.disconnect(); this.onChange(); },
+      applyResponse: (r) => {
+        h.applyResponse(r);
+        this.onChange();
+      },
+      disconnect: () => {
+        h.disconnect();
+        this.onChange();
+      },
     };
   }
 }
 
-async function restore<T>(store: Store, key: string, fromJSON: (v: unknown) => T, fresh: () => T, log: Logger): Promise<T> {
+async function restore<T>(
+  store: Store,
+  key: string,
+  fromJSON: (v: unknown) => T,
+  fresh: () => T,
+  log: Logger,
+): Promise<T> {
   const saved = await store.loadState(key);
   if (saved === undefined) return fresh();
   try {
@@ -73,57 +89,118 @@ async function restore<T>(store: Store, key: string, fromJSON: (v: unknown) => T
   }
 }
 
-export async function start(config: ControlPlaneConfig, opts: { logger?: Logger; now?: () => number } = {}): Promise<RunningControlPlane> {
+export async function start(
+  config: ControlPlaneConfig,
+  opts: { logger?: Logger; now?: () => number } = {},
+): Promise<RunningControlPlane> {
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'shadow-control-plane' } });
   const store = new SqliteStore({ dataDir: config.dataDir });
   const policies = await store.listPolicies();
   const cache = new SnapshotCache({ logger: log, policies });
   const bus = new EventBus();
   const registry = new ObservedRegistry(() => bus.nodesChanged());
-  const reports = await restore(store, STATE_KEYS.reports, (v) => ReportBook.fromJSON(v), () => new ReportBook(), log);
+  const reports = await restore(
+    store,
+    STATE_KEYS.reports,
+    (v) => ReportBook.fromJSON(v),
+    () => new ReportBook(),
+    log,
+  );
   // Reports are read through each policy's current rules (ignored fields), whatever was saved.
   for (const p of policies) reports.configure(p.name, p.spec);
-  const blast = await restore(store, STATE_KEYS.blastRadius, (v) => BlastRadius.fromJSON(v), () => new BlastRadius(), log);
+  const blast = await restore(
+    store,
+    STATE_KEYS.blastRadius,
+    (v) => BlastRadius.fromJSON(v),
+    () => new BlastRadius(),
+    log,
+  );
   // One alert sink for ingest and the ramp: stored, on the dashboard's event feed, POSTed to the policy's webhook.
   const alerts = new AlertSink({
-    store, logger: log.child({ component: 'alerts' }), webhook: { timeoutMs: config.webhook.timeoutMs },
+    store,
+    logger: log.child({ component: 'alerts' }),
+    webhook: { timeoutMs: config.webhook.timeoutMs },
     onStored: (a) => bus.publish('alert', a),
   });
   // Mirror ramps: load their saved state before any filter connects, then cap edge sampling by them.
   const ramp = new RampController({
-    store, alerts, reports, blast, nodes: registry, onCapChange: () => cache.refresh(), logger: log.child({ component: 'ramp' }), now: opts.now,
+    store,
+    alerts,
+    reports,
+    blast,
+    nodes: registry,
+    onCapChange: () => cache.refresh(),
+    logger: log.child({ component: 'ramp' }),
+    now: opts.now,
   });
   await ramp.setPolicies(policies);
   cache.setSamplingCap((p) => ramp.capFor(p));
   const pairer = new Pairer({
-    windowMs: config.pairing.windowMs, maxPending: config.pairing.maxPending, maxPendingBytes: config.pairing.maxPendingBytes,
+    windowMs: config.pairing.windowMs,
+    maxPending: config.pairing.maxPending,
+    maxPendingBytes: config.pairing.maxPendingBytes,
   });
   const ingest = new Ingest({
-    policyFor: (service) => cache.policyFor(service), pairer,
+    policyFor: (service) => cache.policyFor(service),
+    pairer,
     compare: (pair, name, spec) => {
       const r = comparePair(pair, name, spec);
       ramp.observePair(name, pair.candidate.status, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
       return r;
     },
     // The same engine objects, each change also marked on the dashboard's event feed (throttled).
-    reports: { add: (r, spec) => { const raised = reports.add(r, spec); bus.changed('reports', r.policy); return raised; } },
-    blast: { add: (ev) => { blast.add(ev); const p = cache.policyFor(ev.service); if (p) bus.changed('blast', p.name); } },
-    alerts, logger: log.child({ component: 'ingest' }),
+    reports: {
+      add: (r, spec) => {
+        const raised = reports.add(r, spec);
+        bus.changed('reports', r.policy);
+        return raised;
+      },
+    },
+    blast: {
+      add: (ev) => {
+        blast.add(ev);
+        const p = cache.policyFor(ev.service);
+        if (p) bus.changed('blast', p.name);
+      },
+    },
+    alerts,
+    logger: log.child({ component: 'ingest' }),
   });
-  const stream = createStreamServer({ token: config.streamToken, logger: log, handlers: ingest.handlers, cache, registry });
+  const stream = createStreamServer({
+    token: config.streamToken,
+    logger: log,
+    handlers: ingest.handlers,
+    cache,
+    registry,
+  });
 
   const gauges: GaugeSource[] = [
-    { name: 'shadowguard_pairer', help: 'Pairer counters (pending and pendingBytes are levels, the rest are totals)', labelNames: ['stat'],
-      read: () => Object.entries(pairer.stats()).map(([stat, value]) => ({ labels: { stat }, value })) },
-    { name: 'shadowguard_ingest', help: 'Ingest totals since start (alert and webhook counts include ramp alerts)', labelNames: ['stat'],
-      read: () => Object.entries(ingest.stats()).map(([stat, value]) => ({ labels: { stat }, value })) },
+    {
+      name: 'shadowguard_pairer',
+      help: 'Pairer counters (pending and pendingBytes are levels, the rest are totals)',
+      labelNames: ['stat'],
+      read: () => Object.entries(pairer.stats()).map(([stat, value]) => ({ labels: { stat }, value })),
+    },
+    {
+      name: 'shadowguard_ingest',
+      help: 'Ingest totals since start (alert and webhook counts include ramp alerts)',
+      labelNames: ['stat'],
+      read: () => Object.entries(ingest.stats()).map(([stat, value]) => ({ labels: { stat }, value })),
+    },
     { name: 'shadowguard_stream_sessions', help: 'Open filter streams', read: () => stream.sessionCount() },
-    { name: 'shadowguard_nodes', help: 'Known filter workers by connection state', labelNames: ['state'],
+    {
+      name: 'shadowguard_nodes',
+      help: 'Known filter workers by connection state',
+      labelNames: ['state'],
       read: () => {
         const nodes = registry.list();
         const up = nodes.filter((n) => n.connected).length;
-        return [{ labels: { state: 'connected' }, value: up }, { labels: { state: 'disconnected' }, value: nodes.length - up }];
-      } },
+        return [
+          { labels: { state: 'connected' }, value: up },
+          { labels: { state: 'disconnected' }, value: nodes.length - up },
+        ];
+      },
+    },
   ];
   const deps: ApiDeps = {
     store,
@@ -142,7 +219,13 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger;
     ramp,
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
-  const app = await buildApp(deps, { auth, bodyLimit: config.bodyLimitBytes, logger: log, processMetrics: true, version: VERSION });
+  const app = await buildApp(deps, {
+    auth,
+    bodyLimit: config.bodyLimitBytes,
+    logger: log,
+    processMetrics: true,
+    version: VERSION,
+  });
 
   const persist = async () => {
     await store.saveState(STATE_KEYS.reports, reports.toJSON());
@@ -160,46 +243,66 @@ export async function start(config: ControlPlaneConfig, opts: { logger?: Logger;
   }
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.httpPort;
-  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const hostForUrl = config.host.includes(':')
+    ? `[${config.host}]`
+    : config.host === '0.0.0.0'
+      ? '127.0.0.1'
+      : config.host;
   const httpUrl = `http://${hostForUrl}:${httpPort}`;
 
-  const ticker = setInterval(() => { ingest.tick(); registry.prune(NODE_RETENTION_MS); }, TICK_MS);
-  const saver = setInterval(() => { persist().catch((err: unknown) => log.error({ err }, 'saving report state failed')); }, config.persistIntervalMs);
+  const ticker = setInterval(() => {
+    ingest.tick();
+    registry.prune(NODE_RETENTION_MS);
+  }, TICK_MS);
+  const saver = setInterval(() => {
+    persist().catch((err: unknown) => log.error({ err }, 'saving report state failed'));
+  }, config.persistIntervalMs);
   ticker.unref();
   saver.unref();
   ramp.start();
 
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= (async () => {
-    clearInterval(ticker);
-    clearInterval(saver);
-    ramp.stop();
-    await Promise.allSettled([app.close(), stream.close(STREAM_GRACE_MS)]);
-    // No half arrives any more: pairs waiting only for their secondary are compared now (their alerts
-    // join the drain below) so they reach the saved reports instead of dying with the process.
-    ingest.flush();
-    bus.close();
-    await ramp.drain();
-    await alerts.drain(); // ingest's and the ramp's stores and webhook calls, each bounded by its timeout
-    try {
-      await persist();
-    } catch (err) {
-      log.error({ err }, 'saving report state at shutdown failed');
-    }
-    await store.close();
-    log.info('control plane stopped');
-  })());
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(ticker);
+      clearInterval(saver);
+      ramp.stop();
+      await Promise.allSettled([app.close(), stream.close(STREAM_GRACE_MS)]);
+      // No half arrives any more: pairs waiting only for their secondary are compared now (their alerts
+      // join the drain below) so they reach the saved reports instead of dying with the process.
+      ingest.flush();
+      bus.close();
+      await ramp.drain();
+      await alerts.drain(); // ingest's and the ramp's stores and webhook calls, each bounded by its timeout
+      try {
+        await persist();
+      } catch (err) {
+        log.error({ err }, 'saving report state at shutdown failed');
+      }
+      await store.close();
+      log.info('control plane stopped');
+    })());
 
-  log.info({
-    api: `${httpUrl}/api/v1`, docs: `${httpUrl}/docs`, metrics: `${httpUrl}/metrics`, grpc: `${config.host}:${grpcPort}`,
-    database: store.file, auth: config.tokens.length > 0 ? `${config.tokens.length} token(s)` : 'DISABLED (loopback only)',
-    streamAuth: config.streamToken !== undefined,
-  }, 'control plane ready');
+  log.info(
+    {
+      api: `${httpUrl}/api/v1`,
+      docs: `${httpUrl}/docs`,
+      metrics: `${httpUrl}/metrics`,
+      grpc: `${config.host}:${grpcPort}`,
+      database: store.file,
+      auth: config.tokens.length > 0 ? `${config.tokens.length} token(s)` : 'DISABLED (loopback only)',
+      streamAuth: config.streamToken !== undefined,
+    },
+    'control plane ready',
+  );
   return { httpUrl, httpPort, grpcPort, store, ramp, persist, close };
 }
 
 /** The process entry: exit 0 after a clean signal-driven shutdown, 2 on bad configuration, 1 otherwise. */
-export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function main(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   let config: ControlPlaneConfig;
   try {
     const r = loadConfig(argv, env);
@@ -225,8 +328,17 @@ export async function main(argv: string[] = process.argv.slice(2), env: NodeJS.P
     log.info({ signal }, 'shutting down');
     // A second signal, or a shutdown stuck past the stream grace, ends the process hard.
     process.once(signal, () => process.exit(1));
-    setTimeout(() => { log.error('shutdown timed out'); process.exit(1); }, STREAM_GRACE_MS * 3).unref();
-    running.close().then(() => process.exit(0), (err: unknown) => { log.error({ err }, 'shutdown failed'); process.exit(1); });
+    setTimeout(() => {
+      log.error('shutdown timed out');
+      process.exit(1);
+    }, STREAM_GRACE_MS * 3).unref();
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

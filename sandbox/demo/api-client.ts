@@ -5,7 +5,10 @@
 import type { PolicySpec } from '../../control-plane/src/domain/types.js';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -19,16 +22,28 @@ export interface EndpointSummary {
 }
 
 export class ControlPlaneClient {
-  constructor(readonly baseUrl: string, private readonly token?: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${this.baseUrl}/api/v1${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
     const text = await res.text();
     let json: unknown;
-    try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = text;
+    }
     if (!res.ok) {
       const msg = (json as { message?: string } | undefined)?.message ?? text;
       throw new ApiError(res.status, `${method} ${path} → ${res.status}: ${msg}`);
@@ -46,7 +61,8 @@ export class ControlPlaneClient {
 
   async reports(policy: string): Promise<EndpointSummary[]> {
     try {
-      return (await this.request<{ endpoints: EndpointSummary[] }>('GET', `/reports/${encodeURIComponent(policy)}`)).endpoints;
+      return (await this.request<{ endpoints: EndpointSummary[] }>('GET', `/reports/${encodeURIComponent(policy)}`))
+        .endpoints;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) return [];
       throw err;
@@ -55,7 +71,10 @@ export class ControlPlaneClient {
 
   async endpoint(policy: string, endpoint: string): Promise<Record<string, unknown> | undefined> {
     try {
-      const r = await this.request<{ report: Record<string, unknown> }>('GET', `/reports/${encodeURIComponent(policy)}/endpoints/${encodeURIComponent(endpoint)}`);
+      const r = await this.request<{ report: Record<string, unknown> }>(
+        'GET',
+        `/reports/${encodeURIComponent(policy)}/endpoints/${encodeURIComponent(endpoint)}`,
+      );
       return r.report;
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) return undefined;
@@ -67,9 +86,15 @@ export class ControlPlaneClient {
     return (await this.request<{ map: BlastMap }>('GET', `/blast-radius/${encodeURIComponent(policy)}`)).map;
   }
 
-  async alerts(policy?: string): Promise<Array<{ endpoint: string; rate: number; pairs: number; message: string; policy: string }>> {
+  async alerts(
+    policy?: string,
+  ): Promise<Array<{ endpoint: string; rate: number; pairs: number; message: string; policy: string }>> {
     const q = policy ? `?policy=${encodeURIComponent(policy)}` : '';
-    return (await this.request<{ alerts: Array<{ endpoint: string; rate: number; pairs: number; message: string; policy: string }> }>('GET', `/alerts${q}`)).alerts;
+    return (
+      await this.request<{
+        alerts: Array<{ endpoint: string; rate: number; pairs: number; message: string; policy: string }>;
+      }>('GET', `/alerts${q}`)
+    ).alerts;
   }
 
   async nodes(): Promise<Array<Record<string, unknown>>> {
@@ -83,15 +108,25 @@ export interface BlastMap {
     service: string;
     total: number;
     destinations: Array<{
-      destination: string; total: number; decisions: Record<'allowed' | 'mocked' | 'denied' | 'rate_limited', number>;
-      variants: Record<string, number>; peakAllowedPerSecond: number; capacity?: number; flagged: boolean;
+      destination: string;
+      total: number;
+      decisions: Record<'allowed' | 'mocked' | 'denied' | 'rate_limited', number>;
+      variants: Record<string, number>;
+      peakAllowedPerSecond: number;
+      capacity?: number;
+      flagged: boolean;
       routes: Array<{ route: string; total: number; decisions: Record<string, number> }>;
     }>;
   }>;
 }
 
 /** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -101,7 +136,10 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -21,7 +21,13 @@ import type { PolicySpec } from '../../control-plane/src/domain/types.js';
 import { startMesh, type Mesh, type MeshOptions } from '../mesh/index.js';
 import { ControlPlaneClient } from './api-client.js';
 import { DEMO_POLICY_NAME, demoPolicy } from './policy.js';
-import { PROVIDER_NAMES, startProvider, type ProviderName, type ProviderStats, type RunningProvider } from './providers.js';
+import {
+  PROVIDER_NAMES,
+  startProvider,
+  type ProviderName,
+  type ProviderStats,
+  type RunningProvider,
+} from './providers.js';
 import { DEPENDENCIES, startShop, type Dependency, type DependencyAddress, type RunningShop } from './shop.js';
 import { apiTokens, type DemoTokens } from './tokens.js';
 
@@ -102,7 +108,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
-    const tempDir = opts.dataDir === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'shadowguard-demo-')) : undefined;
+    const tempDir =
+      opts.dataDir === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'shadowguard-demo-')) : undefined;
     if (tempDir) closers.push(async () => fs.rmSync(tempDir, { recursive: true, force: true }));
     const dataDir = opts.dataDir ?? tempDir!;
     const logLevel = opts.logLevel ?? 'warn';
@@ -111,18 +118,32 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     const policy = opts.policy === undefined ? demoPolicy() : opts.policy;
     const seeds = Object.entries(opts.policies ?? {});
     if (policy) seeds.unshift([DEMO_POLICY_NAME, policy]);
-    if (tokens.length > 0 && !editor && seeds.length > 0) throw new Error('the demo seeds its policy through the REST API: with API tokens it needs an editor token');
+    if (tokens.length > 0 && !editor && seeds.length > 0)
+      throw new Error('the demo seeds its policy through the REST API: with API tokens it needs an editor token');
     const logger = opts.logger ?? pino({ level: logLevel, base: { service: 'shadow-control-plane' } });
     const cpConfig: ControlPlaneConfig = {
-      ...DEFAULTS, host: '127.0.0.1', httpPort: opts.httpPort ?? 0, grpcPort: opts.grpcPort ?? 0, dataDir, logLevel, tokens,
-      pairing: { ...DEFAULTS.pairing, windowMs: opts.pairingWindowMs ?? 5000 }, webhook: { ...DEFAULTS.webhook },
+      ...DEFAULTS,
+      host: '127.0.0.1',
+      httpPort: opts.httpPort ?? 0,
+      grpcPort: opts.grpcPort ?? 0,
+      dataDir,
+      logLevel,
+      tokens,
+      pairing: { ...DEFAULTS.pairing, windowMs: opts.pairingWindowMs ?? 5000 },
+      webhook: { ...DEFAULTS.webhook },
       persistIntervalMs: 2000,
     };
     let controlPlane = await startControlPlane(cpConfig, { logger });
     // Restarts reuse the first run's ports, so the mesh's control-plane cluster stays valid.
-    const fixedConfig: ControlPlaneConfig = { ...cpConfig, httpPort: controlPlane.httpPort, grpcPort: controlPlane.grpcPort };
+    const fixedConfig: ControlPlaneConfig = {
+      ...cpConfig,
+      httpPort: controlPlane.httpPort,
+      grpcPort: controlPlane.grpcPort,
+    };
     let cpRunning = true;
-    closers.push(async () => { if (cpRunning) await controlPlane.close(); });
+    closers.push(async () => {
+      if (cpRunning) await controlPlane.close();
+    });
     // Seeded before the mesh starts, so every filter's first snapshot already carries the policy.
     const client = new ControlPlaneClient(controlPlane.httpUrl, (editor ?? tokens[0])?.token);
     for (const [name, spec] of seeds) await client.putPolicy(name, spec);
@@ -130,7 +151,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     const providerList = await Promise.all(PROVIDER_NAMES.map((name) => startProvider({ name })));
     for (const p of providerList) closers.push(() => p.close());
     const providers = Object.fromEntries(providerList.map((p) => [p.name, p])) as Record<ProviderName, RunningProvider>;
-    const dependencies = Object.fromEntries(DEPENDENCIES.map((d) => [d, { authority: `${d}:8080`, url: providers[d].url }])) as Record<Dependency, DependencyAddress>;
+    const dependencies = Object.fromEntries(
+      DEPENDENCIES.map((d) => [d, { authority: `${d}:8080`, url: providers[d].url }]),
+    ) as Record<Dependency, DependencyAddress>;
 
     let mesh: Mesh | undefined;
     const applied: Record<string, string[]> = {};
@@ -150,9 +173,14 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       ...(opts.envoyYaml !== undefined ? { yaml: opts.envoyYaml } : { file: opts.envoyFile ?? 'envoy/envoy.yaml' }),
       wasmPath: opts.wasmPath ?? 'build/shadowguard.wasm',
       hostMap: {
-        'live:8080': live.port, 'candidate:8080': candidate.port, 'secondary:8080': secondary.port,
-        'email:8080': providers.email.port, 'payments:8080': providers.payments.port, 'catalog:8080': providers.catalog.port,
-        'control-plane:18000': controlPlane.grpcPort, ...opts.hostMap,
+        'live:8080': live.port,
+        'candidate:8080': candidate.port,
+        'secondary:8080': secondary.port,
+        'email:8080': providers.email.port,
+        'payments:8080': providers.payments.port,
+        'catalog:8080': providers.catalog.port,
+        'control-plane:18000': controlPlane.grpcPort,
+        ...opts.hostMap,
       },
       onShadow: opts.onShadow,
       portMap: opts.edgePort ? { edge_ingress: opts.edgePort } : undefined,
@@ -162,7 +190,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       onLog: (e) => {
         const m = /config (\S+) applied/.exec(e.message);
         if (m) (applied[e.plugin] ??= []).push(m[1]);
-        if (opts.onMeshLog && LEVELS.indexOf(e.level as Level) >= LEVELS.indexOf(opts.meshLogLevel ?? 'warn')) opts.onMeshLog(e);
+        if (opts.onMeshLog && LEVELS.indexOf(e.level as Level) >= LEVELS.indexOf(opts.meshLogLevel ?? 'warn'))
+          opts.onMeshLog(e);
       },
     });
     mesh = m;
@@ -173,18 +202,32 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     const edge = m.listenerAddress('edge_ingress');
     const api = `${controlPlane.httpUrl}/api/v1`;
     const urls: DemoUrls = {
-      edge: `http://${edge.host}:${edge.port}`, api,
-      reports: `${api}/reports/${DEMO_POLICY_NAME}`, blastRadius: `${api}/blast-radius/${DEMO_POLICY_NAME}`,
-      alerts: `${api}/alerts`, nodes: `${api}/nodes`, docs: `${controlPlane.httpUrl}/docs`,
-      providers: Object.fromEntries(providerList.map((p) => [p.name, `${p.url}/stats`])) as Record<ProviderName, string>,
+      edge: `http://${edge.host}:${edge.port}`,
+      api,
+      reports: `${api}/reports/${DEMO_POLICY_NAME}`,
+      blastRadius: `${api}/blast-radius/${DEMO_POLICY_NAME}`,
+      alerts: `${api}/alerts`,
+      nodes: `${api}/nodes`,
+      docs: `${controlPlane.httpUrl}/docs`,
+      providers: Object.fromEntries(providerList.map((p) => [p.name, `${p.url}/stats`])) as Record<
+        ProviderName,
+        string
+      >,
       database: path.join(dataDir, 'shadowguard.db'),
     };
 
     const demo: Demo = {
-      urls, client, mesh: m, providers, shops: { live, candidate, secondary },
-      get controlPlane() { return controlPlane; },
+      urls,
+      client,
+      mesh: m,
+      providers,
+      shops: { live, candidate, secondary },
+      get controlPlane() {
+        return controlPlane;
+      },
       appliedConfigs: () => Object.fromEntries(Object.entries(applied).map(([k, v]) => [k, [...v]])),
-      counts: () => Object.fromEntries(providerList.map((p) => [p.name, p.stats()])) as Record<ProviderName, ProviderStats>,
+      counts: () =>
+        Object.fromEntries(providerList.map((p) => [p.name, p.stats()])) as Record<ProviderName, ProviderStats>,
       async stopControlPlane() {
         if (!cpRunning) return;
         cpRunning = false;
@@ -215,7 +258,9 @@ export function streamingFilters(mesh: Mesh): string[] {
     for (const f of l.hcm.wasmFilters) {
       try {
         if ((JSON.parse(f.configuration) as { controlPlane?: unknown }).controlPlane) names.add(f.name);
-      } catch { /* not JSON: the plugin would have failed to load */ }
+      } catch {
+        /* not JSON: the plugin would have failed to load */
+      }
     }
   }
   return [...names];
@@ -228,13 +273,18 @@ async function waitForConfig(mesh: Mesh, applied: Record<string, string[]>, time
   for (;;) {
     const missing = want.filter((n) => !applied[n]?.length);
     if (missing.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`no pushed config applied within ${timeoutMs} ms by: ${missing.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`no pushed config applied within ${timeoutMs} ms by: ${missing.join(', ')}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
 
-function liveDependencies(base: Record<Dependency, DependencyAddress>, urls: Partial<Record<Dependency, string>> = {}): Record<Dependency, DependencyAddress> {
+function liveDependencies(
+  base: Record<Dependency, DependencyAddress>,
+  urls: Partial<Record<Dependency, string>> = {},
+): Record<Dependency, DependencyAddress> {
   const out = { ...base };
-  for (const [d, url] of Object.entries(urls) as Array<[Dependency, string]>) out[d] = { authority: base[d].authority, url };
+  for (const [d, url] of Object.entries(urls) as Array<[Dependency, string]>)
+    out[d] = { authority: base[d].authority, url };
   return out;
 }

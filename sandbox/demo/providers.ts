@@ -73,7 +73,12 @@ function isShadow(h: http.IncomingHttpHeaders): string | undefined {
 
 /** Price and name of catalog item `id`: deterministic, so live and shadow read the same. */
 export function catalogItem(id: number) {
-  return { id, sku: `SKU-${String(id).padStart(5, '0')}`, name: `Product ${id}`, price: round2(5 + ((id * 7919) % 9000) / 100) };
+  return {
+    id,
+    sku: `SKU-${String(id).padStart(5, '0')}`,
+    name: `Product ${id}`,
+    price: round2(5 + ((id * 7919) % 9000) / 100),
+  };
 }
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -83,7 +88,12 @@ export function startProvider(opts: { name: ProviderName; port?: number; host?: 
   let counts = { total: 0, shadowTagged: 0, effects: 0, byRoute: {} as Record<string, number> };
   let charges = new Map<string, Record<string, unknown>>();
 
-  function handle(method: string, p: string, body: Record<string, unknown> | undefined, key: string | undefined): [number, unknown, boolean] {
+  function handle(
+    method: string,
+    p: string,
+    body: Record<string, unknown> | undefined,
+    key: string | undefined,
+  ): [number, unknown, boolean] {
     const seg = p.split('/').filter(Boolean);
     if (name === 'email' && method === 'POST' && p === '/send') {
       if (typeof body?.to !== 'string') return [400, { error: 'to is required' }, false];
@@ -93,7 +103,11 @@ export function startProvider(opts: { name: ProviderName; port?: number; host?: 
       if (!(Number(body?.amount) > 0)) return [400, { error: 'amount must be positive' }, false];
       const replay = key !== undefined ? charges.get(`${p} ${key}`) : undefined;
       if (replay) return [200, replay, false];
-      const created = { id: `${p === '/charges' ? 'ch' : 're'}_${crypto.randomBytes(6).toString('hex')}`, amount: body?.amount, status: p === '/charges' ? 'succeeded' : 'refunded' };
+      const created = {
+        id: `${p === '/charges' ? 'ch' : 're'}_${crypto.randomBytes(6).toString('hex')}`,
+        amount: body?.amount,
+        status: p === '/charges' ? 'succeeded' : 'refunded',
+      };
       if (key !== undefined) charges.set(`${p} ${key}`, created);
       return [201, created, true];
     }
@@ -108,33 +122,43 @@ export function startProvider(opts: { name: ProviderName; port?: number; host?: 
     const p = new URL(req.url ?? '/', 'http://provider').pathname;
     if (method === 'GET' && p === '/stats') return sendJson(res, 200, stats());
     if (method === 'GET' && p === '/count') return sendJson(res, 200, { name, total: counts.total });
-    readBody(req).then((raw) => {
-      const body = parseJsonObject(raw);
-      const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
-      const [status, out, effect] = body instanceof Error ? [400, { error: body.message }, false] : handle(method, p, body, key);
-      const shadow = isShadow(req.headers);
-      counts.total++;
-      if (shadow !== undefined) counts.shadowTagged++;
-      if (effect) counts.effects++;
-      const routeKey = `${method} ${p.replace(/\/\d+(?=\/|$)/g, '/{id}')}`;
-      counts.byRoute[routeKey] = (counts.byRoute[routeKey] ?? 0) + 1;
-      if (log.length >= LOG_LIMIT) log.shift();
-      const baggage = typeof req.headers.baggage === 'string' ? req.headers.baggage : undefined;
-      log.push({ at: Date.now(), method, path: p, shadow, idempotencyKey: key, baggage, status });
-      sendJson(res, status, out, { 'x-provider': name });
-    }, (err: unknown) => sendJson(res, err instanceof BodyTooLarge ? 413 : 400, { error: (err as Error).message }));
+    readBody(req).then(
+      (raw) => {
+        const body = parseJsonObject(raw);
+        const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : undefined;
+        const [status, out, effect] =
+          body instanceof Error ? [400, { error: body.message }, false] : handle(method, p, body, key);
+        const shadow = isShadow(req.headers);
+        counts.total++;
+        if (shadow !== undefined) counts.shadowTagged++;
+        if (effect) counts.effects++;
+        const routeKey = `${method} ${p.replace(/\/\d+(?=\/|$)/g, '/{id}')}`;
+        counts.byRoute[routeKey] = (counts.byRoute[routeKey] ?? 0) + 1;
+        if (log.length >= LOG_LIMIT) log.shift();
+        const baggage = typeof req.headers.baggage === 'string' ? req.headers.baggage : undefined;
+        log.push({ at: Date.now(), method, path: p, shadow, idempotencyKey: key, baggage, status });
+        sendJson(res, status, out, { 'x-provider': name });
+      },
+      (err: unknown) => sendJson(res, err instanceof BodyTooLarge ? 413 : 400, { error: (err as Error).message }),
+    );
   });
 
   function stats(): ProviderStats {
     return {
-      name, total: counts.total, shadowTagged: counts.shadowTagged, byRoute: { ...counts.byRoute }, effects: counts.effects,
+      name,
+      total: counts.total,
+      shadowTagged: counts.shadowTagged,
+      byRoute: { ...counts.byRoute },
+      effects: counts.effects,
       peakPerSecond: peak(log.map((r) => r.at)),
       shadowPeakPerSecond: peak(log.filter((r) => r.shadow !== undefined).map((r) => r.at)),
     };
   }
 
   return listen(server, opts.port ?? 0, opts.host).then((port) => ({
-    name, port, url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    name,
+    port,
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     stats,
     requests: () => log.slice(),
     reset: () => {
@@ -149,21 +173,28 @@ export function startProvider(opts: { name: ProviderName; port?: number; host?: 
 export async function main(argv: string[]): Promise<RunningProvider> {
   const f = flags(argv);
   const name = f.name as ProviderName;
-  if (!PROVIDER_NAMES.includes(name)) throw new Error(`--name must be one of ${PROVIDER_NAMES.join(', ')}, got '${f.name}'`);
+  if (!PROVIDER_NAMES.includes(name))
+    throw new Error(`--name must be one of ${PROVIDER_NAMES.join(', ')}, got '${f.name}'`);
   const port = Number(f.port ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got '${f.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got '${f.port}'`);
   const p = await startProvider({ name, port, host: f.host ?? '0.0.0.0' });
   process.stdout.write(`fake ${name} provider listening on :${p.port} (GET /stats)\n`);
   return p;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((p) => {
-    const stop = () => { void p.close().then(() => process.exit(0)); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  }, (err: unknown) => {
-    process.stderr.write(`providers: ${(err as Error).message}\n`);
-    process.exit(2);
-  });
+  main(process.argv.slice(2)).then(
+    (p) => {
+      const stop = () => {
+        void p.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`providers: ${(err as Error).message}\n`);
+      process.exit(2);
+    },
+  );
 }

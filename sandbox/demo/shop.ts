@@ -21,7 +21,10 @@ export const DEPENDENCIES = ['catalog', 'payments', 'email'] as const;
 export type Dependency = (typeof DEPENDENCIES)[number];
 
 /** Where a dependency lives: `authority` is its Host (what the egress listener routes on), `url` its direct address. */
-export interface DependencyAddress { authority: string; url: string }
+export interface DependencyAddress {
+  authority: string;
+  url: string;
+}
 
 export interface ShopOptions {
   version: ShopVersion;
@@ -33,21 +36,41 @@ export interface ShopOptions {
   egressProxy?: string | (() => string | undefined);
 }
 
-export interface RunningShop { version: ShopVersion; port: number; url: string; close(): Promise<void> }
+export interface RunningShop {
+  version: ShopVersion;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
 
 /** Inbound headers copied onto every outbound call (tracing + shadow markers + idempotency). */
-export const PROPAGATED_HEADERS = ['x-request-id', 'x-shadow', 'x-shadow-pair', 'baggage', 'traceparent', 'tracestate', 'idempotency-key'];
+export const PROPAGATED_HEADERS = [
+  'x-request-id',
+  'x-shadow',
+  'x-shadow-pair',
+  'baggage',
+  'traceparent',
+  'tracestate',
+  'idempotency-key',
+];
 
 export const USER_COUNT = 100;
 
 class DependencyError extends Error {
-  constructor(readonly dependency: Dependency, readonly status: number) {
+  constructor(
+    readonly dependency: Dependency,
+    readonly status: number,
+  ) {
     super(`${dependency} answered ${status}`);
   }
 }
 
 const hex = (n: number) => crypto.randomBytes(n).toString('hex');
-const volatile = () => ({ request_id: `req_${hex(8)}`, timestamp: new Date().toISOString(), session_token: crypto.randomBytes(18).toString('base64url') });
+const volatile = () => ({
+  request_id: `req_${hex(8)}`,
+  timestamp: new Date().toISOString(),
+  session_token: crypto.randomBytes(18).toString('base64url'),
+});
 
 export function userRecord(id: number) {
   return { id, name: `Customer ${id}`, email: `customer${id}@example.com`, tier: id % 5 === 0 ? 'gold' : 'standard' };
@@ -63,7 +86,13 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 export function startShop(opts: ShopOptions): Promise<RunningShop> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
-  async function call(dep: Dependency, inbound: http.IncomingHttpHeaders, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
+  async function call(
+    dep: Dependency,
+    inbound: http.IncomingHttpHeaders,
+    method: string,
+    p: string,
+    body?: unknown,
+  ): Promise<Record<string, unknown>> {
     const addr = opts.dependencies[dep];
     const headers: Record<string, string> = { host: addr.authority, accept: 'application/json' };
     for (const h of PROPAGATED_HEADERS) {
@@ -77,7 +106,7 @@ export function startShop(opts: ShopOptions): Promise<RunningShop> {
     const res = await send(`${base}${p}`, { method, headers, body: payload, agent, timeoutMs: 5000 });
     if (res.status < 200 || res.status >= 300) throw new DependencyError(dep, res.status);
     const json = jsonOf(res);
-    return json !== null && typeof json === 'object' ? json as Record<string, unknown> : {};
+    return json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -89,7 +118,8 @@ export function startShop(opts: ShopOptions): Promise<RunningShop> {
     const key = typeof h['idempotency-key'] === 'string' ? h['idempotency-key'] : undefined;
     const common = { 'x-shop-version': opts.version };
 
-    if (method === 'GET' && url.pathname === '/healthz') return sendJson(res, 200, { ok: true, version: opts.version }, common);
+    if (method === 'GET' && url.pathname === '/healthz')
+      return sendJson(res, 200, { ok: true, version: opts.version }, common);
     if (method === 'GET' && seg[0] === 'users' && id !== undefined) {
       if (id < 1 || id > USER_COUNT) return sendJson(res, 404, { error: 'no such user', ...volatile() }, common);
       return sendJson(res, 200, { user: userRecord(id), ...volatile() }, common);
@@ -110,21 +140,46 @@ export function startShop(opts: ShopOptions): Promise<RunningShop> {
       const item = await call('catalog', h, 'GET', `/items/${productId}`);
       const total = round2(Number(item.price) * quantity);
       const id = orderId(key);
-      const charge = await call('payments', h, 'POST', '/charges', { amount: total, currency: 'EUR', customer: userId, order: id });
-      const mail = await call('email', h, 'POST', '/send', { to: userRecord(userId).email, template: 'order-confirmation', order: id });
-      return sendJson(res, 201, {
-        order: { id, userId, productId, quantity, total, currency: 'EUR', status: 'confirmed', payment: charge.status ?? 'unknown', confirmationQueued: mail.queued === true },
-        ...volatile(),
-      }, common);
+      const charge = await call('payments', h, 'POST', '/charges', {
+        amount: total,
+        currency: 'EUR',
+        customer: userId,
+        order: id,
+      });
+      const mail = await call('email', h, 'POST', '/send', {
+        to: userRecord(userId).email,
+        template: 'order-confirmation',
+        order: id,
+      });
+      return sendJson(
+        res,
+        201,
+        {
+          order: {
+            id,
+            userId,
+            productId,
+            quantity,
+            total,
+            currency: 'EUR',
+            status: 'confirmed',
+            payment: charge.status ?? 'unknown',
+            confirmationQueued: mail.queued === true,
+          },
+          ...volatile(),
+        },
+        common,
+      );
     }
     if (method === 'POST' && seg[0] === 'refunds' && id !== undefined) {
       const amount = Number(body?.amount);
       if (!(amount > 0)) return sendJson(res, 400, { error: 'amount must be a positive number' }, common);
       await call('payments', h, 'POST', '/refunds', { order: id, amount });
       // The deliberate regression of the demo: v2 keeps a 10 % restocking fee and leaves the refund pending.
-      const refund = opts.version === 'v2'
-        ? { orderId: id, amount: round2(amount * 0.9), currency: 'EUR', status: 'pending' }
-        : { orderId: id, amount: round2(amount), currency: 'EUR', status: 'refunded' };
+      const refund =
+        opts.version === 'v2'
+          ? { orderId: id, amount: round2(amount * 0.9), currency: 'EUR', status: 'pending' }
+          : { orderId: id, amount: round2(amount), currency: 'EUR', status: 'refunded' };
       return sendJson(res, 200, { refund, ...volatile() }, common);
     }
     return sendJson(res, 404, { error: 'not found' }, common);
@@ -134,7 +189,8 @@ export function startShop(opts: ShopOptions): Promise<RunningShop> {
     route(req, res).catch((err: unknown) => {
       if (res.headersSent) return res.destroy();
       if (err instanceof BodyTooLarge) return sendJson(res, 413, { error: err.message });
-      if (err instanceof DependencyError) return sendJson(res, 502, { error: err.message, dependency: err.dependency, status: err.status });
+      if (err instanceof DependencyError)
+        return sendJson(res, 502, { error: err.message, dependency: err.dependency, status: err.status });
       sendJson(res, 502, { error: `dependency call failed: ${(err as Error).message}` });
     });
   });
@@ -156,23 +212,39 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<Runn
   const version = f.version ?? 'v1';
   if (version !== 'v1' && version !== 'v2') throw new Error(`--version must be v1 or v2, got '${version}'`);
   const port = Number(f.port ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got '${f.port}'`);
-  const dependencies = Object.fromEntries(DEPENDENCIES.map((d) => {
-    const url = f[d] ?? `http://${d}:8080`;
-    return [d, { authority: new URL(url).host, url }];
-  })) as Record<Dependency, DependencyAddress>;
-  const shop = await startShop({ version, port, host: f.host ?? '0.0.0.0', dependencies, egressProxy: env.EGRESS_PROXY || undefined });
-  process.stdout.write(`shop ${version} listening on :${shop.port}${env.EGRESS_PROXY ? ` (egress via ${env.EGRESS_PROXY})` : ''}\n`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got '${f.port}'`);
+  const dependencies = Object.fromEntries(
+    DEPENDENCIES.map((d) => {
+      const url = f[d] ?? `http://${d}:8080`;
+      return [d, { authority: new URL(url).host, url }];
+    }),
+  ) as Record<Dependency, DependencyAddress>;
+  const shop = await startShop({
+    version,
+    port,
+    host: f.host ?? '0.0.0.0',
+    dependencies,
+    egressProxy: env.EGRESS_PROXY || undefined,
+  });
+  process.stdout.write(
+    `shop ${version} listening on :${shop.port}${env.EGRESS_PROXY ? ` (egress via ${env.EGRESS_PROXY})` : ''}\n`,
+  );
   return shop;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2), process.env).then((shop) => {
-    const stop = () => { void shop.close().then(() => process.exit(0)); };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  }, (err: unknown) => {
-    process.stderr.write(`shop: ${(err as Error).message}\n`);
-    process.exit(2);
-  });
+  main(process.argv.slice(2), process.env).then(
+    (shop) => {
+      const stop = () => {
+        void shop.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`shop: ${(err as Error).message}\n`);
+      process.exit(2);
+    },
+  );
 }

@@ -22,7 +22,8 @@ const WASM = 'build/shadowguard.wasm';
 
 function intFlag(f: Record<string, string>, name: string, def: number, min: number, max: number): number {
   const v = f[name] === undefined ? def : Number(f[name]);
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, got '${f[name]}'`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new Error(`--${name} must be an integer from ${min} to ${max}, got '${f[name]}'`);
   return v;
 }
 
@@ -39,22 +40,29 @@ async function startWithFallback(opts: DemoOptions): Promise<Demo> {
 /** The printed auth mode: names and roles, never the tokens themselves. */
 function authMode(tokens: DemoTokens | undefined): string {
   const list = apiTokens(tokens);
-  if (list.length === 0) return 'off (dev mode on loopback: anyone on this machine can read and edit; --editor-token / --viewer-token turn it on)';
+  if (list.length === 0)
+    return 'off (dev mode on loopback: anyone on this machine can read and edit; --editor-token / --viewer-token turn it on)';
   const names = (role: string) => list.filter((t) => t.role === role).map((t) => t.name);
-  return `tokens: editor ${names('editor').join(', ') || 'none'}; viewer ${names('viewer').join(', ') || 'none'} `
-    + '(the dashboard asks for one; API calls need "authorization: Bearer <token>")';
+  return (
+    `tokens: editor ${names('editor').join(', ') || 'none'}; viewer ${names('viewer').join(', ') || 'none'} ` +
+    '(the dashboard asks for one; API calls need "authorization: Bearer <token>")'
+  );
 }
 
 async function progress(demo: Demo, startedAt: number, state: { firstReportAt?: number }): Promise<string> {
   const reports = await demo.client.reports(DEMO_POLICY_NAME);
   const alerts = await demo.client.alerts(DEMO_POLICY_NAME);
   if (reports.length > 0 && state.firstReportAt === undefined) state.firstReportAt = Date.now() - startedAt;
-  const eps = reports.map((r) => `${r.endpoint} ${r.pairs} pairs ${Number(r.mismatchRate).toFixed(0)}% mismatch`).join(' | ');
+  const eps = reports
+    .map((r) => `${r.endpoint} ${r.pairs} pairs ${Number(r.mismatchRate).toFixed(0)}% mismatch`)
+    .join(' | ');
   const c = demo.counts();
-  return `[${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${eps || 'no pairs yet'}\n`
-    + `      alerts: ${alerts.map((a) => `${a.endpoint} (${a.rate.toFixed(0)}%)`).join(', ') || 'none'}`
-    + ` · providers received: e-mails ${c.email.total} (from shadows ${c.email.shadowTagged}), charges+refunds ${c.payments.total}`
-    + ` (from shadows ${c.payments.shadowTagged}), catalog reads ${c.catalog.total} (from shadows ${c.catalog.shadowTagged})\n`;
+  return (
+    `[${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${eps || 'no pairs yet'}\n` +
+    `      alerts: ${alerts.map((a) => `${a.endpoint} (${a.rate.toFixed(0)}%)`).join(', ') || 'none'}` +
+    ` · providers received: e-mails ${c.email.total} (from shadows ${c.email.shadowTagged}), charges+refunds ${c.payments.total}` +
+    ` (from shadows ${c.payments.shadowTagged}), catalog reads ${c.catalog.total} (from shadows ${c.catalog.shadowTagged})\n`
+  );
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -67,29 +75,34 @@ export async function run(argv: string[]): Promise<void> {
   const startedAt = Date.now();
   const demo = await startWithFallback({
     tokens,
-    httpPort: intFlag(f, 'http-port', 8080, 0, 65535), grpcPort: intFlag(f, 'grpc-port', 18000, 0, 65535),
-    edgePort: intFlag(f, 'edge-port', 10000, 0, 65535), dataDir: f['data-dir'] ?? 'data/demo', logLevel: 'warn',
+    httpPort: intFlag(f, 'http-port', 8080, 0, 65535),
+    grpcPort: intFlag(f, 'grpc-port', 18000, 0, 65535),
+    edgePort: intFlag(f, 'edge-port', 10000, 0, 65535),
+    dataDir: f['data-dir'] ?? 'data/demo',
+    logLevel: 'warn',
   });
   const u = demo.urls;
-  process.stdout.write([
-    '',
-    `Shadowguard demo is up (${Date.now() - startedAt} ms). Traffic: ${requests} requests at ${rate}/s through ${u.edge} (Host: shop).`,
-    `API authentication: ${authMode(tokens)}`,
-    '',
-    `  per-endpoint diff reports   ${u.reports}`,
-    `  one endpoint, side by side  ${u.reports}/endpoints/${encodeURIComponent('POST /refunds/{id}')}`,
-    `  blast-radius map            ${u.blastRadius}`,
-    `  regression alerts           ${u.alerts}`,
-    `  connected filters           ${u.nodes}`,
-    `  dashboard · API docs        ${demo.controlPlane.httpUrl}/ · ${u.docs}`,
-    `  fake providers' counters    ${Object.values(u.providers).join('  ')}`,
-    `  SQLite                      ${u.database}`,
-    '',
-    `  try: curl -s -H 'host: shop' ${u.edge}/users/7`,
-    '',
-    'Ctrl-C stops everything.',
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      `Shadowguard demo is up (${Date.now() - startedAt} ms). Traffic: ${requests} requests at ${rate}/s through ${u.edge} (Host: shop).`,
+      `API authentication: ${authMode(tokens)}`,
+      '',
+      `  per-endpoint diff reports   ${u.reports}`,
+      `  one endpoint, side by side  ${u.reports}/endpoints/${encodeURIComponent('POST /refunds/{id}')}`,
+      `  blast-radius map            ${u.blastRadius}`,
+      `  regression alerts           ${u.alerts}`,
+      `  connected filters           ${u.nodes}`,
+      `  dashboard · API docs        ${demo.controlPlane.httpUrl}/ · ${u.docs}`,
+      `  fake providers' counters    ${Object.values(u.providers).join('  ')}`,
+      `  SQLite                      ${u.database}`,
+      '',
+      `  try: curl -s -H 'host: shop' ${u.edge}/users/7`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
 
   const abort = new AbortController();
   let closing = false;
@@ -98,10 +111,13 @@ export async function run(argv: string[]): Promise<void> {
     closing = true;
     process.stdout.write('\nstopping…\n');
     abort.abort();
-    demo.close().then(() => process.exit(0), (err: unknown) => {
-      process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
-      process.exit(1);
-    });
+    demo.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -113,30 +129,43 @@ export async function run(argv: string[]): Promise<void> {
       const reports = await demo.client.reports(DEMO_POLICY_NAME).catch(() => []);
       if (reports.length > 0) {
         state.firstReportAt = Date.now() - startedAt;
-        process.stdout.write(`first per-endpoint report after ${(state.firstReportAt / 1000).toFixed(1)} s: ${u.reports}\n`);
+        process.stdout.write(
+          `first per-endpoint report after ${(state.firstReportAt / 1000).toFixed(1)} s: ${u.reports}\n`,
+        );
       } else await new Promise((r) => setTimeout(r, 250));
     }
   })();
   const ticker = setInterval(() => {
-    progress(demo, startedAt, state).then((line) => {
-      if (!closing) process.stdout.write(line);
-    }, () => undefined);
+    progress(demo, startedAt, state).then(
+      (line) => {
+        if (!closing) process.stdout.write(line);
+      },
+      () => undefined,
+    );
   }, 5000);
   let shownFailures = 0;
   const summary = await runTraffic({
-    target: u.edge, requests, ratePerSecond: rate, concurrency: 8, signal: abort.signal,
+    target: u.edge,
+    requests,
+    ratePerSecond: rate,
+    concurrency: 8,
+    signal: abort.signal,
     onResponse: (r) => {
       if ((r.status >= 200 && r.status < 300) || shownFailures >= 5 || closing) return;
       shownFailures++;
-      process.stdout.write(`live request failed: ${r.method} ${r.path} → ${r.status || r.error} ${r.body === undefined ? '' : JSON.stringify(r.body)}\n`);
+      process.stdout.write(
+        `live request failed: ${r.method} ${r.path} → ${r.status || r.error} ${r.body === undefined ? '' : JSON.stringify(r.body)}\n`,
+      );
     },
   });
   clearInterval(ticker);
   if (closing) return;
   process.stdout.write(await progress(demo, startedAt, state));
-  process.stdout.write(`traffic done: ${summary.sent} sent, ${summary.ok} ok, ${summary.failed} failed`
-    + `${state.firstReportAt !== undefined ? `; first report after ${(state.firstReportAt / 1000).toFixed(1)} s` : ''}. `
-    + 'Everything keeps running for you to explore; Ctrl-C stops it.\n');
+  process.stdout.write(
+    `traffic done: ${summary.sent} sent, ${summary.ok} ok, ${summary.failed} failed` +
+      `${state.firstReportAt !== undefined ? `; first report after ${(state.firstReportAt / 1000).toFixed(1)} s` : ''}. ` +
+      'Everything keeps running for you to explore; Ctrl-C stops it.\n',
+  );
 }
 
 run(process.argv.slice(2)).catch((err: unknown) => {

@@ -7,17 +7,25 @@ import type { ApiToken } from '../../control-plane/src/api/plugins/auth.js';
 import { apiTokenList, type TokenEntry } from '../../control-plane/src/config.js';
 
 export type DemoToken = TokenEntry;
-export interface DemoTokens { viewer?: DemoToken[]; editor?: DemoToken[] }
+export interface DemoTokens {
+  viewer?: DemoToken[];
+  editor?: DemoToken[];
+}
 
 export function apiTokens(tokens: DemoTokens | undefined): ApiToken[] {
   return apiTokenList(tokens ?? {});
 }
 
-const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined): string[] =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** `--editor-token a,b` / `--viewer-token c` (comma-separated), else SHADOWGUARD_EDITOR_TOKENS / _VIEWER_TOKENS. */
 export function tokensFromCli(flags: Record<string, string>, env: NodeJS.ProcessEnv): DemoTokens | undefined {
-  const pick = (role: 'viewer' | 'editor') => list(flags[`${role}-token`] ?? env[`SHADOWGUARD_${role.toUpperCase()}_TOKENS`]);
+  const pick = (role: 'viewer' | 'editor') =>
+    list(flags[`${role}-token`] ?? env[`SHADOWGUARD_${role.toUpperCase()}_TOKENS`]);
   const t: DemoTokens = { viewer: pick('viewer'), editor: pick('editor') };
   return t.viewer!.length + t.editor!.length > 0 ? t : undefined;
 }

@@ -11,7 +11,10 @@ export const ENDPOINTS: Endpoint[] = ['GET /products/{id}', 'GET /users/{id}', '
 
 /** Default mix in percent: reads dominate, writes are what shadows must not repeat. */
 export const DEFAULT_MIX: Record<Endpoint, number> = {
-  'GET /products/{id}': 40, 'GET /users/{id}': 30, 'POST /orders': 20, 'POST /refunds/{id}': 10,
+  'GET /products/{id}': 40,
+  'GET /users/{id}': 30,
+  'POST /orders': 20,
+  'POST /refunds/{id}': 10,
 };
 
 export interface TrafficOptions {
@@ -63,7 +66,12 @@ export function prng(seed: number): () => number {
   };
 }
 
-export interface PlannedRequest { endpoint: Endpoint; method: string; path: string; body?: string }
+export interface PlannedRequest {
+  endpoint: Endpoint;
+  method: string;
+  path: string;
+  body?: string;
+}
 
 /** The request plan: which endpoint and which ids, drawn from the mix with a seeded PRNG. */
 export function plan(count: number, seed = 1, mix: Partial<Record<Endpoint, number>> = DEFAULT_MIX): PlannedRequest[] {
@@ -79,13 +87,27 @@ export function plan(count: number, seed = 1, mix: Partial<Record<Endpoint, numb
     while (k < weights.length - 1 && x >= weights[k]) x -= weights[k++];
     const endpoint = ENDPOINTS[k];
     switch (endpoint) {
-      case 'GET /products/{id}': out.push({ endpoint, method: 'GET', path: `/products/${int(1, 200)}` }); break;
-      case 'GET /users/{id}': out.push({ endpoint, method: 'GET', path: `/users/${int(1, 100)}` }); break;
+      case 'GET /products/{id}':
+        out.push({ endpoint, method: 'GET', path: `/products/${int(1, 200)}` });
+        break;
+      case 'GET /users/{id}':
+        out.push({ endpoint, method: 'GET', path: `/users/${int(1, 100)}` });
+        break;
       case 'POST /orders':
-        out.push({ endpoint, method: 'POST', path: '/orders', body: JSON.stringify({ userId: int(1, 100), productId: int(1, 200), quantity: int(1, 3) }) });
+        out.push({
+          endpoint,
+          method: 'POST',
+          path: '/orders',
+          body: JSON.stringify({ userId: int(1, 100), productId: int(1, 200), quantity: int(1, 3) }),
+        });
         break;
       case 'POST /refunds/{id}':
-        out.push({ endpoint, method: 'POST', path: `/refunds/${int(1000, 9999)}`, body: JSON.stringify({ amount: int(500, 20000) / 100 }) });
+        out.push({
+          endpoint,
+          method: 'POST',
+          path: `/refunds/${int(1000, 9999)}`,
+          body: JSON.stringify({ amount: int(500, 20000) / 100 }),
+        });
         break;
     }
   }
@@ -93,16 +115,35 @@ export function plan(count: number, seed = 1, mix: Partial<Record<Endpoint, numb
 }
 
 /** Sends one planned request through `target` and reports what came back (never throws). */
-export async function sendPlanned(p: PlannedRequest, opts: Pick<TrafficOptions, 'target' | 'host' | 'headers'>, agent?: http.Agent): Promise<TrafficResult> {
+export async function sendPlanned(
+  p: PlannedRequest,
+  opts: Pick<TrafficOptions, 'target' | 'host' | 'headers'>,
+  agent?: http.Agent,
+): Promise<TrafficResult> {
   const headers: Record<string, string> = { host: opts.host ?? 'shop', accept: 'application/json', ...opts.headers };
   if (p.body !== undefined) headers['content-type'] = 'application/json';
   let r: SimpleResponse;
   try {
     r = await send(`${opts.target}${p.path}`, { method: p.method, headers, body: p.body, agent });
   } catch (err) {
-    return { endpoint: p.endpoint, method: p.method, path: p.path, status: 0, body: undefined, headers: {}, error: (err as Error).message };
+    return {
+      endpoint: p.endpoint,
+      method: p.method,
+      path: p.path,
+      status: 0,
+      body: undefined,
+      headers: {},
+      error: (err as Error).message,
+    };
   }
-  return { endpoint: p.endpoint, method: p.method, path: p.path, status: r.status, body: jsonOf(r), headers: r.headers };
+  return {
+    endpoint: p.endpoint,
+    method: p.method,
+    path: p.path,
+    status: r.status,
+    body: jsonOf(r),
+    headers: r.headers,
+  };
 }
 
 export async function runTraffic(opts: TrafficOptions): Promise<TrafficSummary> {

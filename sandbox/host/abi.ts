@@ -9,7 +9,10 @@
 // (`env.envoy_resolve_dns`).
 
 export type ValType = 'i32' | 'i64' | 'f32' | 'f64';
-export interface Signature { params: ValType[]; results: ValType[] }
+export interface Signature {
+  params: ValType[];
+  results: ValType[];
+}
 
 const sig = (params: string, results = 'i32'): Signature => ({
   params: params ? (params.split(',') as ValType[]) : [],
@@ -69,21 +72,51 @@ const ENV_EXTRA: Record<string, Signature> = {
 
 /** WASI preview1 functions with the prototypes cpp-host registers (exports.h). */
 export const WASI: Record<string, Signature> = {
-  fd_write: sig(i32s(4)), fd_read: sig(i32s(4)), fd_seek: sig('i32,i64,i32,i32'), fd_close: sig('i32'),
-  fd_fdstat_get: sig(i32s(2)), fd_fdstat_set_flags: sig(i32s(2)), fd_fdstat_set_rights: sig('i32,i64,i64'),
-  environ_get: sig(i32s(2)), environ_sizes_get: sig(i32s(2)), args_get: sig(i32s(2)), args_sizes_get: sig(i32s(2)),
-  clock_time_get: sig('i32,i64,i32'), clock_res_get: sig(i32s(2)), fd_advise: sig('i32,i64,i64,i32'),
-  fd_allocate: sig('i32,i64,i64'), fd_datasync: sig('i32'), fd_filestat_set_size: sig('i32,i64'),
-  fd_filestat_set_times: sig('i32,i64,i64,i32'), fd_pread: sig('i32,i32,i32,i64,i32'),
-  fd_pwrite: sig('i32,i32,i32,i64,i32'), fd_readdir: sig('i32,i32,i32,i64,i32'), fd_renumber: sig(i32s(2)),
-  fd_sync: sig('i32'), fd_tell: sig(i32s(2)), path_create_directory: sig(i32s(3)),
-  path_filestat_set_times: sig('i32,i32,i32,i32,i64,i64,i32'), path_link: sig(i32s(6)),
-  path_readlink: sig(i32s(6)), path_remove_directory: sig(i32s(3)), path_rename: sig(i32s(6)),
-  path_symlink: sig(i32s(4)), path_unlink_file: sig(i32s(3)), sock_accept: sig(i32s(3)),
-  sock_recv: sig(i32s(6)), sock_send: sig(i32s(5)), sock_shutdown: sig(i32s(2)), random_get: sig(i32s(2)),
-  sched_yield: sig(''), poll_oneoff: sig(i32s(4)), proc_exit: sig('i32', ''),
-  path_open: sig('i32,i32,i32,i32,i32,i64,i64,i32,i32'), fd_prestat_get: sig(i32s(2)),
-  fd_prestat_dir_name: sig(i32s(3)), path_filestat_get: sig(i32s(5)), fd_filestat_get: sig(i32s(2)),
+  fd_write: sig(i32s(4)),
+  fd_read: sig(i32s(4)),
+  fd_seek: sig('i32,i64,i32,i32'),
+  fd_close: sig('i32'),
+  fd_fdstat_get: sig(i32s(2)),
+  fd_fdstat_set_flags: sig(i32s(2)),
+  fd_fdstat_set_rights: sig('i32,i64,i64'),
+  environ_get: sig(i32s(2)),
+  environ_sizes_get: sig(i32s(2)),
+  args_get: sig(i32s(2)),
+  args_sizes_get: sig(i32s(2)),
+  clock_time_get: sig('i32,i64,i32'),
+  clock_res_get: sig(i32s(2)),
+  fd_advise: sig('i32,i64,i64,i32'),
+  fd_allocate: sig('i32,i64,i64'),
+  fd_datasync: sig('i32'),
+  fd_filestat_set_size: sig('i32,i64'),
+  fd_filestat_set_times: sig('i32,i64,i64,i32'),
+  fd_pread: sig('i32,i32,i32,i64,i32'),
+  fd_pwrite: sig('i32,i32,i32,i64,i32'),
+  fd_readdir: sig('i32,i32,i32,i64,i32'),
+  fd_renumber: sig(i32s(2)),
+  fd_sync: sig('i32'),
+  fd_tell: sig(i32s(2)),
+  path_create_directory: sig(i32s(3)),
+  path_filestat_set_times: sig('i32,i32,i32,i32,i64,i64,i32'),
+  path_link: sig(i32s(6)),
+  path_readlink: sig(i32s(6)),
+  path_remove_directory: sig(i32s(3)),
+  path_rename: sig(i32s(6)),
+  path_symlink: sig(i32s(4)),
+  path_unlink_file: sig(i32s(3)),
+  sock_accept: sig(i32s(3)),
+  sock_recv: sig(i32s(6)),
+  sock_send: sig(i32s(5)),
+  sock_shutdown: sig(i32s(2)),
+  random_get: sig(i32s(2)),
+  sched_yield: sig(''),
+  poll_oneoff: sig(i32s(4)),
+  proc_exit: sig('i32', ''),
+  path_open: sig('i32,i32,i32,i32,i32,i64,i64,i32,i32'),
+  fd_prestat_get: sig(i32s(2)),
+  fd_prestat_dir_name: sig(i32s(3)),
+  path_filestat_get: sig(i32s(5)),
+  fd_filestat_get: sig(i32s(2)),
 };
 
 export const WASI_MODULES = ['wasi_snapshot_preview1', 'wasi_unstable'] as const;
@@ -97,29 +130,55 @@ export const IMPORT_SIGNATURES: ReadonlyMap<string, Signature> = new Map([
 
 /** Functions a module may call while `_initialize`/`_start` runs (cpp-host WasmBase::startVm); others trap. */
 export const START_ALLOWED = new Set<string>([
-  'env.emscripten_notify_memory_growth', 'env.proxy_log',
-  ...WASI_MODULES.flatMap((m) => Object.keys(WASI).filter((n) => !['fd_read', 'fd_seek', 'fd_close',
-    'sched_yield', 'proc_exit', 'path_open'].includes(n)).map((n) => `${m}.${n}`)),
+  'env.emscripten_notify_memory_growth',
+  'env.proxy_log',
+  ...WASI_MODULES.flatMap((m) =>
+    Object.keys(WASI)
+      .filter((n) => !['fd_read', 'fd_seek', 'fd_close', 'sched_yield', 'proc_exit', 'path_open'].includes(n))
+      .map((n) => `${m}.${n}`),
+  ),
 ]);
 
 export const formatSignature = (s: Signature): string => `(${s.params.join(', ')}) -> (${s.results.join(', ')})`;
 
 export const WasmResult = {
-  Ok: 0, NotFound: 1, BadArgument: 2, SerializationFailure: 3, ParseFailure: 4, BadExpression: 5,
-  InvalidMemoryAccess: 6, Empty: 7, CasMismatch: 8, ResultMismatch: 9, InternalFailure: 10,
-  BrokenConnection: 11, Unimplemented: 12,
+  Ok: 0,
+  NotFound: 1,
+  BadArgument: 2,
+  SerializationFailure: 3,
+  ParseFailure: 4,
+  BadExpression: 5,
+  InvalidMemoryAccess: 6,
+  Empty: 7,
+  CasMismatch: 8,
+  ResultMismatch: 9,
+  InternalFailure: 10,
+  BrokenConnection: 11,
+  Unimplemented: 12,
 } as const;
 
 export const HeaderMapType = {
-  RequestHeaders: 0, RequestTrailers: 1, ResponseHeaders: 2, ResponseTrailers: 3,
-  GrpcReceiveInitialMetadata: 4, GrpcReceiveTrailingMetadata: 5, HttpCallResponseHeaders: 6,
+  RequestHeaders: 0,
+  RequestTrailers: 1,
+  ResponseHeaders: 2,
+  ResponseTrailers: 3,
+  GrpcReceiveInitialMetadata: 4,
+  GrpcReceiveTrailingMetadata: 5,
+  HttpCallResponseHeaders: 6,
   HttpCallResponseTrailers: 7,
 } as const;
 export const HEADER_MAP_TYPE_MAX = 7;
 
 export const BufferType = {
-  HttpRequestBody: 0, HttpResponseBody: 1, DownstreamData: 2, UpstreamData: 3, HttpCallResponseBody: 4,
-  GrpcReceiveBuffer: 5, VmConfiguration: 6, PluginConfiguration: 7, CallData: 8,
+  HttpRequestBody: 0,
+  HttpResponseBody: 1,
+  DownstreamData: 2,
+  UpstreamData: 3,
+  HttpCallResponseBody: 4,
+  GrpcReceiveBuffer: 5,
+  VmConfiguration: 6,
+  PluginConfiguration: 7,
+  CallData: 8,
 } as const;
 export const BUFFER_TYPE_MAX = 8;
 
@@ -130,8 +189,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Envoy Http::FilterHeadersStatus / FilterDataStatus / FilterTrailersStatus names (envoy/http/filter.h). */
 export type EnvoyFilterStatus =
-  | 'Continue' | 'StopIteration' | 'StopAllIterationAndBuffer' | 'StopAllIterationAndWatermark'
-  | 'StopIterationAndBuffer' | 'StopIterationAndWatermark' | 'StopIterationNoBuffer';
+  | 'Continue'
+  | 'StopIteration'
+  | 'StopAllIterationAndBuffer'
+  | 'StopAllIterationAndWatermark'
+  | 'StopIterationAndBuffer'
+  | 'StopIterationAndWatermark'
+  | 'StopIterationNoBuffer';
 
 /** Callout token types: ids are 4k + type (cpp-host wasm.h nextHttpCallId & co., kCalloutIncrement = 4). */
 export const CalloutType = { HttpCall: 0, GrpcCall: 1, GrpcStream: 2 } as const;

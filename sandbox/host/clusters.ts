@@ -30,9 +30,15 @@ export class Clusters {
     this.sessions.get(name)?.close();
     this.sessions.delete(name);
   }
-  get(name: string): ClusterSpec | undefined { return this.table.get(name); }
-  has(name: string): boolean { return this.table.has(name); }
-  get httpAgent(): http.Agent { return this.agent; }
+  get(name: string): ClusterSpec | undefined {
+    return this.table.get(name);
+  }
+  has(name: string): boolean {
+    return this.table.has(name);
+  }
+  get httpAgent(): http.Agent {
+    return this.agent;
+  }
 
   /** A live HTTP/2 session to `name`, dialled on first use. */
   session(name: string): http2.ClientHttp2Session {
@@ -42,9 +48,13 @@ export class Clusters {
     let s = this.sessions.get(name);
     if (s && !s.closed && !s.destroyed) return s;
     s = http2.connect(`http://${spec.host}:${spec.port}`);
-    s.on('error', () => { /* reported to each stream through its own 'error'/'close' */ });
+    s.on('error', () => {
+      /* reported to each stream through its own 'error'/'close' */
+    });
     const session = s;
-    session.on('close', () => { if (this.sessions.get(name) === session) this.sessions.delete(name); });
+    session.on('close', () => {
+      if (this.sessions.get(name) === session) this.sessions.delete(name);
+    });
     // Sessions must not keep the process alive once no stream is open (the tests' and mesh's exit).
     session.unref();
     this.sessions.set(name, session);

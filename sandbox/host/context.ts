@@ -56,8 +56,12 @@ export function constBuffer(data: Buffer): HostBuffer {
  *  Buffer::copyFrom): start 0 drains `length` bytes then prepends; start >= size appends; else BadArgument. */
 export class BodyBuffer implements HostBuffer {
   constructor(public data: Buffer = EMPTY) {}
-  size(): number { return this.data.length; }
-  read(start: number, length: number): Buffer { return this.data.subarray(start, start + length); }
+  size(): number {
+    return this.data.length;
+  }
+  read(start: number, length: number): Buffer {
+    return this.data.subarray(start, start + length);
+  }
   write(start: number, length: number, data: Buffer): number {
     if (start === 0) {
       this.data = Buffer.concat([data, this.data.subarray(Math.min(length, this.data.length))]);
@@ -69,8 +73,14 @@ export class BodyBuffer implements HostBuffer {
     }
     return 2; // BadArgument: no mid-buffer insert in Envoy
   }
-  append(data: Uint8Array): void { this.data = this.data.length ? Buffer.concat([this.data, data]) : Buffer.from(data); }
-  take(): Buffer { const d = this.data; this.data = EMPTY; return d; }
+  append(data: Uint8Array): void {
+    this.data = this.data.length ? Buffer.concat([this.data, data]) : Buffer.from(data);
+  }
+  take(): Buffer {
+    const d = this.data;
+    this.data = EMPTY;
+    return d;
+  }
 }
 
 /** An empty "no buffer" view: Envoy's getBuffer returns buffer_.set(nullptr) for an HTTP body outside

@@ -19,8 +19,16 @@ export interface ForwardEvent {
 }
 
 export const CALLBACKS = {
-  request: { headers: 'proxy_on_request_headers', body: 'proxy_on_request_body', trailers: 'proxy_on_request_trailers' },
-  response: { headers: 'proxy_on_response_headers', body: 'proxy_on_response_body', trailers: 'proxy_on_response_trailers' },
+  request: {
+    headers: 'proxy_on_request_headers',
+    body: 'proxy_on_request_body',
+    trailers: 'proxy_on_request_trailers',
+  },
+  response: {
+    headers: 'proxy_on_response_headers',
+    body: 'proxy_on_response_body',
+    trailers: 'proxy_on_response_trailers',
+  },
 } as const;
 
 export class Direction {
@@ -48,10 +56,16 @@ export class Direction {
 
   constructor(readonly name: DirectionName) {}
 
-  get callbacks() { return CALLBACKS[this.name]; }
-  closeWindows(): void { this.window.headers = this.window.body = this.window.trailers = false; }
+  get callbacks() {
+    return CALLBACKS[this.name];
+  }
+  closeWindows(): void {
+    this.window.headers = this.window.body = this.window.trailers = false;
+  }
   /** Everything of the body the far side will see, passed on or still held. */
-  fullBody(): Buffer { return Buffer.concat([...this.forwarded, this.body.data]); }
+  fullBody(): Buffer {
+    return Buffer.concat([...this.forwarded, this.body.data]);
+  }
 }
 
 export function headersStatus(raw: number, stop: boolean, allowStopIteration: boolean): EnvoyFilterStatus {

@@ -14,8 +14,12 @@ export class HeaderMap {
     for (const [k, v] of init) this.add(k, v);
   }
 
-  get size(): number { return this.entries.length; }
-  get byteSize(): number { return this.entries.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0); }
+  get size(): number {
+    return this.entries.length;
+  }
+  get byteSize(): number {
+    return this.entries.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  }
 
   // Plain loops below: these run on every header host call, so no per-call closures or arrays.
   get(key: string): string | undefined {
@@ -29,7 +33,9 @@ export class HeaderMap {
     for (const e of this.entries) if (e[0] === k) out.push(e[1]);
     return out;
   }
-  has(key: string): boolean { return this.get(key) !== undefined; }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
 
   add(key: string, value: string): void {
     const k = key.toLowerCase();
@@ -51,7 +57,9 @@ export class HeaderMap {
     const k = key.toLowerCase();
     this.entries = this.entries.filter((e) => e[0] !== k);
   }
-  clear(): void { this.entries = []; }
+  clear(): void {
+    this.entries = [];
+  }
 
   /** Values of repeated keys joined with "," (how Envoy's `request.headers` property presents them). */
   joined(): Map<string, string> {
@@ -59,8 +67,12 @@ export class HeaderMap {
     for (const [k, v] of this.entries) m.set(k, m.has(k) ? `${m.get(k)},${v}` : v);
     return m;
   }
-  toList(): HeaderList { return this.entries.map(([k, v]) => [k, v]); }
-  clone(): HeaderMap { return new HeaderMap(this.entries); }
+  toList(): HeaderList {
+    return this.entries.map(([k, v]) => [k, v]);
+  }
+  clone(): HeaderMap {
+    return new HeaderMap(this.entries);
+  }
 }
 
 export type HeadersInit = Iterable<readonly [string, string]> | Record<string, string>;
@@ -84,7 +96,12 @@ export function encodePairs(pairs: ReadonlyArray<readonly [string | Uint8Array, 
   out.writeUInt32LE(pairs.length, 0);
   let off = 4 + pairs.length * 8;
   const put = (x: string | Uint8Array): number => {
-    const n = typeof x === 'string' ? out.write(x, off, 'utf8') : (out.set(x, off), x.length);
+    let n: number;
+    if (typeof x === 'string') n = out.write(x, off, 'utf8');
+    else {
+      out.set(x, off);
+      n = x.length;
+    }
     off += n + 1;
     return n;
   };
@@ -104,10 +121,13 @@ export function decodePairs(data: Uint8Array): HeaderList {
   const out: HeaderList = [];
   let off = 4 + n * 8;
   for (let i = 0; i < n; i++) {
-    const kl = buf.readUInt32LE(4 + i * 8), vl = buf.readUInt32LE(8 + i * 8);
+    const kl = buf.readUInt32LE(4 + i * 8),
+      vl = buf.readUInt32LE(8 + i * 8);
     if (off + kl + vl + 2 > buf.length) return [];
-    const k = buf.toString('utf8', off, off + kl); off += kl + 1;
-    const v = buf.toString('utf8', off, off + vl); off += vl + 1;
+    const k = buf.toString('utf8', off, off + kl);
+    off += kl + 1;
+    const v = buf.toString('utf8', off, off + vl);
+    off += vl + 1;
     out.push([k, v]);
   }
   return out;

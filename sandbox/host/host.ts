@@ -45,7 +45,9 @@ export class Host implements PluginHostLink {
     return plugin;
   }
 
-  addCluster(name: string, spec: ClusterSpec): void { this.clusters.set(name, spec); }
+  addCluster(name: string, spec: ClusterSpec): void {
+    this.clusters.set(name, spec);
+  }
 
   async close(): Promise<void> {
     for (const p of [...this.plugins]) await p.close(0);
@@ -54,7 +56,9 @@ export class Host implements PluginHostLink {
   }
 
   // ---- PluginHostLink ----
-  emitLog(plugin: Plugin, entry: LogEntry): void { this.onLog?.({ ...entry, plugin: plugin.name }); }
+  emitLog(plugin: Plugin, entry: LogEntry): void {
+    this.onLog?.({ ...entry, plugin: plugin.name });
+  }
   pluginClosed(plugin: Plugin): void {
     this.plugins.delete(plugin);
     // Shared data for a vm_id goes with the last VM using that vm_id (cpp-host VmIdHandle).

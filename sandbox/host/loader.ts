@@ -23,8 +23,10 @@ export class LoadError extends Error {
 }
 
 const sameSignature = (a: Signature, b: Signature): boolean =>
-  a.params.length === b.params.length && a.results.length === b.results.length &&
-  a.params.every((t, i) => t === b.params[i]) && a.results.every((t, i) => t === b.results[i]);
+  a.params.length === b.params.length &&
+  a.results.length === b.results.length &&
+  a.params.every((t, i) => t === b.params[i]) &&
+  a.results.every((t, i) => t === b.results[i]);
 
 export async function readWasm(wasm: string | Uint8Array): Promise<Uint8Array> {
   if (typeof wasm !== 'string') return wasm;
@@ -48,9 +50,11 @@ export async function compileModule(bytes: Uint8Array): Promise<CompiledModule> 
   // 0.2.0 modules; this host implements only 0.2.1, the ABI Shadowguard targets, and says so.
   if (!exports.has('proxy_abi_version_0_2_1')) {
     const other = ['proxy_abi_version_0_2_0', 'proxy_abi_version_0_1_0'].find((n) => exports.has(n));
-    throw new LoadError(other
-      ? `Unsupported Proxy-Wasm ABI version: the module exports ${other}; this host implements only proxy_abi_version_0_2_1`
-      : 'Missing or unknown Proxy-Wasm ABI version (no proxy_abi_version_0_2_1 export)');
+    throw new LoadError(
+      other
+        ? `Unsupported Proxy-Wasm ABI version: the module exports ${other}; this host implements only proxy_abi_version_0_2_1`
+        : 'Missing or unknown Proxy-Wasm ABI version (no proxy_abi_version_0_2_1 export)',
+    );
   }
 
   const imports = parseImports(bytes);
@@ -58,18 +62,26 @@ export async function compileModule(bytes: Uint8Array): Promise<CompiledModule> 
     const key = `${imp.module}.${imp.name}`;
     if (imp.kind === 'memory') continue; // cpp-host creates the memory from the import's limits
     if (imp.kind !== 'function') {
-      throw new LoadError(`Failed to load Wasm module due to a missing import: ${key} (${imp.kind} imports are not provided)`);
+      throw new LoadError(
+        `Failed to load Wasm module due to a missing import: ${key} (${imp.kind} imports are not provided)`,
+      );
     }
     const want = IMPORT_SIGNATURES.get(key);
     if (!want) throw new LoadError(`Failed to load Wasm module due to a missing import: ${key}`);
     if (!sameSignature(imp.signature!, want)) {
       // Same message shape as cpp-host V8::link: the module's view first, then the host's.
-      throw new LoadError(`Failed to load Wasm module due to an import type mismatch: ${key}, want: ` +
-        `${formatSignature(imp.signature!)}, but host exports: ${formatSignature(want)}`);
+      throw new LoadError(
+        `Failed to load Wasm module due to an import type mismatch: ${key}, want: ` +
+          `${formatSignature(imp.signature!)}, but host exports: ${formatSignature(want)}`,
+      );
     }
   }
 
-  const allocator = exports.has('malloc') ? 'malloc' : exports.has('proxy_on_memory_allocate') ? 'proxy_on_memory_allocate' : '';
+  const allocator = exports.has('malloc')
+    ? 'malloc'
+    : exports.has('proxy_on_memory_allocate')
+      ? 'proxy_on_memory_allocate'
+      : '';
   if (!allocator) throw new LoadError('Wasm module is missing malloc function.');
   if (!exports.has('memory') && !imports.some((i) => i.kind === 'memory')) {
     throw new LoadError('Wasm module exports no memory');

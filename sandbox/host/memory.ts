@@ -12,7 +12,10 @@ export class GuestMemory {
   private buf: Buffer;
   private dv: DataView;
 
-  constructor(private readonly memory: WasmMemory, private readonly alloc: (size: number) => number) {
+  constructor(
+    private readonly memory: WasmMemory,
+    private readonly alloc: (size: number) => number,
+  ) {
     this.buf = Buffer.from(memory.buffer);
     this.dv = new DataView(memory.buffer);
   }
@@ -28,13 +31,15 @@ export class GuestMemory {
 
   /** A copy of [ptr, ptr+len), or undefined when out of bounds. */
   read(ptr: number, len: number): Buffer | undefined {
-    ptr >>>= 0; len >>>= 0;
+    ptr >>>= 0;
+    len >>>= 0;
     if (!this.fits(ptr + len)) return undefined;
     return Buffer.from(this.buf.subarray(ptr, ptr + len));
   }
   /** [ptr, ptr+len) decoded as UTF-8 straight from memory (no intermediate copy), or undefined when out of bounds. */
   readString(ptr: number, len: number): string | undefined {
-    ptr >>>= 0; len >>>= 0;
+    ptr >>>= 0;
+    len >>>= 0;
     if (!this.fits(ptr + len)) return undefined;
     return len === 0 ? '' : this.buf.toString('utf8', ptr, ptr + len);
   }

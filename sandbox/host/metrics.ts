@@ -14,7 +14,11 @@ export interface MetricSnapshot {
   samples: number[];
 }
 
-export interface Stat { type: MetricKind; value: bigint; samples: bigint[] }
+export interface Stat {
+  type: MetricKind;
+  value: bigint;
+  samples: bigint[];
+}
 
 export class Stats {
   private readonly stats = new Map<string, Stat>();
@@ -27,7 +31,9 @@ export class Stats {
     return s;
   }
 
-  stat(name: string): Stat | undefined { return this.stats.get(name); }
+  stat(name: string): Stat | undefined {
+    return this.stats.get(name);
+  }
 
   /** The value a test reads by name: counter/gauge value, histogram sample count. */
   value(name: string): number | undefined {

@@ -39,7 +39,12 @@ export interface PluginOptions {
   environment?: Record<string, string>;
 }
 
-export interface LogEntry { level: LogLevel; message: string; worker: number | 'canary' | 'base'; contextId: number }
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+  worker: number | 'canary' | 'base';
+  contextId: number;
+}
 
 export interface PluginHostLink extends HostServices {
   readonly vmGroups: VmGroups;
@@ -48,7 +53,13 @@ export interface PluginHostLink extends HostServices {
 }
 
 const toBuffer = (v: string | Uint8Array | object | undefined): Buffer =>
-  v === undefined ? Buffer.alloc(0) : typeof v === 'string' ? Buffer.from(v) : v instanceof Uint8Array ? Buffer.from(v) : Buffer.from(JSON.stringify(v));
+  v === undefined
+    ? Buffer.alloc(0)
+    : typeof v === 'string'
+      ? Buffer.from(v)
+      : v instanceof Uint8Array
+        ? Buffer.from(v)
+        : Buffer.from(JSON.stringify(v));
 
 export class Plugin implements PluginCore {
   readonly name: string;
@@ -69,7 +80,10 @@ export class Plugin implements PluginCore {
   private readonly records: CalloutRecord[] = [];
   private closed = false;
 
-  private constructor(readonly host: PluginHostLink, opts: PluginOptions) {
+  private constructor(
+    readonly host: PluginHostLink,
+    opts: PluginOptions,
+  ) {
     this.name = opts.name ?? 'shadowguard';
     this.rootId = opts.rootId ?? '';
     this.vmId = opts.vmId ?? '';
@@ -84,7 +98,8 @@ export class Plugin implements PluginCore {
   static async load(host: PluginHostLink, opts: PluginOptions): Promise<Plugin> {
     const plugin = new Plugin(host, opts);
     const workers = opts.workers ?? 1;
-    if (!Number.isInteger(workers) || workers < 1) throw new LoadError(`workers must be a positive integer, got ${workers}`);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new LoadError(`workers must be a positive integer, got ${workers}`);
     const code = await readWasm(opts.wasm);
     const group = await plugin.baseVm(code);
 
@@ -126,7 +141,12 @@ export class Plugin implements PluginCore {
     const compiled = await compileModule(code);
     const raced = groups.get(key); // another load of the same key finished while this one compiled
     if (raced) return raced;
-    const config = { host: this.host, vmId: this.vmId, vmConfiguration: this.vmConfiguration, environment: this.environment };
+    const config = {
+      host: this.host,
+      vmId: this.vmId,
+      vmConfiguration: this.vmConfiguration,
+      environment: this.environment,
+    };
     const base = new Vm(compiled, config, 'base');
     base.plugins.add(this);
     base.start();
@@ -167,17 +187,31 @@ export class Plugin implements PluginCore {
 
   /** Any worker VM failed (trapped — a shared VM fails for every plugin in it: Envoy's "VM is
    *  poisoned"), or the plugin could not start on a worker. */
-  get failed(): boolean { return this.failures.length > 0; }
+  get failed(): boolean {
+    return this.failures.length > 0;
+  }
   get failures(): string[] {
-    return this.workers.flatMap((w, i) => (w.failed ? [w.failure!] : this.roots[i].failure ? [this.roots[i].failure!] : []));
+    return this.workers.flatMap((w, i) =>
+      w.failed ? [w.failure!] : this.roots[i].failure ? [this.roots[i].failure!] : [],
+    );
   }
 
   /** Messages logged at `level` (or all levels), oldest first. */
-  logs(level?: LogLevel): string[] { return this.entries.filter((e) => !level || e.level === level).map((e) => e.message); }
-  logEntries(): LogEntry[] { return [...this.entries]; }
-  metric(name: string): number | undefined { return this.host.stats.value(name); }
-  metrics(): Map<string, MetricSnapshot> { return this.host.stats.snapshot(); }
-  callouts(): CalloutRecord[] { return [...this.records]; }
+  logs(level?: LogLevel): string[] {
+    return this.entries.filter((e) => !level || e.level === level).map((e) => e.message);
+  }
+  logEntries(): LogEntry[] {
+    return [...this.entries];
+  }
+  metric(name: string): number | undefined {
+    return this.host.stats.value(name);
+  }
+  metrics(): Map<string, MetricSnapshot> {
+    return this.host.stats.snapshot();
+  }
+  callouts(): CalloutRecord[] {
+    return [...this.records];
+  }
 
   /** Runs on_tick now on one worker's root context, or on every worker's. */
   tick(worker?: number): void {
@@ -233,9 +267,16 @@ export class Plugin implements PluginCore {
     this.host.emitLog(this, entry);
   }
   hostError(vm: Vm, err: unknown): void {
-    const entry: LogEntry = { level: 'error', message: `host error: ${err instanceof Error ? err.stack : String(err)}`, worker: vm.label, contextId: 0 };
+    const entry: LogEntry = {
+      level: 'error',
+      message: `host error: ${err instanceof Error ? err.stack : String(err)}`,
+      worker: vm.label,
+      contextId: 0,
+    };
     this.entries.push(entry);
     this.host.emitLog(this, entry);
   }
-  recordCallout(record: CalloutRecord): void { this.records.push(record); }
+  recordCallout(record: CalloutRecord): void {
+    this.records.push(record);
+  }
 }

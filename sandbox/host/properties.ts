@@ -9,12 +9,25 @@ import { encodeNode, type NodeInit } from './proto-node.js';
 import type { PluginCore } from './plugin-core.js';
 
 /** Typed wrappers for values whose JS type is ambiguous. */
-export class Uint64 { constructor(readonly value: bigint) {} }
-export class Double { constructor(readonly value: number) {} }
-export class Timestamp { constructor(readonly ns: bigint) {} }
-export class Duration { constructor(readonly ns: bigint) {} }
+export class Uint64 {
+  constructor(readonly value: bigint) {}
+}
+export class Double {
+  constructor(readonly value: number) {}
+}
+export class Timestamp {
+  constructor(readonly ns: bigint) {}
+}
+export class Duration {
+  constructor(readonly ns: bigint) {}
+}
 /** A protobuf message: serialized whole, traversed by field name. */
-export class ProtoMessage { constructor(readonly fields: Record<string, unknown>, readonly bytes: () => Buffer) {} }
+export class ProtoMessage {
+  constructor(
+    readonly fields: Record<string, unknown>,
+    readonly bytes: () => Buffer,
+  ) {}
+}
 
 export const uint64 = (n: number | bigint): Uint64 => new Uint64(BigInt(n));
 export const double = (n: number): Double => new Double(n);
@@ -23,9 +36,18 @@ export const double = (n: number): Double => new Double(n);
 export type Lazy = () => unknown;
 
 const isMapLike = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) &&
-  !(v instanceof Uint64) && !(v instanceof Double) && !(v instanceof Timestamp) && !(v instanceof Duration) &&
-  !(v instanceof ProtoMessage) && !(v instanceof HeaderMap) && !(v instanceof Date) && !(v instanceof Map);
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  !(v instanceof Uint8Array) &&
+  !(v instanceof Uint64) &&
+  !(v instanceof Double) &&
+  !(v instanceof Timestamp) &&
+  !(v instanceof Duration) &&
+  !(v instanceof ProtoMessage) &&
+  !(v instanceof HeaderMap) &&
+  !(v instanceof Date) &&
+  !(v instanceof Map);
 
 const force = (v: unknown): unknown => (typeof v === 'function' ? (v as Lazy)() : v);
 
@@ -40,7 +62,7 @@ function child(value: unknown, part: string): unknown {
     if (!/^-?\d+$/.test(part)) return undefined;
     return value[Number(part)];
   }
-  if (isMapLike(value)) return Object.prototype.hasOwnProperty.call(value, part) ? value[part] : undefined;
+  if (isMapLike(value)) return Object.hasOwn(value, part) ? value[part] : undefined;
   return undefined;
 }
 
@@ -54,18 +76,37 @@ export function serializeValue(v: unknown): Buffer | undefined {
   if (typeof v === 'number' && Number.isSafeInteger(v)) {
     // int64 LE as two 32-bit halves (hi is floor(v / 2^32), lo the non-negative rest: two's complement
     // for negatives too), without the BigInt conversions of the general case below.
-    const b = Buffer.allocUnsafe(8); const hi = Math.floor(v / 2 ** 32);
-    b.writeUInt32LE(v - hi * 2 ** 32, 0); b.writeInt32LE(hi, 4); return b;
+    const b = Buffer.allocUnsafe(8);
+    const hi = Math.floor(v / 2 ** 32);
+    b.writeUInt32LE(v - hi * 2 ** 32, 0);
+    b.writeInt32LE(hi, 4);
+    return b;
   }
   if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) {
-    const b = Buffer.allocUnsafe(8); b.writeBigInt64LE(BigInt.asIntN(64, BigInt(v))); return b;
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigInt64LE(BigInt.asIntN(64, BigInt(v)));
+    return b;
   }
   if (typeof v === 'number' || v instanceof Double) {
-    const b = Buffer.allocUnsafe(8); b.writeDoubleLE(typeof v === 'number' ? v : v.value); return b;
+    const b = Buffer.allocUnsafe(8);
+    b.writeDoubleLE(typeof v === 'number' ? v : v.value);
+    return b;
   }
-  if (v instanceof Uint64) { const b = Buffer.allocUnsafe(8); b.writeBigUInt64LE(BigInt.asUintN(64, v.value)); return b; }
-  if (v instanceof Timestamp || v instanceof Duration) { const b = Buffer.allocUnsafe(8); b.writeBigInt64LE(v.ns); return b; }
-  if (v instanceof Date) { const b = Buffer.allocUnsafe(8); b.writeBigInt64LE(BigInt(v.getTime()) * 1_000_000n); return b; }
+  if (v instanceof Uint64) {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigUInt64LE(BigInt.asUintN(64, v.value));
+    return b;
+  }
+  if (v instanceof Timestamp || v instanceof Duration) {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigInt64LE(v.ns);
+    return b;
+  }
+  if (v instanceof Date) {
+    const b = Buffer.allocUnsafe(8);
+    b.writeBigInt64LE(BigInt(v.getTime()) * 1_000_000n);
+    return b;
+  }
   if (v instanceof ProtoMessage) return v.bytes();
   if (v instanceof HeaderMap) return encodePairs([...v.joined()]);
   if (Array.isArray(v)) {
@@ -85,7 +126,10 @@ export function serializeValue(v: unknown): Buffer | undefined {
   return undefined;
 }
 
-export type PropertyResult = { result: 'ok'; value: Buffer } | { result: 'not_found' } | { result: 'serialization_failure' };
+export type PropertyResult =
+  | { result: 'ok'; value: Buffer }
+  | { result: 'not_found' }
+  | { result: 'serialization_failure' };
 
 // Parsed paths by path string: a module reads the same few paths on every request. A parse depends
 // only on the string, so sharing it is safe; the bound only keeps a module reading ever-new paths small.
@@ -118,14 +162,18 @@ export function propertyTree(flat: Record<string, unknown> | undefined): Map<str
   for (const [key, raw] of Object.entries(flat ?? {})) {
     const parts = key.split('.');
     const value = key === 'xds.node' || key === 'node' ? nodeMessage(raw as NodeInit) : raw;
-    if (parts.length === 1) { tree.set(key, value); continue; }
+    if (parts.length === 1) {
+      tree.set(key, value);
+      continue;
+    }
     let obj = tree.get(parts[0]) as Record<string, unknown> | undefined;
     if (!isMapLike(obj)) tree.set(parts[0], (obj = {}));
     for (let i = 1; i < parts.length - 1; i++) {
       if (!isMapLike(obj[parts[i]])) obj[parts[i]] = {};
       obj = obj[parts[i]] as Record<string, unknown>;
     }
-    obj[parts[parts.length - 1]] = parts[0] === 'xds' && parts[1] === 'node' && parts.length === 2 ? nodeMessage(raw as NodeInit) : value;
+    obj[parts[parts.length - 1]] =
+      parts[0] === 'xds' && parts[1] === 'node' && parts.length === 2 ? nodeMessage(raw as NodeInit) : value;
   }
   return tree;
 }
@@ -133,18 +181,29 @@ export function propertyTree(flat: Record<string, unknown> | undefined): Map<str
 function nodeMessage(n: NodeInit | ProtoMessage): ProtoMessage {
   if (n instanceof ProtoMessage) return n;
   const structValue = (v: unknown): unknown =>
-    typeof v === 'number' ? new Double(v) : Array.isArray(v) ? v.map(structValue) :
-    isMapLike(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, structValue(x)])) : v;
-  return new ProtoMessage({ id: n.id ?? '', cluster: n.cluster ?? '', metadata: structValue(n.metadata ?? {}) }, () => encodeNode(n));
+    typeof v === 'number'
+      ? new Double(v)
+      : Array.isArray(v)
+        ? v.map(structValue)
+        : isMapLike(v)
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, structValue(x)]))
+          : v;
+  return new ProtoMessage({ id: n.id ?? '', cluster: n.cluster ?? '', metadata: structValue(n.metadata ?? {}) }, () =>
+    encodeNode(n),
+  );
 }
 
 /** Properties every context can see: the Wasm-only plugin_* names and the plugin-wide tree. */
 export function pluginProperty(p: PluginCore, name: string): unknown {
   switch (name) {
-    case 'plugin_name': return p.name;
-    case 'plugin_root_id': return p.rootId;
-    case 'plugin_vm_id': return p.vmId;
-    default: return p.properties.get(name);
+    case 'plugin_name':
+      return p.name;
+    case 'plugin_root_id':
+      return p.rootId;
+    case 'plugin_vm_id':
+      return p.vmId;
+    default:
+      return p.properties.get(name);
   }
 }
 

@@ -10,7 +10,10 @@ export interface NodeInit {
 
 function varint(n: number): Buffer {
   const out: number[] = [];
-  while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n >>>= 7; }
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
   out.push(n);
   return Buffer.from(out);
 }
@@ -20,7 +23,11 @@ const lenDelim = (field: number, body: Buffer): Buffer => Buffer.concat([tag(fie
 /** google.protobuf.Value: null 1, number 2 (double), string 3, bool 4, struct 5, list 6. */
 function value(v: unknown): Buffer {
   if (v === null || v === undefined) return Buffer.concat([tag(1, 0), varint(0)]);
-  if (typeof v === 'number') { const d = Buffer.alloc(8); d.writeDoubleLE(v); return Buffer.concat([tag(2, 1), d]); }
+  if (typeof v === 'number') {
+    const d = Buffer.alloc(8);
+    d.writeDoubleLE(v);
+    return Buffer.concat([tag(2, 1), d]);
+  }
   if (typeof v === 'string') return lenDelim(3, Buffer.from(v));
   if (typeof v === 'boolean') return Buffer.concat([tag(4, 0), varint(v ? 1 : 0)]);
   if (Array.isArray(v)) return lenDelim(6, Buffer.concat(v.map((x) => lenDelim(1, value(x)))));
@@ -30,7 +37,11 @@ function value(v: unknown): Buffer {
 
 /** google.protobuf.Struct: map<string, Value> fields = 1 (entries key 1, value 2). */
 function struct(obj: Record<string, unknown>): Buffer {
-  return Buffer.concat(Object.entries(obj).map(([k, v]) => lenDelim(1, Buffer.concat([lenDelim(1, Buffer.from(k)), lenDelim(2, value(v))]))));
+  return Buffer.concat(
+    Object.entries(obj).map(([k, v]) =>
+      lenDelim(1, Buffer.concat([lenDelim(1, Buffer.from(k)), lenDelim(2, value(v))])),
+    ),
+  );
 }
 
 export function encodeNode(n: NodeInit): Buffer {

@@ -9,7 +9,7 @@
 import { BufferType, HeaderMapType, StreamType, WasmResult } from './abi.js';
 import type { CalloutRecord } from './callouts/record.js';
 import { constBuffer, NULL_BUFFER, type FilterContext, type HostBuffer } from './context.js';
-import { HeaderMap } from './headers.js';
+import type { HeaderMap } from './headers.js';
 import { pluginProperty } from './properties.js';
 import type { PluginCore } from './plugin-core.js';
 import type { Vm } from './vm.js';
@@ -48,19 +48,29 @@ export class RootContext implements FilterContext {
     if (!this.deleted && !this.vm.failed) this.vm.callback('proxy_on_queue_ready', this, this.id, token);
   };
 
-  constructor(readonly vm: Vm, readonly plugin: PluginCore) {
+  constructor(
+    readonly vm: Vm,
+    readonly plugin: PluginCore,
+  ) {
     this.id = vm.nextContextId++;
     vm.contexts.set(this.id, this);
   }
 
-  getMap(): HeaderMap | undefined { return undefined; }
+  getMap(): HeaderMap | undefined {
+    return undefined;
+  }
   getConstMap(type: number): HeaderMap | undefined {
     switch (type) {
-      case HeaderMapType.GrpcReceiveInitialMetadata: return this.grpcInitialMetadata;
-      case HeaderMapType.GrpcReceiveTrailingMetadata: return this.grpcTrailingMetadata;
-      case HeaderMapType.HttpCallResponseHeaders: return this.httpCallResponse?.headers;
-      case HeaderMapType.HttpCallResponseTrailers: return this.httpCallResponse?.trailers;
-      default: return undefined;
+      case HeaderMapType.GrpcReceiveInitialMetadata:
+        return this.grpcInitialMetadata;
+      case HeaderMapType.GrpcReceiveTrailingMetadata:
+        return this.grpcTrailingMetadata;
+      case HeaderMapType.HttpCallResponseHeaders:
+        return this.httpCallResponse?.headers;
+      case HeaderMapType.HttpCallResponseTrailers:
+        return this.httpCallResponse?.trailers;
+      default:
+        return undefined;
     }
   }
   onHeadersModified(): void {}
@@ -71,11 +81,19 @@ export class RootContext implements FilterContext {
   }
 
   // A root context has no decoder/encoder callbacks: Envoy answers Ok and does nothing.
-  continueStream(type: number): number { return streamTypeResult(type); }
-  closeStream(type: number): number { return type > StreamType.Upstream ? WasmResult.BadArgument : WasmResult.Ok; }
+  continueStream(type: number): number {
+    return streamTypeResult(type);
+  }
+  closeStream(type: number): number {
+    return type > StreamType.Upstream ? WasmResult.BadArgument : WasmResult.Ok;
+  }
   sendLocalResponse(): void {}
-  findProperty(name: string): unknown { return pluginProperty(this.plugin, name); }
-  setProperty(): number { return WasmResult.NotFound; } // no stream info on a root context
+  findProperty(name: string): unknown {
+    return pluginProperty(this.plugin, name);
+  }
+  setProperty(): number {
+    return WasmResult.NotFound;
+  } // no stream info on a root context
 
   /** proxy_set_tick_period_milliseconds: re-armed after each tick on the worker's loop; 0 disables. */
   setTickPeriod(ms: number): void {
@@ -112,12 +130,18 @@ export class RootContext implements FilterContext {
 /** Buffers reached through the root from any context; null = not a root-held buffer type. */
 export function rootBuffer(root: RootContext, type: number): HostBuffer | undefined | null {
   switch (type) {
-    case BufferType.VmConfiguration: return constBuffer(root.vm.config.vmConfiguration);
-    case BufferType.PluginConfiguration: return root.configuring ? constBuffer(root.plugin.configuration) : undefined;
-    case BufferType.HttpCallResponseBody: return root.httpCallResponse ? constBuffer(root.httpCallResponse.body) : undefined;
-    case BufferType.GrpcReceiveBuffer: return root.grpcReceiveBuffer ? constBuffer(root.grpcReceiveBuffer) : NULL_BUFFER;
-    case BufferType.CallData: return NULL_BUFFER;
-    default: return null;
+    case BufferType.VmConfiguration:
+      return constBuffer(root.vm.config.vmConfiguration);
+    case BufferType.PluginConfiguration:
+      return root.configuring ? constBuffer(root.plugin.configuration) : undefined;
+    case BufferType.HttpCallResponseBody:
+      return root.httpCallResponse ? constBuffer(root.httpCallResponse.body) : undefined;
+    case BufferType.GrpcReceiveBuffer:
+      return root.grpcReceiveBuffer ? constBuffer(root.grpcReceiveBuffer) : NULL_BUFFER;
+    case BufferType.CallData:
+      return NULL_BUFFER;
+    default:
+      return null;
   }
 }
 

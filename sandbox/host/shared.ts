@@ -6,7 +6,10 @@
 
 import { WasmResult } from './abi.js';
 
-export interface SharedValue { value: Buffer; cas: number }
+export interface SharedValue {
+  value: Buffer;
+  cas: number;
+}
 
 export class SharedData {
   private readonly data = new Map<string, Map<string, SharedValue>>();
@@ -31,15 +34,24 @@ export class SharedData {
     return WasmResult.Ok;
   }
 
-  keys(vmId: string): string[] { return [...(this.data.get(vmId)?.keys() ?? [])]; }
+  keys(vmId: string): string[] {
+    return [...(this.data.get(vmId)?.keys() ?? [])];
+  }
 
   /** Data for a vm_id goes when the last VM with that id goes (cpp-host VmIdHandle callback). */
-  dropVmId(vmId: string): void { this.data.delete(vmId); }
+  dropVmId(vmId: string): void {
+    this.data.delete(vmId);
+  }
 }
 
 export type QueueReadyTarget = (token: number) => void;
 
-interface Queue { vmId: string; name: string; items: Buffer[]; notify: QueueReadyTarget | undefined }
+interface Queue {
+  vmId: string;
+  name: string;
+  items: Buffer[];
+  notify: QueueReadyTarget | undefined;
+}
 
 export class SharedQueues {
   private readonly tokens = new Map<string, number>();
@@ -60,14 +72,19 @@ export class SharedQueues {
     return token;
   }
 
-  resolve(vmId: string, name: string): number | undefined { return this.tokens.get(`${vmId}\u0000${name}`); }
+  resolve(vmId: string, name: string): number | undefined {
+    return this.tokens.get(`${vmId}\u0000${name}`);
+  }
 
   enqueue(token: number, value: Buffer): number {
     const q = this.queues.get(token);
     if (!q) return WasmResult.NotFound;
     q.items.push(Buffer.from(value));
     const notify = q.notify;
-    if (notify) setImmediate(() => { if (!this.closed) notify(token); });
+    if (notify)
+      setImmediate(() => {
+        if (!this.closed) notify(token);
+      });
     return WasmResult.Ok;
   }
 
@@ -83,5 +100,7 @@ export class SharedQueues {
     for (const q of this.queues.values()) if (q.notify === notify) q.notify = undefined;
   }
 
-  close(): void { this.closed = true; }
+  close(): void {
+    this.closed = true;
+  }
 }

@@ -16,8 +16,12 @@ import type { Vm } from './vm.js';
 /** Filter state set through proxy_set_property, keyed as Envoy keys it (`wasm.<path>`); `get`/`has`
  *  also accept the bare path the module used. */
 export class FilterState extends Map<string, Buffer> {
-  override get(key: string): Buffer | undefined { return super.get(key) ?? super.get(`wasm.${key}`); }
-  override has(key: string): boolean { return super.has(key) || super.has(`wasm.${key}`); }
+  override get(key: string): Buffer | undefined {
+    return super.get(key) ?? super.get(`wasm.${key}`);
+  }
+  override has(key: string): boolean {
+    return super.has(key) || super.has(`wasm.${key}`);
+  }
 }
 
 let nextConnectionId = 1;
@@ -28,7 +32,11 @@ export class StreamContext implements FilterContext {
   accessLogPhase = false;
   private readonly connectionId = nextConnectionId++;
 
-  constructor(private readonly s: HttpStream, private readonly vm: Vm, root: RootContext) {
+  constructor(
+    private readonly s: HttpStream,
+    private readonly vm: Vm,
+    root: RootContext,
+  ) {
     this.id = vm.nextContextId++;
     this.root = root;
     vm.contexts.set(this.id, this);
@@ -43,7 +51,8 @@ export class StreamContext implements FilterContext {
   getMap(type: number): HeaderMap | undefined {
     const d = this.dir(type);
     if (!d || this.accessLogPhase) return undefined;
-    if (type === HeaderMapType.RequestHeaders || type === HeaderMapType.ResponseHeaders) return d.window.headers ? d.headers : undefined;
+    if (type === HeaderMapType.RequestHeaders || type === HeaderMapType.ResponseHeaders)
+      return d.window.headers ? d.headers : undefined;
     if (d.window.trailers) return d.trailers;
     // Trailers may be added from the last body callback (Envoy getMap → addDecodedTrailers/addEncodedTrailers).
     if (!d.trailers && d.window.body && d.endOfStream) {
@@ -62,7 +71,8 @@ export class StreamContext implements FilterContext {
       if (type === HeaderMapType.RequestTrailers) return undefined;
       return type === HeaderMapType.ResponseTrailers ? d.trailers : d.headers;
     }
-    if (type === HeaderMapType.RequestHeaders || type === HeaderMapType.ResponseHeaders) return d.window.headers ? d.headers : undefined;
+    if (type === HeaderMapType.RequestHeaders || type === HeaderMapType.ResponseHeaders)
+      return d.window.headers ? d.headers : undefined;
     return d.window.trailers ? d.trailers : undefined;
   }
 
@@ -87,7 +97,10 @@ export class StreamContext implements FilterContext {
       // Envoy Context::continueStream clears the request header/body/trailer pointers at once — for
       // either stream type — and defers continueDecoding/continueEncoding.
       this.s.req.closeWindows();
-      this.vm.defer(() => { d.closeWindows(); this.s.continueDirection(d); });
+      this.vm.defer(() => {
+        d.closeWindows();
+        this.s.continueDirection(d);
+      });
     }
     return WasmResult.Ok;
   }
@@ -130,9 +143,19 @@ export class StreamContext implements FilterContext {
         const h = () => this.visible(s.req);
         const path = () => h()?.get(':path');
         return {
-          path, url_path: () => path()?.split('?')[0], host: () => h()?.get(':authority'), scheme: () => h()?.get(':scheme'),
-          method: () => h()?.get(':method'), headers: h, referer: () => h()?.get('referer'), useragent: () => h()?.get('user-agent'),
-          id: () => h()?.get('x-request-id'), query: () => { const p = path(); return p === undefined ? undefined : p.includes('?') ? p.slice(p.indexOf('?') + 1) : ''; },
+          path,
+          url_path: () => path()?.split('?')[0],
+          host: () => h()?.get(':authority'),
+          scheme: () => h()?.get(':scheme'),
+          method: () => h()?.get(':method'),
+          headers: h,
+          referer: () => h()?.get('referer'),
+          useragent: () => h()?.get('user-agent'),
+          id: () => h()?.get('x-request-id'),
+          query: () => {
+            const p = path();
+            return p === undefined ? undefined : p.includes('?') ? p.slice(p.indexOf('?') + 1) : '';
+          },
           time: new Timestamp(BigInt(s.startTime.getTime()) * 1_000_000n),
           protocol: 'HTTP/1.1',
           size: () => (s.req.endForwarded ? BigInt(s.req.fullBody().length) : undefined),
@@ -141,12 +164,18 @@ export class StreamContext implements FilterContext {
       case 'response': {
         const h = () => (this.accessLogPhase || s.res.window.headers ? s.res.headers : undefined);
         return {
-          code: () => { const c = s.res.headersForwarded || s.res.receivedHeaders ? s.res.headers?.get(':status') : undefined; return c === undefined ? undefined : BigInt(c); },
+          code: () => {
+            const c = s.res.headersForwarded || s.res.receivedHeaders ? s.res.headers?.get(':status') : undefined;
+            return c === undefined ? undefined : BigInt(c);
+          },
           code_details: () => s.responseCodeDetails ?? (s.res.receivedHeaders ? 'via_upstream' : undefined),
           flags: () => (s.res.receivedHeaders || s.wasReset ? new Uint64(0n) : undefined),
           headers: h,
           trailers: () => (this.accessLogPhase || s.res.window.trailers ? s.res.trailers : undefined),
-          grpc_status: () => { const g = s.res.trailers?.get('grpc-status') ?? s.res.headers?.get('grpc-status'); return g === undefined ? undefined : BigInt(g); },
+          grpc_status: () => {
+            const g = s.res.trailers?.get('grpc-status') ?? s.res.headers?.get('grpc-status');
+            return g === undefined ? undefined : BigInt(g);
+          },
           size: () => (s.res.endForwarded ? BigInt(s.res.fullBody().length) : undefined),
         };
       }
@@ -154,14 +183,23 @@ export class StreamContext implements FilterContext {
       case 'destination': {
         // The port follows the address the test or mesh gave (Envoy derives both from the socket).
         const given = s.properties.get(name) as { address?: unknown } | undefined;
-        const address = typeof given?.address === 'string' ? given.address : name === 'source' ? '127.0.0.1:50000' : '127.0.0.1:10000';
+        const address =
+          typeof given?.address === 'string'
+            ? given.address
+            : name === 'source'
+              ? '127.0.0.1:50000'
+              : '127.0.0.1:10000';
         const port = Number(address.slice(address.lastIndexOf(':') + 1));
         return { address, port: Number.isInteger(port) ? BigInt(port) : undefined };
       }
-      case 'connection': return { id: new Uint64(BigInt(this.connectionId)), mtls: false };
-      case 'connection_id': return new Uint64(BigInt(this.connectionId));
-      case 'filter_state': return new Map(s.filterState);
-      default: return undefined;
+      case 'connection':
+        return { id: new Uint64(BigInt(this.connectionId)), mtls: false };
+      case 'connection_id':
+        return new Uint64(BigInt(this.connectionId));
+      case 'filter_state':
+        return new Map(s.filterState);
+      default:
+        return undefined;
     }
   }
 }

@@ -9,7 +9,14 @@
 
 import { EventEmitter } from 'node:events';
 import type { LocalReplyRequest } from './context.js';
-import { Direction, dataStatus, headersStatus, trailersStatus, type DirectionName, type ForwardEvent } from './direction.js';
+import {
+  Direction,
+  dataStatus,
+  headersStatus,
+  trailersStatus,
+  type DirectionName,
+  type ForwardEvent,
+} from './direction.js';
 import { toHeaderMap, type HeaderList, type HeadersInit } from './headers.js';
 import { buildLocalReply, type LocalResponse } from './local-reply.js';
 import type { PluginCore } from './plugin-core.js';
@@ -50,7 +57,13 @@ export class HttpStream extends EventEmitter {
   private readonly autoComplete: boolean;
 
   /** `root` is the plugin's root context in `vm` (the VM may be shared with other plugins). */
-  constructor(readonly vm: Vm, private readonly root: RootContext, readonly plugin: PluginCore, readonly worker: number, opts: StreamOptions = {}) {
+  constructor(
+    readonly vm: Vm,
+    private readonly root: RootContext,
+    readonly plugin: PluginCore,
+    readonly worker: number,
+    opts: StreamOptions = {},
+  ) {
     super();
     this.properties = propertyTree(opts.properties);
     this.autoComplete = opts.autoComplete ?? true;
@@ -60,32 +73,64 @@ export class HttpStream extends EventEmitter {
 
   // ---- what Envoy sees after the filter ----
   /** Current request headers (as modified by the filter). */
-  get requestHeaders(): HeaderList { return this.req.headers?.toList() ?? []; }
-  get requestTrailers(): HeaderList { return this.req.trailers?.toList() ?? []; }
+  get requestHeaders(): HeaderList {
+    return this.req.headers?.toList() ?? [];
+  }
+  get requestTrailers(): HeaderList {
+    return this.req.trailers?.toList() ?? [];
+  }
   /** The whole request body after the filter: passed on plus still held. */
-  get requestBody(): Buffer { return this.req.fullBody(); }
-  get responseHeaders(): HeaderList { return this.res.headers?.toList() ?? []; }
-  get responseTrailers(): HeaderList { return this.res.trailers?.toList() ?? []; }
-  get responseBody(): Buffer { return this.res.fullBody(); }
+  get requestBody(): Buffer {
+    return this.req.fullBody();
+  }
+  get responseHeaders(): HeaderList {
+    return this.res.headers?.toList() ?? [];
+  }
+  get responseTrailers(): HeaderList {
+    return this.res.trailers?.toList() ?? [];
+  }
+  get responseBody(): Buffer {
+    return this.res.fullBody();
+  }
   /** Envoy's filter status for the last callback of each direction. */
   get lastStatus(): { request: string | undefined; response: string | undefined } {
     return { request: this.req.lastStatus, response: this.res.lastStatus };
   }
   /** Request headers reached upstream / response headers reached the client. */
-  get requestContinued(): boolean { return this.req.headersForwarded; }
-  get responseContinued(): boolean { return this.res.headersForwarded; }
+  get requestContinued(): boolean {
+    return this.req.headersForwarded;
+  }
+  get responseContinued(): boolean {
+    return this.res.headersForwarded;
+  }
 
   /** Context id in the worker VM (0 when the filter is bypassed). */
-  get id(): number { return this.ctx?.id ?? 0; }
-  get logPhase(): boolean { return this.ctx?.accessLogPhase ?? false; }
+  get id(): number {
+    return this.ctx?.id ?? 0;
+  }
+  get logPhase(): boolean {
+    return this.ctx?.accessLogPhase ?? false;
+  }
 
   // ---- the verbs (downstream request, upstream response) ----
-  sendRequestHeaders(headers: HeadersInit, endOfStream = false): Verdict { return this.answered ? 'stop' : this.headers(this.req, headers, endOfStream); }
-  sendRequestBody(body: string | Uint8Array, endOfStream = false): Verdict { return this.answered ? 'stop' : this.data(this.req, body, endOfStream); }
-  sendRequestTrailers(trailers: HeadersInit): Verdict { return this.answered ? 'stop' : this.trailers(this.req, trailers); }
-  sendResponseHeaders(headers: HeadersInit, endOfStream = false): Verdict { return this.answered ? 'stop' : this.headers(this.res, headers, endOfStream); }
-  sendResponseBody(body: string | Uint8Array, endOfStream = false): Verdict { return this.answered ? 'stop' : this.data(this.res, body, endOfStream); }
-  sendResponseTrailers(trailers: HeadersInit): Verdict { return this.answered ? 'stop' : this.trailers(this.res, trailers); }
+  sendRequestHeaders(headers: HeadersInit, endOfStream = false): Verdict {
+    return this.answered ? 'stop' : this.headers(this.req, headers, endOfStream);
+  }
+  sendRequestBody(body: string | Uint8Array, endOfStream = false): Verdict {
+    return this.answered ? 'stop' : this.data(this.req, body, endOfStream);
+  }
+  sendRequestTrailers(trailers: HeadersInit): Verdict {
+    return this.answered ? 'stop' : this.trailers(this.req, trailers);
+  }
+  sendResponseHeaders(headers: HeadersInit, endOfStream = false): Verdict {
+    return this.answered ? 'stop' : this.headers(this.res, headers, endOfStream);
+  }
+  sendResponseBody(body: string | Uint8Array, endOfStream = false): Verdict {
+    return this.answered ? 'stop' : this.data(this.res, body, endOfStream);
+  }
+  sendResponseTrailers(trailers: HeadersInit): Verdict {
+    return this.answered ? 'stop' : this.trailers(this.res, trailers);
+  }
 
   /** Stream end as Envoy's HCM does it: access log (on_log), then filter destroy (on_done, on_delete). */
   complete(): void {
@@ -138,7 +183,9 @@ export class HttpStream extends EventEmitter {
 
   // ---- filter-manager mechanics ----
   /** The VM failed (trap: every plugin in it), or this plugin's root could not start in it. */
-  private get broken(): boolean { return this.vm.failed || this.root.failure !== undefined; }
+  private get broken(): boolean {
+    return this.vm.failed || this.root.failure !== undefined;
+  }
 
   private create(): void {
     if (this.created || !this.ctx) return;
@@ -157,7 +204,11 @@ export class HttpStream extends EventEmitter {
     return 'stop';
   }
 
-  private invoke(d: Direction, which: 'headers' | 'body' | 'trailers', ...args: number[]): { raw: number; stop: boolean } | Verdict {
+  private invoke(
+    d: Direction,
+    which: 'headers' | 'body' | 'trailers',
+    ...args: number[]
+  ): { raw: number; stop: boolean } | Verdict {
     const pre = this.failed();
     if (pre) return pre;
     this.create();
@@ -197,7 +248,10 @@ export class HttpStream extends EventEmitter {
     d.receivedEnd = eos;
     d.body.append(typeof body === 'string' ? Buffer.from(body) : body);
     if (this.bypassed || this.passThrough(d)) return this.resume(d);
-    if (d.iteration === 'stop_all') { d.pendingData = true; return 'stop'; }
+    if (d.iteration === 'stop_all') {
+      d.pendingData = true;
+      return 'stop';
+    }
     return this.runData(d, eos);
   }
 
@@ -225,7 +279,10 @@ export class HttpStream extends EventEmitter {
     d.trailers = toHeaderMap(init);
     d.receivedEnd = true;
     if (this.bypassed || this.passThrough(d)) return this.resume(d);
-    if (d.iteration === 'stop_all') { d.pendingTrailers = true; return 'stop'; }
+    if (d.iteration === 'stop_all') {
+      d.pendingTrailers = true;
+      return 'stop';
+    }
     return this.runTrailers(d);
   }
 
@@ -251,9 +308,13 @@ export class HttpStream extends EventEmitter {
   }
 
   /** After a fail-closed reply or a local reply, nothing on the request path moves any more. */
-  private isAnswered(d: Direction): boolean { return this.finished || (d === this.req && this.answered); }
+  private isAnswered(d: Direction): boolean {
+    return this.finished || (d === this.req && this.answered);
+  }
   /** The fail-closed 503 passes our encode callbacks untouched (Envoy failure_local_reply_sent_). */
-  private passThrough(d: Direction): boolean { return d === this.res && this.streamFailed; }
+  private passThrough(d: Direction): boolean {
+    return d === this.res && this.streamFailed;
+  }
 
   /** Iteration continues past the filter: pass on whatever is held, in order. Data or trailers that
    *  arrived while stopped-all and were not yet shown to the filter stay held (pending*). */
@@ -264,7 +325,8 @@ export class HttpStream extends EventEmitter {
     if (!d.headersForwarded) {
       d.headersForwarded = true;
       const headersOnly = d.receivedEnd && d.body.size() === 0 && !d.trailers && !d.pendingData;
-      if (this.forwardWatched) this.forward({ direction: d.name, kind: 'headers', headers: d.headers!.toList(), endOfStream: headersOnly });
+      if (this.forwardWatched)
+        this.forward({ direction: d.name, kind: 'headers', headers: d.headers!.toList(), endOfStream: headersOnly });
       this.emit('continue', d.name);
       if (headersOnly) return this.ended(d);
     }
@@ -277,7 +339,8 @@ export class HttpStream extends EventEmitter {
       if (eos) return this.ended(d);
     }
     if (d.trailers && !d.pendingTrailers) {
-      if (this.forwardWatched) this.forward({ direction: d.name, kind: 'trailers', headers: d.trailers.toList(), endOfStream: true });
+      if (this.forwardWatched)
+        this.forward({ direction: d.name, kind: 'trailers', headers: d.trailers.toList(), endOfStream: true });
       return this.ended(d);
     }
     return 'continue';
@@ -289,17 +352,25 @@ export class HttpStream extends EventEmitter {
     return 'continue';
   }
 
-  private forward(ev: ForwardEvent): void { this.emit('forward', ev); }
+  private forward(ev: ForwardEvent): void {
+    this.emit('forward', ev);
+  }
   /** An unheard 'forward' is not observable, so its event (copies of the header lists) is built only when watched. */
-  private get forwardWatched(): boolean { return this.listenerCount('forward') > 0; }
+  private get forwardWatched(): boolean {
+    return this.listenerCount('forward') > 0;
+  }
 
   // ---- actions requested by the module (already deferred to after the VM call) ----
   /** continueDecoding/continueEncoding. After a stop-all, Envoy passes the headers on and then hands the
    *  data and trailers it held to this same filter (iteration restarts at the current filter). */
   continueDirection(d: Direction): void {
     if (this.finished || (d === this.req && this.answered) || d.iteration === 'continue') return;
-    if (d.iteration !== 'stop_all') { this.resume(d); return; }
-    const hadData = d.pendingData, hadTrailers = d.pendingTrailers;
+    if (d.iteration !== 'stop_all') {
+      this.resume(d);
+      return;
+    }
+    const hadData = d.pendingData,
+      hadTrailers = d.pendingTrailers;
     this.resume(d); // headers only: pending data/trailers are held back
     d.pendingData = false;
     if (hadData && !this.isAnswered(d)) this.runData(d, d.receivedEnd && !hadTrailers);
@@ -313,14 +384,23 @@ export class HttpStream extends EventEmitter {
    *  the client when the upstream response started but nothing was sent, a reset once headers went out. */
   localReply(lr: LocalReplyRequest): void {
     if (this.finished) return;
-    this.localResponse = { status: lr.status, headers: lr.headers, body: lr.body, details: lr.details, grpcStatus: lr.grpcStatus };
+    this.localResponse = {
+      status: lr.status,
+      headers: lr.headers,
+      body: lr.body,
+      details: lr.details,
+      grpcStatus: lr.grpcStatus,
+    };
     this.responseCodeDetails = lr.details;
     const grpc = (this.req.headers?.get('content-type') ?? '').startsWith('application/grpc');
     const built = buildLocalReply(this.localResponse, grpc);
     this.answered = true;
     this.emit('localReply', this.localResponse);
     const d = this.res;
-    if (d.headersForwarded) { this.reset('local_reply_after_response_started'); return; }
+    if (d.headersForwarded) {
+      this.reset('local_reply_after_response_started');
+      return;
+    }
     const direct = d.receivedHeaders;
     d.headers = built.headers;
     d.trailers = undefined;
@@ -330,7 +410,12 @@ export class HttpStream extends EventEmitter {
     d.buffering = false;
     d.closeWindows();
     d.iteration = 'continue';
-    if (direct) { d.body.append(built.body); d.receivedEnd = true; this.resume(d); return; }
+    if (direct) {
+      d.body.append(built.body);
+      d.receivedEnd = true;
+      this.resume(d);
+      return;
+    }
     d.receivedEnd = built.body.length === 0;
     const v = this.runHeaders(d);
     if (built.body.length === 0 || this.finished) return;

@@ -21,7 +21,12 @@ export class VmGroup {
   /** The current VM of each worker thread (what a newly loaded plugin attaches to). */
   private readonly workers: Vm[] = [];
 
-  constructor(readonly key: string, readonly compiled: CompiledModule, readonly config: VmConfig, readonly base: Vm) {}
+  constructor(
+    readonly key: string,
+    readonly compiled: CompiledModule,
+    readonly config: VmConfig,
+    readonly base: Vm,
+  ) {}
 
   /** This worker's VM: the existing one unless it failed, else a new started clone. `fresh` tells
    *  the caller the VM was just created (its start functions ran for `plugin`). */
@@ -43,8 +48,12 @@ export class VmGroup {
 export class VmGroups {
   private readonly groups = new Map<string, VmGroup>();
 
-  get(key: string): VmGroup | undefined { return this.groups.get(key); }
-  add(group: VmGroup): void { this.groups.set(group.key, group); }
+  get(key: string): VmGroup | undefined {
+    return this.groups.get(key);
+  }
+  add(group: VmGroup): void {
+    this.groups.set(group.key, group);
+  }
 
   /** A plugin left: the group (base and worker VMs) goes with its last plugin. */
   release(group: VmGroup, plugin: PluginCore): void {

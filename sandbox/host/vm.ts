@@ -33,15 +33,29 @@ class VmContext implements FilterContext {
   readonly id = 0;
   readonly root = undefined;
   readonly accessLogPhase = false;
-  getMap(): undefined { return undefined; }
-  getConstMap(): undefined { return undefined; }
+  getMap(): undefined {
+    return undefined;
+  }
+  getConstMap(): undefined {
+    return undefined;
+  }
   onHeadersModified(): void {}
-  getBuffer(): HostBuffer { return NULL_BUFFER; }
-  continueStream(): number { return 0; }
-  closeStream(): number { return 0; }
+  getBuffer(): HostBuffer {
+    return NULL_BUFFER;
+  }
+  continueStream(): number {
+    return 0;
+  }
+  closeStream(): number {
+    return 0;
+  }
   sendLocalResponse(_r: LocalReplyRequest): void {}
-  findProperty(): unknown { return undefined; }
-  setProperty(): number { return 1; }
+  findProperty(): unknown {
+    return undefined;
+  }
+  setProperty(): number {
+    return 1;
+  }
 }
 
 export class Vm {
@@ -71,7 +85,11 @@ export class Vm {
   /** Root contexts whose on_done returned false and that wait for proxy_done. */
   readonly pendingDone = new Set<number>();
 
-  constructor(readonly compiled: CompiledModule, readonly config: VmConfig, readonly label: VmLabel) {
+  constructor(
+    readonly compiled: CompiledModule,
+    readonly config: VmConfig,
+    readonly label: VmLabel,
+  ) {
     this.current = this.vmContext;
   }
 
@@ -87,7 +105,9 @@ export class Vm {
   start(): void {
     const { module, imports } = this.compiled;
     const memImport = imports.find((i) => i.kind === 'memory');
-    const importedMemory = memImport ? new Wasm.Memory({ initial: memImport.memory!.initial, maximum: memImport.memory!.maximum }) : undefined;
+    const importedMemory = memImport
+      ? new Wasm.Memory({ initial: memImport.memory!.initial, maximum: memImport.memory!.maximum })
+      : undefined;
     const importObject = buildImports(this, (name) => !START_ALLOWED.has(name));
     if (memImport) (importObject[memImport.module] ??= {})[memImport.name] = importedMemory!;
     try {
@@ -110,7 +130,9 @@ export class Vm {
     this.restricted = false;
   }
 
-  has(name: string): boolean { return typeof this.fns[name] === 'function'; }
+  has(name: string): boolean {
+    return typeof this.fns[name] === 'function';
+  }
 
   /** Calls an export with `ctx` current. Returns the i32 result as unsigned, 0 for void,
    *  undefined when the export is missing, the VM has failed, or the call trapped. */
@@ -118,7 +140,8 @@ export class Vm {
     if (this.failed) return undefined;
     const fn = this.fns[name];
     if (typeof fn !== 'function') return undefined;
-    const prevCurrent = this.current, prevEffective = this.effectiveId;
+    const prevCurrent = this.current,
+      prevEffective = this.effectiveId;
     this.current = ctx;
     this.effectiveId = 0; // cpp-host resets the effective context at every host→VM entry
     this.depth++;
@@ -137,7 +160,11 @@ export class Vm {
 
   /** A module callback as cpp-host runs it: call, read the stop flag, then run deferred actions
    *  (DeferAfterCallActions' destructor resets stopNextIteration and runs doAfterVmCallActions). */
-  callback(name: string, ctx: FilterContext, ...args: Array<number | bigint>): { result: number | undefined; stop: boolean } {
+  callback(
+    name: string,
+    ctx: FilterContext,
+    ...args: Array<number | bigint>
+  ): { result: number | undefined; stop: boolean } {
     const result = this.call(name, ctx, ...args);
     const stop = this.stopNextIteration;
     if (this.depth === 0) this.runDeferred();
@@ -152,9 +179,13 @@ export class Vm {
     }
     return this.current;
   }
-  get inCall(): boolean { return this.depth > 0; }
+  get inCall(): boolean {
+    return this.depth > 0;
+  }
 
-  defer(action: () => void): void { this.deferred.push(action); }
+  defer(action: () => void): void {
+    this.deferred.push(action);
+  }
   runDeferred(): void {
     this.stopNextIteration = false;
     while (this.deferred.length > 0) {
@@ -167,8 +198,12 @@ export class Vm {
     this.stopNextIteration = false;
   }
 
-  nextCalloutId(type: 0 | 1 | 2): number { return (this.lastCallout[type] += 4); }
-  nextMetricId(type: 0 | 1 | 2): number { return (this.lastMetric[type] += 4); }
+  nextCalloutId(type: 0 | 1 | 2): number {
+    return (this.lastCallout[type] += 4);
+  }
+  nextMetricId(type: 0 | 1 | 2): number {
+    return (this.lastMetric[type] += 4);
+  }
 
   fail(where: string, err: unknown): void {
     if (this.failed) return;

@@ -1,9 +1,16 @@
 // The slice of the WebAssembly JS API the host uses, typed locally: the project's tsconfig has no
 // DOM/WebAssembly lib, and a global declaration here could clash with one added later.
 
-export interface WasmModule { readonly __brand?: 'WebAssembly.Module' }
-export interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
-export interface WasmInstance { readonly exports: Record<string, unknown> }
+export interface WasmModule {
+  readonly __brand?: 'WebAssembly.Module';
+}
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+export interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
 export type WasmImports = Record<string, Record<string, unknown>>;
 
 interface WasmApi {

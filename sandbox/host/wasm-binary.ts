@@ -8,21 +8,34 @@ export interface ParsedImport {
   module: string;
   name: string;
   kind: 'function' | 'table' | 'memory' | 'global' | 'tag';
-  signature?: Signature;                     // functions only
+  signature?: Signature; // functions only
   memory?: { initial: number; maximum?: number; shared: boolean };
 }
 
-const VALTYPES: Record<number, ValType | string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+const VALTYPES: Record<number, ValType | string> = {
+  0x7f: 'i32',
+  0x7e: 'i64',
+  0x7d: 'f32',
+  0x7c: 'f64',
+  0x7b: 'v128',
+  0x70: 'funcref',
+  0x6f: 'externref',
+};
 
 class Reader {
   pos = 0;
-  constructor(readonly buf: Uint8Array, readonly end = buf.length) {}
+  constructor(
+    readonly buf: Uint8Array,
+    readonly end = buf.length,
+  ) {}
   byte(): number {
     if (this.pos >= this.end) throw new Error('unexpected end of wasm section');
     return this.buf[this.pos++];
   }
   u32(): number {
-    let result = 0, shift = 0, b: number;
+    let result = 0,
+      shift = 0,
+      b: number;
     do {
       b = this.byte();
       result |= (b & 0x7f) << shift;
@@ -75,11 +88,20 @@ export function parseImports(bytes: Uint8Array): ParsedImport[] {
         const name = s.name();
         const kind = s.byte();
         if (kind === 0) imports.push({ module, name, kind: 'function', signature: types[s.u32()] });
-        else if (kind === 1) { s.byte(); s.limits(); imports.push({ module, name, kind: 'table' }); }
-        else if (kind === 2) imports.push({ module, name, kind: 'memory', memory: s.limits() });
-        else if (kind === 3) { s.byte(); s.byte(); imports.push({ module, name, kind: 'global' }); }
-        else if (kind === 4) { s.byte(); s.u32(); imports.push({ module, name, kind: 'tag' }); }
-        else throw new Error(`unknown import kind ${kind}`);
+        else if (kind === 1) {
+          s.byte();
+          s.limits();
+          imports.push({ module, name, kind: 'table' });
+        } else if (kind === 2) imports.push({ module, name, kind: 'memory', memory: s.limits() });
+        else if (kind === 3) {
+          s.byte();
+          s.byte();
+          imports.push({ module, name, kind: 'global' });
+        } else if (kind === 4) {
+          s.byte();
+          s.u32();
+          imports.push({ module, name, kind: 'tag' });
+        } else throw new Error(`unknown import kind ${kind}`);
       }
       return imports; // the import section always follows the type section; nothing later matters
     }

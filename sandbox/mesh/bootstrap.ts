@@ -8,7 +8,11 @@ import { parseDocument } from 'yaml';
 import { MeshConfigError, TYPE, Val } from './reader.js';
 import { readRouteConfig, type RouteConfig } from './route-config.js';
 
-export interface NodeInfo { id: string; cluster: string; metadata: Record<string, unknown> }
+export interface NodeInfo {
+  id: string;
+  cluster: string;
+  metadata: Record<string, unknown>;
+}
 
 export interface WasmFilterConfig {
   name: string;
@@ -81,7 +85,8 @@ export function parseBootstrap(text: string): Bootstrap {
   }
   const node = root.opt('node')?.fields(['id', 'cluster', 'metadata']);
   const metadata = node?.opt('metadata');
-  if (metadata && (typeof metadata.value !== 'object' || Array.isArray(metadata.value))) metadata.fail('expected an object (google.protobuf.Struct)');
+  if (metadata && (typeof metadata.value !== 'object' || Array.isArray(metadata.value)))
+    metadata.fail('expected an object (google.protobuf.Struct)');
   return {
     node: {
       id: node?.opt('id')?.str() ?? '',
@@ -95,12 +100,17 @@ export function parseBootstrap(text: string): Bootstrap {
 
 function readListener(v: Val): ListenerConfig {
   const f = v.fields(['name', 'address', 'filter_chains', 'traffic_direction']);
-  const sa = f.req('address').fields(['socket_address']).req('socket_address').fields(['address', 'port_value', 'protocol']);
+  const sa = f
+    .req('address')
+    .fields(['socket_address'])
+    .req('socket_address')
+    .fields(['address', 'port_value', 'protocol']);
   sa.opt('protocol')?.oneOf(['TCP'] as const);
   const chains = f.req('filter_chains').list();
   if (chains.length !== 1) f.fail('filter_chains', 'exactly one filter chain is implemented by the sandbox mesh');
   const filters = chains[0].fields(['filters']).req('filters').list();
-  if (filters.length !== 1) chains[0].fail('exactly one network filter (the HTTP connection manager) is implemented by the sandbox mesh');
+  if (filters.length !== 1)
+    chains[0].fail('exactly one network filter (the HTTP connection manager) is implemented by the sandbox mesh');
   const nf = filters[0].fields(['name', 'typed_config']);
   nf.req('name').str();
   const dir = f.opt('traffic_direction')?.oneOf(['UNSPECIFIED', 'INBOUND', 'OUTBOUND'] as const);
@@ -145,7 +155,10 @@ function readHcm(v: Val): HcmConfig {
 }
 
 function readWasm(v: Val): WasmFilterConfig {
-  const c = v.fields(['@type', 'config']).req('config').fields(['name', 'root_id', 'vm_config', 'configuration', 'fail_open', 'failure_policy']);
+  const c = v
+    .fields(['@type', 'config'])
+    .req('config')
+    .fields(['name', 'root_id', 'vm_config', 'configuration', 'fail_open', 'failure_policy']);
   const vm = c.req('vm_config').fields(['vm_id', 'runtime', 'code', 'configuration']);
   vm.opt('runtime')?.oneOf(['envoy.wasm.runtime.v8'] as const);
   const local = vm.req('code').fields(['local']).req('local').fields(['filename']);
@@ -170,35 +183,57 @@ function readAnyConfig(v: Val): string {
   const type = f.anyType([STRING_VALUE, STRUCT_VALUE]);
   if (type === STRING_VALUE) return f.opt('value')?.str() ?? '';
   const value = f.req('value');
-  if (typeof value.value !== 'object' || value.value === null || Array.isArray(value.value)) value.fail('expected an object (google.protobuf.Struct)');
+  if (typeof value.value !== 'object' || value.value === null || Array.isArray(value.value))
+    value.fail('expected an object (google.protobuf.Struct)');
   return JSON.stringify(value.value);
 }
 
 function readCluster(v: Val): ClusterConfig {
-  const f = v.fields(['name', 'type', 'connect_timeout', 'load_assignment', 'typed_extension_protocol_options', 'http2_protocol_options']);
+  const f = v.fields([
+    'name',
+    'type',
+    'connect_timeout',
+    'load_assignment',
+    'typed_extension_protocol_options',
+    'http2_protocol_options',
+  ]);
   const name = f.req('name').str();
   const type = f.opt('type')?.oneOf(['STATIC', 'STRICT_DNS'] as const) ?? 'STATIC';
   const la = f.req('load_assignment').fields(['cluster_name', 'endpoints']);
   if (la.req('cluster_name').str() !== name) la.fail('cluster_name', `must equal the cluster name "${name}"`);
   const groups = la.req('endpoints').list();
   const lbs = groups.length === 1 ? groups[0].fields(['lb_endpoints']).req('lb_endpoints').list() : [];
-  if (groups.length !== 1 || lbs.length !== 1) la.fail('endpoints', 'exactly one endpoint (one locality with one lb_endpoint) is implemented by the sandbox mesh');
-  const sa = lbs[0].fields(['endpoint']).req('endpoint').fields(['address']).req('address').fields(['socket_address'])
-    .req('socket_address').fields(['address', 'port_value']);
+  if (groups.length !== 1 || lbs.length !== 1)
+    la.fail('endpoints', 'exactly one endpoint (one locality with one lb_endpoint) is implemented by the sandbox mesh');
+  const sa = lbs[0]
+    .fields(['endpoint'])
+    .req('endpoint')
+    .fields(['address'])
+    .req('address')
+    .fields(['socket_address'])
+    .req('socket_address')
+    .fields(['address', 'port_value']);
   const address = sa.req('address').str();
-  if (type === 'STATIC' && !/^[\d.]+$|:/.test(address)) sa.fail('address', `a STATIC cluster needs an IP address, got "${address}" (Envoy rejects it too)`);
+  if (type === 'STATIC' && !/^[\d.]+$|:/.test(address))
+    sa.fail('address', `a STATIC cluster needs an IP address, got "${address}" (Envoy rejects it too)`);
   let http2 = false;
-  if (f.has('http2_protocol_options')) { f.req('http2_protocol_options').fields([]); http2 = true; }
+  if (f.has('http2_protocol_options')) {
+    f.req('http2_protocol_options').fields([]);
+    http2 = true;
+  }
   const teo = f.opt('typed_extension_protocol_options')?.fields([HTTP_OPTIONS_KEY]);
   if (teo) {
     const hpo = teo.req(HTTP_OPTIONS_KEY).fields(['@type', 'explicit_http_config']);
     hpo.anyType([`${TYPE}${HTTP_OPTIONS_KEY}`]);
     const ehc = hpo.req('explicit_http_config').fields(['http_protocol_options', 'http2_protocol_options']);
-    if (ehc.has('http2_protocol_options')) { ehc.req('http2_protocol_options').fields([]); http2 = true; }
-    else ehc.req('http_protocol_options').fields([]);
+    if (ehc.has('http2_protocol_options')) {
+      ehc.req('http2_protocol_options').fields([]);
+      http2 = true;
+    } else ehc.req('http_protocol_options').fields([]);
   }
   return {
-    name, type,
+    name,
+    type,
     connectTimeoutMs: f.opt('connect_timeout')?.durationMs() ?? 5000, // cluster.proto: connect_timeout default 5s
     endpoint: { address, port: sa.req('port_value').uint(65535) },
     http2,

@@ -26,13 +26,30 @@ export interface ListenerDeps {
   onShadow?: RouterContext['onShadow'];
 }
 
-const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'x-envoy-internal']);
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'x-envoy-internal',
+]);
 // cleanInternalHeaders: stripped from external requests so clients cannot steer Envoy.
 const INTERNAL_ENVOY_HEADERS = new Set([
-  'x-envoy-retriable-status-codes', 'x-envoy-retry-on', 'x-envoy-retry-grpc-on', 'x-envoy-max-retries',
-  'x-envoy-upstream-alt-stat-name', 'x-envoy-upstream-rq-timeout-ms', 'x-envoy-upstream-rq-per-try-timeout-ms',
-  'x-envoy-upstream-rq-timeout-alt-response', 'x-envoy-expected-rq-timeout-ms', 'x-envoy-ip-tags',
-  'x-envoy-decorator-operation', 'x-envoy-downstream-service-cluster', 'x-envoy-downstream-service-node',
+  'x-envoy-retriable-status-codes',
+  'x-envoy-retry-on',
+  'x-envoy-retry-grpc-on',
+  'x-envoy-max-retries',
+  'x-envoy-upstream-alt-stat-name',
+  'x-envoy-upstream-rq-timeout-ms',
+  'x-envoy-upstream-rq-per-try-timeout-ms',
+  'x-envoy-upstream-rq-timeout-alt-response',
+  'x-envoy-expected-rq-timeout-ms',
+  'x-envoy-ip-tags',
+  'x-envoy-decorator-operation',
+  'x-envoy-downstream-service-cluster',
+  'x-envoy-downstream-service-node',
 ]);
 
 export class HttpListener {
@@ -43,7 +60,10 @@ export class HttpListener {
   /** Set once every plugin of the chain is loaded; until then the listener is still warming. */
   ready = false;
 
-  constructor(readonly config: ListenerConfig, private readonly deps: ListenerDeps) {
+  constructor(
+    readonly config: ListenerConfig,
+    private readonly deps: ListenerDeps,
+  ) {
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -55,7 +75,10 @@ export class HttpListener {
   async listen(port: number): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => { this.server.off('error', reject); resolve(); });
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
     });
     return this.server.address() as AddressInfo;
   }
@@ -68,7 +91,12 @@ export class HttpListener {
   /** The request headers filters see first (HCM mutateRequestHeaders). */
   requestHeaders(req: http.IncomingMessage): HeaderList {
     const internalOnly = new Set(this.config.hcm.routeConfig.internalOnlyHeaders);
-    const h: HeaderList = [[':authority', req.headers.host ?? ''], [':path', req.url ?? '/'], [':method', req.method ?? 'GET'], [':scheme', 'http']];
+    const h: HeaderList = [
+      [':authority', req.headers.host ?? ''],
+      [':path', req.url ?? '/'],
+      [':method', req.method ?? 'GET'],
+      [':scheme', 'http'],
+    ];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const k = req.rawHeaders[i].toLowerCase();
       if (CONNECTION_HEADERS.has(k) || INTERNAL_ENVOY_HEADERS.has(k) || internalOnly.has(k)) continue;
@@ -76,12 +104,16 @@ export class HttpListener {
     }
     if (!h.some(([k]) => k === 'x-forwarded-proto')) h.push(['x-forwarded-proto', 'http']);
     // UUIDRequestIDExtension::set: a non-edge request keeps its id; a missing one is generated.
-    if (this.config.hcm.generateRequestId && !h.some(([k]) => k === 'x-request-id')) h.push(['x-request-id', randomUUID()]);
+    if (this.config.hcm.generateRequestId && !h.some(([k]) => k === 'x-request-id'))
+      h.push(['x-request-id', randomUUID()]);
     return h;
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    if (!this.ready) { res.writeHead(503, { server: 'envoy' }).end(); return; }
+    if (!this.ready) {
+      res.writeHead(503, { server: 'envoy' }).end();
+      return;
+    }
     const socket = req.socket;
     const worker = this.workerOf.get(socket) ?? 0;
     let router: RouterFilter | undefined;
@@ -113,7 +145,9 @@ export class HttpListener {
         }
         if (end) res.end();
       },
-      encodeTrailers: () => { if (!res.writableEnded) res.end(); }, // HTTP/1 trailers need enable_trailers (off)
+      encodeTrailers: () => {
+        if (!res.writableEnded) res.end();
+      }, // HTTP/1 trailers need enable_trailers (off)
     };
 
     const ctx: RouterContext = {
@@ -127,7 +161,8 @@ export class HttpListener {
       resetDownstream,
       onShadow: this.deps.onShadow,
     };
-    const route = () => router?.selected ?? selectRoute(this.config.hcm.routeConfig, links[0]?.stream.requestHeaders ?? []);
+    const route = () =>
+      router?.selected ?? selectRoute(this.config.hcm.routeConfig, links[0]?.stream.requestHeaders ?? []);
     const props = {
       ...this.deps.xds,
       'source.address': `${socket.remoteAddress}:${socket.remotePort}`,
@@ -155,10 +190,17 @@ export class HttpListener {
     if (last) last.next = router;
     const head: Decoder = first.d ?? router;
 
-    res.on('finish', () => { finished = true; router?.onComplete(); });
-    res.on('close', () => { if (!res.writableFinished) resetDownstream(); });
+    res.on('finish', () => {
+      finished = true;
+      router?.onComplete();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) resetDownstream();
+    });
 
-    const hasBody = (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
+      req.headers['transfer-encoding'] !== undefined;
     head.decodeHeaders(this.requestHeaders(req), !hasBody);
     if (hasBody) {
       req.on('data', (chunk: Buffer) => head.decodeData(chunk, false));

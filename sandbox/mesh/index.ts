@@ -66,8 +66,10 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   if (text === undefined) throw new Error('startMesh: give file or yaml');
   const bootstrap = parseBootstrap(text);
   const workers = opts.workers ?? 1;
-  const wasm = typeof opts.wasmPath === 'string' || opts.wasmPath === undefined
-    ? await readFile(opts.wasmPath ?? 'build/shadowguard.wasm') : opts.wasmPath;
+  const wasm =
+    typeof opts.wasmPath === 'string' || opts.wasmPath === undefined
+      ? await readFile(opts.wasmPath ?? 'build/shadowguard.wasm')
+      : opts.wasmPath;
 
   const noHost = new NoHealthyUpstream();
   const upstreams = new Upstreams();
@@ -95,7 +97,11 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
       const xds: Record<string, unknown> = { 'xds.node': bootstrap.node };
       if (l.direction) xds['xds.listener_direction'] = l.direction;
       const listener = new HttpListener(l, {
-        plugins: d.plugins, xds, upstreams, workers, onShadow: opts.onShadow,
+        plugins: d.plugins,
+        xds,
+        upstreams,
+        workers,
+        onShadow: opts.onShadow,
         resolve: (cluster) => targets.get(cluster),
       });
       listeners.set(l.name, listener);
@@ -115,7 +121,9 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     const clusters: Record<string, { host: string; port: number; http2: boolean }> = {};
     for (const c of bootstrap.clusters.values()) {
       const t = targets.get(c.name);
-      clusters[c.name] = t ? { ...t.endpoint, http2: c.http2 } : { host: '127.0.0.1', port: c.http2 ? noHost.h2Port : noHost.h1Port, http2: c.http2 };
+      clusters[c.name] = t
+        ? { ...t.endpoint, http2: c.http2 }
+        : { host: '127.0.0.1', port: c.http2 ? noHost.h2Port : noHost.h1Port, http2: c.http2 };
     }
     host = new Host({ clusters, logLevel: opts.logLevel, onLog: opts.onLog });
 
@@ -129,7 +137,9 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     for (const l of listeners.values()) l.ready = true;
 
     return {
-      bootstrap, host, unmappedClusters: unmapped,
+      bootstrap,
+      host,
+      unmappedClusters: unmapped,
       listenerAddress(name) {
         const a = bound.get(name);
         if (!a) throw new Error(`no listener named ${name} (have: ${[...bound.keys()].join(', ')})`);
@@ -148,13 +158,24 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   }
 }
 
-async function loadPlugin(host: Host, f: WasmFilterConfig, wasm: Uint8Array, opts: MeshOptions, b: Bootstrap,
-  direction: 1 | 2 | undefined, workers: number): Promise<Plugin> {
+async function loadPlugin(
+  host: Host,
+  f: WasmFilterConfig,
+  wasm: Uint8Array,
+  opts: MeshOptions,
+  b: Bootstrap,
+  direction: 1 | 2 | undefined,
+  workers: number,
+): Promise<Plugin> {
   let configuration: string = f.configuration;
   const override = opts.pluginConfig?.[f.name];
   if (override) {
     let parsed: unknown = configuration;
-    try { parsed = JSON.parse(configuration); } catch { /* hand the raw string over */ }
+    try {
+      parsed = JSON.parse(configuration);
+    } catch {
+      /* hand the raw string over */
+    }
     const out = override(parsed);
     configuration = typeof out === 'string' ? out : JSON.stringify(out);
   }
@@ -162,8 +183,15 @@ async function loadPlugin(host: Host, f: WasmFilterConfig, wasm: Uint8Array, opt
   if (direction) properties['xds.listener_direction'] = direction;
   try {
     return await host.loadPlugin({
-      wasm, configuration, vmConfiguration: f.vmConfiguration, name: f.name, rootId: f.rootId, vmId: f.vmId,
-      failOpen: f.failOpen, workers, properties,
+      wasm,
+      configuration,
+      vmConfiguration: f.vmConfiguration,
+      name: f.name,
+      rootId: f.rootId,
+      vmId: f.vmId,
+      failOpen: f.failOpen,
+      workers,
+      properties,
     });
   } catch (err) {
     // Envoy refuses to start when a static plugin's configuration is rejected.
@@ -171,8 +199,12 @@ async function loadPlugin(host: Host, f: WasmFilterConfig, wasm: Uint8Array, opt
   }
 }
 
-function resolveEndpoint(c: ClusterConfig, opts: MeshOptions, bound: Map<string, { host: string; port: number }>,
-  listenerByPort: Map<number, string>): { host: string; port: number } | undefined {
+function resolveEndpoint(
+  c: ClusterConfig,
+  opts: MeshOptions,
+  bound: Map<string, { host: string; port: number }>,
+  listenerByPort: Map<number, string>,
+): { host: string; port: number } | undefined {
   const mapped = opts.clusterMap?.[c.name] ?? opts.hostMap?.[`${c.endpoint.address}:${c.endpoint.port}`];
   if (mapped !== undefined) return parseHostPort(mapped, c.name);
   const listener = listenerByPort.get(c.endpoint.port);
@@ -184,6 +216,7 @@ function parseHostPort(v: string | number, cluster: string): { host: string; por
   if (typeof v === 'number') return { host: '127.0.0.1', port: v };
   const i = v.lastIndexOf(':');
   const port = Number(v.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`cluster ${cluster}: mapping "${v}" is not host:port`);
+  if (i < 0 || !Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new Error(`cluster ${cluster}: mapping "${v}" is not host:port`);
   return { host: v.slice(0, i), port };
 }

@@ -21,11 +21,22 @@ export class NoHealthyUpstream {
   h2Port = 0;
 
   async start(): Promise<void> {
-    this.h2.on('session', (s) => { this.sessions.add(s); s.on('close', () => this.sessions.delete(s)); });
+    this.h2.on('session', (s) => {
+      this.sessions.add(s);
+      s.on('close', () => this.sessions.delete(s));
+    });
     this.h2.on('stream', (stream, headers) => {
       stream.on('error', () => {});
       if (String(headers['content-type'] ?? '').startsWith('application/grpc')) {
-        stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '14', 'grpc-message': encodeURIComponent(BODY) }, { endStream: true });
+        stream.respond(
+          {
+            ':status': 200,
+            'content-type': 'application/grpc',
+            'grpc-status': '14',
+            'grpc-message': encodeURIComponent(BODY),
+          },
+          { endStream: true },
+        );
       } else {
         stream.respond({ ':status': 503, 'content-type': 'text/plain' });
         stream.end(BODY);

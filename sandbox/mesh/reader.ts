@@ -5,7 +5,10 @@
 // implement is an error, never silently ignored").
 
 export class MeshConfigError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(`${path}: ${message}`);
     this.name = 'MeshConfigError';
   }
@@ -15,16 +18,24 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class Val {
-  constructor(readonly value: unknown, readonly path: string) {}
+  constructor(
+    readonly value: unknown,
+    readonly path: string,
+  ) {}
 
-  fail(message: string): never { throw new MeshConfigError(this.path, message); }
+  fail(message: string): never {
+    throw new MeshConfigError(this.path, message);
+  }
 
   /** The object's fields; any key outside `known` stops the mesh with the key's path. */
   fields(known: readonly string[]): Fields {
     if (!isPlainObject(this.value)) this.fail(`expected an object, got ${describe(this.value)}`);
     for (const key of Object.keys(this.value)) {
       if (!known.includes(key)) {
-        throw new MeshConfigError(this.child(key), 'field not implemented by the sandbox mesh (it implements only the Envoy subset envoy/envoy.yaml uses)');
+        throw new MeshConfigError(
+          this.child(key),
+          'field not implemented by the sandbox mesh (it implements only the Envoy subset envoy/envoy.yaml uses)',
+        );
       }
     }
     return new Fields(this.value, this.path);
@@ -48,13 +59,15 @@ export class Val {
   /** A non-negative integer (proto uint32 fields such as port_value, numerator). */
   uint(max = 0xffffffff): number {
     const v = this.value;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) this.fail(`expected an integer 0..${max}, got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max)
+      this.fail(`expected an integer 0..${max}, got ${describe(v)}`);
     return v;
   }
 
   oneOf<T extends string>(allowed: readonly T[]): T {
     const s = this.str();
-    if (!(allowed as readonly string[]).includes(s)) this.fail(`value "${s}" not implemented by the sandbox mesh (supported: ${allowed.join(', ')})`);
+    if (!(allowed as readonly string[]).includes(s))
+      this.fail(`value "${s}" not implemented by the sandbox mesh (supported: ${allowed.join(', ')})`);
     return s as T;
   }
 
@@ -72,13 +85,24 @@ export class Val {
 }
 
 export class Fields {
-  constructor(readonly obj: Record<string, unknown>, readonly path: string) {}
+  constructor(
+    readonly obj: Record<string, unknown>,
+    readonly path: string,
+  ) {}
 
-  has(key: string): boolean { return this.obj[key] !== undefined && this.obj[key] !== null; }
-  at(key: string): string { return this.path ? `${this.path}.${key}` : key; }
-  fail(key: string, message: string): never { throw new MeshConfigError(this.at(key), message); }
+  has(key: string): boolean {
+    return this.obj[key] !== undefined && this.obj[key] !== null;
+  }
+  at(key: string): string {
+    return this.path ? `${this.path}.${key}` : key;
+  }
+  fail(key: string, message: string): never {
+    throw new MeshConfigError(this.at(key), message);
+  }
 
-  opt(key: string): Val | undefined { return this.has(key) ? new Val(this.obj[key], this.at(key)) : undefined; }
+  opt(key: string): Val | undefined {
+    return this.has(key) ? new Val(this.obj[key], this.at(key)) : undefined;
+  }
   req(key: string): Val {
     if (!this.has(key)) throw new MeshConfigError(this.at(key), 'required field is missing');
     return new Val(this.obj[key], this.at(key));
@@ -87,7 +111,8 @@ export class Fields {
   /** The object's "@type" (typed_config, Any), which must be one of `types`. */
   anyType(types: readonly string[]): string {
     const t = this.req('@type').str();
-    if (!types.includes(t)) this.fail('@type', `type "${t}" not implemented by the sandbox mesh (supported: ${types.join(', ')})`);
+    if (!types.includes(t))
+      this.fail('@type', `type "${t}" not implemented by the sandbox mesh (supported: ${types.join(', ')})`);
     return t;
   }
 }

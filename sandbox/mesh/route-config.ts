@@ -3,10 +3,14 @@
 // prefix/path + header matchers, route actions with cluster, timeout and request_mirror_policies.
 // Only the fields listed here are accepted; anything else stops the mesh naming the field.
 
-import { Fields, MeshConfigError, Val } from './reader.js';
+import { type Fields, MeshConfigError, type Val } from './reader.js';
 
 export type Denominator = 'HUNDRED' | 'TEN_THOUSAND' | 'MILLION';
-export const DENOMINATOR_VALUE: Record<Denominator, number> = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 };
+export const DENOMINATOR_VALUE: Record<Denominator, number> = {
+  HUNDRED: 100,
+  TEN_THOUSAND: 10_000,
+  MILLION: 1_000_000,
+};
 
 export interface MirrorPolicy {
   cluster: string;
@@ -16,8 +20,7 @@ export interface MirrorPolicy {
   path: string;
 }
 
-export type StringMatch =
-  | { kind: 'exact' | 'prefix' | 'suffix' | 'contains'; value: string; ignoreCase: boolean };
+export type StringMatch = { kind: 'exact' | 'prefix' | 'suffix' | 'contains'; value: string; ignoreCase: boolean };
 
 export interface HeaderMatcher {
   name: string;
@@ -53,18 +56,31 @@ export interface RouteConfig {
 const DEFAULT_ROUTE_TIMEOUT_MS = 15_000; // route_components.proto RouteAction.timeout: "defaults to 15s"
 
 export function readRouteConfig(v: Val): RouteConfig {
-  const f = v.fields(['name', 'internal_only_headers', 'virtual_hosts', 'request_mirror_policies', 'validate_clusters']);
+  const f = v.fields([
+    'name',
+    'internal_only_headers',
+    'virtual_hosts',
+    'request_mirror_policies',
+    'validate_clusters',
+  ]);
   const vhosts = f.req('virtual_hosts').list().map(readVirtualHost);
   const seen = new Map<string, string>();
   for (const [i, vh] of vhosts.entries()) {
     for (const d of vh.domains) {
       // Envoy: "Only unique values for domains are permitted" across the route configuration.
-      if (seen.has(d)) throw new MeshConfigError(`${f.at('virtual_hosts')}[${i}].domains`, `domain "${d}" is also used by virtual host ${seen.get(d)}`);
+      if (seen.has(d))
+        throw new MeshConfigError(
+          `${f.at('virtual_hosts')}[${i}].domains`,
+          `domain "${d}" is also used by virtual host ${seen.get(d)}`,
+        );
       seen.set(d, vh.name);
     }
   }
   if (f.has('validate_clusters') && f.req('validate_clusters').bool() === false) {
-    f.fail('validate_clusters', 'false is not implemented: the sandbox mesh always checks route clusters at load, as Envoy does for static routes');
+    f.fail(
+      'validate_clusters',
+      'false is not implemented: the sandbox mesh always checks route clusters at load, as Envoy does for static routes',
+    );
   }
   return {
     name: f.opt('name')?.str() ?? '',
@@ -76,12 +92,16 @@ export function readRouteConfig(v: Val): RouteConfig {
 
 function readVirtualHost(v: Val): VirtualHost {
   const f = v.fields(['name', 'domains', 'routes', 'request_mirror_policies']);
-  const domains = f.req('domains').list().map((d) => {
-    const s = d.str().toLowerCase();
-    // Envoy accepts "*", "*.suffix", "prefix*" and exact domains; the mesh implements exact and "*".
-    if (s !== '*' && s.includes('*')) d.fail(`wildcard domain "${s}" not implemented by the sandbox mesh (only exact domains and "*")`);
-    return s;
-  });
+  const domains = f
+    .req('domains')
+    .list()
+    .map((d) => {
+      const s = d.str().toLowerCase();
+      // Envoy accepts "*", "*.suffix", "prefix*" and exact domains; the mesh implements exact and "*".
+      if (s !== '*' && s.includes('*'))
+        d.fail(`wildcard domain "${s}" not implemented by the sandbox mesh (only exact domains and "*")`);
+      return s;
+    });
   if (domains.length === 0) f.fail('domains', 'at least one domain is required');
   return {
     name: f.req('name').str(),
@@ -96,12 +116,14 @@ function readRoute(v: Val): RouteEntry {
   const m = f.req('match').fields(['prefix', 'path', 'headers', 'case_sensitive']);
   const prefix = m.opt('prefix')?.str();
   const path = m.opt('path')?.str();
-  if ((prefix === undefined) === (path === undefined)) m.fail('prefix', 'exactly one of prefix or path is required (other path specifiers are not implemented)');
+  if ((prefix === undefined) === (path === undefined))
+    m.fail('prefix', 'exactly one of prefix or path is required (other path specifiers are not implemented)');
   const a = f.req('route').fields(['cluster', 'timeout', 'request_mirror_policies']);
   return {
     name: f.opt('name')?.str(),
     match: {
-      prefix, path,
+      prefix,
+      path,
       caseSensitive: m.opt('case_sensitive')?.bool() ?? true,
       headers: (m.opt('headers')?.list() ?? []).map(readHeaderMatcher),
     },
@@ -115,21 +137,46 @@ function readRoute(v: Val): RouteEntry {
 const STRING_KINDS = ['exact', 'prefix', 'suffix', 'contains'] as const;
 
 function readHeaderMatcher(v: Val): HeaderMatcher {
-  const f = v.fields(['name', 'present_match', 'exact_match', 'prefix_match', 'suffix_match', 'contains_match', 'string_match', 'invert_match']);
+  const f = v.fields([
+    'name',
+    'present_match',
+    'exact_match',
+    'prefix_match',
+    'suffix_match',
+    'contains_match',
+    'string_match',
+    'invert_match',
+  ]);
   const name = f.req('name').str().toLowerCase();
-  const specs = ['present_match', 'exact_match', 'prefix_match', 'suffix_match', 'contains_match', 'string_match'].filter((k) => f.has(k));
+  const specs = [
+    'present_match',
+    'exact_match',
+    'prefix_match',
+    'suffix_match',
+    'contains_match',
+    'string_match',
+  ].filter((k) => f.has(k));
   if (specs.length > 1) f.fail(specs[1], `only one header match specifier is allowed (also ${specs[0]})`);
   const invert = f.opt('invert_match')?.bool() ?? false;
   const spec = specs[0];
   if (spec === undefined) return { name, match: { kind: 'present', present: true }, invert }; // no specifier: header must be present
   if (spec === 'present_match') return { name, match: { kind: 'present', present: f.req(spec).bool() }, invert };
   if (spec !== 'string_match') {
-    return { name, match: { kind: spec.replace('_match', '') as StringMatch['kind'], value: f.req(spec).str(), ignoreCase: false }, invert };
+    return {
+      name,
+      match: { kind: spec.replace('_match', '') as StringMatch['kind'], value: f.req(spec).str(), ignoreCase: false },
+      invert,
+    };
   }
   const s = f.req('string_match').fields([...STRING_KINDS, 'ignore_case']);
   const kinds = STRING_KINDS.filter((k) => s.has(k));
-  if (kinds.length !== 1) f.fail('string_match', `exactly one of ${STRING_KINDS.join(', ')} is required (safe_regex is not implemented)`);
-  return { name, match: { kind: kinds[0], value: s.req(kinds[0]).str(), ignoreCase: s.opt('ignore_case')?.bool() ?? false }, invert };
+  if (kinds.length !== 1)
+    f.fail('string_match', `exactly one of ${STRING_KINDS.join(', ')} is required (safe_regex is not implemented)`);
+  return {
+    name,
+    match: { kind: kinds[0], value: s.req(kinds[0]).str(), ignoreCase: s.opt('ignore_case')?.bool() ?? false },
+    invert,
+  };
 }
 
 function readMirrorPolicies(f: Fields): MirrorPolicy[] | undefined {

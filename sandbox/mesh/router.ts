@@ -5,7 +5,14 @@
 // ≥ 1.33 streaming shadow, reference §1.5): headers copied after finalizeRequestHeaders, each body
 // chunk and the trailers copied, responses discarded, a shadow never delaying or failing the primary.
 
-import { localReplyHeaders, NO_HEALTHY_UPSTREAM, ROUTE_NOT_FOUND, UPSTREAM_TIMEOUT, upstreamReset, type LocalReply } from './local-reply.js';
+import {
+  localReplyHeaders,
+  NO_HEALTHY_UPSTREAM,
+  ROUTE_NOT_FOUND,
+  UPSTREAM_TIMEOUT,
+  upstreamReset,
+  type LocalReply,
+} from './local-reply.js';
 import { shadowHeaders, shouldShadow } from './mirror.js';
 import type { RouteConfig } from './route-config.js';
 import { getHeader, selectRoute, type HeaderList, type Selected } from './routing.js';
@@ -35,7 +42,11 @@ export interface RouterContext {
   onShadow?(cluster: string, headers: HeaderList): void;
 }
 
-interface Shadow { stream: UpstreamStream; requestDone: boolean; timer?: NodeJS.Timeout }
+interface Shadow {
+  stream: UpstreamStream;
+  requestDone: boolean;
+  timer?: NodeJS.Timeout;
+}
 
 export class RouterFilter {
   selected: Selected | undefined;
@@ -48,7 +59,10 @@ export class RouterFilter {
   private finished = false;
   private upstreamDone = false;
 
-  constructor(private readonly ctx: RouterContext, private readonly encoder: Encoder) {}
+  constructor(
+    private readonly ctx: RouterContext,
+    private readonly encoder: Encoder,
+  ) {}
 
   decodeHeaders(headers: HeaderList, endStream: boolean): void {
     if (this.finished) return;
@@ -64,7 +78,11 @@ export class RouterFilter {
     this.upstream = this.ctx.upstreams.open(target, upstreamHeaders, endStream, {
       onHeaders: (h, end) => this.onUpstreamHeaders(h, end),
       onData: (d, end) => this.onUpstreamData(d, end),
-      onTrailers: (t) => { this.upstreamDone = true; this.clearTimer(); this.encoder.encodeTrailers(t); },
+      onTrailers: (t) => {
+        this.upstreamDone = true;
+        this.clearTimer();
+        this.encoder.encodeTrailers(t);
+      },
       onReset: (reason, transport) => this.onUpstreamReset(reason, transport),
     });
     if (getHeader(headers, ':method') !== 'CONNECT') this.startShadows(sel, upstreamHeaders, endStream);
@@ -89,8 +107,12 @@ export class RouterFilter {
   }
 
   /** Back-pressure from the downstream connection onto the upstream response. */
-  pauseResponse(): void { this.upstream?.pauseResponse(); }
-  resumeResponse(): void { this.upstream?.resumeResponse(); }
+  pauseResponse(): void {
+    this.upstream?.pauseResponse();
+  }
+  resumeResponse(): void {
+    this.upstream?.resumeResponse();
+  }
 
   /** The downstream stream is gone (finished or reset): Router::Filter::onDestroy. */
   onDestroy(): void {
@@ -99,7 +121,11 @@ export class RouterFilter {
     this.clearTimer();
     this.upstream?.reset();
     // Streaming shadows still receiving the request are cancelled; completed ones run on (§1.5).
-    for (const s of this.shadows) if (!s.requestDone) { clearTimeout(s.timer); s.stream.reset(); }
+    for (const s of this.shadows)
+      if (!s.requestDone) {
+        clearTimeout(s.timer);
+        s.stream.reset();
+      }
   }
 
   /** The downstream response was fully delivered (possibly a filter's local reply while the upstream
@@ -108,7 +134,11 @@ export class RouterFilter {
     this.clearTimer();
     this.finished = true;
     if (!this.upstreamDone) this.upstream?.reset();
-    for (const s of this.shadows) if (!s.requestDone) { clearTimeout(s.timer); s.stream.reset(); }
+    for (const s of this.shadows)
+      if (!s.requestDone) {
+        clearTimeout(s.timer);
+        s.stream.reset();
+      }
   }
 
   private startShadows(sel: Selected, headers: HeaderList, endStream: boolean): void {
@@ -122,7 +152,11 @@ export class RouterFilter {
       const shadow: Shadow = { requestDone: false, stream: undefined as unknown as UpstreamStream };
       // ShadowWriterImpl::onSuccess/onFailure are empty: the reply and any failure are dropped.
       shadow.stream = this.ctx.upstreams.open(target, h, endStream, {
-        onHeaders: () => {}, onData: (_d, end) => { if (end) clearTimeout(shadow.timer); }, onTrailers: () => clearTimeout(shadow.timer),
+        onHeaders: () => {},
+        onData: (_d, end) => {
+          if (end) clearTimeout(shadow.timer);
+        },
+        onTrailers: () => clearTimeout(shadow.timer),
         onReset: () => clearTimeout(shadow.timer),
       });
       this.shadows.push(shadow);
@@ -133,7 +167,10 @@ export class RouterFilter {
     for (const s of this.shadows) {
       s.requestDone = true;
       // The shadow's timeout is the primary route's global timeout (§1.3/1.7), counted from its own request end.
-      if (this.timeoutMs > 0) { s.timer = setTimeout(() => s.stream.reset(), this.timeoutMs); s.timer.unref(); }
+      if (this.timeoutMs > 0) {
+        s.timer = setTimeout(() => s.stream.reset(), this.timeoutMs);
+        s.timer.unref();
+      }
     }
     // The route timeout spans from the end of the downstream request to the end of the response.
     if (this.timeoutMs > 0 && !this.timer) {
@@ -153,7 +190,10 @@ export class RouterFilter {
   private onUpstreamHeaders(headers: HeaderList, endStream: boolean): void {
     if (this.finished) return;
     this.responseStarted = true;
-    if (endStream) { this.upstreamDone = true; this.clearTimer(); }
+    if (endStream) {
+      this.upstreamDone = true;
+      this.clearTimer();
+    }
     const h = headers.filter(([k]) => k !== 'x-envoy-upstream-service-time');
     h.push(['x-envoy-upstream-service-time', String(Date.now() - this.startedAt)]);
     this.encoder.encodeHeaders(h, endStream);
@@ -161,7 +201,10 @@ export class RouterFilter {
 
   private onUpstreamData(data: Buffer, endStream: boolean): void {
     if (this.finished) return;
-    if (endStream) { this.upstreamDone = true; this.clearTimer(); }
+    if (endStream) {
+      this.upstreamDone = true;
+      this.clearTimer();
+    }
     this.encoder.encodeData(data, endStream);
   }
 

@@ -22,7 +22,9 @@ export function getHeader(headers: HeaderList, name: string): string | undefined
 
 export function findVirtualHost(rc: RouteConfig, authority: string | undefined): VirtualHost | undefined {
   const host = (authority ?? '').toLowerCase();
-  return rc.virtualHosts.find((vh) => vh.domains.includes(host)) ?? rc.virtualHosts.find((vh) => vh.domains.includes('*'));
+  return (
+    rc.virtualHosts.find((vh) => vh.domains.includes(host)) ?? rc.virtualHosts.find((vh) => vh.domains.includes('*'))
+  );
 }
 
 export function selectRoute(rc: RouteConfig, headers: HeaderList): Selected | undefined {
@@ -61,10 +63,18 @@ export function headerMatches(m: HeaderMatcher, headers: HeaderList): boolean {
     const v = m.match.ignoreCase ? value.toLowerCase() : value;
     const want = m.match.ignoreCase ? m.match.value.toLowerCase() : m.match.value;
     switch (m.match.kind) {
-      case 'exact': match = v === want; break;
-      case 'prefix': match = v.startsWith(want); break;
-      case 'suffix': match = v.endsWith(want); break;
-      case 'contains': match = v.includes(want); break;
+      case 'exact':
+        match = v === want;
+        break;
+      case 'prefix':
+        match = v.startsWith(want);
+        break;
+      case 'suffix':
+        match = v.endsWith(want);
+        break;
+      case 'contains':
+        match = v.includes(want);
+        break;
     }
   }
   return match !== m.invert;

@@ -9,9 +9,16 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import type { HeaderList } from './routing.js';
 
-export interface Endpoint { host: string; port: number }
+export interface Endpoint {
+  host: string;
+  port: number;
+}
 
-export type ResetReason = 'remote connection failure' | 'connection timeout' | 'connection termination' | 'remote reset';
+export type ResetReason =
+  | 'remote connection failure'
+  | 'connection timeout'
+  | 'connection termination'
+  | 'remote reset';
 
 export interface UpstreamHandlers {
   onHeaders(headers: HeaderList, endStream: boolean): void;
@@ -31,10 +38,23 @@ export interface UpstreamStream {
   reset(): void;
 }
 
-export interface UpstreamTarget { name: string; endpoint: Endpoint; http2: boolean; connectTimeoutMs: number }
+export interface UpstreamTarget {
+  name: string;
+  endpoint: Endpoint;
+  http2: boolean;
+  connectTimeoutMs: number;
+}
 
 // Connection-specific headers: never forwarded (Envoy's codecs own them; HTTP/2 forbids them).
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'host',
+]);
 
 export class Upstreams {
   private readonly agents = new Map<string, http.Agent>();
@@ -58,8 +78,13 @@ export class Upstreams {
     const wire: Array<[string, string]> = [['host', pseudo(':authority')]];
     for (const [k, v] of headers) if (!k.startsWith(':') && !HOP_BY_HOP.has(k)) wire.push([k, v]);
     const req = http.request({
-      host: t.endpoint.host, port: t.endpoint.port, method: pseudo(':method'), path: pseudo(':path'),
-      headers: wire as unknown as http.OutgoingHttpHeaders, setHost: false, agent,
+      host: t.endpoint.host,
+      port: t.endpoint.port,
+      method: pseudo(':method'),
+      path: pseudo(':path'),
+      headers: wire as unknown as http.OutgoingHttpHeaders,
+      setHost: false,
+      agent,
     });
     let done = false;
     let res: http.IncomingMessage | undefined;
@@ -70,8 +95,14 @@ export class Upstreams {
       h.onReset(reason, transport);
     };
     const timer = connectTimer(t, () => fail('connection timeout'));
-    req.on('socket', (s) => { if (!s.connecting) clearTimeout(timer); else s.once('connect', () => clearTimeout(timer)); });
-    req.on('error', (err: NodeJS.ErrnoException) => { clearTimeout(timer); fail(...classify(err, res !== undefined)); });
+    req.on('socket', (s) => {
+      if (!s.connecting) clearTimeout(timer);
+      else s.once('connect', () => clearTimeout(timer));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      fail(...classify(err, res !== undefined));
+    });
     req.on('response', (r) => {
       res = r;
       const list: HeaderList = [[':status', String(r.statusCode ?? 502)]];
@@ -80,7 +111,9 @@ export class Upstreams {
         if (!HOP_BY_HOP.has(k)) list.push([k, r.rawHeaders[i + 1]]);
       }
       h.onHeaders(list, false);
-      r.on('data', (chunk: Buffer) => { if (!done) h.onData(chunk, false); });
+      r.on('data', (chunk: Buffer) => {
+        if (!done) h.onData(chunk, false);
+      });
       r.on('end', () => {
         if (done) return;
         done = true;
@@ -99,11 +132,17 @@ export class Upstreams {
         if (end) req.end();
         return ok;
       },
-      sendTrailers: () => { if (!done) req.end(); }, // dropped on HTTP/1, as Envoy without enable_trailers
+      sendTrailers: () => {
+        if (!done) req.end();
+      }, // dropped on HTTP/1, as Envoy without enable_trailers
       onDrain: (cb) => req.once('drain', cb),
       pauseResponse: () => res?.pause(),
       resumeResponse: () => res?.resume(),
-      reset: () => { done = true; clearTimeout(timer); req.destroy(); },
+      reset: () => {
+        done = true;
+        clearTimeout(timer);
+        req.destroy();
+      },
     };
   }
 
@@ -112,8 +151,12 @@ export class Upstreams {
     if (s && !s.closed && !s.destroyed) return s;
     s = http2.connect(`http://${t.endpoint.host}:${t.endpoint.port}`);
     const session = s;
-    session.on('error', () => { /* surfaced on each stream */ });
-    session.on('close', () => { if (this.sessions.get(t.name) === session) this.sessions.delete(t.name); });
+    session.on('error', () => {
+      /* surfaced on each stream */
+    });
+    session.on('close', () => {
+      if (this.sessions.get(t.name) === session) this.sessions.delete(t.name);
+    });
     this.sessions.set(t.name, session);
     return session;
   }
@@ -136,7 +179,11 @@ export class Upstreams {
       stream.close(http2.constants.NGHTTP2_CANCEL);
       h.onReset(reason, transport);
     };
-    const timer = session.connecting ? connectTimer(t, () => { fail('connection timeout'); }) : undefined;
+    const timer = session.connecting
+      ? connectTimer(t, () => {
+          fail('connection timeout');
+        })
+      : undefined;
     if (timer) session.once('connect', () => clearTimeout(timer));
     let started = false;
     stream.on('response', (hs) => {
@@ -149,23 +196,37 @@ export class Upstreams {
       list.sort((a, b) => Number(b[0] === ':status') - Number(a[0] === ':status'));
       h.onHeaders(list, false);
     });
-    stream.on('data', (chunk: Buffer) => { if (!done) h.onData(chunk, false); });
+    stream.on('data', (chunk: Buffer) => {
+      if (!done) h.onData(chunk, false);
+    });
     stream.on('trailers', (tr) => {
       if (done) return;
       gotTrailers = true;
-      h.onTrailers(Object.entries(tr).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, String(x)] as [string, string])));
+      h.onTrailers(
+        Object.entries(tr).flatMap(([k, v]) =>
+          (Array.isArray(v) ? v : [v]).map((x) => [k, String(x)] as [string, string]),
+        ),
+      );
     });
     stream.on('end', () => {
       if (done) return;
       done = true;
       if (!gotTrailers) h.onData(Buffer.alloc(0), true);
     });
-    stream.on('error', (err: NodeJS.ErrnoException) => { clearTimeout(timer); fail(...classify(err, started)); });
-    stream.on('close', () => { if (!done) fail(started ? 'remote reset' : 'connection termination'); });
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      fail(...classify(err, started));
+    });
+    stream.on('close', () => {
+      if (!done) fail(started ? 'remote reset' : 'connection termination');
+    });
     return {
       sendData: (data, end) => {
         if (done) return true;
-        if (end) { stream.end(data); return true; }
+        if (end) {
+          stream.end(data);
+          return true;
+        }
         return stream.write(data);
       },
       sendTrailers: (tr) => {
@@ -177,7 +238,11 @@ export class Upstreams {
       onDrain: (cb) => stream.once('drain', cb),
       pauseResponse: () => stream.pause(),
       resumeResponse: () => stream.resume(),
-      reset: () => { done = true; clearTimeout(timer); stream.close(http2.constants.NGHTTP2_CANCEL); },
+      reset: () => {
+        done = true;
+        clearTimeout(timer);
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      },
     };
   }
 }
@@ -190,7 +255,13 @@ function connectTimer(t: UpstreamTarget, onTimeout: () => void): NodeJS.Timeout 
 
 /** Node socket errors → Envoy reset reason + transport failure reason (ConnectionImpl "delayed connect error: <errno>"). */
 function classify(err: NodeJS.ErrnoException, responseStarted: boolean): [ResetReason, string] {
-  if (!responseStarted && (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'EADDRNOTAVAIL')) {
+  if (
+    !responseStarted &&
+    (err.code === 'ECONNREFUSED' ||
+      err.code === 'EHOSTUNREACH' ||
+      err.code === 'ENETUNREACH' ||
+      err.code === 'EADDRNOTAVAIL')
+  ) {
     const errno = { ECONNREFUSED: 111, EHOSTUNREACH: 113, ENETUNREACH: 101, EADDRNOTAVAIL: 99 }[err.code];
     return ['remote connection failure', `delayed connect error: ${errno}`];
   }

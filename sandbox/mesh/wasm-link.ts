@@ -19,18 +19,33 @@ export class WasmLink implements Decoder, Encoder {
   next!: Decoder;
   prev!: Encoder;
 
-  constructor(readonly stream: HttpStream, onReset: (details: string) => void) {
+  constructor(
+    readonly stream: HttpStream,
+    onReset: (details: string) => void,
+  ) {
     stream.on('forward', (ev: ForwardEvent) => this.forward(ev));
     // close_stream from the module, or a local reply after the response started: the stream is reset.
     stream.on('reset', (details: string) => onReset(details));
   }
 
-  decodeHeaders(h: HeaderList, end: boolean): void { this.stream.sendRequestHeaders(h, end); }
-  decodeData(d: Buffer, end: boolean): void { this.stream.sendRequestBody(d, end); }
-  decodeTrailers(t: HeaderList): void { this.stream.sendRequestTrailers(t); }
-  encodeHeaders(h: HeaderList, end: boolean): void { this.stream.sendResponseHeaders(h, end); }
-  encodeData(d: Buffer, end: boolean): void { this.stream.sendResponseBody(d, end); }
-  encodeTrailers(t: HeaderList): void { this.stream.sendResponseTrailers(t); }
+  decodeHeaders(h: HeaderList, end: boolean): void {
+    this.stream.sendRequestHeaders(h, end);
+  }
+  decodeData(d: Buffer, end: boolean): void {
+    this.stream.sendRequestBody(d, end);
+  }
+  decodeTrailers(t: HeaderList): void {
+    this.stream.sendRequestTrailers(t);
+  }
+  encodeHeaders(h: HeaderList, end: boolean): void {
+    this.stream.sendResponseHeaders(h, end);
+  }
+  encodeData(d: Buffer, end: boolean): void {
+    this.stream.sendResponseBody(d, end);
+  }
+  encodeTrailers(t: HeaderList): void {
+    this.stream.sendResponseTrailers(t);
+  }
 
   private forward(ev: ForwardEvent): void {
     if (ev.direction === 'request') {

@@ -13,15 +13,18 @@ const compose = parse(fs.readFileSync(path.join(ENVOY_DIR, 'docker-compose.yaml'
 const bootstrap = parse(fs.readFileSync(path.join(ENVOY_DIR, 'envoy.yaml'), 'utf8'));
 const services = compose.services as Record<string, any>;
 /** "host:container[:ro]" → { host path resolved from envoy/, container path } */
-const mounts = (svc: any) => (svc.volumes ?? []).map((v: string) => {
-  const [src, dst] = v.split(':');
-  return { src: src.startsWith('.') ? path.resolve(ENVOY_DIR, src) : src, dst };
-});
-const endpoints = () => bootstrap.static_resources.clusters.map((c: any) => ({
-  cluster: c.name,
-  ...c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address,
-}));
-const listenerPort = (name: string) => bootstrap.static_resources.listeners.find((l: any) => l.name === name).address.socket_address.port_value;
+const mounts = (svc: any) =>
+  (svc.volumes ?? []).map((v: string) => {
+    const [src, dst] = v.split(':');
+    return { src: src.startsWith('.') ? path.resolve(ENVOY_DIR, src) : src, dst };
+  });
+const endpoints = () =>
+  bootstrap.static_resources.clusters.map((c: any) => ({
+    cluster: c.name,
+    ...c.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address,
+  }));
+const listenerPort = (name: string) =>
+  bootstrap.static_resources.listeners.find((l: any) => l.name === name).address.socket_address.port_value;
 
 describe('envoy/docker-compose.yaml', () => {
   it('runs the official Envoy image on the bootstrap it mounts', () => {

@@ -52,7 +52,9 @@ describe('envoy/envoy.yaml', () => {
 
   it('gives each listener the role it stands for, failing open only at the edge', () => {
     const { wasm } = checkBootstrapRefs(original);
-    const roles = Object.fromEntries(wasm.map((w) => [w.listener, [w.config.role, w.config.variant, w.config.direction, w.failOpen]]));
+    const roles = Object.fromEntries(
+      wasm.map((w) => [w.listener, [w.config.role, w.config.variant, w.config.direction, w.failOpen]]),
+    );
     expect(roles).toEqual({
       edge_ingress: ['edge', undefined, undefined, true],
       candidate_inbound: ['shadow', 'candidate', 'inbound', false],
@@ -69,44 +71,211 @@ describe('envoy/envoy.yaml', () => {
 
 describe('the Envoy config validator rejects', () => {
   const cases: Array<[string, (d: any) => void, RegExp]> = [
-    ['an unknown field', (d) => { d.static_resources.clusters[0].conect_timeout = '1s'; }, /unknown field 'conect_timeout'/],
-    ['a removed (reserved) field', (d) => { edgeRoutes(d)[0].route.request_mirror_policy = { cluster: 'candidate' }; }, /removed .*reserved/],
-    ['a deprecated field', (d) => { d.static_resources.clusters[0].http2_protocol_options = {}; }, /deprecated/],
-    ['a wrong scalar type', (d) => { listener(d, 'edge_ingress').address.socket_address.port_value = 'ten thousand'; }, /expected uint32/],
-    ['a port out of range', (d) => { listener(d, 'edge_ingress').address.socket_address.port_value = 70000; }, /exceeds 65535/],
-    ['a Duration that is not a Duration string', (d) => { d.static_resources.clusters[0].connect_timeout = 2; }, /expected a Duration/],
-    ['a bad enum name', (d) => { d.static_resources.clusters[0].type = 'STRICTDNS'; }, /not a value of enum DiscoveryType/],
-    ['a bad fraction denominator', (d) => { edgeRoutes(d)[0].route.request_mirror_policies[0].runtime_fraction.default_value.denominator = 'PERCENT'; }, /DenominatorType/],
-    ['a list where an object is expected', (d) => { edgeRoutes(d)[0].match = [{ prefix: '/' }]; }, /expected an object/],
-    ['two members of a oneof', (d) => { edgeRoutes(d)[1].route.cluster_header = 'x-cluster'; }, /oneof 'cluster_specifier'/],
-    ['a required oneof left empty', (d) => { delete edgeRoutes(d)[1].route.cluster; }, /requires one of: cluster/],
-    ['a missing required message', (d) => { delete edgeRoutes(d)[1].match; }, /required field 'match'/],
-    ['an unresolvable @type', (d) => { hcm(d, 'edge_ingress').http_filters[0].typed_config['@type'] = 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasmm'; }, /does not name a message/],
-    ['an Any without @type', (d) => { delete hcm(d, 'edge_ingress').http_filters[1].typed_config['@type']; }, /needs an "@type"/],
-    ['a StringValue Any with extra fields', (d) => { wasmConfig(d, 'edge_ingress').configuration.json = true; }, /exactly one field "value"/],
-    ['fields of the wrong message inside an Any', (d) => { hcm(d, 'edge_ingress').http_filters[0].typed_config.config.vm_config.runtimee = 'v8'; }, /unknown field 'runtimee'/],
-    ['a route to an undefined cluster', (d) => { edgeRoutes(d)[1].route.cluster = 'live_v1'; }, /route to undefined cluster 'live_v1'/],
-    ['a mirror to an undefined cluster', (d) => { edgeRoutes(d)[0].route.request_mirror_policies[0].cluster = 'candidate-shadow'; }, /mirror to undefined cluster/],
-    ['a duplicate cluster', (d) => { d.static_resources.clusters.push(structuredClone(d.static_resources.clusters[0])); }, /duplicate cluster name/],
-    ['a hostname in a STATIC cluster', (d) => { d.static_resources.clusters[0].type = 'STATIC'; }, /needs an IP address/],
-    ['an extension outside the supported subset', (d) => {
-      hcm(d, 'edge_ingress').http_filters.splice(1, 0, { name: 'grpc', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', auto_config: {} } });
-    }, /outside the supported subset/],
-    ['a router that is not last', (d) => { hcm(d, 'edge_ingress').http_filters.reverse(); }, /router must be the last/],
-    ['a plugin configuration that is not JSON', (d) => { wasmConfig(d, 'edge_ingress').configuration.value = '{role: edge}'; }, /not JSON/],
-    ['a plugin configuration the filter schema rejects', (d) => {
-      wasmConfig(d, 'candidate_inbound').configuration.value = JSON.stringify({ role: 'shadow', service: 'shop', direction: 'inbound' });
-    }, /must have required property 'variant'/],
-    ['a plugin configuration given as a Struct instead of a JSON string', (d) => {
-      wasmConfig(d, 'edge_ingress').configuration = { '@type': 'type.googleapis.com/google.protobuf.Struct', value: { role: 'edge' } };
-    }, /must be a google.protobuf.StringValue/],
-    ['a controlPlane.cluster that does not exist', (d) => {
-      const c = wasmConfig(d, 'edge_ingress').configuration;
-      c.value = c.value.replace('"shadowguard_control_plane"', '"control_plane"');
-    }, /controlPlane.cluster 'control_plane' is not a defined cluster/],
-    ['a control-plane cluster without HTTP/2', (d) => {
-      delete d.static_resources.clusters.find((c: any) => c.name === 'shadowguard_control_plane').typed_extension_protocol_options;
-    }, /must use HTTP\/2/],
+    [
+      'an unknown field',
+      (d) => {
+        d.static_resources.clusters[0].conect_timeout = '1s';
+      },
+      /unknown field 'conect_timeout'/,
+    ],
+    [
+      'a removed (reserved) field',
+      (d) => {
+        edgeRoutes(d)[0].route.request_mirror_policy = { cluster: 'candidate' };
+      },
+      /removed .*reserved/,
+    ],
+    [
+      'a deprecated field',
+      (d) => {
+        d.static_resources.clusters[0].http2_protocol_options = {};
+      },
+      /deprecated/,
+    ],
+    [
+      'a wrong scalar type',
+      (d) => {
+        listener(d, 'edge_ingress').address.socket_address.port_value = 'ten thousand';
+      },
+      /expected uint32/,
+    ],
+    [
+      'a port out of range',
+      (d) => {
+        listener(d, 'edge_ingress').address.socket_address.port_value = 70000;
+      },
+      /exceeds 65535/,
+    ],
+    [
+      'a Duration that is not a Duration string',
+      (d) => {
+        d.static_resources.clusters[0].connect_timeout = 2;
+      },
+      /expected a Duration/,
+    ],
+    [
+      'a bad enum name',
+      (d) => {
+        d.static_resources.clusters[0].type = 'STRICTDNS';
+      },
+      /not a value of enum DiscoveryType/,
+    ],
+    [
+      'a bad fraction denominator',
+      (d) => {
+        edgeRoutes(d)[0].route.request_mirror_policies[0].runtime_fraction.default_value.denominator = 'PERCENT';
+      },
+      /DenominatorType/,
+    ],
+    [
+      'a list where an object is expected',
+      (d) => {
+        edgeRoutes(d)[0].match = [{ prefix: '/' }];
+      },
+      /expected an object/,
+    ],
+    [
+      'two members of a oneof',
+      (d) => {
+        edgeRoutes(d)[1].route.cluster_header = 'x-cluster';
+      },
+      /oneof 'cluster_specifier'/,
+    ],
+    [
+      'a required oneof left empty',
+      (d) => {
+        delete edgeRoutes(d)[1].route.cluster;
+      },
+      /requires one of: cluster/,
+    ],
+    [
+      'a missing required message',
+      (d) => {
+        delete edgeRoutes(d)[1].match;
+      },
+      /required field 'match'/,
+    ],
+    [
+      'an unresolvable @type',
+      (d) => {
+        hcm(d, 'edge_ingress').http_filters[0].typed_config['@type'] =
+          'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasmm';
+      },
+      /does not name a message/,
+    ],
+    [
+      'an Any without @type',
+      (d) => {
+        delete hcm(d, 'edge_ingress').http_filters[1].typed_config['@type'];
+      },
+      /needs an "@type"/,
+    ],
+    [
+      'a StringValue Any with extra fields',
+      (d) => {
+        wasmConfig(d, 'edge_ingress').configuration.json = true;
+      },
+      /exactly one field "value"/,
+    ],
+    [
+      'fields of the wrong message inside an Any',
+      (d) => {
+        hcm(d, 'edge_ingress').http_filters[0].typed_config.config.vm_config.runtimee = 'v8';
+      },
+      /unknown field 'runtimee'/,
+    ],
+    [
+      'a route to an undefined cluster',
+      (d) => {
+        edgeRoutes(d)[1].route.cluster = 'live_v1';
+      },
+      /route to undefined cluster 'live_v1'/,
+    ],
+    [
+      'a mirror to an undefined cluster',
+      (d) => {
+        edgeRoutes(d)[0].route.request_mirror_policies[0].cluster = 'candidate-shadow';
+      },
+      /mirror to undefined cluster/,
+    ],
+    [
+      'a duplicate cluster',
+      (d) => {
+        d.static_resources.clusters.push(structuredClone(d.static_resources.clusters[0]));
+      },
+      /duplicate cluster name/,
+    ],
+    [
+      'a hostname in a STATIC cluster',
+      (d) => {
+        d.static_resources.clusters[0].type = 'STATIC';
+      },
+      /needs an IP address/,
+    ],
+    [
+      'an extension outside the supported subset',
+      (d) => {
+        hcm(d, 'edge_ingress').http_filters.splice(1, 0, {
+          name: 'grpc',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+            auto_config: {},
+          },
+        });
+      },
+      /outside the supported subset/,
+    ],
+    [
+      'a router that is not last',
+      (d) => {
+        hcm(d, 'edge_ingress').http_filters.reverse();
+      },
+      /router must be the last/,
+    ],
+    [
+      'a plugin configuration that is not JSON',
+      (d) => {
+        wasmConfig(d, 'edge_ingress').configuration.value = '{role: edge}';
+      },
+      /not JSON/,
+    ],
+    [
+      'a plugin configuration the filter schema rejects',
+      (d) => {
+        wasmConfig(d, 'candidate_inbound').configuration.value = JSON.stringify({
+          role: 'shadow',
+          service: 'shop',
+          direction: 'inbound',
+        });
+      },
+      /must have required property 'variant'/,
+    ],
+    [
+      'a plugin configuration given as a Struct instead of a JSON string',
+      (d) => {
+        wasmConfig(d, 'edge_ingress').configuration = {
+          '@type': 'type.googleapis.com/google.protobuf.Struct',
+          value: { role: 'edge' },
+        };
+      },
+      /must be a google.protobuf.StringValue/,
+    ],
+    [
+      'a controlPlane.cluster that does not exist',
+      (d) => {
+        const c = wasmConfig(d, 'edge_ingress').configuration;
+        c.value = c.value.replace('"shadowguard_control_plane"', '"control_plane"');
+      },
+      /controlPlane.cluster 'control_plane' is not a defined cluster/,
+    ],
+    [
+      'a control-plane cluster without HTTP/2',
+      (d) => {
+        delete d.static_resources.clusters.find((c: any) => c.name === 'shadowguard_control_plane')
+          .typed_extension_protocol_options;
+      },
+      /must use HTTP\/2/,
+    ],
   ];
   it.each(cases)('%s', (_name, mutate, expected) => {
     const issues = validate(mutated(mutate));
@@ -120,7 +289,9 @@ describe('the Envoy config validator rejects', () => {
       delete c.connect_timeout;
     });
     expect(messages(validate(camel))).toBe('');
-    const both = mutated((d) => { d.static_resources.clusters[0].connectTimeout = '1s'; });
+    const both = mutated((d) => {
+      d.static_resources.clusters[0].connectTimeout = '1s';
+    });
     expect(messages(validate(both))).toMatch(/given twice/);
   });
 });

@@ -7,13 +7,19 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import protobuf from 'protobufjs';
 
-export interface Issue { path: string; message: string }
+export interface Issue {
+  path: string;
+  message: string;
+}
 
 const require = createRequire(import.meta.url);
 const XDS_DEPS = path.join(path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
 // descriptor.proto (needed by the validate/udpa annotation extensions) comes with protobufjs itself.
 const PROTOBUFJS_DIR = path.dirname(require.resolve('protobufjs/package.json'));
-const SEARCH_DIRS = [PROTOBUFJS_DIR, ...['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => path.join(XDS_DEPS, d))];
+const SEARCH_DIRS = [
+  PROTOBUFJS_DIR,
+  ...['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => path.join(XDS_DEPS, d)),
+];
 
 /** Every file whose messages the checked configs may name in an @type. */
 export const ENVOY_PROTO_FILES = [
@@ -48,14 +54,27 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 const DURATION = /^-?\d+(\.\d{1,9})?s$/;
 const INT = /^-?\d+$/;
 const RANGES: Record<string, [number, number]> = {
-  int32: [-(2 ** 31), 2 ** 31 - 1], sint32: [-(2 ** 31), 2 ** 31 - 1], sfixed32: [-(2 ** 31), 2 ** 31 - 1],
-  uint32: [0, 2 ** 32 - 1], fixed32: [0, 2 ** 32 - 1],
-  int64: [-(2 ** 63), 2 ** 63], sint64: [-(2 ** 63), 2 ** 63], sfixed64: [-(2 ** 63), 2 ** 63],
-  uint64: [0, 2 ** 64], fixed64: [0, 2 ** 64],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  sint32: [-(2 ** 31), 2 ** 31 - 1],
+  sfixed32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  fixed32: [0, 2 ** 32 - 1],
+  int64: [-(2 ** 63), 2 ** 63],
+  sint64: [-(2 ** 63), 2 ** 63],
+  sfixed64: [-(2 ** 63), 2 ** 63],
+  uint64: [0, 2 ** 64],
+  fixed64: [0, 2 ** 64],
 };
 const WRAPPERS: Record<string, string> = {
-  DoubleValue: 'double', FloatValue: 'float', Int64Value: 'int64', UInt64Value: 'uint64', Int32Value: 'int32',
-  UInt32Value: 'uint32', BoolValue: 'bool', StringValue: 'string', BytesValue: 'bytes',
+  DoubleValue: 'double',
+  FloatValue: 'float',
+  Int64Value: 'int64',
+  UInt64Value: 'uint64',
+  Int32Value: 'int32',
+  UInt32Value: 'uint32',
+  BoolValue: 'bool',
+  StringValue: 'string',
+  BytesValue: 'bytes',
 };
 
 export class EnvoyProtoValidator {
@@ -69,7 +88,9 @@ export class EnvoyProtoValidator {
     return v.issues;
   }
 
-  private fail(p: string, message: string) { this.issues.push({ path: p, message }); }
+  private fail(p: string, message: string) {
+    this.issues.push({ path: p, message });
+  }
 
   message(type: protobuf.Type, value: unknown, p: string): void {
     const full = type.fullName.replace(/^\./, '');
@@ -81,21 +102,31 @@ export class EnvoyProtoValidator {
       const fp = `${p}.${key}`;
       if (!field) {
         const reserved = (type.reserved ?? []).some((r) => r === key);
-        this.fail(fp, reserved ? `field '${key}' was removed from ${full} (reserved)` : `unknown field '${key}' in ${full}`);
+        this.fail(
+          fp,
+          reserved ? `field '${key}' was removed from ${full} (reserved)` : `unknown field '${key}' in ${full}`,
+        );
         continue;
       }
       if (seen.has(field.name)) this.fail(fp, `field '${field.name}' given twice (original and lowerCamel name)`);
       seen.set(field.name, field);
       if (field.options?.deprecated) this.fail(fp, `field '${field.name}' of ${full} is deprecated`);
-      if (v === null) { this.fail(fp, 'null is not allowed here'); continue; }
+      if (v === null) {
+        this.fail(fp, 'null is not allowed here');
+        continue;
+      }
       this.field(field, v, fp);
     }
     for (const oneof of type.oneofsArray) {
       if (oneof.name.startsWith('_') && oneof.fieldsArray.length === 1) continue; // proto3 `optional`
       const set = oneof.fieldsArray.filter((f) => seen.has(f.name)).map((f) => f.name);
-      if (set.length > 1) this.fail(p, `oneof '${oneof.name}' of ${full} has more than one member set: ${set.join(', ')}`);
+      if (set.length > 1)
+        this.fail(p, `oneof '${oneof.name}' of ${full} has more than one member set: ${set.join(', ')}`);
       if (set.length === 0 && oneof.options?.['(validate.required)']) {
-        this.fail(p, `oneof '${oneof.name}' of ${full} requires one of: ${oneof.fieldsArray.map((f) => f.name).join(', ')}`);
+        this.fail(
+          p,
+          `oneof '${oneof.name}' of ${full} requires one of: ${oneof.fieldsArray.map((f) => f.name).join(', ')}`,
+        );
       }
     }
     for (const field of type.fieldsArray) {
@@ -142,16 +173,24 @@ export class EnvoyProtoValidator {
       if (typeof min === 'number' && v.length < min) this.fail(p, `string shorter than ${min}`);
       return;
     }
-    if (t === 'bool') { if (typeof v !== 'boolean') this.fail(p, `expected a boolean, got ${JSON.stringify(v)}`); return; }
-    if (t === 'bytes') { if (typeof v !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) this.fail(p, 'expected base64 bytes'); return; }
+    if (t === 'bool') {
+      if (typeof v !== 'boolean') this.fail(p, `expected a boolean, got ${JSON.stringify(v)}`);
+      return;
+    }
+    if (t === 'bytes') {
+      if (typeof v !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) this.fail(p, 'expected base64 bytes');
+      return;
+    }
     if (t === 'double' || t === 'float') {
-      if (typeof v === 'number' || (typeof v === 'string' && /^(NaN|-?Infinity|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/.test(v))) return;
+      if (typeof v === 'number' || (typeof v === 'string' && /^(NaN|-?Infinity|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/.test(v)))
+        return;
       return this.fail(p, `expected a number, got ${JSON.stringify(v)}`);
     }
     const range = RANGES[t];
     if (!range) return this.fail(p, `unsupported scalar type ${t}`);
     const n = typeof v === 'number' ? v : typeof v === 'string' && INT.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n) || n < range[0] || n > range[1]) return this.fail(p, `expected ${t}, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(n) || n < range[0] || n > range[1])
+      return this.fail(p, `expected ${t}, got ${JSON.stringify(v)}`);
     const lte = rules[`(validate.rules).${t}.lte`];
     if (typeof lte === 'number' && n > lte) this.fail(p, `${n} exceeds ${lte}`);
   }
@@ -161,34 +200,50 @@ export class EnvoyProtoValidator {
     if (wrapped) return this.scalar(wrapped, v, p, {});
     switch (name) {
       case 'Duration':
-        if (typeof v !== 'string' || !DURATION.test(v)) this.fail(p, `expected a Duration such as "5s", got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string' || !DURATION.test(v))
+          this.fail(p, `expected a Duration such as "5s", got ${JSON.stringify(v)}`);
         return;
       case 'Timestamp':
         if (typeof v !== 'string' || Number.isNaN(Date.parse(v))) this.fail(p, 'expected an RFC 3339 Timestamp');
         return;
-      case 'Struct': if (!isObj(v)) this.fail(p, 'expected an object (Struct)'); return;
-      case 'ListValue': if (!Array.isArray(v)) this.fail(p, 'expected a list (ListValue)'); return;
-      case 'Value': return;
-      case 'Empty': if (!isObj(v) || Object.keys(v).length) this.fail(p, 'expected {} (Empty)'); return;
-      case 'Any': return this.any(v, p);
-      default: return this.message(type, v, p); // descriptor types etc.: plain messages
+      case 'Struct':
+        if (!isObj(v)) this.fail(p, 'expected an object (Struct)');
+        return;
+      case 'ListValue':
+        if (!Array.isArray(v)) this.fail(p, 'expected a list (ListValue)');
+        return;
+      case 'Value':
+        return;
+      case 'Empty':
+        if (!isObj(v) || Object.keys(v).length) this.fail(p, 'expected {} (Empty)');
+        return;
+      case 'Any':
+        return this.any(v, p);
+      default:
+        return this.message(type, v, p); // descriptor types etc.: plain messages
     }
   }
 
   private any(v: unknown, p: string): void {
     if (!isObj(v)) return this.fail(p, 'expected an object with "@type" (Any)');
     const url = v['@type'];
-    if (typeof url !== 'string' || !url.includes('/')) return this.fail(p, 'Any needs an "@type" of the form type.googleapis.com/<message>');
+    if (typeof url !== 'string' || !url.includes('/'))
+      return this.fail(p, 'Any needs an "@type" of the form type.googleapis.com/<message>');
     const name = url.slice(url.lastIndexOf('/') + 1);
     let type: protobuf.Type | undefined;
-    try { type = this.root.lookupType(name); } catch { type = undefined; }
+    try {
+      type = this.root.lookupType(name);
+    } catch {
+      type = undefined;
+    }
     if (!type) return this.fail(`${p}.@type`, `@type '${url}' does not name a message in the loaded Envoy protos`);
     const { '@type': _t, ...rest } = v;
     const full = type.fullName.replace(/^\./, '');
     // proto3 JSON: an Any holding a type with a special JSON form carries it under "value".
     if (full.startsWith('google.protobuf.')) {
       const keys = Object.keys(rest);
-      if (keys.length !== 1 || keys[0] !== 'value') return this.fail(p, `Any of ${full} takes exactly one field "value"`);
+      if (keys.length !== 1 || keys[0] !== 'value')
+        return this.fail(p, `Any of ${full} takes exactly one field "value"`);
       return this.message(type, rest.value, `${p}.value`);
     }
     this.message(type, rest, p);

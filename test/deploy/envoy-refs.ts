@@ -18,7 +18,8 @@ const HTTP_OPTS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 type Obj = Record<string, any>;
 const typeOf = (typed: Obj | undefined) => String(typed?.['@type'] ?? '').replace(/^.*\//, '');
 /** Envoy accepts both spellings; our files use snake_case but the checks should not depend on it. */
-const get = (o: Obj | undefined, snake: string): any => o?.[snake] ?? o?.[snake.replace(/_([a-z0-9])/g, (_m, c) => c.toUpperCase())];
+const get = (o: Obj | undefined, snake: string): any =>
+  o?.[snake] ?? o?.[snake.replace(/_([a-z0-9])/g, (_m, c) => c.toUpperCase())];
 
 let validatePluginConfig: ((doc: unknown) => string[]) | undefined;
 /** Validates a parsed plugin configuration against schema/filter-config.schema.json; returns messages. */
@@ -26,12 +27,19 @@ export function filterConfigErrors(doc: unknown): string[] {
   if (!validatePluginConfig) {
     const schema = JSON.parse(fs.readFileSync(path.join(REPO, 'schema/filter-config.schema.json'), 'utf8'));
     const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
-    validatePluginConfig = (d) => (validate(d) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`));
+    validatePluginConfig = (d) =>
+      validate(d) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
   }
   return validatePluginConfig(doc);
 }
 
-export interface WasmFilterInfo { listener: string; name: string; config: Obj; filename?: string; failOpen: boolean }
+export interface WasmFilterInfo {
+  listener: string;
+  name: string;
+  config: Obj;
+  filename?: string;
+  failOpen: boolean;
+}
 
 /** Runs the cross-reference checks; also returns what it learned, for tests that assert on the topology. */
 export function checkBootstrapRefs(bootstrap: Obj): { issues: Issue[]; clusters: Set<string>; wasm: WasmFilterInfo[] } {
@@ -65,58 +73,83 @@ export function checkBootstrapRefs(bootstrap: Obj): { issues: Issue[]; clusters:
     const port = String(get(sa, 'port_value'));
     if (ports.has(port)) fail(lp, `listener '${l.name}' reuses port ${port} of '${ports.get(port)}'`);
     ports.set(port, l.name);
-    (get(l, 'filter_chains') ?? []).forEach((fc: Obj, ci: number) => (fc.filters ?? []).forEach((f: Obj, fi: number) => {
-      const tc = get(f, 'typed_config');
-      const hp = `${lp}.filter_chains[${ci}].filters[${fi}].typed_config`;
-      // The subset a front proxy (and the sandbox mesh) needs: HCM only, with the wasm and router HTTP filters.
-      if (typeOf(tc) !== HCM) return fail(hp, `network filter '${typeOf(tc)}' is outside the supported subset (HTTP connection manager only)`);
-      const rc = get(tc, 'route_config');
-      if (!rc) fail(hp, 'only inline route_config is supported (no RDS in a static front proxy)');
-      const domains = new Set<string>();
-      (get(rc, 'virtual_hosts') ?? []).forEach((vh: Obj, vi: number) => {
-        for (const d of vh.domains ?? []) {
-          if (domains.has(d)) fail(`${hp}.route_config.virtual_hosts[${vi}]`, `domain '${d}' appears in two virtual hosts`);
-          domains.add(d);
-        }
-        (vh.routes ?? []).forEach((r: Obj, ri: number) => {
-          const rp = `${hp}.route_config.virtual_hosts[${vi}].routes[${ri}].route`;
-          const action = r.route;
-          if (!action) return;
-          if (action.cluster !== undefined && !clusters.has(action.cluster)) fail(rp, `route to undefined cluster '${action.cluster}'`);
-          (get(action, 'request_mirror_policies') ?? []).forEach((m: Obj, mi: number) => {
-            if (m.cluster !== undefined && !clusters.has(m.cluster)) {
-              fail(`${rp}.request_mirror_policies[${mi}]`, `mirror to undefined cluster '${m.cluster}' (Envoy would silently not mirror)`);
-            }
+    (get(l, 'filter_chains') ?? []).forEach((fc: Obj, ci: number) =>
+      (fc.filters ?? []).forEach((f: Obj, fi: number) => {
+        const tc = get(f, 'typed_config');
+        const hp = `${lp}.filter_chains[${ci}].filters[${fi}].typed_config`;
+        // The subset a front proxy (and the sandbox mesh) needs: HCM only, with the wasm and router HTTP filters.
+        if (typeOf(tc) !== HCM)
+          return fail(
+            hp,
+            `network filter '${typeOf(tc)}' is outside the supported subset (HTTP connection manager only)`,
+          );
+        const rc = get(tc, 'route_config');
+        if (!rc) fail(hp, 'only inline route_config is supported (no RDS in a static front proxy)');
+        const domains = new Set<string>();
+        (get(rc, 'virtual_hosts') ?? []).forEach((vh: Obj, vi: number) => {
+          for (const d of vh.domains ?? []) {
+            if (domains.has(d))
+              fail(`${hp}.route_config.virtual_hosts[${vi}]`, `domain '${d}' appears in two virtual hosts`);
+            domains.add(d);
+          }
+          (vh.routes ?? []).forEach((r: Obj, ri: number) => {
+            const rp = `${hp}.route_config.virtual_hosts[${vi}].routes[${ri}].route`;
+            const action = r.route;
+            if (!action) return;
+            if (action.cluster !== undefined && !clusters.has(action.cluster))
+              fail(rp, `route to undefined cluster '${action.cluster}'`);
+            (get(action, 'request_mirror_policies') ?? []).forEach((m: Obj, mi: number) => {
+              if (m.cluster !== undefined && !clusters.has(m.cluster)) {
+                fail(
+                  `${rp}.request_mirror_policies[${mi}]`,
+                  `mirror to undefined cluster '${m.cluster}' (Envoy would silently not mirror)`,
+                );
+              }
+            });
           });
         });
-      });
-      const filters: Obj[] = get(tc, 'http_filters') ?? [];
-      filters.forEach((hf, hi) => {
-        const fp = `${hp}.http_filters[${hi}]`;
-        const t = typeOf(get(hf, 'typed_config'));
-        if (t !== ROUTER && t !== WASM) fail(fp, `HTTP filter '${t}' is outside the supported subset (wasm, router)`);
-        if (t === ROUTER && hi !== filters.length - 1) fail(fp, 'the router must be the last HTTP filter');
-        if (t !== WASM) return;
-        const pc = get(hf, 'typed_config').config ?? {};
-        const conf = get(pc, 'configuration');
-        if (typeOf(conf) !== 'google.protobuf.StringValue' || typeof conf?.value !== 'string') {
-          return fail(fp, 'the Shadowguard configuration must be a google.protobuf.StringValue JSON document');
+        const filters: Obj[] = get(tc, 'http_filters') ?? [];
+        filters.forEach((hf, hi) => {
+          const fp = `${hp}.http_filters[${hi}]`;
+          const t = typeOf(get(hf, 'typed_config'));
+          if (t !== ROUTER && t !== WASM) fail(fp, `HTTP filter '${t}' is outside the supported subset (wasm, router)`);
+          if (t === ROUTER && hi !== filters.length - 1) fail(fp, 'the router must be the last HTTP filter');
+          if (t !== WASM) return;
+          const pc = get(hf, 'typed_config').config ?? {};
+          const conf = get(pc, 'configuration');
+          if (typeOf(conf) !== 'google.protobuf.StringValue' || typeof conf?.value !== 'string') {
+            return fail(fp, 'the Shadowguard configuration must be a google.protobuf.StringValue JSON document');
+          }
+          let doc: Obj;
+          try {
+            doc = JSON.parse(conf.value);
+          } catch (e) {
+            return fail(fp, `configuration is not JSON: ${(e as Error).message}`);
+          }
+          for (const m of filterConfigErrors(doc)) fail(`${fp}.configuration`, `filter configuration: ${m}`);
+          if (doc.controlPlane?.cluster)
+            controlPlaneRefs.push({ p: `${fp}.configuration`, cluster: doc.controlPlane.cluster });
+          const code = get(get(pc, 'vm_config'), 'code');
+          wasm.push({
+            listener: l.name,
+            name: pc.name,
+            config: doc,
+            filename: code?.local?.filename,
+            failOpen: get(pc, 'fail_open') === true,
+          });
+        });
+        if (filters.length === 0 || typeOf(get(filters[filters.length - 1], 'typed_config')) !== ROUTER) {
+          fail(hp, 'http_filters must end with the router');
         }
-        let doc: Obj;
-        try { doc = JSON.parse(conf.value); } catch (e) { return fail(fp, `configuration is not JSON: ${(e as Error).message}`); }
-        for (const m of filterConfigErrors(doc)) fail(`${fp}.configuration`, `filter configuration: ${m}`);
-        if (doc.controlPlane?.cluster) controlPlaneRefs.push({ p: `${fp}.configuration`, cluster: doc.controlPlane.cluster });
-        const code = get(get(pc, 'vm_config'), 'code');
-        wasm.push({ listener: l.name, name: pc.name, config: doc, filename: code?.local?.filename, failOpen: get(pc, 'fail_open') === true });
-      });
-      if (filters.length === 0 || typeOf(get(filters[filters.length - 1], 'typed_config')) !== ROUTER) {
-        fail(hp, 'http_filters must end with the router');
-      }
-    }));
+      }),
+    );
   });
 
   for (const ref of controlPlaneRefs) {
-    if (!clusters.has(ref.cluster)) { fail(ref.p, `controlPlane.cluster '${ref.cluster}' is not a defined cluster`); continue; }
+    if (!clusters.has(ref.cluster)) {
+      fail(ref.p, `controlPlane.cluster '${ref.cluster}' is not a defined cluster`);
+      continue;
+    }
     const c = (sr.clusters as Obj[]).find((x) => x.name === ref.cluster)!;
     const opts = get(c, 'typed_extension_protocol_options')?.[HTTP_OPTS];
     if (!get(get(opts, 'explicit_http_config'), 'http2_protocol_options')) {

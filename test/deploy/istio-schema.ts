@@ -12,7 +12,11 @@ import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Ga
 const require = createRequire(import.meta.url);
 type Schema = Record<string, any>;
 
-interface Kind { model: new (data: any) => { validate(): void }; module: string; supplement?: (s: Schema) => void }
+interface Kind {
+  model: new (data: any) => { validate(): void };
+  module: string;
+  supplement?: (s: Schema) => void;
+}
 
 /** Fields newer than the Istio 1.18 CRDs the models were generated from, as the current istio/api CRDs define them. */
 const KINDS: Record<string, Kind> = {
@@ -70,7 +74,8 @@ function modelSchema(module: string): Schema {
 function strictify(s: Schema): void {
   if (!s || typeof s !== 'object') return;
   const props = s.properties && Object.keys(s.properties).length > 0;
-  if (props && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields']) s.additionalProperties = false;
+  if (props && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields'])
+    s.additionalProperties = false;
   for (const v of Object.values(s)) if (v && typeof v === 'object') strictify(v as Schema);
 }
 

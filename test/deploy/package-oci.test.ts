@@ -15,7 +15,9 @@ import { MEDIA, packageOci, type OciResult } from '../../scripts/package-oci.js'
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WASM = path.join(REPO, 'build/shadowguard.wasm');
 const require = createRequire(import.meta.url);
-interface TarEntry extends AsyncIterable<Buffer> { header: { name: string; type: string; size: number } }
+interface TarEntry extends AsyncIterable<Buffer> {
+  header: { name: string; type: string; size: number };
+}
 const tar = require('tar-stream') as { extract(): NodeJS.WritableStream & AsyncIterable<TarEntry> };
 
 async function untar(buf: Buffer): Promise<Map<string, { type: string; body: Buffer }>> {
@@ -34,7 +36,8 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let tmp: string;
 let first: OciResult;
 let second: OciResult;
-const blob = (dir: string, digest: string) => fs.readFileSync(path.join(dir, 'blobs/sha256', digest.replace(/^sha256:/, '')));
+const blob = (dir: string, digest: string) =>
+  fs.readFileSync(path.join(dir, 'blobs/sha256', digest.replace(/^sha256:/, '')));
 
 beforeAll(async () => {
   if (!fs.existsSync(WASM)) {
@@ -45,7 +48,9 @@ beforeAll(async () => {
   first = await packageOci({ wasm: WASM, outDir: path.join(tmp, 'a'), tarPath: path.join(tmp, 'a.tar'), tag: 'test' });
   second = await packageOci({ wasm: WASM, outDir: path.join(tmp, 'b'), tarPath: path.join(tmp, 'b.tar'), tag: 'test' });
 }, 120_000);
-afterAll(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('package:oci', () => {
   it('writes an index whose manifest, config and layer digests and sizes all verify', () => {
@@ -73,8 +78,9 @@ describe('package:oci', () => {
       expect(b.length).toBe(d.size);
     }
     // No blob in the layout that nothing references.
-    expect(fs.readdirSync(path.join(dir, 'blobs/sha256')).sort())
-      .toEqual([desc.digest, manifest.config.digest, manifest.layers[0].digest].map((d: string) => d.slice(7)).sort());
+    expect(fs.readdirSync(path.join(dir, 'blobs/sha256')).sort()).toEqual(
+      [desc.digest, manifest.config.digest, manifest.layers[0].digest].map((d: string) => d.slice(7)).sort(),
+    );
   });
 
   it('has one layer that un-tars to exactly plugin.wasm, byte-equal to build/shadowguard.wasm', async () => {
@@ -93,15 +99,34 @@ describe('package:oci', () => {
   it('writes a tarball holding the same layout', async () => {
     const files = await untar(fs.readFileSync(first.tarPath));
     const regular = [...files].filter(([, f]) => f.type === 'file');
-    expect(regular.map(([n]) => n).sort()).toEqual(['index.json', 'oci-layout', ...fs.readdirSync(path.join(first.layoutDir, 'blobs/sha256')).map((d) => `blobs/sha256/${d}`)].sort());
-    for (const [name, f] of regular) expect(f.body.equals(fs.readFileSync(path.join(first.layoutDir, name)))).toBe(true);
+    expect(regular.map(([n]) => n).sort()).toEqual(
+      [
+        'index.json',
+        'oci-layout',
+        ...fs.readdirSync(path.join(first.layoutDir, 'blobs/sha256')).map((d) => `blobs/sha256/${d}`),
+      ].sort(),
+    );
+    for (const [name, f] of regular)
+      expect(f.body.equals(fs.readFileSync(path.join(first.layoutDir, name)))).toBe(true);
   });
 
   it('is reproducible: same digests and identical tarballs across runs, in-process and from the command line', () => {
     expect(second.manifestDigest).toBe(first.manifestDigest);
     expect(fs.readFileSync(second.tarPath).equals(fs.readFileSync(first.tarPath))).toBe(true);
-    const cli = spawnSync('npx', ['tsx', 'scripts/package-oci.ts', '--out', path.join(tmp, 'c'), '--tar', path.join(tmp, 'c.tar'), '--tag', 'test'],
-      { cwd: REPO, encoding: 'utf8' });
+    const cli = spawnSync(
+      'npx',
+      [
+        'tsx',
+        'scripts/package-oci.ts',
+        '--out',
+        path.join(tmp, 'c'),
+        '--tar',
+        path.join(tmp, 'c.tar'),
+        '--tag',
+        'test',
+      ],
+      { cwd: REPO, encoding: 'utf8' },
+    );
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.stdout).toContain(`sha256: "${first.manifestDigest}"`);
     expect(cli.stdout).toContain(`plugin.wasm:      sha256:${first.wasmSha256}`);
@@ -111,7 +136,8 @@ describe('package:oci', () => {
   it('refuses a file that is not a Wasm module, with a clear error', async () => {
     const bogus = path.join(tmp, 'not.wasm');
     fs.writeFileSync(bogus, 'hello');
-    await expect(packageOci({ wasm: bogus, outDir: path.join(tmp, 'd'), tarPath: path.join(tmp, 'd.tar'), tag: 'x' }))
-      .rejects.toThrow(/not a WebAssembly module/);
+    await expect(
+      packageOci({ wasm: bogus, outDir: path.join(tmp, 'd'), tarPath: path.join(tmp, 'd.tar'), tag: 'x' }),
+    ).rejects.toThrow(/not a WebAssembly module/);
   });
 });

@@ -16,53 +16,103 @@ import { catalogItem } from '../../sandbox/demo/providers.js';
 import { PROPAGATED_HEADERS } from '../../sandbox/demo/shop.js';
 import { envoyVariant, metric, req, sendAll, waitFor } from './support.js';
 
-interface Seen { method: string; path: string; shadow?: string; baggage?: string }
+interface Seen {
+  method: string;
+  path: string;
+  shadow?: string;
+  baggage?: string;
+}
 const CP = { cluster: 'shadowguard_control_plane', authority: 'control-plane:18000' };
 
 function liveListener(name: string, port: number, direction: 'inbound' | 'outbound', vhosts: unknown[]) {
   return {
-    name, address: { socket_address: { address: '127.0.0.1', port_value: port } },
-    filter_chains: [{ filters: [{
-      name: 'envoy.filters.network.http_connection_manager',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-        stat_prefix: name, codec_type: 'AUTO', route_config: { name: `${name}_routes`, virtual_hosts: vhosts },
-        http_filters: [
-          { name: 'envoy.filters.http.wasm', typed_config: {
-            '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm',
-            config: {
-              name: `shadowguard-${name.replace('_', '-')}`, root_id: 'shadowguard', fail_open: direction === 'inbound',
-              vm_config: { vm_id: 'catalog', runtime: 'envoy.wasm.runtime.v8', code: { local: { filename: '/etc/shadowguard/shadowguard.wasm' } } },
-              configuration: { '@type': 'type.googleapis.com/google.protobuf.StringValue',
-                value: JSON.stringify({ role: 'live', service: 'catalog', direction, controlPlane: CP }) },
+    name,
+    address: { socket_address: { address: '127.0.0.1', port_value: port } },
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type':
+                'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: name,
+              codec_type: 'AUTO',
+              route_config: { name: `${name}_routes`, virtual_hosts: vhosts },
+              http_filters: [
+                {
+                  name: 'envoy.filters.http.wasm',
+                  typed_config: {
+                    '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm',
+                    config: {
+                      name: `shadowguard-${name.replace('_', '-')}`,
+                      root_id: 'shadowguard',
+                      fail_open: direction === 'inbound',
+                      vm_config: {
+                        vm_id: 'catalog',
+                        runtime: 'envoy.wasm.runtime.v8',
+                        code: { local: { filename: '/etc/shadowguard/shadowguard.wasm' } },
+                      },
+                      configuration: {
+                        '@type': 'type.googleapis.com/google.protobuf.StringValue',
+                        value: JSON.stringify({ role: 'live', service: 'catalog', direction, controlPlane: CP }),
+                      },
+                    },
+                  },
+                },
+                {
+                  name: 'envoy.filters.http.router',
+                  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+                },
+              ],
             },
-          } },
-          { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+          },
         ],
       },
-    }] }],
+    ],
   };
 }
 const cluster = (name: string, address: string, port: number, type = 'STRICT_DNS') => ({
-  name, type, connect_timeout: '2s',
-  load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: port } } } }] }] },
+  name,
+  type,
+  connect_timeout: '2s',
+  load_assignment: {
+    cluster_name: name,
+    endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address, port_value: port } } } }] }],
+  },
 });
 
 const envoyYaml = envoyVariant((b) => {
   const sr = b.static_resources;
   sr.listeners.push(
-    liveListener('catalog_inbound', 10005, 'inbound', [{ name: 'catalog', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'catalog_app' } }] }]),
-    liveListener('catalog_egress', 10006, 'outbound', [{ name: 'inventory', domains: ['inventory', 'inventory:8080'], routes: [{ match: { prefix: '/' }, route: { cluster: 'inventory' } }] }]),
+    liveListener('catalog_inbound', 10005, 'inbound', [
+      { name: 'catalog', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'catalog_app' } }] },
+    ]),
+    liveListener('catalog_egress', 10006, 'outbound', [
+      {
+        name: 'inventory',
+        domains: ['inventory', 'inventory:8080'],
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'inventory' } }],
+      },
+    ]),
   );
   sr.clusters = sr.clusters.filter((c: { name: string }) => c.name !== 'catalog');
-  sr.clusters.push(cluster('catalog', '127.0.0.1', 10005, 'STATIC'), cluster('catalog_app', 'catalog-app', 8080), cluster('inventory', 'inventory', 8080));
+  sr.clusters.push(
+    cluster('catalog', '127.0.0.1', 10005, 'STATIC'),
+    cluster('catalog_app', 'catalog-app', 8080),
+    cluster('inventory', 'inventory', 8080),
+  );
 });
 
 let demo: Demo;
 let catalogApp: http.Server, inventory: http.Server;
-const atCatalog: Seen[] = [], atInventory: Seen[] = [];
+const atCatalog: Seen[] = [],
+  atInventory: Seen[] = [];
 const seen = (r: http.IncomingMessage): Seen => ({
-  method: r.method ?? '', path: r.url ?? '', shadow: r.headers['x-shadow'] as string | undefined, baggage: r.headers.baggage as string | undefined,
+  method: r.method ?? '',
+  path: r.url ?? '',
+  shadow: r.headers['x-shadow'] as string | undefined,
+  baggage: r.headers.baggage as string | undefined,
 });
 
 beforeAll(async () => {
@@ -91,7 +141,15 @@ beforeAll(async () => {
     envoyYaml,
     hostMap: { 'catalog-app:8080': appPort, 'inventory:8080': invPort },
     liveDependencyUrls: { catalog: `http://127.0.0.1:${appPort}` },
-    policies: { catalog: { services: ['catalog'], egress: { defaultAction: 'deny', rules: [{ name: 'inventory-read', host: 'inventory', methods: ['GET'], action: 'allow' }] } } },
+    policies: {
+      catalog: {
+        services: ['catalog'],
+        egress: {
+          defaultAction: 'deny',
+          rules: [{ name: 'inventory-read', host: 'inventory', methods: ['GET'], action: 'allow' }],
+        },
+      },
+    },
   });
 });
 afterAll(async () => {
@@ -111,10 +169,15 @@ function spy(pluginName: string): HttpStream[] {
   };
   return streams;
 }
-const marks = (streams: HttpStream[]) => streams.map((s) => s.filterState.get('shadowguard.shadow')?.toString() ?? '(none)').sort();
+const marks = (streams: HttpStream[]) =>
+  streams.map((s) => s.filterState.get('shadowguard.shadow')?.toString() ?? '(none)').sort();
 
 const shadowOnly = (xs: string[]) => xs.filter((x) => x === 'candidate' || x === 'secondary');
-const calls = (method: string) => atInventory.filter((s) => s.method === method).map((s) => s.shadow ?? '(none)').sort();
+const calls = (method: string) =>
+  atInventory
+    .filter((s) => s.method === method)
+    .map((s) => s.shadow ?? '(none)')
+    .sort();
 
 let candidateHop: HttpStream[], catalogHop: HttpStream[];
 let results: Awaited<ReturnType<typeof sendAll>>;
@@ -141,11 +204,19 @@ it('a shadow → live → third-party chain stays tagged at every hop, and its t
   expect(shadowOnly(calls('POST'))).toEqual([]);
   expect(atInventory.filter((s) => s.shadow).every((s) => /(^|,)\s*shadow=/.test(s.baggage ?? ''))).toBe(true);
 
-  const routes = await waitFor(async () => {
-    const map = await demo.client.blastRadius('catalog');
-    const d = map.services.find((s) => s.service === 'catalog')?.destinations.find((x) => x.destination === 'inventory:8080');
-    return d && (d.routes.find((r) => r.route === 'POST /audit')?.decisions.denied ?? 0) >= 4 ? Object.fromEntries(d.routes.map((r) => [r.route, r.decisions])) : undefined;
-  }, 5000, 'the live hop\'s egress decisions in the catalog blast-radius map');
+  const routes = await waitFor(
+    async () => {
+      const map = await demo.client.blastRadius('catalog');
+      const d = map.services
+        .find((s) => s.service === 'catalog')
+        ?.destinations.find((x) => x.destination === 'inventory:8080');
+      return d && (d.routes.find((r) => r.route === 'POST /audit')?.decisions.denied ?? 0) >= 4
+        ? Object.fromEntries(d.routes.map((r) => [r.route, r.decisions]))
+        : undefined;
+    },
+    5000,
+    "the live hop's egress decisions in the catalog blast-radius map",
+  );
   expect(routes['POST /audit']).toMatchObject({ allowed: 0, mocked: 0 });
   expect(routes['GET /stock/{id}']).toMatchObject({ denied: 0, mocked: 0 });
   expect(routes['GET /stock/{id}'].allowed).toBeGreaterThanOrEqual(4);
@@ -155,7 +226,7 @@ it('a shadow → live → third-party chain stays tagged at every hop, and its t
 // copies the live headers), and v1 propagates it like any tracing header. Only x-shadow or a baggage
 // shadow member mark shadow traffic (filter/tagging.ts M_SHADOW_TRAFFIC), so the call the catalog makes
 // for a sampled live request is not shadow egress: its audit write passes.
-it('the live request\'s own calls are not treated as shadow egress: its audit write passes', () => {
+it("the live request's own calls are not treated as shadow egress: its audit write passes", () => {
   expect(calls('GET').filter((x) => x === '(none)')).toHaveLength(2); // the live lookups did run
   expect(calls('POST')).toEqual(['(none)', '(none)']);
 });

@@ -19,12 +19,22 @@ const deps = () => ({
   email: { authority: 'email:8080', url: email.url },
 });
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  send(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  send(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 beforeAll(async () => {
   [email, payments, catalog] = await Promise.all([
-    startProvider({ name: 'email' }), startProvider({ name: 'payments' }), startProvider({ name: 'catalog' })]);
-  [v1, v2] = await Promise.all([startShop({ version: 'v1', dependencies: deps() }), startShop({ version: 'v2', dependencies: deps() })]);
+    startProvider({ name: 'email' }),
+    startProvider({ name: 'payments' }),
+    startProvider({ name: 'catalog' }),
+  ]);
+  [v1, v2] = await Promise.all([
+    startShop({ version: 'v1', dependencies: deps() }),
+    startShop({ version: 'v2', dependencies: deps() }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([v1, v2, email, payments, catalog].map((s) => s?.close()));
@@ -45,11 +55,24 @@ describe('shop', () => {
 
   it('places an order: one catalog read, one charge, one e-mail, with the inbound markers propagated', async () => {
     resetAll();
-    const headers = { 'idempotency-key': 'k-1', 'x-shadow': 'candidate', baggage: 'shadow=candidate', 'x-request-id': 'r-1', 'x-other': 'no' };
+    const headers = {
+      'idempotency-key': 'k-1',
+      'x-shadow': 'candidate',
+      baggage: 'shadow=candidate',
+      'x-request-id': 'r-1',
+      'x-other': 'no',
+    };
     const r = await post(`${v1.url}/orders`, { userId: 3, productId: 12, quantity: 2 }, headers);
     expect(r.status).toBe(201);
     const order = (jsonOf(r) as { order: Record<string, unknown> }).order;
-    expect(order).toMatchObject({ userId: 3, productId: 12, quantity: 2, status: 'confirmed', payment: 'succeeded', confirmationQueued: true });
+    expect(order).toMatchObject({
+      userId: 3,
+      productId: 12,
+      quantity: 2,
+      status: 'confirmed',
+      payment: 'succeeded',
+      confirmationQueued: true,
+    });
     expect(catalog.stats().byRoute).toEqual({ 'GET /items/{id}': 1 });
     expect(payments.stats()).toMatchObject({ total: 1, effects: 1, shadowTagged: 1, byRoute: { 'POST /charges': 1 } });
     expect(email.stats()).toMatchObject({ total: 1, effects: 1, shadowTagged: 1 });
@@ -75,7 +98,9 @@ describe('shop', () => {
     const seen: Array<{ host?: string; url?: string; method?: string }> = [];
     const proxy = http.createServer((req, res) => {
       seen.push({ host: req.headers.host, url: req.url, method: req.method });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 1, price: 2.5, status: 'succeeded', queued: true }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: 1, price: 2.5, status: 'succeeded', queued: true }));
     });
     const port = await listen(proxy, 0);
     const shadow = await startShop({ version: 'v2', dependencies: deps(), egressProxy: `http://127.0.0.1:${port}` });
@@ -96,7 +121,9 @@ describe('shop', () => {
   });
 
   it('answers a denied dependency with 502 and bad input with 400, never crashing', async () => {
-    const deny = http.createServer((_req, res) => { res.writeHead(403).end('denied'); });
+    const deny = http.createServer((_req, res) => {
+      res.writeHead(403).end('denied');
+    });
     const port = await listen(deny, 0);
     const shadow = await startShop({ version: 'v2', dependencies: deps(), egressProxy: `http://127.0.0.1:${port}` });
     try {
@@ -123,9 +150,17 @@ describe('shop', () => {
 describe('providers', () => {
   it('count requests, shadow tags, effects and the 1-second peak; /stats itself is not counted', async () => {
     resetAll();
-    for (let i = 0; i < 3; i++) await post(`${email.url}/send`, { to: 'a@b' }, i === 0 ? { baggage: 'foo=1,shadow=secondary' } : {});
+    for (let i = 0; i < 3; i++)
+      await post(`${email.url}/send`, { to: 'a@b' }, i === 0 ? { baggage: 'foo=1,shadow=secondary' } : {});
     const s = jsonOf(await send(`${email.url}/stats`)) as Record<string, unknown>;
-    expect(s).toMatchObject({ name: 'email', total: 3, shadowTagged: 1, effects: 3, peakPerSecond: 3, shadowPeakPerSecond: 1 });
+    expect(s).toMatchObject({
+      name: 'email',
+      total: 3,
+      shadowTagged: 1,
+      effects: 3,
+      peakPerSecond: 3,
+      shadowPeakPerSecond: 1,
+    });
     expect(jsonOf(await send(`${email.url}/count`))).toEqual({ name: 'email', total: 3 });
     expect((await post(`${email.url}/send`, {})).status).toBe(400);
     expect((await send(`${catalog.url}/items/x`)).status).toBe(404);
@@ -144,11 +179,22 @@ describe('traffic', () => {
 
   it('sends a bounded run and counts statuses per endpoint', async () => {
     const seen: number[] = [];
-    const s = await runTraffic({ target: v1.url, requests: 40, concurrency: 3, seed: 3, onResponse: (r) => seen.push(r.status) });
+    const s = await runTraffic({
+      target: v1.url,
+      requests: 40,
+      concurrency: 3,
+      seed: 3,
+      onResponse: (r) => seen.push(r.status),
+    });
     expect(s.sent).toBe(40);
     expect(seen).toHaveLength(40);
     expect(s.failed).toBe(0);
-    expect(Object.keys(s.byEndpoint).sort()).toEqual(['GET /products/{id}', 'GET /users/{id}', 'POST /orders', 'POST /refunds/{id}']);
+    expect(Object.keys(s.byEndpoint).sort()).toEqual([
+      'GET /products/{id}',
+      'GET /users/{id}',
+      'POST /orders',
+      'POST /refunds/{id}',
+    ]);
   });
 });
 
@@ -162,6 +208,10 @@ describe('seeded policy', () => {
     expect(spec.normalize?.ignorePaths).toContain('request_id');
     expect(JSON.stringify(spec.normalize)).not.toContain('session_token');
     expect(spec.secondary).toBe(true);
-    expect(spec.egress?.rules?.filter((r) => r.action === 'mock').map((r) => r.host)).toEqual(['email', 'payments', 'payments']);
+    expect(spec.egress?.rules?.filter((r) => r.action === 'mock').map((r) => r.host)).toEqual([
+      'email',
+      'payments',
+      'payments',
+    ]);
   });
 });

@@ -12,7 +12,10 @@ const FORGED = { 'x-shadow-pair': 'forged-pair-1', 'x-shadow': 'candidate', bagg
 const policy = { ...demoPolicy(), sampling: { defaultPercent: 0 } };
 
 let demo: Demo | undefined;
-afterEach(async () => { await demo?.close(); demo = undefined; });
+afterEach(async () => {
+  await demo?.close();
+  demo = undefined;
+});
 
 async function forgedTraffic(d: Demo): Promise<void> {
   const plan = [req.order(1, 2), req.user(5), req.product(9), req.order(3, 4), req.refund(77, 10)];
@@ -42,7 +45,9 @@ it('forged shadow markers from a client are stripped at the edge and mirror noth
 });
 
 it('without internal_only_headers the edge filter alone strips every forged marker', async () => {
-  const envoyYaml = envoyVariant((b) => { delete hcmOf(b, 'edge_ingress').route_config.internal_only_headers; });
+  const envoyYaml = envoyVariant((b) => {
+    delete hcmOf(b, 'edge_ingress').route_config.internal_only_headers;
+  });
   const shadows: string[] = [];
   demo = await startDemo({ policy, envoyYaml, onShadow: (cluster) => shadows.push(cluster) });
   await forgedTraffic(demo);

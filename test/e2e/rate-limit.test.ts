@@ -18,18 +18,28 @@ function policy(): PolicySpec {
 }
 
 let demo: Demo;
-beforeAll(async () => { demo = await startDemo({ policy: policy() }); });
-afterAll(async () => { await demo?.close(); });
+beforeAll(async () => {
+  demo = await startDemo({ policy: policy() });
+});
+afterAll(async () => {
+  await demo?.close();
+});
 
 it('a shadow rate limit holds the catalog under its capacity while live reads are unaffected', async () => {
   const ids = Array.from({ length: 150 }, (_, i) => 1 + (i % 60));
   const started = Date.now();
-  const results = await sendAll(demo, ids.map((id) => req.product(id)), { concurrency: 8 });
+  const results = await sendAll(
+    demo,
+    ids.map((id) => req.product(id)),
+    { concurrency: 8 },
+  );
   const seconds = (Date.now() - started) / 1000;
 
   // Live: every read served, with the catalog's data.
   expect(results.map((r) => r.status)).toEqual(ids.map(() => 200));
-  results.forEach((r, i) => expect((r.body as { product: unknown }).product).toEqual({ ...catalogItem(ids[i]), available: true }));
+  results.forEach((r, i) =>
+    expect((r.body as { product: unknown }).product).toEqual({ ...catalogItem(ids[i]), available: true }),
+  );
 
   const c = demo.counts().catalog;
   expect(c.total - c.shadowTagged).toBe(150); // every live read reached the catalog
@@ -39,11 +49,15 @@ it('a shadow rate limit holds the catalog under its capacity while live reads ar
   expect(c.shadowPeakPerSecond).toBeLessThanOrEqual(CAPACITY);
   expect(metric(demo, 'shadowguard_egress_rate_limited')).toBe(300 - c.shadowTagged);
 
-  const dest = await waitFor(async () => {
-    const map = await demo.client.blastRadius('shop');
-    const d = map.services[0]?.destinations.find((x) => x.destination === 'catalog:8080');
-    return d && d.total === 300 ? d : undefined;
-  }, 10_000, 'all 300 shadow catalog calls in the blast-radius map');
+  const dest = await waitFor(
+    async () => {
+      const map = await demo.client.blastRadius('shop');
+      const d = map.services[0]?.destinations.find((x) => x.destination === 'catalog:8080');
+      return d && d.total === 300 ? d : undefined;
+    },
+    10_000,
+    'all 300 shadow catalog calls in the blast-radius map',
+  );
   expect(dest.decisions.allowed).toBe(c.shadowTagged);
   expect(dest.decisions.rate_limited).toBe(300 - c.shadowTagged);
   expect(dest).toMatchObject({ capacity: CAPACITY, flagged: false });

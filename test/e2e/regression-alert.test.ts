@@ -10,10 +10,15 @@ let demo: Demo;
 // Limits high enough for a 300-request burst: here a rate-limited shadow (429 → 502) would be a real,
 // but different, mismatch (story 7 covers limits).
 beforeAll(async () => {
-  const policy = { ...demoPolicy({ minPairs: 3, catalogRatePerSecond: 100_000 }), inboundRateLimit: { requestsPerSecond: 100_000 } };
+  const policy = {
+    ...demoPolicy({ minPairs: 3, catalogRatePerSecond: 100_000 }),
+    inboundRateLimit: { requestsPerSecond: 100_000 },
+  };
   demo = await startDemo({ policy });
 });
-afterAll(async () => { await demo?.close(); });
+afterAll(async () => {
+  await demo?.close();
+});
 
 it('a regression on POST /refunds under a 99 % aggregate match rate alerts for that endpoint only', async () => {
   // 297 healthy requests and 3 refunds, the refunds spread through the run.
@@ -22,25 +27,43 @@ it('a regression on POST /refunds under a 99 % aggregate match rate alerts for t
   const results = await sendAll(demo, traffic);
   expect(results.filter((r) => r.status < 200 || r.status >= 300)).toEqual([]);
   // Live answered every refund correctly: the regression is the candidate's alone.
-  expect(results.filter((r) => r.endpoint === 'POST /refunds/{id}').map((r) => (r.body as { refund: { status: string } }).refund.status))
-    .toEqual(['refunded', 'refunded', 'refunded']);
+  expect(
+    results
+      .filter((r) => r.endpoint === 'POST /refunds/{id}')
+      .map((r) => (r.body as { refund: { status: string } }).refund.status),
+  ).toEqual(['refunded', 'refunded', 'refunded']);
 
   const reports = await reportsWithPairs(demo, 300, 20_000);
   const all = Object.values(reports);
   const aggregate = (100 * all.reduce((n, r) => n + (r.matching as number), 0)) / all.reduce((n, r) => n + r.pairs, 0);
   expect(aggregate).toBeCloseTo(99, 0);
-  expect(reports['POST /refunds/{id}']).toMatchObject({ pairs: 3, mismatchRate: 100, verdict: 'critical', regressionFields: 2 });
-  for (const [endpoint, r] of Object.entries(reports)) if (endpoint !== 'POST /refunds/{id}') expect(r.mismatchRate, endpoint).toBe(0);
+  expect(reports['POST /refunds/{id}']).toMatchObject({
+    pairs: 3,
+    mismatchRate: 100,
+    verdict: 'critical',
+    regressionFields: 2,
+  });
+  for (const [endpoint, r] of Object.entries(reports))
+    if (endpoint !== 'POST /refunds/{id}') expect(r.mismatchRate, endpoint).toBe(0);
 
-  const detail = await demo.client.endpoint('shop', 'POST /refunds/{id}') as { fields: Array<{ path: string; verdict: string; examples: Array<{ live: unknown; shadow: unknown }> }> };
+  const detail = (await demo.client.endpoint('shop', 'POST /refunds/{id}')) as {
+    fields: Array<{ path: string; verdict: string; examples: Array<{ live: unknown; shadow: unknown }> }>;
+  };
   const regressions = detail.fields.filter((f) => f.verdict === 'regression');
   expect(regressions.map((f) => f.path).sort()).toEqual(['body.refund.amount', 'body.refund.status']);
-  expect(regressions.find((f) => f.path === 'body.refund.status')!.examples[0]).toMatchObject({ live: 'refunded', shadow: 'pending' });
+  expect(regressions.find((f) => f.path === 'body.refund.status')!.examples[0]).toMatchObject({
+    live: 'refunded',
+    shadow: 'pending',
+  });
 
-  const alerts = await waitFor(async () => {
-    const a = await demo.client.alerts('shop');
-    return a.length > 0 ? a : undefined;
-  }, 5000, 'an alert');
+  const alerts = await waitFor(
+    async () => {
+      const a = await demo.client.alerts('shop');
+      return a.length > 0 ? a : undefined;
+    },
+    5000,
+    'an alert',
+  );
   expect(alerts.map((a) => a.endpoint)).toEqual(['POST /refunds/{id}']);
   expect(alerts[0]).toMatchObject({ policy: 'shop', rate: 100, pairs: 3 });
 });

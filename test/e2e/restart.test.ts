@@ -12,14 +12,23 @@ import { metric, totalPairs, waitFor } from './support.js';
 
 let demo: Demo;
 // Faster reconnect backoff than the 30 s default cap, so the story fits in a few seconds.
-const fastReconnect = (cfg: { controlPlane?: Record<string, unknown> }) => ({ ...cfg, controlPlane: { ...cfg.controlPlane, reconnectMaxMs: 300 } });
+const fastReconnect = (cfg: { controlPlane?: Record<string, unknown> }) => ({
+  ...cfg,
+  controlPlane: { ...cfg.controlPlane, reconnectMaxMs: 300 },
+});
 beforeAll(async () => {
   demo = await startDemo({
-    pluginConfig: Object.fromEntries(['edge', 'candidate-inbound', 'candidate-egress', 'secondary-inbound', 'secondary-egress']
-      .map((n) => [`shadowguard-${n}`, fastReconnect])),
+    pluginConfig: Object.fromEntries(
+      ['edge', 'candidate-inbound', 'candidate-egress', 'secondary-inbound', 'secondary-egress'].map((n) => [
+        `shadowguard-${n}`,
+        fastReconnect,
+      ]),
+    ),
   });
 });
-afterAll(async () => { await demo?.close(); });
+afterAll(async () => {
+  await demo?.close();
+});
 
 /** What v1 must answer, whatever the control plane is doing. */
 function expectLiveAnswer(r: TrafficResult): void {
@@ -30,7 +39,8 @@ function expectLiveAnswer(r: TrafficResult): void {
   if (r.endpoint === 'GET /users/{id}') expect(body.user).toEqual(userRecord(id));
   if (r.endpoint === 'GET /products/{id}') expect(body.product).toEqual({ ...catalogItem(id), available: true });
   if (r.endpoint === 'POST /refunds/{id}') expect(body.refund).toMatchObject({ orderId: id, status: 'refunded' });
-  if (r.endpoint === 'POST /orders') expect(body.order).toMatchObject({ status: 'confirmed', payment: 'succeeded', confirmationQueued: true });
+  if (r.endpoint === 'POST /orders')
+    expect(body.order).toMatchObject({ status: 'confirmed', payment: 'succeeded', confirmationQueued: true });
 }
 
 async function sessions(): Promise<number> {
@@ -42,7 +52,14 @@ async function sessions(): Promise<number> {
 it('live traffic is untouched, shadows keep the last config, filters reconnect, reports resume, no policy is lost', async () => {
   const before = await demo.client.getPolicy('shop');
   const results: TrafficResult[] = [];
-  const traffic = runTraffic({ target: demo.urls.edge, requests: 240, ratePerSecond: 60, concurrency: 6, seed: 5, onResponse: (r) => results.push(r) });
+  const traffic = runTraffic({
+    target: demo.urls.edge,
+    requests: 240,
+    ratePerSecond: 60,
+    concurrency: 6,
+    seed: 5,
+    onResponse: (r) => results.push(r),
+  });
 
   await waitFor(async () => ((await totalPairs(demo)) >= 20 ? true : undefined), 5000, 'pairs before the outage');
   await demo.controlPlane.persist();
@@ -63,7 +80,11 @@ it('live traffic is untouched, shadows keep the last config, filters reconnect, 
   // Reports were persisted and resume growing.
   expect(await totalPairs(demo)).toBeGreaterThanOrEqual(pairsBefore);
   const summary = await traffic;
-  await waitFor(async () => ((await totalPairs(demo)) > pairsBefore + 20 ? true : undefined), 10_000, 'reports to resume');
+  await waitFor(
+    async () => ((await totalPairs(demo)) > pairsBefore + 20 ? true : undefined),
+    10_000,
+    'reports to resume',
+  );
 
   // Live: every request answered as v1 answers, before, during and after the outage.
   expect(summary.sent).toBe(240);

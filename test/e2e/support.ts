@@ -12,14 +12,26 @@ export { waitFor };
 export const req = {
   product: (id: number): PlannedRequest => ({ endpoint: 'GET /products/{id}', method: 'GET', path: `/products/${id}` }),
   user: (id: number): PlannedRequest => ({ endpoint: 'GET /users/{id}', method: 'GET', path: `/users/${id}` }),
-  order: (userId: number, productId: number, quantity = 1): PlannedRequest =>
-    ({ endpoint: 'POST /orders', method: 'POST', path: '/orders', body: JSON.stringify({ userId, productId, quantity }) }),
-  refund: (orderId: number, amount: number): PlannedRequest =>
-    ({ endpoint: 'POST /refunds/{id}', method: 'POST', path: `/refunds/${orderId}`, body: JSON.stringify({ amount }) }),
+  order: (userId: number, productId: number, quantity = 1): PlannedRequest => ({
+    endpoint: 'POST /orders',
+    method: 'POST',
+    path: '/orders',
+    body: JSON.stringify({ userId, productId, quantity }),
+  }),
+  refund: (orderId: number, amount: number): PlannedRequest => ({
+    endpoint: 'POST /refunds/{id}',
+    method: 'POST',
+    path: `/refunds/${orderId}`,
+    body: JSON.stringify({ amount }),
+  }),
 };
 
 /** Sends `plan` through the demo's edge with `concurrency` workers; results in plan order. */
-export async function sendAll(demo: Demo, plan: PlannedRequest[], opts: { concurrency?: number; headers?: Record<string, string> } = {}): Promise<TrafficResult[]> {
+export async function sendAll(
+  demo: Demo,
+  plan: PlannedRequest[],
+  opts: { concurrency?: number; headers?: Record<string, string> } = {},
+): Promise<TrafficResult[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 8 });
   const out: TrafficResult[] = new Array(plan.length);
   let next = 0;
@@ -42,12 +54,21 @@ export async function totalPairs(demo: Demo, policy = 'shop'): Promise<number> {
 }
 
 /** Waits until the policy's reports hold at least `n` pairs; returns the reports by endpoint. */
-export async function reportsWithPairs(demo: Demo, n: number, timeoutMs = 10_000, policy = 'shop'): Promise<Record<string, EndpointSummary>> {
-  return waitFor(async () => {
-    const reports = await demo.client.reports(policy);
-    if (reports.reduce((s, r) => s + r.pairs, 0) < n) return undefined;
-    return Object.fromEntries(reports.map((r) => [r.endpoint, r]));
-  }, timeoutMs, `${n} pairs in the reports of ${policy}`);
+export async function reportsWithPairs(
+  demo: Demo,
+  n: number,
+  timeoutMs = 10_000,
+  policy = 'shop',
+): Promise<Record<string, EndpointSummary>> {
+  return waitFor(
+    async () => {
+      const reports = await demo.client.reports(policy);
+      if (reports.reduce((s, r) => s + r.pairs, 0) < n) return undefined;
+      return Object.fromEntries(reports.map((r) => [r.endpoint, r]));
+    },
+    timeoutMs,
+    `${n} pairs in the reports of ${policy}`,
+  );
 }
 
 export const metric = (demo: Demo, name: string): number => demo.mesh.host.stats.value(name) ?? 0;

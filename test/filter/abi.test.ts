@@ -11,34 +11,100 @@ const I = (n: number, r = 'i32'): Sig => `${Array(n).fill('i32').join(',')}->${r
 
 /** ABI 0.2.1 host functions (env) Envoy registers, with wasm32 signatures. */
 const ENV_0_2_1: Record<string, Sig> = {
-  proxy_log: I(3), proxy_get_log_level: I(1), proxy_get_status: I(3), proxy_set_property: I(4), proxy_get_property: I(4),
-  proxy_send_local_response: I(8), proxy_get_shared_data: I(5), proxy_set_shared_data: I(5),
-  proxy_register_shared_queue: I(3), proxy_resolve_shared_queue: I(5), proxy_dequeue_shared_queue: I(3), proxy_enqueue_shared_queue: I(3),
-  proxy_get_header_map_value: I(5), proxy_add_header_map_value: I(5), proxy_replace_header_map_value: I(5), proxy_remove_header_map_value: I(3),
-  proxy_get_header_map_pairs: I(3), proxy_set_header_map_pairs: I(3), proxy_get_header_map_size: I(2),
-  proxy_get_buffer_status: I(3), proxy_get_buffer_bytes: I(5), proxy_set_buffer_bytes: I(5),
-  proxy_http_call: I(10), proxy_grpc_call: I(12), proxy_grpc_stream: I(9), proxy_grpc_send: I(4), proxy_grpc_cancel: I(1), proxy_grpc_close: I(1),
-  proxy_set_tick_period_milliseconds: I(1), proxy_get_current_time_nanoseconds: I(1), proxy_define_metric: I(4),
-  proxy_increment_metric: 'i32,i64->i32', proxy_record_metric: 'i32,i64->i32', proxy_get_metric: I(2),
-  proxy_set_effective_context: I(1), proxy_done: I(0), proxy_call_foreign_function: I(6),
-  proxy_continue_stream: I(1), proxy_close_stream: I(1),
+  proxy_log: I(3),
+  proxy_get_log_level: I(1),
+  proxy_get_status: I(3),
+  proxy_set_property: I(4),
+  proxy_get_property: I(4),
+  proxy_send_local_response: I(8),
+  proxy_get_shared_data: I(5),
+  proxy_set_shared_data: I(5),
+  proxy_register_shared_queue: I(3),
+  proxy_resolve_shared_queue: I(5),
+  proxy_dequeue_shared_queue: I(3),
+  proxy_enqueue_shared_queue: I(3),
+  proxy_get_header_map_value: I(5),
+  proxy_add_header_map_value: I(5),
+  proxy_replace_header_map_value: I(5),
+  proxy_remove_header_map_value: I(3),
+  proxy_get_header_map_pairs: I(3),
+  proxy_set_header_map_pairs: I(3),
+  proxy_get_header_map_size: I(2),
+  proxy_get_buffer_status: I(3),
+  proxy_get_buffer_bytes: I(5),
+  proxy_set_buffer_bytes: I(5),
+  proxy_http_call: I(10),
+  proxy_grpc_call: I(12),
+  proxy_grpc_stream: I(9),
+  proxy_grpc_send: I(4),
+  proxy_grpc_cancel: I(1),
+  proxy_grpc_close: I(1),
+  proxy_set_tick_period_milliseconds: I(1),
+  proxy_get_current_time_nanoseconds: I(1),
+  proxy_define_metric: I(4),
+  proxy_increment_metric: 'i32,i64->i32',
+  proxy_record_metric: 'i32,i64->i32',
+  proxy_get_metric: I(2),
+  proxy_set_effective_context: I(1),
+  proxy_done: I(0),
+  proxy_call_foreign_function: I(6),
+  proxy_continue_stream: I(1),
+  proxy_close_stream: I(1),
 };
-const WASI: Record<string, Sig> = { fd_write: I(4), proc_exit: 'i32->', clock_time_get: 'i32,i64,i32->i32', random_get: I(2), environ_get: I(2), environ_sizes_get: I(2), args_get: I(2), args_sizes_get: I(2) };
+const WASI: Record<string, Sig> = {
+  fd_write: I(4),
+  proc_exit: 'i32->',
+  clock_time_get: 'i32,i64,i32->i32',
+  random_get: I(2),
+  environ_get: I(2),
+  environ_sizes_get: I(2),
+  args_get: I(2),
+  args_sizes_get: I(2),
+};
 
 /** Callbacks Envoy looks up, with signatures (cpp-host wasm.h). */
 const EXPORTS: Record<string, Sig> = {
-  proxy_abi_version_0_2_1: '->', malloc: I(1), proxy_on_context_create: 'i32,i32->', proxy_on_vm_start: I(2), proxy_on_configure: I(2),
-  proxy_on_tick: 'i32->', proxy_on_request_headers: I(3), proxy_on_request_body: I(3), proxy_on_request_trailers: I(2),
-  proxy_on_response_headers: I(3), proxy_on_response_body: I(3), proxy_on_response_trailers: I(2),
-  proxy_on_log: 'i32->', proxy_on_done: I(1), proxy_on_delete: 'i32->', proxy_on_http_call_response: 'i32,i32,i32,i32,i32->',
-  proxy_on_grpc_receive_initial_metadata: 'i32,i32,i32->', proxy_on_grpc_receive: 'i32,i32,i32->',
-  proxy_on_grpc_receive_trailing_metadata: 'i32,i32,i32->', proxy_on_grpc_close: 'i32,i32,i32->',
+  proxy_abi_version_0_2_1: '->',
+  malloc: I(1),
+  proxy_on_context_create: 'i32,i32->',
+  proxy_on_vm_start: I(2),
+  proxy_on_configure: I(2),
+  proxy_on_tick: 'i32->',
+  proxy_on_request_headers: I(3),
+  proxy_on_request_body: I(3),
+  proxy_on_request_trailers: I(2),
+  proxy_on_response_headers: I(3),
+  proxy_on_response_body: I(3),
+  proxy_on_response_trailers: I(2),
+  proxy_on_log: 'i32->',
+  proxy_on_done: I(1),
+  proxy_on_delete: 'i32->',
+  proxy_on_http_call_response: 'i32,i32,i32,i32,i32->',
+  proxy_on_grpc_receive_initial_metadata: 'i32,i32,i32->',
+  proxy_on_grpc_receive: 'i32,i32,i32->',
+  proxy_on_grpc_receive_trailing_metadata: 'i32,i32,i32->',
+  proxy_on_grpc_close: 'i32,i32,i32->',
 };
 
 function parse(bytes: Buffer) {
   let p = 8;
-  const u = (): number => { let r = 0, s = 0, b; do { b = bytes[p++]!; r |= (b & 0x7f) << s; s += 7; } while (b & 0x80); return r >>> 0; };
-  const name = (): string => { const n = u(); const s = bytes.subarray(p, p + n).toString(); p += n; return s; };
+  const u = (): number => {
+    let r = 0,
+      s = 0,
+      b: number;
+    do {
+      b = bytes[p++]!;
+      r |= (b & 0x7f) << s;
+      s += 7;
+    } while (b & 0x80);
+    return r >>> 0;
+  };
+  const name = (): string => {
+    const n = u();
+    const s = bytes.subarray(p, p + n).toString();
+    p += n;
+    return s;
+  };
   const vt: Record<number, string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64' };
   const types: Sig[] = [];
   const imports: Array<{ module: string; name: string; sig: Sig }> = [];
@@ -50,17 +116,43 @@ function parse(bytes: Buffer) {
     const size = u();
     const end = p + size;
     if (id === 1) {
-      for (let n = u(); n > 0; n--) { p++; const ps = Array.from({ length: u() }, () => vt[bytes[p++]!]); const rs = Array.from({ length: u() }, () => vt[bytes[p++]!]); types.push(`${ps.join(',')}->${rs.join(',')}`); }
+      for (let n = u(); n > 0; n--) {
+        p++;
+        const ps = Array.from({ length: u() }, () => vt[bytes[p++]!]);
+        const rs = Array.from({ length: u() }, () => vt[bytes[p++]!]);
+        types.push(`${ps.join(',')}->${rs.join(',')}`);
+      }
     } else if (id === 2) {
       for (let n = u(); n > 0; n--) {
-        const module = name(); const nm = name(); const kind = bytes[p++]!;
-        if (kind === 0) { const t = u(); imports.push({ module, name: nm, sig: types[t]! }); funcTypes.push(t); }
-        else if (kind === 1) { p++; const f = bytes[p++]!; u(); if (f & 1) u(); } else if (kind === 2) { const f = bytes[p++]!; u(); if (f & 1) u(); } else { p += 2; }
+        const module = name();
+        const nm = name();
+        const kind = bytes[p++]!;
+        if (kind === 0) {
+          const t = u();
+          imports.push({ module, name: nm, sig: types[t]! });
+          funcTypes.push(t);
+        } else if (kind === 1) {
+          p++;
+          const f = bytes[p++]!;
+          u();
+          if (f & 1) u();
+        } else if (kind === 2) {
+          const f = bytes[p++]!;
+          u();
+          if (f & 1) u();
+        } else {
+          p += 2;
+        }
       }
     } else if (id === 3) {
       for (let n = u(); n > 0; n--) funcTypes.push(u());
     } else if (id === 7) {
-      for (let n = u(); n > 0; n--) { const nm = name(); const kind = bytes[p++]!; const idx = u(); if (kind === 0) exportFuncs.push([nm, idx]); }
+      for (let n = u(); n > 0; n--) {
+        const nm = name();
+        const kind = bytes[p++]!;
+        const idx = u();
+        if (kind === 0) exportFuncs.push([nm, idx]);
+      }
     }
     p = end;
   }
@@ -87,7 +179,9 @@ describe.each(['build/shadowguard.wasm', 'build/shadowguard.debug.wasm'])('%s', 
   it('exports the callbacks Envoy calls, with their signatures, and not the SDK’s misnamed one', () => {
     for (const [nm, sig] of Object.entries(EXPORTS)) expect(exports[nm], nm).toBe(sig);
     expect(exports).not.toHaveProperty('proxy_on_grpc_trailing_metadata');
-    expect(Object.keys(exports).filter((n) => !n.startsWith('proxy_') && !['malloc', '_start', 'memory'].includes(n))).toEqual([]);
+    expect(
+      Object.keys(exports).filter((n) => !n.startsWith('proxy_') && !['malloc', '_start', 'memory'].includes(n)),
+    ).toEqual([]);
   });
 });
 

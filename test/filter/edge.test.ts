@@ -7,15 +7,26 @@ import { TestControlPlane } from './support/control-plane.js';
 import { cp, edgeConfig, header, hostWith, load, request } from './support/fixtures.js';
 
 let host: Host;
-afterEach(async () => { await host.close(); });
+afterEach(async () => {
+  await host.close();
+});
 
 describe('edge at the trust boundary', () => {
-  beforeEach(() => { host = hostWith(); });
+  beforeEach(() => {
+    host = hostWith();
+  });
 
   it('removes x-shadow, x-shadow-pair and the shadow baggage member a client sent', async () => {
     const plugin = await load(host, edgeConfig({ sampling: { defaultPercent: 0 } }));
     const s = plugin.newStream();
-    s.sendRequestHeaders(request('GET', '/a', [['x-shadow', 'candidate'], ['x-shadow-pair', 'forged'], ['baggage', 'user=1, shadow=candidate;p=1,tenant=x'], ['x-request-id', 'r1']]));
+    s.sendRequestHeaders(
+      request('GET', '/a', [
+        ['x-shadow', 'candidate'],
+        ['x-shadow-pair', 'forged'],
+        ['baggage', 'user=1, shadow=candidate;p=1,tenant=x'],
+        ['x-request-id', 'r1'],
+      ]),
+    );
     expect(header(s.requestHeaders, 'x-shadow')).toBeUndefined();
     expect(header(s.requestHeaders, 'x-shadow-pair')).toBeUndefined();
     expect(header(s.requestHeaders, 'baggage')).toBe('user=1,tenant=x');
@@ -25,7 +36,11 @@ describe('edge at the trust boundary', () => {
   it('leaves an unmarked, unsampled request exactly as it came', async () => {
     const plugin = await load(host, edgeConfig({ sampling: { defaultPercent: 0 } }));
     const s = plugin.newStream();
-    const req = request('POST', '/orders?x=1', [['x-request-id', 'r2'], ['baggage', 'a=1'], ['content-type', 'application/json']]);
+    const req = request('POST', '/orders?x=1', [
+      ['x-request-id', 'r2'],
+      ['baggage', 'a=1'],
+      ['content-type', 'application/json'],
+    ]);
     expect(s.sendRequestHeaders(req)).toBe('continue');
     expect(s.requestHeaders).toEqual(req);
     expect(plugin.metric('shadowguard_requests_sampled')).toBe(0);
@@ -44,7 +59,12 @@ describe('edge at the trust boundary', () => {
     expect(header(get.requestHeaders, 'idempotency-key')).toBeUndefined();
 
     const keyed = plugin.newStream();
-    keyed.sendRequestHeaders(request('PUT', '/orders/1', [['x-request-id', 'req-3'], ['idempotency-key', 'client-key']]));
+    keyed.sendRequestHeaders(
+      request('PUT', '/orders/1', [
+        ['x-request-id', 'req-3'],
+        ['idempotency-key', 'client-key'],
+      ]),
+    );
     expect(keyed.requestHeaders.filter(([k]) => k === 'idempotency-key')).toEqual([['idempotency-key', 'client-key']]);
     expect(plugin.metric('shadowguard_requests_sampled')).toBe(3);
   });
@@ -83,17 +103,20 @@ describe('edge at the trust boundary', () => {
   });
 
   it('applies the most specific sampling rule (exact host > glob, longer prefix, methods)', async () => {
-    const plugin = await load(host, edgeConfig({
-      sampling: {
-        defaultPercent: 0,
-        rules: [
-          { pathPrefix: '/', percent: 0 },
-          { host: '*.example', pathPrefix: '/api/', percent: 0 },
-          { host: 'shop.example', pathPrefix: '/api/', percent: 100 },
-          { host: 'shop.example', pathPrefix: '/api/refunds', methods: ['POST'], percent: 0 },
-        ],
-      },
-    }));
+    const plugin = await load(
+      host,
+      edgeConfig({
+        sampling: {
+          defaultPercent: 0,
+          rules: [
+            { pathPrefix: '/', percent: 0 },
+            { host: '*.example', pathPrefix: '/api/', percent: 0 },
+            { host: 'shop.example', pathPrefix: '/api/', percent: 100 },
+            { host: 'shop.example', pathPrefix: '/api/refunds', methods: ['POST'], percent: 0 },
+          ],
+        },
+      }),
+    );
     const pair = (method: string, path: string, authority = 'shop.example'): string | undefined => {
       const s = plugin.newStream();
       s.sendRequestHeaders(request(method, path, [['x-request-id', `${method}${path}${authority}`]], authority));
@@ -109,30 +132,54 @@ describe('edge at the trust boundary', () => {
 });
 
 describe('edge on a caller sidecar (trust mesh)', () => {
-  beforeEach(() => { host = hostWith(); });
+  beforeEach(() => {
+    host = hostWith();
+  });
 
   it('treats a tagged request as shadow traffic: never sampled again, checked against the egress allowlist', async () => {
-    const plugin = await load(host, edgeConfig({ trust: 'mesh', egress: { rules: [{ name: 'reads', methods: ['GET'], action: 'allow' }] } }));
+    const plugin = await load(
+      host,
+      edgeConfig({ trust: 'mesh', egress: { rules: [{ name: 'reads', methods: ['GET'], action: 'allow' }] } }),
+    );
     const read = plugin.newStream();
-    expect(read.sendRequestHeaders(request('GET', '/stock', [['x-shadow', 'candidate'], ['x-request-id', 'r1']]))).toBe('continue');
+    expect(
+      read.sendRequestHeaders(
+        request('GET', '/stock', [
+          ['x-shadow', 'candidate'],
+          ['x-request-id', 'r1'],
+        ]),
+      ),
+    ).toBe('continue');
     expect(header(read.requestHeaders, 'x-shadow')).toBe('candidate');
     expect(header(read.requestHeaders, 'x-shadow-pair')).toBeUndefined();
 
     const write = plugin.newStream();
-    write.sendRequestHeaders(request('POST', '/charge', [['baggage', 'shadow=candidate'], ['x-shadow-pair', 'p1'], ['x-request-id', 'r2']]));
+    write.sendRequestHeaders(
+      request('POST', '/charge', [
+        ['baggage', 'shadow=candidate'],
+        ['x-shadow-pair', 'p1'],
+        ['x-request-id', 'r2'],
+      ]),
+    );
     expect(write.localResponse?.status).toBe(403);
-    expect(JSON.parse(write.localResponse!.body.toString())).toEqual({ error: 'shadow egress denied', rule: 'default' });
+    expect(JSON.parse(write.localResponse!.body.toString())).toEqual({
+      error: 'shadow egress denied',
+      rule: 'default',
+    });
     expect(plugin.metric('shadowguard_requests_sampled')).toBe(0);
     expect(plugin.metric('shadowguard_egress_allowed')).toBe(1);
     expect(plugin.metric('shadowguard_egress_denied')).toBe(1);
   });
 
-  it('treats a bare x-shadow-pair as the live request\'s correlation id, not as shadow traffic', async () => {
+  it("treats a bare x-shadow-pair as the live request's correlation id, not as shadow traffic", async () => {
     // The edge puts x-shadow-pair on the live request too (the router copies it to the mirror), and a
     // live app propagates it: its calls must pass untouched, and may be sampled by this edge.
     const plugin = await load(host, edgeConfig({ trust: 'mesh' }));
     const s = plugin.newStream();
-    const req = request('POST', '/charge', [['x-shadow-pair', 'p1'], ['x-request-id', 'r3']]);
+    const req = request('POST', '/charge', [
+      ['x-shadow-pair', 'p1'],
+      ['x-request-id', 'r3'],
+    ]);
     expect(s.sendRequestHeaders(req)).toBe('continue');
     expect(s.localResponse).toBeUndefined();
     expect(plugin.metric('shadowguard_egress_denied') ?? 0).toBe(0);
@@ -148,21 +195,52 @@ describe('edge on a caller sidecar (trust mesh)', () => {
 
 describe('edge capture', () => {
   let plane: TestControlPlane;
-  beforeEach(async () => { plane = await TestControlPlane.start(); host = hostWith(plane.port); });
-  afterEach(async () => { await plane.close(); });
+  beforeEach(async () => {
+    plane = await TestControlPlane.start();
+    host = hostWith(plane.port);
+  });
+  afterEach(async () => {
+    await plane.close();
+  });
 
   it('reports the live response as a LIVE half: status, kept headers minus redacted, body, size, latency', async () => {
-    const plugin = await load(host, edgeConfig({ ...cp(plane.port), capture: { maxBodyBytes: 8, headers: ['content-type', 'x-trace', 'set-cookie'], redactHeaders: ['x-trace'] } }));
+    const plugin = await load(
+      host,
+      edgeConfig({
+        ...cp(plane.port),
+        capture: { maxBodyBytes: 8, headers: ['content-type', 'x-trace', 'set-cookie'], redactHeaders: ['x-trace'] },
+      }),
+    );
     await plugin.waitFor(() => plane.of('hello').length > 0);
     const s = plugin.newStream();
     s.sendRequestHeaders(request('POST', '/orders?id=7', [['x-request-id', 'live-1']]));
-    expect(s.sendResponseHeaders([[':status', '201'], ['content-type', 'application/json'], ['x-trace', 't'], ['set-cookie', 'a=b'], ['date', 'now']])).toBe('continue');
+    expect(
+      s.sendResponseHeaders([
+        [':status', '201'],
+        ['content-type', 'application/json'],
+        ['x-trace', 't'],
+        ['set-cookie', 'a=b'],
+        ['date', 'now'],
+      ]),
+    ).toBe('continue');
     expect(s.sendResponseBody('{"id":', false)).toBe('continue');
     expect(s.sendResponseBody('7,"ok":true}', true)).toBe('continue');
     expect(s.responseBody.toString()).toBe('{"id":7,"ok":true}');
     await plugin.waitFor(() => plane.of('half').length > 0);
     const half = plane.of('half')[0]!;
-    expect(half).toMatchObject({ pairId: 'live-1', side: 'SIDE_LIVE', service: 'shop', method: 'POST', host: 'shop.example', path: '/orders', query: 'id=7', status: 201, truncated: true, bodySize: '18', requestId: 'live-1' });
+    expect(half).toMatchObject({
+      pairId: 'live-1',
+      side: 'SIDE_LIVE',
+      service: 'shop',
+      method: 'POST',
+      host: 'shop.example',
+      path: '/orders',
+      query: 'id=7',
+      status: 201,
+      truncated: true,
+      bodySize: '18',
+      requestId: 'live-1',
+    });
     expect(half.body.toString()).toBe('{"id":7,');
     expect(half.headers.map((h: any) => [h.name, h.value.toString()])).toEqual([['content-type', 'application/json']]);
     expect(Number(half.startUnixMs)).toBeGreaterThan(Date.now() - 60_000);

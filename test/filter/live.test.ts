@@ -5,15 +5,25 @@ import type { Host } from '../../sandbox/host/index.js';
 import { hostWith, INBOUND, liveConfig, load, OUTBOUND, request } from './support/fixtures.js';
 
 let host: Host;
-beforeEach(() => { host = hostWith(); });
-afterEach(async () => { await host.close(); });
+beforeEach(() => {
+  host = hostWith();
+});
+afterEach(async () => {
+  await host.close();
+});
 
 describe('live role', () => {
   it('does nothing to untagged traffic in either direction', async () => {
     for (const dir of [INBOUND, OUTBOUND]) {
-      const plugin = await load(host, liveConfig(), { properties: { 'xds.listener_direction': dir }, rootId: `d${dir}` });
+      const plugin = await load(host, liveConfig(), {
+        properties: { 'xds.listener_direction': dir },
+        rootId: `d${dir}`,
+      });
       const s = plugin.newStream();
-      const req = request('POST', '/orders', [['x-request-id', 'r'], ['baggage', 'shadowy=1']]);
+      const req = request('POST', '/orders', [
+        ['x-request-id', 'r'],
+        ['baggage', 'shadowy=1'],
+      ]);
       expect(s.sendRequestHeaders(req)).toBe('continue');
       expect(s.requestHeaders).toEqual(req);
       expect(s.filterState.size).toBe(0);
@@ -32,7 +42,11 @@ describe('live role', () => {
   });
 
   it('sends tagged outbound calls through the egress allowlist', async () => {
-    const plugin = await load(host, liveConfig({ egress: { rules: [{ name: 'cache', host: 'redis*', action: 'allow' }] } }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const plugin = await load(
+      host,
+      liveConfig({ egress: { rules: [{ name: 'cache', host: 'redis*', action: 'allow' }] } }),
+      { properties: { 'xds.listener_direction': OUTBOUND } },
+    );
     const ok = plugin.newStream();
     expect(ok.sendRequestHeaders(request('GET', '/k', [['x-shadow', 'candidate']], 'redis-1'))).toBe('continue');
     const denied = plugin.newStream();
@@ -45,7 +59,15 @@ describe('live role', () => {
   it('lets a live request that only carries x-shadow-pair through untouched (the pair id is on the live copy too)', async () => {
     const plugin = await load(host, liveConfig(), { properties: { 'xds.listener_direction': OUTBOUND } });
     const s = plugin.newStream();
-    const req = request('POST', '/send', [['x-shadow-pair', 'p'], ['x-request-id', 'r']], 'mailer');
+    const req = request(
+      'POST',
+      '/send',
+      [
+        ['x-shadow-pair', 'p'],
+        ['x-request-id', 'r'],
+      ],
+      'mailer',
+    );
     expect(s.sendRequestHeaders(req)).toBe('continue');
     expect(s.requestHeaders).toEqual(req);
     expect(s.localResponse).toBeUndefined();

@@ -6,13 +6,31 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import type { Host } from '../../sandbox/host/index.js';
-import { cp, edgeConfig, hostWith, INBOUND, liveConfig, load, OUTBOUND, prng, request, shadowConfig, type Headers } from './support/fixtures.js';
+import {
+  cp,
+  edgeConfig,
+  hostWith,
+  INBOUND,
+  liveConfig,
+  load,
+  OUTBOUND,
+  prng,
+  request,
+  shadowConfig,
+  type Headers,
+} from './support/fixtures.js';
 
-const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync('schema/filter-config.schema.json', 'utf8')));
+const validate = new Ajv({ strict: false }).compile(
+  JSON.parse(readFileSync('schema/filter-config.schema.json', 'utf8')),
+);
 
 let host: Host;
-beforeEach(() => { host = hostWith(); });
-afterEach(async () => { await host.close(); });
+beforeEach(() => {
+  host = hostWith();
+});
+afterEach(async () => {
+  await host.close();
+});
 
 const DOCUMENTED = new Set(['x-shadow-pair', 'idempotency-key']);
 const withoutDocumented = (h: Headers): Headers => h.filter(([k]) => !DOCUMENTED.has(k));
@@ -22,7 +40,12 @@ function exchange(plugin: Awaited<ReturnType<typeof load>>, req: Headers, reqBod
   const s = plugin.newStream();
   expect(s.sendRequestHeaders(req, reqBody.length === 0)).toBe('continue');
   if (reqBody.length > 0) expect(s.sendRequestBody(reqBody, true)).toBe('continue');
-  expect(s.sendResponseHeaders([[':status', '200'], ['content-type', 'application/octet-stream']])).toBe('continue');
+  expect(
+    s.sendResponseHeaders([
+      [':status', '200'],
+      ['content-type', 'application/octet-stream'],
+    ]),
+  ).toBe('continue');
   const chunk = 64 * 1024;
   for (let off = 0; off < respBody.length || off === 0; off += chunk) {
     const last = off + chunk >= respBody.length;
@@ -40,7 +63,8 @@ describe('live path safety', () => {
   it('control plane down (cluster refuses connections): sampled requests flow, halves are dropped and counted', async () => {
     const plugin = await load(host, edgeConfig(cp(1, { queueSize: 2, reconnectMaxMs: 100 })), { workers: 1 });
     host.addCluster('shadowguard_control_plane', { host: '127.0.0.1', port: 1, http2: true });
-    for (let i = 0; i < 10; i++) exchange(plugin, request('POST', '/o', [['x-request-id', `d${i}`]]), Buffer.from('{}'), Buffer.from('ok'));
+    for (let i = 0; i < 10; i++)
+      exchange(plugin, request('POST', '/o', [['x-request-id', `d${i}`]]), Buffer.from('{}'), Buffer.from('ok'));
     expect(plugin.metric('shadowguard_halves_dropped')).toBe(8);
     await new Promise((r) => setTimeout(r, 300)); // reconnect attempts run meanwhile
     exchange(plugin, request('GET', '/o', [['x-request-id', 'later']]), Buffer.alloc(0), Buffer.from('ok'));
@@ -55,14 +79,46 @@ describe('live path safety', () => {
   });
 
   it('hostile headers: long, many, invalid UTF-8, odd markers', async () => {
-    const plugin = await load(host, edgeConfig({ sampling: { defaultPercent: 100, rules: [{ host: '*', pathPrefix: '/', percent: 100 }] } }));
+    const plugin = await load(
+      host,
+      edgeConfig({ sampling: { defaultPercent: 100, rules: [{ host: '*', pathPrefix: '/', percent: 100 }] } }),
+    );
     const long = 'x'.repeat(60_000);
     const many: Headers = Array.from({ length: 900 }, (_, i) => [`h-${i}`, `v${i}`]);
     const bad = Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82]).toString('latin1');
-    exchange(plugin, request('GET', '/' + long, [['x-request-id', long], ['user-agent', long]]), Buffer.alloc(0), Buffer.alloc(0));
+    exchange(
+      plugin,
+      request('GET', '/' + long, [
+        ['x-request-id', long],
+        ['user-agent', long],
+      ]),
+      Buffer.alloc(0),
+      Buffer.alloc(0),
+    );
     exchange(plugin, request('POST', '/m', [...many, ['x-request-id', 'many']]), Buffer.from('b'), Buffer.from('r'));
-    exchange(plugin, request('GET', '/' + bad, [['x-request-id', bad], ['cookie', bad]], bad), Buffer.alloc(0), Buffer.from('r'));
-    exchange(plugin, request('GET', '/b', [['baggage', ',,;;==,shadowX=1,' + 'k=v,'.repeat(2000)], ['x-request-id', 'b']]), Buffer.alloc(0), Buffer.alloc(0));
+    exchange(
+      plugin,
+      request(
+        'GET',
+        '/' + bad,
+        [
+          ['x-request-id', bad],
+          ['cookie', bad],
+        ],
+        bad,
+      ),
+      Buffer.alloc(0),
+      Buffer.from('r'),
+    );
+    exchange(
+      plugin,
+      request('GET', '/b', [
+        ['baggage', ',,;;==,shadowX=1,' + 'k=v,'.repeat(2000)],
+        ['x-request-id', 'b'],
+      ]),
+      Buffer.alloc(0),
+      Buffer.alloc(0),
+    );
     expect(plugin.failed).toBe(false);
   });
 
@@ -87,24 +143,53 @@ describe('fuzz (seeded)', () => {
   const pick = <T>(a: T[]): T => a[Math.floor(rnd() * a.length)]!;
   const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
   const str = (n: number): string => bytes(n).toString('latin1');
-  const names = ['x-shadow', 'x-shadow-pair', 'baggage', 'x-request-id', ':authority', ':path', ':method', 'idempotency-key', 'content-type', 'h'];
+  const names = [
+    'x-shadow',
+    'x-shadow-pair',
+    'baggage',
+    'x-request-id',
+    ':authority',
+    ':path',
+    ':method',
+    'idempotency-key',
+    'content-type',
+    'h',
+  ];
   const randomHeaders = (): Headers => {
     const h: Headers = [];
     const n = Math.floor(rnd() * 12);
-    for (let i = 0; i < n; i++) h.push([rnd() < 0.7 ? pick(names) : str(1 + Math.floor(rnd() * 10)).toLowerCase().replace(/[^a-z0-9-]/g, 'a') || 'a', rnd() < 0.5 ? pick(['shadow=1', 'candidate', 'a=1,shadow=x;y', '', '*', '/**']) : str(Math.floor(rnd() * 300))]);
+    for (let i = 0; i < n; i++)
+      h.push([
+        rnd() < 0.7
+          ? pick(names)
+          : str(1 + Math.floor(rnd() * 10))
+              .toLowerCase()
+              .replace(/[^a-z0-9-]/g, 'a') || 'a',
+        rnd() < 0.5 ? pick(['shadow=1', 'candidate', 'a=1,shadow=x;y', '', '*', '/**']) : str(Math.floor(rnd() * 300)),
+      ]);
     return h;
   };
   const configs = [
     edgeConfig({ sampling: { defaultPercent: 50, rules: [{ host: '*.*', pathPrefix: '/a', percent: 100 }] } }),
     edgeConfig({ trust: 'mesh', egress: { rules: [{ name: 'g', path: '/**/x/*', action: 'allow' }] } }),
     shadowConfig({ direction: 'inbound', inboundRateLimit: { requestsPerSecond: 1000 } }),
-    shadowConfig({ direction: 'outbound', egress: { rules: [{ name: 'm', host: '*a*b*c*', path: '/*/*/**', action: 'mock', mock: { body: 'x' } }, { name: 'r', action: 'allow', rateLimit: { requestsPerSecond: 5 } }] } }),
+    shadowConfig({
+      direction: 'outbound',
+      egress: {
+        rules: [
+          { name: 'm', host: '*a*b*c*', path: '/*/*/**', action: 'mock', mock: { body: 'x' } },
+          { name: 'r', action: 'allow', rateLimit: { requestsPerSecond: 5 } },
+        ],
+      },
+    }),
     liveConfig({ direction: 'outbound' }),
     '',
   ];
 
   it('a few thousand random requests never trap the module', async () => {
-    const plugins = await Promise.all(configs.map((c, i) => load(host, c, { rootId: `fz${i}`, properties: { 'xds.listener_direction': OUTBOUND } })));
+    const plugins = await Promise.all(
+      configs.map((c, i) => load(host, c, { rootId: `fz${i}`, properties: { 'xds.listener_direction': OUTBOUND } })),
+    );
     for (let i = 0; i < 3000; i++) {
       const plugin = pick(plugins);
       const s = plugin.newStream();
@@ -121,8 +206,16 @@ describe('fuzz (seeded)', () => {
 
   it('random and mutated configuration documents: accepted exactly when the JSON Schema accepts them, never a trap', async () => {
     rnd = prng(0xc0f1); // its own sequence: independent of which fuzz tests ran before it
-    const base = JSON.stringify(shadowConfig({ egress: { rules: [{ name: 'a', host: 'h', path: '/p/**', action: 'mock', mock: { status: 201, headers: { a: 'b' } } }] }, sampling: { defaultPercent: 5 } }));
-    let accepted = 0, rejected = 0;
+    const base = JSON.stringify(
+      shadowConfig({
+        egress: {
+          rules: [{ name: 'a', host: 'h', path: '/p/**', action: 'mock', mock: { status: 201, headers: { a: 'b' } } }],
+        },
+        sampling: { defaultPercent: 5 },
+      }),
+    );
+    let accepted = 0,
+      rejected = 0;
     for (let i = 0; i < 400; i++) {
       let doc: string;
       if (i % 4 === 0) doc = str(Math.floor(rnd() * 200));
@@ -135,22 +228,75 @@ describe('fuzz (seeded)', () => {
       } else if (i % 4 === 1) {
         // Valid JSON, one value replaced: exercises every type/range/enum check and acceptance.
         const obj = JSON.parse(base);
-        const paths = [['sampling', 'defaultPercent'], ['egress', 'rules', 0, 'mock', 'status'], ['egress', 'rules', 0, 'host'], ['egress', 'rules', 0, 'path'], ['egress', 'defaultAction'], ['capture'], ['variant'], ['idempotency'], ['egress', 'rules', 0, 'action'], ['inboundRateLimit']];
+        const paths = [
+          ['sampling', 'defaultPercent'],
+          ['egress', 'rules', 0, 'mock', 'status'],
+          ['egress', 'rules', 0, 'host'],
+          ['egress', 'rules', 0, 'path'],
+          ['egress', 'defaultAction'],
+          ['capture'],
+          ['variant'],
+          ['idempotency'],
+          ['egress', 'rules', 0, 'action'],
+          ['inboundRateLimit'],
+        ];
         const at = pick(paths);
         let o = obj;
         for (const k of at.slice(0, -1)) o = o[k as string] ??= {};
-        o[at.at(-1) as string] = pick<unknown>([null, -1, 0, 50, 100.5, 404, 1e300, '', 'allow', 'candidate', '/x/**', '*.*', [], {}, { maxBodyBytes: 5 }, { requestsPerSecond: 3 }, { enabled: false }, true]);
+        o[at.at(-1) as string] = pick<unknown>([
+          null,
+          -1,
+          0,
+          50,
+          100.5,
+          404,
+          1e300,
+          '',
+          'allow',
+          'candidate',
+          '/x/**',
+          '*.*',
+          [],
+          {},
+          { maxBodyBytes: 5 },
+          { requestsPerSecond: 3 },
+          { enabled: false },
+          true,
+        ]);
         doc = JSON.stringify(obj);
       } else {
         const chars = [...base];
         const edits = 1 + Math.floor(rnd() * 4);
-        for (let e = 0; e < edits; e++) chars[Math.floor(rnd() * chars.length)] = pick(['{', '}', '[', ']', '"', ',', ':', '\\', 'u', '1e999', '-', 'null', ' ', '\u0000', 'é']);
+        for (let e = 0; e < edits; e++)
+          chars[Math.floor(rnd() * chars.length)] = pick([
+            '{',
+            '}',
+            '[',
+            ']',
+            '"',
+            ',',
+            ':',
+            '\\',
+            'u',
+            '1e999',
+            '-',
+            'null',
+            ' ',
+            '\u0000',
+            'é',
+          ]);
         doc = chars.join('');
       }
       let schemaSays: boolean | undefined;
-      try { schemaSays = doc.trim() === '' ? undefined : validate(JSON.parse(doc)); } catch { schemaSays = false; }
-      let plugin;
-      try { plugin = await load(host, doc, { rootId: `c${i}` }); } catch (e) {
+      try {
+        schemaSays = doc.trim() === '' ? undefined : validate(JSON.parse(doc));
+      } catch {
+        schemaSays = false;
+      }
+      let plugin: Awaited<ReturnType<typeof load>> | undefined;
+      try {
+        plugin = await load(host, doc, { rootId: `c${i}` });
+      } catch (e) {
         expect((e as Error).message).toMatch(/on_configure returned false/);
         if (schemaSays !== undefined) expect(schemaSays, doc).toBe(false); // the filter agrees with the schema
         rejected++;

@@ -8,15 +8,28 @@ import { TestControlPlane } from './support/control-plane.js';
 import { cp, header, hostWith, INBOUND, load, OUTBOUND, request, shadowConfig } from './support/fixtures.js';
 
 let host: Host;
-afterEach(async () => { await host.close(); });
+afterEach(async () => {
+  await host.close();
+});
 
 describe('shadow inbound', () => {
-  beforeEach(() => { host = hostWith(); });
+  beforeEach(() => {
+    host = hostWith();
+  });
 
   it('tags every inbound request by configuration, whatever headers arrive', async () => {
-    const plugin = await load(host, shadowConfig({ variant: 'secondary' }), { properties: { 'xds.listener_direction': INBOUND } });
+    const plugin = await load(host, shadowConfig({ variant: 'secondary' }), {
+      properties: { 'xds.listener_direction': INBOUND },
+    });
     const s = plugin.newStream();
-    expect(s.sendRequestHeaders(request('GET', '/a', [['x-shadow', 'forged'], ['baggage', 'k=v, shadow=old']]))).toBe('continue');
+    expect(
+      s.sendRequestHeaders(
+        request('GET', '/a', [
+          ['x-shadow', 'forged'],
+          ['baggage', 'k=v, shadow=old'],
+        ]),
+      ),
+    ).toBe('continue');
     expect(header(s.requestHeaders, 'x-shadow')).toBe('secondary');
     expect(header(s.requestHeaders, 'baggage')).toBe('k=v,shadow=secondary');
     expect(s.filterState.get('shadowguard.shadow')?.toString()).toBe('secondary');
@@ -28,14 +41,19 @@ describe('shadow inbound', () => {
   });
 
   it('the direction override beats the listener property', async () => {
-    const plugin = await load(host, shadowConfig({ direction: 'inbound' }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const plugin = await load(host, shadowConfig({ direction: 'inbound' }), {
+      properties: { 'xds.listener_direction': OUTBOUND },
+    });
     const s = plugin.newStream();
     expect(s.sendRequestHeaders(request('POST', '/pay'))).toBe('continue');
     expect(header(s.requestHeaders, 'x-shadow')).toBe('candidate');
   });
 
   it('answers 429 beyond the inbound shadow rate limit, shared by every worker VM', async () => {
-    const plugin = await load(host, shadowConfig({ inboundRateLimit: { requestsPerSecond: 0.001, burst: 3 } }), { workers: 2, properties: { 'xds.listener_direction': INBOUND } });
+    const plugin = await load(host, shadowConfig({ inboundRateLimit: { requestsPerSecond: 0.001, burst: 3 } }), {
+      workers: 2,
+      properties: { 'xds.listener_direction': INBOUND },
+    });
     const outcomes: Array<number | undefined> = [];
     for (let i = 0; i < 6; i++) {
       const s = plugin.newStream({ worker: i % 2 });
@@ -58,11 +76,19 @@ describe('shadow inbound', () => {
 });
 
 describe('shadow outbound egress', () => {
-  beforeEach(() => { host = hostWith(); });
+  beforeEach(() => {
+    host = hostWith();
+  });
   const egress = {
     rules: [
       { name: 'catalog-read', host: 'catalog.*', methods: ['GET'], action: 'allow' },
-      { name: 'payments', host: 'payments.svc:8443', path: '/v1/charges/*', action: 'mock', mock: { status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":"ch_mock"}' } },
+      {
+        name: 'payments',
+        host: 'payments.svc:8443',
+        path: '/v1/charges/*',
+        action: 'mock',
+        mock: { status: 201, headers: { 'content-type': 'application/json' }, body: '{"id":"ch_mock"}' },
+      },
       { name: 'email', host: '*.mail.example', path: '/send/', action: 'deny' },
       { name: 'audit', path: '/audit/**/events', action: 'allow', rateLimit: { requestsPerSecond: 0.001, burst: 1 } },
       { name: 'catch-all-get', methods: ['GET'], action: 'allow' },
@@ -73,7 +99,17 @@ describe('shadow outbound egress', () => {
     const plugin = await load(host, shadowConfig({ egress }), { properties: { 'xds.listener_direction': OUTBOUND } });
     const call = (method: string, path: string, authority: string) => {
       const s = plugin.newStream();
-      const verdict = s.sendRequestHeaders(request(method, path, [['x-shadow', 'candidate'], ['x-shadow-pair', 'p1']], authority));
+      const verdict = s.sendRequestHeaders(
+        request(
+          method,
+          path,
+          [
+            ['x-shadow', 'candidate'],
+            ['x-shadow-pair', 'p1'],
+          ],
+          authority,
+        ),
+      );
       return { verdict, s };
     };
     const read = call('GET', '/items/1', 'catalog.internal');
@@ -94,7 +130,10 @@ describe('shadow outbound egress', () => {
     expect(JSON.parse(mail.s.localResponse!.body.toString())).toEqual({ error: 'shadow egress denied', rule: 'email' });
 
     const other = call('DELETE', '/users/1', 'users.svc');
-    expect(JSON.parse(other.s.localResponse!.body.toString())).toEqual({ error: 'shadow egress denied', rule: 'default' });
+    expect(JSON.parse(other.s.localResponse!.body.toString())).toEqual({
+      error: 'shadow egress denied',
+      rule: 'default',
+    });
 
     const untagged = plugin.newStream();
     expect(untagged.sendRequestHeaders(request('GET', '/anything', [], 'x.svc'))).toBe('continue'); // catch-all-get
@@ -105,7 +144,10 @@ describe('shadow outbound egress', () => {
   });
 
   it('rate-limits an allow rule across workers: beyond it 429, decision rate_limited', async () => {
-    const plugin = await load(host, shadowConfig({ egress }), { workers: 2, properties: { 'xds.listener_direction': OUTBOUND } });
+    const plugin = await load(host, shadowConfig({ egress }), {
+      workers: 2,
+      properties: { 'xds.listener_direction': OUTBOUND },
+    });
     const a = plugin.newStream({ worker: 0 });
     expect(a.sendRequestHeaders(request('POST', '/audit/2024/x/events', [], 'audit.svc'))).toBe('continue');
     const b = plugin.newStream({ worker: 1 });
@@ -115,7 +157,11 @@ describe('shadow outbound egress', () => {
   });
 
   it("allows everything unmatched when defaultAction is 'allow'", async () => {
-    const plugin = await load(host, shadowConfig({ egress: { defaultAction: 'allow', rules: [{ name: 'no-mail', host: 'mail', action: 'deny' }] } }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const plugin = await load(
+      host,
+      shadowConfig({ egress: { defaultAction: 'allow', rules: [{ name: 'no-mail', host: 'mail', action: 'deny' }] } }),
+      { properties: { 'xds.listener_direction': OUTBOUND } },
+    );
     const s = plugin.newStream();
     expect(s.sendRequestHeaders(request('POST', '/x', [], 'db'))).toBe('continue');
     const m = plugin.newStream();
@@ -127,7 +173,9 @@ describe('shadow outbound egress', () => {
       { name: 'catalog', host: 'shop-api', path: '/catalog/**', action: 'allow' },
       { name: 'no-send', host: 'mailer', path: '/send/**', action: 'deny' },
     ];
-    const plugin = await load(host, shadowConfig({ egress: { rules } }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const plugin = await load(host, shadowConfig({ egress: { rules } }), {
+      properties: { 'xds.listener_direction': OUTBOUND },
+    });
     const status = (path: string, authority = 'shop-api') => {
       const s = plugin.newStream();
       s.sendRequestHeaders(request('POST', path, [['x-shadow', 'candidate']], authority));
@@ -145,7 +193,9 @@ describe('shadow outbound egress', () => {
     expect(status('/x/../catalog/items')).toBe('continue');
     expect(status('/%63atalog/items')).toBe('continue');
 
-    const open = await load(host, shadowConfig({ egress: { defaultAction: 'allow', rules } }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const open = await load(host, shadowConfig({ egress: { defaultAction: 'allow', rules } }), {
+      properties: { 'xds.listener_direction': OUTBOUND },
+    });
     const call = (path: string) => {
       const s = open.newStream();
       s.sendRequestHeaders(request('POST', path, [['x-shadow', 'candidate']], 'mailer'));
@@ -162,36 +212,81 @@ describe('shadow outbound egress', () => {
 
 describe('shadow reporting', () => {
   let plane: TestControlPlane;
-  beforeEach(async () => { plane = await TestControlPlane.start(); host = hostWith(plane.port); });
-  afterEach(async () => { await host.close(); await plane.close(); });
+  beforeEach(async () => {
+    plane = await TestControlPlane.start();
+    host = hostWith(plane.port);
+  });
+  afterEach(async () => {
+    await host.close();
+    await plane.close();
+  });
 
   it('reports the shadow response as a CANDIDATE half paired by x-shadow-pair', async () => {
-    const plugin = await load(host, shadowConfig(cp(plane.port)), { properties: { 'xds.listener_direction': INBOUND, 'xds.node': { id: 'node-7', cluster: 'c' } } });
+    const plugin = await load(host, shadowConfig(cp(plane.port)), {
+      properties: { 'xds.listener_direction': INBOUND, 'xds.node': { id: 'node-7', cluster: 'c' } },
+    });
     await plugin.waitFor(() => plane.of('hello').length > 0);
     const s = plugin.newStream();
-    s.sendRequestHeaders(request('GET', '/items/9', [['x-shadow-pair', 'pair-9'], ['x-request-id', 'rid-9']]));
-    s.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']]);
+    s.sendRequestHeaders(
+      request('GET', '/items/9', [
+        ['x-shadow-pair', 'pair-9'],
+        ['x-request-id', 'rid-9'],
+      ]),
+    );
+    s.sendResponseHeaders([
+      [':status', '200'],
+      ['content-type', 'application/json'],
+    ]);
     s.sendResponseBody('{"a":1}', true);
     await plugin.waitFor(() => plane.of('half').length > 0);
-    expect(plane.of('half')[0]).toMatchObject({ pairId: 'pair-9', side: 'SIDE_CANDIDATE', requestId: 'rid-9', status: 200, nodeId: 'node-7', path: '/items/9' });
+    expect(plane.of('half')[0]).toMatchObject({
+      pairId: 'pair-9',
+      side: 'SIDE_CANDIDATE',
+      requestId: 'rid-9',
+      status: 200,
+      nodeId: 'node-7',
+      path: '/items/9',
+    });
     expect(plane.of('half')[0]!.body.toString()).toBe('{"a":1}');
   });
 
   it('reports every egress decision with the pair id of the call', async () => {
-    const plugin = await load(host, shadowConfig({ ...cp(plane.port), egress: { rules: [{ name: 'reads', methods: ['GET'], action: 'allow' }] } }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const plugin = await load(
+      host,
+      shadowConfig({ ...cp(plane.port), egress: { rules: [{ name: 'reads', methods: ['GET'], action: 'allow' }] } }),
+      { properties: { 'xds.listener_direction': OUTBOUND } },
+    );
     await plugin.waitFor(() => plane.of('hello').length > 0);
     plugin.newStream().sendRequestHeaders(request('GET', '/stock?sku=1', [['x-shadow-pair', 'p-1']], 'inventory'));
     plugin.newStream().sendRequestHeaders(request('POST', '/emails', [['x-shadow-pair', 'p-1']], 'mailer'));
     await plugin.waitFor(() => plane.of('egress').length === 2);
     expect(plane.of('egress')).toEqual([
-      expect.objectContaining({ pairId: 'p-1', service: 'shop', variant: 'SIDE_CANDIDATE', destination: 'inventory', method: 'GET', path: '/stock', decision: 'DECISION_ALLOWED', rule: 'reads' }),
-      expect.objectContaining({ pairId: 'p-1', destination: 'mailer', method: 'POST', path: '/emails', decision: 'DECISION_DENIED', rule: 'default' }),
+      expect.objectContaining({
+        pairId: 'p-1',
+        service: 'shop',
+        variant: 'SIDE_CANDIDATE',
+        destination: 'inventory',
+        method: 'GET',
+        path: '/stock',
+        decision: 'DECISION_ALLOWED',
+        rule: 'reads',
+      }),
+      expect.objectContaining({
+        pairId: 'p-1',
+        destination: 'mailer',
+        method: 'POST',
+        path: '/emails',
+        decision: 'DECISION_DENIED',
+        rule: 'default',
+      }),
     ]);
   });
 });
 
 describe('empty configuration (fail-safe mode)', () => {
-  beforeEach(() => { host = hostWith(); });
+  beforeEach(() => {
+    host = hostWith();
+  });
 
   it('loads, denies outbound calls carrying shadow markers, passes everything else untouched', async () => {
     const plugin = await load(host, '', { properties: { 'xds.listener_direction': OUTBOUND } });

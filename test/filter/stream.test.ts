@@ -5,12 +5,30 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Host, Plugin } from '../../sandbox/host/index.js';
 import { ControlMessageType, FilterMessageType, TestControlPlane } from './support/control-plane.js';
-import { CP_CLUSTER, cp, edgeConfig, header, hostWith, INBOUND, load, OUTBOUND, request, sentMessages, shadowConfig } from './support/fixtures.js';
+import {
+  CP_CLUSTER,
+  cp,
+  edgeConfig,
+  header,
+  hostWith,
+  INBOUND,
+  load,
+  OUTBOUND,
+  request,
+  sentMessages,
+  shadowConfig,
+} from './support/fixtures.js';
 
 let host: Host;
 let plane: TestControlPlane;
-beforeEach(async () => { plane = await TestControlPlane.start(); host = hostWith(plane.port); });
-afterEach(async () => { await host.close(); await plane.close(); });
+beforeEach(async () => {
+  plane = await TestControlPlane.start();
+  host = hostWith(plane.port);
+});
+afterEach(async () => {
+  await host.close();
+  await plane.close();
+});
 
 const sampledRequest = (plugin: Plugin, id: string): void => {
   const s = plugin.newStream();
@@ -21,24 +39,47 @@ const sampledRequest = (plugin: Plugin, id: string): void => {
 
 describe('connect', () => {
   it('opens Connect on the control-plane cluster with the bearer token and sends Hello first', async () => {
-    const plugin = await load(host, shadowConfig({ variant: 'secondary', ...cp(plane.port, { authority: 'cp.local', token: 's3cret' }) }), {
-      properties: { 'xds.listener_direction': INBOUND, 'xds.node': { id: 'sidecar~10.0.0.1~shop-v1', cluster: 'shop', metadata: { WORKLOAD_NAME: 'shop-v1' } } },
-    });
+    const plugin = await load(
+      host,
+      shadowConfig({ variant: 'secondary', ...cp(plane.port, { authority: 'cp.local', token: 's3cret' }) }),
+      {
+        properties: {
+          'xds.listener_direction': INBOUND,
+          'xds.node': { id: 'sidecar~10.0.0.1~shop-v1', cluster: 'shop', metadata: { WORKLOAD_NAME: 'shop-v1' } },
+        },
+      },
+    );
     await plugin.waitFor(() => plane.received.length > 0);
-    expect(plane.received[0]!.hello).toMatchObject({ nodeId: 'sidecar~10.0.0.1~shop-v1', workload: 'shop-v1', service: 'shop', role: 'ROLE_SHADOW', variant: 'SIDE_SECONDARY', filterVersion: '0.1.0' });
+    expect(plane.received[0]!.hello).toMatchObject({
+      nodeId: 'sidecar~10.0.0.1~shop-v1',
+      workload: 'shop-v1',
+      service: 'shop',
+      role: 'ROLE_SHADOW',
+      variant: 'SIDE_SECONDARY',
+      filterVersion: '0.1.0',
+    });
     expect(plane.metadata[0]!.get('authorization')).toEqual(['Bearer s3cret']);
     const call = plugin.callouts().find((c) => c.kind === 'grpc_stream' && c.worker === 0)!;
-    expect(call).toMatchObject({ cluster: CP_CLUSTER, authority: 'cp.local', service: 'shadow.v1.ShadowGuard', method: 'Connect' });
+    expect(call).toMatchObject({
+      cluster: CP_CLUSTER,
+      authority: 'cp.local',
+      service: 'shadow.v1.ShadowGuard',
+      method: 'Connect',
+    });
   });
 
   it('names its plugin in Hello: the plugin_name property (Envoy filter config / WasmPlugin name)', async () => {
     const plugin = await load(host, shadowConfig({ variant: 'candidate', ...cp(plane.port) }), {
-      name: 'shadowguard-candidate-egress', properties: { 'xds.listener_direction': OUTBOUND },
+      name: 'shadowguard-candidate-egress',
+      properties: { 'xds.listener_direction': OUTBOUND },
     });
     await plugin.waitFor(() => plane.of('hello').length > 0);
     expect(plane.of('hello')[0]).toMatchObject({ plugin: 'shadowguard-candidate-egress' });
     // The bytes the filter wrote carry it as field 9: protobufjs reads it and re-encodes the same bytes.
-    const raw = plugin.callouts().flatMap((c) => c.messages).find((m) => FilterMessageType.decode(m).toJSON().hello)!;
+    const raw = plugin
+      .callouts()
+      .flatMap((c) => c.messages)
+      .find((m) => FilterMessageType.decode(m).toJSON().hello)!;
     const decoded = FilterMessageType.decode(raw);
     expect(Buffer.from(FilterMessageType.encode(decoded).finish())).toEqual(raw);
     expect(FilterMessageType.toObject(decoded).hello.plugin).toBe('shadowguard-candidate-egress');
@@ -46,8 +87,18 @@ describe('connect', () => {
 
   it('worker numbers are drawn per vm_id: two plugins sharing a vm_id never repeat one, and say which plugin they are', async () => {
     // As envoy/envoy.yaml's candidate inbound + egress filters: one vm_id, two plugin names.
-    const inbound = await load(host, shadowConfig(cp(plane.port)), { name: 'sg-inbound', vmId: 'candidate', workers: 2, properties: { 'xds.listener_direction': INBOUND } });
-    const egress = await load(host, shadowConfig(cp(plane.port)), { name: 'sg-egress', vmId: 'candidate', workers: 2, properties: { 'xds.listener_direction': OUTBOUND } });
+    const inbound = await load(host, shadowConfig(cp(plane.port)), {
+      name: 'sg-inbound',
+      vmId: 'candidate',
+      workers: 2,
+      properties: { 'xds.listener_direction': INBOUND },
+    });
+    const egress = await load(host, shadowConfig(cp(plane.port)), {
+      name: 'sg-egress',
+      vmId: 'candidate',
+      workers: 2,
+      properties: { 'xds.listener_direction': OUTBOUND },
+    });
     await inbound.waitFor(() => plane.of('hello').length >= 4);
     await egress.waitFor(() => plane.of('hello').length >= 4);
     const hellos = plane.of('hello').map((h) => ({ plugin: h.plugin as string, worker: Number(h.worker ?? 0) }));
@@ -71,7 +122,11 @@ describe('shutdown', () => {
     await plugin.close();
     await new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + 2000;
-      const poll = (): void => { if (plane.halfClosed > 0) resolve(); else if (Date.now() > deadline) reject(new Error('stream not half-closed')); else setTimeout(poll, 5); };
+      const poll = (): void => {
+        if (plane.halfClosed > 0) resolve();
+        else if (Date.now() > deadline) reject(new Error('stream not half-closed'));
+        else setTimeout(poll, 5);
+      };
       poll();
     });
   });
@@ -95,7 +150,11 @@ describe('pushed snapshots', () => {
   });
 
   it('Nacks an invalid snapshot naming the field, and keeps the last good config', async () => {
-    const plugin = await load(host, shadowConfig({ ...cp(plane.port), egress: { rules: [{ name: 'reads', methods: ['GET'], action: 'allow' }] } }), { properties: { 'xds.listener_direction': OUTBOUND } });
+    const plugin = await load(
+      host,
+      shadowConfig({ ...cp(plane.port), egress: { rules: [{ name: 'reads', methods: ['GET'], action: 'allow' }] } }),
+      { properties: { 'xds.listener_direction': OUTBOUND } },
+    );
     await plugin.waitFor(() => plane.open.length > 0);
     plane.push('v2', JSON.stringify(shadowConfig({ egress: { rules: [{ name: 'all', action: 'allow', extra: 1 }] } })));
     plane.push('v3', '{not json');
@@ -132,7 +191,13 @@ describe('pushed snapshots', () => {
     const plugin = await load(host, edgeConfig(cp(plane.port)));
     await plugin.waitFor(() => plane.open.length > 0);
     // A raw write bypasses the serializer: truncated / wrong wire types.
-    for (const bytes of [Buffer.from([0x0a, 0x05, 0x0a]), Buffer.from([0x08, 0x01]), Buffer.from([0x0a, 0x02, 0x08, 0x01]), Buffer.from([0xff, 0xff, 0xff]), Buffer.from([0x0a, 0x03, 0x12, 0x80, 0x80])]) {
+    for (const bytes of [
+      Buffer.from([0x0a, 0x05, 0x0a]),
+      Buffer.from([0x08, 0x01]),
+      Buffer.from([0x0a, 0x02, 0x08, 0x01]),
+      Buffer.from([0xff, 0xff, 0xff]),
+      Buffer.from([0x0a, 0x03, 0x12, 0x80, 0x80]),
+    ]) {
       plane.pushRaw(bytes);
     }
     plane.push('v8', JSON.stringify(edgeConfig()));
@@ -170,7 +235,10 @@ describe('queue and reconnect', () => {
 
   it('counts every message the byte bound drops, not one per push', async () => {
     await plane.close();
-    const plugin = await load(host, edgeConfig({ ...cp(plane.port, { queueSize: 1000 }), capture: { maxBodyBytes: 1048576 } }));
+    const plugin = await load(
+      host,
+      edgeConfig({ ...cp(plane.port, { queueSize: 1000 }), capture: { maxBodyBytes: 1048576 } }),
+    );
     for (let i = 0; i < 20; i++) sampledRequest(plugin, `small${i}`);
     const big = Buffer.alloc(1048576, 0x61);
     for (let i = 0; i < 16; i++) {
@@ -228,16 +296,31 @@ describe('protobuf round trip', () => {
     await plugin.waitFor(() => plane.open.length > 0);
     const s = plugin.newStream();
     s.sendRequestHeaders(request('PUT', '/a/b?c=d&e', [['x-request-id', 'rt-1']]));
-    s.sendResponseHeaders([[':status', '503'], ['content-type', 'text/plain; charset=utf-8'], ['cache-control', 'no-store']]);
+    s.sendResponseHeaders([
+      [':status', '503'],
+      ['content-type', 'text/plain; charset=utf-8'],
+      ['cache-control', 'no-store'],
+    ]);
     s.sendResponseBody(Buffer.from([0, 255, 1, 128]), true);
     await plugin.waitFor(() => sentMessages(plugin).some((m) => m.half));
-    const raw = plugin.callouts().flatMap((c) => c.messages).find((m) => FilterMessageType.decode(m).toJSON().half)!;
+    const raw = plugin
+      .callouts()
+      .flatMap((c) => c.messages)
+      .find((m) => FilterMessageType.decode(m).toJSON().half)!;
     const decoded = FilterMessageType.decode(raw);
     expect(FilterMessageType.verify(decoded)).toBeNull();
     // Re-encoding with protobufjs gives the same bytes: same field order, same encodings.
     expect(Buffer.from(FilterMessageType.encode(decoded).finish())).toEqual(raw);
     const half = FilterMessageType.toObject(decoded, { longs: Number, enums: String, bytes: Buffer }).half;
-    expect(half).toMatchObject({ pairId: 'rt-1', side: 'SIDE_LIVE', method: 'PUT', path: '/a/b', query: 'c=d&e', status: 503, bodySize: 4 });
+    expect(half).toMatchObject({
+      pairId: 'rt-1',
+      side: 'SIDE_LIVE',
+      method: 'PUT',
+      path: '/a/b',
+      query: 'c=d&e',
+      status: 503,
+      bodySize: 4,
+    });
     expect([...half.body]).toEqual([0, 255, 1, 128]);
     expect(half.headers.map((h: any) => h.name)).toEqual(['content-type', 'cache-control']);
   });
@@ -245,9 +328,17 @@ describe('protobuf round trip', () => {
   it('decodes a ConfigSnapshot protobufjs encoded, including multi-byte UTF-8 and unknown fields', async () => {
     const plugin = await load(host, edgeConfig({ ...cp(plane.port), sampling: { defaultPercent: 0 } }));
     await plugin.waitFor(() => plane.open.length > 0);
-    const doc = JSON.stringify({ role: 'edge', service: 'shop', sampling: { defaultPercent: 100, rules: [{ host: 'bücher.example', percent: 0 }] } });
+    const doc = JSON.stringify({
+      role: 'edge',
+      service: 'shop',
+      sampling: { defaultPercent: 100, rules: [{ host: 'bücher.example', percent: 0 }] },
+    });
     const bytes = Buffer.concat([
-      Buffer.from(ControlMessageType.encode(ControlMessageType.fromObject({ snapshot: { version: 'vé-10', configJson: doc } })).finish()),
+      Buffer.from(
+        ControlMessageType.encode(
+          ControlMessageType.fromObject({ snapshot: { version: 'vé-10', configJson: doc } }),
+        ).finish(),
+      ),
       Buffer.from([0x98, 0x06, 0x01]), // unknown varint field 99: skipped
     ]);
     plane.pushRaw(bytes);

@@ -16,21 +16,31 @@ let plugin: Plugin;
 beforeAll(async () => {
   [upstream, h2, grpcUp, dead] = await Promise.all([httpServer(), h2Server(), grpcServer(), deadPort()]);
 });
-afterAll(async () => { await Promise.all([upstream.close(), h2.close(), grpcUp.close()]); });
-afterEach(async () => { await host?.close(); });
+afterAll(async () => {
+  await Promise.all([upstream.close(), h2.close(), grpcUp.close()]);
+});
+afterEach(async () => {
+  await host?.close();
+});
 
 async function start(): Promise<Plugin> {
-  host = new Host({ clusters: {
-    backend: { host: '127.0.0.1', port: upstream.port },
-    backend_h2: { host: '127.0.0.1', port: h2.port, http2: true },
-    grpc: { host: '127.0.0.1', port: grpcUp.port, http2: true },
-    dead: { host: '127.0.0.1', port: dead, http2: true },
-    dead_h1: { host: '127.0.0.1', port: dead },
-  } });
+  host = new Host({
+    clusters: {
+      backend: { host: '127.0.0.1', port: upstream.port },
+      backend_h2: { host: '127.0.0.1', port: h2.port, http2: true },
+      grpc: { host: '127.0.0.1', port: grpcUp.port, http2: true },
+      dead: { host: '127.0.0.1', port: dead, http2: true },
+      dead_h1: { host: '127.0.0.1', port: dead },
+    },
+  });
   plugin = await host.loadPlugin({ wasm: await probe('callouts') });
   return plugin;
 }
-const logs = (): string[] => plugin.logEntries().filter((e) => e.worker === 0).map((e) => e.message);
+const logs = (): string[] =>
+  plugin
+    .logEntries()
+    .filter((e) => e.worker === 0)
+    .map((e) => e.message);
 const request = (extra: Array<[string, string]>) => {
   const s = plugin.newStream();
   const verdict = s.sendRequestHeaders([[':method', 'GET'], [':path', '/'], [':authority', 'a'], ...extra]);
@@ -47,19 +57,37 @@ describe('proxy_http_call', () => {
     await expect(s.continued('request')).resolves.toBe('continue');
     expect(logs()).toEqual([
       'http rc=0 token=4',
-      expect.stringMatching(/^http_response root=1 token=4 headers=\d+ body=7 trailers=0 status=200 text=hi ping get_status=0\/$/),
-      'effective rc=0', 'continue rc=0',
+      expect.stringMatching(
+        /^http_response root=1 token=4 headers=\d+ body=7 trailers=0 status=200 text=hi ping get_status=0\/$/,
+      ),
+      'effective rc=0',
+      'continue rc=0',
     ]);
     expect(s.requestHeaders).toContainEqual(['x-call-status', '200']);
-    expect(upstream.seen.at(-1)).toMatchObject({ method: 'POST', path: '/hello', body: 'ping',
-      headers: { host: 'backend.test', 'x-from': 'probe', 'x-envoy-internal': 'true', 'content-length': '4' } });
-    expect(plugin.callouts()).toEqual([expect.objectContaining({ kind: 'http', token: 4, worker: 0, cluster: 'backend', state: 'done',
-      response: expect.objectContaining({ body: Buffer.from('hi ping') }) })]);
+    expect(upstream.seen.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/hello',
+      body: 'ping',
+      headers: { host: 'backend.test', 'x-from': 'probe', 'x-envoy-internal': 'true', 'content-length': '4' },
+    });
+    expect(plugin.callouts()).toEqual([
+      expect.objectContaining({
+        kind: 'http',
+        token: 4,
+        worker: 0,
+        cluster: 'backend',
+        state: 'done',
+        response: expect.objectContaining({ body: Buffer.from('hi ping') }),
+      }),
+    ]);
   });
 
   it('speaks HTTP/2 to an http2 cluster and passes response trailers', async () => {
     await start();
-    request([['x-call', 'http'], ['x-cluster', 'backend_h2']]);
+    request([
+      ['x-call', 'http'],
+      ['x-cluster', 'backend_h2'],
+    ]);
     await settled('http_response');
     expect(logs()[1]).toMatch(/token=4 headers=\d+ body=9 trailers=1 status=201 text=h2 \/hello/);
   });
@@ -67,24 +95,45 @@ describe('proxy_http_call', () => {
   it('rejects bad calls as Envoy does (BadArgument), and gRPC verbs on an HTTP token', async () => {
     await start();
     request([['x-call', 'http-bad']]);
-    expect(logs()).toEqual(['no-authority=2', 'unknown-cluster=2', 'negative-timeout=2', 'send-on-http-token=2 close-http-token=2']);
+    expect(logs()).toEqual([
+      'no-authority=2',
+      'unknown-cluster=2',
+      'negative-timeout=2',
+      'send-on-http-token=2 close-http-token=2',
+    ]);
   });
 
   it('delivers a timeout as a 504 response and a refused connection as a 503 response', async () => {
     await start();
-    request([['x-call', 'http'], ['x-call-path', '/slow'], ['x-timeout', '100']]);
-    request([['x-call', 'http'], ['x-cluster', 'dead_h1']]);
+    request([
+      ['x-call', 'http'],
+      ['x-call-path', '/slow'],
+      ['x-timeout', '100'],
+    ]);
+    request([
+      ['x-call', 'http'],
+      ['x-cluster', 'dead_h1'],
+    ]);
     await plugin.waitFor(() => logs().filter((l) => l.startsWith('http_response')).length === 2, 5000);
-    const responses = logs().filter((l) => l.startsWith('http_response')).sort();
+    const responses = logs()
+      .filter((l) => l.startsWith('http_response'))
+      .sort();
     expect(responses[0]).toMatch(/token=4 .* status=504 text=upstream request timeout get_status=0\/$/);
-    expect(responses[1]).toMatch(/token=8 .* status=503 text=upstream connect error or disconnect\/reset before headers\. reset reason: connection failure/);
+    expect(responses[1]).toMatch(
+      /token=8 .* status=503 text=upstream connect error or disconnect\/reset before headers\. reset reason: connection failure/,
+    );
   });
 
   it('reports a reset after response headers as (0, 0, 0) with BrokenConnection "reset"', async () => {
     await start();
-    request([['x-call', 'http'], ['x-call-path', '/reset']]);
+    request([
+      ['x-call', 'http'],
+      ['x-call-path', '/reset'],
+    ]);
     await settled('http_response');
-    expect(logs()[1]).toBe('http_response root=1 token=4 headers=0 body=0 trailers=0 status=(2:) text=(1) get_status=11/reset');
+    expect(logs()[1]).toBe(
+      'http_response root=1 token=4 headers=0 body=0 trailers=0 status=(2:) text=(1) get_status=11/reset',
+    );
   });
 
   it('keeps the call alive when its stream goes away; the answer still reaches the root', async () => {
@@ -92,12 +141,15 @@ describe('proxy_http_call', () => {
     const { s } = request([['x-call', 'http']]);
     s.reset();
     await settled('effective');
-    expect(logs().slice(1)).toEqual([expect.stringContaining('status=200'), 'effective rc=2']);   // context gone: BadArgument
+    expect(logs().slice(1)).toEqual([expect.stringContaining('status=200'), 'effective rc=2']); // context gone: BadArgument
   });
 
   it('cancels outstanding calls when the root context goes (plugin close), without callbacks', async () => {
     await start();
-    request([['x-call', 'http'], ['x-call-path', '/slow']]);
+    request([
+      ['x-call', 'http'],
+      ['x-call-path', '/slow'],
+    ]);
     await plugin.waitFor(() => upstream.seen.some((r) => r.path === '/slow'));
     await plugin.close();
     expect(plugin.callouts()[0].state).toBe('cancelled');
@@ -108,24 +160,47 @@ describe('proxy_http_call', () => {
 describe('gRPC callouts', () => {
   it('streams to a real grpc-js server given a serialized GrpcService', async () => {
     await start();
-    request([['x-call', 'grpc-stream'], ['x-cluster', 'grpc']]);
+    request([
+      ['x-call', 'grpc-stream'],
+      ['x-cluster', 'grpc'],
+    ]);
     await settled('grpc_close');
     expect(logs()).toEqual([
-      'stream rc=0 token=6', 'send rc=0,0', 'close rc=0',
+      'stream rc=0 token=6',
+      'send rc=0,0',
+      'close rc=0',
       expect.stringMatching(/^grpc_initial_metadata token=6 n=\d+ x-server=grpc-js$/),
       'grpc_receive token=6 msg=echo:one',
       'grpc_receive token=6 msg=echo:two',
       expect.stringMatching(/^grpc_trailing_metadata token=6 n=\d+ grpc-status=0$/),
-      'grpc_close root=1 token=6 code=0 status=0/OK',    // grpc-js sends grpc-message OK
+      'grpc_close root=1 token=6 code=0 status=0/OK', // grpc-js sends grpc-message OK
     ]);
-    expect(grpcUp.seen.at(-1)).toMatchObject({ method: 'Chat', messages: ['one', 'two'], metadata: { 'x-md': 'probe' } });
-    expect(plugin.callouts()).toEqual([expect.objectContaining({ kind: 'grpc_stream', token: 6, cluster: 'grpc', authority: 'grpc.test',
-      service: 'test.Echo', method: 'Chat', messages: [Buffer.from('one'), Buffer.from('two')], state: 'done', grpcStatus: 0 })]);
+    expect(grpcUp.seen.at(-1)).toMatchObject({
+      method: 'Chat',
+      messages: ['one', 'two'],
+      metadata: { 'x-md': 'probe' },
+    });
+    expect(plugin.callouts()).toEqual([
+      expect.objectContaining({
+        kind: 'grpc_stream',
+        token: 6,
+        cluster: 'grpc',
+        authority: 'grpc.test',
+        service: 'test.Echo',
+        method: 'Chat',
+        messages: [Buffer.from('one'), Buffer.from('two')],
+        state: 'done',
+        grpcStatus: 0,
+      }),
+    ]);
   });
 
   it('accepts a bare cluster name, and answers ParseFailure for an unknown one', async () => {
     await start();
-    request([['x-call', 'grpc-bare'], ['x-cluster', 'grpc']]);
+    request([
+      ['x-call', 'grpc-bare'],
+      ['x-cluster', 'grpc'],
+    ]);
     request([['x-call', 'grpc-unknown']]);
     await settled('grpc_close');
     expect(logs()).toContain('stream rc=4');
@@ -134,24 +209,46 @@ describe('gRPC callouts', () => {
 
   it('makes unary calls: success is on_grpc_receive only, failure is on_grpc_close with the status', async () => {
     await start();
-    request([['x-call', 'grpc-unary'], ['x-cluster', 'grpc']]);
-    request([['x-call', 'grpc-unary'], ['x-cluster', 'grpc'], ['x-method', 'Fail']]);
-    await plugin.waitFor(() => logs().some((l) => l.startsWith('grpc_receive')) && logs().some((l) => l.startsWith('grpc_close')), 5000);
-    expect(logs()).toEqual(expect.arrayContaining(['unary rc=0 token=5', 'unary rc=0 token=9',
-      'grpc_receive token=5 msg=unary:hello', 'grpc_close root=1 token=9 code=7 status=7/nope']));
+    request([
+      ['x-call', 'grpc-unary'],
+      ['x-cluster', 'grpc'],
+    ]);
+    request([
+      ['x-call', 'grpc-unary'],
+      ['x-cluster', 'grpc'],
+      ['x-method', 'Fail'],
+    ]);
+    await plugin.waitFor(
+      () => logs().some((l) => l.startsWith('grpc_receive')) && logs().some((l) => l.startsWith('grpc_close')),
+      5000,
+    );
+    expect(logs()).toEqual(
+      expect.arrayContaining([
+        'unary rc=0 token=5',
+        'unary rc=0 token=9',
+        'grpc_receive token=5 msg=unary:hello',
+        'grpc_close root=1 token=9 code=7 status=7/nope',
+      ]),
+    );
     expect(logs().some((l) => l.includes('initial_metadata') || l.includes('trailing_metadata'))).toBe(false);
   });
 
   it('reports an unreachable gRPC cluster as Unavailable (14)', async () => {
     await start();
-    request([['x-call', 'grpc-stream'], ['x-cluster', 'dead']]);
+    request([
+      ['x-call', 'grpc-stream'],
+      ['x-cluster', 'dead'],
+    ]);
     await settled('grpc_close');
     expect(logs().at(-1)).toMatch(/^grpc_close root=1 token=6 code=14 status=14\/upstream connect error/);
   });
 
   it('cancels a stream without further callbacks; a second cancel is NotFound', async () => {
     await start();
-    request([['x-call', 'grpc-cancel'], ['x-cluster', 'grpc']]);
+    request([
+      ['x-call', 'grpc-cancel'],
+      ['x-cluster', 'grpc'],
+    ]);
     expect(logs()).toEqual(['stream rc=0 token=6', 'cancel rc=0 again=1']);
     await new Promise((r) => setTimeout(r, 100));
     expect(logs()).toHaveLength(2);

@@ -6,12 +6,18 @@ import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
 
 let host: Host;
-afterEach(async () => { await host?.close(); });
+afterEach(async () => {
+  await host?.close();
+});
 const load = async (failOpen: boolean, workers = 1): Promise<Plugin> => {
   host = new Host();
   return host.loadPlugin({ wasm: await probe('trap'), failOpen, workers });
 };
-const GET: Array<[string, string]> = [[':method', 'GET'], [':path', '/'], [':authority', 'a']];
+const GET: Array<[string, string]> = [
+  [':method', 'GET'],
+  [':path', '/'],
+  [':authority', 'a'],
+];
 
 describe('a trap in the module', () => {
   it('marks the VM failed and logs why, without throwing at the caller', async () => {
@@ -27,7 +33,7 @@ describe('a trap in the module', () => {
     const s = plugin.newStream();
     expect(s.sendRequestHeaders([...GET, ['x-trap', '1']])).toBe('stop');
     expect(s.localResponse).toMatchObject({ status: 503, details: 'wasm_fail_stream', grpcStatus: 14 });
-    expect(s.responseHeaders).toEqual([[':status', '503']]);    // the filter's encode callbacks are skipped
+    expect(s.responseHeaders).toEqual([[':status', '503']]); // the filter's encode callbacks are skipped
     const next = plugin.newStream();
     expect(next.sendRequestHeaders(GET, true)).toBe('stop');
     expect(next.responseHeaders).toEqual([[':status', '503']]);
@@ -43,7 +49,7 @@ describe('a trap in the module', () => {
     expect(next.bypassed).toBe(true);
     expect(next.sendRequestHeaders(GET)).toBe('continue');
     expect(next.sendResponseHeaders([[':status', '200']], true)).toBe('continue');
-    expect(next.requestHeaders).toEqual(GET);                    // untouched: no x-probe
+    expect(next.requestHeaders).toEqual(GET); // untouched: no x-probe
     expect(next.responseHeaders).toEqual([[':status', '200']]);
   });
 

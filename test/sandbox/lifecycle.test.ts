@@ -5,15 +5,24 @@ import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
 
 let host: Host;
-afterEach(async () => { await host?.close(); });
+afterEach(async () => {
+  await host?.close();
+});
 
-const GET: Array<[string, string]> = [[':method', 'GET'], [':path', '/x'], [':authority', 'svc']];
+const GET: Array<[string, string]> = [
+  [':method', 'GET'],
+  [':path', '/x'],
+  [':authority', 'svc'],
+];
 const load = async (opts: { configuration?: string; workers?: number } = {}): Promise<Plugin> => {
   host = new Host();
   return host.loadPlugin({ wasm: await probe('lifecycle'), ...opts });
 };
 const workerLogs = (p: Plugin, worker: number | 'canary' = 0): string[] =>
-  p.logEntries().filter((e) => e.worker === worker).map((e) => e.message);
+  p
+    .logEntries()
+    .filter((e) => e.worker === worker)
+    .map((e) => e.message);
 
 describe('VM model', () => {
   it('starts a canary (root 1: create, vm_start, configure) and then each worker the same way', async () => {
@@ -30,7 +39,9 @@ describe('VM model', () => {
   });
 
   it('rejects the plugin when on_configure traps in the canary', async () => {
-    await expect(load({ configuration: 'trap' })).rejects.toThrow(/Function: proxy_on_configure failed: RuntimeError: unreachable/);
+    await expect(load({ configuration: 'trap' })).rejects.toThrow(
+      /Function: proxy_on_configure failed: RuntimeError: unreachable/,
+    );
   });
 
   it('gives each worker its own VM: stream context ids count per VM', async () => {
@@ -54,9 +65,15 @@ describe('stream lifecycle', () => {
     expect(s.sendResponseBody('ok', true)).toBe('continue');
     expect(workerLogs(plugin).slice(3)).toEqual([
       'create 2 1',
-      'request_headers 2 4 0', 'request_body 2 3 0 hel', 'request_body 2 2 0 lo', 'request_trailers 2 1',
-      'response_headers 2 1 0', 'response_body 2 2 1 ok',
-      'log 2', 'done 2', 'delete 2',
+      'request_headers 2 4 0',
+      'request_body 2 3 0 hel',
+      'request_body 2 2 0 lo',
+      'request_trailers 2 1',
+      'response_headers 2 1 0',
+      'response_body 2 2 1 ok',
+      'log 2',
+      'done 2',
+      'delete 2',
     ]);
     expect(s.finished).toBe(true);
   });
@@ -82,10 +99,10 @@ describe('stream lifecycle', () => {
   });
 
   it.each([
-    ['pause', 'stop', 'StopAllIterationAndWatermark'],          // PAUSE on headers = stop-all (cpp-host#143)
+    ['pause', 'stop', 'StopAllIterationAndWatermark'], // PAUSE on headers = stop-all (cpp-host#143)
     ['stopall-buffer', 'stop', 'StopAllIterationAndBuffer'],
-    ['continue-end', 'continue', 'Continue'],                  // ContinueAndEndStream falls to Continue
-    ['big', 'stop', 'StopAllIterationAndWatermark'],            // > 4
+    ['continue-end', 'continue', 'Continue'], // ContinueAndEndStream falls to Continue
+    ['big', 'stop', 'StopAllIterationAndWatermark'], // > 4
   ])('converts a headers result %s to %s (%s)', async (action, verdict, status) => {
     const plugin = await load();
     const s = plugin.newStream();
@@ -99,10 +116,10 @@ describe('stream lifecycle', () => {
     const forwarded: string[] = [];
     s.on('forward', (ev) => forwarded.push(`${ev.kind}${ev.data ? `:${ev.data}` : ''}${ev.endOfStream ? ' end' : ''}`));
     expect(s.sendRequestHeaders([...GET, ['x-req-headers', 'pause-tick']])).toBe('stop');
-    expect(s.sendRequestBody('abc', true)).toBe('stop');   // buffered by Envoy, not shown to the filter yet
+    expect(s.sendRequestBody('abc', true)).toBe('stop'); // buffered by Envoy, not shown to the filter yet
     expect(workerLogs(plugin).filter((l) => l.startsWith('request_body'))).toEqual([]);
     const continued = s.continued('request');
-    plugin.tick();                                          // the probe continues parked streams from on_tick
+    plugin.tick(); // the probe continues parked streams from on_tick
     await expect(continued).resolves.toBe('continue');
     expect(workerLogs(plugin).slice(-3)).toEqual(['tick 1', 'continue 2 rc=0,0', 'request_body 2 3 1 abc']);
     expect(forwarded).toEqual(['headers', 'data:abc end']);
@@ -112,12 +129,24 @@ describe('stream lifecycle', () => {
     const plugin = await load();
     const s = plugin.newStream();
     s.sendRequestHeaders(GET, true);
-    expect(s.sendResponseHeaders([[':status', '200'], ['x-res-headers', 'pause-tick']])).toBe('stop');
+    expect(
+      s.sendResponseHeaders([
+        [':status', '200'],
+        ['x-res-headers', 'pause-tick'],
+      ]),
+    ).toBe('stop');
     expect(s.sendResponseBody('late', true)).toBe('stop');
     expect(s.responseContinued).toBe(false);
     plugin.tick();
     expect(s.responseContinued).toBe(true);
-    expect(workerLogs(plugin).slice(-6)).toEqual(['tick 1', 'continue 2 rc=0,0', 'response_body 2 4 1 late', 'log 2', 'done 2', 'delete 2']);
+    expect(workerLogs(plugin).slice(-6)).toEqual([
+      'tick 1',
+      'continue 2 rc=0,0',
+      'response_body 2 4 1 late',
+      'log 2',
+      'done 2',
+      'delete 2',
+    ]);
     expect(s.finished).toBe(true);
   });
 
@@ -129,7 +158,9 @@ describe('stream lifecycle', () => {
     expect(s.sendRequestBody('cd')).toBe('stop');
     expect(s.sendRequestBody('e', true)).toBe('continue');
     expect(workerLogs(plugin).filter((l) => l.startsWith('request_body'))).toEqual([
-      'request_body 2 2 0 ab', 'request_body 2 4 0 abcd', 'request_body 2 5 1 abcde',
+      'request_body 2 2 0 ab',
+      'request_body 2 4 0 abcd',
+      'request_body 2 5 1 abcde',
     ]);
     expect(s.requestBody.toString()).toBe('abcde');
   });
@@ -156,7 +187,7 @@ describe('ticks', () => {
   it('fires on_tick from a real, re-armed timer set by set_tick_period_milliseconds', async () => {
     const plugin = await load({ configuration: 'tick:5' });
     await plugin.waitFor(() => workerLogs(plugin).filter((l) => l === 'tick 1').length >= 2, 2000);
-    expect(workerLogs(plugin, 'canary')).not.toContain('tick 1');  // the canary's timer went with it
+    expect(workerLogs(plugin, 'canary')).not.toContain('tick 1'); // the canary's timer went with it
   });
 
   it('runs on_tick on demand and stops the timer on close', async () => {

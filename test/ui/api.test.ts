@@ -13,16 +13,25 @@ import { pairOf } from '../fixtures/halves.js';
 import { EDITOR, spec, testApp, VIEWER } from '../control-plane/api/helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 const base: PolicySpec = { services: ['shop'], alerts: { mismatchRate: 10, minPairs: 2 } };
 function feed(book: ReportBook, s: PolicySpec, n: number) {
   for (let i = 0; i < n; i++) {
-    book.add(comparePair(pairOf({
-      shared: { method: 'GET', path: `/orders/${i}` },
-      live: { json: { id: i, served_by: 'v1', total: 10 } },
-      candidate: { json: { id: i, served_by: 'v2', total: i % 2 ? 11 : 10 } },
-    }), 'shop', s), s);
+    book.add(
+      comparePair(
+        pairOf({
+          shared: { method: 'GET', path: `/orders/${i}` },
+          live: { json: { id: i, served_by: 'v1', total: 10 } },
+          candidate: { json: { id: i, served_by: 'v2', total: i % 2 ? 11 : 10 } },
+        }),
+        'shop',
+        s,
+      ),
+      s,
+    );
   }
 }
 
@@ -38,10 +47,18 @@ describe('reports read through the current ignore rules', () => {
     // only the odd pairs still differ (on total)
     expect(after).toMatchObject({ regressionFields: 1, matchRate: 50, ignoredFields: 1, verdict: 'critical' });
     const d = book.endpoint('shop', after.endpoint)!;
-    expect(d.fields.map((f) => [f.path, f.verdict])).toEqual([['body.total', 'regression'], ['body.served_by', 'ignored']]);
+    expect(d.fields.map((f) => [f.path, f.verdict])).toEqual([
+      ['body.total', 'regression'],
+      ['body.served_by', 'ignored'],
+    ]);
 
     book.configure('shop', { ...base, normalize: { ignorePaths: ['served_by', 'total'] } });
-    expect(book.endpoints('shop')[0]).toMatchObject({ regressionFields: 0, matchRate: 100, verdict: 'passing', alerting: false });
+    expect(book.endpoints('shop')[0]).toMatchObject({
+      regressionFields: 0,
+      matchRate: 100,
+      verdict: 'passing',
+      alerting: false,
+    });
     const copy = ReportBook.fromJSON(JSON.parse(JSON.stringify(book)));
     expect(copy.endpoints('shop')).toEqual(book.endpoints('shop'));
   });
@@ -49,10 +66,29 @@ describe('reports read through the current ignore rules', () => {
   it('ignores header fields by ignoreHeaders, with prefixes', () => {
     const book = new ReportBook();
     const s = { ...base };
-    book.add(comparePair(pairOf({
-      live: { json: { a: 1 }, headers: [['content-type', 'application/json'], ['x-build', '1']] },
-      candidate: { json: { a: 1 }, headers: [['content-type', 'application/json'], ['x-build', '2']] },
-    }), 'shop', s), s);
+    book.add(
+      comparePair(
+        pairOf({
+          live: {
+            json: { a: 1 },
+            headers: [
+              ['content-type', 'application/json'],
+              ['x-build', '1'],
+            ],
+          },
+          candidate: {
+            json: { a: 1 },
+            headers: [
+              ['content-type', 'application/json'],
+              ['x-build', '2'],
+            ],
+          },
+        }),
+        'shop',
+        s,
+      ),
+      s,
+    );
     expect(book.endpoints('shop')[0].regressionFields).toBe(1);
     book.configure('shop', { ...base, normalize: { ignoreHeaders: ['x-b*'] } });
     expect(book.endpoints('shop')[0]).toMatchObject({ regressionFields: 0, ignoredFields: 1, matchRate: 100 });
@@ -64,15 +100,35 @@ describe('POST /api/v1/policies/{name}/noise', () => {
     const t = await testApp();
     cleanups.push(() => t.app.close());
     await t.as(EDITOR, { method: 'PUT', url: '/api/v1/policies/shop', payload: spec() });
-    const r = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/shop/noise', payload: { path: 'body.meta.request_id' } });
+    const r = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/shop/noise',
+      payload: { path: 'body.meta.request_id' },
+    });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toMatchObject({ list: 'ignorePaths', rule: 'meta.request_id', changed: true, policy: { version: 2, spec: { normalize: { ignorePaths: ['meta.request_id'] } } } });
+    expect(r.json()).toMatchObject({
+      list: 'ignorePaths',
+      rule: 'meta.request_id',
+      changed: true,
+      policy: { version: 2, spec: { normalize: { ignorePaths: ['meta.request_id'] } } },
+    });
     expect(r.headers.etag).toBe('"2"');
-    const h = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/shop/noise', payload: { path: 'headers.X-Trace' } });
+    const h = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/shop/noise',
+      payload: { path: 'headers.X-Trace' },
+    });
     expect(h.json()).toMatchObject({ list: 'ignoreHeaders', rule: 'x-trace', policy: { version: 3 } });
-    const again = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/shop/noise', payload: { path: 'body.meta.request_id' } });
+    const again = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/shop/noise',
+      payload: { path: 'body.meta.request_id' },
+    });
     expect(again.json()).toMatchObject({ changed: false, policy: { version: 3 } });
-    const audit = (await t.as(VIEWER, { url: '/api/v1/audit?policy=shop' })).json().audit as Array<{ who: string; changes: Array<{ path: string }> }>;
+    const audit = (await t.as(VIEWER, { url: '/api/v1/audit?policy=shop' })).json().audit as Array<{
+      who: string;
+      changes: Array<{ path: string }>;
+    }>;
     expect(audit[0]).toMatchObject({ who: 'eddie', changes: [{ path: 'normalize.ignoreHeaders', op: 'added' }] });
     expect(audit[1]).toMatchObject({ who: 'eddie', changes: [{ path: 'normalize', op: 'added' }] });
     expect(t.policyChanges()).toBe(3);
@@ -125,7 +181,9 @@ describe('the event feed', () => {
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';
-    const until = async (s: string) => { while (!text.includes(s)) text += (await reader.read()).value ?? ''; };
+    const until = async (s: string) => {
+      while (!text.includes(s)) text += (await reader.read()).value ?? '';
+    };
     await until('event: hello');
     bus.publish('alert', { id: 1, endpoint: 'POST /refunds/{id}' });
     bus.changed('reports', 'shop');

@@ -11,8 +11,16 @@ export const SHOTS_DIR = process.env.SG_UI_SHOTS ?? path.join(os.tmpdir(), 'sg-u
 export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -20,14 +28,24 @@ export async function launch(): Promise<Browser> {
 export async function pageWithToken(browser: Browser, token: string | undefined): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   type Storing = { sessionStorage: { setItem(k: string, v: string): void } };
-  if (token) await context.addInitScript((t) => (globalThis as unknown as Storing).sessionStorage.setItem('shadowguard.token', t), token);
+  if (token)
+    await context.addInitScript(
+      (t) => (globalThis as unknown as Storing).sessionStorage.setItem('shadowguard.token', t),
+      token,
+    );
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   return page;
 }
 
 /** A fresh page holding `token`, at `base` + `urlPath`; added to `opened` so the test file can close them all. */
-export async function openPage(browser: Browser, opened: Page[], token: string | undefined, base: string, urlPath: string): Promise<Page> {
+export async function openPage(
+  browser: Browser,
+  opened: Page[],
+  token: string | undefined,
+  base: string,
+  urlPath: string,
+): Promise<Page> {
   const page = await pageWithToken(browser, token);
   opened.push(page);
   await page.goto(base + urlPath);

@@ -10,7 +10,8 @@ let plane: Plane;
 let browser: Browser;
 const pages: Page[] = [];
 
-const open = (token: string | undefined, path: string): Promise<Page> => openPage(browser, pages, token, plane.url, path);
+const open = (token: string | undefined, path: string): Promise<Page> =>
+  openPage(browser, pages, token, plane.url, path);
 
 beforeAll(async () => {
   ensureUiBuilt();
@@ -18,14 +19,18 @@ beforeAll(async () => {
   playShop(plane);
   // wait until every pair is compared (the stream is asynchronous)
   for (let i = 0; i < 200; i++) {
-    const r = await (await plane.api('/api/v1/reports/shop')).json() as { endpoints: Array<{ pairs: number }> };
+    const r = (await (await plane.api('/api/v1/reports/shop')).json()) as { endpoints: Array<{ pairs: number }> };
     if (r.endpoints.reduce((n, e) => n + e.pairs, 0) >= 48) break;
     await new Promise((res) => setTimeout(res, 25));
   }
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) await p.context().close().catch(() => {});
+  for (const p of pages)
+    await p
+      .context()
+      .close()
+      .catch(() => {});
   await browser?.close();
   await plane?.close();
 });
@@ -70,7 +75,7 @@ describe('the dashboard', () => {
     await shot(page, '2-reports');
   }, 30_000);
 
-  it('shows an endpoint\'s fields with Diffy verdicts and live vs shadow side by side (normalized and raw), secrets redacted', async () => {
+  it("shows an endpoint's fields with Diffy verdicts and live vs shadow side by side (normalized and raw), secrets redacted", async () => {
     const page = await open(EDITOR, '/policies/shop/reports');
     await page.click('a:has-text("POST /refunds/{id}")');
     await page.waitForSelector('[data-testid=fields]');
@@ -78,8 +83,12 @@ describe('the dashboard', () => {
     expect(amount).toContain('regression');
     expect(await page.textContent('tr[data-field="body.request_id"]')).toMatch(/noise/);
     const diff = page.locator('[data-testid=json-diff]');
-    expect(await diff.locator('.jl.l.changed').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('"amount": 50')]));
-    expect(await diff.locator('.jl.r.changed').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('"amount": 45'), expect.stringContaining('"status": "pending"')]));
+    expect(await diff.locator('.jl.l.changed').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('"amount": 50')]),
+    );
+    expect(await diff.locator('.jl.r.changed').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('"amount": 45'), expect.stringContaining('"status": "pending"')]),
+    );
     expect(await diff.locator('.redacted').count()).toBeGreaterThanOrEqual(2); // card_number on both sides
     expect(await page.textContent('[data-testid=json-diff]')).not.toContain('4111');
     expect(await page.textContent('[data-testid=json-diff]')).not.toContain('refund-worker');
@@ -98,9 +107,17 @@ describe('the dashboard', () => {
     await page.waitForSelector('[data-testid=viewer-note]');
     expect(await page.locator('[data-testid=mark-noise]').count()).toBe(0);
     expect(await page.textContent('[data-testid=who]')).toContain('viewer');
-    const status = await page.evaluate(async (t) => (await fetch('/api/v1/policies/shop/noise', {
-      method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify({ path: 'body.served_by' }),
-    })).status, VIEWER);
+    const status = await page.evaluate(
+      async (t) =>
+        (
+          await fetch('/api/v1/policies/shop/noise', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ path: 'body.served_by' }),
+          })
+        ).status,
+      VIEWER,
+    );
     expect(status).toBe(403);
   }, 30_000);
 
@@ -116,8 +133,14 @@ describe('the dashboard', () => {
     await page.waitForSelector('tr[data-field="body.served_by"]', { state: 'detached' });
     expect(await page.textContent('[data-testid=ignored]')).toContain('body.served_by');
 
-    const reports = await (await plane.api('/api/v1/reports/shop')).json() as { endpoints: Array<{ endpoint: string; regressionFields: number; matchRate: number; ignoredFields: number }> };
-    expect(reports.endpoints.find((e) => e.endpoint === 'GET /orders/{id}')).toMatchObject({ regressionFields: 0, matchRate: 100, ignoredFields: 1 });
+    const reports = (await (await plane.api('/api/v1/reports/shop')).json()) as {
+      endpoints: Array<{ endpoint: string; regressionFields: number; matchRate: number; ignoredFields: number }>;
+    };
+    expect(reports.endpoints.find((e) => e.endpoint === 'GET /orders/{id}')).toMatchObject({
+      regressionFields: 0,
+      matchRate: 100,
+      ignoredFields: 1,
+    });
 
     await page.click('a.tab:has-text("Overview")');
     await page.waitForSelector('[data-testid=history]');
@@ -132,7 +155,9 @@ describe('the dashboard', () => {
   it('draws the blast radius with every destination, labelled edges and the over-capacity one in red', async () => {
     const page = await open(VIEWER, '/policies/shop/blast-radius');
     await page.waitForSelector('[data-testid=blast-svg]');
-    const dests = await page.$$eval('[data-testid=blast-svg] g[data-destination]', (gs) => gs.map((g) => g.getAttribute('data-destination')));
+    const dests = await page.$$eval('[data-testid=blast-svg] g[data-destination]', (gs) =>
+      gs.map((g) => g.getAttribute('data-destination')),
+    );
     expect(dests.sort()).toEqual(['catalog', 'email', 'ledger.internal', 'payments']);
     const catalog = page.locator('g[data-destination="catalog"]');
     expect(await catalog.getAttribute('class')).toBe('flagged');
@@ -149,10 +174,13 @@ describe('the dashboard', () => {
     const page = await open(VIEWER, '/policies/shop/reports');
     await page.waitForSelector('[data-testid=live-status] >> text=live');
     await page.waitForSelector('[data-testid=endpoints]');
-    await page.evaluate(() => { (globalThis as unknown as { marker: number }).marker = 42; });
+    await page.evaluate(() => {
+      (globalThis as unknown as { marker: number }).marker = 42;
+    });
     const before = await endpointRows(page);
     expect(before).not.toContain('DELETE /carts/{id}');
-    for (let i = 0; i < 3; i++) plane.pair('DELETE', `/carts/${i}`, { live: { deleted: true }, candidate: { deleted: true } });
+    for (let i = 0; i < 3; i++)
+      plane.pair('DELETE', `/carts/${i}`, { live: { deleted: true }, candidate: { deleted: true } });
     await page.waitForSelector('tr[data-endpoint="DELETE /carts/{id}"]', { timeout: 8000 });
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
   }, 30_000);

@@ -29,19 +29,28 @@ export async function startDemoPlane(): Promise<DemoPlane> {
   const url = demo.controlPlane.httpUrl;
   const api = apiClient(url);
   return {
-    demo, url, api, filters: streamingFilters(demo.mesh), close: () => demo.close(),
+    demo,
+    url,
+    api,
+    filters: streamingFilters(demo.mesh),
+    close: () => demo.close(),
     async traffic(requests, seed = 7) {
       const before = await pairs(api);
       // 60/s: three times the demo's pace, under the shadows' inbound (200/s) and catalog (50/s) limits,
       // so every request is mirrored and every shadow call answered: the pair count is exact.
       const summary = await runTraffic({ target: demo.urls.edge, requests, ratePerSecond: 60, concurrency: 6, seed });
-      await waitFor(async () => ((await pairs(api)) >= before + requests ? true : undefined), 10_000, `${requests} more compared pairs`, 50);
+      await waitFor(
+        async () => ((await pairs(api)) >= before + requests ? true : undefined),
+        10_000,
+        `${requests} more compared pairs`,
+        50,
+      );
       return summary;
     },
   };
 }
 
 async function pairs(api: ReturnType<typeof apiClient>): Promise<number> {
-  const r = await (await api('/api/v1/reports/shop')).json() as { endpoints: Array<{ pairs: number }> };
+  const r = (await (await api('/api/v1/reports/shop')).json()) as { endpoints: Array<{ pairs: number }> };
   return r.endpoints.reduce((n, e) => n + e.pairs, 0);
 }

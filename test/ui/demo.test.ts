@@ -17,13 +17,27 @@ let plane: DemoPlane;
 let browser: Browser;
 let traffic: TrafficSummary;
 const pages: Page[] = [];
-const open = (token: string | undefined, path: string): Promise<Page> => openPage(browser, pages, token, plane.url, path);
+const open = (token: string | undefined, path: string): Promise<Page> =>
+  openPage(browser, pages, token, plane.url, path);
 const sent = (endpoint: string): number => Object.values(traffic.byEndpoint[endpoint] ?? {}).reduce((a, b) => a + b, 0);
 const get = async <T>(p: string): Promise<T> => (await plane.api(`/api/v1${p}`)).json() as Promise<T>;
 
-interface NodeRow { plugin: string; role: string; variant?: string; connected: boolean; config: { acked?: string } }
-interface FieldRow { path: string; verdict: string; examples: Array<{ live?: unknown; shadow?: unknown }> }
-interface Sample { live: { body: { refund: { amount: number } } }; candidate: { body: { refund: { amount: number } } } }
+interface NodeRow {
+  plugin: string;
+  role: string;
+  variant?: string;
+  connected: boolean;
+  config: { acked?: string };
+}
+interface FieldRow {
+  path: string;
+  verdict: string;
+  examples: Array<{ live?: unknown; shadow?: unknown }>;
+}
+interface Sample {
+  live: { body: { refund: { amount: number } } };
+  candidate: { body: { refund: { amount: number } } };
+}
 
 beforeAll(async () => {
   ensureUiBuilt();
@@ -32,7 +46,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) await p.context().close().catch(() => {});
+  for (const p of pages)
+    await p
+      .context()
+      .close()
+      .catch(() => {});
   await browser?.close();
   await plane?.close();
 });
@@ -53,9 +71,12 @@ describe('the dashboard on the running demo', () => {
     await page.waitForSelector('[data-testid=nodes] tbody tr:nth-child(5)');
     const { nodes } = await get<{ nodes: NodeRow[] }>('/nodes');
     expect(nodes.map((n) => n.plugin).sort()).toEqual([...plane.filters].sort());
-    const rows = await page.$$eval('[data-testid=nodes] tbody tr', (trs) => trs.map((tr) => ({
-      text: tr.textContent ?? '', versions: [...tr.querySelectorAll('code[title]')].map((c) => c.getAttribute('title')),
-    })));
+    const rows = await page.$$eval('[data-testid=nodes] tbody tr', (trs) =>
+      trs.map((tr) => ({
+        text: tr.textContent ?? '',
+        versions: [...tr.querySelectorAll('code[title]')].map((c) => c.getAttribute('title')),
+      })),
+    );
     expect(rows).toHaveLength(5);
     for (const n of nodes) {
       const r = rows.find((x) => x.text.includes(n.plugin));
@@ -71,7 +92,7 @@ describe('the dashboard on the running demo', () => {
     await shot(page, 'demo-2-policy');
   }, 30_000);
 
-  it('lists the demo\'s endpoints worst first: the POST /refunds/{id} regression on top and alerting, the rest matching', async () => {
+  it("lists the demo's endpoints worst first: the POST /refunds/{id} regression on top and alerting, the rest matching", async () => {
     const page = await open(VIEWER, '/policies/shop/reports');
     await page.waitForSelector('[data-testid=endpoints]');
     const rows = await endpointRows(page);
@@ -105,7 +126,9 @@ describe('the dashboard on the running demo', () => {
 
     // The field's examples: v2 refunds 90 % of what v1 refunds, and leaves it pending.
     await page.click('tr[data-field="body.refund.amount"] button.link');
-    const amounts = await page.$$eval('tr.examples td.del code, tr.examples td.ins code', (cs) => cs.map((c) => Number(c.textContent)));
+    const amounts = await page.$$eval('tr.examples td.del code, tr.examples td.ins code', (cs) =>
+      cs.map((c) => Number(c.textContent)),
+    );
     expect(amounts.length).toBeGreaterThanOrEqual(2);
     for (let i = 0; i < amounts.length; i += 2) expect(amounts[i + 1]).toBeCloseTo(amounts[i] * 0.9, 1);
     await page.click('tr[data-field="body.refund.status"] button.link');
@@ -113,13 +136,25 @@ describe('the dashboard on the running demo', () => {
     expect(statuses.slice(0, 2)).toEqual(['refunded', 'pending']);
 
     // The first kept pair, both bodies side by side with the changed lines marked.
-    const { report } = await get<{ report: { samples: Sample[] } }>(`/reports/shop/endpoints/${encodeURIComponent(REFUNDS)}`);
+    const { report } = await get<{ report: { samples: Sample[] } }>(
+      `/reports/shop/endpoints/${encodeURIComponent(REFUNDS)}`,
+    );
     const s = report.samples[0];
     const diff = page.locator('[data-testid=json-diff]');
     const left = await diff.locator('.jl.l.changed:not(.noise)').allTextContents();
     const right = await diff.locator('.jl.r.changed:not(.noise)').allTextContents();
-    expect(left).toEqual(expect.arrayContaining([expect.stringContaining(`"amount": ${s.live.body.refund.amount}`), expect.stringContaining('"status": "refunded"')]));
-    expect(right).toEqual(expect.arrayContaining([expect.stringContaining(`"amount": ${s.candidate.body.refund.amount}`), expect.stringContaining('"status": "pending"')]));
+    expect(left).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`"amount": ${s.live.body.refund.amount}`),
+        expect.stringContaining('"status": "refunded"'),
+      ]),
+    );
+    expect(right).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`"amount": ${s.candidate.body.refund.amount}`),
+        expect.stringContaining('"status": "pending"'),
+      ]),
+    );
     // The session token differs on every pair, but as noise: drawn toned down, not as a regression.
     expect(await diff.locator('.jl.noise').count()).toBe(2);
     expect(await diff.locator('.jl.l.noise').textContent()).toContain('"session_token"');
@@ -130,15 +165,18 @@ describe('the dashboard on the running demo', () => {
     await shot(page, 'demo-4-endpoint');
   }, 30_000);
 
-  it('maps the shadows\' real egress: e-mail and payments mocked, the catalog allowed, nothing over capacity', async () => {
+  it("maps the shadows' real egress: e-mail and payments mocked, the catalog allowed, nothing over capacity", async () => {
     const page = await open(VIEWER, '/policies/shop/blast-radius');
     await page.waitForSelector('[data-testid=blast-svg] g[data-destination]');
-    const dests = await page.$$eval('[data-testid=blast-svg] g[data-destination]', (gs) => gs.map((g) => g.getAttribute('data-destination')));
+    const dests = await page.$$eval('[data-testid=blast-svg] g[data-destination]', (gs) =>
+      gs.map((g) => g.getAttribute('data-destination')),
+    );
     expect(dests.sort()).toEqual(['catalog:8080', 'email:8080', 'payments:8080']);
     // Candidate and secondary each make every dependency call of the request they serve.
     const orders = sent('POST /orders');
     // (The egress filters stream their events apart from the halves: the live page catches up if need be.)
-    const shows = (d: string, what: string) => page.waitForSelector(`[data-testid=blast-svg] g[data-destination="${d}"] >> text=${what}`);
+    const shows = (d: string, what: string) =>
+      page.waitForSelector(`[data-testid=blast-svg] g[data-destination="${d}"] >> text=${what}`);
     await shows('catalog:8080', `${2 * (sent('GET /products/{id}') + orders)} allowed`);
     await shows('payments:8080', `${2 * (orders + sent(REFUNDS))} mocked`);
     await shows('email:8080', `${2 * orders} mocked`);
@@ -148,7 +186,9 @@ describe('the dashboard on the running demo', () => {
     const routes = await page.$$eval('[data-testid=blast-table] tbody td code', (cs) => cs.map((c) => c.textContent));
     expect(routes.sort()).toEqual(['GET /items/{id}', 'POST /charges', 'POST /refunds', 'POST /send']);
     const perCopy = sent('GET /products/{id}') + orders;
-    expect(await page.locator('[data-testid=variants]').first().textContent()).toBe(`candidate ${perCopy} · secondary ${perCopy}`);
+    expect(await page.locator('[data-testid=variants]').first().textContent()).toBe(
+      `candidate ${perCopy} · secondary ${perCopy}`,
+    );
     // …and not one mocked call reached its provider (the allowed catalog reads did, by design).
     const c = plane.demo.counts();
     expect(c.email.shadowTagged + c.payments.shadowTagged).toBe(0);
@@ -166,7 +206,9 @@ describe('the dashboard on the running demo', () => {
     // The amount still regresses: the endpoint keeps alerting.
     expect(await page.textContent('tr[data-field="body.refund.amount"]')).toContain('regression');
     expect(await page.textContent('h1')).toContain('alerting');
-    const { report } = await get<{ report: { regressionFields: number; fields: FieldRow[] } }>(`/reports/shop/endpoints/${encodeURIComponent(REFUNDS)}`);
+    const { report } = await get<{ report: { regressionFields: number; fields: FieldRow[] } }>(
+      `/reports/shop/endpoints/${encodeURIComponent(REFUNDS)}`,
+    );
     expect(report.regressionFields).toBe(1);
     expect(report.fields.find((f) => f.path === 'body.refund.status')?.verdict).toBe('ignored');
     await shot(page, 'demo-6-marked');

@@ -27,7 +27,11 @@ export const UI_DIR = path.join(ROOT, 'build/ui');
 /** vite build into build/ui unless it is there already (npm run build:ui does the same). */
 export function ensureUiBuilt(): void {
   if (fs.existsSync(path.join(UI_DIR, 'index.html'))) return;
-  execFileSync(path.join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'control-plane/src/ui/vite.config.ts'], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(
+    path.join(ROOT, 'node_modules/.bin/vite'),
+    ['build', '--config', 'control-plane/src/ui/vite.config.ts'],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
 }
 
 export const shopPolicy: PolicySpec = {
@@ -46,7 +50,10 @@ export const shopPolicy: PolicySpec = {
   },
   normalize: { redactPaths: ['customer.card_number'], ignorePaths: ['debug'] },
   alerts: { mismatchRate: 10, minPairs: 5 },
-  capacity: [{ host: 'catalog', requestsPerSecond: 0.5 }, { host: 'payments', requestsPerSecond: 5 }],
+  capacity: [
+    { host: 'catalog', requestsPerSecond: 0.5 },
+    { host: 'payments', requestsPerSecond: 5 },
+  ],
 };
 
 export interface Plane {
@@ -55,7 +62,12 @@ export interface Plane {
   api(p: string, init?: RequestInit & { token?: string }): Promise<Response>;
   filters: { edge: TestFilter; candidate: TestFilter; secondary: TestFilter };
   /** one mirrored request: live + candidate + secondary halves */
-  pair(method: string, urlPath: string, bodies: { live: unknown; candidate: unknown; secondary?: unknown }, over?: Partial<Half>): void;
+  pair(
+    method: string,
+    urlPath: string,
+    bodies: { live: unknown; candidate: unknown; secondary?: unknown },
+    over?: Partial<Half>,
+  ): void;
   egress(destination: string, method: string, p: string, decision: EgressEvent['decision'], n?: number): void;
   close(): Promise<void>;
 }
@@ -64,28 +76,58 @@ let seq = 0;
 function half(pairId: string, side: Side, method: string, urlPath: string, body: unknown, over: Partial<Half>): Half {
   const text = JSON.stringify(body);
   return {
-    pairId, side, service: 'shop', method, host: 'shop.local', path: urlPath, query: '', status: 200,
-    headers: [['content-type', 'application/json'], ['set-cookie', `sid=${crypto.randomBytes(6).toString('hex')}`], ['cache-control', 'no-store']],
-    body: Buffer.from(text), truncated: false, bodySize: text.length, startUnixMs: Date.now(),
-    latencyUs: side === 'candidate' ? 4200 + (seq % 7) * 300 : 2100 + (seq % 5) * 200, requestId: `req-${pairId}`,
-    nodeId: side === 'live' ? 'edge-1' : `shop-${side}`, ...over,
+    pairId,
+    side,
+    service: 'shop',
+    method,
+    host: 'shop.local',
+    path: urlPath,
+    query: '',
+    status: 200,
+    headers: [
+      ['content-type', 'application/json'],
+      ['set-cookie', `sid=${crypto.randomBytes(6).toString('hex')}`],
+      ['cache-control', 'no-store'],
+    ],
+    body: Buffer.from(text),
+    truncated: false,
+    bodySize: text.length,
+    startUnixMs: Date.now(),
+    latencyUs: side === 'candidate' ? 4200 + (seq % 7) * 300 : 2100 + (seq % 5) * 200,
+    requestId: `req-${pairId}`,
+    nodeId: side === 'live' ? 'edge-1' : `shop-${side}`,
+    ...over,
   };
 }
 
 /** A silent loopback control plane with the viewer 'vera' and the editor 'eddie' (ports 0 = ephemeral). */
 export function uiConfig(dataDir: string, over: Partial<ControlPlaneConfig> = {}): ControlPlaneConfig {
   return {
-    ...DEFAULTS, pairing: { ...DEFAULTS.pairing }, webhook: { ...DEFAULTS.webhook },
-    host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir, logLevel: 'silent', persistIntervalMs: 3_600_000,
-    tokens: [{ name: 'vera', token: VIEWER, role: 'viewer' }, { name: 'eddie', token: EDITOR, role: 'editor' }],
+    ...DEFAULTS,
+    pairing: { ...DEFAULTS.pairing },
+    webhook: { ...DEFAULTS.webhook },
+    host: '127.0.0.1',
+    httpPort: 0,
+    grpcPort: 0,
+    dataDir,
+    logLevel: 'silent',
+    persistIntervalMs: 3_600_000,
+    tokens: [
+      { name: 'vera', token: VIEWER, role: 'viewer' },
+      { name: 'eddie', token: EDITOR, role: 'editor' },
+    ],
     ...over,
   };
 }
 
 /** fetch against the REST API, as the editor unless `token` says otherwise. */
-export const apiClient = (base: string) => (p: string, init: RequestInit & { token?: string } = {}) => fetch(`${base}${p}`, {
-  ...init, headers: { authorization: `Bearer ${init.token ?? EDITOR}`, 'content-type': 'application/json', ...init.headers },
-});
+export const apiClient =
+  (base: string) =>
+  (p: string, init: RequestInit & { token?: string } = {}) =>
+    fetch(`${base}${p}`, {
+      ...init,
+      headers: { authorization: `Bearer ${init.token ?? EDITOR}`, 'content-type': 'application/json', ...init.headers },
+    });
 
 export async function startPlane(): Promise<Plane> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-ui-'));
@@ -94,24 +136,62 @@ export async function startPlane(): Promise<Plane> {
   const put = await api('/api/v1/policies/shop', { method: 'PUT', body: JSON.stringify(shopPolicy) });
   if (put.status !== 201) throw new Error(`seeding the policy failed: ${put.status} ${await put.text()}`);
   const filters = {
-    edge: new TestFilter(cp.grpcPort, nodeHello({ nodeId: 'edge-1', workload: 'shop-v1', service: 'shop', role: 'edge' })),
-    candidate: new TestFilter(cp.grpcPort, nodeHello({ nodeId: 'shop-candidate', workload: 'shop-v2', service: 'shop', role: 'shadow', variant: 'candidate' })),
-    secondary: new TestFilter(cp.grpcPort, nodeHello({ nodeId: 'shop-secondary', workload: 'shop-v1-copy', service: 'shop', role: 'shadow', variant: 'secondary' })),
+    edge: new TestFilter(
+      cp.grpcPort,
+      nodeHello({ nodeId: 'edge-1', workload: 'shop-v1', service: 'shop', role: 'edge' }),
+    ),
+    candidate: new TestFilter(
+      cp.grpcPort,
+      nodeHello({
+        nodeId: 'shop-candidate',
+        workload: 'shop-v2',
+        service: 'shop',
+        role: 'shadow',
+        variant: 'candidate',
+      }),
+    ),
+    secondary: new TestFilter(
+      cp.grpcPort,
+      nodeHello({
+        nodeId: 'shop-secondary',
+        workload: 'shop-v1-copy',
+        service: 'shop',
+        role: 'shadow',
+        variant: 'secondary',
+      }),
+    ),
   };
   return {
-    cp, url: cp.httpUrl, api, filters,
+    cp,
+    url: cp.httpUrl,
+    api,
+    filters,
     pair(method, urlPath, bodies, over = {}) {
       const id = `p${++seq}-${crypto.randomBytes(3).toString('hex')}`;
       filters.edge.send({ kind: 'half', half: half(id, 'live', method, urlPath, bodies.live, over) });
       filters.candidate.send({ kind: 'half', half: half(id, 'candidate', method, urlPath, bodies.candidate, over) });
-      filters.secondary.send({ kind: 'half', half: half(id, 'secondary', method, urlPath, bodies.secondary ?? bodies.live, over) });
+      filters.secondary.send({
+        kind: 'half',
+        half: half(id, 'secondary', method, urlPath, bodies.secondary ?? bodies.live, over),
+      });
     },
     egress(destination, method, p, decision, n = 1) {
       for (let i = 0; i < n; i++) {
-        filters.candidate.send({ kind: 'egress', event: {
-          pairId: `e${i}`, service: 'shop', variant: 'candidate', destination, method, path: p, decision,
-          rule: decision === 'denied' ? 'default' : destination, unixMs: Date.now(), nodeId: 'shop-candidate',
-        } });
+        filters.candidate.send({
+          kind: 'egress',
+          event: {
+            pairId: `e${i}`,
+            service: 'shop',
+            variant: 'candidate',
+            destination,
+            method,
+            path: p,
+            decision,
+            rule: decision === 'denied' ? 'default' : destination,
+            unixMs: Date.now(),
+            nodeId: 'shop-candidate',
+          },
+        });
       }
     },
     async close() {
@@ -122,24 +202,45 @@ export async function startPlane(): Promise<Plane> {
   };
 }
 
-const noisy = () => ({ request_id: crypto.randomUUID(), timestamp: new Date(Date.now() - Math.floor(Math.random() * 1e6)).toISOString() });
+const noisy = () => ({
+  request_id: crypto.randomUUID(),
+  timestamp: new Date(Date.now() - Math.floor(Math.random() * 1e6)).toISOString(),
+});
 
 /** The mini demo's traffic: ~60 pairs over four endpoints and the candidate's egress. */
 export function playShop(plane: Plane, rounds = 12): void {
   for (let i = 1; i <= rounds; i++) {
-    const order = { id: 1000 + i, items: [{ sku: `SKU-${i}`, qty: 1 + (i % 3), price: 9.5 }], total: 9.5 * (1 + (i % 3)), state: 'shipped' };
+    const order = {
+      id: 1000 + i,
+      items: [{ sku: `SKU-${i}`, qty: 1 + (i % 3), price: 9.5 }],
+      total: 9.5 * (1 + (i % 3)),
+      state: 'shipped',
+    };
     plane.pair('GET', `/orders/${1000 + i}`, {
       live: { ...noisy(), order, served_by: 'shop-v1' },
       candidate: { ...noisy(), order, served_by: 'shop-v2' },
       secondary: { ...noisy(), order, served_by: 'shop-v1' },
     });
     const user = { id: i, name: `User ${i}`, plan: i % 2 ? 'pro' : 'free' };
-    plane.pair('GET', `/users/${i}`, { live: { ...noisy(), user }, candidate: { ...noisy(), user }, secondary: { ...noisy(), user } });
-    const items = [{ id: 1, name: 'Espresso beans' }, { id: 2, name: 'Mug' }];
-    plane.pair('GET', '/catalog/items', { live: { ...noisy(), items }, candidate: { ...noisy(), items }, secondary: { ...noisy(), items } });
+    plane.pair('GET', `/users/${i}`, {
+      live: { ...noisy(), user },
+      candidate: { ...noisy(), user },
+      secondary: { ...noisy(), user },
+    });
+    const items = [
+      { id: 1, name: 'Espresso beans' },
+      { id: 2, name: 'Mug' },
+    ];
+    plane.pair('GET', '/catalog/items', {
+      live: { ...noisy(), items },
+      candidate: { ...noisy(), items },
+      secondary: { ...noisy(), items },
+    });
     const customer = { name: 'Ada Lovelace', card_number: '4111 1111 1111 1111' };
     const refund = (v2: boolean) => ({
-      ...noisy(), refund: { order: 1000 + i, amount: v2 ? 45 : 50, currency: 'EUR', status: v2 ? 'pending' : 'refunded' }, customer,
+      ...noisy(),
+      refund: { order: 1000 + i, amount: v2 ? 45 : 50, currency: 'EUR', status: v2 ? 'pending' : 'refunded' },
+      customer,
       debug: { worker: `refund-worker-${crypto.randomInt(9)}` }, // ignored by the policy: only the raw view shows it
     });
     plane.pair('POST', `/refunds/r-${i}`, { live: refund(false), candidate: refund(true), secondary: refund(false) });

@@ -11,13 +11,26 @@ import { EDITOR, ensureUiBuilt, shopPolicy, startPlane, VIEWER, type Plane } fro
 let plane: Plane;
 let browser: Browser;
 const pages: Page[] = [];
-const open = (token: string | undefined, path: string): Promise<Page> => openPage(browser, pages, token, plane.url, path);
+const open = (token: string | undefined, path: string): Promise<Page> =>
+  openPage(browser, pages, token, plane.url, path);
 
-interface Policy { name: string; version: number; spec: typeof shopPolicy }
-interface History { version: number; versions: Array<{ version: number; spec?: typeof shopPolicy }>; audit: Array<{ who: string; action: string; fromVersion: number | null; toVersion: number }> }
+interface Policy {
+  name: string;
+  version: number;
+  spec: typeof shopPolicy;
+}
+interface History {
+  version: number;
+  versions: Array<{ version: number; spec?: typeof shopPolicy }>;
+  audit: Array<{ who: string; action: string; fromVersion: number | null; toVersion: number }>;
+}
 const get = async <T>(p: string): Promise<T> => (await plane.api(`/api/v1${p}`)).json() as Promise<T>;
 const put = (spec: typeof shopPolicy, ifVersion: number) =>
-  plane.api('/api/v1/policies/shop', { method: 'PUT', body: JSON.stringify(spec), headers: { 'if-match': `"${ifVersion}"` } });
+  plane.api('/api/v1/policies/shop', {
+    method: 'PUT',
+    body: JSON.stringify(spec),
+    headers: { 'if-match': `"${ifVersion}"` },
+  });
 const row = (page: Page, version: number) => page.locator(`[data-testid=history] li[data-version="${version}"]`);
 
 beforeAll(async () => {
@@ -26,14 +39,22 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) await p.context().close().catch(() => {});
+  for (const p of pages)
+    await p
+      .context()
+      .close()
+      .catch(() => {});
   await browser?.close();
   await plane?.close();
 });
 
 describe('rolling a policy back from its history', () => {
-  it('lets an editor roll back to v1 after a change: v1\'s spec is current again, as v3, audited by name', async () => {
-    const changed = { ...shopPolicy, sampling: { ...shopPolicy.sampling, defaultPercent: 50 }, normalize: { ...shopPolicy.normalize, ignorePaths: ['debug', 'served_by'] } };
+  it("lets an editor roll back to v1 after a change: v1's spec is current again, as v3, audited by name", async () => {
+    const changed = {
+      ...shopPolicy,
+      sampling: { ...shopPolicy.sampling, defaultPercent: 50 },
+      normalize: { ...shopPolicy.normalize, ignorePaths: ['debug', 'served_by'] },
+    };
     expect((await put(changed, 1)).status).toBe(200);
 
     const page = await open(EDITOR, '/policies/shop');
@@ -48,7 +69,10 @@ describe('rolling a policy back from its history', () => {
     await dialog.waitFor();
     expect(await dialog.locator('h3').textContent()).toContain('to v1?');
     const diff = await dialog.locator('[data-testid=spec-diff] tbody tr').allTextContents();
-    expect(diff).toEqual([expect.stringMatching(/^normalize\.ignorePaths.*served_by.*$/), expect.stringMatching(/^sampling\.defaultPercent\s*50\s*25$/)]);
+    expect(diff).toEqual([
+      expect.stringMatching(/^normalize\.ignorePaths.*served_by.*$/),
+      expect.stringMatching(/^sampling\.defaultPercent\s*50\s*25$/),
+    ]);
     await shot(page, 'rollback-1-confirm');
     await dialog.locator('[data-testid=rollback-cancel]').click();
     await dialog.waitFor({ state: 'detached' });
@@ -74,12 +98,16 @@ describe('rolling a policy back from its history', () => {
 
     const res = await plane.api('/api/v1/policies/shop');
     expect(res.headers.get('etag')).toBe('"3"');
-    const current = await res.json() as Policy;
+    const current = (await res.json()) as Policy;
     const history = await get<History>('/policies/shop/history');
     expect(current.version).toBe(3);
     expect(current.spec).toEqual(history.versions.find((v) => v.version === 1)!.spec);
     expect(current.spec.sampling).toEqual(shopPolicy.sampling);
-    expect(history.audit.find((a) => a.toVersion === 3)).toMatchObject({ who: 'eddie', action: 'rollback', fromVersion: 2 });
+    expect(history.audit.find((a) => a.toVersion === 3)).toMatchObject({
+      who: 'eddie',
+      action: 'rollback',
+      fromVersion: 2,
+    });
   }, 30_000);
 
   it('refuses a rollback confirmed after someone else changed the policy (If-Match), and says so', async () => {
@@ -106,9 +134,17 @@ describe('rolling a policy back from its history', () => {
     await page.waitForSelector('[data-testid=viewer-note] >> text=editor token');
     expect(await page.locator('[data-testid=history] li').count()).toBe(4);
     expect(await page.locator('[data-testid=rollback]').count()).toBe(0);
-    const status = await page.evaluate(async (t) => (await fetch('/api/v1/policies/shop/rollback', {
-      method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify({ version: 2 }),
-    })).status, VIEWER);
+    const status = await page.evaluate(
+      async (t) =>
+        (
+          await fetch('/api/v1/policies/shop/rollback', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ version: 2 }),
+          })
+        ).status,
+      VIEWER,
+    );
     expect(status).toBe(403);
     expect((await get<Policy>('/policies/shop')).version).toBe(4);
     await shot(page, 'rollback-3-viewer');

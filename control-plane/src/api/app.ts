@@ -68,7 +68,16 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   const registry = new Registry();
   await app.register(metricsPlugin, { registry, gauges: deps.gauges, processMetrics: opts.processMetrics });
 
-  for (const s of [filterConfigSchema, policySpecSchema, errorSchema, policySchema, policyListSchema, auditEntrySchema, historySchema, ...sharedSchemas]) {
+  for (const s of [
+    filterConfigSchema,
+    policySpecSchema,
+    errorSchema,
+    policySchema,
+    policyListSchema,
+    auditEntrySchema,
+    historySchema,
+    ...sharedSchemas,
+  ]) {
     app.addSchema(s);
   }
 
@@ -76,17 +85,20 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   await app.register(async (scope) => {
     await scope.register(authPlugin, opts.auth);
     await scope.register(metricsRoute, { registry });
-    await scope.register(async (api) => {
-      await api.register(policyRoutes, { deps });
-      await api.register(historyRoutes, { deps });
-      await api.register(reportRoutes, { deps });
-      await api.register(blastRadiusRoutes, { deps });
-      await api.register(statusRoutes, { deps });
-      if (deps.ramp) await api.register(rampRoutes, { deps, ramp: deps.ramp });
-      await api.register(noiseRoutes, { deps });
-      await api.register(eventRoutes, { deps });
-      await api.register(whoamiRoutes, { authDisabled: 'disabled' in opts.auth });
-    }, { prefix: '/api/v1' });
+    await scope.register(
+      async (api) => {
+        await api.register(policyRoutes, { deps });
+        await api.register(historyRoutes, { deps });
+        await api.register(reportRoutes, { deps });
+        await api.register(blastRadiusRoutes, { deps });
+        await api.register(statusRoutes, { deps });
+        if (deps.ramp) await api.register(rampRoutes, { deps, ramp: deps.ramp });
+        await api.register(noiseRoutes, { deps });
+        await api.register(eventRoutes, { deps });
+        await api.register(whoamiRoutes, { authDisabled: 'disabled' in opts.auth });
+      },
+      { prefix: '/api/v1' },
+    );
   });
   if (opts.ui !== false) await app.register(uiPlugin, opts.ui ?? {});
   return app;

@@ -13,7 +13,11 @@
 //   nodesChanged(): void                                          throttled into 'update'
 //   subscribers(): number;  close(): void                          (drops a pending update)
 
-export interface UpdateEvent { reports: string[]; blast: string[]; nodes: boolean }
+export interface UpdateEvent {
+  reports: string[];
+  blast: string[];
+  nodes: boolean;
+}
 export type BusEvent =
   | { type: 'policy'; data: unknown }
   | { type: 'alert'; data: unknown }
@@ -32,7 +36,9 @@ export class EventBus {
 
   subscribe(listener: (e: BusEvent) => void): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   subscribers(): number {
@@ -73,7 +79,11 @@ export class EventBus {
   private flush(): void {
     this.timer = undefined;
     this.lastFlush = Date.now();
-    const data: UpdateEvent = { reports: [...this.dirty.reports].sort(), blast: [...this.dirty.blast].sort(), nodes: this.dirty.nodes };
+    const data: UpdateEvent = {
+      reports: [...this.dirty.reports].sort(),
+      blast: [...this.dirty.blast].sort(),
+      nodes: this.dirty.nodes,
+    };
     this.reset();
     this.emit({ type: 'update', data });
   }

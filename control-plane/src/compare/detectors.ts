@@ -17,7 +17,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 // a business value ('2024-01-31' as a due date) to call volatile.
 const ISO_RE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 // RFC 1123 (HTTP-date, e.g. the Date header) and its RFC 850 / asctime cousins are rare enough to skip.
-const RFC1123_RE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (?:GMT|UTC|[+-]\d{4})$/;
+const RFC1123_RE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (?:GMT|UTC|[+-]\d{4})$/;
 const DIGITS_RE = /^\d{10}(?:\d{3})?(?:\.\d+)?$/;
 // plausible epoch range: 2001-09-09 .. 2100-01-01 (seconds); the same in milliseconds
 const EPOCH_S_MIN = 1_000_000_000;
@@ -61,7 +62,10 @@ export function entropyBits(s: string): number {
   let h = 0;
   for (let i = 0; i < 128; i++) {
     const k = counts[i];
-    if (k !== 0) { const p = k / n; h -= p * Math.log2(p); }
+    if (k !== 0) {
+      const p = k / n;
+      h -= p * Math.log2(p);
+    }
   }
   return h;
 }
@@ -70,7 +74,8 @@ export function entropyBits(s: string): number {
 export function isToken(s: string): boolean {
   if (s.length < TOKEN_MIN_LEN || s.length > 4096) return false;
   if (!TOKEN_RE.test(s)) return false;
-  let letters = false, digits = false;
+  let letters = false,
+    digits = false;
   for (let i = 0; i < s.length && !(letters && digits); i++) {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) digits = true;

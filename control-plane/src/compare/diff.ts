@@ -32,7 +32,10 @@ export function diffSides(live: NormalizedSide, shadow: NormalizedSide, c: Compi
   diffHeaders(live.headers, shadow.headers, c, differences, suggestions);
   const res: SideDiff = { differences, suggestions, bodyCompared: false };
   const note = pickNote(live.note, shadow.note);
-  if (note === 'truncated' || note === 'too-large') { res.bodyNote = note; return res; }
+  if (note === 'truncated' || note === 'too-large') {
+    res.bodyNote = note;
+    return res;
+  }
   if (note) res.bodyNote = note;
   res.bodyCompared = true;
   diffBodies(live, shadow, c, differences, suggestions);
@@ -45,14 +48,22 @@ function pickNote(a?: BodyNote, b?: BodyNote): BodyNote | undefined {
   return a ?? b;
 }
 
-function diffHeaders(a: Map<string, string>, b: Map<string, string>, c: CompiledSpec,
-                     out: EngineDifference[], sugg: Suggestion[]): void {
+function diffHeaders(
+  a: Map<string, string>,
+  b: Map<string, string>,
+  c: CompiledSpec,
+  out: EngineDifference[],
+  sugg: Suggestion[],
+): void {
   for (const [name, va] of a) {
     const vb = b.get(name);
     if (vb === va) continue;
     const red = c.redactHeader(name);
     const path = 'headers.' + name;
-    if (vb === undefined) { out.push({ path, kind: 'missing', left: red ? REDACTED : va }); continue; }
+    if (vb === undefined) {
+      out.push({ path, kind: 'missing', left: red ? REDACTED : va });
+      continue;
+    }
     const ca = classify(va);
     if (ca !== undefined && ca === classify(vb)) {
       if (c.detectors[ca]) continue;
@@ -68,16 +79,30 @@ function diffHeaders(a: Map<string, string>, b: Map<string, string>, c: Compiled
   }
 }
 
-function diffBodies(a: NormalizedSide, b: NormalizedSide, c: CompiledSpec,
-                    out: EngineDifference[], sugg: Suggestion[]): void {
+function diffBodies(
+  a: NormalizedSide,
+  b: NormalizedSide,
+  c: CompiledSpec,
+  out: EngineDifference[],
+  sugg: Suggestion[],
+): void {
   if (a.kind === 'empty' && b.kind === 'empty') return;
-  if (a.kind === 'empty') { out.push({ path: 'body', kind: 'extra', right: summary(b, c) }); return; }
-  if (b.kind === 'empty') { out.push({ path: 'body', kind: 'missing', left: summary(a, c) }); return; }
+  if (a.kind === 'empty') {
+    out.push({ path: 'body', kind: 'extra', right: summary(b, c) });
+    return;
+  }
+  if (b.kind === 'empty') {
+    out.push({ path: 'body', kind: 'missing', left: summary(a, c) });
+    return;
+  }
   if (a.kind !== b.kind) {
     out.push({ path: 'body', kind: 'type', left: summary(a, c), right: summary(b, c) });
     return;
   }
-  if (a.kind === 'json') { new JsonDiff(c, out, sugg).run(a.json, b.json); return; }
+  if (a.kind === 'json') {
+    new JsonDiff(c, out, sugg).run(a.json, b.json);
+    return;
+  }
   if (a.kind === 'text') {
     if (a.text === b.text) return;
     const s = textSummary(a.text ?? '', b.text ?? '', c.scrub);
@@ -85,7 +110,12 @@ function diffBodies(a: NormalizedSide, b: NormalizedSide, c: CompiledSpec,
     return;
   }
   if (a.bytes.equals(b.bytes)) return;
-  out.push({ path: 'body', kind: a.bytes.length === b.bytes.length ? 'value' : 'size', left: digest(a.bytes), right: digest(b.bytes) });
+  out.push({
+    path: 'body',
+    kind: a.bytes.length === b.bytes.length ? 'value' : 'size',
+    left: digest(a.bytes),
+    right: digest(b.bytes),
+  });
 }
 
 function summary(s: NormalizedSide, c: CompiledSpec): unknown {
@@ -107,13 +137,15 @@ function cut(s: string): string {
  * differing line on each side (scrubbed, cut to 200 characters).
  */
 export function textSummary(a: string, b: string, scrub: (s: string) => string): { left: unknown; right: unknown } {
-  const la = a.split('\n'), lb = b.split('\n');
+  const la = a.split('\n'),
+    lb = b.split('\n');
   const counts = new Map<string, number>();
   for (const l of lb) counts.set(l, (counts.get(l) ?? 0) + 1);
   let removed = 0;
   for (const l of la) {
     const n = counts.get(l) ?? 0;
-    if (n > 0) counts.set(l, n - 1); else removed++;
+    if (n > 0) counts.set(l, n - 1);
+    else removed++;
   }
   let added = 0;
   for (const n of counts.values()) added += n;

@@ -10,9 +10,16 @@
 //   inferTemplate(path: string): string                         '/users/{id}/orders'
 //   isIdSegment(seg: string): boolean
 
-interface Template { method: string | undefined; segs: string[]; rest: boolean; text: string }
+interface Template {
+  method: string | undefined;
+  segs: string[];
+  rest: boolean;
+  text: string;
+}
 
-export interface EndpointResolver { resolve(method: string, path: string): string }
+export interface EndpointResolver {
+  resolve(method: string, path: string): string;
+}
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const HEX = /^(?=.*\d)[0-9a-f]{8,}$/i;
@@ -36,7 +43,11 @@ export function inferTemplate(path: string): string {
   const segs = p.split('/');
   for (let i = 0; i < segs.length; i++) {
     let s = segs[i];
-    try { s = decodeURIComponent(s); } catch { /* keep raw */ }
+    try {
+      s = decodeURIComponent(s);
+    } catch {
+      /* keep raw */
+    }
     if (isIdSegment(s)) segs[i] = '{id}';
   }
   let out = segs.join('/');
@@ -52,7 +63,10 @@ function parseTemplate(raw: string): Template | undefined {
   if (!path.startsWith('/')) return undefined;
   const segs = path.split('/').slice(1);
   let rest = false;
-  if (segs.length && segs[segs.length - 1] === '**') { rest = true; segs.pop(); }
+  if (segs.length && segs[segs.length - 1] === '**') {
+    rest = true;
+    segs.pop();
+  }
   if (segs.length && segs[segs.length - 1] === '' && !rest) segs.pop();
   return { method, segs, rest, text: path };
 }
@@ -62,7 +76,10 @@ function matches(t: Template, method: string, segs: string[]): boolean {
   if (t.rest ? segs.length < t.segs.length : segs.length !== t.segs.length) return false;
   for (let i = 0; i < t.segs.length; i++) {
     const ts = t.segs[i];
-    if (ts === '*' || (ts.startsWith('{') && ts.endsWith('}'))) { if (segs[i] === '') return false; continue; }
+    if (ts === '*' || (ts.startsWith('{') && ts.endsWith('}'))) {
+      if (segs[i] === '') return false;
+      continue;
+    }
     if (ts !== segs[i]) return false;
   }
   return true;
@@ -76,7 +93,10 @@ export function compileEndpoints(patterns: readonly string[] = NO_PATTERNS): End
   const hit = resolvers.get(patterns);
   if (hit) return hit;
   const templates: Template[] = [];
-  for (const p of patterns) { const t = parseTemplate(String(p)); if (t) templates.push(t); }
+  for (const p of patterns) {
+    const t = parseTemplate(String(p));
+    if (t) templates.push(t);
+  }
   // method-specific templates first, then more literal segments first, so the most specific wins
   templates.sort((x, y) => Number(!!y.method) - Number(!!x.method) || literalCount(y) - literalCount(x));
   const cache = new Map<string, string>();
@@ -92,7 +112,11 @@ export function compileEndpoints(patterns: readonly string[] = NO_PATTERNS): End
       if (templates.length) {
         const segs = clean.split('/').slice(1);
         if (segs.length && segs[segs.length - 1] === '') segs.pop();
-        for (const t of templates) if (matches(t, m, segs)) { out = m + ' ' + t.text; break; }
+        for (const t of templates)
+          if (matches(t, m, segs)) {
+            out = m + ' ' + t.text;
+            break;
+          }
       }
       out ??= m + ' ' + inferTemplate(clean);
       // a bounded memo: the same paths repeat (hot endpoints); clear rather than track recency

@@ -23,7 +23,14 @@ import { classify, MASKS } from './detectors.js';
 import { diffSides } from './diff.js';
 import { compileEndpoints } from './endpoint.js';
 import type { EngineDifference, Suggestion } from './json-diff.js';
-import { compileSpec, normalizeHalf, type BodyKind, type BodyNote, type CompiledSpec, type NormalizedSide } from './normalize.js';
+import {
+  compileSpec,
+  normalizeHalf,
+  type BodyKind,
+  type BodyNote,
+  type CompiledSpec,
+  type NormalizedSide,
+} from './normalize.js';
 import { REDACTED, redactValue } from './redact.js';
 import { createHash } from 'node:crypto';
 import { EMPTY_STATE, FLAG_REDACT, PathMatcher } from './paths.js';
@@ -77,7 +84,10 @@ export function comparePair(pair: CompletePair, policyName: string, spec: Policy
   const sec = pair.secondary ? normalizeHalf(pair.secondary, c) : undefined;
   const main = diffSides(live, cand, c);
   const noise = sec ? diffSides(live, sec, c) : undefined;
-  const endpoint = compileEndpoints(spec.endpoints).resolve(String(pair.live.method || 'GET'), String(pair.live.path || '/'));
+  const endpoint = compileEndpoints(spec.endpoints).resolve(
+    String(pair.live.method || 'GET'),
+    String(pair.live.path || '/'),
+  );
   const at = Math.round(Math.max(endAt(pair.live), endAt(pair.candidate), pair.secondary ? endAt(pair.secondary) : 0));
   const result: ComparedPair = {
     pairId: pair.pairId,
@@ -94,8 +104,11 @@ export function comparePair(pair: CompletePair, policyName: string, spec: Policy
     example: () => {
       const raw = rawRedactor(spec);
       return {
-        pairId: pair.pairId, endpoint, at,
-        live: exampleSide(live, c, raw), candidate: exampleSide(cand, c, raw),
+        pairId: pair.pairId,
+        endpoint,
+        at,
+        live: exampleSide(live, c, raw),
+        candidate: exampleSide(cand, c, raw),
         ...(sec ? { secondary: exampleSide(sec, c, raw) } : {}),
       };
     },
@@ -140,15 +153,21 @@ function exampleSide(s: NormalizedSide, c: CompiledSpec, raw: PathMatcher | null
     headers.push([name, c.redactHeader(name) ? REDACTED : String(v)]);
   }
   const out: ExampleSide = {
-    status: s.status, headers, bodyKind: s.kind, body: null,
-    truncated: s.note === 'truncated', latencyUs: num(s.half.latencyUs),
+    status: s.status,
+    headers,
+    bodyKind: s.kind,
+    body: null,
+    truncated: s.note === 'truncated',
+    latencyUs: num(s.half.latencyUs),
   };
   if (s.note) out.note = s.note;
   if (s.kind === 'json') {
-    const mask = c.anyDetector ? (v: unknown) => {
-      const k = classify(v);
-      return k && c.detectors[k] ? MASKS[k] : v;
-    } : undefined;
+    const mask = c.anyDetector
+      ? (v: unknown) => {
+          const k = classify(v);
+          return k && c.detectors[k] ? MASKS[k] : v;
+        }
+      : undefined;
     out.body = redactValue(s.json, c.paths, c.paths ? c.paths.root : EMPTY_STATE, mask);
     if (raw !== false) out.raw = raw ? redactValue(s.json, raw, raw.root) : s.json;
   } else if (s.kind === 'text') {

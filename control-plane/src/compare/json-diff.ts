@@ -18,8 +18,13 @@ import type { CompiledSpec } from './normalize.js';
 import { EMPTY_STATE, FLAG_IGNORE, FLAG_REDACT, FLAG_UNORDERED, type MatchState, type PathMatcher } from './paths.js';
 import { REDACTED, redactValue } from './redact.js';
 
-export interface EngineDifference extends Difference { volatile?: DetectorClass }
-export interface Suggestion { path: string; detector: DetectorClass }
+export interface EngineDifference extends Difference {
+  volatile?: DetectorClass;
+}
+export interface Suggestion {
+  path: string;
+  detector: DetectorClass;
+}
 
 const hasOwn = Object.prototype.hasOwnProperty;
 /** above this many elements, arrays are matched through canonical strings instead of pairwise */
@@ -37,8 +42,11 @@ export class JsonDiff {
   private readonly m: PathMatcher | undefined;
   private childRedacted = false;
 
-  constructor(private readonly c: CompiledSpec, private readonly out: EngineDifference[],
-              private readonly suggestions: Suggestion[]) {
+  constructor(
+    private readonly c: CompiledSpec,
+    private readonly out: EngineDifference[],
+    private readonly suggestions: Suggestion[],
+  ) {
     this.m = c.paths;
   }
 
@@ -52,7 +60,10 @@ export class JsonDiff {
   private walk(a: unknown, b: unknown, state: MatchState, red: boolean): void {
     if (a === b) return;
     const ta = typeOf(a);
-    if (ta !== typeOf(b)) { this.emit('type', a, b, state, red); return; }
+    if (ta !== typeOf(b)) {
+      this.emit('type', a, b, state, red);
+      return;
+    }
     if (ta === 'object') this.objects(a as Record<string, unknown>, b as Record<string, unknown>, state, red);
     else if (ta === 'array') this.arrays(a as unknown[], b as unknown[], state, red);
     else this.primitives(a, b, state, red);
@@ -88,14 +99,21 @@ export class JsonDiff {
       if (a.length === b.length && sameInOrder(a, b, this.c, el)) return;
       const { restA, restB } = unmatched(a, b, this.c, el);
       if (restA.length === 0 && restB.length === 0) return;
-      if (restA.length !== restB.length) { this.emit('size', a.length, b.length, state, red); return; }
+      if (restA.length !== restB.length) {
+        this.emit('size', a.length, b.length, state, red);
+        return;
+      }
       this.segs.push('*');
       for (let i = 0; i < restA.length; i++) this.walk(restA[i], restB[i], el, r);
       this.segs.pop();
       return;
     }
-    if (a.length !== b.length) { this.emit('size', a.length, b.length, state, red); return; }
-    const before = this.out.length, sBefore = this.suggestions.length;
+    if (a.length !== b.length) {
+      this.emit('size', a.length, b.length, state, red);
+      return;
+    }
+    const before = this.out.length,
+      sBefore = this.suggestions.length;
     this.segs.push('*');
     for (let i = 0; i < a.length; i++) this.walk(a[i], b[i], el, r);
     this.segs.pop();
@@ -144,7 +162,14 @@ export class JsonDiff {
   }
 
   /** one difference per (kind, path) per pair: Diffy counts a flattened path once per request */
-  private emit(kind: DiffKind, left: unknown, right: unknown, state: MatchState, red: boolean, vol?: DetectorClass): boolean {
+  private emit(
+    kind: DiffKind,
+    left: unknown,
+    right: unknown,
+    state: MatchState,
+    red: boolean,
+    vol?: DetectorClass,
+  ): boolean {
     const path = this.path();
     const key = kind + ' ' + path;
     if (this.seen.has(key)) return false;
@@ -169,13 +194,21 @@ function sameInOrder(a: unknown[], b: unknown[], c: CompiledSpec, el: MatchState
 }
 
 /** Elements of a and b left after removing equal pairs (equality under ignore + enabled detectors). */
-function unmatched(a: unknown[], b: unknown[], c: CompiledSpec, el: MatchState): { restA: unknown[]; restB: unknown[] } {
+function unmatched(
+  a: unknown[],
+  b: unknown[],
+  c: CompiledSpec,
+  el: MatchState,
+): { restA: unknown[]; restB: unknown[] } {
   if (a.length <= PAIRWISE_MAX && b.length <= PAIRWISE_MAX) {
     const used = new Uint8Array(b.length);
     const restA: unknown[] = [];
     outer: for (let i = 0; i < a.length; i++) {
       for (let j = 0; j < b.length; j++) {
-        if (!used[j] && same(a[i], b[j], c, el)) { used[j] = 1; continue outer; }
+        if (!used[j] && same(a[i], b[j], c, el)) {
+          used[j] = 1;
+          continue outer;
+        }
       }
       restA.push(a[i]);
     }
@@ -184,18 +217,25 @@ function unmatched(a: unknown[], b: unknown[], c: CompiledSpec, el: MatchState):
     return { restA, restB };
   }
   const counts = new Map<string, number>();
-  for (const x of b) { const k = canonical(x, c, el); counts.set(k, (counts.get(k) ?? 0) + 1); }
+  for (const x of b) {
+    const k = canonical(x, c, el);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
   const restA: unknown[] = [];
   for (const x of a) {
     const k = canonical(x, c, el);
     const n = counts.get(k) ?? 0;
-    if (n > 0) counts.set(k, n - 1); else restA.push(x);
+    if (n > 0) counts.set(k, n - 1);
+    else restA.push(x);
   }
   const restB: unknown[] = [];
   for (const x of b) {
     const k = canonical(x, c, el);
     const n = counts.get(k) ?? 0;
-    if (n > 0) { restB.push(x); counts.set(k, n - 1); }
+    if (n > 0) {
+      restB.push(x);
+      counts.set(k, n - 1);
+    }
   }
   return { restA, restB };
 }
@@ -207,7 +247,8 @@ export function same(a: unknown, b: unknown, c: CompiledSpec, state: MatchState)
   if (ta !== typeOf(b)) return false;
   const m = c.paths;
   if (ta === 'array') {
-    const x = a as unknown[], y = b as unknown[];
+    const x = a as unknown[],
+      y = b as unknown[];
     if (x.length !== y.length) return false;
     const el = m && state.length ? m.step(state, '*', true) : EMPTY_STATE;
     if (m && el.length && m.flags(el) & FLAG_IGNORE) return true;
@@ -219,7 +260,8 @@ export function same(a: unknown, b: unknown, c: CompiledSpec, state: MatchState)
     return true;
   }
   if (ta === 'object') {
-    const x = a as Record<string, unknown>, y = b as Record<string, unknown>;
+    const x = a as Record<string, unknown>,
+      y = b as Record<string, unknown>;
     for (const k in x) {
       const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
       if (m && next.length && m.flags(next) & FLAG_IGNORE) continue;
@@ -241,7 +283,10 @@ export function same(a: unknown, b: unknown, c: CompiledSpec, state: MatchState)
 export function canonical(v: unknown, c: CompiledSpec, state: MatchState): string {
   const m = c.paths;
   if (v === null || typeof v !== 'object') {
-    if (c.anyDetector) { const k = classify(v); if (k && c.detectors[k]) return MASKS[k]; }
+    if (c.anyDetector) {
+      const k = classify(v);
+      if (k && c.detectors[k]) return MASKS[k];
+    }
     return JSON.stringify(v) ?? 'null';
   }
   if (Array.isArray(v)) {

@@ -50,12 +50,37 @@ export const DEFAULT_MAX_DECODED_BYTES = 8 * 1024 * 1024;
 // Response headers that differ on every response by construction (Keploy's list, reference §6.2) or
 // that the body comparison already covers (content-length) or that our own filter adds.
 export const BUILTIN_IGNORED_HEADERS: readonly string[] = [
-  'date', 'age', 'expires', 'content-length', 'transfer-encoding', 'connection', 'keep-alive',
-  'x-request-id', 'x-correlation-id', 'x-trace-id', 'traceparent', 'tracestate', 'baggage',
-  'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'b3',
-  'x-amzn-trace-id', 'x-cloud-trace-context', 'x-datadog-trace-id', 'x-datadog-parent-id',
-  'x-envoy-upstream-service-time', 'x-envoy-expected-rq-timeout-ms', 'x-envoy-attempt-count',
-  'server-timing', 'x-runtime', 'x-response-time', 'x-shadow', 'x-shadow-pair',
+  'date',
+  'age',
+  'expires',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'x-request-id',
+  'x-correlation-id',
+  'x-trace-id',
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+  'b3',
+  'x-amzn-trace-id',
+  'x-cloud-trace-context',
+  'x-datadog-trace-id',
+  'x-datadog-parent-id',
+  'x-envoy-upstream-service-time',
+  'x-envoy-expected-rq-timeout-ms',
+  'x-envoy-attempt-count',
+  'server-timing',
+  'x-runtime',
+  'x-response-time',
+  'x-shadow',
+  'x-shadow-pair',
 ];
 
 const cache = new WeakMap<PolicySpec, CompiledSpec>();
@@ -73,7 +98,8 @@ export function compileSpec(spec: PolicySpec): CompiledSpec {
   const prefixes: string[] = [];
   for (const h of n.ignoreHeaders ?? []) {
     const l = String(h).toLowerCase();
-    if (l.endsWith('*')) prefixes.push(l.slice(0, -1)); else exact.add(l);
+    if (l.endsWith('*')) prefixes.push(l.slice(0, -1));
+    else exact.add(l);
   }
   const d = n.detectors ?? {};
   const detectors = { uuid: d.uuid === true, timestamp: d.timestamp === true, token: d.token === true };
@@ -94,7 +120,11 @@ export function compileSpec(spec: PolicySpec): CompiledSpec {
   return compiled;
 }
 
-export function decodeBody(body: Buffer, encoding: string | undefined, maxBytes: number): { body: Buffer; note?: BodyNote } {
+export function decodeBody(
+  body: Buffer,
+  encoding: string | undefined,
+  maxBytes: number,
+): { body: Buffer; note?: BodyNote } {
   if (!encoding || body.length === 0) return { body };
   const enc = encoding.trim().toLowerCase();
   if (enc === '' || enc === 'identity') return { body };
@@ -105,7 +135,9 @@ export function decodeBody(body: Buffer, encoding: string | undefined, maxBytes:
     if (enc === 'br') return { body: brotliDecompressSync(body, opts) };
     if (enc === 'deflate') {
       // RFC 9110 says zlib-wrapped, but servers send raw deflate too
-      try { return { body: inflateSync(body, opts) }; } catch (e) {
+      try {
+        return { body: inflateSync(body, opts) };
+      } catch (e) {
         if (isTooLarge(e)) throw e;
         return { body: inflateRawSync(body, opts) };
       }
@@ -135,7 +167,10 @@ export function normalizeHalf(half: Half, c: CompiledSpec): NormalizedSide {
     if (name.charCodeAt(0) === 58 /* ':' pseudo */ || c.ignoreHeader(name)) continue;
     const prev = headers.get(name);
     if (prev === undefined) headers.set(name, value);
-    else { headers.set(name, prev + '\u0000' + value); multi.push(name); }
+    else {
+      headers.set(name, prev + '\u0000' + value);
+      multi.push(name);
+    }
   }
   for (const name of multi) headers.set(name, headers.get(name)!.split('\u0000').sort().join(', '));
 
@@ -146,7 +181,10 @@ export function normalizeHalf(half: Half, c: CompiledSpec): NormalizedSide {
   const decoded = decodeBody(raw, encoding, c.maxDecodedBytes);
   if (decoded.note) side.note ??= decoded.note;
   side.bytes = decoded.body;
-  if (decoded.note === 'too-large') { side.kind = 'binary'; return side; }
+  if (decoded.note === 'too-large') {
+    side.kind = 'binary';
+    return side;
+  }
   classifyBody(side, contentType.toLowerCase());
   return side;
 }
@@ -156,8 +194,13 @@ const EMPTY = Buffer.alloc(0);
 function classifyBody(side: NormalizedSide, ct: string): void {
   const b = side.bytes;
   const declaredJson = ct.includes('json');
-  const declaredText = ct.startsWith('text/') || ct.includes('xml') || ct.includes('javascript')
-    || ct.includes('x-www-form-urlencoded') || ct.includes('html') || ct.includes('yaml');
+  const declaredText =
+    ct.startsWith('text/') ||
+    ct.includes('xml') ||
+    ct.includes('javascript') ||
+    ct.includes('x-www-form-urlencoded') ||
+    ct.includes('html') ||
+    ct.includes('yaml');
   const sniffJson = ct === '' && (b[0] === 0x7b || b[0] === 0x5b);
   if (declaredJson || sniffJson) {
     const text = b.toString('utf8');

@@ -70,7 +70,7 @@ export class PathMatcher {
       next ??= [];
       for (let k = 0; k < state.length; k++) if (!next.includes(state[k])) next.push(state[k]);
     }
-    return next && next.length ? next : EMPTY_STATE;
+    return next?.length ? next : EMPTY_STATE;
   }
 
   flags(state: MatchState): number {

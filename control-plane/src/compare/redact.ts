@@ -12,7 +12,12 @@
 import { FLAG_IGNORE, FLAG_REDACT, type MatchState, type PathMatcher } from './paths.js';
 
 export const REDACTED = '[REDACTED]';
-export const ALWAYS_REDACTED_HEADERS: readonly string[] = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization'];
+export const ALWAYS_REDACTED_HEADERS: readonly string[] = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'proxy-authorization',
+];
 
 export function headerRedactor(names: readonly string[] = []): (name: string) => boolean {
   const set = new Set<string>(ALWAYS_REDACTED_HEADERS);
@@ -50,8 +55,22 @@ export function redactValue(
   return out;
 }
 
-const DEFAULT_SECRET_KEYS = ['password', 'passwd', 'secret', 'token', 'access_token', 'refresh_token',
-  'api_key', 'apikey', 'client_secret', 'authorization', 'cookie', 'session', 'card_number', 'cvv'];
+const DEFAULT_SECRET_KEYS = [
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'api_key',
+  'apikey',
+  'client_secret',
+  'authorization',
+  'cookie',
+  'session',
+  'card_number',
+  'cvv',
+];
 
 /**
  * Text bodies cannot be redacted by JSON path, so scrub what looks like a credential: HTTP auth
@@ -61,12 +80,14 @@ const DEFAULT_SECRET_KEYS = ['password', 'passwd', 'secret', 'token', 'access_to
 export function textScrubber(keys: readonly string[] = []): (s: string) => string {
   const names = [...new Set([...DEFAULT_SECRET_KEYS, ...keys.map((k) => k.toLowerCase())])]
     .filter((k) => k !== '' && k !== '*' && k !== '**')
-    .map(escapeRe).join('|');
+    .map(escapeRe)
+    .join('|');
   const pairs = new RegExp(`(["']?(?:${names})["']?\\s*[:=]\\s*)("[^"]*"|'[^']*'|[^\\s&,;}]+)`, 'gi');
-  return (s) => s
-    .replace(/\b(Bearer|Basic|Digest|Negotiate|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`)
-    .replace(/^((?:proxy-)?authorization|cookie|set-cookie)\s*:.*$/gim, `$1: ${REDACTED}`)
-    .replace(pairs, `$1"${REDACTED}"`);
+  return (s) =>
+    s
+      .replace(/\b(Bearer|Basic|Digest|Negotiate|Token)\s+[A-Za-z0-9._~+/=-]{6,}/gi, `$1 ${REDACTED}`)
+      .replace(/^((?:proxy-)?authorization|cookie|set-cookie)\s*:.*$/gim, `$1: ${REDACTED}`)
+      .replace(pairs, `$1"${REDACTED}"`);
 }
 
 export function scrubText(s: string, keys: readonly string[] = []): string {

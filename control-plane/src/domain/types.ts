@@ -68,10 +68,21 @@ export interface FilterStats {
 
 // ---- configuration (schema/filter-config.schema.json, schema/policy.schema.json) ----
 
-export interface RateLimit { requestsPerSecond: number; burst?: number }
+export interface RateLimit {
+  requestsPerSecond: number;
+  burst?: number;
+}
 
-export interface SamplingRule { host?: string; pathPrefix?: string; methods?: string[]; percent: number }
-export interface Sampling { defaultPercent?: number; rules?: SamplingRule[] }
+export interface SamplingRule {
+  host?: string;
+  pathPrefix?: string;
+  methods?: string[];
+  percent: number;
+}
+export interface Sampling {
+  defaultPercent?: number;
+  rules?: SamplingRule[];
+}
 
 export interface EgressRule {
   name: string;
@@ -82,10 +93,20 @@ export interface EgressRule {
   rateLimit?: RateLimit;
   mock?: { status?: number; headers?: Record<string, string>; body?: string };
 }
-export interface Egress { defaultAction?: 'deny' | 'allow'; rules?: EgressRule[] }
+export interface Egress {
+  defaultAction?: 'deny' | 'allow';
+  rules?: EgressRule[];
+}
 
-export interface Capture { maxBodyBytes?: number; headers?: string[]; redactHeaders?: string[] }
-export interface Idempotency { enabled?: boolean; header?: string }
+export interface Capture {
+  maxBodyBytes?: number;
+  headers?: string[];
+  redactHeaders?: string[];
+}
+export interface Idempotency {
+  enabled?: boolean;
+  header?: string;
+}
 
 /** The filter configuration document (static plugin config and ConfigSnapshot.config_json). */
 export interface FilterConfig {
@@ -110,9 +131,20 @@ export interface NormalizeSpec {
   redactHeaders?: string[];
   redactPaths?: string[];
 }
-export interface NoiseSpec { relativeThreshold?: number; absoluteThreshold?: number; suggestAbove?: number }
-export interface AlertSpec { mismatchRate?: number; minPairs?: number; webhook?: string }
-export interface CapacitySpec { host: string; requestsPerSecond: number }
+export interface NoiseSpec {
+  relativeThreshold?: number;
+  absoluteThreshold?: number;
+  suggestAbove?: number;
+}
+export interface AlertSpec {
+  mismatchRate?: number;
+  minPairs?: number;
+  webhook?: string;
+}
+export interface CapacitySpec {
+  host: string;
+  requestsPerSecond: number;
+}
 
 /** Limits of a mirror ramp (schema/policy.schema.json#/properties/ramp/properties/guards); absent = not checked. */
 export interface RampGuards {
@@ -154,9 +186,9 @@ export interface PolicySpec {
 
 export interface Policy {
   name: string;
-  version: number;        // increases by one on every change, rollback included
+  version: number; // increases by one on every change, rollback included
   spec: PolicySpec;
-  updatedAt: string;      // ISO 8601
+  updatedAt: string; // ISO 8601
   updatedBy: string;
 }
 
@@ -166,20 +198,20 @@ export type DiffKind = 'value' | 'type' | 'missing' | 'extra' | 'order' | 'size'
 
 /** One difference between two normalized responses; path has no array indices ('items.*.price'). */
 export interface Difference {
-  path: string;           // 'status', 'headers.content-type', 'body.items.*.price', 'body' (non-JSON)
+  path: string; // 'status', 'headers.content-type', 'body.items.*.price', 'body' (non-JSON)
   kind: DiffKind;
-  left?: unknown;         // live (redacted, normalized)
-  right?: unknown;        // shadow
+  left?: unknown; // live (redacted, normalized)
+  right?: unknown; // shadow
 }
 
 /** Result of comparing one complete pair. */
 export interface PairResult {
   pairId: string;
   policy: string;
-  endpoint: string;       // 'GET /users/{id}'
-  at: number;             // unix ms when the pair completed
-  candidate: Difference[];          // live vs candidate
-  noise?: Difference[];             // live vs secondary (when a secondary exists)
+  endpoint: string; // 'GET /users/{id}'
+  at: number; // unix ms when the pair completed
+  candidate: Difference[]; // live vs candidate
+  noise?: Difference[]; // live vs secondary (when a secondary exists)
   statusMismatch: boolean;
   latencyLiveUs: number;
   latencyShadowUs: number;

@@ -25,7 +25,13 @@
 //   interface NodeHandle { key; sent(version); applyResponse(r: ConfigResponse); countHalf();
 //     countEvent(); countMalformed(); reportStats(stats: FilterStats); disconnect() }
 import type { FilterStats, NodeHello } from '../domain/types.js';
-import { applyResponse, applySent, initialConfigState, type ConfigResponse, type ConfigState } from '../snapshot/ack.js';
+import {
+  applyResponse,
+  applySent,
+  initialConfigState,
+  type ConfigResponse,
+  type ConfigState,
+} from '../snapshot/ack.js';
 
 // '%', '/' and '#' inside the names are percent-encoded, so distinct triples never share a key
 // (node ids like 'sidecar~10.0.0.1~pod.ns~ns.svc.cluster.local' read as they are).
@@ -95,10 +101,22 @@ export class NodeRegistry {
     const at = this.now();
     // Counters restart with each connection: they describe this stream, as Stats does for the VM.
     const s: NodeStatus = {
-      key, nodeId: hello.nodeId, plugin: hello.plugin ?? '', workload: hello.workload, service: hello.service, role: hello.role,
-      worker: hello.worker, filterVersion: hello.filterVersion, connected: true, connectedAt: at,
-      lastSeen: at, config: initialConfigState(hello.configVersion), halvesReceived: 0,
-      eventsReceived: 0, malformed: 0, dropsReported: 0,
+      key,
+      nodeId: hello.nodeId,
+      plugin: hello.plugin ?? '',
+      workload: hello.workload,
+      service: hello.service,
+      role: hello.role,
+      worker: hello.worker,
+      filterVersion: hello.filterVersion,
+      connected: true,
+      connectedAt: at,
+      lastSeen: at,
+      config: initialConfigState(hello.configVersion),
+      halvesReceived: 0,
+      eventsReceived: 0,
+      malformed: 0,
+      dropsReported: 0,
     };
     if (hello.variant) s.variant = hello.variant;
     if (peer) s.peer = peer;
@@ -106,18 +124,37 @@ export class NodeRegistry {
     this.nodes.set(key, s);
     this.evict();
 
-    const update = (fn: () => void) => { fn(); s.lastSeen = this.now(); };
+    const update = (fn: () => void) => {
+      fn();
+      s.lastSeen = this.now();
+    };
     return {
       key,
-      sent: (version) => update(() => { s.config = applySent(s.config, version); }),
-      applyResponse: (r) => update(() => { s.config = applyResponse(s.config, r, this.now()); }),
-      countHalf: () => update(() => { s.halvesReceived++; }),
-      countEvent: () => update(() => { s.eventsReceived++; }),
-      countMalformed: () => update(() => { s.malformed++; }),
-      reportStats: (stats) => update(() => {
-        s.stats = { ...stats };
-        s.dropsReported = stats.halvesDropped + stats.eventsDropped;
-      }),
+      sent: (version) =>
+        update(() => {
+          s.config = applySent(s.config, version);
+        }),
+      applyResponse: (r) =>
+        update(() => {
+          s.config = applyResponse(s.config, r, this.now());
+        }),
+      countHalf: () =>
+        update(() => {
+          s.halvesReceived++;
+        }),
+      countEvent: () =>
+        update(() => {
+          s.eventsReceived++;
+        }),
+      countMalformed: () =>
+        update(() => {
+          s.malformed++;
+        }),
+      reportStats: (stats) =>
+        update(() => {
+          s.stats = { ...stats };
+          s.dropsReported = stats.halvesDropped + stats.eventsDropped;
+        }),
       disconnect: () => {
         if (!s.connected) return;
         s.connected = false;

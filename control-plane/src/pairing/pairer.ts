@@ -28,7 +28,12 @@
 //   size(): number             pending pairs (same as stats().pending)
 import type { Half } from '../domain/types.js';
 
-export interface CompletePair { pairId: string; live: Half; candidate: Half; secondary?: Half }
+export interface CompletePair {
+  pairId: string;
+  live: Half;
+  candidate: Half;
+  secondary?: Half;
+}
 
 export interface PairerOptions {
   windowMs?: number;
@@ -88,7 +93,16 @@ export class Pairer {
   private readonly recent = new Set<string>();
   private readonly ring: Array<string | undefined>;
   private ringPos = 0;
-  private readonly counters = { completed: 0, late: 0, duplicate: 0, orphaned: 0, evicted: 0, degraded: 0, invalid: 0, oversized: 0 };
+  private readonly counters = {
+    completed: 0,
+    late: 0,
+    duplicate: 0,
+    orphaned: 0,
+    evicted: 0,
+    degraded: 0,
+    invalid: 0,
+    oversized: 0,
+  };
   // Expired pairs that only miss their secondary, until expire() hands them over; their bytes stay
   // accounted until then.
   private degradedQueue: Array<{ pair: CompletePair; bytes: number }> = [];
@@ -107,16 +121,28 @@ export class Pairer {
     const now = this.now();
     this.sweep(now);
     const pairId = half?.pairId;
-    if (typeof pairId !== 'string' || pairId === '') { this.counters.invalid++; return undefined; }
+    if (typeof pairId !== 'string' || pairId === '') {
+      this.counters.invalid++;
+      return undefined;
+    }
     const side = half.side as Side;
-    if (side !== 'live' && side !== 'candidate' && side !== 'secondary') { this.counters.invalid++; return undefined; }
+    if (side !== 'live' && side !== 'candidate' && side !== 'secondary') {
+      this.counters.invalid++;
+      return undefined;
+    }
     const id = scope === undefined ? pairId : `${scope}\u0000${pairId}`;
-    if (this.recent.has(id)) { this.counters.late++; return undefined; }
+    if (this.recent.has(id)) {
+      this.counters.late++;
+      return undefined;
+    }
     let p = this.pending.get(id);
     if (p !== undefined) {
       // the policy decides; the latest half carries the latest policy view
       p.needsSecondary = needsSecondary;
-      if (p[side]) { this.counters.duplicate++; return undefined; }
+      if (p[side]) {
+        this.counters.duplicate++;
+        return undefined;
+      }
       const live = side === 'live' ? half : p.live;
       const candidate = side === 'candidate' ? half : p.candidate;
       const secondary = side === 'secondary' ? half : p.secondary;
@@ -130,7 +156,10 @@ export class Pairer {
       }
     }
     const cost = halfBytes(half);
-    if (cost > this.maxPendingBytes) { this.counters.oversized++; return undefined; }
+    if (cost > this.maxPendingBytes) {
+      this.counters.oversized++;
+      return undefined;
+    }
     if (p === undefined && this.pending.size >= this.maxPending) this.evictOldestPending();
     // Oldest held first: expired pairs awaiting expire() (older than any pending), then pending pairs.
     while (this.bytes + cost > this.maxPendingBytes && (this.evictDegraded() || this.evictOldestPending())) {
@@ -156,7 +185,8 @@ export class Pairer {
   flushDegraded(): CompletePair[] {
     this.sweep(this.now());
     const out = this.handOver();
-    for (const [id, p] of this.pending) { // insertion order: oldest first
+    for (const [id, p] of this.pending) {
+      // insertion order: oldest first
       if (!p.live || !p.candidate) continue;
       this.drop(id, p);
       this.counters.degraded++;
@@ -170,12 +200,17 @@ export class Pairer {
     return { pending: this.pending.size, pendingBytes: this.bytes, ...this.counters };
   }
 
-  size(): number { return this.pending.size; }
+  size(): number {
+    return this.pending.size;
+  }
 
   private sweep(now: number): void {
     while (this.head < this.queue.length) {
       const e = this.queue[this.head];
-      if (this.pending.get(e.id) !== e.p) { this.head++; continue; } // already closed
+      if (this.pending.get(e.id) !== e.p) {
+        this.head++;
+        continue;
+      } // already closed
       if (e.p.deadline > now) break;
       this.head++;
       const p = e.p;
@@ -185,7 +220,10 @@ export class Pairer {
         this.counters.degraded++;
         // bounded like pending: the caller drains it with expire()
         if (this.degradedQueue.length >= this.maxPending) this.evictDegraded();
-        this.degradedQueue.push({ pair: { pairId: p.live.pairId, live: p.live, candidate: p.candidate }, bytes: p.bytes });
+        this.degradedQueue.push({
+          pair: { pairId: p.live.pairId, live: p.live, candidate: p.candidate },
+          bytes: p.bytes,
+        });
       } else {
         this.drop(e.id, p);
         this.counters.orphaned++;
@@ -217,7 +255,10 @@ export class Pairer {
 
   private handOver(): CompletePair[] {
     const out: CompletePair[] = [];
-    for (const d of this.degradedQueue) { out.push(d.pair); this.bytes -= d.bytes; }
+    for (const d of this.degradedQueue) {
+      out.push(d.pair);
+      this.bytes -= d.bytes;
+    }
     this.degradedQueue = [];
     return out;
   }

@@ -25,8 +25,16 @@ import type { Logger } from 'pino';
 import type { AlertSink } from '../alerts.js';
 import type { CapacitySpec, Policy } from '../domain/types.js';
 import {
-  command as applyCommand, evaluate, initialRampState, nextAdvanceAt, rampCap, resolveRamp,
-  type RampAction, type RampEvent, type RampState, type ResolvedRamp,
+  command as applyCommand,
+  evaluate,
+  initialRampState,
+  nextAdvanceAt,
+  rampCap,
+  resolveRamp,
+  type RampAction,
+  type RampEvent,
+  type RampState,
+  type ResolvedRamp,
 } from '../reports/ramp.js';
 import type { AuditAction, Store } from '../store/types.js';
 import { StageMeter, type BlastView, type EndpointCount, type NodeDrops } from './meter.js';
@@ -48,7 +56,10 @@ export interface RampControllerOptions {
 }
 
 export class RampError extends Error {
-  constructor(readonly statusCode: 404 | 409, message: string) {
+  constructor(
+    readonly statusCode: 404 | 409,
+    message: string,
+  ) {
     super(message);
     this.name = 'RampError';
   }
@@ -63,7 +74,7 @@ interface Entry {
 }
 
 export const rampKey = (policy: string): string => `ramp:${policy}`;
-const BY_RAMP = 'ramp';
+const _BY_RAMP = 'ramp';
 
 export class RampController {
   private readonly entries = new Map<string, Entry>();
@@ -81,7 +92,11 @@ export class RampController {
       if (!p.spec.ramp) continue;
       seen.add(p.name);
       const e = this.entries.get(p.name);
-      if (e) { e.policy = p; e.ramp = resolveRamp(p.spec.ramp); continue; }
+      if (e) {
+        e.policy = p;
+        e.ramp = resolveRamp(p.spec.ramp);
+        continue;
+      }
       this.entries.set(p.name, await this.load(p));
     }
     for (const [name, e] of this.entries) {
@@ -108,7 +123,9 @@ export class RampController {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => { void this.tick(); }, 1000);
+    this.timer = setInterval(() => {
+      void this.tick();
+    }, 1000);
     this.timer.unref();
   }
 
@@ -143,7 +160,9 @@ export class RampController {
         }
       }
     };
-    const p: Promise<void> = (this.ticking ?? Promise.resolve()).then(run).finally(() => { if (this.ticking === p) this.ticking = undefined; });
+    const p: Promise<void> = (this.ticking ?? Promise.resolve()).then(run).finally(() => {
+      if (this.ticking === p) this.ticking = undefined;
+    });
     this.ticking = p;
     return p;
   }
@@ -156,11 +175,14 @@ export class RampController {
   async command(policy: string, action: RampAction, who: string): Promise<RampView> {
     const e = this.entry(policy);
     // An unusable ramp already caps sampling at 0 % (capFor); the operator fixes the spec first.
-    if (typeof e.ramp === 'string') throw new RampError(409, `the ramp of policy '${policy}' is invalid: ${e.ramp}; fix the policy first`);
+    if (typeof e.ramp === 'string')
+      throw new RampError(409, `the ramp of policy '${policy}' is invalid: ${e.ramp}; fix the policy first`);
     const r = applyCommand(e.state, e.ramp, action, this.now(), who);
     if (!r.ok) throw new RampError(409, r.error);
     await this.apply(e, r.state, r.events);
-    await this.opts.store.recordAudit(policy, who, `ramp-${action}` as AuditAction, [{ path: 'ramp.status', op: 'changed' }]);
+    await this.opts.store.recordAudit(policy, who, `ramp-${action}` as AuditAction, [
+      { path: 'ramp.status', op: 'changed' },
+    ]);
     return this.view(policy);
   }
 
@@ -192,14 +214,26 @@ export class RampController {
     await this.save(e);
     for (const ev of events) {
       if (ev.type === 'transition') {
-        this.opts.logger?.info({ policy: e.policy.name, ...ev.transition, nextAdvanceAt: nextAdvanceAt(state, ramp) }, 'ramp transition');
+        this.opts.logger?.info(
+          { policy: e.policy.name, ...ev.transition, nextAdvanceAt: nextAdvanceAt(state, ramp) },
+          'ramp transition',
+        );
       } else {
         this.opts.logger?.warn({ policy: ev.policy, guard: ev.guard, value: ev.value }, ev.message);
         // Waits for the alert to be stored (as for the ramp record); the webhook call goes on without us.
-        await this.opts.alerts.raise({
-          at: ev.at, policy: ev.policy, endpoint: ev.endpoint ?? `(ramp guard ${ev.guard})`, rate: ev.value, pairs: ev.pairs, message: ev.message,
-          source: 'ramp', guard: ev.guard,
-        }, e.policy.spec.alerts?.webhook);
+        await this.opts.alerts.raise(
+          {
+            at: ev.at,
+            policy: ev.policy,
+            endpoint: ev.endpoint ?? `(ramp guard ${ev.guard})`,
+            rate: ev.value,
+            pairs: ev.pairs,
+            message: ev.message,
+            source: 'ramp',
+            guard: ev.guard,
+          },
+          e.policy.spec.alerts?.webhook,
+        );
       }
     }
   }
@@ -220,7 +254,12 @@ export class RampController {
       saved = await this.opts.store.loadState(rampKey(p.name));
       const rec = saved as { version?: number; state?: RampState; meter?: unknown } | undefined;
       if (rec === undefined) return e;
-      if (rec.version !== 1 || !rec.state || typeof rec.state.status !== 'string' || !Array.isArray(rec.state.transitions)) {
+      if (
+        rec.version !== 1 ||
+        !rec.state ||
+        typeof rec.state.status !== 'string' ||
+        !Array.isArray(rec.state.transitions)
+      ) {
         throw new Error('expected { version: 1, state, meter? }');
       }
       e.state = { ...rec.state, policy: p.name };
@@ -234,6 +273,10 @@ export class RampController {
   }
 
   private async save(e: Entry): Promise<void> {
-    await this.opts.store.saveState(rampKey(e.policy.name), { version: 1, state: e.state, ...(e.meter ? { meter: e.meter.toJSON() } : {}) });
+    await this.opts.store.saveState(rampKey(e.policy.name), {
+      version: 1,
+      state: e.state,
+      ...(e.meter ? { meter: e.meter.toJSON() } : {}),
+    });
   }
 }

@@ -14,11 +14,28 @@ import type { Decision } from '../domain/types.js';
 import { LatencySketch } from '../reports/latency.js';
 import type { RampObservations } from '../reports/ramp.js';
 
-export interface EndpointCount { endpoint: string; pairs: number; mismatched: number }
-export interface NodeDrops { key: string; service: string; stats?: unknown; dropsReported: number }
+export interface EndpointCount {
+  endpoint: string;
+  pairs: number;
+  mismatched: number;
+}
+export interface NodeDrops {
+  key: string;
+  service: string;
+  stats?: unknown;
+  dropsReported: number;
+}
 /** The part of BlastRadius.map the meter reads. */
 export interface BlastView {
-  services: ReadonlyArray<{ destinations: ReadonlyArray<{ destination: string; decisions: Record<Decision, number>; allowedRate: number; capacity?: number; flagged: boolean }> }>;
+  services: ReadonlyArray<{
+    destinations: ReadonlyArray<{
+      destination: string;
+      decisions: Record<Decision, number>;
+      allowedRate: number;
+      capacity?: number;
+      flagged: boolean;
+    }>;
+  }>;
 }
 
 /** Read-only views of the engine the controller hands to the meter at each evaluation. */
@@ -40,8 +57,13 @@ export interface MeterJSON {
 }
 
 function egressTotals(blast: BlastView): { denied: number; rateLimited: number } {
-  let denied = 0, rateLimited = 0;
-  for (const s of blast.services) for (const d of s.destinations) { denied += d.decisions.denied; rateLimited += d.decisions.rate_limited; }
+  let denied = 0,
+    rateLimited = 0;
+  for (const s of blast.services)
+    for (const d of s.destinations) {
+      denied += d.decisions.denied;
+      rateLimited += d.decisions.rate_limited;
+    }
   return { denied, rateLimited };
 }
 
@@ -60,7 +82,9 @@ export class StageMeter {
 
   /** A meter whose windows start now, at the sources' current totals. */
   static start(stageStartedAt: number, src: MeterSources): StageMeter {
-    const endpoints = new Map(src.endpointCounts.map((e) => [e.endpoint, { pairs: e.pairs, mismatched: e.mismatched }]));
+    const endpoints = new Map(
+      src.endpointCounts.map((e) => [e.endpoint, { pairs: e.pairs, mismatched: e.mismatched }]),
+    );
     const nodes = new Map(src.nodes.filter((n) => n.stats !== undefined).map((n) => [n.key, n.dropsReported]));
     return new StageMeter(stageStartedAt, endpoints, { ...egressTotals(src.blast), at: stageStartedAt }, nodes);
   }
@@ -77,14 +101,23 @@ export class StageMeter {
     const endpoints: EndpointCount[] = [];
     for (const e of src.endpointCounts) {
       let base = this.endpoints.get(e.endpoint);
-      if (base && (e.pairs < base.pairs || e.mismatched < base.mismatched)) { base = { ...e }; this.endpoints.set(e.endpoint, base); }
+      if (base && (e.pairs < base.pairs || e.mismatched < base.mismatched)) {
+        base = { ...e };
+        this.endpoints.set(e.endpoint, base);
+      }
       const pairs = e.pairs - (base?.pairs ?? 0);
-      if (pairs > 0) endpoints.push({ endpoint: e.endpoint, pairs, mismatched: Math.max(0, e.mismatched - (base?.mismatched ?? 0)) });
+      if (pairs > 0)
+        endpoints.push({
+          endpoint: e.endpoint,
+          pairs,
+          mismatched: Math.max(0, e.mismatched - (base?.mismatched ?? 0)),
+        });
     }
 
     const totals = egressTotals(src.blast);
     const egressDenied = totals.denied >= this.egress.denied ? totals.denied - this.egress.denied : totals.denied;
-    const egressRateLimited = totals.rateLimited >= this.egress.rateLimited ? totals.rateLimited - this.egress.rateLimited : totals.rateLimited;
+    const egressRateLimited =
+      totals.rateLimited >= this.egress.rateLimited ? totals.rateLimited - this.egress.rateLimited : totals.rateLimited;
     const egressWindowS = Math.max(0, (now - this.egress.at) / 1000);
     this.egress = { ...totals, at: now };
 
@@ -98,12 +131,19 @@ export class StageMeter {
     const overCapacity = [];
     for (const s of src.blast.services) {
       for (const d of s.destinations) {
-        if (d.flagged && d.capacity !== undefined) overCapacity.push({ destination: d.destination, allowedRate: d.allowedRate, capacity: d.capacity });
+        if (d.flagged && d.capacity !== undefined)
+          overCapacity.push({ destination: d.destination, allowedRate: d.allowedRate, capacity: d.capacity });
       }
     }
     const o: RampObservations = {
-      pairs: this.pairs, shadow5xx: this.shadow5xx, endpoints, egressDenied, egressRateLimited, egressWindowS,
-      filterDrops: this.drops, overCapacity,
+      pairs: this.pairs,
+      shadow5xx: this.shadow5xx,
+      endpoints,
+      egressDenied,
+      egressRateLimited,
+      egressWindowS,
+      filterDrops: this.drops,
+      overCapacity,
     };
     if (this.latency.count > 0) o.shadowLatencyP99Ms = this.latency.quantile(0.99) / 1000;
     return o;
@@ -111,19 +151,38 @@ export class StageMeter {
 
   toJSON(): MeterJSON {
     return {
-      stageStartedAt: this.stageStartedAt, pairs: this.pairs, shadow5xx: this.shadow5xx, latency: this.latency.toJSON(),
-      endpoints: Object.fromEntries(this.endpoints), egress: { ...this.egress }, nodeDrops: Object.fromEntries(this.nodeDrops), drops: this.drops,
+      stageStartedAt: this.stageStartedAt,
+      pairs: this.pairs,
+      shadow5xx: this.shadow5xx,
+      latency: this.latency.toJSON(),
+      endpoints: Object.fromEntries(this.endpoints),
+      egress: { ...this.egress },
+      nodeDrops: Object.fromEntries(this.nodeDrops),
+      drops: this.drops,
     };
   }
 
   static fromJSON(v: unknown): StageMeter {
     const o = v as MeterJSON;
-    if (!o || typeof o !== 'object' || typeof o.stageStartedAt !== 'number' || typeof o.endpoints !== 'object' || !o.egress) {
+    if (
+      !o ||
+      typeof o !== 'object' ||
+      typeof o.stageStartedAt !== 'number' ||
+      typeof o.endpoints !== 'object' ||
+      !o.egress
+    ) {
       throw new Error('StageMeter.fromJSON: expected { stageStartedAt, endpoints, egress, ... }');
     }
-    const m = new StageMeter(o.stageStartedAt, new Map(Object.entries(o.endpoints ?? {})),
-      { denied: Number(o.egress.denied) || 0, rateLimited: Number(o.egress.rateLimited) || 0, at: Number(o.egress.at) || o.stageStartedAt },
-      new Map(Object.entries(o.nodeDrops ?? {}).map(([k, n]) => [k, Number(n) || 0])));
+    const m = new StageMeter(
+      o.stageStartedAt,
+      new Map(Object.entries(o.endpoints ?? {})),
+      {
+        denied: Number(o.egress.denied) || 0,
+        rateLimited: Number(o.egress.rateLimited) || 0,
+        at: Number(o.egress.at) || o.stageStartedAt,
+      },
+      new Map(Object.entries(o.nodeDrops ?? {}).map(([k, n]) => [k, Number(n) || 0])),
+    );
     m.pairs = Number(o.pairs) || 0;
     m.shadow5xx = Number(o.shadow5xx) || 0;
     m.drops = Number(o.drops) || 0;
@@ -131,4 +190,3 @@ export class StageMeter {
     return m;
   }
 }
-

@@ -1,7 +1,14 @@
 // What GET /api/v1/policies/{name}/ramp shows: the state machine's state read against the policy's
 // ramp (current cap, stage, when the hold ends, when the next evaluation runs), and the transitions
 // newest first. Plain JSON; api/schemas/ramp.ts is its response schema.
-import { nextAdvanceAt, rampCap, type RampEvaluation, type RampStatus, type RampTransition, type ResolvedRamp } from '../reports/ramp.js';
+import {
+  nextAdvanceAt,
+  rampCap,
+  type RampEvaluation,
+  type RampStatus,
+  type RampTransition,
+  type ResolvedRamp,
+} from '../reports/ramp.js';
 import type { RampState } from '../reports/ramp.js';
 
 export interface RampView {
@@ -40,8 +47,8 @@ export function rampView(state: RampState, ramp: ResolvedRamp | string, nextEval
     onBreach: ok ? ramp.onBreach : 'pause',
     startedAt: state.startedAt ?? null,
     stageStartedAt: state.stageStartedAt ?? null,
-    nextAdvanceAt: ok ? nextAdvanceAt(state, ramp) ?? null : null,
-    nextEvaluationAt: state.status === 'running' ? nextEvalAt ?? null : null,
+    nextAdvanceAt: ok ? (nextAdvanceAt(state, ramp) ?? null) : null,
+    nextEvaluationAt: state.status === 'running' ? (nextEvalAt ?? null) : null,
     lastEvaluation: state.lastEvaluation ?? null,
     transitions: [...state.transitions].reverse(),
   };

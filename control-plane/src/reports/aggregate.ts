@@ -25,11 +25,25 @@ import type { ComparedPair } from '../compare/index.js';
 import type { DetectorClass } from '../compare/detectors.js';
 import { EndpointStats, OVERFLOW_FIELD } from './endpoint-stats.js';
 import {
-  compileIgnore, MismatchSets, NO_IGNORE, viewDetail, viewReport, type EndpointDetailView, type EndpointView, type IgnoreRules,
+  compileIgnore,
+  MismatchSets,
+  NO_IGNORE,
+  viewDetail,
+  viewReport,
+  type EndpointDetailView,
+  type EndpointView,
+  type IgnoreRules,
 } from './ignored.js';
 import { noiseConfig, verdict, type NoiseConfig } from './noise.js';
 
-export type { EndpointDetail, EndpointReport, FieldReport, FieldExample, KindReport, SuggestionReport } from './endpoint-stats.js';
+export type {
+  EndpointDetail,
+  EndpointReport,
+  FieldReport,
+  FieldExample,
+  KindReport,
+  SuggestionReport,
+} from './endpoint-stats.js';
 export type { EndpointView, EndpointDetailView, FieldView } from './ignored.js';
 export type { Verdict } from './noise.js';
 
@@ -44,10 +58,20 @@ export interface Alert {
   message: string;
 }
 
-export interface AlertConfig { mismatchRate: number; minPairs: number }
-interface PolicyConfig { noise: NoiseConfig; alerts: AlertConfig; detectors: Record<DetectorClass, boolean> }
+export interface AlertConfig {
+  mismatchRate: number;
+  minPairs: number;
+}
+interface PolicyConfig {
+  noise: NoiseConfig;
+  alerts: AlertConfig;
+  detectors: Record<DetectorClass, boolean>;
+}
 /** The ignore rules of the policy's latest spec (persisted as the two lists, compiled on load). */
-interface IgnoreSpec { ignorePaths?: string[]; ignoreHeaders?: string[] }
+interface IgnoreSpec {
+  ignorePaths?: string[];
+  ignoreHeaders?: string[];
+}
 interface PolicyBook {
   config: PolicyConfig;
   endpoints: Map<string, EndpointStats>;
@@ -60,10 +84,16 @@ interface PolicyBook {
 
 export interface ReportBookJSON {
   version: 1;
-  policies: Record<string, {
-    config: PolicyConfig; alerting: string[]; endpoints: unknown[];
-    ignore?: IgnoreSpec; mismatchSets?: Record<string, unknown>;
-  }>;
+  policies: Record<
+    string,
+    {
+      config: PolicyConfig;
+      alerting: string[];
+      endpoints: unknown[];
+      ignore?: IgnoreSpec;
+      mismatchSets?: Record<string, unknown>;
+    }
+  >;
 }
 
 export const MAX_ENDPOINTS = 1000;
@@ -92,7 +122,10 @@ export class ReportBook {
     if (!ep) {
       if (book.endpoints.size >= MAX_ENDPOINTS) name = OVERFLOW_ENDPOINT;
       ep = book.endpoints.get(name);
-      if (!ep) { ep = new EndpointStats(name); book.endpoints.set(name, ep); }
+      if (!ep) {
+        ep = new EndpointStats(name);
+        book.endpoints.set(name, ep);
+      }
     }
     if (ep.add(result, book.config.noise)) this.recordSet(book, ep, result);
     const { mismatchRate, minPairs } = book.config.alerts;
@@ -105,10 +138,16 @@ export class ReportBook {
     }
     if (ep.pairs < minPairs || rate < mismatchRate || rate === 0) return [];
     book.alerting.add(name);
-    return [{
-      policy: result.policy, endpoint: name, rate, pairs: ep.pairs, at: result.at,
-      message: `${result.policy}: ${name} mismatches on ${rate.toFixed(1)} % of ${ep.pairs} pairs (threshold ${mismatchRate} %)`,
-    }];
+    return [
+      {
+        policy: result.policy,
+        endpoint: name,
+        rate,
+        pairs: ep.pairs,
+        at: result.at,
+        message: `${result.policy}: ${name} mismatches on ${rate.toFixed(1)} % of ${ep.pairs} pairs (threshold ${mismatchRate} %)`,
+      },
+    ];
   }
 
   configure(policy: string, spec: PolicySpec): void {
@@ -118,7 +157,10 @@ export class ReportBook {
     // Rules that now ignore an alerting endpoint's regressions end its alert (it re-arms).
     for (const name of [...book.alerting]) {
       const ep = book.endpoints.get(name);
-      if (!ep) { book.alerting.delete(name); continue; }
+      if (!ep) {
+        book.alerting.delete(name);
+        continue;
+      }
       const rate = this.rate(book, ep);
       if (rate < book.config.alerts.mismatchRate || rate === 0) book.alerting.delete(name);
     }
@@ -134,11 +176,23 @@ export class ReportBook {
     const out: EndpointView[] = [];
     for (const ep of book.endpoints.values()) {
       const alerting = book.alerting.has(ep.endpoint);
-      out.push(book.ignore.empty ? { ...ep.report(policy, book.config.noise, alerting), ignoredFields: 0 }
-        : viewReport(ep.detail(policy, book.config.noise, alerting, book.config.detectors), this.mismatched(book, ep), book.ignore));
+      out.push(
+        book.ignore.empty
+          ? { ...ep.report(policy, book.config.noise, alerting), ignoredFields: 0 }
+          : viewReport(
+              ep.detail(policy, book.config.noise, alerting, book.config.detectors),
+              this.mismatched(book, ep),
+              book.ignore,
+            ),
+      );
     }
-    return out.sort((a, b) => b.mismatchRate - a.mismatchRate || b.regressionFields - a.regressionFields
-      || b.pairs - a.pairs || (a.endpoint < b.endpoint ? -1 : 1));
+    return out.sort(
+      (a, b) =>
+        b.mismatchRate - a.mismatchRate ||
+        b.regressionFields - a.regressionFields ||
+        b.pairs - a.pairs ||
+        (a.endpoint < b.endpoint ? -1 : 1),
+    );
   }
 
   endpoint(policy: string, endpoint: string): EndpointDetailView | undefined {
@@ -149,14 +203,23 @@ export class ReportBook {
     return book.ignore.empty ? { ...d, ignoredFields: 0 } : viewDetail(d, this.mismatched(book, ep), book.ignore);
   }
 
-  summary(policy: string): { pairs: number; matching: number; matchRate: number; endpoints: number; alerting: string[] } | undefined {
+  summary(
+    policy: string,
+  ): { pairs: number; matching: number; matchRate: number; endpoints: number; alerting: string[] } | undefined {
     const book = this.books.get(policy);
     if (!book) return undefined;
-    let pairs = 0, mismatched = 0;
-    for (const ep of book.endpoints.values()) { pairs += ep.pairs; mismatched += this.mismatched(book, ep); }
+    let pairs = 0,
+      mismatched = 0;
+    for (const ep of book.endpoints.values()) {
+      pairs += ep.pairs;
+      mismatched += this.mismatched(book, ep);
+    }
     return {
-      pairs, matching: pairs - mismatched, matchRate: pairs ? ((pairs - mismatched) / pairs) * 100 : 100,
-      endpoints: book.endpoints.size, alerting: [...book.alerting].sort(),
+      pairs,
+      matching: pairs - mismatched,
+      matchRate: pairs ? ((pairs - mismatched) / pairs) * 100 : 100,
+      endpoints: book.endpoints.size,
+      alerting: [...book.alerting].sort(),
     };
   }
 
@@ -167,17 +230,29 @@ export class ReportBook {
   endpointCounts(policy: string): Array<{ endpoint: string; pairs: number; mismatched: number }> {
     const book = this.books.get(policy);
     if (!book) return [];
-    return [...book.endpoints.values()].map((e) => ({ endpoint: e.endpoint, pairs: e.pairs, mismatched: this.mismatched(book, e) }));
+    return [...book.endpoints.values()].map((e) => ({
+      endpoint: e.endpoint,
+      pairs: e.pairs,
+      mismatched: this.mismatched(book, e),
+    }));
   }
 
   clear(policy?: string): void {
-    if (policy === undefined) this.books.clear(); else this.books.delete(policy);
+    if (policy === undefined) this.books.clear();
+    else this.books.delete(policy);
   }
 
   private book(policy: string, spec?: PolicySpec): PolicyBook {
     let b = this.books.get(policy);
     if (!b) {
-      b = { config: policyConfig(), endpoints: new Map(), alerting: new Set(), ignoreSpec: {}, ignore: NO_IGNORE, sets: new Map() };
+      b = {
+        config: policyConfig(),
+        endpoints: new Map(),
+        alerting: new Set(),
+        ignoreSpec: {},
+        ignore: NO_IGNORE,
+        sets: new Map(),
+      };
       this.books.set(policy, b);
     }
     if (spec) this.setSpec(b, spec);
@@ -188,7 +263,10 @@ export class ReportBook {
     b.config = configFor(spec);
     b.ignore = compileIgnore(spec);
     const n = spec.normalize;
-    b.ignoreSpec = { ...(n?.ignorePaths ? { ignorePaths: n.ignorePaths } : {}), ...(n?.ignoreHeaders ? { ignoreHeaders: n.ignoreHeaders } : {}) };
+    b.ignoreSpec = {
+      ...(n?.ignorePaths ? { ignorePaths: n.ignorePaths } : {}),
+      ...(n?.ignoreHeaders ? { ignoreHeaders: n.ignoreHeaders } : {}),
+    };
   }
 
   /** The regression paths of the pair just counted as mismatched, with the verdicts ep.add used. */
@@ -201,7 +279,10 @@ export class ReportBook {
       if (f && k && verdict(k, totals, book.config.noise) === 'regression') paths.push(f.path);
     }
     let sets = book.sets.get(ep.endpoint);
-    if (!sets) { sets = new MismatchSets(); book.sets.set(ep.endpoint, sets); }
+    if (!sets) {
+      sets = new MismatchSets();
+      book.sets.set(ep.endpoint, sets);
+    }
     sets.record(paths);
   }
 
@@ -244,17 +325,25 @@ export class ReportBook {
         Object.assign(config.detectors, p.config.detectors ?? {});
       }
       const endpoints = new Map<string, EndpointStats>();
-      for (const e of p.endpoints) { const s = EndpointStats.fromJSON(e); endpoints.set(s.endpoint, s); }
+      for (const e of p.endpoints) {
+        const s = EndpointStats.fromJSON(e);
+        endpoints.set(s.endpoint, s);
+      }
       const ignoreSpec: IgnoreSpec = {};
       for (const k of ['ignorePaths', 'ignoreHeaders'] as const) {
         const list = p.ignore?.[k];
         if (Array.isArray(list)) ignoreSpec[k] = list.filter((x): x is string => typeof x === 'string');
       }
       const sets = new Map<string, MismatchSets>();
-      for (const [k, v] of Object.entries(p.mismatchSets ?? {})) if (endpoints.has(k)) sets.set(k, MismatchSets.fromJSON(v));
+      for (const [k, v] of Object.entries(p.mismatchSets ?? {}))
+        if (endpoints.has(k)) sets.set(k, MismatchSets.fromJSON(v));
       book.books.set(name, {
-        config, endpoints, alerting: new Set(p.alerting.filter((x) => typeof x === 'string')),
-        ignoreSpec, ignore: compileIgnore({ services: [], normalize: ignoreSpec }), sets,
+        config,
+        endpoints,
+        alerting: new Set(p.alerting.filter((x) => typeof x === 'string')),
+        ignoreSpec,
+        ignore: compileIgnore({ services: [], normalize: ignoreSpec }),
+        sets,
       });
     }
     return book;
@@ -265,6 +354,9 @@ export class ReportBook {
 const configs = new WeakMap<PolicySpec, PolicyConfig>();
 function configFor(spec: PolicySpec): PolicyConfig {
   let c = configs.get(spec);
-  if (!c) { c = policyConfig(spec); configs.set(spec, c); }
+  if (!c) {
+    c = policyConfig(spec);
+    configs.set(spec, c);
+  }
   return c;
 }

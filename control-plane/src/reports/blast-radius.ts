@@ -19,7 +19,11 @@ import type { CapacitySpec, Decision, EgressEvent } from '../domain/types.js';
 import { compileEndpoints } from '../compare/endpoint.js';
 
 export type DecisionCounts = Record<Decision, number>;
-export interface RouteBlast { route: string; total: number; decisions: DecisionCounts }
+export interface RouteBlast {
+  route: string;
+  total: number;
+  decisions: DecisionCounts;
+}
 export interface DestinationBlast {
   destination: string;
   total: number;
@@ -37,8 +41,17 @@ export interface DestinationBlast {
   lastAt: number;
   routes: RouteBlast[];
 }
-export interface ServiceBlast { service: string; total: number; destinations: DestinationBlast[] }
-export interface BlastRadiusMap { windowS: number; at: number; flagged: number; services: ServiceBlast[] }
+export interface ServiceBlast {
+  service: string;
+  total: number;
+  destinations: DestinationBlast[];
+}
+export interface BlastRadiusMap {
+  windowS: number;
+  at: number;
+  flagged: number;
+  services: ServiceBlast[];
+}
 
 const DECISIONS: readonly Decision[] = ['allowed', 'mocked', 'denied', 'rate_limited'];
 export const MAX_SERVICES = 1000;
@@ -60,7 +73,9 @@ interface Dest {
   lastAt: number;
 }
 
-function zero(): DecisionCounts { return { allowed: 0, mocked: 0, denied: 0, rate_limited: 0 }; }
+function zero(): DecisionCounts {
+  return { allowed: 0, mocked: 0, denied: 0, rate_limited: 0 };
+}
 
 export class BlastRadius {
   private readonly now: () => number;
@@ -73,18 +88,27 @@ export class BlastRadius {
   constructor(opts: { now?: () => number; windowS?: number } = {}) {
     this.now = opts.now ?? Date.now;
     const w = opts.windowS ?? 60;
-    if (!Number.isInteger(w) || w < 1 || w > 3600) throw new RangeError(`BlastRadius: windowS must be an integer in 1..3600, got ${w}`);
+    if (!Number.isInteger(w) || w < 1 || w > 3600)
+      throw new RangeError(`BlastRadius: windowS must be an integer in 1..3600, got ${w}`);
     this.windowS = w;
   }
 
   add(ev: EgressEvent): void {
-    if (!ev || typeof ev.service !== 'string' || typeof ev.destination !== 'string' || !DECISIONS.includes(ev.decision)) {
+    if (
+      !ev ||
+      typeof ev.service !== 'string' ||
+      typeof ev.destination !== 'string' ||
+      !DECISIONS.includes(ev.decision)
+    ) {
       this.invalid++;
       return;
     }
     let dests = this.services.get(ev.service);
     if (!dests) {
-      if (this.services.size >= MAX_SERVICES) { this.dropped++; return; }
+      if (this.services.size >= MAX_SERVICES) {
+        this.dropped++;
+        return;
+      }
       dests = new Map();
       this.services.set(ev.service, dests);
     }
@@ -94,7 +118,10 @@ export class BlastRadius {
     if (!d) {
       if (dests.size >= MAX_DESTINATIONS) name = OTHER_DEST;
       d = dests.get(name);
-      if (!d) { d = this.newDest(); dests.set(name, d); }
+      if (!d) {
+        d = this.newDest();
+        dests.set(name, d);
+      }
     }
     const nowMs = this.now();
     d.total++;
@@ -106,13 +133,20 @@ export class BlastRadius {
     if (!r) {
       if (d.routes.size >= MAX_ROUTES) routeName = OTHER_ROUTE;
       r = d.routes.get(routeName);
-      if (!r) { r = { total: 0, decisions: zero() }; d.routes.set(routeName, r); }
+      if (!r) {
+        r = { total: 0, decisions: zero() };
+        d.routes.set(routeName, r);
+      }
     }
     r.total++;
     r.decisions[ev.decision]++;
     const sec = Math.floor(nowMs / 1000);
     const slot = sec % this.windowS;
-    if (d.stamp[slot] !== sec) { d.stamp[slot] = sec; d.all[slot] = 0; d.allowed[slot] = 0; }
+    if (d.stamp[slot] !== sec) {
+      d.stamp[slot] = sec;
+      d.all[slot] = 0;
+      d.allowed[slot] = 0;
+    }
     d.all[slot]++;
     if (ev.decision === 'allowed') d.allowed[slot]++;
   }
@@ -125,14 +159,20 @@ export class BlastRadius {
     let flagged = 0;
     for (const service of [...new Set(policyServices)].sort()) {
       const dests = this.services.get(service);
-      if (!dests) { services.push({ service, total: 0, destinations: [] }); continue; }
+      if (!dests) {
+        services.push({ service, total: 0, destinations: [] });
+        continue;
+      }
       const out: DestinationBlast[] = [];
       let total = 0;
       for (const [destination, d] of dests) {
-        let all = 0, allowed = 0, peak = 0;
+        let all = 0,
+          allowed = 0,
+          peak = 0;
         for (let i = 0; i < this.windowS; i++) {
           if (d.stamp[i] > sec - this.windowS && d.stamp[i] <= sec) {
-            all += d.all[i]; allowed += d.allowed[i];
+            all += d.all[i];
+            allowed += d.allowed[i];
             if (d.allowed[i] > peak) peak = d.allowed[i];
           }
         }
@@ -140,13 +180,23 @@ export class BlastRadius {
         const host = destination.replace(/:\d+$/, '');
         const rule = rules.find((r) => r.re.test(destination) || r.re.test(host));
         const row: DestinationBlast = {
-          destination, total: d.total, decisions: { ...d.decisions }, variants: { ...d.variants },
-          rate: all / this.windowS, allowedRate, peakAllowedPerSecond: peak,
-          flagged: rule !== undefined && allowedRate > rule.rps, lastAt: d.lastAt,
-          routes: [...d.routes].map(([route, r]) => ({ route, total: r.total, decisions: { ...r.decisions } }))
+          destination,
+          total: d.total,
+          decisions: { ...d.decisions },
+          variants: { ...d.variants },
+          rate: all / this.windowS,
+          allowedRate,
+          peakAllowedPerSecond: peak,
+          flagged: rule !== undefined && allowedRate > rule.rps,
+          lastAt: d.lastAt,
+          routes: [...d.routes]
+            .map(([route, r]) => ({ route, total: r.total, decisions: { ...r.decisions } }))
             .sort((a, b) => b.total - a.total),
         };
-        if (rule) { row.capacity = rule.rps; row.capacityRule = rule.host; }
+        if (rule) {
+          row.capacity = rule.rps;
+          row.capacityRule = rule.host;
+        }
         if (row.flagged) flagged++;
         total += d.total;
         out.push(row);
@@ -168,12 +218,26 @@ export class BlastRadius {
       for (const [name, d] of dests) o[name] = { ...d, routes: [...d.routes] };
       services[s] = o;
     }
-    return { version: 1, windowS: this.windowS, events: this.events, invalid: this.invalid, dropped: this.dropped, services };
+    return {
+      version: 1,
+      windowS: this.windowS,
+      events: this.events,
+      invalid: this.invalid,
+      dropped: this.dropped,
+      services,
+    };
   }
 
   static fromJSON(v: unknown, opts: { now?: () => number } = {}): BlastRadius {
-    const o = v as { version?: number; windowS?: number; events?: number; invalid?: number; dropped?: number; services?: Record<string, Record<string, Dest & { routes: unknown }>> };
-    if (!o || o.version !== 1 || typeof o.services !== 'object' || o.services === null) {
+    const o = v as {
+      version?: number;
+      windowS?: number;
+      events?: number;
+      invalid?: number;
+      dropped?: number;
+      services?: Record<string, Record<string, Dest & { routes: unknown }>>;
+    };
+    if (o?.version !== 1 || typeof o.services !== 'object' || o.services === null) {
       throw new Error('BlastRadius.fromJSON: expected { version: 1, windowS, services }');
     }
     const b = new BlastRadius({ now: opts.now, windowS: o.windowS });
@@ -187,9 +251,14 @@ export class BlastRadius {
           throw new Error(`BlastRadius.fromJSON: bad destination ${s} → ${name}`);
         }
         m.set(name, {
-          total: Number(d.total) || 0, decisions: { ...zero(), ...d.decisions }, variants: { ...d.variants },
+          total: Number(d.total) || 0,
+          decisions: { ...zero(), ...d.decisions },
+          variants: { ...d.variants },
           routes: new Map(d.routes as Array<[string, { total: number; decisions: DecisionCounts }]>),
-          stamp: d.stamp.map(Number), all: d.all.map(Number), allowed: d.allowed.map(Number), lastAt: Number(d.lastAt) || 0,
+          stamp: d.stamp.map(Number),
+          all: d.all.map(Number),
+          allowed: d.allowed.map(Number),
+          lastAt: Number(d.lastAt) || 0,
         });
       }
       b.services.set(s, m);
@@ -200,14 +269,24 @@ export class BlastRadius {
   private newDest(): Dest {
     const w = this.windowS;
     return {
-      total: 0, decisions: zero(), variants: {}, routes: new Map(),
-      stamp: new Array<number>(w).fill(-1), all: new Array<number>(w).fill(0), allowed: new Array<number>(w).fill(0), lastAt: 0,
+      total: 0,
+      decisions: zero(),
+      variants: {},
+      routes: new Map(),
+      stamp: new Array<number>(w).fill(-1),
+      all: new Array<number>(w).fill(0),
+      allowed: new Array<number>(w).fill(0),
+      lastAt: 0,
     };
   }
 }
 
 /** Host glob: '*' matches any run of characters (so '*.stripe.com' covers api.stripe.com); case-insensitive. */
 export function globToRegExp(glob: string): RegExp {
-  const body = String(glob).toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const body = String(glob)
+    .toLowerCase()
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${body}$`, 'i');
 }

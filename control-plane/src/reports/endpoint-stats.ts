@@ -21,12 +21,38 @@ export const MAX_EXAMPLES = 5;
 export const OVERFLOW_FIELD = '(other fields)';
 const VALUE_CAP = 4096;
 
-export interface FieldExample { pairId: string; at: number; kind: DiffKind; live?: unknown; shadow?: unknown }
-interface KindCounts { raw: number; noise: number; volatile: number }
-interface FieldState { path: string; kinds: Partial<Record<DiffKind, KindCounts>>; examples: FieldExample[] }
-interface SuggestionState { path: string; detector: DetectorClass; count: number }
+export interface FieldExample {
+  pairId: string;
+  at: number;
+  kind: DiffKind;
+  live?: unknown;
+  shadow?: unknown;
+}
+interface KindCounts {
+  raw: number;
+  noise: number;
+  volatile: number;
+}
+interface FieldState {
+  path: string;
+  kinds: Partial<Record<DiffKind, KindCounts>>;
+  examples: FieldExample[];
+}
+interface SuggestionState {
+  path: string;
+  detector: DetectorClass;
+  count: number;
+}
 
-export interface KindReport { kind: DiffKind; raw: number; noise: number; volatile: number; verdict: Verdict; absolute: number; relative: number }
+export interface KindReport {
+  kind: DiffKind;
+  raw: number;
+  noise: number;
+  volatile: number;
+  verdict: Verdict;
+  absolute: number;
+  relative: number;
+}
 export interface FieldReport {
   path: string;
   /** pairs on which this path differed live vs candidate (any kind) */
@@ -37,8 +63,18 @@ export interface FieldReport {
   kinds: KindReport[];
   examples: FieldExample[];
 }
-export interface SuggestionReport { path: string; detector: DetectorClass; count: number; share: number; enabled: boolean; hint: string }
-export interface LatencyReport { p50Us: number; p99Us: number }
+export interface SuggestionReport {
+  path: string;
+  detector: DetectorClass;
+  count: number;
+  share: number;
+  enabled: boolean;
+  hint: string;
+}
+export interface LatencyReport {
+  p50Us: number;
+  p99Us: number;
+}
 export interface EndpointReport {
   policy: string;
   endpoint: string;
@@ -103,12 +139,14 @@ export class EndpointStats {
     }
     if (r.noise) for (const d of r.noise) this.counts(d.path, d.kind).noise++;
     const sugg = (r as ComparedPair).suggestions;
-    if (sugg) for (const s of sugg) {
-      const key = s.detector + ' ' + s.path;
-      const cur = this.suggestions.get(key);
-      if (cur) cur.count++;
-      else if (this.suggestions.size < MAX_SUGGESTIONS) this.suggestions.set(key, { path: s.path, detector: s.detector, count: 1 });
-    }
+    if (sugg)
+      for (const s of sugg) {
+        const key = s.detector + ' ' + s.path;
+        const cur = this.suggestions.get(key);
+        if (cur) cur.count++;
+        else if (this.suggestions.size < MAX_SUGGESTIONS)
+          this.suggestions.set(key, { path: s.path, detector: s.detector, count: 1 });
+      }
     // verdicts after this pair's counts, so a field noisy on both sides cancels from the first pair
     const totals = { pairs: this.pairs, noisePairs: this.noisePairs };
     let mismatch = false;
@@ -138,25 +176,37 @@ export class EndpointStats {
 
   report(policy: string, cfg: NoiseConfig, alerting: boolean): EndpointReport {
     const totals = { pairs: this.pairs, noisePairs: this.noisePairs };
-    let reg = 0, noise = 0, likely = 0;
+    let reg = 0,
+      noise = 0,
+      likely = 0;
     for (const f of this.fields.values()) {
       const v = fieldVerdict(f, totals, cfg);
       if (v === undefined) continue;
-      if (v === 'regression') reg++; else if (v === 'likely-noise') likely++; else noise++;
+      if (v === 'regression') reg++;
+      else if (v === 'likely-noise') likely++;
+      else noise++;
     }
     const live = { p50Us: this.latLive.quantile(0.5), p99Us: this.latLive.quantile(0.99) };
     const shadow = { p50Us: this.latShadow.quantile(0.5), p99Us: this.latShadow.quantile(0.99) };
     const mismatchRate = this.mismatchRate();
     return {
-      policy, endpoint: this.endpoint, pairs: this.pairs, matching: this.pairs - this.mismatched,
-      matchRate: this.pairs ? 100 - mismatchRate : 100, mismatchRate,
+      policy,
+      endpoint: this.endpoint,
+      pairs: this.pairs,
+      matching: this.pairs - this.mismatched,
+      matchRate: this.pairs ? 100 - mismatchRate : 100,
+      mismatchRate,
       statusMismatches: this.statusMismatches,
-      regressionFields: reg, noiseFields: noise, likelyNoiseFields: likely,
+      regressionFields: reg,
+      noiseFields: noise,
+      likelyNoiseFields: likely,
       verdict: reg > 0 ? 'critical' : 'passing',
       hasSecondary: this.noisePairs > 0,
       bodiesNotCompared: this.bodiesNotCompared,
       latency: { live, shadow, deltaP50Us: shadow.p50Us - live.p50Us, deltaP99Us: shadow.p99Us - live.p99Us },
-      alerting, firstAt: this.firstAt, lastAt: this.lastAt,
+      alerting,
+      firstAt: this.firstAt,
+      lastAt: this.lastAt,
     };
   }
 
@@ -165,9 +215,12 @@ export class EndpointStats {
     const fields: FieldReport[] = [];
     for (const f of this.fields.values()) {
       const kinds: KindReport[] = [];
-      let raw = 0, noise = 0, worst: Verdict = 'noise';
+      let raw = 0,
+        noise = 0,
+        worst: Verdict = 'noise';
       for (const [kind, k] of Object.entries(f.kinds) as Array<[DiffKind, KindCounts]>) {
-        raw += k.raw; noise += k.noise;
+        raw += k.raw;
+        noise += k.noise;
         if (k.raw === 0) continue;
         const v = verdict(k, totals, cfg);
         if (VERDICT_RANK[v] > VERDICT_RANK[worst]) worst = v;
@@ -176,15 +229,19 @@ export class EndpointStats {
       if (raw === 0) continue; // noise-only paths: §3.4 reports the paths of RAW
       fields.push({ path: f.path, count: raw, raw, noise, verdict: worst, kinds, examples: f.examples });
     }
-    fields.sort((a, b) => VERDICT_RANK[b.verdict] - VERDICT_RANK[a.verdict] || b.raw - a.raw || (a.path < b.path ? -1 : 1));
-    const suggestions: SuggestionReport[] = [...this.suggestions.values()].map((s) => ({
-      ...s,
-      share: this.pairs ? (s.count / this.pairs) * 100 : 0,
-      enabled: enabled[s.detector],
-      hint: enabled[s.detector]
-        ? `${s.detector} values are masked by normalize.detectors.${s.detector}`
-        : `values at ${s.path} look like ${s.detector}s: enable normalize.detectors.${s.detector} or add '${s.path.replace(/^body\./, '')}' to ${s.path.startsWith('headers.') ? 'normalize.ignoreHeaders' : 'normalize.ignorePaths'}`,
-    })).sort((a, b) => b.count - a.count);
+    fields.sort(
+      (a, b) => VERDICT_RANK[b.verdict] - VERDICT_RANK[a.verdict] || b.raw - a.raw || (a.path < b.path ? -1 : 1),
+    );
+    const suggestions: SuggestionReport[] = [...this.suggestions.values()]
+      .map((s) => ({
+        ...s,
+        share: this.pairs ? (s.count / this.pairs) * 100 : 0,
+        enabled: enabled[s.detector],
+        hint: enabled[s.detector]
+          ? `${s.detector} values are masked by normalize.detectors.${s.detector}`
+          : `values at ${s.path} look like ${s.detector}s: enable normalize.detectors.${s.detector} or add '${s.path.replace(/^body\./, '')}' to ${s.path.startsWith('headers.') ? 'normalize.ignoreHeaders' : 'normalize.ignorePaths'}`,
+      }))
+      .sort((a, b) => b.count - a.count);
     return { ...this.report(policy, cfg, alerting), fields, suggestions, samples: this.samples };
   }
 
@@ -208,21 +265,39 @@ export class EndpointStats {
 
   toJSON(): unknown {
     return {
-      endpoint: this.endpoint, pairs: this.pairs, mismatched: this.mismatched, noisePairs: this.noisePairs,
-      statusMismatches: this.statusMismatches, bodiesNotCompared: this.bodiesNotCompared,
-      firstAt: this.firstAt, lastAt: this.lastAt,
-      fields: [...this.fields.values()], suggestions: [...this.suggestions.values()],
-      latLive: this.latLive.toJSON(), latShadow: this.latShadow.toJSON(), samples: this.samples,
+      endpoint: this.endpoint,
+      pairs: this.pairs,
+      mismatched: this.mismatched,
+      noisePairs: this.noisePairs,
+      statusMismatches: this.statusMismatches,
+      bodiesNotCompared: this.bodiesNotCompared,
+      firstAt: this.firstAt,
+      lastAt: this.lastAt,
+      fields: [...this.fields.values()],
+      suggestions: [...this.suggestions.values()],
+      latLive: this.latLive.toJSON(),
+      latShadow: this.latShadow.toJSON(),
+      samples: this.samples,
     };
   }
 
   static fromJSON(v: unknown): EndpointStats {
     const o = v as Record<string, unknown>;
-    if (!o || typeof o !== 'object' || typeof o.endpoint !== 'string') throw new Error('EndpointStats.fromJSON: missing endpoint');
+    if (!o || typeof o !== 'object' || typeof o.endpoint !== 'string')
+      throw new Error('EndpointStats.fromJSON: missing endpoint');
     const s = new EndpointStats(o.endpoint);
-    for (const k of ['pairs', 'mismatched', 'noisePairs', 'statusMismatches', 'bodiesNotCompared', 'firstAt', 'lastAt'] as const) {
+    for (const k of [
+      'pairs',
+      'mismatched',
+      'noisePairs',
+      'statusMismatches',
+      'bodiesNotCompared',
+      'firstAt',
+      'lastAt',
+    ] as const) {
       const n = o[k];
-      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new Error(`EndpointStats.fromJSON: bad ${k} for ${o.endpoint}`);
+      if (typeof n !== 'number' || !Number.isFinite(n) || n < 0)
+        throw new Error(`EndpointStats.fromJSON: bad ${k} for ${o.endpoint}`);
       s[k] = n;
     }
     if (!Array.isArray(o.fields) || !Array.isArray(o.suggestions) || !Array.isArray(o.samples)) {
@@ -242,7 +317,11 @@ export class EndpointStats {
   }
 }
 
-function fieldVerdict(f: FieldState, totals: { pairs: number; noisePairs: number }, cfg: NoiseConfig): Verdict | undefined {
+function fieldVerdict(
+  f: FieldState,
+  totals: { pairs: number; noisePairs: number },
+  cfg: NoiseConfig,
+): Verdict | undefined {
   let worst: Verdict | undefined;
   for (const k of Object.values(f.kinds) as KindCounts[]) {
     if (k.raw === 0) continue;

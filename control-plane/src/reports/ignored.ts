@@ -55,7 +55,9 @@ export function compileIgnore(spec?: PolicySpec): IgnoreRules {
   const headers = (spec.normalize?.ignoreHeaders ?? []).map((h) => String(h).toLowerCase());
   let rules = NO_IGNORE;
   if (paths.length || headers.length) {
-    const matcher = paths.length ? new PathMatcher(paths.map((pattern) => ({ pattern, flag: FLAG_IGNORE }))) : undefined;
+    const matcher = paths.length
+      ? new PathMatcher(paths.map((pattern) => ({ pattern, flag: FLAG_IGNORE })))
+      : undefined;
     const exact = new Set(headers.filter((h) => !h.endsWith('*')));
     const prefixes = headers.filter((h) => h.endsWith('*')).map((h) => h.slice(0, -1));
     rules = {
@@ -117,7 +119,13 @@ export class MismatchSets {
     const s = new MismatchSets();
     if (!Array.isArray(v)) return s;
     for (const e of v) {
-      if (Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && e[1] > 0 && s.sets.size < MAX_SETS + 1) {
+      if (
+        Array.isArray(e) &&
+        typeof e[0] === 'string' &&
+        typeof e[1] === 'number' &&
+        e[1] > 0 &&
+        s.sets.size < MAX_SETS + 1
+      ) {
         s.sets.set(e[0], e[1]);
       }
     }
@@ -126,7 +134,10 @@ export class MismatchSets {
 }
 
 function summary(d: EndpointDetail, fields: FieldView[], mismatched: number): EndpointView {
-  let reg = 0, noise = 0, likely = 0, ignored = 0;
+  let reg = 0,
+    noise = 0,
+    likely = 0,
+    ignored = 0;
   for (const f of fields) {
     if (f.verdict === 'ignored') ignored++;
     else if (f.verdict === 'regression') reg++;
@@ -136,16 +147,24 @@ function summary(d: EndpointDetail, fields: FieldView[], mismatched: number): En
   const mismatchRate = d.pairs ? (mismatched / d.pairs) * 100 : 0;
   const { fields: _f, suggestions: _s, samples: _x, ...base } = d;
   return {
-    ...base, matching: d.pairs - mismatched, matchRate: d.pairs ? 100 - mismatchRate : 100, mismatchRate,
-    regressionFields: reg, noiseFields: noise, likelyNoiseFields: likely, ignoredFields: ignored,
+    ...base,
+    matching: d.pairs - mismatched,
+    matchRate: d.pairs ? 100 - mismatchRate : 100,
+    mismatchRate,
+    regressionFields: reg,
+    noiseFields: noise,
+    likelyNoiseFields: likely,
+    ignoredFields: ignored,
     verdict: reg > 0 ? 'critical' : 'passing',
   };
 }
 
 function viewFields(d: EndpointDetail, ignore: IgnoreRules): FieldView[] {
-  const out: FieldView[] = d.fields.map((f) => (ignore.matches(f.path)
-    ? { ...f, verdict: 'ignored', kinds: f.kinds.map((k) => ({ ...k, verdict: 'ignored' as const })) }
-    : f));
+  const out: FieldView[] = d.fields.map((f) =>
+    ignore.matches(f.path)
+      ? { ...f, verdict: 'ignored', kinds: f.kinds.map((k) => ({ ...k, verdict: 'ignored' as const })) }
+      : f,
+  );
   // stable: the engine's order (worst first) within each group, ignored fields last
   return [...out.filter((f) => f.verdict !== 'ignored'), ...out.filter((f) => f.verdict === 'ignored')];
 }
@@ -157,7 +176,8 @@ export function viewReport(d: EndpointDetail, mismatched: number, ignore: Ignore
 export function viewDetail(d: EndpointDetail, mismatched: number, ignore: IgnoreRules): EndpointDetailView {
   const fields = viewFields(d, ignore);
   return {
-    ...summary(d, fields, mismatched), fields,
+    ...summary(d, fields, mismatched),
+    fields,
     suggestions: d.suggestions.filter((s) => !ignore.matches(s.path)),
     samples: d.samples,
   };

@@ -31,9 +31,9 @@ export class LatencySketch {
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.counts[i];
-      if (seen >= rank) return i === 0 ? 0 : Math.round(Math.pow(GAMMA, i - 0.5));
+      if (seen >= rank) return i === 0 ? 0 : Math.round(GAMMA ** (i - 0.5));
     }
-    return Math.round(Math.pow(GAMMA, BUCKETS - 1));
+    return Math.round(GAMMA ** (BUCKETS - 1));
   }
 
   merge(other: LatencySketch): void {

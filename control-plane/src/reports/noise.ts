@@ -21,9 +21,20 @@
 import type { NoiseSpec } from '../domain/types.js';
 
 export type Verdict = 'regression' | 'noise' | 'likely-noise';
-export interface NoiseConfig { relativeThreshold: number; absoluteThreshold: number; suggestAbove: number }
-export interface FieldCounts { raw: number; noise: number; volatile: number }
-export interface Totals { pairs: number; noisePairs: number }
+export interface NoiseConfig {
+  relativeThreshold: number;
+  absoluteThreshold: number;
+  suggestAbove: number;
+}
+export interface FieldCounts {
+  raw: number;
+  noise: number;
+  volatile: number;
+}
+export interface Totals {
+  pairs: number;
+  noisePairs: number;
+}
 
 export function noiseConfig(spec?: NoiseSpec): NoiseConfig {
   return {
@@ -50,7 +61,9 @@ export function verdict(c: FieldCounts, t: Totals, cfg: NoiseConfig): Verdict {
   if (t.noisePairs > 0) {
     const n = t.noisePairs >= t.pairs ? c.noise : (c.noise * t.pairs) / t.noisePairs;
     const s = diffyScores(c.raw, n, t.pairs);
-    return c.raw > n && s.relative > cfg.relativeThreshold && s.absolute > cfg.absoluteThreshold ? 'regression' : 'noise';
+    return c.raw > n && s.relative > cfg.relativeThreshold && s.absolute > cfg.absoluteThreshold
+      ? 'regression'
+      : 'noise';
   }
   const share = (c.raw / t.pairs) * 100;
   if (share > cfg.suggestAbove && c.volatile * 2 >= c.raw) return 'likely-noise';

@@ -25,11 +25,18 @@ import type { RampGuards, RampSpec } from '../domain/types.js';
 
 export type RampStatus = 'idle' | 'running' | 'paused' | 'completed' | 'aborted' | 'reverted';
 export type RampAction = 'start' | 'pause' | 'resume' | 'abort';
-export type GuardName = 'shadowErrorRate' | 'mismatchRate' | 'egressDenied' | 'egressRateLimited' | 'latencyP99Ms' | 'filterDrops' | 'capacity';
+export type GuardName =
+  | 'shadowErrorRate'
+  | 'mismatchRate'
+  | 'egressDenied'
+  | 'egressRateLimited'
+  | 'latencyP99Ms'
+  | 'filterDrops'
+  | 'capacity';
 
 export interface ResolvedRamp {
   stages: number[];
-  holdMs: number[];            // one per stage
+  holdMs: number[]; // one per stage
   evaluateEveryMs: number;
   onBreach: 'pause' | 'revert';
   guards: RampGuards & { minPairs: number; capacity: boolean };
@@ -56,7 +63,11 @@ export interface GuardValue {
   detail: string;
 }
 
-export interface RampEvaluation { at: number; guards: GuardValue[]; breaches: string[] }
+export interface RampEvaluation {
+  at: number;
+  guards: GuardValue[];
+  breaches: string[];
+}
 
 export interface RampState {
   policy: string;
@@ -91,13 +102,25 @@ export interface RampObservations {
 
 export type RampEvent =
   | { type: 'transition'; transition: RampTransition }
-  | { type: 'alert'; at: number; policy: string; guard: GuardName; endpoint?: string; value: number; pairs: number; message: string };
+  | {
+      type: 'alert';
+      at: number;
+      policy: string;
+      guard: GuardName;
+      endpoint?: string;
+      value: number;
+      pairs: number;
+      message: string;
+    };
 
 export const MAX_TRANSITIONS = 200;
 const DEFAULT_HOLD_S = 300;
 
 /** What is wrong with a ramp spec: `field` is a JSON pointer under `ramp` ("/stages", "/holdSeconds"). */
-export interface RampSpecProblem { field: string; message: string }
+export interface RampSpecProblem {
+  field: string;
+  message: string;
+}
 
 /**
  * The checks the schema cannot express (order of stages, one hold per stage), plus the ones it does
@@ -106,17 +129,21 @@ export interface RampSpecProblem { field: string; message: string }
  */
 export function rampSpecProblem(spec: RampSpec): RampSpecProblem | undefined {
   const stages = spec.stages;
-  if (!Array.isArray(stages) || stages.length === 0) return { field: '/stages', message: 'must list at least one percent' };
+  if (!Array.isArray(stages) || stages.length === 0)
+    return { field: '/stages', message: 'must list at least one percent' };
   for (let i = 0; i < stages.length; i++) {
     const p = stages[i];
-    if (typeof p !== 'number' || !(p > 0 && p <= 100)) return { field: `/stages/${i}`, message: `must be a percent in (0, 100], got ${String(p)}` };
-    if (i > 0 && p <= stages[i - 1]) return { field: '/stages', message: `must be strictly increasing: ${p} follows ${stages[i - 1]}` };
+    if (typeof p !== 'number' || !(p > 0 && p <= 100))
+      return { field: `/stages/${i}`, message: `must be a percent in (0, 100], got ${String(p)}` };
+    if (i > 0 && p <= stages[i - 1])
+      return { field: '/stages', message: `must be strictly increasing: ${p} follows ${stages[i - 1]}` };
   }
   const hold = spec.holdSeconds ?? DEFAULT_HOLD_S;
   if (Array.isArray(hold) && hold.length !== stages.length) {
     return { field: '/holdSeconds', message: `must have one entry per stage (${stages.length}), got ${hold.length}` };
   }
-  if ((Array.isArray(hold) ? hold : [hold]).some((h) => !(typeof h === 'number' && h > 0))) return { field: '/holdSeconds', message: 'must be positive' };
+  if ((Array.isArray(hold) ? hold : [hold]).some((h) => !(typeof h === 'number' && h > 0)))
+    return { field: '/holdSeconds', message: 'must be positive' };
   const every = spec.evaluateEverySeconds ?? 10;
   if (!(typeof every === 'number' && every > 0)) return { field: '/evaluateEverySeconds', message: 'must be positive' };
   return undefined;
@@ -131,7 +158,10 @@ export function resolveRamp(spec: RampSpec): ResolvedRamp | string {
   const holdS = Array.isArray(hold) ? hold : stages.map(() => hold);
   const every = spec.evaluateEverySeconds ?? 10;
   return {
-    stages: [...stages], holdMs: holdS.map((h) => h * 1000), evaluateEveryMs: every * 1000, onBreach: spec.onBreach ?? 'pause',
+    stages: [...stages],
+    holdMs: holdS.map((h) => h * 1000),
+    evaluateEveryMs: every * 1000,
+    onBreach: spec.onBreach ?? 'pause',
     guards: { ...spec.guards, minPairs: spec.guards?.minPairs ?? 20, capacity: spec.guards?.capacity ?? true },
   };
 }
@@ -140,13 +170,18 @@ export function initialRampState(policy: string): RampState {
   return { policy, status: 'idle', stage: 0, percent: 0, transitions: [] };
 }
 
-const stageOf = (state: RampState, ramp: ResolvedRamp): number => Math.min(Math.max(0, state.stage), ramp.stages.length - 1);
+const stageOf = (state: RampState, ramp: ResolvedRamp): number =>
+  Math.min(Math.max(0, state.stage), ramp.stages.length - 1);
 
 /** The sampling cap for edge filters: nothing is mirrored before start, after a revert or an abort. */
 export function rampCap(state: RampState, ramp: ResolvedRamp): number {
   switch (state.status) {
-    case 'running': case 'paused': case 'completed': return ramp.stages[stageOf(state, ramp)];
-    default: return 0;
+    case 'running':
+    case 'paused':
+    case 'completed':
+      return ramp.stages[stageOf(state, ramp)];
+    default:
+      return 0;
   }
 }
 
@@ -157,8 +192,16 @@ export function nextAdvanceAt(state: RampState, ramp: ResolvedRamp): number | un
 
 type Result = { state: RampState; events: RampEvent[] };
 
-function transition(state: RampState, ramp: ResolvedRamp, to: RampStatus, stage: number, at: number, reason: string, by: string,
-  extra: Partial<RampState> = {}): Result {
+function transition(
+  state: RampState,
+  ramp: ResolvedRamp,
+  to: RampStatus,
+  stage: number,
+  at: number,
+  reason: string,
+  by: string,
+  extra: Partial<RampState> = {},
+): Result {
   const next: RampState = { ...state, ...extra, status: to, stage };
   next.percent = rampCap(next, ramp);
   const t: RampTransition = { at, from: state.status, to, stage, percent: next.percent, reason, by };
@@ -168,24 +211,48 @@ function transition(state: RampState, ramp: ResolvedRamp, to: RampStatus, stage:
 
 const pct = (n: number): string => `${Number(n.toFixed(2))}%`;
 
-export function command(state: RampState, ramp: ResolvedRamp, action: RampAction, now: number, by: string):
-  ({ ok: true } & Result) | { ok: false; error: string } {
+export function command(
+  state: RampState,
+  ramp: ResolvedRamp,
+  action: RampAction,
+  now: number,
+  by: string,
+): ({ ok: true } & Result) | { ok: false; error: string } {
   const at = `${state.status}${state.status === 'running' || state.status === 'paused' ? ` at stage ${state.stage + 1} (${pct(state.percent)})` : ''}`;
   switch (action) {
     case 'start':
       if (state.status === 'running' || state.status === 'paused') {
-        return { ok: false, error: `the ramp of policy '${state.policy}' is already ${at}; resume, pause or abort it instead` };
+        return {
+          ok: false,
+          error: `the ramp of policy '${state.policy}' is already ${at}; resume, pause or abort it instead`,
+        };
       }
-      return { ok: true, ...transition(state, ramp, 'running', 0, now, `started by ${by}`, by, { startedAt: now, stageStartedAt: now, lastEvaluation: undefined }) };
+      return {
+        ok: true,
+        ...transition(state, ramp, 'running', 0, now, `started by ${by}`, by, {
+          startedAt: now,
+          stageStartedAt: now,
+          lastEvaluation: undefined,
+        }),
+      };
     case 'pause':
-      if (state.status !== 'running') return { ok: false, error: `the ramp of policy '${state.policy}' is ${at}; only a running ramp can be paused` };
+      if (state.status !== 'running')
+        return { ok: false, error: `the ramp of policy '${state.policy}' is ${at}; only a running ramp can be paused` };
       return { ok: true, ...transition(state, ramp, 'paused', state.stage, now, `paused by ${by}`, by) };
     case 'resume':
       if (state.status !== 'paused' && state.status !== 'reverted') {
-        return { ok: false, error: `the ramp of policy '${state.policy}' is ${at}; only a paused or reverted ramp can be resumed` };
+        return {
+          ok: false,
+          error: `the ramp of policy '${state.policy}' is ${at}; only a paused or reverted ramp can be resumed`,
+        };
       }
       // The stage restarts its hold and its guard windows: it is judged on traffic after the resume.
-      return { ok: true, ...transition(state, ramp, 'running', stageOf(state, ramp), now, `resumed by ${by}`, by, { stageStartedAt: now }) };
+      return {
+        ok: true,
+        ...transition(state, ramp, 'running', stageOf(state, ramp), now, `resumed by ${by}`, by, {
+          stageStartedAt: now,
+        }),
+      };
     case 'abort':
       if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'reverted') {
         return { ok: false, error: `the ramp of policy '${state.policy}' is ${at}; there is nothing to abort` };
@@ -201,8 +268,16 @@ export function checkGuards(ramp: ResolvedRamp, o: RampObservations): GuardValue
   if (g.shadowErrorRate !== undefined) {
     const value = enough ? (o.shadow5xx / o.pairs) * 100 : null;
     const ok = value === null || value <= g.shadowErrorRate;
-    out.push({ guard: 'shadowErrorRate', value, limit: g.shadowErrorRate, ok,
-      detail: value === null ? `${o.pairs} of ${g.minPairs} pairs needed` : `${pct(value)} of ${o.pairs} pairs answered 5xx ${ok ? '≤' : '>'} ${pct(g.shadowErrorRate)}` });
+    out.push({
+      guard: 'shadowErrorRate',
+      value,
+      limit: g.shadowErrorRate,
+      ok,
+      detail:
+        value === null
+          ? `${o.pairs} of ${g.minPairs} pairs needed`
+          : `${pct(value)} of ${o.pairs} pairs answered 5xx ${ok ? '≤' : '>'} ${pct(g.shadowErrorRate)}`,
+    });
   }
   if (g.mismatchRate !== undefined) {
     let worst: { endpoint: string; rate: number; pairs: number } | undefined;
@@ -212,11 +287,21 @@ export function checkGuards(ramp: ResolvedRamp, o: RampObservations): GuardValue
       if (!worst || rate > worst.rate) worst = { endpoint: e.endpoint, rate, pairs: e.pairs };
     }
     const ok = !worst || worst.rate <= g.mismatchRate;
-    out.push({ guard: 'mismatchRate', value: worst ? worst.rate : null, limit: g.mismatchRate, ok,
-      detail: worst ? `${worst.endpoint} ${pct(worst.rate)} ${ok ? '≤' : '>'} ${pct(g.mismatchRate)}` : `no endpoint has ${g.minPairs} pairs yet` });
+    out.push({
+      guard: 'mismatchRate',
+      value: worst ? worst.rate : null,
+      limit: g.mismatchRate,
+      ok,
+      detail: worst
+        ? `${worst.endpoint} ${pct(worst.rate)} ${ok ? '≤' : '>'} ${pct(g.mismatchRate)}`
+        : `no endpoint has ${g.minPairs} pairs yet`,
+    });
   }
   const window = o.egressWindowS !== undefined ? ` in the last ${Number(o.egressWindowS.toFixed(1))} s` : '';
-  for (const [guard, value, what] of [['egressDenied', o.egressDenied, 'denied'], ['egressRateLimited', o.egressRateLimited, 'rate-limited']] as const) {
+  for (const [guard, value, what] of [
+    ['egressDenied', o.egressDenied, 'denied'],
+    ['egressRateLimited', o.egressRateLimited, 'rate-limited'],
+  ] as const) {
     const limit = g[guard];
     if (limit === undefined) continue;
     const ok = value <= limit;
@@ -225,18 +310,38 @@ export function checkGuards(ramp: ResolvedRamp, o: RampObservations): GuardValue
   if (g.latencyP99Ms !== undefined) {
     const value = enough && o.shadowLatencyP99Ms !== undefined ? o.shadowLatencyP99Ms : null;
     const ok = value === null || value <= g.latencyP99Ms;
-    out.push({ guard: 'latencyP99Ms', value, limit: g.latencyP99Ms, ok,
-      detail: value === null ? `${o.pairs} of ${g.minPairs} pairs needed` : `shadow p99 ${Number(value.toFixed(1))} ms ${ok ? '≤' : '>'} ${g.latencyP99Ms} ms` });
+    out.push({
+      guard: 'latencyP99Ms',
+      value,
+      limit: g.latencyP99Ms,
+      ok,
+      detail:
+        value === null
+          ? `${o.pairs} of ${g.minPairs} pairs needed`
+          : `shadow p99 ${Number(value.toFixed(1))} ms ${ok ? '≤' : '>'} ${g.latencyP99Ms} ms`,
+    });
   }
   if (g.filterDrops !== undefined) {
     const ok = o.filterDrops <= g.filterDrops;
-    out.push({ guard: 'filterDrops', value: o.filterDrops, limit: g.filterDrops, ok,
-      detail: `${o.filterDrops} halves/events dropped by filters ${ok ? '≤' : '>'} ${g.filterDrops}` });
+    out.push({
+      guard: 'filterDrops',
+      value: o.filterDrops,
+      limit: g.filterDrops,
+      ok,
+      detail: `${o.filterDrops} halves/events dropped by filters ${ok ? '≤' : '>'} ${g.filterDrops}`,
+    });
   }
   if (g.capacity) {
     const over = [...o.overCapacity].sort((a, b) => b.allowedRate / b.capacity - a.allowedRate / a.capacity)[0];
-    out.push({ guard: 'capacity', value: o.overCapacity.length, limit: 0, ok: !over,
-      detail: over ? `${over.destination} ${Number(over.allowedRate.toFixed(2))} rps > ${over.capacity} rps` : 'every destination within capacity' });
+    out.push({
+      guard: 'capacity',
+      value: o.overCapacity.length,
+      limit: 0,
+      ok: !over,
+      detail: over
+        ? `${over.destination} ${Number(over.allowedRate.toFixed(2))} rps > ${over.capacity} rps`
+        : 'every destination within capacity',
+    });
   }
   return out;
 }
@@ -252,10 +357,19 @@ export function evaluate(state: RampState, spec: RampSpec | ResolvedRamp, o: Ram
     const to = ramp.onBreach === 'revert' ? 'reverted' : 'paused';
     const r = transition(evaluated, ramp, to, stage, now, breaches.join('; '), 'ramp');
     const first = guards.find((g) => !g.ok)!;
-    const mismatch = first.guard === 'mismatchRate' ? [...o.endpoints].filter((e) => e.pairs >= ramp.guards.minPairs)
-      .sort((a, b) => b.mismatched / b.pairs - a.mismatched / a.pairs)[0] : undefined;
+    const mismatch =
+      first.guard === 'mismatchRate'
+        ? [...o.endpoints]
+            .filter((e) => e.pairs >= ramp.guards.minPairs)
+            .sort((a, b) => b.mismatched / b.pairs - a.mismatched / a.pairs)[0]
+        : undefined;
     r.events.push({
-      type: 'alert', at: now, policy: state.policy, guard: first.guard, value: first.value ?? 0, pairs: mismatch?.pairs ?? o.pairs,
+      type: 'alert',
+      at: now,
+      policy: state.policy,
+      guard: first.guard,
+      value: first.value ?? 0,
+      pairs: mismatch?.pairs ?? o.pairs,
       ...(mismatch ? { endpoint: mismatch.endpoint } : {}),
       message: `${state.policy}: ramp ${to === 'reverted' ? 'reverted to 0%' : 'paused'} at stage ${stage + 1} (${pct(ramp.stages[stage])}): ${breaches.join('; ')}`,
     });
@@ -265,5 +379,14 @@ export function evaluate(state: RampState, spec: RampSpec | ResolvedRamp, o: Ram
   if (due === undefined || now < due) return { state: evaluated, events: [] };
   const held = `held ${pct(ramp.stages[stage])} for ${Math.round((now - (state.stageStartedAt ?? now)) / 1000)} s with every guard ok`;
   if (stage >= ramp.stages.length - 1) return transition(evaluated, ramp, 'completed', stage, now, held, 'ramp');
-  return transition(evaluated, ramp, 'running', stage + 1, now, `${held}; advancing to ${pct(ramp.stages[stage + 1])}`, 'ramp', { stageStartedAt: now });
+  return transition(
+    evaluated,
+    ramp,
+    'running',
+    stage + 1,
+    now,
+    `${held}; advancing to ${pct(ramp.stages[stage + 1])}`,
+    'ramp',
+    { stageStartedAt: now },
+  );
 }

@@ -25,9 +25,7 @@ export interface ConfigState {
   readonly respondedAt?: number;
 }
 
-export type ConfigResponse =
-  | { kind: 'ack'; version: string }
-  | { kind: 'nack'; version: string; reason: string };
+export type ConfigResponse = { kind: 'ack'; version: string } | { kind: 'nack'; version: string; reason: string };
 
 export function initialConfigState(appliedVersion: string): ConfigState {
   return appliedVersion ? { acked: appliedVersion } : {};

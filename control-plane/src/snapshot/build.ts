@@ -50,14 +50,19 @@ export function validateFilterConfig(doc: unknown): string | undefined {
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`).join('; ');
 }
 
-export function buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdentity, opts: BuildOptions = {}): FilterConfig {
+export function buildFilterConfig(
+  spec: PolicySpec | undefined,
+  hello: NodeIdentity,
+  opts: BuildOptions = {},
+): FilterConfig {
   const doc: FilterConfig = { role: hello.role, service: hello.service };
   if (hello.variant !== undefined) doc.variant = hello.variant;
   // Explicit rather than relying on schema defaults: a pushed document replaces the previous one,
   // and "mirror nothing, deny everything" is the one safe reading of "no policy".
   doc.sampling = spec?.sampling ?? { defaultPercent: 0 };
   // Only edge filters decide sampling; shadow and live documents stay byte-identical under a ramp.
-  if (opts.samplingCap !== undefined && hello.role === 'edge') doc.sampling = capSampling(doc.sampling, opts.samplingCap);
+  if (opts.samplingCap !== undefined && hello.role === 'edge')
+    doc.sampling = capSampling(doc.sampling, opts.samplingCap);
   doc.egress = spec?.egress ?? { defaultAction: 'deny' };
   if (spec?.inboundRateLimit) doc.inboundRateLimit = spec.inboundRateLimit;
   if (spec?.capture) doc.capture = spec.capture;
@@ -77,7 +82,12 @@ export function capSampling(sampling: Sampling, cap: number): Sampling {
   return out;
 }
 
-export function buildSnapshot(spec: PolicySpec | undefined, hello: NodeIdentity, policy?: string, opts: BuildOptions = {}): Snapshot {
+export function buildSnapshot(
+  spec: PolicySpec | undefined,
+  hello: NodeIdentity,
+  policy?: string,
+  opts: BuildOptions = {},
+): Snapshot {
   const configJson = canonicalJson(buildFilterConfig(spec, hello, opts));
   const snap = { version: contentVersion(configJson), configJson };
   return Object.freeze(policy === undefined ? snap : { ...snap, policy });

@@ -43,7 +43,9 @@ export class SnapshotCache {
   private built = new Map<string, Snapshot>();
   private capFor?: (policy: Policy) => number | undefined;
 
-  constructor(opts: { logger?: Logger; policies?: Policy[]; samplingCap?: (policy: Policy) => number | undefined } = {}) {
+  constructor(
+    opts: { logger?: Logger; policies?: Policy[]; samplingCap?: (policy: Policy) => number | undefined } = {},
+  ) {
     this.logger = opts.logger;
     this.capFor = opts.samplingCap;
     if (opts.policies) this.setPolicies(opts.policies);
@@ -66,8 +68,10 @@ export class SnapshotCache {
       for (const service of p.spec.services) {
         const owner = byService.get(service);
         if (owner) {
-          this.logger?.warn({ service, applied: owner.name, ignored: p.name },
-            'service is covered by two policies; the first by name applies');
+          this.logger?.warn(
+            { service, applied: owner.name, ignored: p.name },
+            'service is covered by two policies; the first by name applies',
+          );
           continue;
         }
         byService.set(service, p);

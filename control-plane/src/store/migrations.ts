@@ -74,7 +74,9 @@ export const migrations: readonly string[] = [
 export function migrate(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
-    throw new Error(`database schema version ${current} is newer than this control plane (${migrations.length}); upgrade the control plane`);
+    throw new Error(
+      `database schema version ${current} is newer than this control plane (${migrations.length}); upgrade the control plane`,
+    );
   }
   const apply = db.transaction(() => {
     for (let v = current; v < migrations.length; v++) db.exec(migrations[v]);

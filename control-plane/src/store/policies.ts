@@ -7,30 +7,72 @@ import type Database from 'better-sqlite3';
 import type { Policy, PolicySpec } from '../domain/types.js';
 import { specChanges, specsEqual } from './spec-diff.js';
 import {
-  StoreError, type AuditAction, type AuditEntry, type PolicyHistory, type PolicyVersion, type PutResult, type SpecChange, type WriteOptions,
+  StoreError,
+  type AuditAction,
+  type AuditEntry,
+  type PolicyHistory,
+  type PolicyVersion,
+  type PutResult,
+  type SpecChange,
+  type WriteOptions,
 } from './types.js';
 
-interface HeadRow { name: string; version: number; deleted: number }
-interface VersionRow { name: string; version: number; spec: string | null; deleted: number; created_at: string; created_by: string }
+interface HeadRow {
+  name: string;
+  version: number;
+  deleted: number;
+}
+interface VersionRow {
+  name: string;
+  version: number;
+  spec: string | null;
+  deleted: number;
+  created_at: string;
+  created_by: string;
+}
 interface AuditRow {
-  id: number; at: string; who: string; action: AuditAction; policy: string;
-  from_version: number | null; to_version: number; summary: string;
+  id: number;
+  at: string;
+  who: string;
+  action: AuditAction;
+  policy: string;
+  from_version: number | null;
+  to_version: number;
+  summary: string;
 }
 
 function toPolicy(r: VersionRow): Policy {
-  return { name: r.name, version: r.version, spec: JSON.parse(r.spec ?? '{}') as PolicySpec, updatedAt: r.created_at, updatedBy: r.created_by };
+  return {
+    name: r.name,
+    version: r.version,
+    spec: JSON.parse(r.spec ?? '{}') as PolicySpec,
+    updatedAt: r.created_at,
+    updatedBy: r.created_by,
+  };
 }
 
 function toVersion(r: VersionRow): PolicyVersion {
-  const v: PolicyVersion = { name: r.name, version: r.version, deleted: r.deleted === 1, createdAt: r.created_at, createdBy: r.created_by };
+  const v: PolicyVersion = {
+    name: r.name,
+    version: r.version,
+    deleted: r.deleted === 1,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+  };
   if (r.spec !== null) v.spec = JSON.parse(r.spec) as PolicySpec;
   return v;
 }
 
 export function toAudit(r: AuditRow): AuditEntry {
   return {
-    id: r.id, at: r.at, who: r.who, action: r.action, policy: r.policy,
-    fromVersion: r.from_version, toVersion: r.to_version, changes: JSON.parse(r.summary),
+    id: r.id,
+    at: r.at,
+    who: r.who,
+    action: r.action,
+    policy: r.policy,
+    fromVersion: r.from_version,
+    toVersion: r.to_version,
+    changes: JSON.parse(r.summary),
   };
 }
 
@@ -39,14 +81,19 @@ function prepare(db: Database.Database) {
     head: db.prepare('SELECT name, version, deleted FROM policies WHERE name = ?'),
     current: db.prepare(`SELECT v.* FROM policies p JOIN policy_versions v ON v.name = p.name AND v.version = p.version
                          WHERE p.deleted = 0 ORDER BY p.name`),
-    currentOne: db.prepare(`SELECT v.* FROM policies p JOIN policy_versions v ON v.name = p.name AND v.version = p.version
+    currentOne:
+      db.prepare(`SELECT v.* FROM policies p JOIN policy_versions v ON v.name = p.name AND v.version = p.version
                             WHERE p.deleted = 0 AND p.name = ?`),
     version: db.prepare('SELECT * FROM policy_versions WHERE name = ? AND version = ?'),
     versions: db.prepare('SELECT * FROM policy_versions WHERE name = ? ORDER BY version'),
     insertHead: db.prepare('INSERT INTO policies (name, version, deleted) VALUES (?, ?, ?)'),
     updateHead: db.prepare('UPDATE policies SET version = ?, deleted = ? WHERE name = ?'),
-    insertVersion: db.prepare('INSERT INTO policy_versions (name, version, spec, deleted, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)'),
-    insertAudit: db.prepare('INSERT INTO audit (at, who, action, policy, from_version, to_version, summary) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insertVersion: db.prepare(
+      'INSERT INTO policy_versions (name, version, spec, deleted, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertAudit: db.prepare(
+      'INSERT INTO audit (at, who, action, policy, from_version, to_version, summary) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
     auditFor: db.prepare('SELECT * FROM audit WHERE policy = ? ORDER BY id'),
     auditById: db.prepare('SELECT * FROM audit WHERE id = ?'),
     auditLatest: db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
@@ -57,7 +104,10 @@ function prepare(db: Database.Database) {
 export class PolicyRepository {
   private readonly q: ReturnType<typeof prepare>;
 
-  constructor(private readonly db: Database.Database, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.q = prepare(db);
   }
 
@@ -71,49 +121,67 @@ export class PolicyRepository {
   }
 
   put(name: string, spec: PolicySpec, who: string, opts: WriteOptions = {}): PutResult {
-    return this.db.transaction(() => {
-      const head = this.q.head.get(name) as HeadRow | undefined;
-      this.checkPreconditions(name, head, opts);
-      this.checkServices(name, spec);
-      const live = head && head.deleted === 0 ? (this.q.currentOne.get(name) as VersionRow) : undefined;
-      if (live && specsEqual(JSON.parse(live.spec ?? '{}'), spec)) {
-        return { policy: toPolicy(live), created: false, changed: false };
-      }
-      const before = live ? JSON.parse(live.spec ?? '{}') : {};
-      const policy = this.append(name, head, spec, who, live ? 'update' : 'create', specChanges(before, spec));
-      return { policy, created: !live, changed: true };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const head = this.q.head.get(name) as HeadRow | undefined;
+        this.checkPreconditions(name, head, opts);
+        this.checkServices(name, spec);
+        const live = head && head.deleted === 0 ? (this.q.currentOne.get(name) as VersionRow) : undefined;
+        if (live && specsEqual(JSON.parse(live.spec ?? '{}'), spec)) {
+          return { policy: toPolicy(live), created: false, changed: false };
+        }
+        const before = live ? JSON.parse(live.spec ?? '{}') : {};
+        const policy = this.append(name, head, spec, who, live ? 'update' : 'create', specChanges(before, spec));
+        return { policy, created: !live, changed: true };
+      })
+      .immediate();
   }
 
   delete(name: string, who: string, opts: WriteOptions = {}): { version: number } {
-    return this.db.transaction(() => {
-      const head = this.q.head.get(name) as HeadRow | undefined;
-      if (!head || head.deleted === 1) throw new StoreError('not_found', `policy '${name}' does not exist`);
-      this.checkPreconditions(name, head, opts);
-      const live = this.q.currentOne.get(name) as VersionRow;
-      const version = head.version + 1;
-      const at = this.now().toISOString();
-      this.q.insertVersion.run(name, version, null, 1, at, who);
-      this.q.updateHead.run(version, 1, name);
-      this.q.insertAudit.run(at, who, 'delete', name, head.version, version, JSON.stringify(specChanges(JSON.parse(live.spec ?? '{}'), {})));
-      return { version };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const head = this.q.head.get(name) as HeadRow | undefined;
+        if (!head || head.deleted === 1) throw new StoreError('not_found', `policy '${name}' does not exist`);
+        this.checkPreconditions(name, head, opts);
+        const live = this.q.currentOne.get(name) as VersionRow;
+        const version = head.version + 1;
+        const at = this.now().toISOString();
+        this.q.insertVersion.run(name, version, null, 1, at, who);
+        this.q.updateHead.run(version, 1, name);
+        this.q.insertAudit.run(
+          at,
+          who,
+          'delete',
+          name,
+          head.version,
+          version,
+          JSON.stringify(specChanges(JSON.parse(live.spec ?? '{}'), {})),
+        );
+        return { version };
+      })
+      .immediate();
   }
 
   rollback(name: string, toVersion: number, who: string, opts: WriteOptions = {}): Policy {
-    return this.db.transaction(() => {
-      const head = this.q.head.get(name) as HeadRow | undefined;
-      if (!head) throw new StoreError('not_found', `policy '${name}' does not exist`);
-      this.checkPreconditions(name, head, opts);
-      const target = this.q.version.get(name, toVersion) as VersionRow | undefined;
-      if (!target) throw new StoreError('not_found', `policy '${name}' has no version ${toVersion}`);
-      if (target.spec === null) throw new StoreError('conflict', `version ${toVersion} of policy '${name}' is a deletion; roll back to a version with a spec`);
-      const spec = JSON.parse(target.spec) as PolicySpec;
-      this.checkServices(name, spec);
-      const live = head.deleted === 0 ? (this.q.currentOne.get(name) as VersionRow) : undefined;
-      const before = live ? JSON.parse(live.spec ?? '{}') : {};
-      return this.append(name, head, spec, who, 'rollback', specChanges(before, spec));
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const head = this.q.head.get(name) as HeadRow | undefined;
+        if (!head) throw new StoreError('not_found', `policy '${name}' does not exist`);
+        this.checkPreconditions(name, head, opts);
+        const target = this.q.version.get(name, toVersion) as VersionRow | undefined;
+        if (!target) throw new StoreError('not_found', `policy '${name}' has no version ${toVersion}`);
+        if (target.spec === null)
+          throw new StoreError(
+            'conflict',
+            `version ${toVersion} of policy '${name}' is a deletion; roll back to a version with a spec`,
+          );
+        const spec = JSON.parse(target.spec) as PolicySpec;
+        this.checkServices(name, spec);
+        const live = head.deleted === 0 ? (this.q.currentOne.get(name) as VersionRow) : undefined;
+        const before = live ? JSON.parse(live.spec ?? '{}') : {};
+        return this.append(name, head, spec, who, 'rollback', specChanges(before, spec));
+      })
+      .immediate();
   }
 
   history(name: string): PolicyHistory | undefined {
@@ -130,22 +198,39 @@ export class PolicyRepository {
 
   audit(opts: { policy?: string; limit?: number } = {}): AuditEntry[] {
     const limit = opts.limit ?? 100;
-    const rows = opts.policy === undefined ? this.q.auditLatest.all(limit) : this.q.auditLatestFor.all(opts.policy, limit);
+    const rows =
+      opts.policy === undefined ? this.q.auditLatest.all(limit) : this.q.auditLatestFor.all(opts.policy, limit);
     return (rows as AuditRow[]).map(toAudit);
   }
 
   /** An audit entry for an action that writes no version (ramp commands): from = to = current version. */
   record(name: string, who: string, action: AuditAction, changes: SpecChange[]): AuditEntry {
-    return this.db.transaction(() => {
-      const head = this.q.head.get(name) as HeadRow | undefined;
-      if (!head || head.deleted === 1) throw new StoreError('not_found', `policy '${name}' does not exist`);
-      const r = this.q.insertAudit.run(this.now().toISOString(), who, action, name, head.version, head.version, JSON.stringify(changes));
-      return toAudit(this.q.auditById.get(Number(r.lastInsertRowid)) as AuditRow);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const head = this.q.head.get(name) as HeadRow | undefined;
+        if (!head || head.deleted === 1) throw new StoreError('not_found', `policy '${name}' does not exist`);
+        const r = this.q.insertAudit.run(
+          this.now().toISOString(),
+          who,
+          action,
+          name,
+          head.version,
+          head.version,
+          JSON.stringify(changes),
+        );
+        return toAudit(this.q.auditById.get(Number(r.lastInsertRowid)) as AuditRow);
+      })
+      .immediate();
   }
 
-  private append(name: string, head: HeadRow | undefined, spec: PolicySpec, who: string, action: AuditAction,
-    changes: ReturnType<typeof specChanges>): Policy {
+  private append(
+    name: string,
+    head: HeadRow | undefined,
+    spec: PolicySpec,
+    who: string,
+    action: AuditAction,
+    changes: ReturnType<typeof specChanges>,
+  ): Policy {
     const version = (head?.version ?? 0) + 1;
     const at = this.now().toISOString();
     if (head) this.q.updateHead.run(version, 0, name);
@@ -160,8 +245,10 @@ export class PolicyRepository {
       throw new StoreError('precondition_failed', `policy '${name}' already exists (version ${head.version})`);
     }
     if (opts.ifVersion !== undefined && head?.version !== opts.ifVersion) {
-      throw new StoreError('precondition_failed',
-        `policy '${name}' is at version ${head?.version ?? 'none'}, not ${opts.ifVersion}; reload and retry`);
+      throw new StoreError(
+        'precondition_failed',
+        `policy '${name}' is at version ${head?.version ?? 'none'}, not ${opts.ifVersion}; reload and retry`,
+      );
     }
   }
 
@@ -170,7 +257,10 @@ export class PolicyRepository {
       if (other.name === name) continue;
       const shared = spec.services.find((s) => other.spec.services.includes(s));
       if (shared !== undefined) {
-        throw new StoreError('conflict', `service '${shared}' is already covered by policy '${other.name}'; a service belongs to one policy`);
+        throw new StoreError(
+          'conflict',
+          `service '${shared}' is already covered by policy '${other.name}'; a service belongs to one policy`,
+        );
       }
     }
   }

@@ -9,7 +9,17 @@ import type { Policy, PolicySpec } from '../domain/types.js';
 import { migrate } from './migrations.js';
 import { PolicyRepository } from './policies.js';
 import { AlertRepository, StateRepository } from './state.js';
-import type { AlertInput, AuditAction, AuditEntry, PolicyHistory, PutResult, SpecChange, Store, StoredAlert, WriteOptions } from './types.js';
+import type {
+  AlertInput,
+  AuditAction,
+  AuditEntry,
+  PolicyHistory,
+  PutResult,
+  SpecChange,
+  Store,
+  StoredAlert,
+  WriteOptions,
+} from './types.js';
 
 export const DB_FILE = 'shadowguard.db';
 
@@ -47,8 +57,12 @@ export class SqliteStore implements Store {
     this.alerts = new AlertRepository(this.db);
   }
 
-  async listPolicies(): Promise<Policy[]> { return this.policies.list(); }
-  async getPolicy(name: string): Promise<Policy | undefined> { return this.policies.get(name); }
+  async listPolicies(): Promise<Policy[]> {
+    return this.policies.list();
+  }
+  async getPolicy(name: string): Promise<Policy | undefined> {
+    return this.policies.get(name);
+  }
   async putPolicy(name: string, spec: PolicySpec, who: string, opts?: WriteOptions): Promise<PutResult> {
     return this.policies.put(name, spec, who, opts);
   }
@@ -58,20 +72,36 @@ export class SqliteStore implements Store {
   async rollbackPolicy(name: string, toVersion: number, who: string, opts?: WriteOptions): Promise<Policy> {
     return this.policies.rollback(name, toVersion, who, opts);
   }
-  async history(name: string): Promise<PolicyHistory | undefined> { return this.policies.history(name); }
-  async listAudit(opts?: { policy?: string; limit?: number }): Promise<AuditEntry[]> { return this.policies.audit(opts); }
+  async history(name: string): Promise<PolicyHistory | undefined> {
+    return this.policies.history(name);
+  }
+  async listAudit(opts?: { policy?: string; limit?: number }): Promise<AuditEntry[]> {
+    return this.policies.audit(opts);
+  }
   async recordAudit(policy: string, who: string, action: AuditAction, changes: SpecChange[]): Promise<AuditEntry> {
     return this.policies.record(policy, who, action, changes);
   }
 
-  async saveState(key: string, state: unknown): Promise<void> { this.state.save(key, state); }
-  async loadState(key: string): Promise<unknown | undefined> { return this.state.load(key); }
+  async saveState(key: string, state: unknown): Promise<void> {
+    this.state.save(key, state);
+  }
+  async loadState(key: string): Promise<unknown | undefined> {
+    return this.state.load(key);
+  }
 
-  async addAlert(alert: AlertInput): Promise<StoredAlert> { return this.alerts.add(alert); }
-  async markAlertDelivered(id: number, delivered: boolean): Promise<void> { this.alerts.markDelivered(id, delivered); }
-  async listAlerts(opts?: { policy?: string; limit?: number }): Promise<StoredAlert[]> { return this.alerts.list(opts); }
+  async addAlert(alert: AlertInput): Promise<StoredAlert> {
+    return this.alerts.add(alert);
+  }
+  async markAlertDelivered(id: number, delivered: boolean): Promise<void> {
+    this.alerts.markDelivered(id, delivered);
+  }
+  async listAlerts(opts?: { policy?: string; limit?: number }): Promise<StoredAlert[]> {
+    return this.alerts.list(opts);
+  }
 
-  async ping(): Promise<void> { this.db.prepare('SELECT 1').get(); }
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
 
   async close(): Promise<void> {
     // Fold the WAL back into the main file so a stopped control plane leaves one self-contained file.

@@ -4,17 +4,36 @@
 import type Database from 'better-sqlite3';
 import type { AlertInput, StoredAlert } from './types.js';
 
-interface AlertRow { id: number; at: number; policy: string; endpoint: string; rate: number; pairs: number; message: string; delivered: number }
+interface AlertRow {
+  id: number;
+  at: number;
+  policy: string;
+  endpoint: string;
+  rate: number;
+  pairs: number;
+  message: string;
+  delivered: number;
+}
 
 const toAlert = (r: AlertRow): StoredAlert => ({
-  id: r.id, at: r.at, policy: r.policy, endpoint: r.endpoint, rate: r.rate, pairs: r.pairs, message: r.message, delivered: r.delivered === 1,
+  id: r.id,
+  at: r.at,
+  policy: r.policy,
+  endpoint: r.endpoint,
+  rate: r.rate,
+  pairs: r.pairs,
+  message: r.message,
+  delivered: r.delivered === 1,
 });
 
 export class StateRepository {
   private readonly upsert;
   private readonly select;
 
-  constructor(db: Database.Database, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    db: Database.Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.upsert = db.prepare(`INSERT INTO report_state (key, state, updated_at) VALUES (?, ?, ?)
                               ON CONFLICT (key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`);
     this.select = db.prepare('SELECT state FROM report_state WHERE key = ?');
@@ -37,7 +56,9 @@ export class AlertRepository {
   private readonly latestFor;
 
   constructor(db: Database.Database) {
-    this.insert = db.prepare('INSERT INTO alerts (at, policy, endpoint, rate, pairs, message, delivered) VALUES (?, ?, ?, ?, ?, ?, 0)');
+    this.insert = db.prepare(
+      'INSERT INTO alerts (at, policy, endpoint, rate, pairs, message, delivered) VALUES (?, ?, ?, ?, ?, ?, 0)',
+    );
     this.mark = db.prepare('UPDATE alerts SET delivered = ? WHERE id = ?');
     this.latest = db.prepare('SELECT * FROM alerts ORDER BY id DESC LIMIT ?');
     this.latestFor = db.prepare('SELECT * FROM alerts WHERE policy = ? ORDER BY id DESC LIMIT ?');

@@ -6,7 +6,15 @@
 import type { Policy, PolicySpec } from '../domain/types.js';
 
 /** Policy writes, and the mirror-ramp commands (which change no version: from = to = current). */
-export type AuditAction = 'create' | 'update' | 'delete' | 'rollback' | 'ramp-start' | 'ramp-pause' | 'ramp-resume' | 'ramp-abort';
+export type AuditAction =
+  | 'create'
+  | 'update'
+  | 'delete'
+  | 'rollback'
+  | 'ramp-start'
+  | 'ramp-pause'
+  | 'ramp-resume'
+  | 'ramp-abort';
 
 /** One changed path between two specs ('egress.defaultAction', 'sampling.rules'; arrays are leaves). */
 export interface SpecChange {
@@ -45,10 +53,10 @@ export interface PolicyHistory {
 }
 
 export interface AlertInput {
-  at: number;              // unix ms
+  at: number; // unix ms
   policy: string;
   endpoint: string;
-  rate: number;            // percent of pairs with a regression
+  rate: number; // percent of pairs with a regression
   pairs: number;
   message: string;
 }
@@ -66,13 +74,20 @@ export interface WriteOptions {
   ifAbsent?: boolean;
 }
 
-export interface PutResult { policy: Policy; created: boolean; changed: boolean }
+export interface PutResult {
+  policy: Policy;
+  created: boolean;
+  changed: boolean;
+}
 
 export type StoreErrorKind = 'not_found' | 'precondition_failed' | 'conflict';
 
 /** A refused write. The API maps kind to an HTTP status; message is safe to show. */
 export class StoreError extends Error {
-  constructor(readonly kind: StoreErrorKind, message: string) {
+  constructor(
+    readonly kind: StoreErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'StoreError';
   }

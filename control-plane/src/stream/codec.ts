@@ -32,11 +32,17 @@ export type FilterMessage =
   | { kind: 'nack'; version: string; reason: string }
   | { kind: 'stats'; stats: FilterStats };
 
-export interface ConfigSnapshotMessage { version: string; configJson: string }
+export interface ConfigSnapshotMessage {
+  version: string;
+  configJson: string;
+}
 
 /** malformed: not protobuf; empty: no oneof member set; invalid: protobuf, but values out of contract. */
 export class CodecError extends Error {
-  constructor(readonly reason: 'malformed' | 'empty' | 'invalid', message: string) {
+  constructor(
+    readonly reason: 'malformed' | 'empty' | 'invalid',
+    message: string,
+  ) {
     super(message);
     this.name = 'CodecError';
   }
@@ -90,8 +96,14 @@ function toHello(o: Obj): NodeHello {
   const role = ROLES[o.role] ?? invalid(`hello.role ${o.role} is not edge, shadow or live`);
   const side = o.variant === 0 ? undefined : (SIDES[o.variant] ?? invalid(`hello.variant ${o.variant} is unknown`));
   const hello: NodeHello = {
-    nodeId: o.nodeId, plugin: o.plugin, workload: o.workload, service: o.service, role,
-    filterVersion: o.filterVersion, configVersion: o.configVersion, worker: o.worker,
+    nodeId: o.nodeId,
+    plugin: o.plugin,
+    workload: o.workload,
+    service: o.service,
+    role,
+    filterVersion: o.filterVersion,
+    configVersion: o.configVersion,
+    worker: o.worker,
   };
   // SIDE_LIVE in a Hello carries no information beyond the role; only shadow variants are kept.
   if (side === 'candidate' || side === 'secondary') hello.variant = side;
@@ -101,11 +113,22 @@ function toHello(o: Obj): NodeHello {
 function toHalf(o: Obj): Half {
   const side = SIDES[o.side] ?? invalid(`half.side ${o.side} is not live, candidate or secondary`);
   return {
-    pairId: o.pairId, side, service: o.service, method: o.method, host: o.host, path: o.path, query: o.query,
+    pairId: o.pairId,
+    side,
+    service: o.service,
+    method: o.method,
+    host: o.host,
+    path: o.path,
+    query: o.query,
     status: o.status,
     headers: (o.headers as Obj[]).map((h) => [h.name, headerValue(h.value)] as [string, string]),
-    body: asBuffer(o.body), truncated: o.truncated, bodySize: o.bodySize,
-    startUnixMs: o.startUnixMs, latencyUs: o.latencyUs, requestId: o.requestId, nodeId: o.nodeId,
+    body: asBuffer(o.body),
+    truncated: o.truncated,
+    bodySize: o.bodySize,
+    startUnixMs: o.startUnixMs,
+    latencyUs: o.latencyUs,
+    requestId: o.requestId,
+    nodeId: o.nodeId,
   };
 }
 
@@ -114,8 +137,16 @@ function toEgress(o: Obj): EgressEvent {
   // A live-role filter guarding a tagged call has no shadow variant; it may leave the field unset.
   const variant = o.variant === 0 ? 'live' : (SIDES[o.variant] ?? invalid(`egress.variant ${o.variant} is unknown`));
   return {
-    pairId: o.pairId, service: o.service, variant, destination: o.destination, method: o.method,
-    path: o.path, decision, rule: o.rule, unixMs: o.unixMs, nodeId: o.nodeId,
+    pairId: o.pairId,
+    service: o.service,
+    variant,
+    destination: o.destination,
+    method: o.method,
+    path: o.path,
+    decision,
+    rule: o.rule,
+    unixMs: o.unixMs,
+    nodeId: o.nodeId,
   };
 }
 
@@ -143,19 +174,31 @@ export function decodeFilterMessage(bytes: Uint8Array): Decoded<FilterMessage> {
   return attempt((): FilterMessage => {
     const o = decodeObject('FilterMessage', bytes);
     switch (o.msg as string | undefined) {
-      case 'hello': return { kind: 'hello', hello: toHello(o.hello) };
-      case 'half': return { kind: 'half', half: toHalf(o.half) };
-      case 'egress': return { kind: 'egress', event: toEgress(o.egress) };
-      case 'ack': return { kind: 'ack', version: o.ack.version };
-      case 'nack': return { kind: 'nack', version: o.nack.version, reason: o.nack.reason };
+      case 'hello':
+        return { kind: 'hello', hello: toHello(o.hello) };
+      case 'half':
+        return { kind: 'half', half: toHalf(o.half) };
+      case 'egress':
+        return { kind: 'egress', event: toEgress(o.egress) };
+      case 'ack':
+        return { kind: 'ack', version: o.ack.version };
+      case 'nack':
+        return { kind: 'nack', version: o.nack.version, reason: o.nack.reason };
       case 'stats': {
         const s = o.stats;
-        return { kind: 'stats', stats: {
-          halvesSent: s.halvesSent, halvesDropped: s.halvesDropped, eventsSent: s.eventsSent,
-          eventsDropped: s.eventsDropped, reconnects: s.reconnects,
-        } };
+        return {
+          kind: 'stats',
+          stats: {
+            halvesSent: s.halvesSent,
+            halvesDropped: s.halvesDropped,
+            eventsSent: s.eventsSent,
+            eventsDropped: s.eventsDropped,
+            reconnects: s.reconnects,
+          },
+        };
       }
-      default: throw new CodecError('empty', 'FilterMessage has no message set');
+      default:
+        throw new CodecError('empty', 'FilterMessage has no message set');
     }
   });
 }
@@ -168,17 +211,30 @@ function fromDomain(msg: FilterMessage): Obj {
     }
     case 'half': {
       const h = msg.half;
-      return { half: { ...h, side: numberOf(SIDES, h.side),
-        headers: h.headers.map(([name, value]) => ({ name, value: Buffer.from(value, 'utf8') })) } };
+      return {
+        half: {
+          ...h,
+          side: numberOf(SIDES, h.side),
+          headers: h.headers.map(([name, value]) => ({ name, value: Buffer.from(value, 'utf8') })),
+        },
+      };
     }
     case 'egress': {
       const e = msg.event;
-      return { egress: { ...e, variant: e.variant === 'live' ? 0 : numberOf(SIDES, e.variant),
-        decision: numberOf(DECISIONS, e.decision) } };
+      return {
+        egress: {
+          ...e,
+          variant: e.variant === 'live' ? 0 : numberOf(SIDES, e.variant),
+          decision: numberOf(DECISIONS, e.decision),
+        },
+      };
     }
-    case 'ack': return { ack: { version: msg.version } };
-    case 'nack': return { nack: { version: msg.version, reason: msg.reason } };
-    case 'stats': return { stats: { ...msg.stats } };
+    case 'ack':
+      return { ack: { version: msg.version } };
+    case 'nack':
+      return { nack: { version: msg.version, reason: msg.reason } };
+    case 'stats':
+      return { stats: { ...msg.stats } };
   }
 }
 
@@ -189,7 +245,9 @@ export function encodeFilterMessage(msg: FilterMessage): Buffer {
 
 export function encodeControlMessage(snap: ConfigSnapshotMessage): Buffer {
   const t = type('ControlMessage');
-  return Buffer.from(t.encode(t.fromObject({ snapshot: { version: snap.version, configJson: snap.configJson } })).finish());
+  return Buffer.from(
+    t.encode(t.fromObject({ snapshot: { version: snap.version, configJson: snap.configJson } })).finish(),
+  );
 }
 
 export function decodeControlMessage(bytes: Uint8Array): Decoded<ConfigSnapshotMessage> {

@@ -77,8 +77,12 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
       return;
     }
     const session = new Session(call, {
-      logger: log, handlers: opts.handlers, cache: opts.cache, registry: opts.registry,
-      token: opts.token, helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
+      logger: log,
+      handlers: opts.handlers,
+      cache: opts.cache,
+      registry: opts.registry,
+      token: opts.token,
+      helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
     });
     sessions.add(session);
     void session.done.then(() => sessions.delete(session));

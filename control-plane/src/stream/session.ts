@@ -48,7 +48,9 @@ const SERVICE_NAME = /^[A-Za-z0-9._-]{1,253}$/; // schema/filter-config.schema.j
 // The registry keeps these strings for every node it remembers (up to 10 000), so each is bounded
 // here rather than only by the 4 MiB message size.
 const HELLO_LIMITS: ReadonlyArray<[keyof NodeHello, string, number]> = [
-  ['plugin', 'plugin', 512], ['workload', 'workload', 512], ['filterVersion', 'filter_version', 128],
+  ['plugin', 'plugin', 512],
+  ['workload', 'workload', 512],
+  ['filterVersion', 'filter_version', 128],
   ['configVersion', 'config_version', 128],
 ];
 
@@ -57,7 +59,8 @@ export function helloProblem(h: NodeHello): string | undefined {
   if (!h.nodeId || h.nodeId.length > 512) return 'hello.node_id must be 1..512 characters';
   for (const [key, field, max] of HELLO_LIMITS) {
     const v = h[key];
-    if (typeof v === 'string' && v.length > max) return `hello.${field} must be at most ${max} characters, got ${v.length}`;
+    if (typeof v === 'string' && v.length > max)
+      return `hello.${field} must be at most ${max} characters, got ${v.length}`;
   }
   if (!SERVICE_NAME.test(h.service)) return `hello.service '${h.service}' must match ${SERVICE_NAME.source}`;
   if (h.role === 'shadow' && !h.variant) return 'hello.variant must be candidate or secondary for role shadow';
@@ -89,8 +92,13 @@ export class Session {
   private drainTimer?: NodeJS.Timeout;
   private lastMessageAt = 0;
 
-  constructor(private readonly call: RawCall, private readonly deps: SessionDeps) {
-    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+  constructor(
+    private readonly call: RawCall,
+    private readonly deps: SessionDeps,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
     this.log = deps.logger.child({ peer: call.getPeer() });
 
     if (deps.token !== undefined && !bearerMatches(call.metadata, deps.token)) {
@@ -152,8 +160,17 @@ export class Session {
     clearTimeout(this.helloTimer);
     this.hello = hello;
     this.node = this.deps.registry.connect(hello, this.call.getPeer());
-    this.log.info({ node: this.node.key, service: hello.service, role: hello.role, variant: hello.variant,
-      filterVersion: hello.filterVersion, configVersion: hello.configVersion }, 'node connected');
+    this.log.info(
+      {
+        node: this.node.key,
+        service: hello.service,
+        role: hello.role,
+        variant: hello.variant,
+        filterVersion: hello.filterVersion,
+        configVersion: hello.configVersion,
+      },
+      'node connected',
+    );
     this.safely('onHello', () => this.deps.handlers.onHello?.(hello));
     try {
       this.unwatch = this.deps.cache.watch(hello, (snap) => this.push(snap));

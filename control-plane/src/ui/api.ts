@@ -5,7 +5,10 @@
 const TOKEN_KEY = 'shadowguard.token';
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -27,7 +30,9 @@ export function setToken(token: string): void {
 const tokenListeners = new Set<() => void>();
 export function onTokenChange(l: () => void): () => void {
   tokenListeners.add(l);
-  return () => { tokenListeners.delete(l); };
+  return () => {
+    tokenListeners.delete(l);
+  };
 }
 
 export function authHeaders(): Record<string, string> {
@@ -37,9 +42,17 @@ export function authHeaders(): Record<string, string> {
 
 export async function api<T>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
   const { json, ...rest } = init;
-  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders(), ...(rest.headers as Record<string, string> | undefined) };
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...authHeaders(),
+    ...(rest.headers as Record<string, string> | undefined),
+  };
   if (json !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`/api/v1${path}`, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+  const res = await fetch(`/api/v1${path}`, {
+    ...rest,
+    headers,
+    body: json !== undefined ? JSON.stringify(json) : rest.body,
+  });
   const text = await res.text();
   let body: unknown;
   try {
@@ -54,6 +67,10 @@ export async function api<T>(path: string, init: RequestInit & { json?: unknown 
   return body as T;
 }
 
-export interface Whoami { name: string; role: 'viewer' | 'editor'; authDisabled: boolean }
+export interface Whoami {
+  name: string;
+  role: 'viewer' | 'editor';
+  authDisabled: boolean;
+}
 
 export const enc = encodeURIComponent;

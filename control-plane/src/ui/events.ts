@@ -5,7 +5,10 @@
 
 import { authHeaders, onTokenChange } from './api';
 
-export interface LiveEvent { type: string; data: any }
+export interface LiveEvent {
+  type: string;
+  data: any;
+}
 export type LiveStatus = 'connecting' | 'live' | 'offline' | 'unauthorized';
 
 const listeners = new Set<(e: LiveEvent) => void>();
@@ -16,13 +19,17 @@ let started = false;
 
 export function subscribe(l: (e: LiveEvent) => void): () => void {
   listeners.add(l);
-  return () => { listeners.delete(l); };
+  return () => {
+    listeners.delete(l);
+  };
 }
 
 export function onStatus(l: (s: LiveStatus) => void): () => void {
   statusListeners.add(l);
   l(status);
-  return () => { statusListeners.delete(l); };
+  return () => {
+    statusListeners.delete(l);
+  };
 }
 
 function setStatus(s: LiveStatus): void {
@@ -48,7 +55,10 @@ export function parseBlock(block: string): LiveEvent | undefined {
 
 async function connectOnce(signal: AbortSignal): Promise<boolean> {
   const res = await fetch('/api/v1/events', { headers: { accept: 'text/event-stream', ...authHeaders() }, signal });
-  if (res.status === 401 || res.status === 403) { setStatus('unauthorized'); return false; }
+  if (res.status === 401 || res.status === 403) {
+    setStatus('unauthorized');
+    return false;
+  }
   if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
   setStatus('live');
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

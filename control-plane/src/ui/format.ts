@@ -1,7 +1,11 @@
 // Number and time formatting shared by the pages.
 
 export const pct = (v: number | undefined): string =>
-  v === undefined || !Number.isFinite(v) ? '–' : v >= 99.95 && v < 100 ? '99.9 %' : `${v.toFixed(v === 100 || v === 0 ? 0 : 1)} %`;
+  v === undefined || !Number.isFinite(v)
+    ? '–'
+    : v >= 99.95 && v < 100
+      ? '99.9 %'
+      : `${v.toFixed(v === 100 || v === 0 ? 0 : 1)} %`;
 
 /** microseconds → '1.2 ms' / '850 µs' / '2.1 s' */
 export function us(v: number | undefined): string {
@@ -11,7 +15,8 @@ export function us(v: number | undefined): string {
   return `${(v / 1_000_000).toFixed(1)} s`;
 }
 
-export const rate = (v: number): string => (v >= 10 ? `${v.toFixed(0)}/s` : v >= 0.1 ? `${v.toFixed(1)}/s` : v > 0 ? `${v.toFixed(2)}/s` : '0/s');
+export const rate = (v: number): string =>
+  v >= 10 ? `${v.toFixed(0)}/s` : v >= 0.1 ? `${v.toFixed(1)}/s` : v > 0 ? `${v.toFixed(2)}/s` : '0/s';
 
 export function ago(t: number | string | undefined): string {
   if (t === undefined) return '–';

@@ -3,10 +3,15 @@
 // useWhoami follows the token.
 
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, onTokenChange, type Whoami } from './api';
+import { api, type ApiError, onTokenChange, type Whoami } from './api';
 import { subscribe, type LiveEvent } from './events';
 
-export interface Loaded<T> { data?: T; error?: ApiError | Error; loading: boolean; reload: () => void }
+export interface Loaded<T> {
+  data?: T;
+  error?: ApiError | Error;
+  loading: boolean;
+  reload: () => void;
+}
 
 export function useApi<T>(path: string | undefined, refreshOn?: (e: LiveEvent) => boolean): Loaded<T> {
   const [state, setState] = useState<{ data?: T; error?: ApiError | Error; loading: boolean }>({ loading: true });
@@ -17,17 +22,28 @@ export function useApi<T>(path: string | undefined, refreshOn?: (e: LiveEvent) =
     if (!path) return;
     const n = ++seq.current;
     api<T>(path).then(
-      (data) => { if (n === seq.current) setState({ data, loading: false }); },
-      (error: Error) => { if (n === seq.current) setState((s) => ({ data: s.data, error, loading: false })); },
+      (data) => {
+        if (n === seq.current) setState({ data, loading: false });
+      },
+      (error: Error) => {
+        if (n === seq.current) setState((s) => ({ data: s.data, error, loading: false }));
+      },
     );
   }, [path]);
   useEffect(() => {
     setState({ loading: true });
     load();
-    const offEvents = subscribe((e) => { if (filter.current?.(e)) load(); });
+    const offEvents = subscribe((e) => {
+      if (filter.current?.(e)) load();
+    });
     const offToken = onTokenChange(load);
     const timer = setInterval(load, 15000);
-    return () => { offEvents(); offToken(); clearInterval(timer); seq.current++; };
+    return () => {
+      offEvents();
+      offToken();
+      clearInterval(timer);
+      seq.current++;
+    };
   }, [load]);
   return { ...state, reload: load };
 }
@@ -44,5 +60,8 @@ export const on = {
   nodes: (e: LiveEvent) => e.type === 'update' && e.data.nodes === true,
   policy: (e: LiveEvent) => e.type === 'policy',
   alert: (e: LiveEvent) => e.type === 'alert',
-  any: (...fs: Array<(e: LiveEvent) => boolean>) => (e: LiveEvent) => fs.some((f) => f(e)),
+  any:
+    (...fs: Array<(e: LiveEvent) => boolean>) =>
+    (e: LiveEvent) =>
+      fs.some((f) => f(e)),
 };

@@ -16,17 +16,32 @@ import './styles.css';
 function LiveBadge() {
   const [s, setS] = useState<LiveStatus>('connecting');
   useEffect(() => onStatus(setS), []);
-  const label = { connecting: 'connecting…', live: 'live', offline: 'offline, retrying', unauthorized: 'no live updates (token)' }[s];
-  return <span class={`live live-${s}`} data-testid="live-status" title="Server-sent events from /api/v1/events">{label}</span>;
+  const label = {
+    connecting: 'connecting…',
+    live: 'live',
+    offline: 'offline, retrying',
+    unauthorized: 'no live updates (token)',
+  }[s];
+  return (
+    <span class={`live live-${s}`} data-testid="live-status" title="Server-sent events from /api/v1/events">
+      {label}
+    </span>
+  );
 }
 
 function Tabs({ route }: { route: Route }) {
   if (!('policy' in route)) return null;
   const p = route.policy;
-  const tab = (href: string, label: string, on: boolean) => <a href={href} class={on ? 'tab on' : 'tab'}>{label}</a>;
+  const tab = (href: string, label: string, on: boolean) => (
+    <a href={href} class={on ? 'tab on' : 'tab'}>
+      {label}
+    </a>
+  );
   return (
     <nav class="tabs">
-      <span class="crumb"><a href="/">Policies</a> / <b>{p}</b></span>
+      <span class="crumb">
+        <a href="/">Policies</a> / <b>{p}</b>
+      </span>
       {tab(paths.policy(p), 'Overview', route.page === 'policy')}
       {tab(paths.reports(p), 'Diff reports', route.page === 'reports' || route.page === 'endpoint')}
       {tab(paths.blast(p), 'Blast radius', route.page === 'blast')}
@@ -36,12 +51,22 @@ function Tabs({ route }: { route: Route }) {
 
 function Page({ route }: { route: Route }) {
   switch (route.page) {
-    case 'policies': return <PoliciesPage />;
-    case 'policy': return <PolicyPage name={route.policy} />;
-    case 'reports': return <ReportsPage policy={route.policy} />;
-    case 'endpoint': return <EndpointPage policy={route.policy} endpoint={route.endpoint} />;
-    case 'blast': return <BlastRadiusPage policy={route.policy} />;
-    default: return <p class="empty">Nothing here. <a href="/">Back to the policies.</a></p>;
+    case 'policies':
+      return <PoliciesPage />;
+    case 'policy':
+      return <PolicyPage name={route.policy} />;
+    case 'reports':
+      return <ReportsPage policy={route.policy} />;
+    case 'endpoint':
+      return <EndpointPage policy={route.policy} endpoint={route.endpoint} />;
+    case 'blast':
+      return <BlastRadiusPage policy={route.policy} />;
+    default:
+      return (
+        <p class="empty">
+          Nothing here. <a href="/">Back to the policies.</a>
+        </p>
+      );
   }
 }
 
@@ -50,13 +75,17 @@ function App() {
   return (
     <>
       <header class="top">
-        <a href="/" class="brand">Shadowguard</a>
+        <a href="/" class="brand">
+          Shadowguard
+        </a>
         <LiveBadge />
         <span class="spacer" />
         <TokenBar />
       </header>
       <Tabs route={route} />
-      <main><Page route={route} /></main>
+      <main>
+        <Page route={route} />
+      </main>
     </>
   );
 }
@@ -66,7 +95,7 @@ document.addEventListener('click', (e) => {
   const a = (e.target as Element | null)?.closest?.('a');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || a.target) return;
   const href = a.getAttribute('href');
-  if (!href || !href.startsWith('/') || href.startsWith('/api') || href.startsWith('/docs')) return;
+  if (!href?.startsWith('/') || href.startsWith('/api') || href.startsWith('/docs')) return;
   e.preventDefault();
   navigate(href);
 });

@@ -8,7 +8,8 @@ const listeners = new Set<() => void>();
 
 export function navigate(to: string, replace = false): void {
   if (to === location.pathname + location.search) return;
-  if (replace) history.replaceState(null, '', to); else history.pushState(null, '', to);
+  if (replace) history.replaceState(null, '', to);
+  else history.pushState(null, '', to);
   listeners.forEach((l) => l());
   window.scrollTo(0, 0);
 }
@@ -20,7 +21,9 @@ export function useRoute(): string {
   useEffect(() => {
     const l = () => setPath(location.pathname);
     listeners.add(l);
-    return () => { listeners.delete(l); };
+    return () => {
+      listeners.delete(l);
+    };
   }, []);
   return path;
 }
@@ -34,7 +37,10 @@ export type Route =
   | { page: 'missing'; path: string };
 
 export function match(path: string): Route {
-  const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  const parts = path
+    .split('/')
+    .filter(Boolean)
+    .map((p) => decodeURIComponent(p));
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'policies')) return { page: 'policies' };
   if (parts[0] === 'policies' && parts[1]) {
     const policy = parts[1];

@@ -11,7 +11,11 @@ export function nodesOf(policy: Policy, nodes: NodeStatus[] | undefined): NodeSt
 export function samplingText(spec: PolicySpec): string {
   const s = spec.sampling;
   if (!s) return 'off (0 %)';
-  const rules = (s.rules ?? []).map((r) => `${r.methods?.join('/') ?? ''}${r.methods ? ' ' : ''}${r.host ?? ''}${r.pathPrefix ?? ''}`.trim() + ` ${r.percent} %`);
+  const rules = (s.rules ?? []).map(
+    (r) =>
+      `${r.methods?.join('/') ?? ''}${r.methods ? ' ' : ''}${r.host ?? ''}${r.pathPrefix ?? ''}`.trim() +
+      ` ${r.percent} %`,
+  );
   return [`${s.defaultPercent ?? 0} % by default`, ...rules].join(' · ');
 }
 
@@ -31,7 +35,8 @@ export function rampText(r: Record<string, unknown> | undefined): string | undef
   const stages = inner.stages;
   // ramp/view.ts: stage is an index into stages (percents)
   if (typeof stage === 'number' && Array.isArray(stages)) parts.push(`stage ${stage + 1}/${stages.length}`);
-  else if (stage !== undefined) parts.push(`stage ${typeof stage === 'object' ? JSON.stringify(stage) : String(stage)}`);
+  else if (stage !== undefined)
+    parts.push(`stage ${typeof stage === 'object' ? JSON.stringify(stage) : String(stage)}`);
   if (pctv !== undefined) parts.push(`mirroring ${String(pctv)} %`);
   if (state !== undefined) parts.push(String(state));
   return parts.length ? parts.join(' · ') : JSON.stringify(inner).slice(0, 120);

@@ -13,7 +13,9 @@ import type { GrpcHandle } from './grpc.js';
 /** HTTP: `start` runs on the next turn unless cancelled first. */
 export function deferHttp(start: () => { cancel(): void }): { cancel(): void } {
   let handle: { cancel(): void } | undefined;
-  const pending = setImmediate(() => { handle = start(); });
+  const pending = setImmediate(() => {
+    handle = start();
+  });
   return { cancel: () => (handle ? handle.cancel() : clearImmediate(pending)) };
 }
 
@@ -25,13 +27,19 @@ export function deferGrpc(start: () => GrpcHandle): GrpcHandle {
     handle = start();
     for (const op of queued.splice(0)) op(handle);
   });
-  const run = (op: (h: GrpcHandle) => void): void => { if (handle) op(handle); else queued.push(op); };
+  const run = (op: (h: GrpcHandle) => void): void => {
+    if (handle) op(handle);
+    else queued.push(op);
+  };
   return {
     send: (message, endStream) => run((h) => h.send(message, endStream)),
     halfClose: () => run((h) => h.halfClose()),
     reset: () => {
       if (handle) handle.reset();
-      else { clearImmediate(pending); queued.length = 0; }
+      else {
+        clearImmediate(pending);
+        queued.length = 0;
+      }
     },
   };
 }

@@ -17,9 +17,13 @@ export interface GrpcServiceTarget {
 
 class Wire {
   pos = 0;
-  constructor(readonly buf: Buffer, readonly end = buf.length) {}
+  constructor(
+    readonly buf: Buffer,
+    readonly end = buf.length,
+  ) {}
   varint(): bigint {
-    let result = 0n, shift = 0n;
+    let result = 0n,
+      shift = 0n;
     for (;;) {
       if (this.pos >= this.end || shift > 63n) throw new Error('truncated varint');
       const b = this.buf[this.pos++];
@@ -38,17 +42,29 @@ class Wire {
   /** Skips one field of `wireType`; groups must close with the matching field number. */
   skip(field: number, wireType: number): void {
     switch (wireType) {
-      case 0: this.varint(); return;
-      case 1: this.advance(8); return;
-      case 2: this.bytes(); return;
-      case 5: this.advance(4); return;
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.advance(8);
+        return;
+      case 2:
+        this.bytes();
+        return;
+      case 5:
+        this.advance(4);
+        return;
       case 3:
         for (;;) {
           const [f, wt] = this.tag();
-          if (wt === 4) { if (f !== field) throw new Error('mismatched end group'); return; }
+          if (wt === 4) {
+            if (f !== field) throw new Error('mismatched end group');
+            return;
+          }
           this.skip(f, wt);
         }
-      default: throw new Error(`invalid wire type ${wireType}`);
+      default:
+        throw new Error(`invalid wire type ${wireType}`);
     }
   }
   advance(n: number): void {
@@ -79,19 +95,36 @@ export function parseGrpcService(bytes: Buffer): GrpcServiceTarget | undefined {
     fields(bytes, (field, wt, w) => {
       if (field === 1 && wt === 2) {
         fields(w.bytes(), (f, t, inner) => {
-          if (f === 1 && t === 2) { out.clusterName = inner.bytes().toString('utf8'); return true; }
-          if (f === 2 && t === 2) { out.authority = inner.bytes().toString('utf8'); return true; }
+          if (f === 1 && t === 2) {
+            out.clusterName = inner.bytes().toString('utf8');
+            return true;
+          }
+          if (f === 2 && t === 2) {
+            out.authority = inner.bytes().toString('utf8');
+            return true;
+          }
           return false;
         });
         out.clusterName ??= '';
         return true;
       }
-      if (field === 2 && wt === 2) { w.bytes(); out.googleGrpc = true; return true; }
+      if (field === 2 && wt === 2) {
+        w.bytes();
+        out.googleGrpc = true;
+        return true;
+      }
       if (field === 5 && wt === 2) {
-        let key = '', value = '';
+        let key = '',
+          value = '';
         fields(w.bytes(), (f, t, inner) => {
-          if (f === 1 && t === 2) { key = inner.bytes().toString('utf8'); return true; }
-          if (f === 2 && t === 2) { value = inner.bytes().toString('utf8'); return true; }
+          if (f === 1 && t === 2) {
+            key = inner.bytes().toString('utf8');
+            return true;
+          }
+          if (f === 2 && t === 2) {
+            value = inner.bytes().toString('utf8');
+            return true;
+          }
           return false;
         });
         out.initialMetadata.push([key, value]);
@@ -117,7 +150,10 @@ export function encodeGrpcService(clusterName: string, authority?: string): Buff
 
 function varint(n: number): Buffer {
   const out: number[] = [];
-  while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n >>>= 7; }
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
   out.push(n);
   return Buffer.from(out);
 }

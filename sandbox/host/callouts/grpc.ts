@@ -37,12 +37,21 @@ const CONNECT_FAILURE = 'upstream connect error or disconnect/reset before heade
 /** Envoy Grpc::Utility::httpToGrpcStatus. */
 export function httpToGrpcStatus(status: number): number {
   switch (status) {
-    case 400: return 13;
-    case 401: return 16;
-    case 403: return 7;
-    case 404: return 12;
-    case 429: case 502: case 503: case 504: return 14;
-    default: return 2;
+    case 400:
+      return 13;
+    case 401:
+      return 16;
+    case 403:
+      return 7;
+    case 404:
+      return 12;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14;
+    default:
+      return 2;
   }
 }
 
@@ -63,12 +72,25 @@ export function startGrpc(clusters: Clusters, t: GrpcTarget, h: GrpcHandlers): G
   };
   const connectFailure = (): void => {
     h.onInitialMetadata([]);
-    deliverClose([[':status', '200'], ['content-type', 'application/grpc'], ['grpc-status', '14'], ['grpc-message', CONNECT_FAILURE]], 14, CONNECT_FAILURE);
+    deliverClose(
+      [
+        [':status', '200'],
+        ['content-type', 'application/grpc'],
+        ['grpc-status', '14'],
+        ['grpc-message', CONNECT_FAILURE],
+      ],
+      14,
+      CONNECT_FAILURE,
+    );
   };
 
   const headers: Record<string, string | string[]> = {
-    ':method': 'POST', ':path': `/${t.service}/${t.method}`, ':authority': t.authority, ':scheme': 'http',
-    'content-type': 'application/grpc', te: 'trailers',
+    ':method': 'POST',
+    ':path': `/${t.service}/${t.method}`,
+    ':authority': t.authority,
+    ':scheme': 'http',
+    'content-type': 'application/grpc',
+    te: 'trailers',
   };
   if (t.timeoutMs > 0) headers['grpc-timeout'] = `${t.timeoutMs}m`;
   for (const [k, v] of t.metadata) {
@@ -81,7 +103,13 @@ export function startGrpc(clusters: Clusters, t: GrpcTarget, h: GrpcHandlers): G
     stream = clusters.session(t.cluster).request(headers, { endStream: false });
   } catch {
     setImmediate(connectFailure);
-    return { send() {}, halfClose() {}, reset() { closed = true; } };
+    return {
+      send() {},
+      halfClose() {},
+      reset() {
+        closed = true;
+      },
+    };
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -94,11 +122,15 @@ export function startGrpc(clusters: Clusters, t: GrpcTarget, h: GrpcHandlers): G
     }, t.timeoutMs);
   }
 
-  let ready = false, gotHeaders = false, trailersOnly = false;
+  let ready = false,
+    gotHeaders = false,
+    trailersOnly = false;
   let pending: Buffer = Buffer.alloc(0);
   let responseHeaders: HeaderList = [];
   let status200 = true;
-  stream.on('ready', () => { ready = true; });
+  stream.on('ready', () => {
+    ready = true;
+  });
   stream.on('response', (hdrs, flags) => {
     gotHeaders = true;
     responseHeaders = flattenH2(hdrs);
@@ -118,7 +150,8 @@ export function startGrpc(clusters: Clusters, t: GrpcTarget, h: GrpcHandlers): G
     while (pending.length >= 5) {
       const len = pending.readUInt32BE(1);
       if (pending.length < 5 + len) break;
-      if (pending[0] !== 0) { // compressed frames are not negotiated by this client
+      if (pending[0] !== 0) {
+        // compressed frames are not negotiated by this client
         deliverClose([], 13, 'compressed gRPC frame received');
         stream.close(http2.constants.NGHTTP2_CANCEL);
         return;
@@ -147,12 +180,27 @@ export function startGrpc(clusters: Clusters, t: GrpcTarget, h: GrpcHandlers): G
   });
 
   return {
-    send(message, endStream) { if (!closed && !stream.closed) { stream.write(frame(message)); if (endStream) stream.end(); } },
-    halfClose() { if (!stream.closed && !stream.writableEnded) stream.end(); },
-    reset() { closed = true; if (timer) clearTimeout(timer); if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL); },
+    send(message, endStream) {
+      if (!closed && !stream.closed) {
+        stream.write(frame(message));
+        if (endStream) stream.end();
+      }
+    },
+    halfClose() {
+      if (!stream.closed && !stream.writableEnded) stream.end();
+    },
+    reset() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      if (!stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
+    },
   };
 }
 
 function decodeURIComponentSafe(s: string): string {
-  try { return decodeURIComponent(s); } catch { return s; }
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

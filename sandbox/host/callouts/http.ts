@@ -26,15 +26,25 @@ export function envoyLocalReply(status: number, text: string): HttpOutcome {
   const body = Buffer.from(text);
   return {
     kind: 'response',
-    headers: [[':status', String(status)], ['content-length', String(body.length)], ['content-type', 'text/plain'], ['server', 'envoy']],
+    headers: [
+      [':status', String(status)],
+      ['content-length', String(body.length)],
+      ['content-type', 'text/plain'],
+      ['server', 'envoy'],
+    ],
     body,
     trailers: [],
   };
 }
 const CONNECT_FAILURE = 'upstream connect error or disconnect/reset before headers. reset reason: connection failure';
-const CONNECT_TERMINATION = 'upstream connect error or disconnect/reset before headers. reset reason: connection termination';
+const CONNECT_TERMINATION =
+  'upstream connect error or disconnect/reset before headers. reset reason: connection termination';
 
-export function sendHttp(clusters: Clusters, spec: HttpRequestSpec, done: (o: HttpOutcome) => void): { cancel(): void } {
+export function sendHttp(
+  clusters: Clusters,
+  spec: HttpRequestSpec,
+  done: (o: HttpOutcome) => void,
+): { cancel(): void } {
   const cluster = clusters.get(spec.cluster)!;
   let finished = false;
   let abort: () => void = () => {};
@@ -46,67 +56,116 @@ export function sendHttp(clusters: Clusters, spec: HttpRequestSpec, done: (o: Ht
     if (o) done(o);
   };
   if (spec.timeoutMs > 0) {
-    timer = setTimeout(() => { abort(); finish(envoyLocalReply(504, 'upstream request timeout')); }, spec.timeoutMs);
+    timer = setTimeout(() => {
+      abort();
+      finish(envoyLocalReply(504, 'upstream request timeout'));
+    }, spec.timeoutMs);
   }
   const regular = spec.headers.filter(([k]) => !k.startsWith(':'));
   const pseudo = new Map(spec.headers.filter(([k]) => k.startsWith(':')));
   // Envoy's async client marks the request internal; send_xff is false for Wasm callouts.
   regular.push(['x-envoy-internal', 'true']);
-  if (spec.body.length > 0 && !regular.some(([k]) => k === 'content-length')) regular.push(['content-length', String(spec.body.length)]);
+  if (spec.body.length > 0 && !regular.some(([k]) => k === 'content-length'))
+    regular.push(['content-length', String(spec.body.length)]);
 
   if (cluster.http2) {
     let stream: ClientHttp2Stream;
     try {
-      const headers: Record<string, string | string[]> = { ':method': pseudo.get(':method')!, ':path': pseudo.get(':path')!, ':authority': pseudo.get(':authority')!, ':scheme': pseudo.get(':scheme') ?? 'http' };
+      const headers: Record<string, string | string[]> = {
+        ':method': pseudo.get(':method')!,
+        ':path': pseudo.get(':path')!,
+        ':authority': pseudo.get(':authority')!,
+        ':scheme': pseudo.get(':scheme') ?? 'http',
+      };
       for (const [k, v] of regular) headers[k] = k in headers ? ([] as string[]).concat(headers[k], v) : v;
-      stream = clusters.session(spec.cluster).request(headers, { endStream: false, waitForTrailers: spec.trailers.length > 0 });
+      stream = clusters
+        .session(spec.cluster)
+        .request(headers, { endStream: false, waitForTrailers: spec.trailers.length > 0 });
     } catch {
       finish(envoyLocalReply(503, CONNECT_FAILURE));
-      return { cancel: () => { finished = true; } };
+      return {
+        cancel: () => {
+          finished = true;
+        },
+      };
     }
     abort = () => stream.close();
     let resHeaders: HeaderList | undefined;
     const chunks: Buffer[] = [];
     let trailers: HeaderList = [];
     stream.on('wantTrailers', () => stream.sendTrailers(Object.fromEntries(spec.trailers)));
-    stream.on('response', (h) => { resHeaders = flattenH2(h); });
+    stream.on('response', (h) => {
+      resHeaders = flattenH2(h);
+    });
     stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('trailers', (t) => { trailers = flattenH2(t); });
+    stream.on('trailers', (t) => {
+      trailers = flattenH2(t);
+    });
     let ready = false;
-    stream.on('ready', () => { ready = true; });
+    stream.on('ready', () => {
+      ready = true;
+    });
     stream.on('error', () => {});
     stream.on('close', () => {
-      if (resHeaders && stream.rstCode === 0) finish({ kind: 'response', headers: resHeaders, body: Buffer.concat(chunks), trailers });
+      if (resHeaders && stream.rstCode === 0)
+        finish({ kind: 'response', headers: resHeaders, body: Buffer.concat(chunks), trailers });
       else if (resHeaders) finish({ kind: 'reset' });
       else finish(envoyLocalReply(503, ready ? CONNECT_TERMINATION : CONNECT_FAILURE));
     });
     stream.end(spec.body);
-    return { cancel: () => { finished = true; if (timer) clearTimeout(timer); stream.close(); } };
+    return {
+      cancel: () => {
+        finished = true;
+        if (timer) clearTimeout(timer);
+        stream.close();
+      },
+    };
   }
 
   const rawHeaders: string[] = [];
   for (const [k, v] of regular) rawHeaders.push(k, v);
   rawHeaders.push('host', pseudo.get(':authority')!);
-  const req = http.request({ host: cluster.host, port: cluster.port, method: pseudo.get(':method'), path: pseudo.get(':path'), headers: rawHeaders, agent: clusters.httpAgent });
+  const req = http.request({
+    host: cluster.host,
+    port: cluster.port,
+    method: pseudo.get(':method'),
+    path: pseudo.get(':path'),
+    headers: rawHeaders,
+    agent: clusters.httpAgent,
+  });
   abort = () => req.destroy();
   let connected = false;
-  req.on('socket', (sock) => sock.once('connect', () => { connected = true; }));
+  req.on('socket', (sock) =>
+    sock.once('connect', () => {
+      connected = true;
+    }),
+  );
   req.on('response', (res) => {
     const headers: HeaderList = [[':status', String(res.statusCode)]];
-    for (let i = 0; i < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
+    for (let i = 0; i < res.rawHeaders.length; i += 2)
+      headers.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
     res.on('end', () => {
       const trailers: HeaderList = [];
-      for (let i = 0; i < res.rawTrailers.length; i += 2) trailers.push([res.rawTrailers[i].toLowerCase(), res.rawTrailers[i + 1]]);
+      for (let i = 0; i < res.rawTrailers.length; i += 2)
+        trailers.push([res.rawTrailers[i].toLowerCase(), res.rawTrailers[i + 1]]);
       finish({ kind: 'response', headers, body: Buffer.concat(chunks), trailers });
     });
     res.on('error', () => finish({ kind: 'reset' }));
     res.on('aborted', () => finish({ kind: 'reset' }));
   });
-  req.on('error', () => finish(envoyLocalReply(503, connected || req.reusedSocket ? CONNECT_TERMINATION : CONNECT_FAILURE)));
+  req.on('error', () =>
+    finish(envoyLocalReply(503, connected || req.reusedSocket ? CONNECT_TERMINATION : CONNECT_FAILURE)),
+  );
   req.end(spec.body);
-  return { cancel: () => { finished = true; if (timer) clearTimeout(timer); req.destroy(); } };
+  return {
+    cancel: () => {
+      finished = true;
+      if (timer) clearTimeout(timer);
+      req.destroy();
+    },
+  };
 }
 
 export function flattenH2(h: Record<string, string | string[] | undefined>): HeaderList {

@@ -34,6 +34,8 @@ export interface CalloutRecord {
   reset?: boolean;
 }
 
-export function newRecord(init: Pick<CalloutRecord, 'kind' | 'token' | 'worker' | 'cluster' | 'authority' | 'headers'> & Partial<CalloutRecord>): CalloutRecord {
+export function newRecord(
+  init: Pick<CalloutRecord, 'kind' | 'token' | 'worker' | 'cluster' | 'authority' | 'headers'> & Partial<CalloutRecord>,
+): CalloutRecord {
   return { body: Buffer.alloc(0), trailers: [], timeoutMs: 0, messages: [], received: [], state: 'open', ...init };
 }

@@ -19,7 +19,8 @@ export function bufferImports(vm: Vm): ImportGroup {
       if (type >>> 0 > BUFFER_TYPE_MAX) return R.BadArgument;
       const b = vm.active().getBuffer(type >>> 0);
       if (!b) return R.NotFound;
-      start >>>= 0; length >>>= 0;
+      start >>>= 0;
+      length >>>= 0;
       const size = b.size();
       if (start > size) length = 0;
       else if (start + length > size) length = size - start;

@@ -60,8 +60,15 @@ export function headerImports(vm: Vm): ImportGroup {
   };
 }
 
-function mutate(vm: Vm, type: number, kp: number, kl: number, vp: number, vl: number,
-  op: (m: import('../headers.js').HeaderMap, k: string, v: string) => void): number {
+function mutate(
+  vm: Vm,
+  type: number,
+  kp: number,
+  kl: number,
+  vp: number,
+  vl: number,
+  op: (m: import('../headers.js').HeaderMap, k: string, v: string) => void,
+): number {
   if (type >>> 0 > HEADER_MAP_TYPE_MAX) return R.BadArgument;
   const key = vm.mem.readString(kp, kl);
   const value = vm.mem.readString(vp, vl);

@@ -15,27 +15,40 @@ import { sharedImports } from './shared.js';
 import { streamImports } from './stream.js';
 import { wasiImports } from './wasi.js';
 
+// biome-ignore lint/suspicious/noConfusingVoidType: host functions for void ABI imports return nothing
 export type HostFn = (...args: never[]) => number | void;
 export type ImportGroup = Record<string, HostFn>;
 
 export function buildImports(vm: Vm, restrictedAtStart: (qualifiedName: string) => boolean): WasmImports {
   const env: ImportGroup = {
-    ...miscImports(vm), ...headerImports(vm), ...bufferImports(vm), ...propertyImports(vm),
-    ...streamImports(vm), ...calloutImports(vm), ...sharedImports(vm), ...metricImports(vm),
+    ...miscImports(vm),
+    ...headerImports(vm),
+    ...bufferImports(vm),
+    ...propertyImports(vm),
+    ...streamImports(vm),
+    ...calloutImports(vm),
+    ...sharedImports(vm),
+    ...metricImports(vm),
   };
   const wasi = wasiImports(vm);
   const wrap = (module: string, group: ImportGroup): Record<string, unknown> => {
     const out: Record<string, unknown> = {};
     for (const [name, fn] of Object.entries(group)) {
+      // biome-ignore lint/suspicious/noConfusingVoidType: see HostFn
       const f = fn as (...a: unknown[]) => number | void;
       out[name] = restrictedAtStart(`${module}.${name}`)
         ? (...a: unknown[]) => {
-            if (vm.restricted) throw new Wasm.RuntimeError(`restricted_callback: ${module}.${name} called during VM start`);
+            if (vm.restricted)
+              throw new Wasm.RuntimeError(`restricted_callback: ${module}.${name} called during VM start`);
             return f(...a);
           }
         : f;
     }
     return out;
   };
-  return { env: wrap('env', env), wasi_snapshot_preview1: wrap('wasi_snapshot_preview1', wasi), wasi_unstable: wrap('wasi_unstable', wasi) };
+  return {
+    env: wrap('env', env),
+    wasi_snapshot_preview1: wrap('wasi_snapshot_preview1', wasi),
+    wasi_unstable: wrap('wasi_unstable', wasi),
+  };
 }

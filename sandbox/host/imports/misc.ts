@@ -49,18 +49,34 @@ export function miscImports(vm: Vm): ImportGroup {
       vm.defer(() => vm.callback('proxy_on_delete', root, root.id));
       return R.Ok;
     },
-    proxy_call_foreign_function(namePtr: number, nameLen: number, argsPtr: number, argsLen: number, retPtrPtr: number, retSizePtr: number): number {
+    proxy_call_foreign_function(
+      namePtr: number,
+      nameLen: number,
+      argsPtr: number,
+      argsLen: number,
+      retPtrPtr: number,
+      retSizePtr: number,
+    ): number {
       const name = vm.mem.readString(namePtr, nameLen);
       const args = vm.mem.read(argsPtr, argsLen);
       if (name === undefined || !args) return R.InvalidMemoryAccess;
       let out: Buffer;
       switch (name) {
-        case 'clear_route_cache': vm.active().onHeadersModified(-1); return R.Ok;
-        case 'compress': out = deflateSync(args); break;
-        case 'uncompress':
-          try { out = inflateSync(args); } catch { return R.SerializationFailure; }
+        case 'clear_route_cache':
+          vm.active().onHeadersModified(-1);
+          return R.Ok;
+        case 'compress':
+          out = deflateSync(args);
           break;
-        default: return R.NotFound; // verify_signature, declare_property, expr_*…: not emulated
+        case 'uncompress':
+          try {
+            out = inflateSync(args);
+          } catch {
+            return R.SerializationFailure;
+          }
+          break;
+        default:
+          return R.NotFound; // verify_signature, declare_property, expr_*…: not emulated
       }
       return vm.mem.copyOut(out, retPtrPtr, retSizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },

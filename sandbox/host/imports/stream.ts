@@ -18,8 +18,16 @@ export function streamImports(vm: Vm): ImportGroup {
       if (type >>> 0 > StreamType.Upstream) return R.BadArgument;
       return vm.active().closeStream(type >>> 0);
     },
-    proxy_send_local_response(status: number, detailsPtr: number, detailsLen: number, bodyPtr: number, bodyLen: number,
-      headersPtr: number, headersLen: number, grpcStatus: number): number {
+    proxy_send_local_response(
+      status: number,
+      detailsPtr: number,
+      detailsLen: number,
+      bodyPtr: number,
+      bodyLen: number,
+      headersPtr: number,
+      headersLen: number,
+      grpcStatus: number,
+    ): number {
       const details = vm.mem.readString(detailsPtr, detailsLen);
       const body = vm.mem.read(bodyPtr, bodyLen);
       const headers = vm.mem.read(headersPtr, headersLen);

@@ -47,8 +47,14 @@ export function wasiImports(vm: Vm): ImportGroup {
       return E.SUCCESS;
     },
     fd_read: () => E.NOSYS,
-    fd_seek: () => { vm.log(0, 'wasi_unstable fd_seek'); return E.SUCCESS; },
-    fd_close: () => { vm.log(0, 'wasi_unstable fd_close'); return E.SUCCESS; },
+    fd_seek: () => {
+      vm.log(0, 'wasi_unstable fd_seek');
+      return E.SUCCESS;
+    },
+    fd_close: () => {
+      vm.log(0, 'wasi_unstable fd_close');
+      return E.SUCCESS;
+    },
     fd_fdstat_get(fd: number, statPtr: number): number {
       if (!stdio(fd)) return E.BADF;
       const stat = Buffer.alloc(24);
@@ -77,7 +83,12 @@ export function wasiImports(vm: Vm): ImportGroup {
     },
     environ_sizes_get(countPtr: number, sizePtr: number): number {
       const e = env();
-      const ok = vm.mem.writeU32(countPtr, e.length) && vm.mem.writeU32(sizePtr, e.reduce((n, b) => n + b.length, 0));
+      const ok =
+        vm.mem.writeU32(countPtr, e.length) &&
+        vm.mem.writeU32(
+          sizePtr,
+          e.reduce((n, b) => n + b.length, 0),
+        );
       return ok ? E.SUCCESS : E.FAULT;
     },
     environ_get(arrayPtr: number, bufPtr: number): number {
@@ -88,7 +99,8 @@ export function wasiImports(vm: Vm): ImportGroup {
       }
       return E.SUCCESS;
     },
-    args_sizes_get: (argcPtr: number, sizePtr: number) => (vm.mem.writeU32(argcPtr, 0) && vm.mem.writeU32(sizePtr, 0) ? E.SUCCESS : E.FAULT),
+    args_sizes_get: (argcPtr: number, sizePtr: number) =>
+      vm.mem.writeU32(argcPtr, 0) && vm.mem.writeU32(sizePtr, 0) ? E.SUCCESS : E.FAULT,
     args_get: () => E.SUCCESS,
     clock_time_get(id: number, _precision: bigint, retPtr: number): number {
       let t: bigint;
@@ -107,10 +119,13 @@ export function wasiImports(vm: Vm): ImportGroup {
       return vm.mem.write(ptr, randomFillSync(Buffer.alloc(len >>> 0))) ? E.SUCCESS : E.FAULT;
     },
     sched_yield: () => E.SUCCESS,
-    poll_oneoff: (_in: number, _out: number, _n: number, neventsPtr: number) => (vm.mem.writeU32(neventsPtr, 0) ? E.SUCCESS : E.FAULT),
+    poll_oneoff: (_in: number, _out: number, _n: number, neventsPtr: number) =>
+      vm.mem.writeU32(neventsPtr, 0) ? E.SUCCESS : E.FAULT,
     // cpp-host calls context->error(), which Envoy's Context::error logs at trace level; the module
     // continues (AssemblyScript follows its abort with `unreachable`, which then traps).
-    proc_exit: (): void => { vm.log(0, 'wasi_unstable proc_exit'); },
+    proc_exit: (): void => {
+      vm.log(0, 'wasi_unstable proc_exit');
+    },
     path_open: () => E.NOENT,
     path_create_directory: () => E.NOTSUP,
     path_filestat_get: () => E.NOTSUP,
@@ -123,11 +138,15 @@ export function wasiImports(vm: Vm): ImportGroup {
     path_rename: () => E.NOTSUP,
     path_symlink: () => E.NOTSUP,
     path_unlink_file: () => E.NOTSUP,
-    sock_accept(_fd: number, _flags: number, retPtr: number): number { return vm.mem.writeU64(retPtr, 0n) ? E.NOTSUP : E.FAULT; },
+    sock_accept(_fd: number, _flags: number, retPtr: number): number {
+      return vm.mem.writeU64(retPtr, 0n) ? E.NOTSUP : E.FAULT;
+    },
     sock_recv(_fd: number, _d: number, _l: number, _f: number, ret0: number, ret1: number): number {
       return vm.mem.writeU32(ret0, 0) && vm.mem.write(ret1, Buffer.alloc(2)) ? E.NOTSUP : E.FAULT;
     },
-    sock_send(_fd: number, _d: number, _l: number, _f: number, ret0: number): number { return vm.mem.writeU32(ret0, 0) ? E.NOTSUP : E.FAULT; },
+    sock_send(_fd: number, _d: number, _l: number, _f: number, ret0: number): number {
+      return vm.mem.writeU32(ret0, 0) ? E.NOTSUP : E.FAULT;
+    },
     sock_shutdown: () => E.NOTSUP,
   };
 }

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EDITOR, spec, testApp, VIEWER, type TestApp } from './helpers.js';
 
 let t: TestApp;
-afterEach(async () => { await t?.app.close(); await t?.store.close(); });
+afterEach(async () => {
+  await t?.app.close();
+  await t?.store.close();
+});
 
 describe('authentication and roles', () => {
   it('rejects a request without a token with 401 and a Bearer challenge', async () => {
@@ -27,7 +30,9 @@ describe('authentication and roles', () => {
     expect(put.statusCode).toBe(403);
     expect(put.json().message).toBe("this operation needs the editor role; token 'vera' is a viewer");
     expect((await t.as(VIEWER, { method: 'DELETE', url: '/api/v1/policies/p' })).statusCode).toBe(403);
-    expect((await t.as(VIEWER, { method: 'POST', url: '/api/v1/policies/p/rollback', payload: { version: 1 } })).statusCode).toBe(403);
+    expect(
+      (await t.as(VIEWER, { method: 'POST', url: '/api/v1/policies/p/rollback', payload: { version: 1 } })).statusCode,
+    ).toBe(403);
     expect(await t.store.getPolicy('p')).toBeUndefined();
   });
 

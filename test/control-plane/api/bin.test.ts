@@ -8,14 +8,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../../bin/shadow-control-plane.js', import.meta.url));
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  child.stdout.on('data', (d: Buffer) => { out += d; });
-  child.stderr.on('data', (d: Buffer) => { err += d; });
+  child.stdout.on('data', (d: Buffer) => {
+    out += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited, out: () => out, err: () => err };
 }
@@ -28,7 +37,10 @@ describe('bin/shadow-control-plane.js', () => {
     const until = Date.now() + 20_000;
     let ready: { api: string } | undefined;
     while (!ready && Date.now() < until) {
-      const line = p.out().split('\n').find((l) => l.includes('"control plane ready"'));
+      const line = p
+        .out()
+        .split('\n')
+        .find((l) => l.includes('"control plane ready"'));
       if (line) ready = JSON.parse(line) as { api: string };
       else await new Promise((r) => setTimeout(r, 50));
     }
@@ -43,7 +55,9 @@ describe('bin/shadow-control-plane.js', () => {
     expect(p.out()).toContain('control plane stopped');
     // The periodic save is every 10 s: rows here were written by the shutdown path.
     const db = new Database(path.join(dataDir, 'shadowguard.db'), { readonly: true });
-    const keys = (db.prepare('SELECT key FROM report_state ORDER BY key').all() as Array<{ key: string }>).map((r) => r.key);
+    const keys = (db.prepare('SELECT key FROM report_state ORDER BY key').all() as Array<{ key: string }>).map(
+      (r) => r.key,
+    );
     db.close();
     expect(keys).toEqual(['blast-radius', 'report-book']);
   });

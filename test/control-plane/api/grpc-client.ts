@@ -15,7 +15,9 @@ export class TestFilter {
     this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const md = new grpc.Metadata();
     if (token) md.set('authorization', `Bearer ${token}`);
-    this.call = (this.client as unknown as { Connect(md: grpc.Metadata): grpc.ClientDuplexStream<Buffer, Buffer> }).Connect(md);
+    this.call = (
+      this.client as unknown as { Connect(md: grpc.Metadata): grpc.ClientDuplexStream<Buffer, Buffer> }
+    ).Connect(md);
     this.call.on('data', () => {});
     this.call.on('error', () => {});
     this.send({ kind: 'hello', hello });
@@ -32,7 +34,17 @@ export class TestFilter {
 }
 
 export function nodeHello(over: Partial<NodeHello> = {}): NodeHello {
-  return { nodeId: 'edge-1', plugin: 'shadowguard', workload: 'checkout-v1', service: 'checkout', role: 'edge', filterVersion: '0.1.0', configVersion: '', worker: 0, ...over };
+  return {
+    nodeId: 'edge-1',
+    plugin: 'shadowguard',
+    workload: 'checkout-v1',
+    service: 'checkout',
+    role: 'edge',
+    filterVersion: '0.1.0',
+    configVersion: '',
+    worker: 0,
+    ...over,
+  };
 }
 
 export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {

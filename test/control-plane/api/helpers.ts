@@ -19,7 +19,10 @@ export const tokens: AppOptions['auth'] = {
 export const spec = (over: Partial<PolicySpec> = {}): PolicySpec => ({
   services: ['checkout'],
   sampling: { defaultPercent: 5 },
-  egress: { defaultAction: 'deny', rules: [{ name: 'payments-mock', host: 'pay.example', action: 'mock', mock: { status: 200, body: '{}' } }] },
+  egress: {
+    defaultAction: 'deny',
+    rules: [{ name: 'payments-mock', host: 'pay.example', action: 'mock', mock: { status: 200, body: '{}' } }],
+  },
   ...over,
 });
 
@@ -32,20 +35,25 @@ export interface TestApp {
 }
 
 export async function testApp(over: Partial<ApiDeps> = {}, opts: Partial<AppOptions> = {}): Promise<TestApp> {
-  const store = over.store as SqliteStore | undefined ?? new SqliteStore({ dataDir: ':memory:' });
+  const store = (over.store as SqliteStore | undefined) ?? new SqliteStore({ dataDir: ':memory:' });
   let changes = 0;
   const deps: ApiDeps = {
     store,
     reports: { endpoints: () => undefined, endpoint: () => undefined },
     blastRadius: { forPolicy: (p) => ({ services: p.spec.services, destinations: [] }) },
     nodes: { list: () => [] },
-    onPolicyChange: () => { changes++; },
+    onPolicyChange: () => {
+      changes++;
+    },
     ...over,
   };
   const app = await buildApp(deps, { auth: tokens, docs: false, ...opts });
   await app.ready();
   return {
-    app, store, policyChanges: () => changes,
-    as: (token, o) => app.inject({ ...o, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...o.headers } }),
+    app,
+    store,
+    policyChanges: () => changes,
+    as: (token, o) =>
+      app.inject({ ...o, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...o.headers } }),
   };
 }

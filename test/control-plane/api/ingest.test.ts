@@ -13,7 +13,9 @@ import { SqliteStore } from '../../../control-plane/src/store/sqlite.js';
 import { egress, half } from './engine-fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 function policy(spec: Partial<PolicySpec> = {}): Policy {
   return { name: 'checkout', version: 1, spec: { services: ['checkout'], ...spec }, updatedAt: '', updatedBy: 't' };
@@ -23,11 +25,22 @@ async function webhookServer(handler: http.RequestListener) {
   const received: unknown[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => { received.push(JSON.parse(body)); handler(req, res); });
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      handler(req, res);
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
 }
 
@@ -37,9 +50,14 @@ function setup(p: Policy | undefined, webhook?: { timeoutMs?: number; maxInFligh
   const reports = new ReportBook();
   const blast = new BlastRadius();
   const ingest = new Ingest({
-    policyFor: (s) => (p && p.spec.services.includes(s) ? p : undefined),
-    pairer: new Pairer({ windowMs: 1000 }), compare: comparePair, reports, blast, store,
-    logger: pino({ level: 'silent' }), webhook,
+    policyFor: (s) => (p?.spec.services.includes(s) ? p : undefined),
+    pairer: new Pairer({ windowMs: 1000 }),
+    compare: comparePair,
+    reports,
+    blast,
+    store,
+    logger: pino({ level: 'silent' }),
+    webhook,
   });
   return { store, reports, blast, ingest };
 }
@@ -64,7 +82,7 @@ describe('ingest', () => {
     expect(reports.policies()).toEqual([]);
   });
 
-  it('files halves and egress events under the service of the stream\'s Hello, not the one a message names', () => {
+  it("files halves and egress events under the service of the stream's Hello, not the one a message names", () => {
     const { ingest, reports, blast } = setup(policy());
     const intruder = { service: 'other' } as never;
     // A filter of another service claims "checkout" in its messages: nothing reaches checkout's reports.
@@ -91,20 +109,31 @@ describe('ingest', () => {
   });
 
   it('stores an alert and POSTs it to the policy webhook, marking it delivered', async () => {
-    const hook = await webhookServer((_req, res) => { res.writeHead(204).end(); });
+    const hook = await webhookServer((_req, res) => {
+      res.writeHead(204).end();
+    });
     const { ingest, store } = setup(policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } }));
     ingest.half(half('p1', 'live', { total: 10 }));
     ingest.half(half('p1', 'candidate', { total: 11 }));
     await ingest.drain();
     const [alert] = await store.listAlerts();
     expect(alert).toMatchObject({ policy: 'checkout', delivered: true, pairs: 1 });
-    expect(hook.received).toEqual([{ type: 'shadowguard.alert', alert: expect.objectContaining({ id: alert.id, policy: 'checkout', endpoint: alert.endpoint }) }]);
+    expect(hook.received).toEqual([
+      {
+        type: 'shadowguard.alert',
+        alert: expect.objectContaining({ id: alert.id, policy: 'checkout', endpoint: alert.endpoint }),
+      },
+    ]);
     expect(ingest.stats()).toMatchObject({ alerts: 1, webhookDelivered: 1 });
   });
 
   it('never waits for a webhook that hangs: ingest returns at once, the delivery times out', async () => {
-    const hook = await webhookServer(() => { /* never answers */ });
-    const { ingest, store } = setup(policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } }), { timeoutMs: 200 });
+    const hook = await webhookServer(() => {
+      /* never answers */
+    });
+    const { ingest, store } = setup(policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } }), {
+      timeoutMs: 200,
+    });
     const t0 = performance.now();
     ingest.half(half('p1', 'live', { total: 10 }));
     ingest.half(half('p1', 'candidate', { total: 11 }));
@@ -115,24 +144,50 @@ describe('ingest', () => {
   });
 
   it('shares one alert sink with other raisers: one feed, one bound on webhook calls in flight', async () => {
-    const hook = await webhookServer(() => { /* never answers */ });
+    const hook = await webhookServer(() => {
+      /* never answers */
+    });
     const store = new SqliteStore({ dataDir: ':memory:' });
     cleanups.push(() => store.close());
     const feed: unknown[] = [];
-    const alerts = new AlertSink({ store, logger: pino({ level: 'silent' }), webhook: { timeoutMs: 300, maxInFlight: 1 }, onStored: (a) => feed.push(a) });
+    const alerts = new AlertSink({
+      store,
+      logger: pino({ level: 'silent' }),
+      webhook: { timeoutMs: 300, maxInFlight: 1 },
+      onStored: (a) => feed.push(a),
+    });
     const p = policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } });
     const ingest = new Ingest({
-      policyFor: () => p, pairer: new Pairer(), compare: comparePair, reports: new ReportBook(), blast: new BlastRadius(),
-      alerts, logger: pino({ level: 'silent' }),
+      policyFor: () => p,
+      pairer: new Pairer(),
+      compare: comparePair,
+      reports: new ReportBook(),
+      blast: new BlastRadius(),
+      alerts,
+      logger: pino({ level: 'silent' }),
     });
     ingest.half(half('p1', 'live', { total: 10 }));
     ingest.half(half('p1', 'candidate', { total: 11 }));
     await new Promise((r) => setTimeout(r, 50)); // ingest's POST is now in flight (the webhook never answers)
     // Another raiser (the ramp controller in main.ts) on the same sink: stored and on the feed, not POSTed.
-    const stored = await alerts.raise({ at: 1, policy: 'checkout', endpoint: '(ramp guard capacity)', rate: 1, pairs: 0, message: 'ramp paused', guard: 'capacity' }, hook.url);
+    const stored = await alerts.raise(
+      {
+        at: 1,
+        policy: 'checkout',
+        endpoint: '(ramp guard capacity)',
+        rate: 1,
+        pairs: 0,
+        message: 'ramp paused',
+        guard: 'capacity',
+      },
+      hook.url,
+    );
     expect(stored).toMatchObject({ id: expect.any(Number), delivered: false });
     await ingest.drain();
-    expect(feed).toEqual([expect.objectContaining({ policy: 'checkout', pairs: 1 }), expect.objectContaining({ id: stored!.id, guard: 'capacity' })]);
+    expect(feed).toEqual([
+      expect.objectContaining({ policy: 'checkout', pairs: 1 }),
+      expect.objectContaining({ id: stored!.id, guard: 'capacity' }),
+    ]);
     expect(hook.received).toHaveLength(1);
     expect(ingest.stats()).toMatchObject({ pairs: 1, alerts: 2, webhookFailed: 1, webhookSkipped: 1 });
     expect(await store.listAlerts()).toHaveLength(2);
@@ -141,8 +196,19 @@ describe('ingest', () => {
   it('keeps going when the engine throws on a pair', () => {
     const { ingest } = setup(policy());
     const broken = new Ingest({
-      policyFor: () => policy(), pairer: new Pairer(), compare: () => { throw new Error('boom'); },
-      reports: new ReportBook(), blast: new BlastRadius(), store: { addAlert: async () => { throw new Error(); }, markAlertDelivered: async () => {} },
+      policyFor: () => policy(),
+      pairer: new Pairer(),
+      compare: () => {
+        throw new Error('boom');
+      },
+      reports: new ReportBook(),
+      blast: new BlastRadius(),
+      store: {
+        addAlert: async () => {
+          throw new Error();
+        },
+        markAlertDelivered: async () => {},
+      },
       logger: pino({ level: 'silent' }),
     });
     broken.half(half('p1', 'live', {}));
@@ -156,8 +222,13 @@ describe('ingest', () => {
     const reports = new ReportBook();
     const p = policy({ secondary: true });
     const ingest = new Ingest({
-      policyFor: () => p, pairer: new Pairer({ windowMs: 1000, now: () => now }), compare: comparePair, reports,
-      blast: new BlastRadius(), store: new SqliteStore({ dataDir: ':memory:' }), logger: pino({ level: 'silent' }),
+      policyFor: () => p,
+      pairer: new Pairer({ windowMs: 1000, now: () => now }),
+      compare: comparePair,
+      reports,
+      blast: new BlastRadius(),
+      store: new SqliteStore({ dataDir: ':memory:' }),
+      logger: pino({ level: 'silent' }),
     });
     ingest.half(half('p1', 'live', { a: 1 }));
     ingest.half(half('p1', 'candidate', { a: 2 }));
@@ -174,8 +245,13 @@ describe('ingest', () => {
     const store = new SqliteStore({ dataDir: ':memory:' });
     cleanups.push(() => store.close());
     const ingest = new Ingest({
-      policyFor: () => p, pairer, compare: comparePair, reports,
-      blast: new BlastRadius(), store, logger: pino({ level: 'silent' }),
+      policyFor: () => p,
+      pairer,
+      compare: comparePair,
+      reports,
+      blast: new BlastRadius(),
+      store,
+      logger: pino({ level: 'silent' }),
     });
     for (const id of ['p1', 'p2']) {
       ingest.half(half(id, 'live', { a: 1 }));

@@ -2,11 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EDITOR, spec, testApp, VIEWER, type TestApp } from './helpers.js';
 
 let t: TestApp;
-afterEach(async () => { await t?.app.close(); await t?.store.close(); });
+afterEach(async () => {
+  await t?.app.close();
+  await t?.store.close();
+});
 
 const reports = {
-  endpoints: (policy: string) => (policy === 'checkout' ? [{ endpoint: 'GET /users/{id}', pairs: 40, regressions: 2 }] : undefined),
-  endpoint: (policy: string, ep: string) => (policy === 'checkout' && ep === 'GET /users/{id}' ? { fields: [{ path: 'body.name', raw: 2 }], examples: [] } : undefined),
+  endpoints: (policy: string) =>
+    policy === 'checkout' ? [{ endpoint: 'GET /users/{id}', pairs: 40, regressions: 2 }] : undefined,
+  endpoint: (policy: string, ep: string) =>
+    policy === 'checkout' && ep === 'GET /users/{id}'
+      ? { fields: [{ path: 'body.name', raw: 2 }], examples: [] }
+      : undefined,
 };
 
 describe('reports, blast radius, alerts and nodes', () => {
@@ -15,7 +22,10 @@ describe('reports, blast radius, alerts and nodes', () => {
     await t.store.putPolicy('checkout', spec(), 'test');
     const r = await t.as(VIEWER, { url: '/api/v1/reports/checkout' });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ policy: 'checkout', endpoints: [{ endpoint: 'GET /users/{id}', pairs: 40, regressions: 2 }] });
+    expect(r.json()).toEqual({
+      policy: 'checkout',
+      endpoints: [{ endpoint: 'GET /users/{id}', pairs: 40, regressions: 2 }],
+    });
   });
 
   it('gives an empty list for a known policy without pairs, 404 for a name never seen', async () => {
@@ -29,17 +39,32 @@ describe('reports, blast radius, alerts and nodes', () => {
 
   it('decodes a URL-encoded endpoint template in the path', async () => {
     t = await testApp({ reports });
-    const r = await t.as(VIEWER, { url: `/api/v1/reports/checkout/endpoints/${encodeURIComponent('GET /users/{id}')}` });
+    const r = await t.as(VIEWER, {
+      url: `/api/v1/reports/checkout/endpoints/${encodeURIComponent('GET /users/{id}')}`,
+    });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ policy: 'checkout', endpoint: 'GET /users/{id}', report: { fields: [{ path: 'body.name', raw: 2 }], examples: [] } });
-    const other = await t.as(VIEWER, { url: `/api/v1/reports/checkout/endpoints/${encodeURIComponent('POST /refunds')}` });
+    expect(r.json()).toEqual({
+      policy: 'checkout',
+      endpoint: 'GET /users/{id}',
+      report: { fields: [{ path: 'body.name', raw: 2 }], examples: [] },
+    });
+    const other = await t.as(VIEWER, {
+      url: `/api/v1/reports/checkout/endpoints/${encodeURIComponent('POST /refunds')}`,
+    });
     expect(other.statusCode).toBe(404);
     expect(other.json().message).toBe("no report for endpoint 'POST /refunds' of policy 'checkout'");
   });
 
   it('maps the blast radius of a live policy with its services and capacity', async () => {
     const seen: unknown[] = [];
-    t = await testApp({ blastRadius: { forPolicy: (p) => { seen.push(p.spec.capacity); return { destinations: [{ host: 'pay.example', denied: 3 }] }; } } });
+    t = await testApp({
+      blastRadius: {
+        forPolicy: (p) => {
+          seen.push(p.spec.capacity);
+          return { destinations: [{ host: 'pay.example', denied: 3 }] };
+        },
+      },
+    });
     await t.store.putPolicy('checkout', spec({ capacity: [{ host: 'pay.example', requestsPerSecond: 5 }] }), 'test');
     const r = await t.as(VIEWER, { url: '/api/v1/blast-radius/checkout' });
     expect(r.json()).toEqual({ policy: 'checkout', map: { destinations: [{ host: 'pay.example', denied: 3 }] } });
@@ -49,15 +74,30 @@ describe('reports, blast radius, alerts and nodes', () => {
 
   it('lists stored alerts newest first, filtered by policy and limited', async () => {
     t = await testApp();
-    for (const [policy, endpoint] of [['a', 'GET /x'], ['b', 'GET /y'], ['a', 'POST /z']]) {
+    for (const [policy, endpoint] of [
+      ['a', 'GET /x'],
+      ['b', 'GET /y'],
+      ['a', 'POST /z'],
+    ]) {
       await t.store.addAlert({ at: 1000, policy, endpoint, rate: 12.5, pairs: 40, message: `${endpoint} regressed` });
     }
     const all = (await t.as(VIEWER, { url: '/api/v1/alerts' })).json().alerts;
     expect(all.map((a: { endpoint: string }) => a.endpoint)).toEqual(['POST /z', 'GET /y', 'GET /x']);
-    expect(all[0]).toEqual({ id: 3, at: 1000, policy: 'a', endpoint: 'POST /z', rate: 12.5, pairs: 40, message: 'POST /z regressed', delivered: false });
+    expect(all[0]).toEqual({
+      id: 3,
+      at: 1000,
+      policy: 'a',
+      endpoint: 'POST /z',
+      rate: 12.5,
+      pairs: 40,
+      message: 'POST /z regressed',
+      delivered: false,
+    });
     const a = (await t.as(VIEWER, { url: '/api/v1/alerts?policy=a&limit=1' })).json().alerts;
     expect(a.map((x: { endpoint: string }) => x.endpoint)).toEqual(['POST /z']);
-    expect((await t.as(VIEWER, { url: '/api/v1/alerts?limit=0' })).json().message).toMatch(/^querystring\/limit must match pattern/);
+    expect((await t.as(VIEWER, { url: '/api/v1/alerts?limit=0' })).json().message).toMatch(
+      /^querystring\/limit must match pattern/,
+    );
   });
 
   it('lists nodes from the registry as given', async () => {
@@ -70,14 +110,21 @@ describe('reports, blast radius, alerts and nodes', () => {
     t = await testApp({
       gauges: [
         { name: 'shadowguard_pairs_pending', help: 'pending pairs', read: () => 7 },
-        { name: 'shadowguard_nodes', help: 'nodes', labelNames: ['state'], read: () => [{ labels: { state: 'connected' }, value: 2 }] },
+        {
+          name: 'shadowguard_nodes',
+          help: 'nodes',
+          labelNames: ['state'],
+          read: () => [{ labels: { state: 'connected' }, value: 2 }],
+        },
       ],
     });
     await t.as(VIEWER, { url: '/api/v1/policies/one' });
     await t.as(VIEWER, { url: '/api/v1/policies/two' });
     const m = await t.as(VIEWER, { url: '/metrics' });
     expect(m.headers['content-type']).toMatch(/^text\/plain/);
-    expect(m.body).toContain('shadowguard_http_requests_total{method="GET",route="/api/v1/policies/:name",status="404"} 2');
+    expect(m.body).toContain(
+      'shadowguard_http_requests_total{method="GET",route="/api/v1/policies/:name",status="404"} 2',
+    );
     expect(m.body).toContain('shadowguard_pairs_pending 7');
     expect(m.body).toContain('shadowguard_nodes{state="connected"} 2');
   });
@@ -86,11 +133,21 @@ describe('reports, blast radius, alerts and nodes', () => {
     t = await testApp({}, { docs: true });
     const doc = (await t.as(undefined, { url: '/docs/json' })).json();
     expect(doc.openapi).toBe('3.0.3');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
-      '/api/v1/policies', '/api/v1/policies/{name}', '/api/v1/policies/{name}/history', '/api/v1/policies/{name}/rollback',
-      '/api/v1/reports/{policy}', '/api/v1/reports/{policy}/endpoints/{endpoint}', '/api/v1/blast-radius/{policy}',
-      '/api/v1/alerts', '/api/v1/nodes', '/healthz', '/metrics',
-    ]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/policies',
+        '/api/v1/policies/{name}',
+        '/api/v1/policies/{name}/history',
+        '/api/v1/policies/{name}/rollback',
+        '/api/v1/reports/{policy}',
+        '/api/v1/reports/{policy}/endpoints/{endpoint}',
+        '/api/v1/blast-radius/{policy}',
+        '/api/v1/alerts',
+        '/api/v1/nodes',
+        '/healthz',
+        '/metrics',
+      ]),
+    );
     const body = doc.paths['/api/v1/policies/{name}'].put.requestBody.content['application/json'].schema;
     const resolved = body.$ref ? doc.components.schemas[body.$ref.split('/').pop()] : body;
     expect(resolved.required).toEqual(['services']);

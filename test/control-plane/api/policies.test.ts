@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EDITOR, spec, testApp, VIEWER, type TestApp } from './helpers.js';
 
 let t: TestApp;
-afterEach(async () => { await t?.app.close(); await t?.store.close(); });
+afterEach(async () => {
+  await t?.app.close();
+  await t?.store.close();
+});
 
 const put = (name: string, body: unknown, headers: Record<string, string> = {}) =>
   t.as(EDITOR, { method: 'PUT', url: `/api/v1/policies/${name}`, payload: body as object, headers });
@@ -83,29 +86,59 @@ describe('policy routes', () => {
     t = await testApp();
     await put('checkout', spec());
     await put('checkout', spec({ sampling: { defaultPercent: 50 } }));
-    const rb = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/checkout/rollback', payload: { version: 1 } });
+    const rb = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/checkout/rollback',
+      payload: { version: 1 },
+    });
     expect(rb.statusCode).toBe(200);
     expect(rb.json()).toMatchObject({ version: 3, spec: spec() });
 
     await t.as(EDITOR, { method: 'DELETE', url: '/api/v1/policies/checkout' });
-    const restore = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/checkout/rollback', payload: { version: 2 } });
+    const restore = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/checkout/rollback',
+      payload: { version: 2 },
+    });
     expect(restore.json()).toMatchObject({ version: 5, spec: spec({ sampling: { defaultPercent: 50 } }) });
     const audit = (await t.as(VIEWER, { url: '/api/v1/audit?policy=checkout' })).json().audit;
-    expect(audit.map((a: { action: string }) => a.action)).toEqual(['rollback', 'delete', 'rollback', 'update', 'create']);
-    expect(audit[2]).toMatchObject({ fromVersion: 2, toVersion: 3, changes: [{ path: 'sampling.defaultPercent', op: 'changed' }] });
+    expect(audit.map((a: { action: string }) => a.action)).toEqual([
+      'rollback',
+      'delete',
+      'rollback',
+      'update',
+      'create',
+    ]);
+    expect(audit[2]).toMatchObject({
+      fromVersion: 2,
+      toVersion: 3,
+      changes: [{ path: 'sampling.defaultPercent', op: 'changed' }],
+    });
   });
 
   it('rollback to a missing version is 404 and to a tombstone is 409, both named', async () => {
     t = await testApp();
     await put('checkout', spec());
     await t.as(EDITOR, { method: 'DELETE', url: '/api/v1/policies/checkout' });
-    const missing = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/checkout/rollback', payload: { version: 9 } });
+    const missing = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/checkout/rollback',
+      payload: { version: 9 },
+    });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().message).toBe("policy 'checkout' has no version 9");
-    const tomb = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/checkout/rollback', payload: { version: 2 } });
+    const tomb = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/checkout/rollback',
+      payload: { version: 2 },
+    });
     expect(tomb.statusCode).toBe(409);
     expect(tomb.json().message).toMatch(/version 2 .* is a deletion/);
-    const never = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/nope/rollback', payload: { version: 1 } });
+    const never = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/nope/rollback',
+      payload: { version: 1 },
+    });
     expect(never.statusCode).toBe(404);
   });
 
@@ -114,7 +147,11 @@ describe('policy routes', () => {
     const ramp = (r: Record<string, unknown>) => spec({ ramp: { stages: [1, 5, 10, 25, 50, 100], ...r } as never });
     const backwards = await put('checkout', ramp({ stages: [1, 5, 5] }));
     expect(backwards.statusCode).toBe(400);
-    expect(backwards.json()).toEqual({ error: 'Bad Request', statusCode: 400, message: 'body/ramp/stages must be strictly increasing: 5 follows 5' });
+    expect(backwards.json()).toEqual({
+      error: 'Bad Request',
+      statusCode: 400,
+      message: 'body/ramp/stages must be strictly increasing: 5 follows 5',
+    });
     const holds = await put('checkout', ramp({ holdSeconds: [60, 60, 60] }));
     expect(holds.statusCode).toBe(400);
     expect(holds.json().message).toBe('body/ramp/holdSeconds must have one entry per stage (6), got 3');
@@ -134,10 +171,17 @@ describe('policy routes', () => {
     // Written before the routes checked ramps (straight to the store), then fixed.
     await t.store.putPolicy('checkout', spec({ ramp: { stages: [10, 5] } }), 'legacy');
     await put('checkout', spec({ ramp: { stages: [5, 10] } }));
-    const rb = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/checkout/rollback', payload: { version: 1 } });
+    const rb = await t.as(EDITOR, {
+      method: 'POST',
+      url: '/api/v1/policies/checkout/rollback',
+      payload: { version: 1 },
+    });
     expect(rb.statusCode).toBe(400);
     expect(rb.json().message).toBe('version 1: spec/ramp/stages must be strictly increasing: 5 follows 10');
-    expect((await t.as(VIEWER, { url: '/api/v1/policies/checkout' })).json()).toMatchObject({ version: 2, spec: { ramp: { stages: [5, 10] } } });
+    expect((await t.as(VIEWER, { url: '/api/v1/policies/checkout' })).json()).toMatchObject({
+      version: 2,
+      spec: { ramp: { stages: [5, 10] } },
+    });
   });
 
   it('If-Match makes writes conditional on the version read (412 when it moved on)', async () => {
@@ -153,7 +197,11 @@ describe('policy routes', () => {
     expect(bad.json().message).toMatch(/^headers\/if-match/);
     const createOnly = await put('checkout', spec(), { 'if-none-match': '*' });
     expect(createOnly.statusCode).toBe(412);
-    const del = await t.as(EDITOR, { method: 'DELETE', url: '/api/v1/policies/checkout', headers: { 'if-match': '"1"' } });
+    const del = await t.as(EDITOR, {
+      method: 'DELETE',
+      url: '/api/v1/policies/checkout',
+      headers: { 'if-match': '"1"' },
+    });
     expect(del.statusCode).toBe(412);
   });
 
@@ -162,13 +210,21 @@ describe('policy routes', () => {
     await put('a', spec({ services: ['checkout', 'cart'] }));
     const clash = await put('b', spec({ services: ['search', 'cart'] }));
     expect(clash.statusCode).toBe(409);
-    expect(clash.json()).toEqual({ error: 'Conflict', statusCode: 409, message: "service 'cart' is already covered by policy 'a'; a service belongs to one policy" });
+    expect(clash.json()).toEqual({
+      error: 'Conflict',
+      statusCode: 409,
+      message: "service 'cart' is already covered by policy 'a'; a service belongs to one policy",
+    });
     await t.as(EDITOR, { method: 'DELETE', url: '/api/v1/policies/a' });
     expect((await put('b', spec({ services: ['search', 'cart'] }))).statusCode).toBe(201);
   });
 
   it('a failing snapshot-cache notification does not undo or fail the write', async () => {
-    t = await testApp({ onPolicyChange: () => { throw new Error('cache down'); } });
+    t = await testApp({
+      onPolicyChange: () => {
+        throw new Error('cache down');
+      },
+    });
     expect((await put('checkout', spec())).statusCode).toBe(201);
     expect((await t.as(VIEWER, { url: '/api/v1/policies/checkout' })).statusCode).toBe(200);
   });

@@ -11,24 +11,38 @@ import { nodeHello, TestFilter, waitFor } from './grpc-client.js';
 const EDITOR = 'editor-token-for-restart-test';
 const STREAM = 'stream-token-for-restart-test';
 const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 function config(dataDir: string): ControlPlaneConfig {
   return {
-    ...DEFAULTS, pairing: { ...DEFAULTS.pairing }, webhook: { ...DEFAULTS.webhook },
-    host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir, logLevel: 'silent',
-    tokens: [{ name: 'ed', token: EDITOR, role: 'editor' }], streamToken: STREAM, persistIntervalMs: 3_600_000,
+    ...DEFAULTS,
+    pairing: { ...DEFAULTS.pairing },
+    webhook: { ...DEFAULTS.webhook },
+    host: '127.0.0.1',
+    httpPort: 0,
+    grpcPort: 0,
+    dataDir,
+    logLevel: 'silent',
+    tokens: [{ name: 'ed', token: EDITOR, role: 'editor' }],
+    streamToken: STREAM,
+    persistIntervalMs: 3_600_000,
   };
 }
 
-async function boot(dataDir: string): Promise<RunningControlPlane & { api(p: string, init?: RequestInit): Promise<Response> }> {
+async function boot(
+  dataDir: string,
+): Promise<RunningControlPlane & { api(p: string, init?: RequestInit): Promise<Response> }> {
   const cp = await start(config(dataDir), { logger: pino({ level: 'silent' }) });
   cleanups.push(() => cp.close());
   return {
     ...cp,
-    api: (p, init = {}) => fetch(`${cp.httpUrl}${p}`, {
-      ...init, headers: { authorization: `Bearer ${EDITOR}`, 'content-type': 'application/json', ...init.headers },
-    }),
+    api: (p, init = {}) =>
+      fetch(`${cp.httpUrl}${p}`, {
+        ...init,
+        headers: { authorization: `Bearer ${EDITOR}`, 'content-type': 'application/json', ...init.headers },
+      }),
   };
 }
 
@@ -44,23 +58,30 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
     expect((await a.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(v2) })).status).toBe(200);
 
     const edge = new TestFilter(a.grpcPort, nodeHello(), STREAM);
-    const shadow = new TestFilter(a.grpcPort, nodeHello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' }), STREAM);
-    cleanups.push(() => { edge.close(); shadow.close(); });
+    const shadow = new TestFilter(
+      a.grpcPort,
+      nodeHello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' }),
+      STREAM,
+    );
+    cleanups.push(() => {
+      edge.close();
+      shadow.close();
+    });
     edge.send({ kind: 'half', half: half('p1', 'live', { name: 'Ada', plan: 'pro' }) });
     shadow.send({ kind: 'half', half: half('p1', 'candidate', { name: 'Ada', plan: 'free' }) });
     shadow.send({ kind: 'egress', event: egress() });
 
     const before = await waitFor(async () => {
-      const r = await (await a.api('/api/v1/reports/checkout')).json() as { endpoints: unknown[] };
+      const r = (await (await a.api('/api/v1/reports/checkout')).json()) as { endpoints: unknown[] };
       return r.endpoints.length > 0 ? r : undefined;
     }, 'a report');
     const blastBefore = await (await a.api('/api/v1/blast-radius/checkout')).json();
     expect(JSON.stringify(blastBefore)).toContain('pay.example');
     const alerts = await waitFor(async () => {
-      const r = await (await a.api('/api/v1/alerts')).json() as { alerts: unknown[] };
+      const r = (await (await a.api('/api/v1/alerts')).json()) as { alerts: unknown[] };
       return r.alerts.length > 0 ? r : undefined;
     }, 'an alert');
-    const nodes = await (await a.api('/api/v1/nodes')).json() as { nodes: Array<{ nodeId: string }> };
+    const nodes = (await (await a.api('/api/v1/nodes')).json()) as { nodes: Array<{ nodeId: string }> };
     expect(nodes.nodes.map((n) => n.nodeId).sort()).toEqual(['edge-1', 'shadow-1']);
     edge.close();
     shadow.close();
@@ -69,7 +90,10 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
     const b = await boot(dataDir);
     const policy = await (await b.api('/api/v1/policies/checkout')).json();
     expect(policy).toMatchObject({ name: 'checkout', version: 2, spec: v2, updatedBy: 'ed' });
-    const history = await (await b.api('/api/v1/policies/checkout/history')).json() as { versions: unknown[]; audit: Array<{ action: string }> };
+    const history = (await (await b.api('/api/v1/policies/checkout/history')).json()) as {
+      versions: unknown[];
+      audit: Array<{ action: string }>;
+    };
     expect(history.versions).toHaveLength(2);
     expect(history.audit.map((x) => x.action)).toEqual(['create', 'update']);
     expect(await (await b.api('/api/v1/reports/checkout')).json()).toEqual(before);
@@ -86,8 +110,15 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
     const spec = { services: ['checkout'], secondary: true }; // pairs wait for a secondary (default window 30 s)
     expect((await a.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(spec) })).status).toBe(201);
     const edge = new TestFilter(a.grpcPort, nodeHello(), STREAM);
-    const shadow = new TestFilter(a.grpcPort, nodeHello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' }), STREAM);
-    cleanups.push(() => { edge.close(); shadow.close(); });
+    const shadow = new TestFilter(
+      a.grpcPort,
+      nodeHello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' }),
+      STREAM,
+    );
+    cleanups.push(() => {
+      edge.close();
+      shadow.close();
+    });
     for (const id of ['p1', 'p2']) {
       edge.send({ kind: 'half', half: half(id, 'live', { name: 'Ada', plan: 'pro' }) });
       shadow.send({ kind: 'half', half: half(id, 'candidate', { name: 'Ada', plan: 'free' }) });
@@ -97,13 +128,15 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
       const text = await (await a.api('/metrics')).text();
       return /shadowguard_pairer\{stat="pending"\} 2\b/.test(text) ? true : undefined;
     }, 'two pending pairs');
-    expect((await (await a.api('/api/v1/reports/checkout')).json() as { endpoints: unknown[] }).endpoints).toEqual([]);
+    expect(((await (await a.api('/api/v1/reports/checkout')).json()) as { endpoints: unknown[] }).endpoints).toEqual(
+      [],
+    );
     edge.close();
     shadow.close();
     await a.close(); // what SIGTERM runs
 
     const b = await boot(dataDir);
-    const r = await (await b.api('/api/v1/reports/checkout')).json() as { endpoints: Array<{ pairs: number }> };
+    const r = (await (await b.api('/api/v1/reports/checkout')).json()) as { endpoints: Array<{ pairs: number }> };
     expect(r.endpoints.map((e) => e.pairs)).toEqual([2]);
   });
 

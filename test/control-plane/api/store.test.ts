@@ -8,8 +8,14 @@ import { specChanges } from '../../../control-plane/src/store/spec-diff.js';
 import { spec } from './helpers.js';
 
 const dirs: string[] = [];
-const tmp = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-store-')); dirs.push(d); return d; };
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+const tmp = () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-store-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 describe('SqliteStore', () => {
   it('creates the data dir and a WAL-mode database file, and keeps everything across reopen', async () => {
@@ -51,10 +57,16 @@ describe('SqliteStore', () => {
   });
 
   it('the audit summary lists changed paths, walking objects and treating arrays as leaves', () => {
-    expect(specChanges(
-      { services: ['a'], egress: { defaultAction: 'deny', rules: [{ name: 'x', action: 'deny' }] } },
-      { services: ['a'], egress: { defaultAction: 'allow', rules: [{ name: 'x', action: 'allow' }] }, secondary: true },
-    )).toEqual([
+    expect(
+      specChanges(
+        { services: ['a'], egress: { defaultAction: 'deny', rules: [{ name: 'x', action: 'deny' }] } },
+        {
+          services: ['a'],
+          egress: { defaultAction: 'allow', rules: [{ name: 'x', action: 'allow' }] },
+          secondary: true,
+        },
+      ),
+    ).toEqual([
       { path: 'egress.defaultAction', op: 'changed' },
       { path: 'egress.rules', op: 'changed' },
       { path: 'secondary', op: 'added' },

@@ -2,10 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EDITOR, spec, testApp, type TestApp } from './helpers.js';
 
 let t: TestApp;
-afterEach(async () => { await t?.app.close(); await t?.store.close(); });
+afterEach(async () => {
+  await t?.app.close();
+  await t?.store.close();
+});
 
 async function putRaw(name: string, payload: string, contentType = 'application/json') {
-  return t.as(EDITOR, { method: 'PUT', url: `/api/v1/policies/${name}`, payload, headers: { 'content-type': contentType } });
+  return t.as(EDITOR, {
+    method: 'PUT',
+    url: `/api/v1/policies/${name}`,
+    payload,
+    headers: { 'content-type': contentType },
+  });
 }
 const putJson = (name: string, body: unknown) => putRaw(name, JSON.stringify(body));
 
@@ -15,7 +23,8 @@ describe('request validation', () => {
     const r = await putJson('p', spec({ egress: { rules: [{ name: 'r', action: 'maybe' as never }] } }));
     expect(r.statusCode).toBe(400);
     expect(r.json()).toEqual({
-      error: 'Bad Request', statusCode: 400,
+      error: 'Bad Request',
+      statusCode: 400,
       message: 'body/egress/rules/0/action must be equal to one of the allowed values: allow, mock, deny',
     });
   });
@@ -81,7 +90,11 @@ describe('request validation', () => {
     expect(JSON.stringify(huge).length).toBeGreaterThan(4096);
     const r = await putJson('p', huge);
     expect(r.statusCode).toBe(413);
-    expect(r.json()).toEqual({ error: 'Payload Too Large', statusCode: 413, message: 'request body is larger than the limit of 4096 bytes' });
+    expect(r.json()).toEqual({
+      error: 'Payload Too Large',
+      statusCode: 413,
+      message: 'request body is larger than the limit of 4096 bytes',
+    });
   });
 
   it('answers the default 1 MiB limit with 413 too', async () => {
@@ -107,7 +120,11 @@ describe('request validation', () => {
     t = await testApp();
     const r = await t.as(EDITOR, { url: '/api/v1/reports/checkout/endpoints/%E0%A4%A' });
     expect(r.statusCode).toBe(400);
-    expect(r.json()).toEqual({ error: 'Bad Request', statusCode: 400, message: expect.stringContaining('is not a valid url component') });
+    expect(r.json()).toEqual({
+      error: 'Bad Request',
+      statusCode: 400,
+      message: expect.stringContaining('is not a valid url component'),
+    });
   });
 
   it('answers an unknown route with a JSON 404', async () => {
@@ -117,7 +134,13 @@ describe('request validation', () => {
   });
 
   it('hides the detail of an internal error', async () => {
-    t = await testApp({ nodes: { list: () => { throw new Error('secret /var/lib detail'); } } });
+    t = await testApp({
+      nodes: {
+        list: () => {
+          throw new Error('secret /var/lib detail');
+        },
+      },
+    });
     const r = await t.as(EDITOR, { url: '/api/v1/nodes' });
     expect(r.statusCode).toBe(500);
     expect(r.json().error).toBe('Internal Server Error');

@@ -6,18 +6,27 @@ import { LatencySketch } from '../../../control-plane/src/reports/latency.js';
 import { orderBody, pairOf } from '../../fixtures/halves.js';
 
 const spec: PolicySpec = {
-  services: ['shop'], secondary: true, endpoints: ['POST /refunds/{id}'],
+  services: ['shop'],
+  secondary: true,
+  endpoints: ['POST /refunds/{id}'],
   alerts: { mismatchRate: 10, minPairs: 20 },
 };
 
 /** one pair on an endpoint; `bad` makes the candidate change a business field */
 function pairFor(method: string, path: string, i: number, bad: boolean) {
-  return comparePair(pairOf({
-    shared: { method, path, latencyUs: 10_000 + (i % 10) * 1000 },
-    live: { json: orderBody({ noiseSeed: 3 * i + 1 }) },
-    candidate: { json: orderBody({ noiseSeed: 3 * i + 2, status: bad ? 'refunded_twice' : undefined }), latencyUs: 20_000 },
-    secondary: { json: orderBody({ noiseSeed: 3 * i + 3 }) },
-  }), 'shop', spec);
+  return comparePair(
+    pairOf({
+      shared: { method, path, latencyUs: 10_000 + (i % 10) * 1000 },
+      live: { json: orderBody({ noiseSeed: 3 * i + 1 }) },
+      candidate: {
+        json: orderBody({ noiseSeed: 3 * i + 2, status: bad ? 'refunded_twice' : undefined }),
+        latencyUs: 20_000,
+      },
+      secondary: { json: orderBody({ noiseSeed: 3 * i + 3 }) },
+    }),
+    'shop',
+    spec,
+  );
 }
 
 function feed(book: ReportBook, n: number, badEvery: number, from = 0): Alert[] {
@@ -50,9 +59,9 @@ describe('ReportBook', () => {
   it('raises the alert again only after the endpoint has recovered', () => {
     const book = new ReportBook();
     expect(feed(book, 30, 2)).toHaveLength(1);
-    expect(feed(book, 200, 0, 30)).toHaveLength(0);    // recovers below 10 %
+    expect(feed(book, 200, 0, 30)).toHaveLength(0); // recovers below 10 %
     expect(book.summary('shop')!.alerting).toEqual([]);
-    expect(feed(book, 200, 1, 230).length).toBe(1);     // breaches again
+    expect(feed(book, 200, 1, 230).length).toBe(1); // breaches again
   });
 
   it('keeps five examples per field and side-by-side samples of mismatched pairs', () => {
@@ -85,15 +94,18 @@ describe('ReportBook', () => {
     feed(book, 40, 3);
     const copy = ReportBook.fromJSON(JSON.parse(JSON.stringify(book)));
     expect(copy.endpoints('shop')).toEqual(book.endpoints('shop'));
-    expect(JSON.parse(JSON.stringify(copy.endpoint('shop', 'POST /refunds/{id}'))))
-      .toEqual(JSON.parse(JSON.stringify(book.endpoint('shop', 'POST /refunds/{id}'))));
+    expect(JSON.parse(JSON.stringify(copy.endpoint('shop', 'POST /refunds/{id}')))).toEqual(
+      JSON.parse(JSON.stringify(book.endpoint('shop', 'POST /refunds/{id}'))),
+    );
     expect(feed(copy, 10, 3, 40)).toHaveLength(0);
     expect(copy.endpoints('shop')[0].pairs).toBe(50);
   });
 
   it('rejects a corrupt persisted state with a clear error', () => {
     expect(() => ReportBook.fromJSON({ version: 2 })).toThrow(/version: 1/);
-    expect(() => ReportBook.fromJSON({ version: 1, policies: { x: { endpoints: [{}], alerting: [] } } })).toThrow(/endpoint/);
+    expect(() => ReportBook.fromJSON({ version: 1, policies: { x: { endpoints: [{}], alerting: [] } } })).toThrow(
+      /endpoint/,
+    );
   });
 
   it('bounds the number of endpoints per policy', () => {

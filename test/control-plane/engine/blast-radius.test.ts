@@ -17,8 +17,13 @@ describe('BlastRadius', () => {
     expect(s.total).toBe(5);
     const byDest = Object.fromEntries(s.destinations.map((d) => [d.destination, d]));
     expect(byDest['api.stripe.com:443'].decisions).toEqual({ allowed: 0, mocked: 1, denied: 1, rate_limited: 0 });
-    expect(byDest['api.stripe.com:443'].routes.map((r) => r.route).sort()).toEqual(['POST /v1/charges', 'POST /v1/refunds/{id}']);
-    expect(byDest['inventory.shop.svc'].routes).toEqual([{ route: 'GET /stock/{id}', total: 2, decisions: { allowed: 1, mocked: 0, denied: 0, rate_limited: 1 } }]);
+    expect(byDest['api.stripe.com:443'].routes.map((r) => r.route).sort()).toEqual([
+      'POST /v1/charges',
+      'POST /v1/refunds/{id}',
+    ]);
+    expect(byDest['inventory.shop.svc'].routes).toEqual([
+      { route: 'GET /stock/{id}', total: 2, decisions: { allowed: 1, mocked: 0, denied: 0, rate_limited: 1 } },
+    ]);
   });
 
   it('flags a destination whose allowed shadow rate passes the declared capacity', () => {
@@ -31,9 +36,21 @@ describe('BlastRadius', () => {
       clock.advance(1000);
     }
     clock.advance(-1); // stay inside the last second
-    const m = b.map(['orders-v2'], [{ host: 'inventory.*', requestsPerSecond: 20 }, { host: '*.stripe.com', requestsPerSecond: 10 }]);
+    const m = b.map(
+      ['orders-v2'],
+      [
+        { host: 'inventory.*', requestsPerSecond: 20 },
+        { host: '*.stripe.com', requestsPerSecond: 10 },
+      ],
+    );
     const [inv, stripe] = m.services[0].destinations;
-    expect(inv).toMatchObject({ destination: 'inventory.shop.svc:8080', capacity: 20, capacityRule: 'inventory.*', flagged: true, peakAllowedPerSecond: 30 });
+    expect(inv).toMatchObject({
+      destination: 'inventory.shop.svc:8080',
+      capacity: 20,
+      capacityRule: 'inventory.*',
+      flagged: true,
+      peakAllowedPerSecond: 30,
+    });
     expect(inv.allowedRate).toBeCloseTo(30, 5);
     // denied calls never reached Stripe: 55 events/s seen, 5/s of real load, under its capacity
     expect(stripe).toMatchObject({ capacity: 10, flagged: false });
@@ -42,7 +59,11 @@ describe('BlastRadius', () => {
     expect(m.flagged).toBe(1);
     // the window slides: two minutes later the load is gone
     clock.advance(120_000);
-    expect(b.map(['orders-v2'], [{ host: 'inventory.*', requestsPerSecond: 20 }]).services[0].destinations.find((d) => d.destination.startsWith('inventory'))).toMatchObject({ allowedRate: 0, flagged: false, total: 1800 });
+    expect(
+      b
+        .map(['orders-v2'], [{ host: 'inventory.*', requestsPerSecond: 20 }])
+        .services[0].destinations.find((d) => d.destination.startsWith('inventory')),
+    ).toMatchObject({ allowedRate: 0, flagged: false, total: 1800 });
   });
 
   it('round-trips through JSON and counts invalid events instead of throwing', () => {

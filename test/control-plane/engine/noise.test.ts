@@ -14,12 +14,12 @@ describe("Diffy's noise rule (reference §3.4)", () => {
   it('calls a field a regression only when r > n and both thresholds are strictly passed', () => {
     const cfg = noiseConfig({ relativeThreshold: 20, absoluteThreshold: 3 });
     const t = { pairs: 100, noisePairs: 100 };
-    expect(verdict({ raw: 100, noise: 98, volatile: 0 }, t, cfg)).toBe('noise');      // request ids: r ≈ n
-    expect(verdict({ raw: 10, noise: 0, volatile: 0 }, t, cfg)).toBe('regression');   // candidate only
-    expect(verdict({ raw: 3, noise: 0, volatile: 0 }, t, cfg)).toBe('noise');         // absolute 3 is not > 3
-    expect(verdict({ raw: 12, noise: 8, volatile: 0 }, t, cfg)).toBe('noise');        // relative 20 is not > 20
+    expect(verdict({ raw: 100, noise: 98, volatile: 0 }, t, cfg)).toBe('noise'); // request ids: r ≈ n
+    expect(verdict({ raw: 10, noise: 0, volatile: 0 }, t, cfg)).toBe('regression'); // candidate only
+    expect(verdict({ raw: 3, noise: 0, volatile: 0 }, t, cfg)).toBe('noise'); // absolute 3 is not > 3
+    expect(verdict({ raw: 12, noise: 8, volatile: 0 }, t, cfg)).toBe('noise'); // relative 20 is not > 20
     expect(verdict({ raw: 13, noise: 8, volatile: 0 }, t, cfg)).toBe('regression');
-    expect(verdict({ raw: 5, noise: 10, volatile: 0 }, t, cfg)).toBe('noise');        // r < n
+    expect(verdict({ raw: 5, noise: 10, volatile: 0 }, t, cfg)).toBe('noise'); // r < n
     // half the pairs lost their secondary: n is scaled to all pairs
     expect(verdict({ raw: 50, noise: 25, volatile: 0 }, { pairs: 100, noisePairs: 50 }, cfg)).toBe('noise');
   });
@@ -66,8 +66,13 @@ describe("Diffy's noise rule (reference §3.4)", () => {
     });
     expect(d.likelyNoiseFields).toBe(3);
     expect(d.mismatchRate).toBeCloseTo(25, 5);
-    expect(d.suggestions.map((s) => [s.path, s.detector, s.count])).toEqual(expect.arrayContaining([
-      ['body.request_id', 'uuid', 40], ['body.generated_at', 'timestamp', 40], ['body.order.payment.session_token', 'token', 40]]));
+    expect(d.suggestions.map((s) => [s.path, s.detector, s.count])).toEqual(
+      expect.arrayContaining([
+        ['body.request_id', 'uuid', 40],
+        ['body.generated_at', 'timestamp', 40],
+        ['body.order.payment.session_token', 'token', 40],
+      ]),
+    );
     expect(d.suggestions.find((s) => s.detector === 'uuid')?.hint).toMatch(/normalize\.detectors\.uuid/);
   });
 });

@@ -97,7 +97,8 @@ describe('Pairer.flushDegraded', () => {
     p.add(half('candidate', { pairId: 'no-live' }), true);
     const out = p.flushDegraded();
     expect(out.map((x) => [x.pairId, x.live.side, x.candidate.side, x.secondary])).toEqual([
-      ['old', 'live', 'candidate', undefined], ['a', 'live', 'candidate', undefined],
+      ['old', 'live', 'candidate', undefined],
+      ['a', 'live', 'candidate', undefined],
     ]);
     // incomplete ones stay pending; the flushed ones are closed: their secondary is late
     expect(p.stats()).toMatchObject({ pending: 2, degraded: 2, orphaned: 0, pendingBytes: 2 * cost(0) });

@@ -19,7 +19,9 @@ export const STREAM = 'stream-token-for-ramp-tests';
 export class Clock {
   constructor(public t = 1_700_000_000_000) {}
   readonly now = (): number => this.t;
-  advance(seconds: number): void { this.t += seconds * 1000; }
+  advance(seconds: number): void {
+    this.t += seconds * 1000;
+  }
 }
 
 export function tempDir(cleanups: Array<() => unknown>): string {
@@ -30,9 +32,20 @@ export function tempDir(cleanups: Array<() => unknown>): string {
 
 function config(dataDir: string): ControlPlaneConfig {
   return {
-    ...DEFAULTS, pairing: { ...DEFAULTS.pairing }, webhook: { ...DEFAULTS.webhook },
-    host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir, logLevel: 'silent', streamToken: STREAM, persistIntervalMs: 3_600_000,
-    tokens: [{ name: 'eddie', token: EDITOR, role: 'editor' }, { name: 'vera', token: VIEWER, role: 'viewer' }],
+    ...DEFAULTS,
+    pairing: { ...DEFAULTS.pairing },
+    webhook: { ...DEFAULTS.webhook },
+    host: '127.0.0.1',
+    httpPort: 0,
+    grpcPort: 0,
+    dataDir,
+    logLevel: 'silent',
+    streamToken: STREAM,
+    persistIntervalMs: 3_600_000,
+    tokens: [
+      { name: 'eddie', token: EDITOR, role: 'editor' },
+      { name: 'vera', token: VIEWER, role: 'viewer' },
+    ],
   };
 }
 
@@ -45,24 +58,39 @@ export async function boot(dataDir: string, clock: Clock, cleanups: Array<() => 
   const cp = await start(config(dataDir), { logger: pino({ level: 'silent' }), now: clock.now });
   cp.ramp.stop(); // the test ticks explicitly on its own clock
   cleanups.push(() => cp.close());
-  const api = (p: string, init: RequestInit & { token?: string } = {}) => fetch(`${cp.httpUrl}${p}`, {
-    ...init, headers: { authorization: `Bearer ${init.token ?? EDITOR}`, ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
-  });
+  const api = (p: string, init: RequestInit & { token?: string } = {}) =>
+    fetch(`${cp.httpUrl}${p}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${init.token ?? EDITOR}`,
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+        ...init.headers,
+      },
+    });
   return {
-    ...cp, api,
-    json: async <T>(p: string, init?: RequestInit & { token?: string }) => { const r = await api(p, init); return { status: r.status, body: (await r.json()) as T }; },
+    ...cp,
+    api,
+    json: async <T>(p: string, init?: RequestInit & { token?: string }) => {
+      const r = await api(p, init);
+      return { status: r.status, body: (await r.json()) as T };
+    },
   };
 }
 
 /** An edge (or shadow) filter that acks every snapshot it receives, as the real filter does. */
 export class AckingFilter {
   private acked = 0;
-  private constructor(readonly f: FakeFilter, private readonly stop: () => void) {}
+  private constructor(
+    readonly f: FakeFilter,
+    private readonly stop: () => void,
+  ) {}
 
   static async connect(port: number, h: Partial<NodeHello>, cleanups: Array<() => unknown>): Promise<AckingFilter> {
     const f = await FakeFilter.connect(port, hello(h), { token: STREAM });
     let running = true;
-    const a = new AckingFilter(f, () => { running = false; });
+    const a = new AckingFilter(f, () => {
+      running = false;
+    });
     void (async () => {
       while (running) {
         while (a.acked < f.snapshots.length) await f.ack(f.snapshots[a.acked++].version).catch(() => {});
@@ -73,7 +101,9 @@ export class AckingFilter {
     return a;
   }
 
-  get count(): number { return this.f.snapshots.length; }
+  get count(): number {
+    return this.f.snapshots.length;
+  }
 
   /** The sampling section of the n-th snapshot (1-based), once it arrived. */
   async sampling(n: number): Promise<Sampling> {
@@ -81,21 +111,47 @@ export class AckingFilter {
     return (JSON.parse(s.configJson) as { sampling: Sampling }).sampling;
   }
 
-  version(n: number): string { return this.f.snapshots[n - 1].version; }
+  version(n: number): string {
+    return this.f.snapshots[n - 1].version;
+  }
 
-  send(msg: object): Promise<void> { return this.f.send(msg); }
+  send(msg: object): Promise<void> {
+    return this.f.send(msg);
+  }
 
-  close(): void { this.stop(); this.f.close(); }
+  close(): void {
+    this.stop();
+    this.f.close();
+  }
 }
 
 /** A Half as a filter author writes it with proto-loader (enums by name, bytes as Buffer). */
-export function halfMessage(pairId: string, side: 'LIVE' | 'CANDIDATE', method: string, urlPath: string, body: unknown, status = 200) {
+export function halfMessage(
+  pairId: string,
+  side: 'LIVE' | 'CANDIDATE',
+  method: string,
+  urlPath: string,
+  body: unknown,
+  status = 200,
+) {
   const text = JSON.stringify(body);
   return {
     half: {
-      pairId, side: `SIDE_${side}`, service: 'checkout', method, host: 'checkout.local', path: urlPath, query: '', status,
-      headers: [{ name: 'content-type', value: Buffer.from('application/json') }], body: Buffer.from(text), truncated: false,
-      bodySize: text.length, startUnixMs: 1_700_000_000_000, latencyUs: 1500, requestId: `req-${pairId}`,
+      pairId,
+      side: `SIDE_${side}`,
+      service: 'checkout',
+      method,
+      host: 'checkout.local',
+      path: urlPath,
+      query: '',
+      status,
+      headers: [{ name: 'content-type', value: Buffer.from('application/json') }],
+      body: Buffer.from(text),
+      truncated: false,
+      bodySize: text.length,
+      startUnixMs: 1_700_000_000_000,
+      latencyUs: 1500,
+      requestId: `req-${pairId}`,
       nodeId: side === 'LIVE' ? 'edge-1' : 'shadow-1',
     },
   };
@@ -120,20 +176,36 @@ export function waitForPairs(cp: Booted, pairs: number): Promise<void> {
 }
 
 /** A real HTTP webhook receiver on 127.0.0.1 (ephemeral port) that answers 204 and keeps every JSON body. */
-export async function webhookServer(cleanups: Array<() => unknown>): Promise<{ url: string; received: any[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function webhookServer(cleanups: Array<() => unknown>): Promise<{ url: string; received: any[] }> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const received: unknown[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
-    req.on('end', () => { received.push(JSON.parse(body)); res.writeHead(204).end(); });
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.writeHead(204).end();
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
 }
 
 /** GET /api/v1/events read as the dashboard reads it (fetch + its own SSE parsing); every event kept. */
-export async function eventFeed(cp: Booted, cleanups: Array<() => unknown>): Promise<Array<{ type: string; data: any }>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function eventFeed(
+  cp: Booted,
+  cleanups: Array<() => unknown>,
+): Promise<Array<{ type: string; data: any }>> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const abort = new AbortController();
   const res = await cp.api('/api/v1/events', { token: VIEWER, signal: abort.signal });
   if (res.status !== 200 || !res.body) throw new Error(`GET /api/v1/events answered ${res.status}`);

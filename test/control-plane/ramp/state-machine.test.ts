@@ -3,13 +3,28 @@
 import { describe, expect, it } from 'vitest';
 import type { RampSpec } from '../../../control-plane/src/domain/types.js';
 import {
-  checkGuards, command, evaluate, initialRampState, nextAdvanceAt, rampCap, resolveRamp,
-  type RampObservations, type RampState, type ResolvedRamp,
+  checkGuards,
+  command,
+  evaluate,
+  initialRampState,
+  nextAdvanceAt,
+  rampCap,
+  resolveRamp,
+  type RampObservations,
+  type RampState,
+  type ResolvedRamp,
 } from '../../../control-plane/src/reports/ramp.js';
 
 const S = 1000;
 const quiet = (over: Partial<RampObservations> = {}): RampObservations => ({
-  pairs: 0, shadow5xx: 0, endpoints: [], egressDenied: 0, egressRateLimited: 0, filterDrops: 0, overCapacity: [], ...over,
+  pairs: 0,
+  shadow5xx: 0,
+  endpoints: [],
+  egressDenied: 0,
+  egressRateLimited: 0,
+  filterDrops: 0,
+  overCapacity: [],
+  ...over,
 });
 
 function resolved(spec: RampSpec): ResolvedRamp {
@@ -27,7 +42,11 @@ function started(ramp: ResolvedRamp, at = 0): RampState {
 describe('resolving a declared ramp', () => {
   it('fills the defaults: 300 s holds, 10 s evaluations, pause on breach, 20 pairs, capacity checked', () => {
     expect(resolved({ stages: [1, 5] })).toEqual({
-      stages: [1, 5], holdMs: [300 * S, 300 * S], evaluateEveryMs: 10 * S, onBreach: 'pause', guards: { minPairs: 20, capacity: true },
+      stages: [1, 5],
+      holdMs: [300 * S, 300 * S],
+      evaluateEveryMs: 10 * S,
+      onBreach: 'pause',
+      guards: { minPairs: 20, capacity: true },
     });
     expect(resolved({ stages: [1, 5], holdSeconds: [30, 60] }).holdMs).toEqual([30 * S, 60 * S]);
   });
@@ -36,7 +55,9 @@ describe('resolving a declared ramp', () => {
     expect(resolveRamp({ stages: [1, 10, 5] })).toBe('ramp.stages must be strictly increasing: 5 follows 10');
     expect(resolveRamp({ stages: [5, 5] })).toBe('ramp.stages must be strictly increasing: 5 follows 5');
     expect(resolveRamp({ stages: [0, 5] })).toMatch(/ramp.stages\[0\] must be a percent in \(0, 100\]/);
-    expect(resolveRamp({ stages: [1, 5], holdSeconds: [10] })).toBe('ramp.holdSeconds must have one entry per stage (2), got 1');
+    expect(resolveRamp({ stages: [1, 5], holdSeconds: [10] })).toBe(
+      'ramp.holdSeconds must have one entry per stage (2), got 1',
+    );
   });
 });
 
@@ -58,24 +79,51 @@ describe('a ramp driven by its clock', () => {
     expect(s.lastEvaluation?.at).toBe(51_000);
 
     let r = evaluate(s, ramp, quiet(), 61_000);
-    expect([r.state.status, r.state.stage, rampCap(r.state, ramp), r.state.stageStartedAt]).toEqual(['running', 1, 5, 61_000]);
-    expect(r.events).toEqual([{ type: 'transition', transition: {
-      at: 61_000, from: 'running', to: 'running', stage: 1, percent: 5, by: 'ramp',
-      reason: 'held 1% for 60 s with every guard ok; advancing to 5%',
-    } }]);
+    expect([r.state.status, r.state.stage, rampCap(r.state, ramp), r.state.stageStartedAt]).toEqual([
+      'running',
+      1,
+      5,
+      61_000,
+    ]);
+    expect(r.events).toEqual([
+      {
+        type: 'transition',
+        transition: {
+          at: 61_000,
+          from: 'running',
+          to: 'running',
+          stage: 1,
+          percent: 5,
+          by: 'ramp',
+          reason: 'held 1% for 60 s with every guard ok; advancing to 5%',
+        },
+      },
+    ]);
     // the second stage holds 120 s, not 60
     expect(evaluate(r.state, ramp, quiet(), 121_000).state.stage).toBe(1);
     r = evaluate(r.state, ramp, quiet(), 181_000);
     expect([r.state.stage, rampCap(r.state, ramp)]).toEqual([2, 10]);
     r = evaluate(r.state, ramp, quiet(), 241_000);
-    expect([r.state.status, rampCap(r.state, ramp), nextAdvanceAt(r.state, ramp)]).toEqual(['completed', 10, undefined]);
+    expect([r.state.status, rampCap(r.state, ramp), nextAdvanceAt(r.state, ramp)]).toEqual([
+      'completed',
+      10,
+      undefined,
+    ]);
     expect(r.state.transitions.map((t) => `${t.from}→${t.to}@${t.percent}`)).toEqual([
-      'idle→running@1', 'running→running@5', 'running→running@10', 'running→completed@10',
+      'idle→running@1',
+      'running→running@5',
+      'running→running@10',
+      'running→completed@10',
     ]);
   });
 
   it('reverts to 0 % on a breach when the policy says revert, naming the endpoint, and raises an alert', () => {
-    const revert = resolved({ stages: [1, 5, 10], holdSeconds: 60, onBreach: 'revert', guards: { mismatchRate: 5, minPairs: 10 } });
+    const revert = resolved({
+      stages: [1, 5, 10],
+      holdSeconds: 60,
+      onBreach: 'revert',
+      guards: { mismatchRate: 5, minPairs: 10 },
+    });
     const s = evaluate(started(revert), revert, quiet(), 61_000).state;
     const obs = quiet({
       pairs: 60,
@@ -88,9 +136,21 @@ describe('a ramp driven by its clock', () => {
     const r = evaluate(s, revert, obs, 71_000);
     expect([r.state.status, rampCap(r.state, revert), r.state.stage]).toEqual(['reverted', 0, 1]);
     const reason = 'guard mismatchRate: POST /refunds/{id} 12.5% > 5%';
-    expect(r.state.transitions.at(-1)).toMatchObject({ from: 'running', to: 'reverted', percent: 0, reason, by: 'ramp' });
+    expect(r.state.transitions.at(-1)).toMatchObject({
+      from: 'running',
+      to: 'reverted',
+      percent: 0,
+      reason,
+      by: 'ramp',
+    });
     expect(r.events[1]).toEqual({
-      type: 'alert', at: 71_000, policy: 'checkout', guard: 'mismatchRate', endpoint: 'POST /refunds/{id}', value: 12.5, pairs: 16,
+      type: 'alert',
+      at: 71_000,
+      policy: 'checkout',
+      guard: 'mismatchRate',
+      endpoint: 'POST /refunds/{id}',
+      value: 12.5,
+      pairs: 16,
       message: `checkout: ramp reverted to 0% at stage 2 (5%): ${reason}`,
     });
     expect(r.state.lastEvaluation?.breaches).toEqual([reason]);
@@ -108,24 +168,48 @@ describe('a ramp driven by its clock', () => {
   it('does not judge rates or latency before minPairs pairs', () => {
     const g = resolved({ stages: [1], guards: { shadowErrorRate: 1, latencyP99Ms: 100, minPairs: 20 } });
     const few = checkGuards(g, quiet({ pairs: 5, shadow5xx: 5, shadowLatencyP99Ms: 900 }));
-    expect(few.map((v) => [v.guard, v.value, v.ok])).toEqual([['shadowErrorRate', null, true], ['latencyP99Ms', null, true], ['capacity', 0, true]]);
+    expect(few.map((v) => [v.guard, v.value, v.ok])).toEqual([
+      ['shadowErrorRate', null, true],
+      ['latencyP99Ms', null, true],
+      ['capacity', 0, true],
+    ]);
     const many = checkGuards(g, quiet({ pairs: 20, shadow5xx: 0, shadowLatencyP99Ms: 812.4 }));
-    expect(many.find((v) => v.guard === 'latencyP99Ms')).toMatchObject({ ok: false, detail: 'shadow p99 812.4 ms > 100 ms' });
+    expect(many.find((v) => v.guard === 'latencyP99Ms')).toMatchObject({
+      ok: false,
+      detail: 'shadow p99 812.4 ms > 100 ms',
+    });
   });
 
   it('checks egress, filter drops and capacity, and reports every breach in one reason', () => {
-    const g = resolved({ stages: [1, 5], holdSeconds: 60, onBreach: 'revert', guards: { egressDenied: 0, egressRateLimited: 10, filterDrops: 5 } });
-    const r = evaluate(started(g), g, quiet({
-      egressDenied: 3, egressWindowS: 10, egressRateLimited: 4, filterDrops: 6,
-      overCapacity: [{ destination: 'pay.example', allowedRate: 12.25, capacity: 10 }],
-    }), 10_000);
-    expect(r.state.transitions.at(-1)?.reason).toBe([
-      'guard egressDenied: 3 egress calls denied in the last 10 s > 0',
-      'guard filterDrops: 6 halves/events dropped by filters > 5',
-      'guard capacity: pay.example 12.25 rps > 10 rps',
-    ].join('; '));
+    const g = resolved({
+      stages: [1, 5],
+      holdSeconds: 60,
+      onBreach: 'revert',
+      guards: { egressDenied: 0, egressRateLimited: 10, filterDrops: 5 },
+    });
+    const r = evaluate(
+      started(g),
+      g,
+      quiet({
+        egressDenied: 3,
+        egressWindowS: 10,
+        egressRateLimited: 4,
+        filterDrops: 6,
+        overCapacity: [{ destination: 'pay.example', allowedRate: 12.25, capacity: 10 }],
+      }),
+      10_000,
+    );
+    expect(r.state.transitions.at(-1)?.reason).toBe(
+      [
+        'guard egressDenied: 3 egress calls denied in the last 10 s > 0',
+        'guard filterDrops: 6 halves/events dropped by filters > 5',
+        'guard capacity: pay.example 12.25 rps > 10 rps',
+      ].join('; '),
+    );
     const noCapacity = resolved({ stages: [1], guards: { capacity: false } });
-    expect(checkGuards(noCapacity, quiet({ overCapacity: [{ destination: 'x', allowedRate: 2, capacity: 1 }] }))).toEqual([]);
+    expect(
+      checkGuards(noCapacity, quiet({ overCapacity: [{ destination: 'x', allowedRate: 2, capacity: 1 }] })),
+    ).toEqual([]);
   });
 });
 
@@ -140,7 +224,11 @@ describe('operator commands', () => {
     expect(evaluate(p.state, ramp, quiet(), 500_000).state.stage).toBe(1); // paused: the hold does not run out
     const r = command(p.state, ramp, 'resume', 100_000, 'eddie');
     if (!r.ok) throw new Error(r.error);
-    expect([r.state.status, r.state.stageStartedAt, nextAdvanceAt(r.state, ramp)]).toEqual(['running', 100_000, 160_000]);
+    expect([r.state.status, r.state.stageStartedAt, nextAdvanceAt(r.state, ramp)]).toEqual([
+      'running',
+      100_000,
+      160_000,
+    ]);
     const a = command(r.state, ramp, 'abort', 110_000, 'vera');
     if (!a.ok) throw new Error(a.error);
     expect([a.state.status, rampCap(a.state, ramp)]).toEqual(['aborted', 0]);
@@ -153,10 +241,22 @@ describe('operator commands', () => {
 
   it('refuses a command the status does not allow, saying which status it is in', () => {
     const s = started(ramp);
-    expect(command(s, ramp, 'start', 1, 'e')).toEqual({ ok: false, error: "the ramp of policy 'checkout' is already running at stage 1 (1%); resume, pause or abort it instead" });
-    expect(command(s, ramp, 'resume', 1, 'e')).toMatchObject({ ok: false, error: expect.stringContaining('only a paused or reverted ramp can be resumed') });
+    expect(command(s, ramp, 'start', 1, 'e')).toEqual({
+      ok: false,
+      error: "the ramp of policy 'checkout' is already running at stage 1 (1%); resume, pause or abort it instead",
+    });
+    expect(command(s, ramp, 'resume', 1, 'e')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('only a paused or reverted ramp can be resumed'),
+    });
     const idle = initialRampState('checkout');
-    expect(command(idle, ramp, 'pause', 1, 'e')).toMatchObject({ ok: false, error: "the ramp of policy 'checkout' is idle; only a running ramp can be paused" });
-    expect(command(idle, ramp, 'abort', 1, 'e')).toMatchObject({ ok: false, error: expect.stringContaining('nothing to abort') });
+    expect(command(idle, ramp, 'pause', 1, 'e')).toMatchObject({
+      ok: false,
+      error: "the ramp of policy 'checkout' is idle; only a running ramp can be paused",
+    });
+    expect(command(idle, ramp, 'abort', 1, 'e')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('nothing to abort'),
+    });
   });
 });

@@ -11,21 +11,31 @@ import { AckingFilter, boot, Clock, halfMessage, STREAM, tempDir, type Booted } 
 const WASM = 'build/shadowguard.wasm';
 const ready = fs.existsSync(WASM) && fs.existsSync('sandbox/host/index.ts');
 const cleanups: Array<() => unknown> = [];
-afterEach(async () => { for (const c of cleanups.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
 
 const spec: PolicySpec = {
   services: ['shop'],
   sampling: { defaultPercent: 100 },
-  ramp: { stages: [1, 5, 10, 100], holdSeconds: 60, evaluateEverySeconds: 10, onBreach: 'revert', guards: { shadowErrorRate: 5, minPairs: 5 } },
+  ramp: {
+    stages: [1, 5, 10, 100],
+    holdSeconds: 60,
+    evaluateEverySeconds: 10,
+    onBreach: 'revert',
+    guards: { shadowErrorRate: 5, minPairs: 5 },
+  },
 };
-const cappedVersion = (cap: number) => buildSnapshot(spec, { role: 'edge', service: 'shop' }, 'shop', { samplingCap: cap }).version;
+const cappedVersion = (cap: number) =>
+  buildSnapshot(spec, { role: 'edge', service: 'shop' }, 'shop', { samplingCap: cap }).version;
 
 async function ackedVersion(cp: Booted, version: string): Promise<void> {
   const until = Date.now() + 5000;
   for (;;) {
     const { body } = await cp.json<{ nodes: Array<{ key: string; config: { acked?: string } }> }>('/api/v1/nodes');
     if (body.nodes.some((n) => n.key === 'edge-1/shadowguard#0' && n.config.acked === version)) return;
-    if (Date.now() > until) throw new Error(`the .wasm did not ack ${version}: ${JSON.stringify(body.nodes.map((n) => n.config))}`);
+    if (Date.now() > until)
+      throw new Error(`the .wasm did not ack ${version}: ${JSON.stringify(body.nodes.map((n) => n.config))}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -36,11 +46,18 @@ describe.skipIf(!ready)('a mirror ramp driving the real .wasm edge filter', () =
     const clock = new Clock();
     const cp = await boot(tempDir(cleanups), clock, cleanups);
     expect((await cp.api('/api/v1/policies/shop', { method: 'PUT', body: JSON.stringify(spec) })).status).toBe(201);
-    const host = new Host({ clusters: { shadowguard_control_plane: { host: '127.0.0.1', port: cp.grpcPort, http2: true } } });
+    const host = new Host({
+      clusters: { shadowguard_control_plane: { host: '127.0.0.1', port: cp.grpcPort, http2: true } },
+    });
     cleanups.push(() => host.close());
     const plugin = await host.loadPlugin({
       wasm: WASM,
-      configuration: { role: 'edge', service: 'shop', sampling: { defaultPercent: 100 }, controlPlane: { cluster: 'shadowguard_control_plane', token: STREAM } },
+      configuration: {
+        role: 'edge',
+        service: 'shop',
+        sampling: { defaultPercent: 100 },
+        controlPlane: { cluster: 'shadowguard_control_plane', token: STREAM },
+      },
       properties: { 'xds.node': { id: 'edge-1', cluster: 'shop', metadata: {} } },
     });
 
@@ -52,9 +69,18 @@ describe.skipIf(!ready)('a mirror ramp driving the real .wasm edge filter', () =
       for (let i = 0; i < n; i++) {
         const id = `r${round}-${i}`;
         const s = plugin.newStream();
-        s.sendRequestHeaders([[':method', 'GET'], [':path', '/p'], [':authority', 'shop.example'], [':scheme', 'http'], ['x-request-id', id]]);
+        s.sendRequestHeaders([
+          [':method', 'GET'],
+          [':path', '/p'],
+          [':authority', 'shop.example'],
+          [':scheme', 'http'],
+          ['x-request-id', id],
+        ]);
         if (s.requestHeaders.some(([k]) => k === 'x-shadow-pair')) sampled.push(id);
-        s.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']]);
+        s.sendResponseHeaders([
+          [':status', '200'],
+          ['content-type', 'application/json'],
+        ]);
         s.sendResponseBody('{"ok":true}', true);
       }
       return sampled;
@@ -82,13 +108,20 @@ describe.skipIf(!ready)('a mirror ramp driving the real .wasm edge filter', () =
     expect(sampled10.length).toBeLessThan(240);
 
     // The shadow answers 503 to ten of the pairs the .wasm sampled (it reported their LIVE halves).
-    const shadow = await AckingFilter.connect(cp.grpcPort, { nodeId: 'shadow-1', service: 'shop', role: 'shadow', variant: 'candidate', workload: 'shop-v2' }, cleanups);
+    const shadow = await AckingFilter.connect(
+      cp.grpcPort,
+      { nodeId: 'shadow-1', service: 'shop', role: 'shadow', variant: 'candidate', workload: 'shop-v2' },
+      cleanups,
+    );
     for (const id of sampled10.slice(0, 10)) {
       const m = halfMessage(id, 'CANDIDATE', 'GET', '/p', { error: 'boom' }, 503);
       await shadow.send({ half: { ...m.half, service: 'shop' } });
     }
     const until = Date.now() + 5000;
-    while (((await cp.json<{ endpoints: Array<{ pairs: number }> }>('/api/v1/reports/shop')).body.endpoints[0]?.pairs ?? 0) < 10) {
+    while (
+      ((await cp.json<{ endpoints: Array<{ pairs: number }> }>('/api/v1/reports/shop')).body.endpoints[0]?.pairs ?? 0) <
+      10
+    ) {
       if (Date.now() > until) throw new Error('pairs were not compared');
       await new Promise((r) => setTimeout(r, 20));
     }

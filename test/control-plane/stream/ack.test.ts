@@ -17,7 +17,12 @@ describe('applyResponse', () => {
   it('keeps the last acked version current on a Nack and records the reason', () => {
     const acked = applyResponse(applySent({}, 'v1'), { kind: 'ack', version: 'v1' }, 10);
     const s = applyResponse(applySent(acked, 'v2'), { kind: 'nack', version: 'v2', reason: 'role cannot change' }, 20);
-    expect(s).toEqual({ sent: 'v2', acked: 'v1', nacked: { version: 'v2', reason: 'role cannot change' }, respondedAt: 20 });
+    expect(s).toEqual({
+      sent: 'v2',
+      acked: 'v1',
+      nacked: { version: 'v2', reason: 'role cannot change' },
+      respondedAt: 20,
+    });
     expect(inSync(s)).toBe(false);
   });
 

@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Half } from '../../../control-plane/src/domain/types.js';
 import {
-  CodecError, decodeControlMessage, decodeFilterMessage, encodeControlMessage, encodeFilterMessage, protoRoot,
+  CodecError,
+  decodeControlMessage,
+  decodeFilterMessage,
+  encodeControlMessage,
+  encodeFilterMessage,
+  protoRoot,
   type FilterMessage,
 } from '../../../control-plane/src/stream/codec.js';
 import { hello } from './fixtures.js';
@@ -12,23 +17,45 @@ const FilterMessageType = () => protoRoot().lookupType('shadow.v1.FilterMessage'
 const wire = (obj: object) => FilterMessageType().encode(FilterMessageType().fromObject(obj)).finish();
 
 const half: Half = {
-  pairId: 'p-1', side: 'secondary', service: 'checkout', method: 'GET', host: 'shop.local', path: '/users/7',
-  query: 'x=1&y=2', status: 503, headers: [['content-type', 'text/plain; charset=utf-8'], ['x-name', 'Zoë']],
-  body: Buffer.from([0, 1, 2, 255]), truncated: false, bodySize: 9_007_199_254_740_000, startUnixMs: 1_735_689_600_000,
-  latencyUs: 4_294_967_295, requestId: 'req-1', nodeId: 'n-1',
+  pairId: 'p-1',
+  side: 'secondary',
+  service: 'checkout',
+  method: 'GET',
+  host: 'shop.local',
+  path: '/users/7',
+  query: 'x=1&y=2',
+  status: 503,
+  headers: [
+    ['content-type', 'text/plain; charset=utf-8'],
+    ['x-name', 'Zoë'],
+  ],
+  body: Buffer.from([0, 1, 2, 255]),
+  truncated: false,
+  bodySize: 9_007_199_254_740_000,
+  startUnixMs: 1_735_689_600_000,
+  latencyUs: 4_294_967_295,
+  requestId: 'req-1',
+  nodeId: 'n-1',
 };
 
 describe('codec', () => {
   it('decodes a protobufjs-encoded Half into the domain Half', () => {
-    const bytes = wire({ half: { ...half, side: 'SIDE_SECONDARY',
-      headers: half.headers.map(([name, value]) => ({ name, value: Buffer.from(value) })) } });
+    const bytes = wire({
+      half: {
+        ...half,
+        side: 'SIDE_SECONDARY',
+        headers: half.headers.map(([name, value]) => ({ name, value: Buffer.from(value) })),
+      },
+    });
     const d = decodeFilterMessage(bytes);
     expect(d).toEqual({ ok: true, value: { kind: 'half', half } });
     if (d.ok && d.value.kind === 'half') expect(Buffer.isBuffer(d.value.half.body)).toBe(true);
   });
 
   it('decodes header values that are not UTF-8 as latin1', () => {
-    const d = decodeFilterMessage(wire({ half: { side: 'SIDE_LIVE', headers: [{ name: 'x', value: Buffer.from([0x63, 0x61, 0x66, 0xe9]) }] } }));
+    const d = decodeFilterMessage(
+      wire({ half: { side: 'SIDE_LIVE', headers: [{ name: 'x', value: Buffer.from([0x63, 0x61, 0x66, 0xe9]) }] } }),
+    );
     expect(d.ok && d.value.kind === 'half' && d.value.half.headers).toEqual([['x', 'café']]);
   });
 
@@ -37,10 +64,36 @@ describe('codec', () => {
       { kind: 'hello', hello: hello({ role: 'shadow', variant: 'secondary', worker: 3, configVersion: 'abc' }) },
       { kind: 'hello', hello: hello({ role: 'live' }) },
       { kind: 'half', half },
-      { kind: 'egress', event: { pairId: 'p', service: 's', variant: 'candidate', destination: 'pay:443', method: 'POST',
-        path: '/charge', decision: 'rate_limited', rule: 'payments', unixMs: 1_700_000_000_000, nodeId: 'n' } },
-      { kind: 'egress', event: { pairId: '', service: 's', variant: 'live', destination: 'd', method: 'GET', path: '/',
-        decision: 'mocked', rule: 'default', unixMs: 0, nodeId: 'n' } },
+      {
+        kind: 'egress',
+        event: {
+          pairId: 'p',
+          service: 's',
+          variant: 'candidate',
+          destination: 'pay:443',
+          method: 'POST',
+          path: '/charge',
+          decision: 'rate_limited',
+          rule: 'payments',
+          unixMs: 1_700_000_000_000,
+          nodeId: 'n',
+        },
+      },
+      {
+        kind: 'egress',
+        event: {
+          pairId: '',
+          service: 's',
+          variant: 'live',
+          destination: 'd',
+          method: 'GET',
+          path: '/',
+          decision: 'mocked',
+          rule: 'default',
+          unixMs: 0,
+          nodeId: 'n',
+        },
+      },
       { kind: 'ack', version: 'v1' },
       { kind: 'nack', version: 'v2', reason: 'egress.rules[0].action: unknown' },
       { kind: 'stats', stats: { halvesSent: 1, halvesDropped: 2, eventsSent: 3, eventsDropped: 4, reconnects: 5 } },
@@ -49,8 +102,14 @@ describe('codec', () => {
   });
 
   it('decodes Hello.plugin (field 9), and "" from a filter that predates it', () => {
-    const d = decodeFilterMessage(wire({ hello: { nodeId: 'n', role: 'ROLE_EDGE', worker: 1, plugin: 'shadowguard-edge' } }));
-    expect(d.ok && d.value.kind === 'hello' && d.value.hello).toMatchObject({ nodeId: 'n', plugin: 'shadowguard-edge', worker: 1 });
+    const d = decodeFilterMessage(
+      wire({ hello: { nodeId: 'n', role: 'ROLE_EDGE', worker: 1, plugin: 'shadowguard-edge' } }),
+    );
+    expect(d.ok && d.value.kind === 'hello' && d.value.hello).toMatchObject({
+      nodeId: 'n',
+      plugin: 'shadowguard-edge',
+      worker: 1,
+    });
     const t = protoRoot().lookupType('shadow.v1.Hello');
     expect(t.fields.plugin?.id).toBe(9);
     const old = decodeFilterMessage(wire({ hello: { nodeId: 'n', role: 'ROLE_EDGE' } }));
@@ -66,7 +125,11 @@ describe('codec', () => {
   });
 
   it('returns a malformed CodecError for bytes that are not protobuf, never throwing', () => {
-    for (const bytes of [Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), Buffer.from([0xff, 0xff, 0xff]), Buffer.from('garbage!!')]) {
+    for (const bytes of [
+      Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+      Buffer.from([0xff, 0xff, 0xff]),
+      Buffer.from('garbage!!'),
+    ]) {
       const d = decodeFilterMessage(bytes);
       expect(d.ok).toBe(false);
       if (!d.ok) {

@@ -8,11 +8,25 @@ import pino from 'pino';
 import type { EgressEvent, Half, NodeHello, Policy, PolicySpec } from '../../../control-plane/src/domain/types.js';
 import { NodeRegistry } from '../../../control-plane/src/nodes/registry.js';
 import { SnapshotCache } from '../../../control-plane/src/snapshot/cache.js';
-import { CONNECT_METHOD, createStreamServer, type StreamServer, type StreamServerOptions } from '../../../control-plane/src/stream/server.js';
+import {
+  CONNECT_METHOD,
+  createStreamServer,
+  type StreamServer,
+  type StreamServerOptions,
+} from '../../../control-plane/src/stream/server.js';
 
 export function hello(over: Partial<NodeHello> = {}): NodeHello {
-  return { nodeId: 'node-1', plugin: 'shadowguard', workload: 'checkout-v1', service: 'checkout', role: 'edge',
-    filterVersion: '0.1.0', configVersion: '', worker: 0, ...over };
+  return {
+    nodeId: 'node-1',
+    plugin: 'shadowguard',
+    workload: 'checkout-v1',
+    service: 'checkout',
+    role: 'edge',
+    filterVersion: '0.1.0',
+    configVersion: '',
+    worker: 0,
+    ...over,
+  };
 }
 
 export function policy(name: string, spec: Partial<PolicySpec> & { services: string[] }, version = 1): Policy {
@@ -27,7 +41,11 @@ export async function waitFor(cond: () => boolean, timeoutMs = 3000, what = 'con
   }
 }
 
-export interface LogLine { level: number; msg: string; [k: string]: unknown }
+export interface LogLine {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
 
 export interface Harness {
   port: number;
@@ -41,20 +59,36 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startServer(
-  { policies, ...over }: Partial<StreamServerOptions> & { policies?: Policy[] } = {},
-): Promise<Harness> {
+export async function startServer({
+  policies,
+  ...over
+}: Partial<StreamServerOptions> & { policies?: Policy[] } = {}): Promise<Harness> {
   const logs: LogLine[] = [];
-  const logger = pino({ level: 'debug' }, { write: (line: string) => { logs.push(JSON.parse(line) as LogLine); } });
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write: (line: string) => {
+        logs.push(JSON.parse(line) as LogLine);
+      },
+    },
+  );
   const cache = over.cache ?? new SnapshotCache({ logger, policies });
   const registry = over.registry ?? new NodeRegistry();
   const h: Omit<Harness, 'port' | 'server' | 'close'> = { cache, registry, hellos: [], halves: [], events: [], logs };
   const server = createStreamServer({
-    logger, cache, registry,
+    logger,
+    cache,
+    registry,
     handlers: {
-      onHello: (n) => { h.hellos.push(n); },
-      onHalf: (half, node) => { h.halves.push({ half, node }); },
-      onEgress: (event, node) => { h.events.push({ event, node }); },
+      onHello: (n) => {
+        h.hellos.push(n);
+      },
+      onHalf: (half, node) => {
+        h.halves.push({ half, node });
+      },
+      onEgress: (event, node) => {
+        h.events.push({ event, node });
+      },
     },
     ...over,
   });
@@ -63,18 +97,32 @@ export async function startServer(
 }
 
 const PROTO = fileURLToPath(new URL('../../../proto/shadow/v1/shadow.proto', import.meta.url));
-const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO, {
-  keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true,
-})) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+const pkg = grpc.loadPackageDefinition(
+  protoLoader.loadSync(PROTO, {
+    keepCase: false,
+    longs: Number,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  }),
+) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const ShadowGuard = pkg.shadow.v1.ShadowGuard as typeof grpc.Client;
 
 /** ConfigSnapshot as the filter receives it. */
-export interface Received { version: string; configJson: string }
+export interface Received {
+  version: string;
+  configJson: string;
+}
 
 /** proto-loader style FilterMessage for a Hello (enums by name, as a filter author would write). */
 export function helloMessage(h: NodeHello) {
-  return { hello: { ...h, role: `ROLE_${h.role.toUpperCase()}`,
-    variant: h.variant ? `SIDE_${h.variant.toUpperCase()}` : 'SIDE_UNSPECIFIED' } };
+  return {
+    hello: {
+      ...h,
+      role: `ROLE_${h.role.toUpperCase()}`,
+      variant: h.variant ? `SIDE_${h.variant.toUpperCase()}` : 'SIDE_UNSPECIFIED',
+    },
+  };
 }
 
 /** A filter worker's stream: a real grpc-js client speaking the proto. */
@@ -89,8 +137,12 @@ export class FakeFilter {
     const md = new grpc.Metadata();
     if (opts.token !== undefined) md.set('authorization', `Bearer ${opts.token}`);
     this.call = (this.client as any).Connect(md); // eslint-disable-line @typescript-eslint/no-explicit-any
-    this.call.on('data', (m: { snapshot?: Received }) => { if (m.snapshot) this.snapshots.push(m.snapshot); });
-    this.call.on('error', () => { /* the status promise carries it */ });
+    this.call.on('data', (m: { snapshot?: Received }) => {
+      if (m.snapshot) this.snapshots.push(m.snapshot);
+    });
+    this.call.on('error', () => {
+      /* the status promise carries it */
+    });
     this.status = new Promise((resolve) => this.call.on('status', resolve));
   }
 
@@ -110,8 +162,12 @@ export class FakeFilter {
     return this.snapshots[count - 1];
   }
 
-  ack(version: string) { return this.send({ ack: { version } }); }
-  nack(version: string, reason: string) { return this.send({ nack: { version, reason } }); }
+  ack(version: string) {
+    return this.send({ ack: { version } });
+  }
+  nack(version: string, reason: string) {
+    return this.send({ nack: { version, reason } });
+  }
 
   close(): void {
     this.call.cancel();
@@ -138,9 +194,13 @@ export class RawFilter {
     this.status = new Promise((resolve) => this.call.on('status', resolve));
   }
 
-  resume(): void { this.call.on('data', (b: Buffer) => this.received.push(b)); }
+  resume(): void {
+    this.call.on('data', (b: Buffer) => this.received.push(b));
+  }
 
-  send(bytes: Buffer): void { this.call.write(bytes); }
+  send(bytes: Buffer): void {
+    this.call.write(bytes);
+  }
 
   close(): void {
     this.call.cancel();

@@ -5,7 +5,10 @@ import { encodeFilterMessage } from '../../../control-plane/src/stream/codec.js'
 import { FakeFilter, RawFilter, hello, helloMessage, policy, startServer, waitFor, type Harness } from './fixtures.js';
 
 const open: Array<{ close(): unknown }> = [];
-const track = <T extends { close(): unknown }>(x: T): T => { open.push(x); return x; };
+const track = <T extends { close(): unknown }>(x: T): T => {
+  open.push(x);
+  return x;
+};
 afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close();
 });
@@ -70,8 +73,10 @@ describe('Connect stream refusals', () => {
   it('refuses a Hello it cannot build a configuration for, naming the field', async () => {
     const h = await start();
     const shadow = track(await FakeFilter.connect(h.port, hello({ role: 'shadow' })));
-    expect(await shadow.status).toMatchObject({ code: INVALID_ARGUMENT,
-      details: 'hello.variant must be candidate or secondary for role shadow' });
+    expect(await shadow.status).toMatchObject({
+      code: INVALID_ARGUMENT,
+      details: 'hello.variant must be candidate or secondary for role shadow',
+    });
     const badService = track(await FakeFilter.connect(h.port, hello({ service: 'has space' })));
     expect((await badService.status).details).toMatch(/^hello.service 'has space' must match/);
     const noRole = track(new FakeFilter(h.port));
@@ -123,15 +128,19 @@ describe('Connect stream refusals', () => {
     // A raw HTTP/2 peer that opens a stream and never reads its status nor ends its side.
     const session = http2.connect(`http://127.0.0.1:${h.port}`);
     session.on('error', () => {});
-    const req = session.request({ ':method': 'POST', ':path': '/shadow.v1.ShadowGuard/Connect',
-      'content-type': 'application/grpc', te: 'trailers' });
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/shadow.v1.ShadowGuard/Connect',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
     req.on('error', () => {});
     req.pause();
     await waitFor(() => h.server.sessionCount() === 1, 3000, 'raw stream');
     const t0 = Date.now();
     await h.server.close(3000);
     const took = Date.now() - t0;
-    expect(took).toBeLessThan(1500);   // the stream is ended after its quiet period, then the connection is forced
+    expect(took).toBeLessThan(1500); // the stream is ended after its quiet period, then the connection is forced
     expect(h.logs.some((l) => l.msg === 'forcing stream shutdown')).toBe(true);
     expect(h.logs.some((l) => l.msg === 'grace period over; forcing stream shutdown')).toBe(false);
     session.destroy();

@@ -15,8 +15,15 @@ describe('NodeRegistry', () => {
     b.reportStats({ halvesSent: 5, halvesDropped: 1, eventsSent: 5, eventsDropped: 1, reconnects: 0 });
     const list = r.list();
     expect(list.map((n) => n.key)).toEqual(['a/shadowguard#1', 'b/shadowguard#0']);
-    expect(list[1]).toMatchObject({ peer: '10.0.0.2:1', halvesReceived: 1, eventsReceived: 1, dropsReported: 2,
-      connectedAt: 1000, lastSeen: 2000, connected: true });
+    expect(list[1]).toMatchObject({
+      peer: '10.0.0.2:1',
+      halvesReceived: 1,
+      eventsReceived: 1,
+      dropsReported: 2,
+      connectedAt: 1000,
+      lastSeen: 2000,
+      connected: true,
+    });
     expect(list[0].variant).toBe('secondary');
     list[1].halvesReceived = 99;
     expect(r.get('b/shadowguard#0')?.halvesReceived).toBe(1);
@@ -28,11 +35,18 @@ describe('NodeRegistry', () => {
     const r = new NodeRegistry();
     // One Envoy, five Shadowguard plugins: worker numbers repeat across vm_ids.
     const plugins = ['edge', 'candidate-inbound', 'candidate-egress', 'secondary-inbound', 'secondary-egress'];
-    const handles = plugins.map((p, i) => r.connect(hello({ nodeId: 'envoy-1', plugin: `shadowguard-${p}`, worker: i % 2 })));
+    const handles = plugins.map((p, i) =>
+      r.connect(hello({ nodeId: 'envoy-1', plugin: `shadowguard-${p}`, worker: i % 2 })),
+    );
     handles[1].applyResponse({ kind: 'nack', version: 'v2', reason: 'egress.rules[0]: bad' });
     handles[2].countHalf();
     expect(r.list()).toHaveLength(5);
-    expect(r.list().map((n) => n.plugin).sort()).toEqual(plugins.map((p) => `shadowguard-${p}`).sort());
+    expect(
+      r
+        .list()
+        .map((n) => n.plugin)
+        .sort(),
+    ).toEqual(plugins.map((p) => `shadowguard-${p}`).sort());
     const byPlugin = Object.fromEntries(r.list().map((n) => [n.plugin, n]));
     expect(byPlugin['shadowguard-candidate-inbound'].config.nacked?.reason).toBe('egress.rules[0]: bad');
     expect(byPlugin['shadowguard-secondary-inbound'].config.nacked).toBeUndefined();
@@ -46,8 +60,9 @@ describe('NodeRegistry', () => {
     const c = nodeKey({ nodeId: 'a', plugin: 'b#0', worker: 0 });
     const d = nodeKey({ nodeId: 'a', plugin: 'b', worker: 0 });
     expect(new Set([a, b, c, d]).size).toBe(4);
-    expect(nodeKey({ nodeId: 'sidecar~10.0.0.1~shop.ns~ns.svc.cluster.local', plugin: 'ns.shadowguard', worker: 3 }))
-      .toBe('sidecar~10.0.0.1~shop.ns~ns.svc.cluster.local/ns.shadowguard#3');
+    expect(
+      nodeKey({ nodeId: 'sidecar~10.0.0.1~shop.ns~ns.svc.cluster.local', plugin: 'ns.shadowguard', worker: 3 }),
+    ).toBe('sidecar~10.0.0.1~shop.ns~ns.svc.cluster.local/ns.shadowguard#3');
   });
 
   it('does not let a stale stream touch the entry of its reconnected node', () => {

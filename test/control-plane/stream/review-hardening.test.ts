@@ -4,7 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeFilter, hello, startServer, type Harness } from './fixtures.js';
 
 const open: Array<{ close(): unknown }> = [];
-const track = <T extends { close(): unknown }>(x: T): T => { open.push(x); return x; };
+const track = <T extends { close(): unknown }>(x: T): T => {
+  open.push(x);
+  return x;
+};
 afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close();
 });
@@ -27,7 +30,12 @@ describe('Hello string bounds', () => {
 
   it('accepts ordinary Istio-sized identities', async () => {
     const h: Harness = track(await startServer({}));
-    const f = track(await FakeFilter.connect(h.port, hello({ workload: 'w'.repeat(253), plugin: 'shadowguard-inbound', configVersion: '0123456789abcdef' })));
+    const f = track(
+      await FakeFilter.connect(
+        h.port,
+        hello({ workload: 'w'.repeat(253), plugin: 'shadowguard-inbound', configVersion: '0123456789abcdef' }),
+      ),
+    );
     await f.snapshot(1);
     expect(h.registry.list()).toHaveLength(1);
   });

@@ -2,14 +2,23 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../../control-plane/src/domain/types.js';
-import { buildFilterConfig, buildSnapshot, canonicalJson, validateFilterConfig, type Snapshot } from '../../../control-plane/src/snapshot/build.js';
+import {
+  buildFilterConfig,
+  buildSnapshot,
+  canonicalJson,
+  validateFilterConfig,
+  type Snapshot,
+} from '../../../control-plane/src/snapshot/build.js';
 import { SnapshotCache } from '../../../control-plane/src/snapshot/cache.js';
 import { hello, policy, type LogLine } from './fixtures.js';
 
 const fullSpec = {
   services: ['checkout'],
   sampling: { defaultPercent: 5, rules: [{ pathPrefix: '/refunds', methods: ['POST'], percent: 50 }] },
-  egress: { defaultAction: 'deny' as const, rules: [{ name: 'mail', host: 'smtp.*', action: 'mock' as const, mock: { status: 202 } }] },
+  egress: {
+    defaultAction: 'deny' as const,
+    rules: [{ name: 'mail', host: 'smtp.*', action: 'mock' as const, mock: { status: 202 } }],
+  },
   inboundRateLimit: { requestsPerSecond: 20, burst: 40 },
   capture: { maxBodyBytes: 1024, headers: ['content-type'] },
   idempotency: { enabled: true, header: 'idempotency-key' },
@@ -22,41 +31,70 @@ describe('buildFilterConfig', () => {
   it('takes identity from the Hello and the filter sections from the policy, nothing else', () => {
     const doc = buildFilterConfig(fullSpec, hello({ role: 'shadow', variant: 'candidate' }));
     expect(doc).toEqual({
-      role: 'shadow', variant: 'candidate', service: 'checkout', sampling: fullSpec.sampling, egress: fullSpec.egress,
-      inboundRateLimit: fullSpec.inboundRateLimit, capture: fullSpec.capture, idempotency: fullSpec.idempotency,
+      role: 'shadow',
+      variant: 'candidate',
+      service: 'checkout',
+      sampling: fullSpec.sampling,
+      egress: fullSpec.egress,
+      inboundRateLimit: fullSpec.inboundRateLimit,
+      capture: fullSpec.capture,
+      idempotency: fullSpec.idempotency,
     });
     expect(validateFilterConfig(doc)).toBeUndefined();
   });
 
   it('without a policy builds an identity-only document that mirrors nothing and denies egress', () => {
     expect(buildFilterConfig(undefined, hello({ role: 'edge', service: 'payments' }))).toEqual({
-      role: 'edge', service: 'payments', sampling: { defaultPercent: 0 }, egress: { defaultAction: 'deny' },
+      role: 'edge',
+      service: 'payments',
+      sampling: { defaultPercent: 0 },
+      egress: { defaultAction: 'deny' },
     });
   });
 
   it('throws, naming the field, when the built document breaks the schema', () => {
     const bad = { services: ['checkout'], sampling: { defaultPercent: 250 } };
     expect(() => buildFilterConfig(bad, hello())).toThrow(/\/sampling\/defaultPercent must be <= 100/);
-    expect(() => buildFilterConfig(undefined, hello({ role: 'shadow' }))).toThrow(/must have required property 'variant'/);
+    expect(() => buildFilterConfig(undefined, hello({ role: 'shadow' }))).toThrow(
+      /must have required property 'variant'/,
+    );
   });
 
   it('versions a document by its content, whatever the key order', () => {
     const a = buildSnapshot(fullSpec, hello());
-    const reversed = (v: unknown): unknown => (v === null || typeof v !== 'object' || Array.isArray(v) ? v
-      : Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])));
+    const reversed = (v: unknown): unknown =>
+      v === null || typeof v !== 'object' || Array.isArray(v)
+        ? v
+        : Object.fromEntries(
+            Object.entries(v)
+              .reverse()
+              .map(([k, x]) => [k, reversed(x)]),
+          );
     const reordered = reversed(fullSpec) as typeof fullSpec;
     expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(fullSpec));
     expect(buildSnapshot(reordered, hello()).version).toBe(a.version);
     expect(a.version).toMatch(/^[0-9a-f]{16}$/);
     expect(buildSnapshot({ ...fullSpec, capture: { maxBodyBytes: 1025 } }, hello()).version).not.toBe(a.version);
     expect(JSON.parse(a.configJson)).toEqual(buildFilterConfig(fullSpec, hello()));
-    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: undefined } })).toBe('{"a":{"d":[2,{"e":0,"f":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: undefined } })).toBe(
+      '{"a":{"d":[2,{"e":0,"f":1}]},"b":1}',
+    );
   });
 });
 
 function capture() {
   const logs: LogLine[] = [];
-  return { logs, logger: pino({ level: 'debug' }, { write: (l: string) => { logs.push(JSON.parse(l) as LogLine); } }) };
+  return {
+    logs,
+    logger: pino(
+      { level: 'debug' },
+      {
+        write: (l: string) => {
+          logs.push(JSON.parse(l) as LogLine);
+        },
+      },
+    ),
+  };
 }
 
 describe('SnapshotCache', () => {
@@ -95,7 +133,9 @@ describe('SnapshotCache', () => {
   it('stops pushing after unwatch', () => {
     const cache = new SnapshotCache();
     let n = 0;
-    const unwatch = cache.watch(hello(), () => { n++; });
+    const unwatch = cache.watch(hello(), () => {
+      n++;
+    });
     unwatch();
     unwatch();
     cache.setPolicies([checkout(50)]);

@@ -38,7 +38,9 @@ export class TestControlPlane {
   /** Streams the filter half-closed (proxy_grpc_close). */
   halfClosed = 0;
 
-  static async start(): Promise<TestControlPlane> { return TestControlPlane.startOn(0); }
+  static async start(): Promise<TestControlPlane> {
+    return TestControlPlane.startOn(0);
+  }
 
   /** Writes raw bytes as one ControlMessage on the newest open stream. */
   pushRaw(bytes: Buffer): void {
@@ -50,12 +52,22 @@ export class TestControlPlane {
   /** Raw writes (call.write(Buffer)) bypass the serializer, for malformed-message tests. */
   static async startOn(port: number): Promise<TestControlPlane> {
     const cp = new TestControlPlane();
-    const def = protoLoader.loadSync(PROTO, { keepCase: false, longs: String, enums: String, defaults: false, oneofs: true, bytes: Buffer });
+    const def = protoLoader.loadSync(PROTO, {
+      keepCase: false,
+      longs: String,
+      enums: String,
+      defaults: false,
+      oneofs: true,
+      bytes: Buffer,
+    });
     const pkg = grpc.loadPackageDefinition(def) as any;
     const service = pkg.shadow.v1.ShadowGuard.service as grpc.ServiceDefinition;
     const serialize = service.Connect!.responseSerialize;
     // A Buffer written to the call goes out as is (malformed-message tests); objects are encoded.
-    const rawCapable = { ...service, Connect: { ...service.Connect!, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : serialize(v)) } };
+    const rawCapable = {
+      ...service,
+      Connect: { ...service.Connect!, responseSerialize: (v: unknown) => (Buffer.isBuffer(v) ? v : serialize(v)) },
+    };
     cp.server.addService(rawCapable, {
       Connect: (call: Call) => {
         // Answer headers at once, as a real control plane that pushes a snapshot on connect does.
@@ -64,11 +76,21 @@ export class TestControlPlane {
         cp.metadata.push(call.metadata);
         call.on('data', (m: Received) => cp.received.push(m));
         call.on('error', () => {});
-        call.on('end', () => { cp.halfClosed++; try { call.end(); } catch { /* already closed */ } });
+        call.on('end', () => {
+          cp.halfClosed++;
+          try {
+            call.end();
+          } catch {
+            /* already closed */
+          }
+        });
       },
     });
     cp.port = await new Promise<number>((resolve, reject) =>
-      cp.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+      cp.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
+        err ? reject(err) : resolve(port),
+      ),
+    );
     return cp;
   }
 
@@ -76,7 +98,9 @@ export class TestControlPlane {
     return this.received.filter((m) => m[kind] !== undefined).map((m) => m[kind]!) as NonNullable<Received[K]>[];
   }
 
-  get open(): Call[] { return this.calls.filter((c) => !c.cancelled && !c.destroyed && c.writable); }
+  get open(): Call[] {
+    return this.calls.filter((c) => !c.cancelled && !c.destroyed && c.writable);
+  }
 
   push(version: string, configJson: string, call?: Call): void {
     const target = call ?? this.open.at(-1);

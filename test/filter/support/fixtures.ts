@@ -46,7 +46,14 @@ export function sentMessages(plugin: Plugin): Array<Record<string, any>> {
   for (const c of plugin.callouts()) {
     if (c.kind !== 'grpc_stream') continue;
     for (const m of c.messages) {
-      out.push(FilterMessageType.toObject(FilterMessageType.decode(m), { longs: Number, enums: String, bytes: Buffer, defaults: false }));
+      out.push(
+        FilterMessageType.toObject(FilterMessageType.decode(m), {
+          longs: Number,
+          enums: String,
+          bytes: Buffer,
+          defaults: false,
+        }),
+      );
     }
   }
   return out;

@@ -9,17 +9,31 @@ import { TestControlPlane } from '../../filter/support/control-plane.js';
 import { ENVOY_YAML, hcmOf, mutatedEnvoyYaml, removeTempYamls, request, upstream, WASM } from './support.js';
 
 const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); removeTempYamls(); });
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+  removeTempYamls();
+});
 
-const sampleAll: MeshOptions['pluginConfig'] = { 'shadowguard-edge': (c) => ({ ...c, sampling: { defaultPercent: 100 } }) };
+const sampleAll: MeshOptions['pluginConfig'] = {
+  'shadowguard-edge': (c) => ({ ...c, sampling: { defaultPercent: 100 } }),
+};
 
-async function setup(opts: { live?: Parameters<typeof upstream>[1]; candidate?: Parameters<typeof upstream>[1]; file?: string; sample?: boolean; extra?: Partial<MeshOptions> } = {}) {
+async function setup(
+  opts: {
+    live?: Parameters<typeof upstream>[1];
+    candidate?: Parameters<typeof upstream>[1];
+    file?: string;
+    sample?: boolean;
+    extra?: Partial<MeshOptions>;
+  } = {},
+) {
   const live = await upstream('live v1', opts.live);
   const candidate = await upstream('candidate v2', opts.candidate);
   const secondary = await upstream('secondary v1');
   cleanup.push(live.close, candidate.close, secondary.close);
   const mesh: Mesh = await startMesh({
-    file: opts.file ?? ENVOY_YAML, wasmPath: WASM,
+    file: opts.file ?? ENVOY_YAML,
+    wasmPath: WASM,
     hostMap: { 'live:8080': live.addr, 'candidate:8080': candidate.addr, 'secondary:8080': secondary.addr },
     pluginConfig: opts.sample === false ? undefined : sampleAll,
     ...opts.extra,
@@ -31,13 +45,21 @@ async function setup(opts: { live?: Parameters<typeof upstream>[1]; candidate?: 
 describe('edge listener with the real filter', () => {
   it('mirrors a sampled request through both shadow sidecars; the client gets only the live response', async () => {
     const { live, candidate, secondary, mesh, port } = await setup();
-    const r = await request(port, { method: 'POST', path: '/orders', body: '{"sku":7}', headers: { 'content-type': 'application/json' } });
+    const r = await request(port, {
+      method: 'POST',
+      path: '/orders',
+      body: '{"sku":7}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([r.status, r.body]).toEqual([200, 'live v1']);
     await candidate.waitFor(1);
     await secondary.waitFor(1);
     const pair = live.seen[0].headers['x-shadow-pair'];
     expect(pair).toBeTruthy(); // set by the edge filter, and it selected the mirror route
-    for (const [shadow, variant] of [[candidate, 'candidate'], [secondary, 'secondary']] as const) {
+    for (const [shadow, variant] of [
+      [candidate, 'candidate'],
+      [secondary, 'secondary'],
+    ] as const) {
       const copy = shadow.seen[0];
       expect(copy.headers['x-shadow-pair']).toBe(pair);
       expect(copy.headers['x-request-id']).toBe(live.seen[0].headers['x-request-id']);
@@ -65,7 +87,8 @@ describe('edge listener with the real filter', () => {
 
   it('appends -shadow before the port when the suffix is not disabled', async () => {
     const file = mutatedEnvoyYaml((d) => {
-      for (const p of hcmOf(d, 'edge_ingress').route_config.virtual_hosts[0].routes[0].route.request_mirror_policies) delete p.disable_shadow_host_suffix_append;
+      for (const p of hcmOf(d, 'edge_ingress').route_config.virtual_hosts[0].routes[0].route.request_mirror_policies)
+        delete p.disable_shadow_host_suffix_append;
     });
     const { live, candidate, port } = await setup({ file });
     await request(port, { host: 'shop:10000' });
@@ -86,15 +109,25 @@ describe('edge listener with the real filter', () => {
   });
 
   it('streams the live response through the capturing edge filter (first chunk before the upstream ends)', async () => {
-    const { port } = await setup({ live: (_q, res) => { res.write('first;'); setTimeout(() => res.end('second'), 400); } });
+    const { port } = await setup({
+      live: (_q, res) => {
+        res.write('first;');
+        setTimeout(() => res.end('second'), 400);
+      },
+    });
     const got = await new Promise<{ firstMs: number; body: string }>((resolve, reject) => {
       const t0 = Date.now();
       let firstMs = -1;
       let body = '';
-      http.get({ host: '127.0.0.1', port, path: '/', headers: { host: 'shop' }, agent: false }, (res) => {
-        res.on('data', (c: Buffer) => { if (firstMs < 0) firstMs = Date.now() - t0; body += c; });
-        res.on('end', () => resolve({ firstMs, body }));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: '/', headers: { host: 'shop' }, agent: false }, (res) => {
+          res.on('data', (c: Buffer) => {
+            if (firstMs < 0) firstMs = Date.now() - t0;
+            body += c;
+          });
+          res.on('end', () => resolve({ firstMs, body }));
+        })
+        .on('error', reject);
     });
     expect(got.body).toBe('first;second');
     expect(got.firstMs).toBeLessThan(300);
@@ -120,7 +153,7 @@ describe('edge listener with the real filter', () => {
     expect(candidate.seen).toHaveLength(0); // nothing set x-shadow-pair: no mirror
   });
 
-  it('opens every filter\'s control-plane stream over HTTP/2 through the file\'s cluster, with the node id', async () => {
+  it("opens every filter's control-plane stream over HTTP/2 through the file's cluster, with the node id", async () => {
     const cp = await TestControlPlane.start();
     cleanup.push(() => cp.close());
     const { mesh } = await setup({ extra: { clusterMap: { shadowguard_control_plane: `127.0.0.1:${cp.port}` } } });

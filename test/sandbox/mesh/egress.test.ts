@@ -6,7 +6,10 @@ import { startMesh, type Mesh } from '../../../sandbox/mesh/index.js';
 import { ENVOY_YAML, hcmOf, listener, mutatedEnvoyYaml, removeTempYamls, request, upstream, WASM } from './support.js';
 
 const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); removeTempYamls(); });
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+  removeTempYamls();
+});
 
 async function setup(file = ENVOY_YAML, workers?: number) {
   const email = await upstream('real email sent');
@@ -14,7 +17,9 @@ async function setup(file = ENVOY_YAML, workers?: number) {
   const catalog = await upstream('catalog items');
   cleanup.push(email.close, payments.close, catalog.close);
   const mesh: Mesh = await startMesh({
-    file, wasmPath: WASM, workers,
+    file,
+    wasmPath: WASM,
+    workers,
     hostMap: { 'email:8080': email.addr, 'payments:8080': payments.addr, 'catalog:8080': catalog.addr },
   });
   cleanup.push(() => mesh.close());
@@ -24,13 +29,18 @@ async function setup(file = ENVOY_YAML, workers?: number) {
 describe('candidate egress listener with the static allowlist', () => {
   it('mocks the e-mail POST, denies payments, lets catalog reads through', async () => {
     const { email, payments, catalog, mesh, port } = await setup();
-    const mocked = await request(port, { method: 'POST', host: 'email:8080', path: '/send', body: '{"to":"a@b.c"}', headers: { 'content-type': 'application/json' } });
+    const mocked = await request(port, {
+      method: 'POST',
+      host: 'email:8080',
+      path: '/send',
+      body: '{"to":"a@b.c"}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([mocked.status, mocked.body]).toEqual([202, '{"queued":true}']);
     // Envoy keeps a content-type the filter set on its local reply (Utility::prepareLocalReply sets
     // text/plain only when none is set): exactly one content-type, the mock's.
-    const types = mocked.raw.filter((v, i) => i % 2 === 1 && mocked.raw[i - 1].toLowerCase() === 'content-type');
+    const types = mocked.raw.filter((_v, i) => i % 2 === 1 && mocked.raw[i - 1].toLowerCase() === 'content-type');
     expect(types).toEqual(['application/json']);
-
 
     const denied = await request(port, { method: 'POST', host: 'payments', path: '/charge', body: '{}' });
     expect(denied.status).toBe(403);
@@ -53,11 +63,12 @@ describe('candidate egress listener with the static allowlist', () => {
   });
 
   it('gives the filter the listener\'s traffic_direction as xds.listener_direction (config direction "auto")', async () => {
-    const withDirection = (dir: string | undefined) => mutatedEnvoyYaml((d) => {
-      if (dir) listener(d, 'candidate_egress').traffic_direction = dir;
-      const cfg = hcmOf(d, 'candidate_egress').http_filters[0].typed_config.config.configuration;
-      cfg.value = JSON.stringify({ ...JSON.parse(cfg.value), direction: 'auto' });
-    });
+    const withDirection = (dir: string | undefined) =>
+      mutatedEnvoyYaml((d) => {
+        if (dir) listener(d, 'candidate_egress').traffic_direction = dir;
+        const cfg = hcmOf(d, 'candidate_egress').http_filters[0].typed_config.config.configuration;
+        cfg.value = JSON.stringify({ ...JSON.parse(cfg.value), direction: 'auto' });
+      });
     const outbound = await setup(withDirection('OUTBOUND'));
     expect((await request(outbound.port, { method: 'POST', host: 'payments', path: '/charge' })).status).toBe(403);
     const inbound = await setup(withDirection('INBOUND'));
@@ -70,7 +81,8 @@ describe('candidate egress listener with the static allowlist', () => {
     const { mesh, port } = await setup(ENVOY_YAML, 2);
     const egress = mesh.plugin('shadowguard-candidate-egress');
     expect(egress.workers).toHaveLength(2);
-    for (let i = 0; i < 4; i++) expect((await request(port, { method: 'POST', host: 'email', path: '/send' })).status).toBe(202);
+    for (let i = 0; i < 4; i++)
+      expect((await request(port, { method: 'POST', host: 'email', path: '/send' })).status).toBe(202);
     expect(egress.metric('shadowguard_egress_mocked')).toBe(4);
     // candidate_inbound and candidate_egress share vm_id "candidate" (same code, no vm configuration),
     // so they share each worker's VM (cpp-host getOrCreateThreadLocalWasm), each with its own root

@@ -6,28 +6,45 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMesh, type Mesh } from '../../../sandbox/mesh/index.js';
-import { closedPort, request, routerOnlyYaml, upstream, WASM, type Upstream } from './support.js';
+import { closedPort, request, routerOnlyYaml, upstream, WASM } from './support.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
 
-async function setup(yaml: string, handlers: { a?: Parameters<typeof upstream>[1]; m?: Parameters<typeof upstream>[1]; map?: Record<string, string | number> } = {}) {
+async function setup(
+  yaml: string,
+  handlers: {
+    a?: Parameters<typeof upstream>[1];
+    m?: Parameters<typeof upstream>[1];
+    map?: Record<string, string | number>;
+  } = {},
+) {
   const a = await upstream('A', handlers.a);
   const b = await upstream('B');
   const m = await upstream('M', handlers.m);
   cleanup.push(a.close, b.close, m.close);
-  const mesh: Mesh = await startMesh({ yaml, wasmPath: WASM, hostMap: { 'a:80': a.addr, 'b:80': b.addr, 'm:80': m.addr, ...handlers.map } });
+  const mesh: Mesh = await startMesh({
+    yaml,
+    wasmPath: WASM,
+    hostMap: { 'a:80': a.addr, 'b:80': b.addr, 'm:80': m.addr, ...handlers.map },
+  });
   cleanup.push(() => mesh.close());
   return { a, b, m, mesh, port: mesh.listenerAddress('front').port };
 }
 
 const mirror = (o: { numerator?: number; denominator?: string; disable?: boolean } = {}) =>
   `                  - cluster: m\n` +
-  (o.numerator !== undefined ? `                    runtime_fraction: { default_value: { numerator: ${o.numerator}, denominator: ${o.denominator ?? 'HUNDRED'} } }\n` : '') +
+  (o.numerator !== undefined
+    ? `                    runtime_fraction: { default_value: { numerator: ${o.numerator}, denominator: ${o.denominator ?? 'HUNDRED'} } }\n`
+    : '') +
   (o.disable ? `                    disable_shadow_host_suffix_append: true\n` : '');
 
-async function quiet(ms: number): Promise<void> { await new Promise((r) => setTimeout(r, ms)); }
+async function quiet(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
 
 describe('routing', () => {
   it('binds listeners on loopback, on the port portMap gives (by listener name or file port)', async () => {
@@ -54,7 +71,10 @@ describe('routing', () => {
 
   it('mutates request headers like the HCM: x-request-id generated or kept, internal headers stripped', async () => {
     const { a, port } = await setup(routerOnlyYaml());
-    await request(port, { host: 'api', headers: { 'x-secret': 'forged', 'x-envoy-internal': 'true', 'x-envoy-retry-on': '5xx' } });
+    await request(port, {
+      host: 'api',
+      headers: { 'x-secret': 'forged', 'x-envoy-internal': 'true', 'x-envoy-retry-on': '5xx' },
+    });
     await request(port, { host: 'api', headers: { 'x-request-id': 'client-id-1' } });
     const [first, second] = a.seen;
     expect(first.headers['x-request-id']).toMatch(UUID_V4);
@@ -70,7 +90,9 @@ describe('routing', () => {
     const refused = await setup(routerOnlyYaml(), { map: { 'a:80': await closedPort() } });
     const r = await request(refused.port, { host: 'api' });
     expect(r.status).toBe(503);
-    expect(r.body).toMatch(/^upstream connect error or disconnect\/reset before headers\. reset reason: remote connection failure/);
+    expect(r.body).toMatch(
+      /^upstream connect error or disconnect\/reset before headers\. reset reason: remote connection failure/,
+    );
     expect(r.headers['content-type']).toBe('text/plain');
 
     const unmapped = await startMesh({ yaml: routerOnlyYaml(), wasmPath: WASM });
@@ -81,7 +103,9 @@ describe('routing', () => {
   });
 
   it('answers 504 "upstream request timeout" when the route timeout passes', async () => {
-    const { port } = await setup(routerOnlyYaml({ timeout: '0.2s' }), { a: (_q, res) => setTimeout(() => res.end('late'), 1000) });
+    const { port } = await setup(routerOnlyYaml({ timeout: '0.2s' }), {
+      a: (_q, res) => setTimeout(() => res.end('late'), 1000),
+    });
     const r = await request(port, { host: 'api' });
     expect([r.status, r.body]).toEqual([504, 'upstream request timeout']);
     expect(r.ms).toBeLessThan(900);
@@ -92,11 +116,17 @@ describe('routing', () => {
     const h2 = http2.createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c));
-      req.on('end', () => { got.push({ headers: req.headers, body }); res.setHeader('x-proto', req.httpVersion); res.end(`h2:${body}`); });
+      req.on('end', () => {
+        got.push({ headers: req.headers, body });
+        res.setHeader('x-proto', req.httpVersion);
+        res.end(`h2:${body}`);
+      });
     });
     await new Promise<void>((r) => h2.listen(0, '127.0.0.1', () => r()));
     cleanup.push(() => new Promise<void>((r) => h2.close(() => r())));
-    const { port } = await setup(routerOnlyYaml({ h2b: true }), { map: { 'b:80': (h2.address() as AddressInfo).port } });
+    const { port } = await setup(routerOnlyYaml({ h2b: true }), {
+      map: { 'b:80': (h2.address() as AddressInfo).port },
+    });
     const r = await request(port, { method: 'POST', host: 'api', path: '/exact', body: 'ping' });
     expect([r.status, r.body, r.headers['x-proto']]).toEqual([200, 'h2:ping', '2.0']);
     expect(got[0].headers[':authority']).toBe('api');
@@ -104,26 +134,41 @@ describe('routing', () => {
   });
 
   it('resets the downstream when the upstream breaks after the response started', async () => {
-    const { port } = await setup(routerOnlyYaml(), { a: (req, res) => { res.writeHead(200, { 'content-length': '100' }); res.write('partial'); setTimeout(() => req.socket.destroy(), 20); } });
+    const { port } = await setup(routerOnlyYaml(), {
+      a: (req, res) => {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial');
+        setTimeout(() => req.socket.destroy(), 20);
+      },
+    });
     const outcome = await new Promise<string>((resolve) => {
-      http.get({ host: '127.0.0.1', port, path: '/', headers: { host: 'api' }, agent: false }, (res) => {
-        res.on('aborted', () => resolve(`aborted after ${res.statusCode}`));
-        res.on('error', () => resolve(`aborted after ${res.statusCode}`));
-        res.on('end', () => resolve('ended'));
-        res.resume();
-      }).on('error', () => resolve('request error'));
+      http
+        .get({ host: '127.0.0.1', port, path: '/', headers: { host: 'api' }, agent: false }, (res) => {
+          res.on('aborted', () => resolve(`aborted after ${res.statusCode}`));
+          res.on('error', () => resolve(`aborted after ${res.statusCode}`));
+          res.on('end', () => resolve('ended'));
+          res.resume();
+        })
+        .on('error', () => resolve('request error'));
     });
     expect(outcome).toBe('aborted after 200');
   });
 
   it('streams the response: the first chunk reaches the client before the upstream finishes', async () => {
-    const { port } = await setup(routerOnlyYaml(), { a: (_q, res) => { res.write('first;'); setTimeout(() => res.end('second'), 400); } });
+    const { port } = await setup(routerOnlyYaml(), {
+      a: (_q, res) => {
+        res.write('first;');
+        setTimeout(() => res.end('second'), 400);
+      },
+    });
     const firstChunkAfter = await new Promise<number>((resolve, reject) => {
       const t0 = Date.now();
-      http.get({ host: '127.0.0.1', port, path: '/', headers: { host: 'api' }, agent: false }, (res) => {
-        res.once('data', () => resolve(Date.now() - t0));
-        res.resume();
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: '/', headers: { host: 'api' }, agent: false }, (res) => {
+          res.once('data', () => resolve(Date.now() - t0));
+          res.resume();
+        })
+        .on('error', reject);
     });
     expect(firstChunkAfter).toBeLessThan(300);
   });
@@ -132,7 +177,13 @@ describe('routing', () => {
 describe('request_mirror_policies', () => {
   it('mirrors the request with its body, the same x-request-id, x-envoy-internal and the -shadow host', async () => {
     const { a, m, port } = await setup(routerOnlyYaml({ mirrors: mirror() }));
-    const r = await request(port, { method: 'POST', host: 'api:20000', path: '/orders', body: '{"n":1}', headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.1.1.1' } });
+    const r = await request(port, {
+      method: 'POST',
+      host: 'api:20000',
+      path: '/orders',
+      body: '{"n":1}',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '10.1.1.1' },
+    });
     expect([r.status, r.body]).toEqual([200, 'A']);
     await m.waitFor(1);
     const [live, copy] = [a.seen[0], m.seen[0]];
@@ -165,7 +216,9 @@ describe('request_mirror_policies', () => {
   });
 
   it('decides per stream at random, not by x-request-id (Envoy: stable_random = stream id)', async () => {
-    const { m, port } = await setup(routerOnlyYaml({ mirrors: mirror({ numerator: 5000, denominator: 'TEN_THOUSAND' }) }));
+    const { m, port } = await setup(
+      routerOnlyYaml({ mirrors: mirror({ numerator: 5000, denominator: 'TEN_THOUSAND' }) }),
+    );
     for (let i = 0; i < 60; i++) await request(port, { host: 'api', headers: { 'x-request-id': 'same-id' } });
     await quiet(150);
     expect(m.seen.length).toBeGreaterThan(10);
@@ -173,7 +226,9 @@ describe('request_mirror_policies', () => {
   });
 
   it('never delays or fails the live response for a slow, broken or unmapped mirror', async () => {
-    const slow = await setup(routerOnlyYaml({ mirrors: mirror() }), { m: (_q, res) => setTimeout(() => res.end('late'), 1500) });
+    const slow = await setup(routerOnlyYaml({ mirrors: mirror() }), {
+      m: (_q, res) => setTimeout(() => res.end('late'), 1500),
+    });
     const r1 = await request(slow.port, { host: 'api' });
     expect([r1.status, r1.body]).toEqual([200, 'A']);
     expect(r1.ms).toBeLessThan(500);
@@ -188,5 +243,3 @@ describe('request_mirror_policies', () => {
     expect([r3.status, r3.body]).toEqual([200, 'A']);
   });
 });
-
-export type { Upstream };

@@ -13,7 +13,13 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const ENVOY_YAML = path.join(REPO, 'envoy/envoy.yaml');
 export const WASM = path.join(REPO, 'build/shadowguard.wasm');
 
-export interface Seen { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; at: number }
+export interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
 
 export interface Upstream {
   port: number;
@@ -25,7 +31,10 @@ export interface Upstream {
 }
 
 /** A recording upstream; `handler` answers (default 200 "<name>"). */
-export async function upstream(name: string, handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void): Promise<Upstream> {
+export async function upstream(
+  name: string,
+  handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void,
+): Promise<Upstream> {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -40,8 +49,13 @@ export async function upstream(name: string, handler?: (req: http.IncomingMessag
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
   return {
-    port, addr: `127.0.0.1:${port}`, seen,
-    close: () => { server.closeAllConnections(); return new Promise<void>((r) => server.close(() => r())); },
+    port,
+    addr: `127.0.0.1:${port}`,
+    seen,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
     async waitFor(n, timeoutMs = 3000) {
       const deadline = Date.now() + timeoutMs;
       while (seen.length < n) {
@@ -61,20 +75,44 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-export interface Reply { status: number; headers: http.IncomingHttpHeaders; raw: string[]; body: string; ms: number }
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  raw: string[];
+  body: string;
+  ms: number;
+}
 
-export function request(port: number, opts: { method?: string; path?: string; host?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+export function request(
+  port: number,
+  opts: { method?: string; path?: string; host?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path ?? '/', agent: false,
-      headers: { host: opts.host ?? 'shop:10000', ...opts.headers },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, raw: res.rawHeaders, body: Buffer.concat(chunks).toString(), ms: Date.now() - t0 }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'GET',
+        path: opts.path ?? '/',
+        agent: false,
+        headers: { host: opts.host ?? 'shop:10000', ...opts.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            raw: res.rawHeaders,
+            body: Buffer.concat(chunks).toString(),
+            ms: Date.now() - t0,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -99,7 +137,9 @@ export const listener = (d: any, name: string): any => d.static_resources.listen
 export const hcmOf = (d: any, name: string): any => listener(d, name).filter_chains[0].filters[0].typed_config;
 
 /** A router-only bootstrap: listener "front" (port 20000) routing to clusters a/b (b over HTTP/2 with h2b) with the given mirror policies. */
-export function routerOnlyYaml(o: { mirrors?: string; timeout?: string; extraRoutes?: string; internalOnly?: string; h2b?: boolean } = {}): string {
+export function routerOnlyYaml(
+  o: { mirrors?: string; timeout?: string; extraRoutes?: string; internalOnly?: string; h2b?: boolean } = {},
+): string {
   return `
 static_resources:
   listeners:

@@ -9,7 +9,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Principal, Role } from '../types.js';
 
-export interface ApiToken { token: string; role: Role; name: string }
+export interface ApiToken {
+  token: string;
+  role: Role;
+  name: string;
+}
 export type AuthOptions = { tokens: readonly ApiToken[] } | { disabled: true };
 
 const DEV_PRINCIPAL: Principal = { name: 'anonymous (auth disabled)', role: 'editor' };
@@ -22,27 +26,32 @@ function deny(reply: FastifyReply, status: 401 | 403, message: string): FastifyR
   return reply.code(status).send({ error: status === 401 ? 'Unauthorized' : 'Forbidden', message, statusCode: status });
 }
 
-export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, opts) => {
-  const byDigest = new Map<string, Principal>();
-  if (!('disabled' in opts)) {
-    for (const t of opts.tokens) byDigest.set(digest(t.token), { name: t.name, role: t.role });
-  }
+export const authPlugin = fp<AuthOptions>(
+  async (app: FastifyInstance, opts) => {
+    const byDigest = new Map<string, Principal>();
+    if (!('disabled' in opts)) {
+      for (const t of opts.tokens) byDigest.set(digest(t.token), { name: t.name, role: t.role });
+    }
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if ('disabled' in opts) {
-      request.principal = DEV_PRINCIPAL;
-      return;
-    }
-    const header = request.headers.authorization;
-    if (!header) return deny(reply, 401, 'missing bearer token (authorization: Bearer <token>)');
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) return deny(reply, 401, "authorization header must be 'Bearer <token>'");
-    const principal = byDigest.get(digest(m[1]));
-    if (!principal) return deny(reply, 401, 'unknown bearer token');
-    const needed: Role = request.routeOptions.config.role ?? (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
-    if (needed === 'editor' && principal.role !== 'editor') {
-      return deny(reply, 403, `this operation needs the editor role; token '${principal.name}' is a viewer`);
-    }
-    request.principal = principal;
-  });
-}, { name: 'auth', fastify: '5.x' });
+    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      if ('disabled' in opts) {
+        request.principal = DEV_PRINCIPAL;
+        return;
+      }
+      const header = request.headers.authorization;
+      if (!header) return deny(reply, 401, 'missing bearer token (authorization: Bearer <token>)');
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!m) return deny(reply, 401, "authorization header must be 'Bearer <token>'");
+      const principal = byDigest.get(digest(m[1]));
+      if (!principal) return deny(reply, 401, 'unknown bearer token');
+      const needed: Role =
+        request.routeOptions.config.role ??
+        (request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'editor');
+      if (needed === 'editor' && principal.role !== 'editor') {
+        return deny(reply, 403, `this operation needs the editor role; token '${principal.name}' is a viewer`);
+      }
+      request.principal = principal;
+    });
+  },
+  { name: 'auth', fastify: '5.x' },
+);

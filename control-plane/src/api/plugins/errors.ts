@@ -28,32 +28,44 @@ export function formatValidation(context: string, errors: FastifySchemaValidatio
   }
 }
 
-export interface ErrorsOptions { bodyLimit: number }
+export interface ErrorsOptions {
+  bodyLimit: number;
+}
 
-export const errorsPlugin = fp<ErrorsOptions>(async (app: FastifyInstance, opts) => {
-  app.setErrorHandler((err: FastifyError | StoreError | Error, request, reply) => {
-    let status = 500;
-    let message = `internal error (request ${request.id}); the control-plane log has the details`;
-    const fe = err as FastifyError;
-    if (fe.validation) {
-      status = 400;
-      message = formatValidation(fe.validationContext ?? 'request', fe.validation);
-    } else if (err instanceof StoreError) {
-      status = storeStatus[err.kind];
-      message = err.message;
-    } else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      status = 413;
-      message = `request body is larger than the limit of ${opts.bodyLimit} bytes`;
-    } else if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      status = fe.statusCode;
-      message = err.message;
-    }
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ statusCode: status, message }, 'request rejected');
-    void reply.code(status).type('application/json').send({ error: STATUS_CODES[status] ?? 'Error', message, statusCode: status });
-  });
+export const errorsPlugin = fp<ErrorsOptions>(
+  async (app: FastifyInstance, opts) => {
+    app.setErrorHandler((err: FastifyError | StoreError | Error, request, reply) => {
+      let status = 500;
+      let message = `internal error (request ${request.id}); the control-plane log has the details`;
+      const fe = err as FastifyError;
+      if (fe.validation) {
+        status = 400;
+        message = formatValidation(fe.validationContext ?? 'request', fe.validation);
+      } else if (err instanceof StoreError) {
+        status = storeStatus[err.kind];
+        message = err.message;
+      } else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        status = 413;
+        message = `request body is larger than the limit of ${opts.bodyLimit} bytes`;
+      } else if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+        status = fe.statusCode;
+        message = err.message;
+      }
+      if (status >= 500) request.log.error({ err }, 'request failed');
+      else request.log.info({ statusCode: status, message }, 'request rejected');
+      void reply
+        .code(status)
+        .type('application/json')
+        .send({ error: STATUS_CODES[status] ?? 'Error', message, statusCode: status });
+    });
 
-  app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404 });
-  });
-}, { name: 'errors', fastify: '5.x' });
+    app.setNotFoundHandler((request, reply) => {
+      void reply.code(404).send({
+        error: 'Not Found',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        statusCode: 404,
+      });
+    });
+  },
+  { name: 'errors', fastify: '5.x' },
+);

@@ -21,13 +21,16 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
-export const jsonBodyPlugin = fp(async (app: FastifyInstance) => {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
-}, { name: 'json-body', fastify: '5.x' });
+export const jsonBodyPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      try {
+        done(null, parseJsonBody(body as string));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+  },
+  { name: 'json-body', fastify: '5.x' },
+);

@@ -26,9 +26,14 @@ export async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<v
   const root = path.resolve(opts.root ?? DEFAULT_UI_ROOT);
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     app.log.warn({ root }, 'dashboard not built: / explains how to build it');
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(
-      '<!doctype html><title>Shadowguard</title><p>The dashboard is not built. Run <code>npm run build:ui</code> '
-      + 'and restart the control plane. The REST API is at <a href="/docs">/docs</a>.</p>'));
+    app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><title>Shadowguard</title><p>The dashboard is not built. Run <code>npm run build:ui</code> ' +
+            'and restart the control plane. The REST API is at <a href="/docs">/docs</a>.</p>',
+        ),
+    );
     return;
   }
   await app.register(fastifyStatic, {
@@ -38,7 +43,10 @@ export async function uiPlugin(app: FastifyInstance, opts: UiOptions): Promise<v
     index: ['index.html'],
     // Vite fingerprints assets/: cache them for good; index.html must be revalidated to pick up a build.
     setHeaders: (reply, file) => {
-      void reply.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      void reply.header(
+        'cache-control',
+        file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {

@@ -6,15 +6,28 @@ import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, POLICY_NAME_PATTERN } from '../schemas/common.js';
 
 export async function blastRadiusRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.get<{ Params: { policy: string } }>('/blast-radius/:policy', {
-    schema: {
-      tags: ['reports'], summary: 'Blast-radius map of a policy',
-      params: { type: 'object', required: ['policy'], additionalProperties: false, properties: { policy: { type: 'string', pattern: POLICY_NAME_PATTERN } } },
-      response: { 200: { $ref: 'BlastRadius#' }, ...authErrors, ...errors(400, 404) },
+  app.get<{ Params: { policy: string } }>(
+    '/blast-radius/:policy',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Blast-radius map of a policy',
+        params: {
+          type: 'object',
+          required: ['policy'],
+          additionalProperties: false,
+          properties: { policy: { type: 'string', pattern: POLICY_NAME_PATTERN } },
+        },
+        response: { 200: { $ref: 'BlastRadius#' }, ...authErrors, ...errors(400, 404) },
+      },
     },
-  }, async (request, reply) => {
-    const policy = await deps.store.getPolicy(request.params.policy);
-    if (!policy) return reply.code(404).send({ error: 'Not Found', message: `policy '${request.params.policy}' does not exist`, statusCode: 404 });
-    return { policy: policy.name, map: deps.blastRadius.forPolicy(policy) };
-  });
+    async (request, reply) => {
+      const policy = await deps.store.getPolicy(request.params.policy);
+      if (!policy)
+        return reply
+          .code(404)
+          .send({ error: 'Not Found', message: `policy '${request.params.policy}' does not exist`, statusCode: 404 });
+      return { policy: policy.name, map: deps.blastRadius.forPolicy(policy) };
+    },
+  );
 }

@@ -19,47 +19,63 @@ export async function eventRoutes(app: FastifyInstance, { deps }: { deps: ApiDep
   const events = deps.events;
   const open = new Set<() => void>();
   // Open streams never finish on their own: end them before the server waits for its connections.
-  app.addHook('preClose', async () => { for (const end of [...open]) end(); });
-
-  app.get('/events', {
-    schema: {
-      tags: ['status'],
-      summary: 'Server-sent events: policy changes, new alerts, report/blast-radius/node updates (≤ 1/s)',
-      description: "text/event-stream. Events: 'hello', 'policy' {policies:[{name,version}]}, 'alert' (a stored alert), "
-        + "'update' {reports:[policy], blast:[policy], nodes:boolean}. They say what changed; re-read the API.",
-      produces: ['text/event-stream'],
-      response: { ...authErrors, 503: { $ref: 'Error#' } },
-    },
-  }, async (request, reply) => {
-    if (!events) return reply.code(503).send({ error: 'Service Unavailable', message: 'live updates are not available on this server', statusCode: 503 });
-    if (open.size >= MAX_EVENT_STREAMS) {
-      return reply.code(503).send({ error: 'Service Unavailable', message: `too many open event streams (${MAX_EVENT_STREAMS})`, statusCode: 503 });
-    }
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no', // nginx: do not buffer the stream
-    });
-    const send = (e: BusEvent | { type: 'hello'; data: unknown }) => {
-      res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
-    };
-    res.write('retry: 3000\n\n');
-    send({ type: 'hello', data: { who: request.principal?.name ?? null } });
-    const unsubscribe = events.subscribe(send);
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    keepalive.unref();
-    const end = () => {
-      if (!open.delete(end)) return;
-      clearInterval(keepalive);
-      unsubscribe();
-      res.end();
-    };
-    open.add(end);
-    // the response's 'close' (not the request's, which fires once a GET is read) = the client left
-    res.on('close', end);
-    res.on('error', end);
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
   });
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags: ['status'],
+        summary: 'Server-sent events: policy changes, new alerts, report/blast-radius/node updates (≤ 1/s)',
+        description:
+          "text/event-stream. Events: 'hello', 'policy' {policies:[{name,version}]}, 'alert' (a stored alert), " +
+          "'update' {reports:[policy], blast:[policy], nodes:boolean}. They say what changed; re-read the API.",
+        produces: ['text/event-stream'],
+        response: { ...authErrors, 503: { $ref: 'Error#' } },
+      },
+    },
+    async (request, reply) => {
+      if (!events)
+        return reply.code(503).send({
+          error: 'Service Unavailable',
+          message: 'live updates are not available on this server',
+          statusCode: 503,
+        });
+      if (open.size >= MAX_EVENT_STREAMS) {
+        return reply.code(503).send({
+          error: 'Service Unavailable',
+          message: `too many open event streams (${MAX_EVENT_STREAMS})`,
+          statusCode: 503,
+        });
+      }
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no', // nginx: do not buffer the stream
+      });
+      const send = (e: BusEvent | { type: 'hello'; data: unknown }) => {
+        res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+      };
+      res.write('retry: 3000\n\n');
+      send({ type: 'hello', data: { who: request.principal?.name ?? null } });
+      const unsubscribe = events.subscribe(send);
+      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+      keepalive.unref();
+      const end = () => {
+        if (!open.delete(end)) return;
+        clearInterval(keepalive);
+        unsubscribe();
+        res.end();
+      };
+      open.add(end);
+      // the response's 'close' (not the request's, which fires once a GET is read) = the client left
+      res.on('close', end);
+      res.on('error', end);
+    },
+  );
 }

@@ -30,55 +30,86 @@ export function ignoreRuleFor(path: string): ['ignorePaths' | 'ignoreHeaders', s
     return checked('ignorePaths', rule);
   }
   if (p === 'status') throw new NoiseError('body/path: a status difference cannot be ignored, it is never noise');
-  if (p === 'body') throw new NoiseError("body/path: the whole body cannot be ignored; ignore a field ('body.<field>')");
-  throw new NoiseError(`body/path must be a reported field such as 'body.request_id' or 'headers.x-trace-id', got '${path}'`);
+  if (p === 'body')
+    throw new NoiseError("body/path: the whole body cannot be ignored; ignore a field ('body.<field>')");
+  throw new NoiseError(
+    `body/path must be a reported field such as 'body.request_id' or 'headers.x-trace-id', got '${path}'`,
+  );
 }
 
 function checked(list: 'ignorePaths' | 'ignoreHeaders', rule: string): ['ignorePaths' | 'ignoreHeaders', string] {
   const max = MAX_RULE_LENGTH[list];
-  if (rule.length > max) throw new NoiseError(`body/path: a normalize.${list} rule is at most ${max} characters, this one has ${rule.length}`);
+  if (rule.length > max)
+    throw new NoiseError(
+      `body/path: a normalize.${list} rule is at most ${max} characters, this one has ${rule.length}`,
+    );
   return [list, rule];
 }
 
 export async function noiseRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.post<{ Params: { name: string }; Body: { path: string } }>('/policies/:name/noise', {
-    schema: {
-      tags: ['policies'],
-      summary: 'Mark a reported field as noise (adds it to normalize.ignorePaths / ignoreHeaders: a new, audited version)',
-      params: policyNameParams,
-      body: {
-        type: 'object', required: ['path'], additionalProperties: false,
-        properties: { path: { type: 'string', minLength: 1, maxLength: 1029, description: "A field path from a report: 'body.request_id', 'headers.x-trace-id'" } },
-      },
-      response: {
-        200: {
-          type: 'object', required: ['policy', 'rule', 'list', 'changed'],
+  app.post<{ Params: { name: string }; Body: { path: string } }>(
+    '/policies/:name/noise',
+    {
+      schema: {
+        tags: ['policies'],
+        summary:
+          'Mark a reported field as noise (adds it to normalize.ignorePaths / ignoreHeaders: a new, audited version)',
+        params: policyNameParams,
+        body: {
+          type: 'object',
+          required: ['path'],
+          additionalProperties: false,
           properties: {
-            policy: { $ref: 'Policy#' },
-            list: { type: 'string', enum: ['ignorePaths', 'ignoreHeaders'] },
-            rule: { type: 'string' },
-            changed: { type: 'boolean', description: 'false when the rule was already there' },
+            path: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 1029,
+              description: "A field path from a report: 'body.request_id', 'headers.x-trace-id'",
+            },
           },
         },
-        ...authErrors, ...errors(400, 404, 409, 412),
+        response: {
+          200: {
+            type: 'object',
+            required: ['policy', 'rule', 'list', 'changed'],
+            properties: {
+              policy: { $ref: 'Policy#' },
+              list: { type: 'string', enum: ['ignorePaths', 'ignoreHeaders'] },
+              rule: { type: 'string' },
+              changed: { type: 'boolean', description: 'false when the rule was already there' },
+            },
+          },
+          ...authErrors,
+          ...errors(400, 404, 409, 412),
+        },
       },
     },
-  }, async (request, reply) => {
-    const { name } = request.params;
-    const [list, rule] = ignoreRuleFor(request.body.path);
-    const current = await deps.store.getPolicy(name);
-    if (!current) return reply.code(404).send({ error: 'Not Found', message: `policy '${name}' does not exist`, statusCode: 404 });
-    const existing = current.spec.normalize?.[list] ?? [];
-    if (existing.includes(rule)) {
-      setEtag(reply, current);
-      return { policy: current, list, rule, changed: false };
-    }
-    if (existing.length >= MAX_RULES) throw new NoiseError(`normalize.${list} already holds ${MAX_RULES} rules`);
-    const spec: PolicySpec = { ...current.spec, normalize: { ...current.spec.normalize, [list]: [...existing, rule] } };
-    const opts = writeOptions(request);
-    const result = await deps.store.putPolicy(name, spec, who(request), { ...opts, ifVersion: opts.ifVersion ?? current.version });
-    if (result.changed) await notifyChange(deps, request);
-    setEtag(reply, result.policy);
-    return { policy: result.policy, list, rule, changed: result.changed };
-  });
+    async (request, reply) => {
+      const { name } = request.params;
+      const [list, rule] = ignoreRuleFor(request.body.path);
+      const current = await deps.store.getPolicy(name);
+      if (!current)
+        return reply
+          .code(404)
+          .send({ error: 'Not Found', message: `policy '${name}' does not exist`, statusCode: 404 });
+      const existing = current.spec.normalize?.[list] ?? [];
+      if (existing.includes(rule)) {
+        setEtag(reply, current);
+        return { policy: current, list, rule, changed: false };
+      }
+      if (existing.length >= MAX_RULES) throw new NoiseError(`normalize.${list} already holds ${MAX_RULES} rules`);
+      const spec: PolicySpec = {
+        ...current.spec,
+        normalize: { ...current.spec.normalize, [list]: [...existing, rule] },
+      };
+      const opts = writeOptions(request);
+      const result = await deps.store.putPolicy(name, spec, who(request), {
+        ...opts,
+        ifVersion: opts.ifVersion ?? current.version,
+      });
+      if (result.changed) await notifyChange(deps, request);
+      setEtag(reply, result.policy);
+      return { policy: result.policy, list, rule, changed: result.changed };
+    },
+  );
 }

@@ -11,13 +11,19 @@ import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { POLICY_SPEC_REF } from '../schemas/contract.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
 
-interface NameParams { name: string }
+interface NameParams {
+  name: string;
+}
 
 /** A spec the schema accepts but the control plane could not run, as a validation error (plugins/errors.ts: 400, field named). */
 class SpecError extends Error {
   readonly statusCode = 400;
   readonly validation: FastifySchemaValidationError[];
-  constructor(readonly validationContext: string, instancePath: string, message: string) {
+  constructor(
+    readonly validationContext: string,
+    instancePath: string,
+    message: string,
+  ) {
     super(`${validationContext}${instancePath} ${message}`);
     this.validation = [{ keyword: 'shadowguard', instancePath, schemaPath: '', params: {}, message }];
   }
@@ -32,50 +38,82 @@ export function checkSpec(spec: PolicySpec, context: string): void {
 export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const { store } = deps;
 
-  app.get('/policies', {
-    schema: { tags: ['policies'], summary: 'Current policies', response: { 200: { $ref: 'PolicyList#' }, ...authErrors } },
-  }, async () => ({ policies: await store.listPolicies() }));
-
-  app.get<{ Params: NameParams }>('/policies/:name', {
-    schema: {
-      tags: ['policies'], summary: 'Current version of a policy (ETag = version)', params: policyNameParams,
-      response: { 200: { $ref: 'Policy#' }, ...authErrors, ...errors(400, 404) },
+  app.get(
+    '/policies',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Current policies',
+        response: { 200: { $ref: 'PolicyList#' }, ...authErrors },
+      },
     },
-  }, async (request, reply) => {
-    const policy = await store.getPolicy(request.params.name);
-    if (!policy) return reply.code(404).send({ error: 'Not Found', message: `policy '${request.params.name}' does not exist`, statusCode: 404 });
-    setEtag(reply, policy);
-    return policy;
-  });
+    async () => ({ policies: await store.listPolicies() }),
+  );
 
-  app.put<{ Params: NameParams; Body: PolicySpec }>('/policies/:name', {
-    schema: {
-      tags: ['policies'],
-      summary: 'Create or update a policy (a new version; an identical spec changes nothing)',
-      description: 'Optional If-Match: "<version>" (412 when the policy moved on) or If-None-Match: * (create only).',
-      params: policyNameParams,
-      body: { $ref: POLICY_SPEC_REF },
-      response: { 200: { $ref: 'Policy#' }, 201: { $ref: 'Policy#' }, ...authErrors, ...errors(400, 409, 412, 413, 415) },
+  app.get<{ Params: NameParams }>(
+    '/policies/:name',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Current version of a policy (ETag = version)',
+        params: policyNameParams,
+        response: { 200: { $ref: 'Policy#' }, ...authErrors, ...errors(400, 404) },
+      },
     },
-  }, async (request, reply) => {
-    const { name } = request.params;
-    checkSpec(request.body, 'body');
-    const result = await store.putPolicy(name, request.body, who(request), writeOptions(request));
-    if (result.changed) await notifyChange(deps, request);
-    setEtag(reply, result.policy);
-    if (result.created) void reply.code(201).header('location', `/api/v1/policies/${name}`);
-    return result.policy;
-  });
+    async (request, reply) => {
+      const policy = await store.getPolicy(request.params.name);
+      if (!policy)
+        return reply
+          .code(404)
+          .send({ error: 'Not Found', message: `policy '${request.params.name}' does not exist`, statusCode: 404 });
+      setEtag(reply, policy);
+      return policy;
+    },
+  );
 
-  app.delete<{ Params: NameParams }>('/policies/:name', {
-    schema: {
-      tags: ['policies'], summary: 'Delete a policy (a tombstone version; history is kept)', params: policyNameParams,
-      response: { 204: { type: 'null' }, ...authErrors, ...errors(400, 404, 412) },
+  app.put<{ Params: NameParams; Body: PolicySpec }>(
+    '/policies/:name',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Create or update a policy (a new version; an identical spec changes nothing)',
+        description: 'Optional If-Match: "<version>" (412 when the policy moved on) or If-None-Match: * (create only).',
+        params: policyNameParams,
+        body: { $ref: POLICY_SPEC_REF },
+        response: {
+          200: { $ref: 'Policy#' },
+          201: { $ref: 'Policy#' },
+          ...authErrors,
+          ...errors(400, 409, 412, 413, 415),
+        },
+      },
     },
-  }, async (request, reply) => {
-    const { version } = await store.deletePolicy(request.params.name, who(request), writeOptions(request));
-    await notifyChange(deps, request);
-    setEtag(reply, { version });
-    return reply.code(204).send();
-  });
+    async (request, reply) => {
+      const { name } = request.params;
+      checkSpec(request.body, 'body');
+      const result = await store.putPolicy(name, request.body, who(request), writeOptions(request));
+      if (result.changed) await notifyChange(deps, request);
+      setEtag(reply, result.policy);
+      if (result.created) void reply.code(201).header('location', `/api/v1/policies/${name}`);
+      return result.policy;
+    },
+  );
+
+  app.delete<{ Params: NameParams }>(
+    '/policies/:name',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Delete a policy (a tombstone version; history is kept)',
+        params: policyNameParams,
+        response: { 204: { type: 'null' }, ...authErrors, ...errors(400, 404, 412) },
+      },
+    },
+    async (request, reply) => {
+      const { version } = await store.deletePolicy(request.params.name, who(request), writeOptions(request));
+      await notifyChange(deps, request);
+      setEtag(reply, { version });
+      return reply.code(204).send();
+    },
+  );
 }

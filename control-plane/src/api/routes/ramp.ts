@@ -9,36 +9,53 @@ import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { rampViewSchema } from '../schemas/ramp.js';
 import { who } from './preconditions.js';
 
-interface NameParams { name: string }
+interface NameParams {
+  name: string;
+}
 const ACTIONS = ['start', 'pause', 'resume', 'abort'] as const;
 
-export async function rampRoutes(app: FastifyInstance, { deps, ramp }: { deps: ApiDeps; ramp: RampProvider }): Promise<void> {
+export async function rampRoutes(
+  app: FastifyInstance,
+  { deps, ramp }: { deps: ApiDeps; ramp: RampProvider },
+): Promise<void> {
   const exists = async (name: string, reply: FastifyReply): Promise<boolean> => {
     if (await deps.store.getPolicy(name)) return true;
     void reply.code(404).send({ error: 'Not Found', message: `policy '${name}' does not exist`, statusCode: 404 });
     return false;
   };
 
-  app.get<{ Params: NameParams }>('/policies/:name/ramp', {
-    schema: {
-      tags: ['ramp'], summary: 'Mirror ramp state: status, current percent, stage, hold, last evaluation, transitions',
-      params: policyNameParams, response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
+  app.get<{ Params: NameParams }>(
+    '/policies/:name/ramp',
+    {
+      schema: {
+        tags: ['ramp'],
+        summary: 'Mirror ramp state: status, current percent, stage, hold, last evaluation, transitions',
+        params: policyNameParams,
+        response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
+      },
     },
-  }, async (request, reply) => {
-    if (!(await exists(request.params.name, reply))) return reply;
-    return ramp.view(request.params.name);
-  });
+    async (request, reply) => {
+      if (!(await exists(request.params.name, reply))) return reply;
+      return ramp.view(request.params.name);
+    },
+  );
 
   for (const action of ACTIONS) {
-    app.post<{ Params: NameParams }>(`/policies/:name/ramp/${action}`, {
-      config: { role: 'editor' },
-      schema: {
-        tags: ['ramp'], summary: `${action[0].toUpperCase()}${action.slice(1)} the mirror ramp (audited)`,
-        params: policyNameParams, response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
+    app.post<{ Params: NameParams }>(
+      `/policies/:name/ramp/${action}`,
+      {
+        config: { role: 'editor' },
+        schema: {
+          tags: ['ramp'],
+          summary: `${action[0].toUpperCase()}${action.slice(1)} the mirror ramp (audited)`,
+          params: policyNameParams,
+          response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
+        },
       },
-    }, async (request, reply) => {
-      if (!(await exists(request.params.name, reply))) return reply;
-      return ramp.command(request.params.name, action, who(request));
-    });
+      async (request, reply) => {
+        if (!(await exists(request.params.name, reply))) return reply;
+        return ramp.command(request.params.name, action, who(request));
+      },
+    );
   }
 }

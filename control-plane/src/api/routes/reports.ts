@@ -12,33 +12,65 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
   const known = async (policy: string): Promise<boolean> =>
     (deps.reports.endpoints(policy)?.length ?? 0) > 0 || (await deps.store.history(policy)) !== undefined;
 
-  app.get<{ Params: { policy: string } }>('/reports/:policy', {
-    schema: {
-      tags: ['reports'], summary: 'Per-endpoint diff reports of a policy',
-      params: { type: 'object', required: ['policy'], additionalProperties: false, properties: { policy: policyParam } },
-      response: { 200: { $ref: 'EndpointReportList#' }, ...authErrors, ...errors(400, 404) },
-    },
-  }, async (request, reply) => {
-    const { policy } = request.params;
-    if (!(await known(policy))) return reply.code(404).send({ error: 'Not Found', message: `policy '${policy}' does not exist`, statusCode: 404 });
-    return { policy, endpoints: deps.reports.endpoints(policy) ?? [] };
-  });
-
-  app.get<{ Params: { policy: string; endpoint: string } }>('/reports/:policy/endpoints/:endpoint', {
-    schema: {
-      tags: ['reports'], summary: 'Fields, differences and redacted examples of one endpoint',
-      params: {
-        type: 'object', required: ['policy', 'endpoint'], additionalProperties: false,
-        properties: { policy: policyParam, endpoint: { type: 'string', minLength: 1, maxLength: 2100, description: "URL-encoded, e.g. 'GET%20%2Fusers%2F%7Bid%7D'" } },
+  app.get<{ Params: { policy: string } }>(
+    '/reports/:policy',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Per-endpoint diff reports of a policy',
+        params: {
+          type: 'object',
+          required: ['policy'],
+          additionalProperties: false,
+          properties: { policy: policyParam },
+        },
+        response: { 200: { $ref: 'EndpointReportList#' }, ...authErrors, ...errors(400, 404) },
       },
-      response: { 200: { $ref: 'EndpointReport#' }, ...authErrors, ...errors(400, 404) },
     },
-  }, async (request, reply) => {
-    const { policy, endpoint } = request.params;
-    const report = deps.reports.endpoint(policy, endpoint);
-    if (report === undefined) {
-      return reply.code(404).send({ error: 'Not Found', message: `no report for endpoint '${endpoint}' of policy '${policy}'`, statusCode: 404 });
-    }
-    return { policy, endpoint, report };
-  });
+    async (request, reply) => {
+      const { policy } = request.params;
+      if (!(await known(policy)))
+        return reply
+          .code(404)
+          .send({ error: 'Not Found', message: `policy '${policy}' does not exist`, statusCode: 404 });
+      return { policy, endpoints: deps.reports.endpoints(policy) ?? [] };
+    },
+  );
+
+  app.get<{ Params: { policy: string; endpoint: string } }>(
+    '/reports/:policy/endpoints/:endpoint',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'Fields, differences and redacted examples of one endpoint',
+        params: {
+          type: 'object',
+          required: ['policy', 'endpoint'],
+          additionalProperties: false,
+          properties: {
+            policy: policyParam,
+            endpoint: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 2100,
+              description: "URL-encoded, e.g. 'GET%20%2Fusers%2F%7Bid%7D'",
+            },
+          },
+        },
+        response: { 200: { $ref: 'EndpointReport#' }, ...authErrors, ...errors(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { policy, endpoint } = request.params;
+      const report = deps.reports.endpoint(policy, endpoint);
+      if (report === undefined) {
+        return reply.code(404).send({
+          error: 'Not Found',
+          message: `no report for endpoint '${endpoint}' of policy '${policy}'`,
+          statusCode: 404,
+        });
+      }
+      return { policy, endpoint, report };
+    },
+  );
 }

@@ -5,16 +5,30 @@ import type { FastifyInstance } from 'fastify';
 import { authErrors } from '../schemas/common.js';
 
 export async function whoamiRoutes(app: FastifyInstance, { authDisabled }: { authDisabled: boolean }): Promise<void> {
-  app.get('/whoami', {
-    schema: {
-      tags: ['status'], summary: 'Who the bearer token is and what it may do',
-      response: {
-        200: {
-          type: 'object', required: ['name', 'role', 'authDisabled'],
-          properties: { name: { type: 'string' }, role: { type: 'string', enum: ['viewer', 'editor'] }, authDisabled: { type: 'boolean' } },
+  app.get(
+    '/whoami',
+    {
+      schema: {
+        tags: ['status'],
+        summary: 'Who the bearer token is and what it may do',
+        response: {
+          200: {
+            type: 'object',
+            required: ['name', 'role', 'authDisabled'],
+            properties: {
+              name: { type: 'string' },
+              role: { type: 'string', enum: ['viewer', 'editor'] },
+              authDisabled: { type: 'boolean' },
+            },
+          },
+          ...authErrors,
         },
-        ...authErrors,
       },
     },
-  }, async (request) => ({ name: request.principal?.name ?? 'unknown', role: request.principal?.role ?? 'viewer', authDisabled }));
+    async (request) => ({
+      name: request.principal?.name ?? 'unknown',
+      role: request.principal?.role ?? 'viewer',
+      authDisabled,
+    }),
+  );
 }

@@ -28,7 +28,9 @@ export const policyNameParams = {
 
 /** Querystrings are strings (type coercion is off so that bodies are never coerced). */
 export const limitQuery = {
-  type: 'string', pattern: '^[1-9][0-9]{0,3}$', description: 'At most this many entries (1-9999), default 100',
+  type: 'string',
+  pattern: '^[1-9][0-9]{0,3}$',
+  description: 'At most this many entries (1-9999), default 100',
 } as const;
 
 export function parseLimit(v: string | undefined): number {

@@ -12,12 +12,19 @@ import fs from 'node:fs';
 function absoluteRefs(node: unknown, base: string): unknown {
   if (Array.isArray(node)) return node.map((n) => absoluteRefs(n, base));
   if (typeof node !== 'object' || node === null) return node;
-  return Object.fromEntries(Object.entries(node).map(([k, v]) =>
-    [k, k === '$ref' && typeof v === 'string' && !v.startsWith('#') ? new URL(v, base).href : absoluteRefs(v, base)]));
+  return Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [
+      k,
+      k === '$ref' && typeof v === 'string' && !v.startsWith('#') ? new URL(v, base).href : absoluteRefs(v, base),
+    ]),
+  );
 }
 
 function read(file: string): Record<string, unknown> {
-  const doc = JSON.parse(fs.readFileSync(new URL(`../../../../schema/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  const doc = JSON.parse(fs.readFileSync(new URL(`../../../../schema/${file}`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   return absoluteRefs(doc, doc.$id as string) as Record<string, unknown>;
 }
 

@@ -29,7 +29,10 @@ export const blastRadiusSchema = {
   $id: 'BlastRadius',
   type: 'object',
   required: ['policy', 'map'],
-  properties: { policy: { type: 'string' }, map: { ...anyObject, description: 'BlastRadius.map of the policy services' } },
+  properties: {
+    policy: { type: 'string' },
+    map: { ...anyObject, description: 'BlastRadius.map of the policy services' },
+  },
 } as const;
 
 export const nodeListSchema = {
@@ -45,8 +48,14 @@ export const nodeListSchema = {
         properties: {
           key: { type: 'string', description: "'<nodeId>/<plugin>#<worker>' ('%', '/', '#' in names percent-encoded)" },
           nodeId: { type: 'string', description: 'xds.node.id: the proxy' },
-          plugin: { type: 'string', description: "plugin_name: the Envoy filter config / Istio WasmPlugin name; '' from older filters" },
-          worker: { type: 'integer', description: 'unique among the filter VMs sharing a vm_id in the proxy; not a worker-thread index' },
+          plugin: {
+            type: 'string',
+            description: "plugin_name: the Envoy filter config / Istio WasmPlugin name; '' from older filters",
+          },
+          worker: {
+            type: 'integer',
+            description: 'unique among the filter VMs sharing a vm_id in the proxy; not a worker-thread index',
+          },
         },
       },
     },
@@ -78,4 +87,10 @@ export const alertListSchema = {
   },
 } as const;
 
-export const sharedSchemas = [endpointListSchema, endpointDetailSchema, blastRadiusSchema, nodeListSchema, alertListSchema];
+export const sharedSchemas = [
+  endpointListSchema,
+  endpointDetailSchema,
+  blastRadiusSchema,
+  nodeListSchema,
+  alertListSchema,
+];

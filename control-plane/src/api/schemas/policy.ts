@@ -2,7 +2,11 @@
 
 // Responses carry the spec as stored, not through the policy schema: fastify's serializer would write
 // every schema `default` into it, and a reader could not tell what the operator actually set.
-const storedSpec = { type: 'object', additionalProperties: true, description: 'The policy document (policy.json) exactly as written' } as const;
+const storedSpec = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'The policy document (policy.json) exactly as written',
+} as const;
 
 const change = {
   type: 'object',
@@ -38,7 +42,10 @@ export const auditEntrySchema = {
     id: { type: 'integer' },
     at: { type: 'string', format: 'date-time' },
     who: { type: 'string' },
-    action: { type: 'string', enum: ['create', 'update', 'delete', 'rollback', 'ramp-start', 'ramp-pause', 'ramp-resume', 'ramp-abort'] },
+    action: {
+      type: 'string',
+      enum: ['create', 'update', 'delete', 'rollback', 'ramp-start', 'ramp-pause', 'ramp-resume', 'ramp-abort'],
+    },
     policy: { type: 'string' },
     fromVersion: { type: ['integer', 'null'] },
     toVersion: { type: 'integer' },
@@ -78,5 +85,7 @@ export const rollbackBodySchema = {
   type: 'object',
   required: ['version'],
   additionalProperties: false,
-  properties: { version: { type: 'integer', minimum: 1, description: 'The version whose spec becomes the new version' } },
+  properties: {
+    version: { type: 'integer', minimum: 1, description: 'The version whose spec becomes the new version' },
+  },
 } as const;

@@ -5,7 +5,18 @@ const guardValue = {
   type: 'object',
   required: ['guard', 'value', 'limit', 'ok', 'detail'],
   properties: {
-    guard: { type: 'string', enum: ['shadowErrorRate', 'mismatchRate', 'egressDenied', 'egressRateLimited', 'latencyP99Ms', 'filterDrops', 'capacity'] },
+    guard: {
+      type: 'string',
+      enum: [
+        'shadowErrorRate',
+        'mismatchRate',
+        'egressDenied',
+        'egressRateLimited',
+        'latencyP99Ms',
+        'filterDrops',
+        'capacity',
+      ],
+    },
     value: { type: ['number', 'null'], description: 'Observed value; null while there are fewer than minPairs pairs' },
     limit: { type: 'number' },
     ok: { type: 'boolean' },
@@ -31,8 +42,22 @@ const ms = { type: ['integer', 'null'], description: 'unix ms' } as const;
 
 export const rampViewSchema = {
   type: 'object',
-  required: ['policy', 'status', 'percent', 'stage', 'stages', 'holdSeconds', 'evaluateEverySeconds', 'onBreach',
-    'startedAt', 'stageStartedAt', 'nextAdvanceAt', 'nextEvaluationAt', 'lastEvaluation', 'transitions'],
+  required: [
+    'policy',
+    'status',
+    'percent',
+    'stage',
+    'stages',
+    'holdSeconds',
+    'evaluateEverySeconds',
+    'onBreach',
+    'startedAt',
+    'stageStartedAt',
+    'nextAdvanceAt',
+    'nextEvaluationAt',
+    'lastEvaluation',
+    'transitions',
+  ],
   properties: {
     policy: { type: 'string' },
     status: { type: 'string', enum: ['idle', 'running', 'paused', 'completed', 'aborted', 'reverted'] },
@@ -49,7 +74,11 @@ export const rampViewSchema = {
     lastEvaluation: {
       type: ['object', 'null'],
       required: ['at', 'guards', 'breaches'],
-      properties: { at: { type: 'integer' }, guards: { type: 'array', items: guardValue }, breaches: { type: 'array', items: { type: 'string' } } },
+      properties: {
+        at: { type: 'integer' },
+        guards: { type: 'array', items: guardValue },
+        breaches: { type: 'array', items: { type: 'string' } },
+      },
     },
     transitions: { type: 'array', items: transition, description: 'Newest first' },
     problem: { type: 'string', description: 'Why the declared ramp cannot run' },

@@ -8,7 +8,13 @@ import type { ComponentChildren } from 'preact';
 
 const REDACTED = '[REDACTED]';
 type State = 'same' | 'changed' | 'only';
-interface Line { indent: number; text: string; state: State; redacted?: boolean; noise?: boolean }
+interface Line {
+  indent: number;
+  text: string;
+  state: State;
+  redacted?: boolean;
+  noise?: boolean;
+}
 type Row = [Line | null, Line | null];
 
 const isObj = (v: unknown): v is Record<string, unknown> | unknown[] => v !== null && typeof v === 'object';
@@ -17,7 +23,8 @@ const kindOf = (v: unknown) => (Array.isArray(v) ? 'array' : isObj(v) ? 'object'
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (!isObj(a) || !isObj(b) || kindOf(a) !== kindOf(b)) return false;
-  const ka = Object.keys(a), kb = Object.keys(b);
+  const ka = Object.keys(a),
+    kb = Object.keys(b);
   return ka.length === kb.length && ka.every((k) => k in b && equal((a as any)[k], (b as any)[k]));
 }
 
@@ -26,13 +33,23 @@ function prefix(key: string | number | undefined): string {
 }
 
 /** One side alone (the other has nothing here). */
-function single(v: unknown, key: string | number | undefined, indent: number, state: State, comma: string, noise = false): Line[] {
-  if (!isObj(v)) return [{ indent, text: prefix(key) + JSON.stringify(v) + comma, state, redacted: v === REDACTED, noise }];
+function single(
+  v: unknown,
+  key: string | number | undefined,
+  indent: number,
+  state: State,
+  comma: string,
+  noise = false,
+): Line[] {
+  if (!isObj(v))
+    return [{ indent, text: prefix(key) + JSON.stringify(v) + comma, state, redacted: v === REDACTED, noise }];
   const arr = Array.isArray(v);
   const keys = Object.keys(v);
   if (keys.length === 0) return [{ indent, text: prefix(key) + (arr ? '[]' : '{}') + comma, state, noise }];
   const out: Line[] = [{ indent, text: prefix(key) + (arr ? '[' : '{'), state, noise }];
-  keys.forEach((k, i) => out.push(...single((v as any)[k], arr ? i : k, indent + 1, state, i < keys.length - 1 ? ',' : '', noise)));
+  keys.forEach((k, i) =>
+    out.push(...single((v as any)[k], arr ? i : k, indent + 1, state, i < keys.length - 1 ? ',' : '', noise)),
+  );
   out.push({ indent, text: (arr ? ']' : '}') + comma, state, noise });
   return out;
 }
@@ -43,21 +60,42 @@ function zip(a: Line[], b: Line[]): Row[] {
   return rows;
 }
 
-function walk(a: unknown, b: unknown, key: string | number | undefined, indent: number, commaA: string, commaB: string, path: string, noise: ReadonlySet<string>): Row[] {
-  const ka = kindOf(a), kb = kindOf(b);
+function walk(
+  a: unknown,
+  b: unknown,
+  key: string | number | undefined,
+  indent: number,
+  commaA: string,
+  commaB: string,
+  path: string,
+  noise: ReadonlySet<string>,
+): Row[] {
+  const ka = kindOf(a),
+    kb = kindOf(b);
   if (ka !== kb || ka === 'primitive') {
     const same = equal(a, b);
     const n = !same && noise.has(path);
-    return zip(single(a, key, indent, same ? 'same' : 'changed', commaA, n), single(b, key, indent, same ? 'same' : 'changed', commaB, n));
+    return zip(
+      single(a, key, indent, same ? 'same' : 'changed', commaA, n),
+      single(b, key, indent, same ? 'same' : 'changed', commaB, n),
+    );
   }
   const arr = ka === 'array';
-  const A = a as Record<string, unknown>, B = b as Record<string, unknown>;
-  const keysA = Object.keys(A), keysB = Object.keys(B);
+  const A = a as Record<string, unknown>,
+    B = b as Record<string, unknown>;
+  const keysA = Object.keys(A),
+    keysB = Object.keys(B);
   const keys = [...keysA, ...keysB.filter((k) => !(k in A))];
   const open = prefix(key) + (arr ? '[' : '{');
-  const rows: Row[] = [[{ indent, text: open, state: 'same' }, { indent, text: open, state: 'same' }]];
+  const rows: Row[] = [
+    [
+      { indent, text: open, state: 'same' },
+      { indent, text: open, state: 'same' },
+    ],
+  ];
   keys.forEach((k) => {
-    const inA = k in A, inB = k in B;
+    const inA = k in A,
+      inB = k in B;
     const k2 = arr ? Number(k) : k;
     const cA = keysA.indexOf(k) < keysA.length - 1 ? ',' : '';
     const cB = keysB.indexOf(k) < keysB.length - 1 ? ',' : '';
@@ -67,7 +105,10 @@ function walk(a: unknown, b: unknown, key: string | number | undefined, indent: 
     else rows.push(...zip([], single(B[k], k2, indent + 1, 'only', cB, noise.has(p))));
   });
   const close = arr ? ']' : '}';
-  rows.push([{ indent, text: close + commaA, state: 'same' }, { indent, text: close + commaB, state: 'same' }]);
+  rows.push([
+    { indent, text: close + commaA, state: 'same' },
+    { indent, text: close + commaB, state: 'same' },
+  ]);
   return rows;
 }
 
@@ -76,26 +117,67 @@ function Cell({ line, side }: { line: Line | null; side: 'l' | 'r' }) {
   let body: ComponentChildren = line.text;
   if (line.redacted) {
     const i = line.text.indexOf(JSON.stringify(REDACTED));
-    body = <>{line.text.slice(0, i)}<span class="redacted" title="redacted before storage">{REDACTED}</span>{line.text.slice(i + REDACTED.length + 2)}</>;
+    body = (
+      <>
+        {line.text.slice(0, i)}
+        <span class="redacted" title="redacted before storage">
+          {REDACTED}
+        </span>
+        {line.text.slice(i + REDACTED.length + 2)}
+      </>
+    );
   }
   const noise = line.noise && line.state !== 'same';
-  return <code class={`jl ${side} ${line.state}${noise ? ' noise' : ''}`} title={noise ? 'noise: the secondary differs here too' : undefined} style={{ paddingLeft: `${0.5 + line.indent * 1.1}em` }}>{body}</code>;
+  return (
+    <code
+      class={`jl ${side} ${line.state}${noise ? ' noise' : ''}`}
+      title={noise ? 'noise: the secondary differs here too' : undefined}
+      style={{ paddingLeft: `${0.5 + line.indent * 1.1}em` }}
+    >
+      {body}
+    </code>
+  );
 }
 
 const NONE: ReadonlySet<string> = new Set();
 
 /** `noise`: report field paths ('body.session_token') whose differences are noise, drawn toned down. */
-export function JsonDiff({ left, right, leftLabel, rightLabel, noise = NONE }: { left: unknown; right: unknown; leftLabel: string; rightLabel: string; noise?: ReadonlySet<string> }) {
-  const rows = typeof left === 'string' && typeof right === 'string'
-    ? zip(left.split('\n').map((t, i) => ({ indent: 0, text: t, state: (t === right.split('\n')[i] ? 'same' : 'changed') as State })),
-      right.split('\n').map((t, i) => ({ indent: 0, text: t, state: (t === left.split('\n')[i] ? 'same' : 'changed') as State })))
-    : walk(left, right, undefined, 0, '', '', 'body', noise);
+export function JsonDiff({
+  left,
+  right,
+  leftLabel,
+  rightLabel,
+  noise = NONE,
+}: {
+  left: unknown;
+  right: unknown;
+  leftLabel: string;
+  rightLabel: string;
+  noise?: ReadonlySet<string>;
+}) {
+  const rows =
+    typeof left === 'string' && typeof right === 'string'
+      ? zip(
+          left
+            .split('\n')
+            .map((t, i) => ({ indent: 0, text: t, state: (t === right.split('\n')[i] ? 'same' : 'changed') as State })),
+          right
+            .split('\n')
+            .map((t, i) => ({ indent: 0, text: t, state: (t === left.split('\n')[i] ? 'same' : 'changed') as State })),
+        )
+      : walk(left, right, undefined, 0, '', '', 'body', noise);
   const differing = rows.filter(([l, r]) => l?.state !== 'same' || r?.state !== 'same');
   const changed = differing.length;
   const noisy = differing.filter(([l, r]) => (l ?? r)?.noise).length;
   return (
     <div class="jsondiff" data-testid="json-diff">
-      <div class="jhead">{leftLabel}</div><div class="jhead">{rightLabel} <span class="muted small">{changed} line(s) differ{noisy > 0 ? `, ${noisy} of them noise` : ''}</span></div>
+      <div class="jhead">{leftLabel}</div>
+      <div class="jhead">
+        {rightLabel}{' '}
+        <span class="muted small">
+          {changed} line(s) differ{noisy > 0 ? `, ${noisy} of them noise` : ''}
+        </span>
+      </div>
       {rows.map(([l, r], i) => [<Cell key={`l${i}`} line={l} side="l" />, <Cell key={`r${i}`} line={r} side="r" />])}
     </div>
   );
@@ -103,16 +185,28 @@ export function JsonDiff({ left, right, leftLabel, rightLabel, noise = NONE }: {
 
 /** Headers side by side: one row per name, differing values highlighted, redacted ones marked. */
 export function HeaderDiff({ left, right }: { left: Array<[string, string]>; right: Array<[string, string]> }) {
-  const get = (h: Array<[string, string]>, n: string) => h.filter(([k]) => k === n).map(([, v]) => v).join(', ');
+  const get = (h: Array<[string, string]>, n: string) =>
+    h
+      .filter(([k]) => k === n)
+      .map(([, v]) => v)
+      .join(', ');
   const names = [...new Set([...left.map(([k]) => k), ...right.map(([k]) => k)])].sort();
-  const show = (v: string) => (v === REDACTED ? <span class="redacted">{REDACTED}</span> : v || <span class="muted">—</span>);
+  const show = (v: string) =>
+    v === REDACTED ? <span class="redacted">{REDACTED}</span> : v || <span class="muted">—</span>;
   return (
     <table class="grid headers">
       <tbody>
         {names.map((n) => {
-          const a = get(left, n), b = get(right, n);
+          const a = get(left, n),
+            b = get(right, n);
           const cls = a === b ? '' : 'changed';
-          return <tr key={n}><th>{n}</th><td class={cls}>{show(a)}</td><td class={cls}>{show(b)}</td></tr>;
+          return (
+            <tr key={n}>
+              <th>{n}</th>
+              <td class={cls}>{show(a)}</td>
+              <td class={cls}>{show(b)}</td>
+            </tr>
+          );
         })}
       </tbody>
     </table>

@@ -6,8 +6,15 @@ import { enc } from '../api';
 import { rampText } from '../status';
 
 export function RampCell({ policy }: { policy: string }) {
-  const r = useApi<Record<string, unknown>>(`/policies/${enc(policy)}/ramp`, on.any(on.policy, (e) => e.type === 'ramp'));
+  const r = useApi<Record<string, unknown>>(
+    `/policies/${enc(policy)}/ramp`,
+    on.any(on.policy, (e) => e.type === 'ramp'),
+  );
   const text = r.data ? rampText(r.data) : undefined;
   if (!text) return <span class="muted">–</span>;
-  return <span class="pill" data-testid="ramp">{text}</span>;
+  return (
+    <span class="pill" data-testid="ramp">
+      {text}
+    </span>
+  );
 }

@@ -44,13 +44,25 @@ export function SpecDiff({ before, after, changes }: { before?: PolicySpec; afte
   if (changes.length === 0) return <p class="muted small">No change.</p>;
   return (
     <table class="grid specdiff" data-testid="spec-diff">
-      <thead><tr><th>Path</th><th>Before</th><th>After</th></tr></thead>
+      <thead>
+        <tr>
+          <th>Path</th>
+          <th>Before</th>
+          <th>After</th>
+        </tr>
+      </thead>
       <tbody>
         {changes.map((c) => (
           <tr key={c.path}>
-            <td><code>{c.path}</code></td>
-            <td class="del">{c.op === 'added' ? <span class="muted">(absent)</span> : <code>{show(at(before, c.path))}</code>}</td>
-            <td class="ins">{c.op === 'removed' ? <span class="muted">(absent)</span> : <code>{show(at(after, c.path))}</code>}</td>
+            <td>
+              <code>{c.path}</code>
+            </td>
+            <td class="del">
+              {c.op === 'added' ? <span class="muted">(absent)</span> : <code>{show(at(before, c.path))}</code>}
+            </td>
+            <td class="ins">
+              {c.op === 'removed' ? <span class="muted">(absent)</span> : <code>{show(at(after, c.path))}</code>}
+            </td>
           </tr>
         ))}
       </tbody>

@@ -12,10 +12,12 @@ import { paths } from '../router';
 import type { EndpointDetail, FieldReport, PairExample } from '../types';
 
 const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
-const markable = (f: FieldReport) => f.verdict !== 'ignored' && (/^body\.[^.]/.test(f.path) || /^headers\./.test(f.path));
+const markable = (f: FieldReport) =>
+  f.verdict !== 'ignored' && (/^body\.[^.]/.test(f.path) || /^headers\./.test(f.path));
 
 function VerdictPill({ v }: { v: string }) {
-  const cls = v === 'regression' ? 'pill-bad' : v === 'likely-noise' ? 'pill-warn' : v === 'ignored' ? 'pill-muted' : 'pill-ok';
+  const cls =
+    v === 'regression' ? 'pill-bad' : v === 'likely-noise' ? 'pill-warn' : v === 'ignored' ? 'pill-muted' : 'pill-ok';
   return <span class={`pill ${cls}`}>{v}</span>;
 }
 
@@ -24,19 +26,57 @@ function FieldRow({ f, canEdit, onMark }: { f: FieldReport; canEdit: boolean; on
   return (
     <>
       <tr data-field={f.path} class={f.verdict === 'regression' ? 'row-bad' : ''}>
-        <td><button type="button" class="link" onClick={() => setOpen(!open)}>{open ? '▾' : '▸'}</button> <code>{f.path}</code></td>
+        <td>
+          <button type="button" class="link" onClick={() => setOpen(!open)}>
+            {open ? '▾' : '▸'}
+          </button>{' '}
+          <code>{f.path}</code>
+        </td>
         <td>{f.kinds.map((k) => k.kind).join(', ')}</td>
         <td class="num">{f.raw}</td>
-        <td class="num" title="differences live vs secondary (a second copy of live): Diffy's noise sample">{f.noise}</td>
-        <td><VerdictPill v={f.verdict} /></td>
-        <td>{canEdit && markable(f) && <button type="button" class="small-btn" data-testid="mark-noise" onClick={() => onMark(f)}>mark as noise</button>}</td>
+        <td class="num" title="differences live vs secondary (a second copy of live): Diffy's noise sample">
+          {f.noise}
+        </td>
+        <td>
+          <VerdictPill v={f.verdict} />
+        </td>
+        <td>
+          {canEdit && markable(f) && (
+            <button type="button" class="small-btn" data-testid="mark-noise" onClick={() => onMark(f)}>
+              mark as noise
+            </button>
+          )}
+        </td>
       </tr>
       {open && (
-        <tr class="examples"><td colSpan={6}>
-          <table class="grid inner"><thead><tr><th>pair</th><th>kind</th><th>live</th><th>shadow</th></tr></thead><tbody>
-            {f.examples.map((x, i) => <tr key={i}><td class="muted small">{x.pairId}</td><td>{x.kind}</td><td class="del"><code>{show(x.live)}</code></td><td class="ins"><code>{show(x.shadow)}</code></td></tr>)}
-          </tbody></table>
-        </td></tr>
+        <tr class="examples">
+          <td colSpan={6}>
+            <table class="grid inner">
+              <thead>
+                <tr>
+                  <th>pair</th>
+                  <th>kind</th>
+                  <th>live</th>
+                  <th>shadow</th>
+                </tr>
+              </thead>
+              <tbody>
+                {f.examples.map((x, i) => (
+                  <tr key={i}>
+                    <td class="muted small">{x.pairId}</td>
+                    <td>{x.kind}</td>
+                    <td class="del">
+                      <code>{show(x.live)}</code>
+                    </td>
+                    <td class="ins">
+                      <code>{show(x.shadow)}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </td>
+        </tr>
       )}
     </>
   );
@@ -51,25 +91,55 @@ function Sample({ s, noise }: { s: PairExample; noise: ReadonlySet<string> }) {
   return (
     <div class="sample" data-testid="sample">
       <div class="sample-bar">
-        <span>pair <code>{s.pairId}</code> · {ago(s.at)}</span>
-        <span>status <b class={s.live.status !== right.status ? 'bad' : ''}>{s.live.status} → {right.status}</b></span>
-        <span>latency {us(s.live.latencyUs)} → {us(right.latencyUs)}</span>
+        <span>
+          pair <code>{s.pairId}</code> · {ago(s.at)}
+        </span>
+        <span>
+          status{' '}
+          <b class={s.live.status !== right.status ? 'bad' : ''}>
+            {s.live.status} → {right.status}
+          </b>
+        </span>
+        <span>
+          latency {us(s.live.latencyUs)} → {us(right.latencyUs)}
+        </span>
         {hasRaw && (
           <span class="toggle" data-testid="view-toggle">
-            <button type="button" class={raw ? '' : 'on'} onClick={() => setRaw(false)}>normalized</button>
-            <button type="button" class={raw ? 'on' : ''} onClick={() => setRaw(true)}>raw</button>
+            <button type="button" class={raw ? '' : 'on'} onClick={() => setRaw(false)}>
+              normalized
+            </button>
+            <button type="button" class={raw ? 'on' : ''} onClick={() => setRaw(true)}>
+              raw
+            </button>
           </span>
         )}
-        {s.secondary && <label class="small"><input type="checkbox" checked={secondary} onChange={() => setSecondary(!secondary)} /> compare with the secondary</label>}
+        {s.secondary && (
+          <label class="small">
+            <input type="checkbox" checked={secondary} onChange={() => setSecondary(!secondary)} /> compare with the
+            secondary
+          </label>
+        )}
       </div>
-      <JsonDiff left={pick(s.live)} right={pick(right)} leftLabel="live" rightLabel={secondary ? 'secondary' : 'shadow (candidate)'} noise={noise} />
-      <details><summary class="small">headers</summary><HeaderDiff left={s.live.headers} right={right.headers} /></details>
+      <JsonDiff
+        left={pick(s.live)}
+        right={pick(right)}
+        leftLabel="live"
+        rightLabel={secondary ? 'secondary' : 'shadow (candidate)'}
+        noise={noise}
+      />
+      <details>
+        <summary class="small">headers</summary>
+        <HeaderDiff left={s.live.headers} right={right.headers} />
+      </details>
     </div>
   );
 }
 
 export function EndpointPage({ policy, endpoint }: { policy: string; endpoint: string }) {
-  const d = useApi<{ report: EndpointDetail }>(`/reports/${enc(policy)}/endpoints/${enc(endpoint)}`, on.any(on.reports(policy), on.policy));
+  const d = useApi<{ report: EndpointDetail }>(
+    `/reports/${enc(policy)}/endpoints/${enc(endpoint)}`,
+    on.any(on.reports(policy), on.policy),
+  );
   const me = useWhoami();
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | undefined>();
   const [sample, setSample] = useState(0);
@@ -81,8 +151,16 @@ export function EndpointPage({ policy, endpoint }: { policy: string; endpoint: s
   const ignored = r.fields.filter((f) => f.verdict === 'ignored');
   const mark = async (f: FieldReport) => {
     try {
-      const res = await api<{ rule: string; list: string; policy: { version: number }; changed: boolean }>(`/policies/${enc(policy)}/noise`, { method: 'POST', json: { path: f.path } });
-      setMsg({ ok: true, text: res.changed ? `'${res.rule}' added to normalize.${res.list}: policy v${res.policy.version} (audited).` : `'${res.rule}' was already ignored.` });
+      const res = await api<{ rule: string; list: string; policy: { version: number }; changed: boolean }>(
+        `/policies/${enc(policy)}/noise`,
+        { method: 'POST', json: { path: f.path } },
+      );
+      setMsg({
+        ok: true,
+        text: res.changed
+          ? `'${res.rule}' added to normalize.${res.list}: policy v${res.policy.version} (audited).`
+          : `'${res.rule}' was already ignored.`,
+      });
       d.reload();
     } catch (err) {
       setMsg({ ok: false, text: err instanceof ApiError ? `${err.status}: ${err.message}` : String(err) });
@@ -91,39 +169,96 @@ export function EndpointPage({ policy, endpoint }: { policy: string; endpoint: s
   const s = r.samples[Math.min(sample, r.samples.length - 1)];
   return (
     <section>
-      <p class="small"><a href={paths.reports(policy)}>← all endpoints</a></p>
-      <h1><code>{r.endpoint}</code> {r.alerting && <span class="pill pill-bad">alerting</span>}</h1>
+      <p class="small">
+        <a href={paths.reports(policy)}>← all endpoints</a>
+      </p>
+      <h1>
+        <code>{r.endpoint}</code> {r.alerting && <span class="pill pill-bad">alerting</span>}
+      </h1>
       <p class="summary">
-        <b>{r.pairs}</b> pairs · match <b>{pct(r.matchRate)}</b> · {r.statusMismatches} status mismatches ·
-        latency p50 {us(r.latency.live.p50Us)} → {us(r.latency.shadow.p50Us)}, p99 {us(r.latency.live.p99Us)} → {us(r.latency.shadow.p99Us)}
+        <b>{r.pairs}</b> pairs · match <b>{pct(r.matchRate)}</b> · {r.statusMismatches} status mismatches · latency p50{' '}
+        {us(r.latency.live.p50Us)} → {us(r.latency.shadow.p50Us)}, p99 {us(r.latency.live.p99Us)} →{' '}
+        {us(r.latency.shadow.p99Us)}
         {r.hasSecondary ? ' · noise measured with a secondary' : ' · no secondary: noise is only suggested'}
       </p>
-      {msg && <p class={msg.ok ? 'notice' : 'error'} data-testid="notice">{msg.text}</p>}
+      {msg && (
+        <p class={msg.ok ? 'notice' : 'error'} data-testid="notice">
+          {msg.text}
+        </p>
+      )}
       <h2>Differing fields</h2>
-      {active.length === 0 ? <p class="empty">No differing field.</p> : (
+      {active.length === 0 ? (
+        <p class="empty">No differing field.</p>
+      ) : (
         <table class="grid" data-testid="fields">
-          <thead><tr><th>Field</th><th>Kind</th><th>Raw</th><th>Noise</th><th>Verdict</th><th /></tr></thead>
-          <tbody>{active.map((f) => <FieldRow key={f.path} f={f} canEdit={canEdit} onMark={mark} />)}</tbody>
+          <thead>
+            <tr>
+              <th>Field</th>
+              <th>Kind</th>
+              <th>Raw</th>
+              <th>Noise</th>
+              <th>Verdict</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {active.map((f) => (
+              <FieldRow key={f.path} f={f} canEdit={canEdit} onMark={mark} />
+            ))}
+          </tbody>
         </table>
       )}
-      {me && !canEdit && active.some(markable) && <p class="muted small" data-testid="viewer-note">Marking a field as noise needs an editor token.</p>}
+      {me && !canEdit && active.some(markable) && (
+        <p class="muted small" data-testid="viewer-note">
+          Marking a field as noise needs an editor token.
+        </p>
+      )}
       {ignored.length > 0 && (
         <>
-          <h3>Ignored by the policy <span class="muted small">(normalize.ignorePaths / ignoreHeaders; counted before the rule existed)</span></h3>
-          <ul class="ignored" data-testid="ignored">{ignored.map((f) => <li key={f.path}><code>{f.path}</code> <span class="muted small">{f.raw} raw</span></li>)}</ul>
+          <h3>
+            Ignored by the policy{' '}
+            <span class="muted small">(normalize.ignorePaths / ignoreHeaders; counted before the rule existed)</span>
+          </h3>
+          <ul class="ignored" data-testid="ignored">
+            {ignored.map((f) => (
+              <li key={f.path}>
+                <code>{f.path}</code> <span class="muted small">{f.raw} raw</span>
+              </li>
+            ))}
+          </ul>
         </>
       )}
       {r.suggestions.length > 0 && (
         <>
           <h3>Suggestions</h3>
-          <ul class="small">{r.suggestions.slice(0, 10).map((g) => <li key={g.detector + g.path}><code>{g.path}</code> ({g.detector}, {pct(g.share)} of pairs): {g.hint}</li>)}</ul>
+          <ul class="small">
+            {r.suggestions.slice(0, 10).map((g) => (
+              <li key={g.detector + g.path}>
+                <code>{g.path}</code> ({g.detector}, {pct(g.share)} of pairs): {g.hint}
+              </li>
+            ))}
+          </ul>
         </>
       )}
       <h2>Examples</h2>
-      {!s ? <p class="empty">No mismatched pair kept yet.</p> : (
+      {!s ? (
+        <p class="empty">No mismatched pair kept yet.</p>
+      ) : (
         <>
-          {r.samples.length > 1 && <p class="pager">{r.samples.map((x, i) => <button type="button" key={x.pairId} class={i === sample ? 'on' : ''} onClick={() => setSample(i)}>{i + 1}</button>)}</p>}
-          <Sample key={s.pairId} s={s} noise={new Set(active.filter((f) => f.verdict !== 'regression').map((f) => f.path))} />
+          {r.samples.length > 1 && (
+            <p class="pager">
+              {r.samples.map((x, i) => (
+                <button type="button" key={x.pairId} class={i === sample ? 'on' : ''} onClick={() => setSample(i)}>
+                  {i + 1}
+                </button>
+              ))}
+            </p>
+          )}
+          <Sample
+            key={s.pairId}
+            s={s}
+            noise={new Set(active.filter((f) => f.verdict !== 'regression').map((f) => f.path))}
+          />
         </>
       )}
     </section>
