@@ -3,11 +3,11 @@
 // request headers to end of response. Body callbacks only copy the chunk the host hands us and
 // return Continue — the response is never buffered or paused. The Half is built in on_log, after
 // the response has left.
-import { Config } from "./config";
+import { Config } from "./config/parse";
 import { PairsView, asciiEquals } from "./pairs";
 import { copyBuffer } from "./host";
 import { HTTP_RESPONSE_BODY } from "./abi";
-import { Half, Header } from "./report/half";
+import { Half, Header } from "./stream/half";
 
 export class Capture {
   side: i32 = 0;

@@ -1,15 +1,15 @@
 // One HTTP stream context: the config it started with (read-only for its whole life), the root it
 // belongs to, and per-request state. Request headers go to the role; response callbacks only feed
 // the capture (when the request is captured) and always return Continue; on_log reports.
-import { Config, ROLE_EDGE, ROLE_SHADOW, ROLE_LIVE, DIR_AUTO, DIR_INBOUND, DIR_OUTBOUND } from "./config";
+import { Config, ROLE_EDGE, ROLE_SHADOW, ROLE_LIVE, DIR_AUTO, DIR_INBOUND, DIR_OUTBOUND } from "./config/parse";
 import { Root } from "./root";
 import { Capture } from "./capture";
 import { PairsView } from "./pairs";
 import { getHeaderPairs, getPropertyRaw, nowNanos } from "./host";
 import { CONTINUE, RESPONSE_HEADERS } from "./abi";
 import { metrics, inc } from "./metrics";
-import { encodeFilterMessage, FilterMessage } from "./report/messages";
-import { KIND_HALF } from "./report/queue";
+import { encodeFilterMessage, FilterMessage } from "./stream/messages";
+import { KIND_HALF } from "./stream/queue";
 import { edgeRequestHeaders } from "./roles/edge";
 import { shadowRequestHeaders } from "./roles/shadow";
 import { liveRequestHeaders, unconfiguredRequestHeaders } from "./roles/live";

@@ -1,11 +1,11 @@
 // The shadow egress decision: ordered rules, the first match decides; no match → default action.
 // Pure: host (":authority"), method and path (no query) in, the matching rule index out.
-import { Config, EgressRule, methodBit } from "./config";
+import { Config, EgressRule, methodBit } from "./config/parse";
 
 export const DEFAULT_RULE: i32 = -1;
 
 // host: ":authority" lower-cased; hostNoPort: the same without its port; path: no query.
-// The host index (hostindex.ts) yields the ascending lists of rules whose host can match; the first
+// The host index (host-index.ts) yields the ascending lists of rules whose host can match; the first
 // match in configuration order is the smallest index that matches in any of them, so each list is
 // scanned only up to the best index found so far.
 export function matchRule(cfg: Config, host: string, hostNoPort: string, method: string, path: string): i32 {

@@ -3,7 +3,7 @@
 // on CasMismatch another worker won the race, so re-read and retry (bounded). The refill arithmetic
 // is a pure function. When the bucket cannot be updated (host error, persistent contention) we
 // answer "limited": rate limits only guard shadow traffic, where failing closed is the rule.
-import { RateLimit } from "./config";
+import { RateLimit } from "./config/parse";
 import { sharedGet, sharedSet, lastCas } from "./host";
 import { OK, CAS_MISMATCH } from "./abi";
 

@@ -4,15 +4,15 @@
 // untouched, except outbound calls that carry a shadow marker, which are denied (rule
 // "unconfigured") — a shadow whose configuration is missing must not cause side effects, and
 // Envoy only loads a plugin whose on_configure returns true.
-import { Config, ROLE_NONE, parseConfig, identityConflict } from "./config";
+import { Config, ROLE_NONE, parseConfig, identityConflict } from "./config/parse";
 import { getBuffer, getPropertyString, incrementMetric, log, LOG_ERROR, LOG_INFO, LOG_WARN, nowNanos, setTickPeriod, sharedGet, sharedSet, lastCas } from "./host";
 import { PLUGIN_CONFIGURATION, OK } from "./abi";
 import { metrics, inc } from "./metrics";
-import { StreamClient, StreamOwner } from "./report/stream";
-import { Hello } from "./report/hello";
-import { ConfigSnapshot, FilterMessage } from "./report/messages";
-import { Ack, Nack } from "./report/ack";
-import { KIND_HALF } from "./report/queue";
+import { StreamClient, StreamOwner } from "./stream/client";
+import { Hello } from "./stream/hello";
+import { ConfigSnapshot, FilterMessage } from "./stream/messages";
+import { Ack, Nack } from "./stream/ack";
+import { KIND_HALF } from "./stream/queue";
 
 export const FILTER_VERSION = "0.1.0";
 const TICK_MS: u32 = 200;

@@ -4,7 +4,7 @@
 // shadow copy, which keeps the id, pairs with the live one). A request without x-request-id is
 // never sampled: Envoy's HCM generates the id at the edge, so its absence means id generation is
 // off and there would be nothing stable to pair on.
-import { Config, SamplingRule, methodBit } from "./config";
+import { Config, SamplingRule, methodBit } from "./config/parse";
 
 // FNV-1a, 32 bit, over raw bytes (header values need not be UTF-8).
 export function fnv1a(ptr: usize, len: usize): u32 {

@@ -2,7 +2,7 @@
 // (https://www.w3.org/TR/baggage/: list-member = key OWS "=" OWS value *(";" property), members
 // separated by ","). Pure string functions; the roles apply them to header maps.
 
-import { K_BAGGAGE, K_PAIR, K_SHADOW, reqAll, reqHas, reqRaw } from "./reqheaders";
+import { K_BAGGAGE, K_PAIR, K_SHADOW, reqAll, reqHas, reqRaw } from "./request-headers";
 
 export const H_SHADOW = "x-shadow";
 export const H_PAIR = "x-shadow-pair";

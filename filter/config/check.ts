@@ -1,7 +1,7 @@
-// Generic JSON Schema (draft-07) checks used by config.ts to mirror schema/filter-config.schema.json:
+// Generic JSON Schema (draft-07) checks used by parse.ts to mirror schema/filter-config.schema.json:
 // type, enum, range, length (in code points, as JSON Schema counts), pattern character classes,
 // additionalProperties:false. Each check records the first error as "<field path>: <reason>".
-import { JsonValue, J_ARR, J_BOOL, J_NUM, J_OBJ, J_STR, kindName } from "./json";
+import { JsonValue, J_ARR, J_BOOL, J_NUM, J_OBJ, J_STR, kindName } from "../json";
 
 export class Checker {
   error: string = "";

@@ -1,10 +1,10 @@
 // What a parsed configuration is: the read-only Config an HTTP context works from, its rules
 // compiled for matching (host/path patterns, method bit sets), and the enumerations. Built only by
-// config.ts from a validated document; defaults here are the schema's defaults.
-import { HostPattern, PathPattern } from "./glob";
-import { HostIndex } from "./hostindex";
-import { serializePairs } from "./pairs";
-import { H_MOCKED } from "./tagging";
+// parse.ts from a validated document; defaults here are the schema's defaults.
+import { HostPattern, PathPattern } from "../glob";
+import { HostIndex } from "../host-index";
+import { serializePairs } from "../pairs";
+import { H_MOCKED } from "../tagging";
 
 export const ROLE_NONE: i32 = 0; // empty plugin configuration: fail-safe mode (see root.ts)
 export const ROLE_EDGE: i32 = 1;
@@ -47,7 +47,7 @@ export function keyRateLimits(cfg: Config): void {
 
 // What each rule answers, encoded once per configuration instead of once per request: the deny and
 // rate-limited JSON bodies, the mock body and the mock's header pairs (x-shadowguard-mocked last);
-// and the host index over the rules (hostindex.ts).
+// and the host index over the rules (host-index.ts).
 export function compileEgress(cfg: Config): void {
   const rules = cfg.egressRules;
   const hosts = new Array<HostPattern | null>(rules.length);

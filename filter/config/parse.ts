@@ -2,12 +2,12 @@
 // into a read-only Config. Validation mirrors the schema exactly (types, enums, ranges, required,
 // additionalProperties:false) and reports the first error naming the field, e.g.
 // "sampling.rules[0].percent: must be <= 100". Defaults are the schema's defaults.
-import { JsonParser, JsonValue, J_OBJ } from "./json";
-import { Checker, join, PAT_HEADER, PAT_METHOD, PAT_RULE_NAME, PAT_SERVICE, PAT_SLASH } from "./schema";
-import { hasWildcard, HostPattern, PathPattern } from "./glob";
-import { compileEgress, Config, ControlPlane, EgressRule, MethodSet, RateLimit, SamplingRule, ROLE_SHADOW, SIDE_CANDIDATE, SIDE_SECONDARY, ROLES, VARIANTS, ALWAYS_REDACTED } from "./settings";
+import { JsonParser, JsonValue, J_OBJ } from "../json";
+import { Checker, join, PAT_HEADER, PAT_METHOD, PAT_RULE_NAME, PAT_SERVICE, PAT_SLASH } from "./check";
+import { hasWildcard, HostPattern, PathPattern } from "../glob";
+import { compileEgress, Config, ControlPlane, EgressRule, MethodSet, RateLimit, SamplingRule, ROLE_SHADOW, SIDE_CANDIDATE, SIDE_SECONDARY, ROLES, VARIANTS, ALWAYS_REDACTED } from "./model";
 
-export * from "./settings";
+export * from "./model";
 
 export class ParseResult {
   config: Config | null = null;

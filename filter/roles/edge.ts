@@ -11,9 +11,9 @@ import { bucketOf, percentFor, sampled } from "../sampling";
 import { stripPort } from "../glob";
 import { pathOnly, queryOf } from "../egress";
 import { Capture } from "../capture";
-import { SIDE_LIVE } from "../config";
+import { SIDE_LIVE } from "../config/parse";
 import { H_SHADOW, H_PAIR, H_BAGGAGE, M_SHADOW, M_PAIR, M_BAGGAGE, M_SHADOW_TRAFFIC, requestMarkers, joinedBaggage, baggageWithoutShadow } from "../tagging";
-import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqHas, reqRaw, reqStr } from "../reqheaders";
+import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqHas, reqRaw, reqStr } from "../request-headers";
 import { enforceEgress } from "./outbound";
 
 // Longer ids are not plausible request ids; such requests are simply not sampled.

@@ -4,11 +4,11 @@
 // Also the fail-safe mode of an empty configuration (ROLE_NONE): see root.ts.
 import { HttpContext } from "../context";
 import { CONTINUE } from "../abi";
-import { DIR_OUTBOUND } from "../config";
+import { DIR_OUTBOUND } from "../config/parse";
 import { setProperty } from "../host";
 import { metrics, inc } from "../metrics";
 import { FILTER_STATE_KEY, M_SHADOW, M_BAGGAGE, M_SHADOW_TRAFFIC, requestMarkers, joinedBaggage, baggageShadowValue } from "../tagging";
-import { K_SHADOW, reqStr } from "../reqheaders";
+import { K_SHADOW, reqStr } from "../request-headers";
 import { enforceEgress, denyUnconfigured } from "./outbound";
 
 export function liveRequestHeaders(ctx: HttpContext): i32 {

@@ -7,8 +7,8 @@
 // (compileEgress); the event is built only when a control plane is configured (otherwise nobody
 // would receive it: the counters say it all).
 import { HttpContext } from "../context";
-import { K_AUTHORITY, K_METHOD, K_PAIR, K_PATH, K_SHADOW, reqHas, reqStr } from "../reqheaders";
-import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW, denyBody } from "../config";
+import { K_AUTHORITY, K_METHOD, K_PAIR, K_PATH, K_SHADOW, reqHas, reqStr } from "../request-headers";
+import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW, denyBody } from "../config/parse";
 import { canonicalPath, matchRule, pathOnly, DEFAULT_RULE } from "../egress";
 import { lowerHost, stripPort } from "../glob";
 import { take } from "../ratelimit";
@@ -17,9 +17,9 @@ import { serializePairs } from "../pairs";
 import { CONTINUE, PAUSE, REQUEST_HEADERS } from "../abi";
 import { metrics, inc } from "../metrics";
 import { H_SHADOW } from "../tagging";
-import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../report/egress_event";
-import { FilterMessage, encodeFilterMessage } from "../report/messages";
-import { KIND_EVENT } from "../report/queue";
+import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../stream/egress-event";
+import { FilterMessage, encodeFilterMessage } from "../stream/messages";
+import { KIND_EVENT } from "../stream/queue";
 
 const JSON_HEADERS = serializePairs(["content-type"], ["application/json"]);
 const DENY_DEFAULT = String.UTF8.encode(denyBody("default"));

@@ -4,7 +4,7 @@
 // egress. An unknown direction is treated as outbound: failing closed is the rule for shadows.
 import { HttpContext } from "../context";
 import { REQUEST_HEADERS, CONTINUE, PAUSE, OK } from "../abi";
-import { DIR_INBOUND } from "../config";
+import { DIR_INBOUND } from "../config/parse";
 import { replaceHeader, setProperty, sendLocalResponse, nowNanos, log, LOG_WARN } from "../host";
 import { metrics, inc } from "../metrics";
 import { take } from "../ratelimit";
@@ -12,7 +12,7 @@ import { serializePairs } from "../pairs";
 import { pathOnly, queryOf } from "../egress";
 import { Capture } from "../capture";
 import { H_SHADOW, H_BAGGAGE, FILTER_STATE_KEY, baggageWithShadow, joinedBaggage } from "../tagging";
-import { K_AUTHORITY, K_BAGGAGE, K_METHOD, K_PAIR, K_PATH, K_REQUEST_ID, reqHas, reqStr } from "../reqheaders";
+import { K_AUTHORITY, K_BAGGAGE, K_METHOD, K_PAIR, K_PATH, K_REQUEST_ID, reqHas, reqStr } from "../request-headers";
 import { enforceEgress } from "./outbound";
 
 const JSON_HEADERS = serializePairs(["content-type"], ["application/json"]);

@@ -6,10 +6,10 @@
 // proxy_grpc_send are raw protobuf bytes: Envoy adds the 5-byte gRPC frame.
 import { proxy_set_effective_context } from "@gcoredev/proxy-wasm-sdk-as/assembly/imports";
 import { proxy_grpc_stream, proxy_grpc_send, proxy_grpc_cancel, proxy_grpc_close, OK, GRPC_RECEIVE_BUFFER } from "../abi";
-import { ControlPlane } from "../config";
+import { ControlPlane } from "../config/parse";
 import { currentContext, getBuffer, log, LOG_DEBUG, LOG_INFO, LOG_WARN, tokenOut, tokenValue } from "../host";
 import { serializePairs } from "../pairs";
-import { grpcServiceBytes } from "./grpc_service";
+import { grpcServiceBytes } from "./grpc-service";
 import { ReportQueue, KIND_HALF, KIND_EVENT } from "./queue";
 import { FilterMessage, ConfigSnapshot, encodeFilterMessage, decodeControlMessage } from "./messages";
 import { Hello } from "./hello";

@@ -4,7 +4,7 @@
 import { Writer, Reader, Protobuf } from "as-proto/assembly";
 import { Hello } from "./hello";
 import { Half } from "./half";
-import { EgressEvent } from "./egress_event";
+import { EgressEvent } from "./egress-event";
 import { Ack, Nack, Stats } from "./ack";
 import { validControlMessage } from "./wire";
 
