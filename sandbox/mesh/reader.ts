@@ -1,7 +1,7 @@
 // A strict reader over the parsed Envoy YAML: every object is read through `fields(known)`, which
 // rejects any key the sandbox mesh does not implement, and every value is type-checked where it is
 // read. Errors name the field by its path in the file (e.g. `static_resources.listeners[0].foo`), so
-// a configuration the mesh would silently mis-run stops it instead (DESIGN.md: "a field it does not
+// a configuration the mesh would silently mis-run stops it instead (docs/architecture.md: "a field it does not
 // implement is an error, never silently ignored").
 
 export class MeshConfigError extends Error {

@@ -1,7 +1,7 @@
 // ReportBook: every policy's per-endpoint reports, built incrementally from compared pairs, plus the
 // path-specific alert rule: an endpoint whose mismatch rate reaches spec.alerts.mismatchRate % over at
 // least spec.alerts.minPairs pairs raises one Alert, whatever the policy's aggregate looks like (the
-// POST /refunds problem of DESIGN.md), and raises again only after it has recovered below the rate.
+// POST /refunds problem in docs/architecture.md), and raises again only after it has recovered below the rate.
 // Serializable (toJSON / fromJSON) so the store can persist it and reload it across restarts.
 //
 // API:

@@ -3,7 +3,7 @@
 // Versions are opaque content hashes compared only for equality (as in go-control-plane), so "which
 // one is newer" is never asked: what matters is the last version sent, the last one the node applied
 // (acked) and the last one it rejected (nacked, with the filter's reason naming the offending field).
-// A Nack never moves `acked`: the filter keeps running its last good configuration (DESIGN.md,
+// A Nack never moves `acked`: the filter keeps running its last good configuration (docs/architecture.md,
 // fail-safe rules), so that is what the control plane reports as current.
 //
 // Public API:
