@@ -9,9 +9,9 @@ import { getBuffer, getPropertyString, incrementMetric, log, LOG_ERROR, LOG_INFO
 import { PLUGIN_CONFIGURATION, OK } from "./abi";
 import { metrics, inc } from "./metrics";
 import { StreamClient, StreamOwner } from "./stream/client";
-import { Hello } from "./stream/hello";
+import { Hello } from "./stream/messages";
 import { ConfigSnapshot, FilterMessage } from "./stream/messages";
-import { Ack, Nack } from "./stream/ack";
+import { Ack, Nack } from "./stream/messages";
 import { KIND_HALF } from "./stream/queue";
 
 export const FILTER_VERSION = "0.1.0";
