@@ -67,7 +67,7 @@ describe('live path safety', () => {
       exchange(plugin, request('POST', '/o', [['x-request-id', `d${i}`]]), Buffer.from('{}'), Buffer.from('ok'));
     expect(plugin.metric('shadowguard_halves_dropped')).toBe(8);
     // Reconnect attempts run meanwhile (the barrier: the filter counted at least two of them).
-    await plugin.waitFor(() => plugin.metric('shadowguard_stream_reconnects') >= 2, 5000);
+    await plugin.waitFor(() => (plugin.metric('shadowguard_stream_reconnects') ?? 0) >= 2, 5000);
     exchange(plugin, request('GET', '/o', [['x-request-id', 'later']]), Buffer.alloc(0), Buffer.from('ok'));
     expect(plugin.failed).toBe(false);
   });

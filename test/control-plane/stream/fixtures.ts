@@ -62,7 +62,10 @@ export interface Harness {
 export async function startServer({
   policies,
   ...over
-}: Partial<StreamServerOptions> & { policies?: Policy[] } = {}): Promise<Harness> {
+}: Partial<Omit<StreamServerOptions, 'cache'>> & {
+  cache?: SnapshotCache;
+  policies?: Policy[];
+} = {}): Promise<Harness> {
   const logs: LogLine[] = [];
   const logger = pino(
     { level: 'debug' },
