@@ -187,6 +187,12 @@ export async function start(
       labelNames: ['stat'],
       read: () => Object.entries(ingest.stats()).map(([stat, value]) => ({ labels: { stat }, value })),
     },
+    {
+      name: 'shadowguard_delivery',
+      help: 'Numbered halves/events: accepted, duplicates dropped, unnumbered; senders tracked (level) and forgotten',
+      labelNames: ['stat'],
+      read: () => Object.entries(stream.deliveryStats()).map(([stat, value]) => ({ labels: { stat }, value })),
+    },
     { name: 'shadowguard_stream_sessions', help: 'Open filter streams', read: () => stream.sessionCount() },
     {
       name: 'shadowguard_nodes',
