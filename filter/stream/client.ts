@@ -51,6 +51,7 @@ export abstract class StreamOwner {
   abstract onSnapshot(snap: ConfigSnapshot): void;
   abstract onReconnect(): void;
   abstract onDropped(kind: u8, count: u64): void;
+  abstract onDelivery(acknowledged: u64, resent: u64): void;
 }
 
 export class StreamClient {
@@ -152,7 +153,9 @@ export class StreamClient {
     q.push(kind, msg);
     if (q.halvesDropped > halves) this.owner.onDropped(KIND_HALF, q.halvesDropped - halves);
     if (q.eventsDropped > events) this.owner.onDropped(KIND_EVENT, q.eventsDropped - events);
-    if (this.state == S_OPEN) this.flush();
+    // To a control plane that takes batches, reports go out a batch at a time: when BATCH_MAX are
+    // waiting, else at the next tick (≤ 200 ms later; only the report waits, never the request).
+    if (this.state == S_OPEN && (this.acks != ACKS_YES || q.unsent >= BATCH_MAX)) this.flush();
   }
 
   // Ack/Nack/Stats: only meaningful on the current stream, never queued.
@@ -197,7 +200,9 @@ export class StreamClient {
         parts.length = 0;
       }
       if (!this.sendNow(msg)) return; // stays queued for the next stream
+      const resentBefore = this.resent;
       for (let i = 0; i < n; i++) this.count(q.markSent());
+      if (this.resent > resentBefore) this.owner.onDelivery(0, this.resent - resentBefore);
       if (this.acks == ACKS_NO) q.forgetSent();
     }
   }
@@ -243,7 +248,9 @@ export class StreamClient {
     const delivered = msg.delivered;
     if (delivered !== null) {
       if (this.acks == ACKS_UNKNOWN) this.acks = ACKS_YES;
+      const before = this.queue.acknowledged;
       this.queue.acknowledge(delivered.seq);
+      if (this.queue.acknowledged > before) this.owner.onDelivery(this.queue.acknowledged - before, 0);
     }
     const snap = msg.snapshot;
     if (snap !== null) {

@@ -15,6 +15,7 @@
 //   class DeliveryLedger {
 //     constructor(opts?: { maxSenders?: number /* 65 536 */ })
 //     sender(hello: NodeHello): Sender   // on Hello; a reconnect of the same sender resumes its mark
+//     unnumbered(): void                 // counts a report without seq (always accepted)
 //     stats(): DeliveryStats
 //   }
 //   interface Sender { readonly delivered: number; accept(seq: number): boolean }
@@ -37,7 +38,7 @@ export interface DeliveryStats {
 export interface Sender {
   /** highest seq received from this sender: everything up to it is delivered */
   readonly delivered: number;
-  /** true for a first copy (hand it to ingest), false for a duplicate (drop it); seq 0 is always accepted */
+  /** true for a first copy (hand it to ingest), false for a duplicate (drop it); seq 0 is unnumbered: accepted */
   accept(seq: number): boolean;
 }
 
@@ -74,6 +75,7 @@ export class DeliveryLedger {
           c.unnumbered++;
           return true;
         }
+
         if (seq <= mark.delivered) {
           c.duplicates++;
           return false;
@@ -83,6 +85,10 @@ export class DeliveryLedger {
         return true;
       },
     };
+  }
+
+  unnumbered(): void {
+    this.counters.unnumbered++;
   }
 
   stats(): DeliveryStats {

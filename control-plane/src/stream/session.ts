@@ -225,7 +225,8 @@ export class Session {
 
   private report(r: Report, hello: NodeHello, node: NodeHandle): void {
     const sender = this.sender;
-    if (sender && r.seq) {
+    if (!r.seq) this.deps.delivery.unnumbered();
+    else if (sender) {
       this.scheduleAck();
       if (!sender.accept(r.seq)) return node.countDuplicate();
     }
