@@ -1,8 +1,11 @@
 // At-least-once delivery, end to end: the real filter .wasm in sandbox/host against the real stream
 // server (createStreamServer), through a TCP relay that can lose bytes and cut the connection.
 // Proves: a stream cut mid-traffic loses no half (resent, copies dropped and counted); a control
-// plane that goes away and comes back gets every unacknowledged half again and no acknowledged one;
+// plane that goes away and comes back (closed in-process, or SIGKILLed as a child process) gets every
+// unacknowledged half again and no acknowledged one;
 // a backlog goes out in Batch messages; the full queue still drops the oldest and counts it.
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Host, Plugin } from '../../../sandbox/host/index.js';
 import { FilterMessageType } from '../../filter/support/control-plane.js';
@@ -10,6 +13,7 @@ import { cp, edgeConfig, hostWith, load, request } from '../../filter/support/fi
 import { type Harness, policy, startServer, waitFor } from './fixtures.js';
 import { TcpCut } from './tcp-cut.js';
 
+const CP_CHILD = fileURLToPath(new URL('./cp-child.ts', import.meta.url));
 const POLICIES = [policy('shop', { services: ['shop'], sampling: { defaultPercent: 100 } })];
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -149,3 +153,72 @@ describe('at-least-once halves', () => {
     await waitFor(() => h.registry.list().some((n) => n.connected && n.dropsReported === 3), 3000, 'Stats');
   });
 });
+
+describe('a control plane SIGKILLed mid-traffic', () => {
+  it('the halves it acknowledged arrived exactly once; the unacknowledged ones reach its replacement', async () => {
+    const first = await ChildControlPlane.start();
+    cleanup.push(() => first.kill());
+    const relay = await TcpCut.start(first.port);
+    cleanup.push(() => relay.close());
+    const host = hostWith(relay.port);
+    cleanup.push(() => host.close());
+    const plugin = await load(host, edgeConfig(cp(relay.port, { reconnectMaxMs: 100 })), {
+      properties: { 'xds.node': { id: 'router~10.0.0.9~edge.shop', cluster: 'edge' } },
+    });
+    const acked = ids('k', 20);
+    for (const id of acked) sampled(plugin, id);
+    await plugin.waitFor(() => plugin.metric('shadowguard_reports_acknowledged') === 20, 5000);
+    relay.blackhole('toFilter');
+    const unacked = ids('x', 15);
+    for (const id of unacked) sampled(plugin, id);
+    await waitFor(() => unacked.every((id) => first.pairIds.includes(id)), 5000, 'halves at the first');
+    first.kill();
+    await first.exited;
+    const second = await ChildControlPlane.start();
+    cleanup.push(() => second.kill());
+    relay.retarget(second.port);
+    relay.cut();
+    await waitFor(() => unacked.every((id) => second.pairIds.includes(id)), 8000, 'resent halves at the second');
+    await plugin.waitFor(() => plugin.metric('shadowguard_reports_acknowledged') === 35, 3000);
+    for (const id of [...acked, ...unacked]) expect(count(first.pairIds, id)).toBe(1);
+    for (const id of unacked) expect(count(second.pairIds, id)).toBe(1);
+    for (const id of acked) expect(count(second.pairIds, id)).toBe(0);
+    expect(plugin.metric('shadowguard_halves_dropped')).toBe(0);
+  });
+});
+
+/** test/control-plane/stream/cp-child.ts in its own process; SIGKILL is kill(). */
+class ChildControlPlane {
+  readonly pairIds: string[] = [];
+  readonly exited: Promise<void>;
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    let buf = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      buf += chunk;
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      this.pairIds.push(...lines);
+    });
+    this.exited = new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+  }
+
+  static async start(): Promise<ChildControlPlane> {
+    const child = fork(CP_CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: { port: number }) => resolve(m.port));
+      child.once('exit', (code) => reject(new Error(`control-plane child exited with ${code}`)));
+    });
+    return new ChildControlPlane(child, port);
+  }
+
+  kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}
