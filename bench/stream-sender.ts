@@ -4,11 +4,43 @@
 // epoch, so the control plane acknowledges), then on each IPC message { batch: b } sends that batch's
 // halves — one FilterMessage per half, or Batch messages of `per` halves as the filter sends a
 // backlog — and answers { sent: b }. The Delivered messages coming back are read and ignored.
+// Like the filter, it encodes each corpus half once and appends per-half fields (pair id, request id,
+// seq) to those bytes — protobuf fields may come in any order — so the sender's own CPU stays small
+// next to the control plane's, as an Envoy's would.
 import * as grpc from '@grpc/grpc-js';
-import type { FilterMessage, Report } from '../control-plane/src/stream/codec.js';
-import { encodeFilterMessage } from '../control-plane/src/stream/codec.js';
+import type { FilterMessage } from '../control-plane/src/stream/codec.js';
+import { encodeFilterMessage, protoRoot } from '../control-plane/src/stream/codec.js';
 import { CONNECT_METHOD } from '../control-plane/src/stream/server.js';
-import { edgeHello, pairsOf, shadowHello } from './stream-corpus.js';
+import { corpus, edgeHello, shadowHello } from './stream-corpus.js';
+
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return out;
+};
+const field = (tag: number, bytes: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([tag, ...varint(bytes.length)]), bytes]);
+const FilterMessageType = protoRoot().lookupType('shadow.v1.FilterMessage');
+const HalfType = protoRoot().lookupType('shadow.v1.Half');
+/** Each corpus half encoded once (production codec) without its pair id and request id: [live, candidate]. */
+const base = corpus.map((p) =>
+  [p.live, p.candidate].map((h) => {
+    const m = FilterMessageType.decode(
+      encodeFilterMessage({ kind: 'half', half: { ...h, pairId: '', requestId: '' } }),
+    );
+    return Buffer.from(HalfType.encode((m as unknown as { half: object }).half).finish());
+  }),
+);
+/** FilterMessage { half: base ++ pair_id (1) ++ request_id (15), seq (8) } */
+function halfMessage(i: number, side: 0 | 1, pairId: string, seq: number): Buffer {
+  const id = Buffer.from(pairId);
+  const half = Buffer.concat([base[i % base.length][side], field(0x0a, id), field(0x7a, id)]);
+  return Buffer.concat([field(0x12, half), Buffer.from([0x40, ...varint(seq)])]);
+}
 
 interface Start {
   port: number;
@@ -22,7 +54,7 @@ class Stream {
   private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>;
   private readonly client: grpc.Client;
   private seq = 0;
-  private pending: Report[] = [];
+  private pending: Buffer[] = [];
 
   constructor(
     port: number,
@@ -37,16 +69,17 @@ class Stream {
     this.call.write(encodeFilterMessage(hello));
   }
 
-  add(half: Report & { kind: 'half' }): void {
-    this.pending.push({ ...half, seq: ++this.seq });
+  add(i: number, side: 0 | 1, pairId: string): void {
+    this.pending.push(halfMessage(i, side, pairId, ++this.seq));
     if (this.pending.length >= this.per) this.flush();
   }
 
+  /** One FilterMessage, or FilterMessage { batch (7): Batch { messages (1) … } }. */
   flush(): void {
     const p = this.pending;
     this.pending = [];
-    if (p.length === 1) this.call.write(encodeFilterMessage(p[0]));
-    else if (p.length > 1) this.call.write(encodeFilterMessage({ kind: 'batch', messages: p }));
+    if (p.length === 1) this.call.write(p[0]);
+    else if (p.length > 1) this.call.write(field(0x3a, Buffer.concat(p.map((m) => field(0x0a, m)))));
   }
 
   close(): void {
@@ -74,9 +107,10 @@ process.on('message', (m: { start?: Start; batch?: number; stop?: true }) => {
     );
     process.send?.({ started: true });
   } else if (m.batch !== undefined) {
-    for (const [i, p] of pairsOf(m.batch, size).entries()) {
-      edges[i % edges.length].add({ kind: 'half', half: p.live });
-      shadows[i % shadows.length].add({ kind: 'half', half: p.candidate });
+    for (let i = 0; i < size; i++) {
+      const pairId = `b${m.batch}-${i}`;
+      edges[i % edges.length].add(i, 0, pairId);
+      shadows[i % shadows.length].add(i, 1, pairId);
     }
     for (const s of [...edges, ...shadows]) s.flush();
     process.send?.({ sent: m.batch });
