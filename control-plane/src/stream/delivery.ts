@@ -19,6 +19,7 @@
 //     stats(): DeliveryStats
 //   }
 //   interface Sender { readonly delivered: number; accept(seq: number): boolean }
+//   coalescedAck(sender, send: (seq: number) => void): () => void   // one Delivered per event-loop turn
 import type { NodeHello } from '../domain/types.js';
 import { nodeKey } from '../nodes/registry.js';
 
@@ -40,6 +41,20 @@ export interface Sender {
   readonly delivered: number;
   /** true for a first copy (hand it to ingest), false for a duplicate (drop it); seq 0 is unnumbered: accepted */
   accept(seq: number): boolean;
+}
+
+/** A function that asks for a Delivered: the first call in an event-loop turn schedules one send of the
+ *  sender's mark after the turn, so every message read in it is acknowledged by one message. */
+export function coalescedAck(sender: Sender, send: (seq: number) => void): () => void {
+  let due = false;
+  return () => {
+    if (due) return;
+    due = true;
+    setImmediate(() => {
+      due = false;
+      send(sender.delivered);
+    });
+  };
 }
 
 interface Mark {

@@ -36,7 +36,7 @@ import {
   type FilterMessage,
   type Report,
 } from './codec.js';
-import type { DeliveryLedger, Sender } from './delivery.js';
+import { coalescedAck, type DeliveryLedger, type Sender } from './delivery.js';
 
 export interface StreamHandlers {
   onHello?(hello: NodeHello): void;
@@ -105,7 +105,7 @@ export class Session {
   private drainTimer?: NodeJS.Timeout;
   private lastMessageAt = 0;
   private sender?: Sender;
-  private ackScheduled = false;
+  private ack?: () => void;
 
   constructor(
     private readonly call: RawCall,
@@ -190,6 +190,7 @@ export class Session {
     if (hello.epoch !== undefined) {
       this.sender = this.deps.delivery.sender(hello);
       this.call.write(encodeDelivered(this.sender.delivered));
+      this.ack = coalescedAck(this.sender, (seq) => !this.ended && this.call.write(encodeDelivered(seq)));
     }
     try {
       this.unwatch = this.deps.cache.watch(hello, (snap) => this.push(snap));
@@ -224,11 +225,10 @@ export class Session {
   }
 
   private report(r: Report, hello: NodeHello, node: NodeHandle): void {
-    const sender = this.sender;
     if (!r.seq) this.deps.delivery.unnumbered();
-    else if (sender) {
-      this.scheduleAck();
-      if (!sender.accept(r.seq)) return node.countDuplicate();
+    else if (this.sender) {
+      this.ack?.();
+      if (!this.sender.accept(r.seq)) return node.countDuplicate();
     }
     if (r.kind === 'half') {
       node.countHalf();
@@ -237,16 +237,6 @@ export class Session {
       node.countEvent();
       this.safely('onEgress', () => this.deps.handlers.onEgress(r.event, hello));
     }
-  }
-
-  /** One cumulative Delivered per event-loop turn, after every message read in it went to ingest. */
-  private scheduleAck(): void {
-    if (this.ackScheduled) return;
-    this.ackScheduled = true;
-    setImmediate(() => {
-      this.ackScheduled = false;
-      if (!this.ended && this.sender) this.call.write(encodeDelivered(this.sender.delivered));
-    });
   }
 
   private malformed(message: string): void {
