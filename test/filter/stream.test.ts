@@ -266,6 +266,26 @@ describe('queue and reconnect', () => {
   });
 });
 
+describe('a control plane older than delivery numbering', () => {
+  it('gets single numbered messages; what it was sent counts as delivered, so a small queue drops nothing', async () => {
+    // TestControlPlane never sends Delivered; its snapshot, arriving first, marks it as older.
+    const plugin = await load(host, edgeConfig(cp(plane.port, { queueSize: 3 })));
+    await plugin.waitFor(() => plane.open.length > 0);
+    plane.push('v1', JSON.stringify(edgeConfig()));
+    await plugin.waitFor(() => plane.of('ack').length > 0);
+    for (let i = 0; i < 10; i++) sampledRequest(plugin, `old${i}`);
+    await plugin.waitFor(() => plane.of('half').length === 10);
+    expect(plane.of('half').map((h) => h.pairId)).toEqual(Array.from({ length: 10 }, (_, i) => `old${i}`));
+    expect(plane.received.some((m) => m.batch)).toBe(false);
+    expect(plugin.metric('shadowguard_halves_dropped')).toBe(0);
+    // Numbered all the same (an unknown field to such a control plane), from 1.
+    const seqs = sentMessages(plugin)
+      .filter((m) => m.half)
+      .map((m) => m.seq);
+    expect(seqs).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
+});
+
 describe('stats', () => {
   it('sends cumulative Stats every 50 ticks (10 s)', async () => {
     const plugin = await load(host, edgeConfig(cp(plane.port)));

@@ -22,6 +22,8 @@ export interface Received {
   ack?: { version: string };
   nack?: { version: string; reason: string };
   stats?: Record<string, any>;
+  batch?: { messages: Received[] };
+  seq?: string;
   msg?: string;
 }
 
