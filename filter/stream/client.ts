@@ -145,7 +145,8 @@ export class StreamClient {
     this.token = 0;
   }
 
-  // Queue a half or event; sent at once when the stream is open. Callable from any context.
+  // Queue a half or event (numbered); sent when the stream is open: at once, or in a batch to a
+  // control plane that acknowledges (see flush). Callable from any context.
   report(kind: u8, msg: Uint8Array): void {
     // One push can drop several messages (the byte bound): count each one.
     const q = this.queue;
