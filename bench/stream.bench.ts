@@ -105,6 +105,7 @@ function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean
   const recentMs = [0];
   let polls = 0;
   let batches = 0;
+  let cpuUs = 0; // this process's CPU time during ops: with the filters in a child, the control plane's own
   const removeDir = () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };
@@ -156,7 +157,7 @@ function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean
       );
       const stat = (s: string) => new RegExp(`shadowguard_ingest\\{stat="${s}"\\} (\\d+)`).exec(m)?.[1] ?? '?';
       console.log(
-        `  [${name}] ingest: ${stat('pairs')} pairs compared of ${expected} sent, unmatched ${stat('unmatched')}, compareErrors ${stat('compareErrors')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch`,
+        `  [${name}] ingest: ${stat('pairs')} pairs compared of ${expected} sent, unmatched ${stat('unmatched')}, compareErrors ${stat('compareErrors')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch; this process's CPU ${(cpuUs / Math.max(expected, 1)).toFixed(1)} µs per pair`,
       );
       await cp.close();
       cp = undefined;
@@ -208,6 +209,7 @@ function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean
     },
     async run() {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       if (child) child.send({ batch: nextBatchNo() });
       else {
         const batch = nextBatch();
@@ -234,6 +236,8 @@ function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean
         const perMs = (seen - before) / (performance.now() - t0);
         await sleep(perMs > 0 ? Math.min(50, Math.max(POLL_MS, (0.9 * (expected - seen)) / perMs)) : POLL_MS);
       }
+      const cpu = process.cpuUsage(cpu0);
+      cpuUs += cpu.user + cpu.system;
       recentMs.push(performance.now() - t0);
       if (recentMs.length > 3) recentMs.shift();
       batches++;
