@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrafficSummary } from '../../sandbox/demo/traffic.js';
-import { endpointRows, launch, openPage, shot } from './browser.js';
+import { closeAll, endpointRows, launch, openPage, shot } from './browser.js';
 import { startDemoPlane, type DemoPlane } from './demo-plane.js';
 import { EDITOR, ensureUiBuilt, VIEWER } from './harness.js';
 
@@ -45,15 +45,7 @@ beforeAll(async () => {
   traffic = await plane.traffic(REQUESTS);
 }, 60_000);
 
-afterAll(async () => {
-  for (const p of pages)
-    await p
-      .context()
-      .close()
-      .catch(() => {});
-  await browser?.close();
-  await plane?.close();
-});
+afterAll(() => closeAll(pages, browser, plane));
 
 describe('the dashboard on the running demo', () => {
   it('shows policy "shop" covering the five filters of envoy.yaml, each with the config version it acked', async () => {
