@@ -1,6 +1,6 @@
 // Stage meter: turns what the control plane sees (cumulative, all-time counters of the report book,
 // the blast-radius map and the node registry, plus the pairs tapped from ingest) into the windowed
-// RampObservations the ramp state machine judges (reports/ramp.ts documents each window).
+// RampObservations the ramp state machine judges (ramp/state-machine.ts documents each window).
 //
 // One meter belongs to one stage run (its stageStartedAt). It holds:
 //   - accumulators fed per pair since the stage started: pairs, candidate 5xx, candidate latency sketch;
@@ -12,7 +12,7 @@
 // producing negative counts. Serializable, so a stage keeps its window across a control-plane restart.
 import type { Decision } from '../domain/types.js';
 import { LatencySketch } from '../reports/latency.js';
-import type { RampObservations } from '../reports/ramp.js';
+import type { RampObservations } from './state-machine.js';
 
 export interface EndpointCount {
   endpoint: string;

@@ -8,8 +8,8 @@ import {
   type RampStatus,
   type RampTransition,
   type ResolvedRamp,
-} from '../reports/ramp.js';
-import type { RampState } from '../reports/ramp.js';
+} from './state-machine.js';
+import type { RampState } from './state-machine.js';
 
 export interface RampView {
   policy: string;

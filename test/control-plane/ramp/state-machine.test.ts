@@ -1,4 +1,4 @@
-// The mirror ramp's pure state machine (control-plane/src/reports/ramp.ts) in accelerated time: the
+// The mirror ramp's pure state machine (control-plane/src/ramp/state-machine.ts) in accelerated time: the
 // clock is a number the test moves, so a ramp with minute-long holds runs in microseconds.
 import { describe, expect, it } from 'vitest';
 import type { RampSpec } from '../../../control-plane/src/domain/types.js';
@@ -13,7 +13,7 @@ import {
   type RampObservations,
   type RampState,
   type ResolvedRamp,
-} from '../../../control-plane/src/reports/ramp.js';
+} from '../../../control-plane/src/ramp/state-machine.js';
 
 const S = 1000;
 const quiet = (over: Partial<RampObservations> = {}): RampObservations => ({

@@ -1,6 +1,6 @@
 // The mirror ramp as a pure state machine: which sampling cap a policy's edge filters run under, and
 // when it moves. No I/O and no clock of its own: `now` is an argument, so tests run a ramp through
-// hours of hold time in microseconds, and ramp/controller.ts owns timers, observations and the store.
+// hours of hold time in microseconds, and controller.ts owns timers, observations and the store.
 //
 //   idle ──start──► running(0) ──hold passed, guards ok──► running(1) … ──last hold passed──► completed
 //                    │  ▲ resume                     breach: onBreach 'pause' → paused (cap kept)
