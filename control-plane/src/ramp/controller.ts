@@ -93,7 +93,7 @@ export class RampController {
       const e = this.entries.get(p.name);
       if (e) {
         e.policy = p;
-        e.ramp = resolveRamp(p.spec.ramp);
+        e.ramp = resolveRamp(p.spec.ramp, p.spec.alerts);
         continue;
       }
       this.entries.set(p.name, await this.load(p));
@@ -109,7 +109,7 @@ export class RampController {
   capFor(policy: Policy): number | undefined {
     if (!policy.spec.ramp) return undefined;
     const e = this.entries.get(policy.name);
-    const ramp = e?.ramp ?? resolveRamp(policy.spec.ramp);
+    const ramp = e?.ramp ?? resolveRamp(policy.spec.ramp, policy.spec.alerts);
     // Not loaded yet or unusable: mirror nothing rather than the policy's uncapped sampling.
     if (!e || typeof ramp === 'string') return 0;
     return rampCap(e.state, ramp);
@@ -188,7 +188,7 @@ export class RampController {
   private entry(policy: string): Entry {
     const e = this.entries.get(policy);
     if (!e) throw new RampError(`policy '${policy}' declares no ramp (add "ramp" to its spec), or does not exist`);
-    e.ramp = resolveRamp(e.policy.spec.ramp!);
+    e.ramp = resolveRamp(e.policy.spec.ramp!, e.policy.spec.alerts);
     return e;
   }
 
@@ -230,6 +230,7 @@ export class RampController {
             message: ev.message,
             source: 'ramp',
             guard: ev.guard,
+            kind: ev.kind,
           },
           e.policy.spec.alerts?.webhook,
         );
@@ -247,7 +248,7 @@ export class RampController {
   }
 
   private async load(p: Policy): Promise<Entry> {
-    const e: Entry = { policy: p, ramp: resolveRamp(p.spec.ramp!), state: initialRampState(p.name) };
+    const e: Entry = { policy: p, ramp: resolveRamp(p.spec.ramp!, p.spec.alerts), state: initialRampState(p.name) };
     let saved: unknown;
     try {
       saved = await this.opts.store.loadState(rampKey(p.name));

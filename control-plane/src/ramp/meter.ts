@@ -12,12 +12,17 @@
 // producing negative counts. Serializable, so a stage keeps its window across a control-plane restart.
 import type { Decision } from '../domain/types.js';
 import { LatencySketch } from '../reports/latency.js';
+import type { Percentiles } from '../reports/latency-verdict.js';
 import type { RampObservations } from './state-machine.js';
 
 export interface EndpointCount {
   endpoint: string;
   pairs: number;
   mismatched: number;
+  /** pairs the engine could not compare (absent = 0); windowed like pairs */
+  notCompared?: number;
+  /** over the run, not the stage: the report's latency sketches (the latencyRatio guard) */
+  latency?: { pairs: number; live: Percentiles; shadow: Percentiles };
 }
 export interface NodeDrops {
   key: string;
@@ -50,7 +55,7 @@ export interface MeterJSON {
   pairs: number;
   shadow5xx: number;
   latency: unknown;
-  endpoints: Record<string, { pairs: number; mismatched: number }>;
+  endpoints: Record<string, { pairs: number; mismatched: number; notCompared?: number }>;
   egress: { denied: number; rateLimited: number; at: number };
   nodeDrops: Record<string, number>;
   drops: number;
@@ -75,7 +80,7 @@ export class StageMeter {
 
   private constructor(
     readonly stageStartedAt: number,
-    private endpoints: Map<string, { pairs: number; mismatched: number }>,
+    private endpoints: Map<string, { pairs: number; mismatched: number; notCompared?: number }>,
     private egress: { denied: number; rateLimited: number; at: number },
     private nodeDrops: Map<string, number>,
   ) {}
@@ -83,7 +88,10 @@ export class StageMeter {
   /** A meter whose windows start now, at the sources' current totals. */
   static start(stageStartedAt: number, src: MeterSources): StageMeter {
     const endpoints = new Map(
-      src.endpointCounts.map((e) => [e.endpoint, { pairs: e.pairs, mismatched: e.mismatched }]),
+      src.endpointCounts.map((e) => [
+        e.endpoint,
+        { pairs: e.pairs, mismatched: e.mismatched, notCompared: e.notCompared ?? 0 },
+      ]),
     );
     const nodes = new Map(src.nodes.filter((n) => n.stats !== undefined).map((n) => [n.key, n.dropsReported]));
     return new StageMeter(stageStartedAt, endpoints, { ...egressTotals(src.blast), at: stageStartedAt }, nodes);
@@ -102,7 +110,7 @@ export class StageMeter {
     for (const e of src.endpointCounts) {
       let base = this.endpoints.get(e.endpoint);
       if (base && (e.pairs < base.pairs || e.mismatched < base.mismatched)) {
-        base = { ...e };
+        base = { pairs: e.pairs, mismatched: e.mismatched, notCompared: e.notCompared ?? 0 };
         this.endpoints.set(e.endpoint, base);
       }
       const pairs = e.pairs - (base?.pairs ?? 0);
@@ -111,6 +119,8 @@ export class StageMeter {
           endpoint: e.endpoint,
           pairs,
           mismatched: Math.max(0, e.mismatched - (base?.mismatched ?? 0)),
+          notCompared: Math.max(0, (e.notCompared ?? 0) - (base?.notCompared ?? 0)),
+          ...(e.latency ? { latency: e.latency } : {}),
         });
     }
 
