@@ -37,6 +37,8 @@ export interface BlastView {
       destination: string;
       decisions: Record<Decision, number>;
       allowedRate: number;
+      /** the peak (blast-radius.ts PEAK_WINDOW_S) the capacity flag compares */
+      peakAllowedRate?: number;
       capacity?: number;
       flagged: boolean;
     }>;
@@ -142,7 +144,11 @@ export class StageMeter {
     for (const s of src.blast.services) {
       for (const d of s.destinations) {
         if (d.flagged && d.capacity !== undefined)
-          overCapacity.push({ destination: d.destination, allowedRate: d.allowedRate, capacity: d.capacity });
+          overCapacity.push({
+            destination: d.destination,
+            allowedRate: d.peakAllowedRate ?? d.allowedRate,
+            capacity: d.capacity,
+          });
       }
     }
     const o: RampObservations = {
