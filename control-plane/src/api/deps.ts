@@ -36,7 +36,7 @@ export interface GaugeSource {
   read(): number | ReadonlyArray<{ labels: Record<string, string>; value: number }>;
 }
 
-/** The mirror-ramp controller (ramp/controller.ts); errors carry statusCode 404/409 and a message. */
+/** The mirror-ramp controller (ramp/controller.ts); errors carry a `kind` ('conflict') the error handler maps. */
 export interface RampProvider {
   view(policy: string): unknown;
   command(policy: string, action: 'start' | 'pause' | 'resume' | 'abort', who: string): Promise<unknown>;

@@ -140,6 +140,10 @@ export interface AlertSpec {
   mismatchRate?: number;
   minPairs?: number;
   webhook?: string;
+  /** latency verdict: shadow p50 or p99 over live by more than this ratio fails (reports/latency-verdict.ts) */
+  latencyRatio?: number;
+  latencyMinPairs?: number;
+  latencyMinDeltaMs?: number;
 }
 export interface CapacitySpec {
   host: string;
@@ -156,6 +160,12 @@ export interface RampGuards {
   latencyP99Ms?: number;
   filterDrops?: number;
   capacity?: boolean;
+  /** per endpoint: shadow p50/p99 over live by more than this ratio breaks the guard */
+  latencyRatio?: number;
+  /** percent of the stage's pairs that must be on endpoints with enough evidence (mismatch, latency) */
+  coverage?: number;
+  /** per-guard minimum pairs overriding minPairs */
+  minPairsFor?: Partial<Record<string, number>>;
 }
 /** A mirror ramp: sampling caps advanced stage by stage while the guards hold. */
 export interface RampSpec {
@@ -163,6 +173,8 @@ export interface RampSpec {
   holdSeconds?: number | number[];
   evaluateEverySeconds?: number;
   onBreach?: 'pause' | 'revert';
+  /** how long past its hold a stage waits for evidence before pausing as inconclusive */
+  maxWaitSeconds?: number;
   guards?: RampGuards;
 }
 

@@ -16,7 +16,8 @@
 //   endpoints(policy): EndpointView[]            worst first (mismatch rate, regression fields, pairs)
 //   endpoint(policy, endpoint): EndpointDetailView | undefined   fields, suggestions, side-by-side samples
 //   summary(policy): { pairs; matching; matchRate; endpoints; alerting }   | undefined
-//   endpointCounts(policy): { endpoint; pairs; mismatched }[]   cumulative counters (ramp guards)
+//   endpointCounts(policy): EndpointCount[]   cumulative counters and latency per endpoint (ramp guards)
+//   Every endpoint view carries latencyVerdict (latency-verdict.ts); a latency fail alerts once, like a mismatch.
 //   clear(policy?): void
 //   toJSON(): ReportBookJSON;  static fromJSON(v: unknown): ReportBook   (throws a clear Error on bad input)
 //   interface Alert { policy; endpoint; rate; pairs; at; message }
@@ -34,6 +35,14 @@ import {
   type EndpointView,
   type IgnoreRules,
 } from './ignored.js';
+import type { LatencySketch } from './latency.js';
+import {
+  judgeLatency,
+  latencyConfig,
+  type LatencyConfig,
+  type LatencyJudgement,
+  type Percentiles,
+} from './latency-verdict.js';
 import { noiseConfig, verdict, type NoiseConfig } from './noise.js';
 
 export type {
@@ -65,6 +74,7 @@ export interface AlertConfig {
 interface PolicyConfig {
   noise: NoiseConfig;
   alerts: AlertConfig;
+  latency: LatencyConfig;
   detectors: Record<DetectorClass, boolean>;
 }
 /** The ignore rules of the policy's latest spec (persisted as the two lists, compiled on load). */
@@ -76,6 +86,8 @@ interface PolicyBook {
   config: PolicyConfig;
   endpoints: Map<string, EndpointStats>;
   alerting: Set<string>;
+  /** endpoints whose latency verdict is fail (alerted once; re-armed when it passes again) */
+  slow: Set<string>;
   ignoreSpec: IgnoreSpec;
   ignore: IgnoreRules;
   /** per endpoint: which regression paths its mismatched pairs had */
@@ -89,12 +101,27 @@ export interface ReportBookJSON {
     {
       config: PolicyConfig;
       alerting: string[];
+      slow?: string[];
       endpoints: unknown[];
       ignore?: IgnoreSpec;
       mismatchSets?: Record<string, unknown>;
     }
   >;
 }
+
+/** An endpoint as the API reads it: the view of ignored.ts plus its latency verdict. */
+export type EndpointSummary = EndpointView & { latencyVerdict: LatencyJudgement };
+export type EndpointDetailSummary = EndpointDetailView & { latencyVerdict: LatencyJudgement };
+
+export interface EndpointCount {
+  endpoint: string;
+  pairs: number;
+  mismatched: number;
+  notCompared: number;
+  latency: { pairs: number; live: Percentiles; shadow: Percentiles };
+}
+
+const percentiles = (s: LatencySketch): Percentiles => ({ p50Us: s.quantile(0.5), p99Us: s.quantile(0.99) });
 
 export const MAX_ENDPOINTS = 1000;
 export const OVERFLOW_ENDPOINT = '(other endpoints)';
@@ -104,6 +131,7 @@ export function policyConfig(spec?: PolicySpec): PolicyConfig {
   const d = spec?.normalize?.detectors;
   return {
     noise: noiseConfig(spec?.noise),
+    latency: latencyConfig(a),
     alerts: {
       mismatchRate: typeof a?.mismatchRate === 'number' && a.mismatchRate >= 0 ? a.mismatchRate : 5,
       minPairs: typeof a?.minPairs === 'number' && a.minPairs >= 1 ? a.minPairs : 20,
@@ -128,17 +156,19 @@ export class ReportBook {
       }
     }
     if (ep.add(result, book.config.noise)) this.recordSet(book, ep, result);
+    const alerts = this.latencyAlert(book, ep, result);
     const { mismatchRate, minPairs } = book.config.alerts;
     const rate = this.rate(book, ep);
     // rate 0 never alerts: with mismatchRate 0 ("any mismatch") an endpoint that matches every pair
     // would otherwise alert at once and, never dropping below 0, stay alerting for good.
     if (book.alerting.has(name)) {
       if (rate < mismatchRate || rate === 0) book.alerting.delete(name); // recovered: the next breach alerts again
-      return [];
+      return alerts;
     }
-    if (ep.pairs < minPairs || rate < mismatchRate || rate === 0) return [];
+    if (ep.pairs < minPairs || rate < mismatchRate || rate === 0) return alerts;
     book.alerting.add(name);
     return [
+      ...alerts,
       {
         policy: result.policy,
         endpoint: name,
@@ -170,21 +200,20 @@ export class ReportBook {
     return [...this.books.keys()].sort();
   }
 
-  endpoints(policy: string): EndpointView[] {
+  endpoints(policy: string): EndpointSummary[] {
     const book = this.books.get(policy);
     if (!book) return [];
-    const out: EndpointView[] = [];
+    const out: EndpointSummary[] = [];
     for (const ep of book.endpoints.values()) {
       const alerting = book.alerting.has(ep.endpoint);
-      out.push(
-        book.ignore.empty
-          ? { ...ep.report(policy, book.config.noise, alerting), ignoredFields: 0 }
-          : viewReport(
-              ep.detail(policy, book.config.noise, alerting, book.config.detectors),
-              this.mismatched(book, ep),
-              book.ignore,
-            ),
-      );
+      const view: EndpointView = book.ignore.empty
+        ? { ...ep.report(policy, book.config.noise, alerting), ignoredFields: 0 }
+        : viewReport(
+            ep.detail(policy, book.config.noise, alerting, book.config.detectors),
+            this.mismatched(book, ep),
+            book.ignore,
+          );
+      out.push({ ...view, latencyVerdict: this.latency(book, ep) });
     }
     return out.sort(
       (a, b) =>
@@ -195,12 +224,15 @@ export class ReportBook {
     );
   }
 
-  endpoint(policy: string, endpoint: string): EndpointDetailView | undefined {
+  endpoint(policy: string, endpoint: string): EndpointDetailSummary | undefined {
     const book = this.books.get(policy);
     const ep = book?.endpoints.get(endpoint);
     if (!book || !ep) return undefined;
     const d = ep.detail(policy, book.config.noise, book.alerting.has(endpoint), book.config.detectors);
-    return book.ignore.empty ? { ...d, ignoredFields: 0 } : viewDetail(d, this.mismatched(book, ep), book.ignore);
+    const view: EndpointDetailView = book.ignore.empty
+      ? { ...d, ignoredFields: 0 }
+      : viewDetail(d, this.mismatched(book, ep), book.ignore);
+    return { ...view, latencyVerdict: this.latency(book, ep) };
   }
 
   summary(
@@ -227,14 +259,43 @@ export class ReportBook {
    * Cumulative counters per endpoint, mismatched as the alert rule counts it (current ignore rules
    * applied); the ramp controller takes their deltas per stage.
    */
-  endpointCounts(policy: string): Array<{ endpoint: string; pairs: number; mismatched: number }> {
+  endpointCounts(policy: string): EndpointCount[] {
     const book = this.books.get(policy);
     if (!book) return [];
     return [...book.endpoints.values()].map((e) => ({
       endpoint: e.endpoint,
       pairs: e.pairs,
       mismatched: this.mismatched(book, e),
+      // issue 14 adds the count to EndpointStats; read it defensively until then (absent = 0)
+      notCompared: Number((e as unknown as { notCompared?: unknown }).notCompared) || 0,
+      latency: { pairs: e.latLive.count, live: percentiles(e.latLive), shadow: percentiles(e.latShadow) },
     }));
+  }
+
+  /** The latency verdict of one endpoint under the policy's alerts.latency* settings. */
+  private latency(book: PolicyBook, ep: EndpointStats): LatencyJudgement {
+    return judgeLatency(ep.latLive.count, percentiles(ep.latLive), percentiles(ep.latShadow), book.config.latency);
+  }
+
+  /** Raises one alert when an endpoint's latency verdict turns to fail; it re-arms once it passes. */
+  private latencyAlert(book: PolicyBook, ep: EndpointStats, result: ComparedPair | PairResult): Alert[] {
+    const j = this.latency(book, ep);
+    if (j.verdict !== 'fail') {
+      if (j.verdict === 'pass') book.slow.delete(ep.endpoint);
+      return [];
+    }
+    if (book.slow.has(ep.endpoint)) return [];
+    book.slow.add(ep.endpoint);
+    return [
+      {
+        policy: result.policy,
+        endpoint: ep.endpoint,
+        rate: j.ratio ?? 0,
+        pairs: ep.pairs,
+        at: result.at,
+        message: `${result.policy}: ${ep.endpoint} is slower in the shadow: ${j.detail} over ${ep.pairs} pairs`,
+      },
+    ];
   }
 
   clear(policy?: string): void {
@@ -249,6 +310,7 @@ export class ReportBook {
         config: policyConfig(),
         endpoints: new Map(),
         alerting: new Set(),
+        slow: new Set(),
         ignoreSpec: {},
         ignore: NO_IGNORE,
         sets: new Map(),
@@ -300,6 +362,7 @@ export class ReportBook {
       policies[name] = {
         config: b.config,
         alerting: [...b.alerting],
+        slow: [...b.slow],
         endpoints: [...b.endpoints.values()].map((e) => e.toJSON()),
         ignore: b.ignoreSpec,
         mismatchSets: Object.fromEntries([...b.sets].map(([k, v]) => [k, v.toJSON()])),
@@ -323,6 +386,7 @@ export class ReportBook {
         Object.assign(config.noise, p.config.noise ?? {});
         Object.assign(config.alerts, p.config.alerts ?? {});
         Object.assign(config.detectors, p.config.detectors ?? {});
+        Object.assign(config.latency, p.config.latency ?? {});
       }
       const endpoints = new Map<string, EndpointStats>();
       for (const e of p.endpoints) {
@@ -341,6 +405,7 @@ export class ReportBook {
         config,
         endpoints,
         alerting: new Set(p.alerting.filter((x) => typeof x === 'string')),
+        slow: new Set((Array.isArray(p.slow) ? p.slow : []).filter((x) => typeof x === 'string')),
         ignoreSpec,
         ignore: compileIgnore({ services: [], normalize: ignoreSpec }),
         sets,

@@ -11,6 +11,7 @@ import type { PolicySpec } from '../../domain/types.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
+import { NotFound } from '../plugins/errors.js';
 
 const MAX_RULES = 500; // schema/policy.schema.json: normalize.ignorePaths maxItems
 // schema/policy.schema.json item maxLength: a longer rule would store a policy the schema refuses
@@ -88,10 +89,7 @@ export async function noiseRoutes(app: FastifyInstance, { deps }: { deps: ApiDep
       const { name } = request.params;
       const [list, rule] = ignoreRuleFor(request.body.path);
       const current = await deps.store.getPolicy(name);
-      if (!current)
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: `policy '${name}' does not exist`, statusCode: 404 });
+      if (!current) throw new NotFound(`policy '${name}' does not exist`);
       const existing = current.spec.normalize?.[list] ?? [];
       if (existing.includes(rule)) {
         setEtag(reply, current);

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, POLICY_NAME_PATTERN } from '../schemas/common.js';
+import { NotFound } from '../plugins/errors.js';
 
 const policyParam = { type: 'string', pattern: POLICY_NAME_PATTERN } as const;
 
@@ -29,10 +30,7 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
     async (request, reply) => {
       const { policy } = request.params;
-      if (!(await known(policy)))
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: `policy '${policy}' does not exist`, statusCode: 404 });
+      if (!(await known(policy))) throw new NotFound(`policy '${policy}' does not exist`);
       return { policy, endpoints: deps.reports.endpoints(policy) ?? [] };
     },
   );
@@ -64,11 +62,7 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
       const { policy, endpoint } = request.params;
       const report = deps.reports.endpoint(policy, endpoint);
       if (report === undefined) {
-        return reply.code(404).send({
-          error: 'Not Found',
-          message: `no report for endpoint '${endpoint}' of policy '${policy}'`,
-          statusCode: 404,
-        });
+        throw new NotFound(`no report for endpoint '${endpoint}' of policy '${policy}'`);
       }
       return { policy, endpoint, report };
     },
