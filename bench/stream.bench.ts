@@ -176,9 +176,9 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
         (r) => r.text(),
         () => '',
       );
-      const stat = (s: string) => new RegExp(`shadowguard_ingest\\{stat="${s}"\\} (\\d+)`).exec(m)?.[1] ?? '?';
+      const stat = (metric: string) => new RegExp(`^${metric} (\\d+)`, 'm').exec(m)?.[1] ?? '?';
       console.log(
-        `  [${name}] ingest: ${stat('pairs')} pairs compared of ${expected} sent, unmatched ${stat('unmatched')}, compareErrors ${stat('compareErrors')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch`,
+        `  [${name}] ingest: ${stat('shadowguard_pairing_pairs_total\\{outcome="completed"\\}')} pairs completed of ${expected} sent, unmatched ${stat('shadowguard_ingest_unmatched_halves_total')}, compareErrors ${stat('shadowguard_ingest_compare_errors_total')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch`,
       );
       await cp.close();
       cp = undefined;

@@ -22,6 +22,8 @@ export interface ControlPlaneConfig {
   /** maxPendingBytes bounds the bodies held by pending pairs (maxPending alone could hold gigabytes). */
   pairing: { windowMs: number; maxPending: number; maxPendingBytes: number };
   webhook: { timeoutMs: number };
+  /** Label cardinality caps of /metrics (docs/metrics.md). */
+  metrics: { endpointsPerPolicy: number; destinationsPerPolicy: number; rulesPerPolicy: number };
   /** How often report state is written to the store (also written on shutdown). */
   persistIntervalMs: number;
   bodyLimitBytes: number;
@@ -87,13 +89,23 @@ export const configFileSchema = {
       },
     },
     webhook: { type: 'object', additionalProperties: false, properties: { timeoutMs: ms(120_000) } },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        endpointsPerPolicy: { type: 'integer', minimum: 1, maximum: 1000 },
+        destinationsPerPolicy: { type: 'integer', minimum: 1, maximum: 1000 },
+        rulesPerPolicy: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+    },
     persistIntervalMs: ms(86_400_000),
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 64 * 1024 * 1024 },
   },
 } as const;
 
 export type TokenEntry = string | { name: string; token: string };
-interface FileConfig extends Partial<Omit<ControlPlaneConfig, 'tokens' | 'pairing' | 'webhook'>> {
+interface FileConfig extends Partial<Omit<ControlPlaneConfig, 'tokens' | 'pairing' | 'webhook' | 'metrics'>> {
+  metrics?: Partial<ControlPlaneConfig['metrics']>;
   tokens?: { viewer?: TokenEntry[]; editor?: TokenEntry[] };
   pairing?: Partial<ControlPlaneConfig['pairing']>;
   webhook?: Partial<ControlPlaneConfig['webhook']>;
@@ -109,6 +121,7 @@ export const DEFAULTS = {
   logLevel: 'info',
   pairing: { windowMs: 30_000, maxPending: 100_000, maxPendingBytes: 256 * 1024 * 1024 },
   webhook: { timeoutMs: 5_000 },
+  metrics: { endpointsPerPolicy: 50, destinationsPerPolicy: 50, rulesPerPolicy: 50 },
   persistIntervalMs: 10_000,
   bodyLimitBytes: 1024 * 1024,
 } as const;
@@ -232,6 +245,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     tokens: tokensOf(file, env),
     pairing: { ...DEFAULTS.pairing, ...file.pairing },
     webhook: { ...DEFAULTS.webhook, ...file.webhook },
+    metrics: { ...DEFAULTS.metrics, ...file.metrics },
     persistIntervalMs: file.persistIntervalMs ?? DEFAULTS.persistIntervalMs,
     bodyLimitBytes: file.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
   };

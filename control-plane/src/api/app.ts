@@ -41,6 +41,8 @@ export interface AppOptions {
   /** Node process metrics on /metrics. Default false. */
   processMetrics?: boolean;
   version?: string;
+  /** The registry /metrics serves (main.ts passes the one its domain metrics live on). Default: a new one. */
+  registry?: Registry;
   /** The dashboard at '/' (plugins/ui.ts); false for none. Default: build/ui. */
   ui?: UiOptions | false;
 }
@@ -65,7 +67,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   if (opts.docs !== false) await app.register(swaggerPlugin, { version });
   await app.register(errorsPlugin, { bodyLimit });
   await app.register(jsonBodyPlugin);
-  const registry = new Registry();
+  const registry = opts.registry ?? new Registry();
   await app.register(metricsPlugin, { registry, gauges: deps.gauges, processMetrics: opts.processMetrics });
 
   for (const s of [
