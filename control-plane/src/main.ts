@@ -17,6 +17,7 @@ import { EventBus } from './api/event-bus.js';
 import { comparePair } from './compare/index.js';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
 import { Ingest } from './ingest.js';
+import { urlProblem } from './webhook/target.js';
 import { domainMetrics, type ObservedMetrics } from './metrics/index.js';
 import { NodeRegistry, type NodeHandle } from './nodes/registry.js';
 import { Pairer } from './pairing/pairer.js';
@@ -152,7 +153,11 @@ export async function start(
   const alerts = new AlertSink({
     store,
     logger: log.child({ component: 'alerts' }),
-    webhook: { timeoutMs: config.webhook.timeoutMs },
+    webhook: {
+      ...config.webhook,
+      rules: config.webhook,
+      formatFor: (name) => activePolicies.find((p) => p.name === name)?.spec.alerts?.webhookFormat,
+    },
     onStored: (a) => {
       metrics.alert(a.policy, a.source === 'ramp' ? 'ramp' : 'endpoint');
       bus.publish('alert', a);
@@ -227,6 +232,7 @@ export async function start(
     },
     events: bus,
     ramp,
+    webhookProblem: (url) => urlProblem(url, config.webhook),
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {

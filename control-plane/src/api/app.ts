@@ -12,6 +12,7 @@ import { jsonBodyPlugin } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { uiPlugin, type UiOptions } from './plugins/ui.js';
+import { webhookRedactionPlugin } from './plugins/webhook-redaction.js';
 import { blastRadiusRoutes } from './routes/blast-radius.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, metricsRoute } from './routes/health.js';
@@ -89,6 +90,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     await scope.register(metricsRoute, { registry });
     await scope.register(
       async (api) => {
+        await api.register(webhookRedactionPlugin);
         await api.register(policyRoutes, { deps });
         await api.register(historyRoutes, { deps });
         await api.register(reportRoutes, { deps });

@@ -140,6 +140,8 @@ export interface AlertSpec {
   mismatchRate?: number;
   minPairs?: number;
   webhook?: string;
+  /** body of webhook deliveries: 'standard' (our signed JSON event, default) or 'slack' ({text}) */
+  webhookFormat?: 'standard' | 'slack';
 }
 export interface CapacitySpec {
   host: string;

@@ -34,7 +34,7 @@ function config(dataDir: string): ControlPlaneConfig {
   return {
     ...DEFAULTS,
     pairing: { ...DEFAULTS.pairing },
-    webhook: { ...DEFAULTS.webhook },
+    webhook: { ...DEFAULTS.webhook, allowHttp: true, allowLoopback: true }, // the test receiver is http on 127.0.0.1
     host: '127.0.0.1',
     httpPort: 0,
     grpcPort: 0,
