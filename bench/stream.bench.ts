@@ -91,7 +91,10 @@ function inProcessIngest(): Ingest {
     compare: comparePair,
     reports: new ReportBook(),
     blast: new BlastRadius(),
-    store: { addAlert: async (a) => ({ ...a, id: 0, delivered: false }), markAlertDelivered: async () => {} },
+    store: {
+      addAlert: async (a) => ({ ...a, id: 0, delivered: false, delivery: 'pending' as const }),
+      markAlertDelivered: async () => {},
+    },
     logger: pino({ level: 'silent' }),
   });
 }
@@ -177,9 +180,9 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
         (r) => r.text(),
         () => '',
       );
-      const stat = (s: string) => new RegExp(`shadowguard_ingest\\{stat="${s}"\\} (\\d+)`).exec(m)?.[1] ?? '?';
+      const stat = (metric: string) => new RegExp(`^${metric} (\\d+)`, 'm').exec(m)?.[1] ?? '?';
       console.log(
-        `  [${name}] ingest: ${stat('pairs')} pairs compared of ${expected} sent, unmatched ${stat('unmatched')}, compareErrors ${stat('compareErrors')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch`,
+        `  [${name}] ingest: ${stat('shadowguard_pairing_pairs_total\\{outcome="completed"\\}')} pairs completed of ${expected} sent, unmatched ${stat('shadowguard_ingest_unmatched_halves_total')}, compareErrors ${stat('shadowguard_ingest_compare_errors_total')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch`,
       );
       await cp.close();
       cp = undefined;

@@ -12,6 +12,7 @@ import { jsonBodyPlugin } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { uiPlugin, type UiOptions } from './plugins/ui.js';
+import { webhookRedactionPlugin } from './plugins/webhook-redaction.js';
 import { blastRadiusRoutes } from './routes/blast-radius.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, metricsRoute } from './routes/health.js';
@@ -41,6 +42,8 @@ export interface AppOptions {
   /** Node process metrics on /metrics. Default false. */
   processMetrics?: boolean;
   version?: string;
+  /** The registry /metrics serves (main.ts passes the one its domain metrics live on). Default: a new one. */
+  registry?: Registry;
   /** The dashboard at '/' (plugins/ui.ts); false for none. Default: build/ui. */
   ui?: UiOptions | false;
 }
@@ -65,7 +68,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   if (opts.docs !== false) await app.register(swaggerPlugin, { version });
   await app.register(errorsPlugin, { bodyLimit });
   await app.register(jsonBodyPlugin);
-  const registry = new Registry();
+  const registry = opts.registry ?? new Registry();
   await app.register(metricsPlugin, { registry, gauges: deps.gauges, processMetrics: opts.processMetrics });
 
   for (const s of [
@@ -87,6 +90,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     await scope.register(metricsRoute, { registry });
     await scope.register(
       async (api) => {
+        await api.register(webhookRedactionPlugin);
         await api.register(policyRoutes, { deps });
         await api.register(historyRoutes, { deps });
         await api.register(reportRoutes, { deps });

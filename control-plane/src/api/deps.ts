@@ -52,6 +52,8 @@ export interface ApiDeps {
   gauges?: readonly GaugeSource[];
   /** Without it the /policies/{name}/ramp routes are not registered. */
   ramp?: RampProvider;
+  /** Why a webhook URL may not receive alerts (webhook/target.ts with the configured rules); undefined = fine. */
+  webhookProblem?(url: string): string | undefined;
   /** Without it GET /api/v1/events answers 503. */
   events?: EventsProvider;
 }

@@ -144,6 +144,8 @@ export interface AlertSpec {
   latencyRatio?: number;
   latencyMinPairs?: number;
   latencyMinDeltaMs?: number;
+  /** body of webhook deliveries: 'standard' (our signed JSON event, default) or 'slack' ({text}) */
+  webhookFormat?: 'standard' | 'slack';
 }
 export interface CapacitySpec {
   host: string;

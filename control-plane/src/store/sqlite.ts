@@ -13,6 +13,7 @@ import type {
   AlertInput,
   AuditAction,
   AuditEntry,
+  DeliveryStatus,
   PolicyHistory,
   PutResult,
   SpecChange,
@@ -93,7 +94,10 @@ export class SqliteStore implements Store {
     return this.alerts.add(alert);
   }
   async markAlertDelivered(id: number, delivered: boolean): Promise<void> {
-    this.alerts.markDelivered(id, delivered);
+    this.alerts.markDelivered(id, delivered ? 'delivered' : 'failed');
+  }
+  async markAlertDelivery(id: number, status: DeliveryStatus): Promise<void> {
+    this.alerts.markDelivered(id, status);
   }
   async listAlerts(opts?: { policy?: string; limit?: number }): Promise<StoredAlert[]> {
     return this.alerts.list(opts);

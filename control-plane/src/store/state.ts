@@ -2,7 +2,11 @@
 // the alerts the engine raised (with whether the webhook delivered them).
 
 import type Database from 'better-sqlite3';
-import type { AlertInput, StoredAlert } from './types.js';
+import type { AlertInput, DeliveryStatus, StoredAlert } from './types.js';
+
+// The alerts.delivered column (INTEGER since migration 1) holds a delivery code: 0 and 1 keep their
+// old meaning (pending, delivered), so no migration is needed and old rows read as before.
+const DELIVERY_CODES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'skipped', 'no webhook'];
 
 interface AlertRow {
   id: number;
@@ -24,6 +28,7 @@ const toAlert = (r: AlertRow): StoredAlert => ({
   pairs: r.pairs,
   message: r.message,
   delivered: r.delivered === 1,
+  delivery: DELIVERY_CODES[r.delivered] ?? 'pending',
 });
 
 export class StateRepository {
@@ -66,11 +71,11 @@ export class AlertRepository {
 
   add(a: AlertInput): StoredAlert {
     const r = this.insert.run(a.at, a.policy, a.endpoint, a.rate, a.pairs, a.message);
-    return { ...a, id: Number(r.lastInsertRowid), delivered: false };
+    return { ...a, id: Number(r.lastInsertRowid), delivered: false, delivery: 'pending' };
   }
 
-  markDelivered(id: number, delivered: boolean): void {
-    this.mark.run(delivered ? 1 : 0, id);
+  markDelivered(id: number, status: DeliveryStatus): void {
+    this.mark.run(DELIVERY_CODES.indexOf(status), id);
   }
 
   list(opts: { policy?: string; limit?: number } = {}): StoredAlert[] {

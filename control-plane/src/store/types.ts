@@ -61,9 +61,14 @@ export interface AlertInput {
   message: string;
 }
 
+/** What became of an alert's webhook delivery ('pending' while retrying, or for alerts stored before this existed). */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped' | 'no webhook';
+
 export interface StoredAlert extends AlertInput {
   id: number;
+  /** delivery === 'delivered' (kept for existing clients) */
   delivered: boolean;
+  delivery: DeliveryStatus;
 }
 
 /** Preconditions a writer may set (HTTP If-Match / If-None-Match). */
@@ -117,6 +122,7 @@ export interface Store {
 
   addAlert(alert: AlertInput): Promise<StoredAlert>;
   markAlertDelivered(id: number, delivered: boolean): Promise<void>;
+  markAlertDelivery(id: number, status: DeliveryStatus): Promise<void>;
   /** Newest first. */
   listAlerts(opts?: { policy?: string; limit?: number }): Promise<StoredAlert[]>;
 

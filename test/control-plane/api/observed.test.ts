@@ -92,6 +92,7 @@ describe('reports, blast radius, alerts and nodes', () => {
       pairs: 40,
       message: 'POST /z regressed',
       delivered: false,
+      delivery: 'pending',
     });
     const a = (await t.as(VIEWER, { url: '/api/v1/alerts?policy=a&limit=1' })).json().alerts;
     expect(a.map((x: { endpoint: string }) => x.endpoint)).toEqual(['POST /z']);

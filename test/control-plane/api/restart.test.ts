@@ -115,7 +115,7 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
     // both pairs are held by the pairer (4 halves in, 2 pending), none compared yet
     await waitFor(async () => {
       const text = await (await a.api('/metrics')).text();
-      return /shadowguard_pairer\{stat="pending"\} 2\b/.test(text) ? true : undefined;
+      return /^shadowguard_pairing_pending_pairs 2\b/m.test(text) ? true : undefined;
     }, 'two pending pairs');
     expect(((await (await a.api('/api/v1/reports/checkout')).json()) as { endpoints: unknown[] }).endpoints).toEqual(
       [],

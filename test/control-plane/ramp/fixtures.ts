@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import type { ControlPlaneConfig } from '../../../control-plane/src/config.js';
+import { type ControlPlaneConfig, DEFAULTS } from '../../../control-plane/src/config.js';
 import { loopbackConfig } from '../../fixtures/control-plane-config.js';
 import type { NodeHello, Sampling } from '../../../control-plane/src/domain/types.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
@@ -33,6 +33,7 @@ export function tempDir(cleanups: Array<() => unknown>): string {
 
 function config(dataDir: string): ControlPlaneConfig {
   return loopbackConfig(dataDir, {
+    webhook: { ...DEFAULTS.webhook, allowHttp: true, allowLoopback: true }, // the test receiver is http on 127.0.0.1
     streamToken: STREAM,
     tokens: [
       { name: 'eddie', token: EDITOR, role: 'editor' },

@@ -22,7 +22,7 @@ export async function blastRadiusRoutes(app: FastifyInstance, { deps }: { deps: 
         response: { 200: { $ref: 'BlastRadius#' }, ...authErrors, ...errors(400, 404) },
       },
     },
-    async (request, reply) => {
+    async (request, _reply) => {
       const policy = await deps.store.getPolicy(request.params.policy);
       if (!policy) throw new NotFound(`policy '${request.params.policy}' does not exist`);
       return { policy: policy.name, map: deps.blastRadius.forPolicy(policy) };

@@ -35,7 +35,7 @@ export async function historyRoutes(app: FastifyInstance, { deps }: { deps: ApiD
         response: { 200: { $ref: 'PolicyHistory#' }, ...authErrors, ...errors(400, 404) },
       },
     },
-    async (request, reply) => {
+    async (request, _reply) => {
       const h = await store.history(request.params.name);
       if (!h) throw new NotFound(`policy '${request.params.name}' has no history`);
       const versions = h.versions.map((v, i) => ({
@@ -60,7 +60,7 @@ export async function historyRoutes(app: FastifyInstance, { deps }: { deps: ApiD
     async (request, reply) => {
       // A missing version or a tombstone: the store's own 404/409 below says so.
       const old = (await store.history(request.params.name))?.versions.find((v) => v.version === request.body.version);
-      if (old?.spec) checkSpec(old.spec, `version ${request.body.version}: spec`);
+      if (old?.spec) checkSpec(old.spec, `version ${request.body.version}: spec`, deps);
       const policy = await store.rollbackPolicy(
         request.params.name,
         request.body.version,

@@ -33,7 +33,7 @@ export async function rampRoutes(
         response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
       },
     },
-    async (request, reply) => {
+    async (request, _reply) => {
       await exists(request.params.name);
       return ramp.view(request.params.name);
     },
@@ -51,7 +51,7 @@ export async function rampRoutes(
           response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
         },
       },
-      async (request, reply) => {
+      async (request, _reply) => {
         await exists(request.params.name);
         return ramp.command(request.params.name, action, who(request));
       },

@@ -28,7 +28,7 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
         response: { 200: { $ref: 'EndpointReportList#' }, ...authErrors, ...errors(400, 404) },
       },
     },
-    async (request, reply) => {
+    async (request, _reply) => {
       const { policy } = request.params;
       if (!(await known(policy))) throw new NotFound(`policy '${policy}' does not exist`);
       return { policy, endpoints: deps.reports.endpoints(policy) ?? [] };
@@ -58,7 +58,7 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
         response: { 200: { $ref: 'EndpointReport#' }, ...authErrors, ...errors(400, 404) },
       },
     },
-    async (request, reply) => {
+    async (request, _reply) => {
       const { policy, endpoint } = request.params;
       const report = deps.reports.endpoint(policy, endpoint);
       if (report === undefined) {

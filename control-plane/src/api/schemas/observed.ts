@@ -80,7 +80,11 @@ export const alertListSchema = {
           rate: { type: 'number', description: 'percent of pairs with a regression' },
           pairs: { type: 'integer' },
           message: { type: 'string' },
-          delivered: { type: 'boolean', description: 'the policy webhook accepted it' },
+          delivered: { type: 'boolean', description: "the policy webhook accepted it (delivery === 'delivered')" },
+          delivery: {
+            enum: ['pending', 'delivered', 'failed', 'skipped', 'no webhook'],
+            description: "what became of the webhook delivery: 'no webhook' when the policy names none",
+          },
         },
       },
     },
