@@ -2,7 +2,7 @@
 // behaves as Envoy + proxy-wasm-cpp-host do, call for call. It is the filter's test harness (shaped
 // like proxy-wasm-go-sdk's proxytest) and the engine of the sandbox mesh.
 //
-// Public API (Contract A names kept):
+// Public API:
 //
 //   const host = new Host({ clusters: { name: { host, port, http2? } }, logLevel?: 'trace'…, onLog? });
 //   host.addCluster(name, spec)            host.sharedData.get(vmId, key) → { value: Buffer, cas } | undefined

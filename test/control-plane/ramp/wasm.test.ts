@@ -1,4 +1,4 @@
-// The mirror ramp through the real filter: build/shadowguard.wasm in the sandbox host (Contract A),
+// The mirror ramp through the real filter: build/shadowguard.wasm in the sandbox host,
 // connected to the real control plane's gRPC port. The sampling the .wasm applies (x-shadow-pair on a
 // deterministic share of request ids) follows the ramp's stages, the version it acks is exactly the
 // capped document, and candidate 5xx answers on the pairs it sampled revert it to 0 %.
