@@ -19,15 +19,16 @@ import { Ingest } from './ingest.js';
 import { NodeRegistry, type NodeHandle } from './nodes/registry.js';
 import { Pairer } from './pairing/pairer.js';
 import { RampController } from './ramp/controller.js';
-import { ReportBook } from './reports/aggregate.js';
 import { BlastRadius } from './reports/blast-radius.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { SqliteStore } from './store/sqlite.js';
+import { ReportState } from './store/report-state.js';
+import { runControl } from './run-control.js';
 import type { NodeHello } from './domain/types.js';
 import type { Store } from './store/types.js';
 import { createStreamServer } from './stream/server.js';
 
-export const STATE_KEYS = { reports: 'report-book', blastRadius: 'blast-radius' } as const;
+export const STATE_KEYS = { blastRadius: 'blast-radius' } as const; // reports: store/report-state.ts
 const TICK_MS = 1000;
 const NODE_RETENTION_MS = 60 * 60 * 1000;
 const STREAM_GRACE_MS = 5000;
@@ -99,13 +100,7 @@ export async function start(
   const cache = new SnapshotCache({ logger: log, policies });
   const bus = new EventBus();
   const registry = new ObservedRegistry(() => bus.nodesChanged());
-  const reports = await restore(
-    store,
-    STATE_KEYS.reports,
-    (v) => ReportBook.fromJSON(v),
-    () => new ReportBook(),
-    log,
-  );
+  const { state: reportState, reports, runs } = await ReportState.load(store, log);
   // Reports are read through each policy's current rules (ignored fields), whatever was saved.
   for (const p of policies) reports.configure(p.name, p.spec);
   const blast = await restore(
@@ -165,6 +160,7 @@ export async function start(
     },
     alerts,
     logger: log.child({ component: 'ingest' }),
+    candidateVersion: (p, version) => wiring.candidateVersion(p, version),
   });
   const stream = createStreamServer({
     token: config.streamToken,
@@ -174,6 +170,16 @@ export async function start(
     registry,
   });
 
+  const wiring = runControl({
+    reports,
+    runs,
+    state: reportState,
+    ramp,
+    blast,
+    onReportsChanged: (p) => bus.changed('reports', p),
+    logger: log.child({ component: 'runs' }),
+    now: opts.now ?? Date.now,
+  });
   const gauges: GaugeSource[] = [
     {
       name: 'shadowguard_pairer',
@@ -217,6 +223,8 @@ export async function start(
     gauges,
     events: bus,
     ramp,
+    runs: wiring.runs,
+    verdict: wiring.verdict,
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {
@@ -228,7 +236,7 @@ export async function start(
   });
 
   const persist = async () => {
-    await store.saveState(STATE_KEYS.reports, reports.toJSON());
+    await reportState.save(reports, runs);
     await store.saveState(STATE_KEYS.blastRadius, blast.toJSON());
     await ramp.persist();
   };
@@ -274,6 +282,7 @@ export async function start(
       bus.close();
       await ramp.drain();
       await alerts.drain(); // ingest's and the ramp's stores and webhook calls, each bounded by its timeout
+      await reportState.drain(); // archives of runs that just ended
       try {
         await persist();
       } catch (err) {

@@ -12,6 +12,7 @@ export class Hello {
     if (message.configVersion.length != 0) { writer.uint32(58); writer.string(message.configVersion); }
     if (message.worker != 0) { writer.uint32(64); writer.uint32(message.worker); }
     if (message.plugin.length != 0) { writer.uint32(74); writer.string(message.plugin); }
+    if (message.version.length != 0) { writer.uint32(82); writer.string(message.version); }
   }
 
   static decode(reader: Reader, length: i32): Hello {
@@ -29,6 +30,7 @@ export class Hello {
         case 7: message.configVersion = reader.string(); break;
         case 8: message.worker = reader.uint32(); break;
         case 9: message.plugin = reader.string(); break;
+        case 10: message.version = reader.string(); break;
         default: reader.skipType(tag & 7); break;
       }
     }
@@ -44,4 +46,5 @@ export class Hello {
   configVersion: string = "";
   worker: u32 = 0;
   plugin: string = "";
+  version: string = "";
 }

@@ -42,6 +42,31 @@ export interface RampProvider {
   command(policy: string, action: 'start' | 'pause' | 'resume' | 'abort', who: string): Promise<unknown>;
 }
 
+/** A run as the API shows it (run-control.ts runView). */
+export interface RunView {
+  id: number;
+  candidateVersion: string;
+  policyVersion: number;
+  startedAt: string;
+  endedAt: string | null;
+  startedBy: string;
+  current: boolean;
+}
+
+/** Runs of a policy's report (reports/runs.ts via run-control.ts). */
+export interface RunsProvider {
+  /** newest first */
+  list(policy: string): { current: RunView | null; runs: RunView[] };
+  reset(policy: Policy, who: string): Promise<RunView>;
+  /** A run's endpoint reports; the current run when id is undefined; undefined when there is no such run. */
+  endpoints(policy: Policy, id: number | undefined): Promise<readonly unknown[] | undefined>;
+  /** undefined: no such run; null: no such endpoint in it */
+  endpoint(policy: Policy, id: number | undefined, endpoint: string): Promise<unknown | null | undefined>;
+}
+
+/** The verdict of a policy's current run (reports/verdict.ts). */
+export type VerdictProvider = (policy: Policy) => { verdict: 'pass' | 'fail' | 'inconclusive' };
+
 export interface ApiDeps {
   store: Store;
   reports: ReportsProvider;
@@ -54,4 +79,7 @@ export interface ApiDeps {
   ramp?: RampProvider;
   /** Without it GET /api/v1/events answers 503. */
   events?: EventsProvider;
+  /** Without them the runs and verdict routes are not registered. */
+  runs?: RunsProvider;
+  verdict?: VerdictProvider;
 }

@@ -22,6 +22,8 @@ export interface NodeHello {
   configVersion: string;
   /** a number unique among the filter VMs sharing a vm_id in the proxy, not a worker-thread index */
   worker: number;
+  /** the workload's version label; '' or absent when unknown (runs then use the workload name) */
+  version?: string;
 }
 
 /** One captured response: the live half (edge) or a shadow half (candidate/secondary). */

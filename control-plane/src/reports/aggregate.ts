@@ -18,6 +18,7 @@
 //   summary(policy): { pairs; matching; matchRate; endpoints; alerting }   | undefined
 //   endpointCounts(policy): EndpointCount[]   cumulative counters and latency per endpoint (ramp guards)
 //   Every endpoint view carries latencyVerdict (latency-verdict.ts); a latency fail alerts once, like a mismatch.
+//   policyJSON(policy) / adopt(policy, json) / restart(policy): one policy's state (saved per policy) / start it over (new run)
 //   clear(policy?): void
 //   toJSON(): ReportBookJSON;  static fromJSON(v: unknown): ReportBook   (throws a clear Error on bad input)
 //   interface Alert { policy; endpoint; rate; pairs; at; message }
@@ -94,19 +95,17 @@ interface PolicyBook {
   sets: Map<string, MismatchSets>;
 }
 
+export interface PolicyBookJSON {
+  config: PolicyConfig;
+  alerting: string[];
+  slow?: string[];
+  endpoints: unknown[];
+  ignore?: IgnoreSpec;
+  mismatchSets?: Record<string, unknown>;
+}
 export interface ReportBookJSON {
   version: 1;
-  policies: Record<
-    string,
-    {
-      config: PolicyConfig;
-      alerting: string[];
-      slow?: string[];
-      endpoints: unknown[];
-      ignore?: IgnoreSpec;
-      mismatchSets?: Record<string, unknown>;
-    }
-  >;
+  policies: Record<string, PolicyBookJSON>;
 }
 
 /** An endpoint as the API reads it: the view of ignored.ts plus its latency verdict. */
@@ -298,6 +297,31 @@ export class ReportBook {
     ];
   }
 
+  /** One policy's state, as toJSON writes it (saved per policy; an archived run). */
+  policyJSON(policy: string): PolicyBookJSON | undefined {
+    const b = this.books.get(policy);
+    return b ? this.bookJSON(b) : undefined;
+  }
+
+  /** Installs one policy's saved state (throws a clear Error when it is unreadable; the others stay). */
+  adopt(policy: string, json: unknown): void {
+    const one = ReportBook.fromJSON({ version: 1, policies: { [policy]: json } });
+    const b = one.books.get(policy);
+    if (b) this.books.set(policy, b);
+  }
+
+  /** A new run: the policy's report starts empty (thresholds and ignore rules stay); returns what it held. */
+  restart(policy: string): PolicyBookJSON | undefined {
+    const b = this.books.get(policy);
+    if (!b) return undefined;
+    const held = this.bookJSON(b);
+    b.endpoints = new Map();
+    b.alerting = new Set();
+    b.slow = new Set();
+    b.sets = new Map();
+    return held;
+  }
+
   clear(policy?: string): void {
     if (policy === undefined) this.books.clear();
     else this.books.delete(policy);
@@ -358,17 +382,19 @@ export class ReportBook {
 
   toJSON(): ReportBookJSON {
     const policies: ReportBookJSON['policies'] = {};
-    for (const [name, b] of this.books) {
-      policies[name] = {
-        config: b.config,
-        alerting: [...b.alerting],
-        slow: [...b.slow],
-        endpoints: [...b.endpoints.values()].map((e) => e.toJSON()),
-        ignore: b.ignoreSpec,
-        mismatchSets: Object.fromEntries([...b.sets].map(([k, v]) => [k, v.toJSON()])),
-      };
-    }
+    for (const [name, b] of this.books) policies[name] = this.bookJSON(b);
     return { version: 1, policies };
+  }
+
+  private bookJSON(b: PolicyBook): PolicyBookJSON {
+    return {
+      config: b.config,
+      alerting: [...b.alerting],
+      slow: [...b.slow],
+      endpoints: [...b.endpoints.values()].map((e) => e.toJSON()),
+      ignore: b.ignoreSpec,
+      mismatchSets: Object.fromEntries([...b.sets].map(([k, v]) => [k, v.toJSON()])),
+    };
   }
 
   static fromJSON(v: unknown): ReportBook {

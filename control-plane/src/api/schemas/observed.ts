@@ -10,6 +10,7 @@ export const endpointListSchema = {
   required: ['policy', 'endpoints'],
   properties: {
     policy: { type: 'string' },
+    run: { type: 'integer', description: 'The run these reports belong to (absent before the first candidate Hello)' },
     endpoints: { type: 'array', items: anyObject, description: 'One summary per endpoint (ReportBook.endpoints)' },
   },
 } as const;
@@ -21,6 +22,7 @@ export const endpointDetailSchema = {
   properties: {
     policy: { type: 'string' },
     endpoint: { type: 'string' },
+    run: { type: 'integer' },
     report: { ...anyObject, description: 'Fields and redacted examples (ReportBook.endpoint)' },
   },
 } as const;
