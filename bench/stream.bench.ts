@@ -90,7 +90,10 @@ function inProcessIngest(): Ingest {
     compare: comparePair,
     reports: new ReportBook(),
     blast: new BlastRadius(),
-    store: { addAlert: async (a) => ({ ...a, id: 0, delivered: false }), markAlertDelivered: async () => {} },
+    store: {
+      addAlert: async (a) => ({ ...a, id: 0, delivered: false, state: 'open' as const, stateBy: null, stateAt: null }),
+      markAlertDelivered: async () => {},
+    },
     logger: pino({ level: 'silent' }),
   });
 }

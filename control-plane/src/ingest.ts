@@ -20,7 +20,7 @@ export interface IngestDeps {
   policyFor(service: string): Policy | undefined;
   pairer: Pick<Pairer, 'add' | 'expire' | 'flushDegraded'>;
   compare(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair;
-  reports: Pick<ReportBook, 'add'>;
+  reports: Pick<ReportBook, 'add'> & Partial<Pick<ReportBook, 'takeResolved'>>;
   blast: Pick<BlastRadius, 'add'>;
   logger: Logger;
   /** The shared alert sink (main.ts: the one the ramp controller uses too); else one of ingest's own over store and webhook. */
@@ -134,5 +134,6 @@ export class Ingest {
       );
       void this.alerts.raise({ ...alert }, policy.spec.alerts?.webhook);
     }
+    for (const r of this.deps.reports.takeResolved?.() ?? []) this.alerts.resolve(r.policy, r.endpoint, Date.now());
   }
 }

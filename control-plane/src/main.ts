@@ -150,6 +150,7 @@ export async function start(
         bus.changed('reports', r.policy);
         return raised;
       },
+      takeResolved: () => reports.takeResolved(),
     },
     blast: {
       add: (ev) => {
@@ -218,6 +219,8 @@ export async function start(
       await ramp.setPolicies(current); // before the cache builds: a new ramp policy is never pushed uncapped
       cache.setPolicies(current);
       for (const p of current) reports.configure(p.name, p.spec);
+      // new ignore rules or thresholds may end alerts: they resolve now, not at the next pair
+      for (const r of reports.takeResolved()) alerts.resolve(r.policy, r.endpoint, Date.now());
       bus.publish('policy', { policies: current.map((p) => ({ name: p.name, version: p.version })) });
     },
     gauges,

@@ -142,6 +142,8 @@ export interface AlertSpec {
   mismatchRate?: number;
   minPairs?: number;
   webhook?: string;
+  /** hysteresis: an alerting endpoint recovers only below this rate (default 80 % of mismatchRate) */
+  resolveBelow?: number;
   /** latency verdict: shadow p50 or p99 over live by more than this ratio fails (reports/latency-verdict.ts) */
   latencyRatio?: number;
   latencyMinPairs?: number;

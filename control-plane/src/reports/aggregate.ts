@@ -71,6 +71,8 @@ export interface Alert {
 export interface AlertConfig {
   mismatchRate: number;
   minPairs: number;
+  /** hysteresis: an alerting endpoint recovers (and re-arms) only below this rate (default 80 % of mismatchRate) */
+  resolveBelow: number;
 }
 interface PolicyConfig {
   noise: NoiseConfig;
@@ -131,16 +133,30 @@ export function policyConfig(spec?: PolicySpec): PolicyConfig {
   return {
     noise: noiseConfig(spec?.noise),
     latency: latencyConfig(a),
-    alerts: {
-      mismatchRate: typeof a?.mismatchRate === 'number' && a.mismatchRate >= 0 ? a.mismatchRate : 5,
-      minPairs: typeof a?.minPairs === 'number' && a.minPairs >= 1 ? a.minPairs : 20,
-    },
+    alerts: alertConfig(a),
     detectors: { uuid: d?.uuid === true, timestamp: d?.timestamp === true, token: d?.token === true },
   };
 }
 
+function alertConfig(a: PolicySpec['alerts']): AlertConfig {
+  const mismatchRate = typeof a?.mismatchRate === 'number' && a.mismatchRate >= 0 ? a.mismatchRate : 5;
+  const resolveBelow =
+    typeof a?.resolveBelow === 'number' && a.resolveBelow >= 0 && a.resolveBelow <= mismatchRate
+      ? a.resolveBelow
+      : mismatchRate * 0.8;
+  return { mismatchRate, minPairs: typeof a?.minPairs === 'number' && a.minPairs >= 1 ? a.minPairs : 20, resolveBelow };
+}
+
 export class ReportBook {
   private readonly books = new Map<string, PolicyBook>();
+  private resolved: Array<{ policy: string; endpoint: string }> = [];
+
+  /** Endpoints whose mismatch alert ended (rate below resolveBelow) since the last call: their alerts resolve. */
+  takeResolved(): Array<{ policy: string; endpoint: string }> {
+    const out = this.resolved;
+    this.resolved = [];
+    return out;
+  }
 
   add(result: ComparedPair | PairResult, spec?: PolicySpec): Alert[] {
     const book = this.book(result.policy, spec);
@@ -156,12 +172,17 @@ export class ReportBook {
     }
     if (ep.add(result, book.config.noise)) this.recordSet(book, ep, result);
     const alerts = this.latencyAlert(book, ep, result);
-    const { mismatchRate, minPairs } = book.config.alerts;
+    const { mismatchRate, minPairs, resolveBelow } = book.config.alerts;
     const rate = this.rate(book, ep);
     // rate 0 never alerts: with mismatchRate 0 ("any mismatch") an endpoint that matches every pair
     // would otherwise alert at once and, never dropping below 0, stay alerting for good.
     if (book.alerting.has(name)) {
-      if (rate < mismatchRate || rate === 0) book.alerting.delete(name); // recovered: the next breach alerts again
+      // Hysteresis: hovering at the threshold (5.30 %, 4.98 %, 5.02 %) is one alert, not three; it
+      // recovers (resolves, and the next breach alerts again) only below resolveBelow.
+      if (rate < resolveBelow || rate === 0) {
+        book.alerting.delete(name);
+        this.resolved.push({ policy: result.policy, endpoint: name });
+      }
       return alerts;
     }
     if (ep.pairs < minPairs || rate < mismatchRate || rate === 0) return alerts;
@@ -191,7 +212,10 @@ export class ReportBook {
         continue;
       }
       const rate = this.rate(book, ep);
-      if (rate < book.config.alerts.mismatchRate || rate === 0) book.alerting.delete(name);
+      if (rate < book.config.alerts.resolveBelow || rate === 0) {
+        book.alerting.delete(name);
+        this.resolved.push({ policy, endpoint: name });
+      }
     }
   }
 
@@ -411,6 +435,8 @@ export class ReportBook {
       if (p.config && typeof p.config === 'object') {
         Object.assign(config.noise, p.config.noise ?? {});
         Object.assign(config.alerts, p.config.alerts ?? {});
+        if (typeof config.alerts.resolveBelow !== 'number')
+          config.alerts.resolveBelow = config.alerts.mismatchRate * 0.8;
         Object.assign(config.detectors, p.config.detectors ?? {});
         Object.assign(config.latency, p.config.latency ?? {});
       }

@@ -67,13 +67,27 @@ export const nodeListSchema = {
 export const alertListSchema = {
   $id: 'AlertList',
   type: 'object',
+  additionalProperties: false,
   required: ['alerts'],
   properties: {
     alerts: {
       type: 'array',
       items: {
         type: 'object',
-        required: ['id', 'at', 'policy', 'endpoint', 'rate', 'pairs', 'message', 'delivered'],
+        additionalProperties: false,
+        required: [
+          'id',
+          'at',
+          'policy',
+          'endpoint',
+          'rate',
+          'pairs',
+          'message',
+          'delivered',
+          'state',
+          'stateBy',
+          'stateAt',
+        ],
         properties: {
           id: { type: 'integer' },
           at: { type: 'integer', description: 'unix ms' },
@@ -83,6 +97,14 @@ export const alertListSchema = {
           pairs: { type: 'integer' },
           message: { type: 'string' },
           delivered: { type: 'boolean', description: 'the policy webhook accepted it' },
+          state: {
+            type: 'string',
+            enum: ['open', 'acknowledged', 'resolved'],
+            description:
+              "open → acknowledged (an operator saw it) → resolved (an operator, or 'shadowguard' when the endpoint recovered)",
+          },
+          stateBy: { type: ['string', 'null'] },
+          stateAt: { type: ['string', 'null'], format: 'date-time' },
         },
       },
     },
