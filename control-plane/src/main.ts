@@ -211,7 +211,11 @@ export async function start(
   ];
   const deps: ApiDeps = {
     store,
-    reports: { endpoints: (p) => reports.endpoints(p), endpoint: (p, e) => reports.endpoint(p, e) },
+    reports: {
+      endpoints: (p) => reports.endpoints(p),
+      endpoint: (p, e) => reports.endpoint(p, e),
+      preview: (p, spec) => reports.preview(p, spec),
+    },
     blastRadius: { forPolicy: (p) => blast.map(p.spec.services, p.spec.capacity) },
     nodes: registry,
     onPolicyChange: async () => {

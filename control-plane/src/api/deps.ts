@@ -2,7 +2,7 @@
 // neither the engine nor the stream: main.ts adapts ReportBook, BlastRadius and NodeRegistry to these.
 // Report and node payloads are JSON-shaped values that the API passes through unchanged.
 
-import type { Policy } from '../domain/types.js';
+import type { Policy, PolicySpec } from '../domain/types.js';
 import type { Store } from '../store/types.js';
 import type { BusEvent } from './event-bus.js';
 
@@ -11,6 +11,11 @@ export interface ReportsProvider {
   endpoints(policy: string): readonly unknown[] | undefined;
   /** Fields and redacted examples of one endpoint ('GET /users/{id}'); undefined when unknown. */
   endpoint(policy: string, endpoint: string): unknown | undefined;
+  /** What a change of ignore rules would silence (ReportBook.preview): one entry per changed endpoint. */
+  preview?(
+    policy: string,
+    spec: PolicySpec,
+  ): ReadonlyArray<{ endpoint: string; fields: Array<{ path: string; verdict: string }> }>;
 }
 
 export interface BlastRadiusProvider {

@@ -132,6 +132,8 @@ export interface NormalizeSpec {
   detectors?: { uuid?: boolean; timestamp?: boolean; token?: boolean };
   redactHeaders?: string[];
   redactPaths?: string[];
+  /** noise marked for one endpoint ('POST /refunds/{id}'): reports of that endpoint ignore these too */
+  ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
 }
 export interface NoiseSpec {
   relativeThreshold?: number;

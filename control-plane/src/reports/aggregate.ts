@@ -18,6 +18,7 @@
 //   summary(policy): { pairs; matching; matchRate; endpoints; alerting }   | undefined
 //   endpointCounts(policy): EndpointCount[]   cumulative counters and latency per endpoint (ramp guards)
 //   Every endpoint view carries latencyVerdict (latency-verdict.ts); a latency fail alerts once, like a mismatch.
+//   preview(policy, spec): NoisePreview[]   what a change of ignore rules would silence (noise marking)
 //   policyJSON(policy) / adopt(policy, json) / restart(policy): one policy's state (saved per policy) / start it over (new run)
 //   clear(policy?): void
 //   toJSON(): ReportBookJSON;  static fromJSON(v: unknown): ReportBook   (throws a clear Error on bad input)
@@ -84,6 +85,7 @@ interface PolicyConfig {
 interface IgnoreSpec {
   ignorePaths?: string[];
   ignoreHeaders?: string[];
+  ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
 }
 interface PolicyBook {
   config: PolicyConfig;
@@ -113,6 +115,18 @@ export interface ReportBookJSON {
 /** An endpoint as the API reads it: the view of ignored.ts plus its latency verdict. */
 export type EndpointSummary = EndpointView & { latencyVerdict: LatencyJudgement };
 export type EndpointDetailSummary = EndpointDetailView & { latencyVerdict: LatencyJudgement };
+
+/** One endpoint a noise marking would change (ReportBook.preview). */
+export interface NoisePreview {
+  endpoint: string;
+  /** fields that would become ignored, with the verdict they have now */
+  fields: Array<{ path: string; verdict: string }>;
+  mismatchRateBefore: number;
+  mismatchRateAfter: number;
+  verdictBefore: 'passing' | 'critical';
+  verdictAfter: 'passing' | 'critical';
+}
+const round2 = (n: number): number => Math.round(n * 100) / 100;
 
 export interface EndpointCount {
   endpoint: string;
@@ -227,17 +241,8 @@ export class ReportBook {
     const book = this.books.get(policy);
     if (!book) return [];
     const out: EndpointSummary[] = [];
-    for (const ep of book.endpoints.values()) {
-      const alerting = book.alerting.has(ep.endpoint);
-      const view: EndpointView = book.ignore.empty
-        ? { ...ep.report(policy, book.config.noise, alerting), ignoredFields: 0 }
-        : viewReport(
-            ep.detail(policy, book.config.noise, alerting, book.config.detectors),
-            this.mismatched(book, ep),
-            book.ignore,
-          );
-      out.push({ ...view, latencyVerdict: this.latency(book, ep) });
-    }
+    for (const ep of book.endpoints.values())
+      out.push({ ...this.summaryOf(book, policy, ep, book.ignore), latencyVerdict: this.latency(book, ep) });
     return out.sort(
       (a, b) =>
         b.mismatchRate - a.mismatchRate ||
@@ -252,10 +257,51 @@ export class ReportBook {
     const ep = book?.endpoints.get(endpoint);
     if (!book || !ep) return undefined;
     const d = ep.detail(policy, book.config.noise, book.alerting.has(endpoint), book.config.detectors);
-    const view: EndpointDetailView = book.ignore.empty
+    const ignore = book.ignore.forEndpoint(endpoint);
+    const view: EndpointDetailView = ignore.empty
       ? { ...d, ignoredFields: 0 }
-      : viewDetail(d, this.mismatched(book, ep), book.ignore);
+      : viewDetail(d, this.mismatched(book, ep), ignore);
     return { ...view, latencyVerdict: this.latency(book, ep) };
+  }
+
+  /**
+   * What a policy change to `spec` (more ignore rules: marking noise) would silence in the current
+   * reports: per endpoint whose reading changes, the fields that would become ignored with the verdict
+   * they have now, and the mismatch rate before and after. Nothing is changed.
+   */
+  preview(policy: string, spec: PolicySpec): NoisePreview[] {
+    const book = this.books.get(policy);
+    if (!book) return [];
+    const next = compileIgnore(spec);
+    const out: NoisePreview[] = [];
+    for (const ep of book.endpoints.values()) {
+      const now = book.ignore.forEndpoint(ep.endpoint);
+      const then = next.forEndpoint(ep.endpoint);
+      const d = ep.detail(policy, book.config.noise, false, book.config.detectors);
+      const fields = d.fields
+        .filter((f) => !now.matches(f.path) && then.matches(f.path))
+        .map((f) => ({ path: f.path, verdict: f.verdict }));
+      if (fields.length === 0) continue;
+      const before = this.summaryOf(book, policy, ep, book.ignore);
+      const after = this.summaryOf(book, policy, ep, next);
+      out.push({
+        endpoint: ep.endpoint,
+        fields,
+        mismatchRateBefore: round2(before.mismatchRate),
+        mismatchRateAfter: round2(after.mismatchRate),
+        verdictBefore: before.verdict,
+        verdictAfter: after.verdict,
+      });
+    }
+    return out.sort((a, b) => (a.endpoint < b.endpoint ? -1 : 1));
+  }
+
+  private summaryOf(book: PolicyBook, policy: string, ep: EndpointStats, rules: IgnoreRules): EndpointView {
+    const alerting = book.alerting.has(ep.endpoint);
+    const ignore = rules.forEndpoint(ep.endpoint);
+    if (ignore.empty) return { ...ep.report(policy, book.config.noise, alerting), ignoredFields: 0 };
+    const mismatched = book.sets.get(ep.endpoint)?.mismatched(ep.mismatched, ignore) ?? ep.mismatched;
+    return viewReport(ep.detail(policy, book.config.noise, alerting, book.config.detectors), mismatched, ignore);
   }
 
   summary(
@@ -376,6 +422,7 @@ export class ReportBook {
     b.ignoreSpec = {
       ...(n?.ignorePaths ? { ignorePaths: n.ignorePaths } : {}),
       ...(n?.ignoreHeaders ? { ignoreHeaders: n.ignoreHeaders } : {}),
+      ...(n?.ignoreByEndpoint ? { ignoreByEndpoint: n.ignoreByEndpoint } : {}),
     };
   }
 
@@ -397,7 +444,7 @@ export class ReportBook {
   }
 
   private mismatched(book: PolicyBook, ep: EndpointStats): number {
-    return book.sets.get(ep.endpoint)?.mismatched(ep.mismatched, book.ignore) ?? ep.mismatched;
+    return book.sets.get(ep.endpoint)?.mismatched(ep.mismatched, book.ignore.forEndpoint(ep.endpoint)) ?? ep.mismatched;
   }
 
   private rate(book: PolicyBook, ep: EndpointStats): number {
@@ -450,6 +497,8 @@ export class ReportBook {
         const list = p.ignore?.[k];
         if (Array.isArray(list)) ignoreSpec[k] = list.filter((x): x is string => typeof x === 'string');
       }
+      const scoped = p.ignore?.ignoreByEndpoint;
+      if (scoped && typeof scoped === 'object') ignoreSpec.ignoreByEndpoint = scoped;
       const sets = new Map<string, MismatchSets>();
       for (const [k, v] of Object.entries(p.mismatchSets ?? {}))
         if (endpoints.has(k)) sets.set(k, MismatchSets.fromJSON(v));
