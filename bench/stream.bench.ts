@@ -92,7 +92,15 @@ function inProcessIngest(): Ingest {
     reports: new ReportBook(),
     blast: new BlastRadius(),
     store: {
-      addAlert: async (a) => ({ ...a, id: 0, delivered: false, delivery: 'pending' as const }),
+      addAlert: async (a) => ({
+        ...a,
+        id: 0,
+        delivered: false,
+        delivery: 'pending' as const,
+        state: 'open' as const,
+        stateBy: null,
+        stateAt: null,
+      }),
       markAlertDelivered: async () => {},
     },
     logger: pino({ level: 'silent' }),

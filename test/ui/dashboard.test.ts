@@ -121,6 +121,10 @@ describe('the dashboard', () => {
     const row = page.locator('tr[data-field="body.served_by"]');
     expect(await row.textContent()).toContain('regression');
     await row.locator('[data-testid=mark-noise]').click();
+    await page.waitForSelector('[data-testid=noise-regression-warning]');
+    await page.click('[data-testid=scope-policy]'); // the whole policy: the preview is computed again
+    await page.waitForSelector('[data-testid=noise-preview] >> text=GET /orders/{id}');
+    await page.click('[data-testid=noise-confirm]');
     await page.waitForSelector('[data-testid=notice] >> text=served_by');
     await page.waitForSelector('tr[data-field="body.served_by"]', { state: 'detached' });
     expect(await page.textContent('[data-testid=ignored]')).toContain('body.served_by');

@@ -22,6 +22,7 @@
 //   evaluate(state, ramp, observations, now): { state; events }
 //   checkGuards(ramp, observations): GuardValue[]
 import type { AlertSpec, RampGuards, RampSpec } from '../domain/types.js';
+import { comparedPairs, lackingEvidence, requiredEndpoints } from '../reports/evidence.js';
 import { judgeLatency, latencyConfig, type Percentiles } from '../reports/latency-verdict.js';
 
 export type RampStatus = 'idle' | 'running' | 'paused' | 'completed' | 'aborted' | 'reverted';
@@ -289,23 +290,6 @@ export function command(
   }
 }
 
-/** Endpoints whose evidence the mismatch guard needs (see docs/configuration.md "Evidence"). */
-export function requiredEndpoints(endpoints: RampObservations['endpoints'], coverage: number): Set<string> {
-  const sorted = [...endpoints].sort((a, b) => b.pairs - a.pairs || (a.endpoint < b.endpoint ? -1 : 1));
-  const total = sorted.reduce((n, e) => n + e.pairs, 0);
-  const out = new Set<string>();
-  let covered = 0;
-  // The busiest endpoints until they carry `coverage` % of the stage's pairs…
-  for (const e of sorted) {
-    if (total > 0 && covered * 100 >= total * coverage) break;
-    out.add(e.endpoint);
-    covered += e.pairs;
-  }
-  // …plus every endpoint that already showed a mismatch: a suspect is judged, never skipped as "tail".
-  for (const e of sorted) if (e.mismatched > 0) out.add(e.endpoint);
-  return out;
-}
-
 const minFor = (g: ResolvedRamp['guards'], guard: GuardName): number => g.minPairsFor?.[guard] ?? g.minPairs;
 
 function guardValue(
@@ -416,18 +400,11 @@ export function checkGuards(ramp: ResolvedRamp, o: RampObservations): GuardValue
 function mismatchGuard(ramp: ResolvedRamp, o: RampObservations, limit: number): GuardValue {
   const need = minFor(ramp.guards, 'mismatchRate');
   let worst: { endpoint: string; rate: number } | undefined;
-  const lacking: string[] = [];
-  const required = requiredEndpoints(o.endpoints, ramp.guards.coverage);
   for (const e of o.endpoints) {
-    const notCompared = Math.min(e.pairs, Math.max(0, e.notCompared ?? 0)); // absent = every pair compared
-    const compared = e.pairs - notCompared;
-    if (compared >= need) {
-      const rate = (e.mismatched / compared) * 100;
-      if (!worst || rate > worst.rate) worst = { endpoint: e.endpoint, rate };
-    }
-    if (!required.has(e.endpoint)) continue;
-    if (compared < need) lacking.push(`${e.endpoint} ${compared} of ${need} compared pairs`);
-    else if (notCompared * 2 > e.pairs) lacking.push(`${e.endpoint} ${notCompared} of ${e.pairs} pairs not compared`);
+    const { compared } = comparedPairs(e);
+    if (compared < need) continue;
+    const rate = (e.mismatched / compared) * 100;
+    if (!worst || rate > worst.rate) worst = { endpoint: e.endpoint, rate };
   }
   if (worst && worst.rate > limit)
     return guardValue(
@@ -439,6 +416,7 @@ function mismatchGuard(ramp: ResolvedRamp, o: RampObservations, limit: number): 
     );
   if (o.endpoints.length === 0)
     return guardValue('mismatchRate', null, limit, 'inconclusive', 'no pairs in this stage yet');
+  const lacking = lackingEvidence(o.endpoints, ramp.guards.coverage, need);
   if (lacking.length > 0)
     return guardValue(
       'mismatchRate',
@@ -514,7 +492,7 @@ export function evaluate(state: RampState, spec: RampSpec | ResolvedRamp, o: Ram
     const mismatch =
       first.guard === 'mismatchRate'
         ? [...o.endpoints]
-            .filter((e) => e.pairs - (e.notCompared ?? 0) >= minFor(ramp.guards, 'mismatchRate'))
+            .filter((e) => comparedPairs(e).compared >= minFor(ramp.guards, 'mismatchRate'))
             .sort((a, b) => b.mismatched / b.pairs - a.mismatched / a.pairs)[0]
         : undefined;
     r.events.push({
