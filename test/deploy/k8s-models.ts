@@ -13,7 +13,6 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 
-// biome-ignore lint/suspicious/noExplicitAny: model constructors take any object
 type Model = new (o: any) => { validate(): void };
 const MODELS: Record<string, Model> = {
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,

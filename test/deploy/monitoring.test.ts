@@ -15,9 +15,7 @@ const DIR = 'deploy/monitoring';
 const rule = YAML.parse(fs.readFileSync(`${DIR}/prometheus-rule.yaml`, 'utf8'));
 const monitor = YAML.parse(fs.readFileSync(`${DIR}/service-monitor.yaml`, 'utf8'));
 const dashboard = JSON.parse(fs.readFileSync(`${DIR}/grafana-dashboard.json`, 'utf8'));
-// biome-ignore lint/suspicious/noExplicitAny: dashboard JSON
 const panelExprs: string[] = dashboard.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr));
-// biome-ignore lint/suspicious/noExplicitAny: rule groups
 const ruleExprs: string[] = rule.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.expr));
 
 let tmp: string;
@@ -58,13 +56,10 @@ describe('PromQL', () => {
     expect(r.stdout + r.stderr).toMatch(/SUCCESS/);
     expect(r.status).toBe(0);
     const tested = new Set(
-      // biome-ignore lint/suspicious/noExplicitAny: promtool test file
       YAML.parse(fs.readFileSync(`${DIR}/prometheus-rule.test.yaml`, 'utf8')).tests.flatMap((t: any) =>
-        // biome-ignore lint/suspicious/noExplicitAny: promtool test file
         t.alert_rule_test.map((a: any) => a.alertname),
       ),
     );
-    // biome-ignore lint/suspicious/noExplicitAny: rule groups
     for (const g of rule.spec.groups) for (const r2 of g.rules as any[]) expect(tested).toContain(r2.alert);
   });
 
@@ -90,10 +85,8 @@ describe('PromQL', () => {
   });
 
   it('dashboard panels have unique ids and a datasource variable', () => {
-    // biome-ignore lint/suspicious/noExplicitAny: dashboard JSON
     const ids = dashboard.panels.map((p: any) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
-    // biome-ignore lint/suspicious/noExplicitAny: dashboard JSON
     expect(dashboard.templating.list.map((v: any) => v.name)).toEqual(['datasource', 'policy', 'endpoint']);
   });
 });
