@@ -99,3 +99,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
 }
+
+/** The process entry (both bins): stdio, the environment and the exit code. */
+export async function main(): Promise<void> {
+  // `shadowguard … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  process.exitCode = await run(process.argv.slice(2), {
+    out: (s) => process.stdout.write(`${s}\n`),
+    err: (s) => process.stderr.write(`${s}\n`),
+    env: process.env,
+  });
+}
