@@ -233,6 +233,7 @@ export async function start(
     events: bus,
     ramp,
     webhookProblem: (url) => urlProblem(url, config.webhook),
+    ready: () => ({ grpc: grpcListening }),
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {
@@ -250,8 +251,10 @@ export async function start(
     await ramp.persist();
   };
   let grpcPort: number;
+  let grpcListening = false;
   try {
     grpcPort = await stream.listen(config.grpcPort, config.host);
+    grpcListening = true;
     await app.listen({ port: config.httpPort, host: config.host });
   } catch (err) {
     await Promise.allSettled([stream.close(0), app.close()]);
@@ -281,6 +284,7 @@ export async function start(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      grpcListening = false; // /readyz answers 503 while draining: the Service stops routing here
       clearInterval(ticker);
       clearInterval(saver);
       ramp.stop();
