@@ -248,6 +248,7 @@ export async function start(
     webhookProblem: (url) => urlProblem(url, config.webhook),
     runs: wiring.runs,
     verdict: wiring.verdict,
+    ready: () => ({ grpc: grpcListening }),
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {
@@ -265,8 +266,10 @@ export async function start(
     await ramp.persist();
   };
   let grpcPort: number;
+  let grpcListening = false;
   try {
     grpcPort = await stream.listen(config.grpcPort, config.host);
+    grpcListening = true;
     await app.listen({ port: config.httpPort, host: config.host });
   } catch (err) {
     await Promise.allSettled([stream.close(0), app.close()]);
@@ -296,6 +299,7 @@ export async function start(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      grpcListening = false; // /readyz answers 503 while draining: the Service stops routing here
       clearInterval(ticker);
       clearInterval(saver);
       ramp.stop();

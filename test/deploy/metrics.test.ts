@@ -2,6 +2,8 @@
 // own checker (promtool check metrics), and the per-endpoint, egress and latency series move with the
 // traffic sent through the edge (docs/metrics.md).
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import YAML from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../sandbox/demo/index.js';
 import { demoPolicy } from '../../sandbox/demo/policy.js';
@@ -89,4 +91,44 @@ it('per-endpoint pairs, latency and egress decisions move with traffic through t
   expect(sample(after, 'shadowguard_filters', { role: 'edge', state: 'connected' })).toBeGreaterThan(0);
   expect(sample(after, 'shadowguard_filter_config_responses_total', { response: 'ack' })).toBeGreaterThan(0);
   expect(sample(after, 'shadowguard_filter_config_nacked', { role: 'shadow' })).toBe(0);
+});
+
+/** Envoy's tag extraction (TagExtractorImpl): per regex on the full name, group 1 is cut from the name, group 2 is the value. */
+function extractTags(name: string, rules: Array<{ tag_name: string; regex: string }>) {
+  const tags: Record<string, string> = {};
+  let extracted = name;
+  for (const r of rules) {
+    const m = new RegExp(r.regex).exec(name);
+    if (!m) continue;
+    tags[r.tag_name] = m[2];
+    extracted = extracted.replace(m[1], '');
+  }
+  return { name: extracted, tags };
+}
+
+it("the filter's own Envoy stats carry decision and rule in a form Envoy's tag extraction turns into tags", async () => {
+  const rules = YAML.parse(fs.readFileSync('envoy/stats-tags.yaml', 'utf8')).stats_config.stats_tags;
+  const stat = (n: string) => demo.mesh.host.stats.value(n) ?? 0;
+  const allowed0 = stat('shadowguard.egress.decision.allowed.rule.catalog-read');
+  await sendAll(demo, [req.product(3), req.product(4)]);
+  await waitFor(
+    async () => (stat('shadowguard.egress.decision.allowed.rule.catalog-read') >= allowed0 + 4 ? true : undefined),
+    10_000,
+    'four more tagged catalog-read stats (candidate and secondary, two reads each)',
+  );
+  expect(stat('shadowguard.egress.decision.allowed.rule.catalog-read')).toBe(allowed0 + 4);
+  const tagged = [...demo.mesh.host.stats.snapshot().keys()].filter((n) =>
+    n.startsWith('shadowguard.egress.decision.'),
+  );
+  expect(tagged.length).toBeGreaterThan(0);
+  for (const n of tagged) {
+    const { name, tags } = extractTags(`wasmcustom.${n}`, rules);
+    expect(name).toBe('wasmcustom.shadowguard.egress.decision.rule');
+    expect(['allowed', 'mocked', 'denied', 'rate_limited']).toContain(tags.shadowguard_decision);
+    expect(n.endsWith(`.rule.${tags.shadowguard_rule}`)).toBe(true);
+  }
+  expect(extractTags('wasmcustom.shadowguard.egress.decision.rate_limited.rule.catalog-read', rules)).toEqual({
+    name: 'wasmcustom.shadowguard.egress.decision.rule',
+    tags: { shadowguard_decision: 'rate_limited', shadowguard_rule: 'catalog-read' },
+  });
 });

@@ -15,7 +15,7 @@ import { uiPlugin, type UiOptions } from './plugins/ui.js';
 import { webhookRedactionPlugin } from './plugins/webhook-redaction.js';
 import { blastRadiusRoutes } from './routes/blast-radius.js';
 import { eventRoutes } from './routes/events.js';
-import { healthRoutes, metricsRoute } from './routes/health.js';
+import { healthRoutes, metricsRoute, readyRoute } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { noiseRoutes } from './routes/noise.js';
 import { policyRoutes } from './routes/policies.js';
@@ -87,6 +87,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   }
 
   await app.register(healthRoutes, { deps, version });
+  await app.register(readyRoute, { deps });
   await app.register(async (scope) => {
     await scope.register(authPlugin, opts.auth);
     await scope.register(metricsRoute, { registry });

@@ -82,6 +82,8 @@ export interface ApiDeps {
   gauges?: readonly GaugeSource[];
   /** Without it the /policies/{name}/ramp routes are not registered. */
   ramp?: RampProvider;
+  /** Readiness beyond the store (GET /readyz): the gRPC server listens and is not draining. Default ready. */
+  ready?(): { grpc: boolean };
   /** Why a webhook URL may not receive alerts (webhook/target.ts with the configured rules); undefined = fine. */
   webhookProblem?(url: string): string | undefined;
   /** Without it GET /api/v1/events answers 503. */
