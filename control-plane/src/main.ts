@@ -130,6 +130,7 @@ export async function start(
       ramps: () => activePolicies.filter((p) => p.spec.ramp).flatMap((p) => rampFigures(ramp, p.name)),
       nodes: () => registry.list(),
       streamSessions: () => stream.sessionCount(),
+      delivery: () => stream.deliveryStats(),
     },
     config.metrics,
   );

@@ -24,6 +24,8 @@ export interface NodeHello {
   worker: number;
   /** the workload's version label; '' or absent when unknown (runs then use the workload name) */
   version?: string;
+  /** drawn by the filter VM's stream client at start: with nodeId/plugin/worker it names a delivery sender; absent from older filters */
+  epoch?: number;
 }
 
 /** One captured response: the live half (edge) or a shadow half (candidate/secondary). */
@@ -66,6 +68,10 @@ export interface FilterStats {
   eventsSent: number;
   eventsDropped: number;
   reconnects: number;
+  /** halves and events sent again after a reconnect (absent from filters older than delivery numbering) */
+  resent?: number;
+  /** halves and events the control plane acknowledged */
+  acknowledged?: number;
 }
 
 // ---- configuration (schema/filter-config.schema.json, schema/policy.schema.json) ----
