@@ -13,6 +13,10 @@ export class EgressEvent {
     if (message.rule.length != 0) { writer.uint32(66); writer.string(message.rule); }
     if (message.unixMs != 0) { writer.uint32(72); writer.uint64(message.unixMs); }
     if (message.nodeId.length != 0) { writer.uint32(82); writer.string(message.nodeId); }
+    if (message.protocol.length != 0) { writer.uint32(90); writer.string(message.protocol); }
+    if (message.statementClass.length != 0) { writer.uint32(98); writer.string(message.statementClass); }
+    if (message.count != 0) { writer.uint32(104); writer.uint64(message.count); }
+    if (message.sample.length != 0) { writer.uint32(114); writer.string(message.sample); }
   }
 
   static decode(reader: Reader, length: i32): EgressEvent {
@@ -31,6 +35,10 @@ export class EgressEvent {
         case 8: message.rule = reader.string(); break;
         case 9: message.unixMs = reader.uint64(); break;
         case 10: message.nodeId = reader.string(); break;
+        case 11: message.protocol = reader.string(); break;
+        case 12: message.statementClass = reader.string(); break;
+        case 13: message.count = reader.uint64(); break;
+        case 14: message.sample = reader.string(); break;
         default: reader.skipType(tag & 7); break;
       }
     }
@@ -47,6 +55,10 @@ export class EgressEvent {
   rule: string = "";
   unixMs: u64 = 0;
   nodeId: string = "";
+  protocol: string = "";
+  statementClass: string = "";
+  count: u64 = 0;
+  sample: string = "";
 }
 
 export const DECISION_ALLOWED: i32 = 1;
