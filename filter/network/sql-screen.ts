@@ -47,6 +47,7 @@ class Stmt {
 }
 
 const st = new Stmt();
+let gucMentioned = false; // the text names transaction_read_only somewhere (SET/RESET of it: escape)
 
 @inline function upper(c: i32): i32 { return c >= 0x61 && c <= 0x7a ? c - 32 : c; }
 @inline function isWord(c: i32): bool {
@@ -103,6 +104,7 @@ function finish(): i32 {
   const f = s.first;
   if (!READ_FIRST.includes(f)) return f == "DO" ? SQL_ESCAPE : SQL_WRITE;
   if ((f == "RESET" || f == "DISCARD") && s.hasAll) return SQL_ESCAPE;
+  if ((f == "SET" || f == "RESET") && gucMentioned) return SQL_ESCAPE;
   if (f == "COPY") return !s.parenSecond && s.hasFrom ? SQL_WRITE : SQL_READ;
   if (f == "SELECT" && s.hasInto) return SQL_WRITE;                 // SELECT … INTO new_table
   if ((f == "WITH" || f == "EXPLAIN" || f == "PREPARE" || f == "DECLARE") && s.dml) return SQL_WRITE;
@@ -112,7 +114,7 @@ function finish(): i32 {
 
 // Classifies `n` bytes at `p` (one Query string or Parse query, without its NUL).
 export function classifySql(p: usize, n: i32): i32 {
-  if (mentionsReadOnlyGuc(p, n)) return SQL_ESCAPE;
+  gucMentioned = mentionsReadOnlyGuc(p, n);
   st.reset();
   let worst = SQL_READ;
   let i = 0;
