@@ -39,6 +39,8 @@ export class NetContext {
   ruleName: string = "";
   guard: Guard | null = null;
   private lastFlush: u64 = 0;
+  // An allowed connection is reported at its first byte, once cluster_name names the destination.
+  private pendingReport: bool = false;
 
   constructor(public id: u32, public root: Root) {
     this.cfg = root.config;
@@ -65,6 +67,7 @@ export class NetContext {
       if (this.closed) return this.drain(DOWNSTREAM_DATA, size);
       if (v != CONTINUE) return v;
     }
+    this.firstByte();
     const g = this.guard;
     if (g === null || size == 0) return CONTINUE;
     const b = getBuffer(DOWNSTREAM_DATA, 0, size);
@@ -98,6 +101,7 @@ export class NetContext {
       this.apply(decide(this.cfg.connections, this.dest), false);
       if (this.closed) return this.drain(UPSTREAM_DATA, size);
     }
+    this.firstByte();
     const g = this.guard;
     if (g === null || size == 0) return CONTINUE;
     const b = getBuffer(UPSTREAM_DATA, 0, size);
@@ -107,7 +111,9 @@ export class NetContext {
   }
 
   onClose(): void {
-    if (!this.passThrough) this.maybeFlush(true);
+    if (this.passThrough) return;
+    this.firstByte();
+    this.maybeFlush(true);
   }
 
   private readDestination(): void {
@@ -147,8 +153,20 @@ export class NetContext {
         this.guard = g;
       }
     }
-    reportConnection(this, true, false);
+    this.pendingReport = true;
     return CONTINUE;
+  }
+
+  // First byte either way: the cluster is known (tcp_proxy picked it); report the allowed connection.
+  private firstByte(): void {
+    if (!this.pendingReport) return;
+    this.pendingReport = false;
+    if (!this.dest.clusterKnown) {
+      this.dest.clusterKnown = true;
+      const c = getPropertyRaw(P_CLUSTER);
+      this.dest.clusterHost = c === null ? "" : clusterHost(String.UTF8.decode(c));
+    }
+    reportConnection(this, true, false);
   }
 
   private deny(rule: string, atAccept: bool, limited: bool = false): i32 {

@@ -29,7 +29,8 @@ const READ_ONLY_OPTION = "-c default_transaction_read_only=on";
 const BLOCKED_WRITE = "DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = 'shadowguard: write blocked (read-only shadow connection)'; END$shadowguard$";
 const BLOCKED_ESCAPE = "DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = 'shadowguard: statement blocked (it could leave read-only mode)'; END$shadowguard$";
 const BLOCKED_LIMIT = "DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '53400', MESSAGE = 'shadowguard: statement rate limit exceeded'; END$shadowguard$";
-const PARSE_BLOCKED = "SELECT * FROM \"shadowguard: write or escape blocked (read-only shadow connection)\"";
+// A relation name: at most 63 bytes (NAMEDATALEN), or the server truncates the message.
+const PARSE_BLOCKED = "SELECT * FROM \"shadowguard: write or escape blocked (read-only shadow)\"";
 const PARSE_LIMIT = "SELECT * FROM \"shadowguard: statement rate limit exceeded\"";
 
 export class PostgresGuard extends Guard {

@@ -121,7 +121,10 @@ export class TcpListener {
   }
 
   private run(client: net.Socket, sni: string | undefined, early: Buffer[]): void {
-    const local = `${client.localAddress}:${client.localPort}`;
+    // What Envoy reports as destination.address: the listener's own address (here the file's, as the
+    // app dialled it; the mesh binds an ephemeral port), or the original destination behind iptables.
+    const host = this.config.address === '0.0.0.0' || this.config.address === '::' ? '127.0.0.1' : this.config.address;
+    const local = `${host}:${this.config.port}`;
     const conn = this.plugin
       ? this.plugin.newConnection({
           source: `${client.remoteAddress}:${client.remotePort}`,

@@ -5,7 +5,7 @@
 // listener (no filter) writes; the key space proves the shadow wrote nothing.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Mesh } from '../../sandbox/mesh/index.js';
 import { startPostgres, startRedis, type RealServer } from './servers.js';
 import { guardMesh } from './support.js';
@@ -17,7 +17,13 @@ const clients: Redis[] = [];
 
 const connect = (listener: string) => {
   const a = mesh.listenerAddress(listener);
-  const c = new Redis({ host: a.host, port: a.port, maxRetriesPerRequest: 0, enableOfflineQueue: true, lazyConnect: false });
+  const c = new Redis({
+    host: a.host,
+    port: a.port,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: true,
+    lazyConnect: false,
+  });
   c.on('error', () => {});
   clients.push(c);
   return c;
@@ -40,7 +46,8 @@ async function raw(listener: string, bytes: string, until: RegExp): Promise<stri
     s.on('connect', () => s.write(bytes));
   });
 }
-const resp = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+const resp = (...args: string[]) =>
+  `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 
 beforeAll(async () => {
   [pgServer, redis] = await Promise.all([startPostgres(), startRedis()]);

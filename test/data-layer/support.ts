@@ -42,10 +42,10 @@ const listener = (name: string, port: number, cluster: string, config: unknown, 
             stat_prefix: ${name}
             cluster: ${cluster}`;
 
-const cluster = (name: string, port: number) => `
+const cluster = (name: string, port: number, h2 = false) => `
   - name: ${name}
     type: STATIC
-    connect_timeout: 1s
+    connect_timeout: 1s${h2 ? '\n    http2_protocol_options: {}' : ''}
     load_assignment:
       cluster_name: ${name}
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 10.0.0.1, port_value: ${port} } } } }] }]`;
@@ -63,7 +63,7 @@ export async function guardMesh(opts: {
 node: { id: orders-v2-shadow, cluster: orders }
 static_resources:
   listeners:${listener('shadow_pg', 15432, 'orders_db', config)}${listener('shadow_redis', 16379, 'jobs_redis', config)}${listener('shadow_tls', 10443, 'payments_tls', config, true)}${listener('live_pg', 25432, 'orders_db', null)}${listener('live_redis', 26379, 'jobs_redis', null)}
-  clusters:${cluster('orders_db', 5432)}${cluster('jobs_redis', 6379)}${cluster('payments_tls', 443)}
+  clusters:${cluster('orders_db', 5432)}${cluster('jobs_redis', 6379)}${cluster('payments_tls', 443)}${cluster('shadowguard_control_plane', 18000, true)}
 `;
   return startMesh({
     yaml,
@@ -72,6 +72,7 @@ static_resources:
       orders_db: opts.pgPort,
       jobs_redis: opts.redisPort,
       payments_tls: opts.tlsPort ?? opts.redisPort,
+      ...(opts.controlPlane ? { shadowguard_control_plane: opts.controlPlane } : {}),
     },
   });
 }
