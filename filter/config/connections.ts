@@ -117,7 +117,7 @@ function cidr(v: JsonValue, c: Checker, p: string, r: ConnRule): bool {
   const end = slash < 0 ? s.length : slash;
   const ip = parseIPv4(s, 0, end);
   if (ip < 0) {
-    if (slash >= 0 || s.indexOf(":") < 0) return c.fail(p, "must be an IPv4 address or CIDR, or an exact IPv6 address");
+    if (slash >= 0 || s.indexOf(":") < 0 || !ipv6Chars(s)) return c.fail(p, "must be an IPv4 address or CIDR, or an exact IPv6 address");
     r.ipExact = s.toLowerCase();
     return true;
   }
@@ -135,6 +135,15 @@ function cidr(v: JsonValue, c: Checker, p: string, r: ConnRule): bool {
   r.mask = bits == 0 ? 0 : (<u32>0xffffffff) << <u32>(32 - bits);
   r.net = <u32>ip & r.mask;
   r.hasCidr = true;
+  return true;
+}
+
+function ipv6Chars(s: string): bool {
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    const hex = (ch >= 0x30 && ch <= 0x39) || (ch >= 0x41 && ch <= 0x46) || (ch >= 0x61 && ch <= 0x66);
+    if (!hex && ch != 0x3a && ch != 0x2e) return false;
+  }
   return true;
 }
 
