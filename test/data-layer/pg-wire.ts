@@ -3,7 +3,7 @@
 import net from 'node:net';
 
 export function startup(user = 'postgres', database = 'postgres', extra: Record<string, string> = {}): Buffer {
-  const pairs = Object.entries({ user, database, ...extra }).flatMap(([k, v]) => [k, v]);
+  const pairs = Object.entries({ user, database, ...extra }).flat();
   const body = Buffer.from(`${pairs.join('\0')}\0\0`);
   const b = Buffer.alloc(8);
   b.writeUInt32BE(8 + body.length, 0);
