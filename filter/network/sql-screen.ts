@@ -11,22 +11,77 @@ export const SQL_READ: i32 = 0;
 export const SQL_WRITE: i32 = 1;
 export const SQL_ESCAPE: i32 = 2;
 
-// Leading keywords that only read or manage the session/transaction harmlessly.
-const READ_FIRST = ["SELECT", "VALUES", "TABLE", "SHOW", "FETCH", "MOVE", "CLOSE", "DECLARE", "EXPLAIN",
-  "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE", "DEALLOCATE", "EXECUTE", "WITH", "BEGIN",
-  "START", "SET", "RESET", "DISCARD", "COPY", "LISTEN", "UNLISTEN", "PREPARE"];
-// Anywhere outside quotes: functions and words that act outside the read-only transaction.
+// Keywords by id. A word is identified by its upper-case FNV-1a hash, computed while scanning, and
+// one probe of a small open-addressing table (then verified byte by byte): no allocation per word.
+const K_NONE: i32 = 0;
+const K_READ_FIRST: i32 = 1;   // leading keywords that only read or manage the session harmlessly
+const K_ESCAPE: i32 = 2;       // anywhere outside quotes: acts outside the read-only transaction
+const K_FROM: i32 = 3;
+const K_INTO: i32 = 4;
+const K_ALL: i32 = 5;
+const K_CHARACTERISTICS: i32 = 6;
+const K_ANALYZE: i32 = 7;
+const K_PREPARED: i32 = 8;
+const K_TRANSACTION: i32 = 9;
+const K_DML: i32 = 10;         // INSERT/UPDATE/DELETE/MERGE anywhere (data-modifying CTE, EXPLAIN ANALYZE)
+const K_READ: i32 = 11;
+const K_WRITE: i32 = 12;
+// Leading words the classifier needs by name.
+const K_SELECT: i32 = 20;
+const K_COPY: i32 = 21;
+const K_RESET: i32 = 22;
+const K_DISCARD: i32 = 23;
+const K_SET: i32 = 24;
+const K_WITH: i32 = 25;
+const K_EXPLAIN: i32 = 26;
+const K_PREPARE: i32 = 27;
+const K_DECLARE: i32 = 28;
+const K_DO: i32 = 29;
+
+const READ_FIRST = ["VALUES", "TABLE", "SHOW", "FETCH", "MOVE", "CLOSE", "COMMIT", "END", "ROLLBACK", "ABORT",
+  "SAVEPOINT", "RELEASE", "DEALLOCATE", "EXECUTE", "BEGIN", "START", "LISTEN", "UNLISTEN"];
 const ESCAPE_WORDS = ["SET_CONFIG", "DBLINK", "DBLINK_EXEC", "DBLINK_CONNECT", "DBLINK_SEND_QUERY",
   "PG_NOTIFY", "PG_TERMINATE_BACKEND", "PG_CANCEL_BACKEND", "PG_RELOAD_CONF", "LO_IMPORT", "LO_EXPORT",
   "PG_ADVISORY_LOCK", "PG_ADVISORY_XACT_LOCK", "PG_TRY_ADVISORY_LOCK", "PG_TRY_ADVISORY_XACT_LOCK",
   "PG_ADVISORY_LOCK_SHARED", "PG_ADVISORY_XACT_LOCK_SHARED", "PG_TRY_ADVISORY_LOCK_SHARED",
   "PG_TRY_ADVISORY_XACT_LOCK_SHARED", "PG_LOGICAL_EMIT_MESSAGE", "SETVAL", "NEXTVAL"];
-const W_READ = "READ";
-const W_WRITE = "WRITE";
+
+// Open-addressing table of keyword hashes (power of two, ≤ 50 % full): slot → hash, id, word.
+const SLOTS: i32 = 256;
+const slotHash = new StaticArray<u32>(SLOTS);
+const slotId = new StaticArray<i32>(SLOTS);
+const slotWord = new StaticArray<string>(SLOTS);
+let ready = false;
+
+function hashStr(w: string): u32 {
+  let h: u32 = 0x811c9dc5;
+  for (let i = 0; i < w.length; i++) h = (h ^ <u32>w.charCodeAt(i)) * 0x01000193;
+  return h;
+}
+function add(w: string, id: i32): void {
+  const h = hashStr(w);
+  let i = <i32>(h & <u32>(SLOTS - 1));
+  while (unchecked(slotId[i]) != K_NONE) i = (i + 1) & (SLOTS - 1);
+  unchecked(slotHash[i] = h);
+  unchecked(slotId[i] = id);
+  unchecked(slotWord[i] = w);
+}
+function init(): void {
+  ready = true;
+  for (let i = 0; i < READ_FIRST.length; i++) add(READ_FIRST[i], K_READ_FIRST);
+  for (let i = 0; i < ESCAPE_WORDS.length; i++) add(ESCAPE_WORDS[i], K_ESCAPE);
+  add("FROM", K_FROM); add("INTO", K_INTO); add("ALL", K_ALL); add("CHARACTERISTICS", K_CHARACTERISTICS);
+  add("ANALYZE", K_ANALYZE); add("PREPARED", K_PREPARED); add("TRANSACTION", K_TRANSACTION);
+  add("INSERT", K_DML); add("UPDATE", K_DML); add("DELETE", K_DML); add("MERGE", K_DML);
+  add("READ", K_READ); add("WRITE", K_WRITE);
+  add("SELECT", K_SELECT); add("COPY", K_COPY); add("RESET", K_RESET); add("DISCARD", K_DISCARD);
+  add("SET", K_SET); add("WITH", K_WITH); add("EXPLAIN", K_EXPLAIN); add("PREPARE", K_PREPARE);
+  add("DECLARE", K_DECLARE); add("DO", K_DO);
+}
 
 // One statement's facts, reset at each ';'.
 class Stmt {
-  first: string = "";
+  first: i32 = K_NONE;
   words: i32 = 0;
   prevRead: bool = false;     // the previous word was READ
   readWrite: bool = false;    // READ WRITE seen
@@ -34,14 +89,13 @@ class Stmt {
   hasInto: bool = false;
   hasAll: bool = false;
   characteristics: bool = false;
-  analyze: bool = false;
-  dml: bool = false;          // INSERT/UPDATE/DELETE/MERGE anywhere (data-modifying CTE, EXPLAIN ANALYZE)
+  dml: bool = false;
   parenSecond: bool = false;  // COPY ( query ) TO …
   prepared: bool = false;     // PREPARE TRANSACTION / COMMIT|ROLLBACK PREPARED
   cls: i32 = SQL_READ;
   reset(): void {
-    this.first = ""; this.words = 0; this.prevRead = false; this.readWrite = false; this.hasFrom = false;
-    this.hasInto = false; this.hasAll = false; this.characteristics = false; this.analyze = false;
+    this.first = K_NONE; this.words = 0; this.prevRead = false; this.readWrite = false; this.hasFrom = false;
+    this.hasInto = false; this.hasAll = false; this.characteristics = false;
     this.dml = false; this.parenSecond = false; this.prepared = false; this.cls = SQL_READ;
   }
 }
@@ -54,16 +108,6 @@ let gucMentioned = false; // the text names transaction_read_only somewhere (SET
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x5f || c >= 0x80 || c == 0x24;
 }
 
-// Case-insensitive compare of bytes [p, p+len) with an upper-case ASCII word.
-function eq(p: usize, len: i32, w: string): bool {
-  if (len != w.length) return false;
-  for (let i = 0; i < len; i++) if (upper(<i32>load<u8>(p + <usize>i)) != w.charCodeAt(i)) return false;
-  return true;
-}
-function inList(p: usize, len: i32, list: Array<string>): bool {
-  for (let i = 0; i < list.length; i++) if (eq(p, len, unchecked(list[i]))) return true;
-  return false;
-}
 // "transaction_read_only" anywhere (identifiers, strings, comments): SET/RESET/set_config of the
 // session default or of the current transaction's mode.
 function mentionsReadOnlyGuc(p: usize, n: i32): bool {
@@ -78,22 +122,37 @@ function mentionsReadOnlyGuc(p: usize, n: i32): bool {
   return false;
 }
 
-function word(p: usize, len: i32): void {
-  const s = st;
-  if (s.words == 0) {
-    s.first = String.UTF8.decodeUnsafe(p, <usize>len).toUpperCase();
+// The keyword id of bytes [p, p+len) hashed as h (upper-cased), K_NONE for any other word.
+function keyword(p: usize, len: i32, h: u32): i32 {
+  let i = <i32>(h & <u32>(SLOTS - 1));
+  for (let probes = 0; probes < SLOTS; probes++) {
+    const id = unchecked(slotId[i]);
+    if (id == K_NONE) return K_NONE;
+    if (unchecked(slotHash[i]) == h) {
+      const w = unchecked(slotWord[i]);
+      if (w.length != len) return K_NONE;
+      for (let j = 0; j < len; j++) if (upper(<i32>load<u8>(p + <usize>j)) != w.charCodeAt(j)) return K_NONE;
+      return id;
+    }
+    i = (i + 1) & (SLOTS - 1);
   }
+  return K_NONE;
+}
+
+function word(p: usize, len: i32, h: u32): void {
+  const s = st;
+  const k = keyword(p, len, h);
+  if (s.words == 0) s.first = k == K_NONE ? -1 : k == K_READ_FIRST ? K_READ_FIRST : k;
   s.words++;
-  if (inList(p, len, ESCAPE_WORDS)) { s.cls = SQL_ESCAPE; return; }
-  if (eq(p, len, W_WRITE) && s.prevRead) s.readWrite = true;
-  s.prevRead = eq(p, len, W_READ);
-  if (eq(p, len, "FROM")) s.hasFrom = true;
-  else if (eq(p, len, "INTO")) s.hasInto = true;
-  else if (eq(p, len, "ALL")) s.hasAll = true;
-  else if (eq(p, len, "CHARACTERISTICS")) s.characteristics = true;
-  else if (eq(p, len, "ANALYZE")) s.analyze = true;
-  else if (eq(p, len, "PREPARED") || (s.words == 2 && eq(p, len, "TRANSACTION") && s.first == "PREPARE")) s.prepared = true;
-  else if (eq(p, len, "INSERT") || eq(p, len, "UPDATE") || eq(p, len, "DELETE") || eq(p, len, "MERGE")) s.dml = true;
+  if (k == K_ESCAPE) { s.cls = SQL_ESCAPE; return; }
+  if (k == K_WRITE && s.prevRead) s.readWrite = true;
+  s.prevRead = k == K_READ;
+  if (k == K_FROM) s.hasFrom = true;
+  else if (k == K_INTO) s.hasInto = true;
+  else if (k == K_ALL) s.hasAll = true;
+  else if (k == K_CHARACTERISTICS) s.characteristics = true;
+  else if (k == K_PREPARED || (s.words == 2 && k == K_TRANSACTION && s.first == K_PREPARE)) s.prepared = true;
+  else if (k == K_DML) s.dml = true;
 }
 
 // The class of one finished statement.
@@ -102,18 +161,19 @@ function finish(): i32 {
   if (s.words == 0) return SQL_READ;
   if (s.cls == SQL_ESCAPE || s.readWrite || s.characteristics || s.prepared) return SQL_ESCAPE;
   const f = s.first;
-  if (!READ_FIRST.includes(f)) return f == "DO" ? SQL_ESCAPE : SQL_WRITE;
-  if ((f == "RESET" || f == "DISCARD") && s.hasAll) return SQL_ESCAPE;
-  if ((f == "SET" || f == "RESET") && gucMentioned) return SQL_ESCAPE;
-  if (f == "COPY") return !s.parenSecond && s.hasFrom ? SQL_WRITE : SQL_READ;
-  if (f == "SELECT" && s.hasInto) return SQL_WRITE;                 // SELECT … INTO new_table
-  if ((f == "WITH" || f == "EXPLAIN" || f == "PREPARE" || f == "DECLARE") && s.dml) return SQL_WRITE;
-  if (f == "SELECT" && s.dml) return SQL_WRITE;                     // FOR UPDATE: refused anyway
+  if (f == K_DO) return SQL_ESCAPE;
+  if (f < K_SELECT && f != K_READ_FIRST) return SQL_WRITE;             // unknown leading word: deny
+  if ((f == K_RESET || f == K_DISCARD) && s.hasAll) return SQL_ESCAPE;
+  if ((f == K_SET || f == K_RESET) && gucMentioned) return SQL_ESCAPE;
+  if (f == K_COPY) return !s.parenSecond && s.hasFrom ? SQL_WRITE : SQL_READ;
+  if (f == K_SELECT && (s.hasInto || s.dml)) return SQL_WRITE;          // SELECT … INTO; FOR UPDATE (refused anyway)
+  if ((f == K_WITH || f == K_EXPLAIN || f == K_PREPARE || f == K_DECLARE) && s.dml) return SQL_WRITE;
   return SQL_READ;
 }
 
 // Classifies `n` bytes at `p` (one Query string or Parse query, without its NUL).
 export function classifySql(p: usize, n: i32): i32 {
+  if (!ready) init();
   gucMentioned = mentionsReadOnlyGuc(p, n);
   st.reset();
   let worst = SQL_READ;
@@ -153,8 +213,14 @@ export function classifySql(p: usize, n: i32): i32 {
       i++;
     } else if (isWord(c) && c != 0x24) {
       const start = i;
-      while (i < n && isWord(<i32>load<u8>(p + <usize>i))) i++;
-      word(p + <usize>start, i - start);
+      let h: u32 = 0x811c9dc5;
+      while (i < n) {
+        const a = <i32>load<u8>(p + <usize>i);
+        if (!isWord(a)) break;
+        h = (h ^ <u32>upper(a)) * 0x01000193;
+        i++;
+      }
+      word(p + <usize>start, i - start, h);
     } else i++;
   }
   const k = finish();

@@ -36,6 +36,8 @@ export interface TcpConnectionOptions {
   /** The tcp_proxy cluster (visible as cluster_name once tcp_proxy picked it). */
   cluster?: string;
   properties?: Record<string, unknown>;
+  /** Keep every forwarded chunk in toUpstream / toClient (default true; benchmarks turn it off). */
+  record?: boolean;
 }
 
 const PEER_LOCAL = 1;
@@ -63,6 +65,7 @@ export class TcpConnection extends EventEmitter {
   private connectRequested = false;
   private connected = false;
   private downEnd = false;
+  private readonly record: boolean;
 
   constructor(
     readonly vm: Vm,
@@ -76,6 +79,7 @@ export class TcpConnection extends EventEmitter {
     this.destinationAddress = opts.destination ?? '127.0.0.1:10000';
     this.sni = opts.sni;
     this.cluster = opts.cluster;
+    this.record = opts.record ?? true;
     this.bypassed = this.broken && plugin.failOpen;
     if (!this.bypassed) this.ctx = new TcpContext(this, vm, root);
   }
@@ -127,7 +131,7 @@ export class TcpConnection extends EventEmitter {
     if (this.toUpstreamBuf.length === 0) return;
     const b = this.toUpstreamBuf;
     this.toUpstreamBuf = Buffer.alloc(0);
-    this.toUpstream.push(b);
+    if (this.record) this.toUpstream.push(b);
     this.emit('upstream', b);
   }
 
@@ -211,12 +215,12 @@ export class TcpConnection extends EventEmitter {
   private forwardDown(): void {
     const out = this.ctx!.down.take();
     if (out.length === 0) return;
-    this.toUpstream.push(out);
+    if (this.record) this.toUpstream.push(out);
     this.emit('upstream', out);
   }
 
   private deliver(b: Buffer): void {
-    this.toClient.push(b);
+    if (this.record) this.toClient.push(b);
     this.emit('downstream', b);
   }
 
