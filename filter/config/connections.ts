@@ -36,8 +36,34 @@ export class ConnRule {
 export class Connections {
   defaultAllow: bool = false;
   rules: Array<ConnRule> = [];
-  // True when some rule needs the cluster name, which Envoy sets only once tcp_proxy picked it.
-  needsCluster: bool = false;
+  // Which connection properties some rule reads (each property read is a host call).
+  needsCluster: bool = false;  // Envoy sets cluster_name only once tcp_proxy picked it
+  needsAddress: bool = false;
+  needsPort: bool = false;
+  needsSni: bool = false;
+  // The rules as flat arrays (compileConnections): the decision loop touches no objects for port/CIDR.
+  ports: StaticArray<i32> = new StaticArray<i32>(0);
+  nets: StaticArray<u32> = new StaticArray<u32>(0);
+  masks: StaticArray<u32> = new StaticArray<u32>(0);
+  flags: StaticArray<i32> = new StaticArray<i32>(0);
+}
+
+export const F_CIDR: i32 = 1;
+export const F_SLOW: i32 = 2; // exact IPv6, SNI or host: matched on the rule object
+
+function compileConnections(c: Connections): void {
+  const n = c.rules.length;
+  c.ports = new StaticArray<i32>(n);
+  c.nets = new StaticArray<u32>(n);
+  c.masks = new StaticArray<u32>(n);
+  c.flags = new StaticArray<i32>(n);
+  for (let i = 0; i < n; i++) {
+    const r = unchecked(c.rules[i]);
+    unchecked(c.ports[i] = r.port);
+    unchecked(c.nets[i] = r.net);
+    unchecked(c.masks[i] = r.mask);
+    unchecked(c.flags[i] = (r.hasCidr ? F_CIDR : 0) | (r.ipExact.length > 0 || r.sni !== null || r.host !== null ? F_SLOW : 0));
+  }
 }
 
 // "a.b.c.d" → host-order u32; -1 when not a dotted IPv4 address.
@@ -71,8 +97,12 @@ export function parseConnections(v: JsonValue, c: Checker): Connections | null {
     const r = rule(unchecked(items[i]), c, P + ".rules[" + i.toString() + "]");
     if (r === null) return null;
     if (r.host !== null) out.needsCluster = true;
+    if (r.hasCidr || r.ipExact.length > 0) out.needsAddress = true;
+    if (r.port >= 0) out.needsPort = true;
+    if (r.sni !== null) out.needsSni = true;
     out.rules.push(r);
   }
+  compileConnections(out);
   return out;
 }
 

@@ -116,9 +116,12 @@ export class NetContext {
     this.maybeFlush(true);
   }
 
+  // Reads only what the rules match on (or everything, for the events, when a control plane listens).
   private readDestination(): void {
     const d = this.dest;
-    const a = getPropertyRaw(P_DEST_ADDR);
+    const conns = this.cfg.connections;
+    const all = this.root.stream !== null;
+    const a = all || conns.needsAddress ? getPropertyRaw(P_DEST_ADDR) : null;
     if (a !== null) {
       let s = String.UTF8.decode(a);
       const colon = s.lastIndexOf(":");
@@ -129,9 +132,9 @@ export class NetContext {
       d.ipv4 = v >= 0;
       d.ip = d.ipv4 ? <u32>v : 0;
     }
-    const pt = getPropertyRaw(P_DEST_PORT);
+    const pt = all || conns.needsPort ? getPropertyRaw(P_DEST_PORT) : null;
     if (pt !== null && pt.byteLength >= 8) d.port = <i32>load<i64>(changetype<usize>(pt));
-    const sni = getPropertyRaw(P_SNI);
+    const sni = all || conns.needsSni ? getPropertyRaw(P_SNI) : null;
     if (sni !== null) d.sni = String.UTF8.decode(sni).toLowerCase();
   }
 
@@ -161,6 +164,7 @@ export class NetContext {
   private firstByte(): void {
     if (!this.pendingReport) return;
     this.pendingReport = false;
+    if (this.root.stream === null) { reportConnection(this, true, false); return; } // counts only: no name needed
     if (!this.dest.clusterKnown) {
       this.dest.clusterKnown = true;
       const c = getPropertyRaw(P_CLUSTER);

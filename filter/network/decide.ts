@@ -4,7 +4,7 @@
 // the tls_inspector listener filter) exist from accept; cluster_name only once tcp_proxy picked the
 // cluster, after on_new_connection returned. A rule that matches by `host` (the Istio outbound
 // cluster's FQDN, or the cluster name) is therefore UNDECIDED at accept and decided at the first byte.
-import { Connections, ConnRule } from "../config/connections";
+import { Connections, ConnRule, F_CIDR, F_SLOW } from "../config/connections";
 import { lowerHost } from "../glob";
 
 export const DEFAULT_RULE: i32 = -1;
@@ -29,21 +29,26 @@ export function clusterHost(cluster: string): string {
   return lowerHost(cluster);
 }
 
+// Port and CIDR from the flat arrays; the rest (exact IPv6, SNI, host) on the rule object.
 export function decide(conns: Connections, d: Destination): i32 {
-  const rules = conns.rules;
-  for (let i = 0; i < rules.length; i++) {
-    const r = unchecked(rules[i]);
-    const m = matches(r, d);
+  const n = conns.rules.length;
+  const ports = conns.ports, nets = conns.nets, masks = conns.masks, flags = conns.flags;
+  const port = d.port, ip = d.ip, v4 = d.ipv4;
+  for (let i = 0; i < n; i++) {
+    const p = unchecked(ports[i]);
+    if (p >= 0 && p != port) continue;
+    const f = unchecked(flags[i]);
+    if ((f & F_CIDR) != 0 && (!v4 || (ip & unchecked(masks[i])) != unchecked(nets[i]))) continue;
+    if ((f & F_SLOW) == 0) return i;
+    const m = slowMatch(unchecked(conns.rules[i]), d);
     if (m == 1) return i;
     if (m < 0) return UNDECIDED;
   }
   return DEFAULT_RULE;
 }
 
-// 1 match, 0 no match, -1 cannot tell yet (needs the cluster).
-function matches(r: ConnRule, d: Destination): i32 {
-  if (r.port >= 0 && r.port != d.port) return 0;
-  if (r.hasCidr && (!d.ipv4 || (d.ip & r.mask) != r.net)) return 0;
+// Exact IPv6, SNI, host: 1 match, 0 no match, -1 cannot tell yet (needs the cluster).
+function slowMatch(r: ConnRule, d: Destination): i32 {
   if (r.ipExact.length > 0 && r.ipExact != d.ipText) return 0;
   const sni = r.sni;
   if (sni !== null && (d.sni.length == 0 || !sni.matches(d.sni, d.sni))) return 0;
