@@ -60,7 +60,17 @@ export interface EgressEvent {
   rule: string;
   unixMs: number;
   nodeId: string;
+  /** TCP (network-filter role): 'tcp' | 'postgres' | 'redis'; absent for HTTP calls. */
+  protocol?: string;
+  /** TCP: absent for a connection decision; a protocol guard's statement class otherwise. */
+  statementClass?: StatementClass;
+  /** TCP: connections (1) or statements this event stands for. */
+  count?: number;
+  /** TCP: leading keyword / command of a blocked statement (never literal values). */
+  sample?: string;
 }
+
+export type StatementClass = 'read' | 'write' | 'blocked-escape';
 
 export interface FilterStats {
   halvesSent: number;
@@ -116,6 +126,23 @@ export interface Idempotency {
   header?: string;
 }
 
+/** Network-filter role: connection rules (schema/filter-config.schema.json#/properties/connections). */
+export interface ConnectionRule {
+  name: string;
+  host?: string;
+  sni?: string;
+  cidr?: string;
+  port?: number;
+  action: 'allow' | 'deny' | 'readonly';
+  protocol?: 'tcp' | 'postgres' | 'redis';
+  requireReplica?: boolean;
+  rateLimit?: { connectionsPerSecond?: number; statementsPerSecond?: number; burst?: number };
+}
+export interface Connections {
+  defaultAction?: 'deny' | 'allow';
+  rules?: ConnectionRule[];
+}
+
 /** The filter configuration document (static plugin config and ConfigSnapshot.config_json). */
 export interface FilterConfig {
   role: Role;
@@ -126,6 +153,7 @@ export interface FilterConfig {
   controlPlane?: { cluster: string; authority?: string; token?: string; queueSize?: number; reconnectMaxMs?: number };
   sampling?: Sampling;
   egress?: Egress;
+  connections?: Connections;
   inboundRateLimit?: RateLimit;
   capture?: Capture;
   idempotency?: Idempotency;
@@ -198,6 +226,7 @@ export interface PolicySpec {
   services: string[];
   sampling?: Sampling;
   egress?: Egress;
+  connections?: Connections;
   inboundRateLimit?: RateLimit;
   capture?: Capture;
   idempotency?: Idempotency;
