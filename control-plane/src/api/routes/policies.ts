@@ -5,6 +5,7 @@
 
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import type { PolicySpec } from '../../domain/types.js';
+import { policyGlobProblem } from '../../compare/policy-globs.js';
 import { rampSpecProblem } from '../../reports/ramp.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
@@ -33,6 +34,8 @@ class SpecError extends Error {
 export function checkSpec(spec: PolicySpec, context: string): void {
   const ramp = spec.ramp ? rampSpecProblem(spec.ramp) : undefined;
   if (ramp) throw new SpecError(context, `/ramp${ramp.field}`, ramp.message);
+  const glob = policyGlobProblem(spec);
+  if (glob) throw new SpecError(context, glob.field, glob.message);
 }
 
 export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
