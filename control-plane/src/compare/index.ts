@@ -6,7 +6,7 @@
 //   comparePair(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair
 //   interface ComparedPair extends PairResult {
 //     candidate: EngineDifference[]; noise?: EngineDifference[];
-//     service: string; bodyCompared: boolean; bodyNote?: BodyNote;
+//     service: string; bodyCompared: boolean; bodyNote?: BodyNote; notCompared?: { reason } (PairResult);
 //     suggestions: Suggestion[];          // volatile values seen live vs candidate (path + detector)
 //     example(): PairExample;             // built on demand (only the few kept as examples pay for it)
 //   }
@@ -113,7 +113,9 @@ export function comparePair(pair: CompletePair, policyName: string, spec: Policy
       };
     },
   };
-  if (noise) result.noise = noise.differences;
+  // Status evidence stands on its own; otherwise a pair whose bodies were not compared is not a match.
+  if (main.notCompared && !result.statusMismatch) result.notCompared = { reason: main.notCompared };
+  if (noise && !noise.notCompared) result.noise = noise.differences;
   if (main.bodyNote) result.bodyNote = main.bodyNote;
   return result;
 }

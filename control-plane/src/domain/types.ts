@@ -215,4 +215,10 @@ export interface PairResult {
   statusMismatch: boolean;
   latencyLiveUs: number;
   latencyShadowUs: number;
+  /**
+   * Set when the bodies were not compared and the statuses agree: the pair is neither a match nor a
+   * mismatch (counted apart, never in a match rate, never raises or clears an alert). reason:
+   * 'truncated' | 'decode-cap' | 'decode-failed' | 'too-deep' | 'too-costly' (compare/diff.ts).
+   */
+  notCompared?: { reason: string };
 }

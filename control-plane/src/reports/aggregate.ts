@@ -128,6 +128,7 @@ export class ReportBook {
       }
     }
     if (ep.add(result, book.config.noise)) this.recordSet(book, ep, result);
+    if (result.notCompared) return []; // no evidence: never raises nor clears an alert
     const { mismatchRate, minPairs } = book.config.alerts;
     const rate = this.rate(book, ep);
     // rate 0 never alerts: with mismatchRate 0 ("any mismatch") an endpoint that matches every pair
