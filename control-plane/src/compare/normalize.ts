@@ -218,12 +218,18 @@ export function depthOver(v: unknown, max: number): boolean {
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) {
         const y = x[i];
-        if (y !== null && typeof y === 'object') values.push(y), depths.push(d + 1);
+        if (y !== null && typeof y === 'object') {
+          values.push(y);
+          depths.push(d + 1);
+        }
       }
     } else
       for (const k in x) {
         const y = (x as Record<string, unknown>)[k];
-        if (y !== null && typeof y === 'object') values.push(y), depths.push(d + 1);
+        if (y !== null && typeof y === 'object') {
+          values.push(y);
+          depths.push(d + 1);
+        }
       }
   }
   return false;
