@@ -170,8 +170,11 @@ function exampleSide(s: NormalizedSide, c: CompiledSpec, raw: PathMatcher | null
           return k && c.detectors[k] ? MASKS[k] : v;
         }
       : undefined;
-    out.body = redactValue(s.json, c.paths, c.paths ? c.paths.root : EMPTY_STATE, mask);
-    if (raw !== false) out.raw = raw ? redactValue(s.json, raw, raw.root) : s.json;
+    out.body = redactValue(s.json, c.paths, c.paths ? c.paths.root : EMPTY_STATE, mask, c.secretKey);
+    if (raw !== false)
+      out.raw = raw
+        ? redactValue(s.json, raw, raw.root, undefined, c.secretKey)
+        : redactValue(s.json, undefined, EMPTY_STATE, undefined, c.secretKey);
   } else if (s.kind === 'text') {
     const t = s.text ?? '';
     out.body = c.scrub(t.length > TEXT_EXAMPLE_CAP ? t.slice(0, TEXT_EXAMPLE_CAP) + '…' : t);

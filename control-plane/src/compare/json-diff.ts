@@ -162,7 +162,7 @@ export class JsonDiff {
    * it is redacted is left in childRedacted (a field, not a returned pair: this runs for every key).
    */
   private child(state: MatchState, seg: string, isElement: boolean, red: boolean): MatchState | undefined {
-    this.childRedacted = red;
+    this.childRedacted = red || (!isElement && this.c.secretKey !== undefined && this.c.secretKey(seg));
     const m = this.m;
     if (!m || state.length === 0) return EMPTY_STATE;
     const next = m.step(state, seg, isElement);
@@ -211,8 +211,8 @@ export class JsonDiff {
   }
 
   private safe(v: unknown, state: MatchState): unknown {
-    if (v === null || typeof v !== 'object' || !this.c.hasRedactPaths) return v;
-    return redactValue(v, this.m, state);
+    if (v === null || typeof v !== 'object' || (!this.c.hasRedactPaths && !this.c.secretKey)) return v;
+    return redactValue(v, this.m, state, undefined, this.c.secretKey);
   }
 }
 

@@ -14,7 +14,7 @@ import { isUtf8 } from 'node:buffer';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Half, PolicySpec } from '../domain/types.js';
 import { FLAG_IGNORE, FLAG_REDACT, FLAG_UNORDERED, PathMatcher } from './paths.js';
-import { headerRedactor, textScrubber } from './redact.js';
+import { headerRedactor, secretKeyTest, textScrubber } from './redact.js';
 
 export type BodyKind = 'empty' | 'json' | 'text' | 'binary';
 /** why a body was not compared or was read differently than declared */
@@ -43,6 +43,8 @@ export interface CompiledSpec {
   detectors: { uuid: boolean; timestamp: boolean; token: boolean };
   anyDetector: boolean;
   scrub: (s: string) => string;
+  /** JSON keys whose values never leave the engine (default secret names); undefined when turned off */
+  secretKey: ((key: string) => boolean) | undefined;
   maxDecodedBytes: number;
 }
 
@@ -128,6 +130,7 @@ export function compileSpec(spec: PolicySpec): CompiledSpec {
     detectors,
     anyDetector: detectors.uuid || detectors.timestamp || detectors.token,
     scrub: textScrubber([...redactKeys, ...(n.redactHeaders ?? [])]),
+    secretKey: n.redactSecretKeys === false ? undefined : secretKeyTest(n.secretKeys ?? []),
     maxDecodedBytes: DEFAULT_MAX_DECODED_BYTES,
   };
   cache.set(spec, compiled);

@@ -130,6 +130,10 @@ export interface NormalizeSpec {
   detectors?: { uuid?: boolean; timestamp?: boolean; token?: boolean };
   redactHeaders?: string[];
   redactPaths?: string[];
+  /** values of JSON keys holding a secret name are redacted (default true) */
+  redactSecretKeys?: boolean;
+  /** secret names in addition to the defaults (token, password, session, cvv, …) */
+  secretKeys?: string[];
 }
 export interface NoiseSpec {
   relativeThreshold?: number;

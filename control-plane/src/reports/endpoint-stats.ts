@@ -12,6 +12,7 @@
 import type { DiffKind, PairResult } from '../domain/types.js';
 import type { ComparedPair, EngineDifference, PairExample } from '../compare/index.js';
 import type { DetectorClass } from '../compare/detectors.js';
+import { isDefaultSecretKey, REDACTED, redactSecrets } from '../compare/redact.js';
 import { LatencySketch } from './latency.js';
 import { diffyScores, verdict, type NoiseConfig, type Verdict } from './noise.js';
 
@@ -337,12 +338,15 @@ export class EndpointStats {
       if (!f || typeof f.path !== 'string' || typeof f.kinds !== 'object' || !Array.isArray(f.examples)) {
         throw new Error(`EndpointStats.fromJSON: bad field in ${o.endpoint}`);
       }
-      s.fields.set(f.path, { path: f.path, kinds: f.kinds, examples: f.examples.slice(0, MAX_EXAMPLES) });
+      // Examples stored before JSON secret keys were redacted by default are redacted on load.
+      const secret = isDefaultSecretKey(f.path.slice(f.path.lastIndexOf('.') + 1));
+      const examples = f.examples.slice(0, MAX_EXAMPLES).map((e) => redactExample(e, secret));
+      s.fields.set(f.path, { path: f.path, kinds: f.kinds, examples });
     }
     for (const g of o.suggestions as SuggestionState[]) s.suggestions.set(g.detector + ' ' + g.path, { ...g });
     s.latLive = LatencySketch.fromJSON(o.latLive);
     s.latShadow = LatencySketch.fromJSON(o.latShadow);
-    s.samples = (o.samples as PairExample[]).slice(0, MAX_EXAMPLES);
+    s.samples = (o.samples as PairExample[]).slice(0, MAX_EXAMPLES).map((x) => redactSecrets(x) as PairExample);
     return s;
   }
 }
@@ -359,6 +363,13 @@ function fieldVerdict(
     if (worst === undefined || VERDICT_RANK[v] > VERDICT_RANK[worst]) worst = v;
   }
   return worst;
+}
+
+function redactExample(e: FieldExample, secret: boolean): FieldExample {
+  const out: FieldExample = { ...e };
+  if ('live' in e) out.live = secret ? REDACTED : redactSecrets(e.live);
+  if ('shadow' in e) out.shadow = secret ? REDACTED : redactSecrets(e.shadow);
+  return out;
 }
 
 /** Example values are already redacted; cap their size so the persisted state stays small. */
