@@ -168,6 +168,10 @@ export interface NormalizeSpec {
   redactPaths?: string[];
   /** noise marked for one endpoint ('POST /refunds/{id}'): reports of that endpoint ignore these too */
   ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
+  /** values of JSON keys holding a secret name are redacted (default true) */
+  redactSecretKeys?: boolean;
+  /** secret names in addition to the defaults (token, password, session, cvv, …) */
+  secretKeys?: string[];
 }
 export interface NoiseSpec {
   relativeThreshold?: number;
@@ -270,4 +274,10 @@ export interface PairResult {
   statusMismatch: boolean;
   latencyLiveUs: number;
   latencyShadowUs: number;
+  /**
+   * Set when the bodies were not compared and the statuses agree: the pair is neither a match nor a
+   * mismatch (counted apart, never in a match rate, never raises or clears an alert). reason:
+   * 'truncated' | 'decode-cap' | 'decode-failed' | 'too-deep' | 'too-costly' (compare/diff.ts).
+   */
+  notCompared?: { reason: string };
 }

@@ -23,6 +23,7 @@
 //   toJSON(): unknown;  static fromJSON(v: unknown, opts?): BlastRadius
 import type { CapacitySpec, Decision, EgressEvent } from '../domain/types.js';
 import { compileEndpoints } from '../compare/endpoint.js';
+import { hostGlobMatch } from '../compare/glob.js';
 
 export type DecisionCounts = Record<Decision, number>;
 export interface RouteBlast {
@@ -197,7 +198,7 @@ export class BlastRadius {
   map(policyServices: string[], capacity: CapacitySpec[] = []): BlastRadiusMap {
     const nowMs = this.now();
     const sec = Math.floor(nowMs / 1000);
-    const rules = capacity.map((c) => ({ re: globToRegExp(c.host), rps: c.requestsPerSecond, host: c.host }));
+    const rules = capacity.map((c) => ({ rps: c.requestsPerSecond, host: c.host }));
     const services: ServiceBlast[] = [];
     let flagged = 0;
     for (const service of [...new Set(policyServices)].sort()) {
@@ -224,7 +225,7 @@ export class BlastRadius {
         const allowedRate = allowed / this.windowS;
         const peakRate = peakOver(perSecond, sec, Math.min(PEAK_WINDOW_S, this.windowS), this.windowS);
         const host = destination.replace(/:\d+$/, '');
-        const rule = rules.find((r) => r.re.test(destination) || r.re.test(host));
+        const rule = rules.find((r) => hostGlobMatch(r.host, destination) || hostGlobMatch(r.host, host));
         const row: DestinationBlast = {
           destination,
           total: d.total,
@@ -340,16 +341,6 @@ export class BlastRadius {
       lastAt: 0,
     };
   }
-}
-
-/** Host glob: '*' matches any run of characters (so '*.stripe.com' covers api.stripe.com); case-insensitive. */
-export function globToRegExp(glob: string): RegExp {
-  const body = String(glob)
-    .toLowerCase()
-    .split('*')
-    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 'i');
 }
 
 /** The highest sum over `span` consecutive seconds ending in (now − window, now], divided by span. */
