@@ -21,7 +21,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { comparePair } from '../control-plane/src/compare/index.js';
-import { DEFAULTS, type ControlPlaneConfig } from '../control-plane/src/config.js';
+import type { ControlPlaneConfig } from '../control-plane/src/config.js';
+import { loopbackConfig } from '../test/fixtures/control-plane-config.js';
 import type { Half, Policy } from '../control-plane/src/domain/types.js';
 import { Ingest } from '../control-plane/src/ingest.js';
 import { start, type RunningControlPlane } from '../control-plane/src/main.js';
@@ -52,7 +53,18 @@ function inProcessIngest(): Ingest {
     compare: comparePair,
     reports: new ReportBook(),
     blast: new BlastRadius(),
-    store: { addAlert: async (a) => ({ ...a, id: 0, delivered: false }), markAlertDelivered: async () => {} },
+    store: {
+      addAlert: async (a) => ({
+        ...a,
+        id: 0,
+        delivered: false,
+        delivery: 'pending' as const,
+        state: 'open' as const,
+        stateBy: null,
+        stateAt: null,
+      }),
+      markAlertDelivered: async () => {},
+    },
     logger: pino({ level: 'silent' }),
   });
 }
@@ -155,9 +167,9 @@ function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean
         (r) => r.text(),
         () => '',
       );
-      const stat = (s: string) => new RegExp(`shadowguard_ingest\\{stat="${s}"\\} (\\d+)`).exec(m)?.[1] ?? '?';
+      const stat = (metric: string) => new RegExp(`^${metric} (\\d+)`, 'm').exec(m)?.[1] ?? '?';
       console.log(
-        `  [${name}] ingest: ${stat('pairs')} pairs compared of ${expected} sent, unmatched ${stat('unmatched')}, compareErrors ${stat('compareErrors')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch; this process's CPU ${(cpuUs / Math.max(expected, 1)).toFixed(1)} µs per pair`,
+        `  [${name}] ingest: ${stat('shadowguard_pairing_pairs_total\\{outcome="completed"\\}')} pairs completed of ${expected} sent, unmatched ${stat('shadowguard_ingest_unmatched_halves_total')}, compareErrors ${stat('shadowguard_ingest_compare_errors_total')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch; this process's CPU ${(cpuUs / Math.max(expected, 1)).toFixed(1)} µs per pair`,
       );
       await cp.close();
       cp = undefined;
@@ -171,18 +183,7 @@ function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-bench-stream-'));
       process.on('exit', removeDir); // a crash mid-run still leaves no temp dir
       try {
-        const config: ControlPlaneConfig = {
-          ...DEFAULTS,
-          pairing: { ...DEFAULTS.pairing },
-          webhook: { ...DEFAULTS.webhook },
-          host: '127.0.0.1',
-          httpPort: 0,
-          grpcPort: 0,
-          dataDir,
-          logLevel: 'silent',
-          tokens: [],
-          persistIntervalMs: 3_600_000,
-        };
+        const config: ControlPlaneConfig = loopbackConfig(dataDir);
         cp = await start(config, { logger: pino({ level: 'silent' }) });
         await api(`/policies/${POLICY}`, { method: 'PUT', body: JSON.stringify(spec) });
         if (sender.child) child = await forkSender(cp.grpcPort, streamsPerSide, sender.per);

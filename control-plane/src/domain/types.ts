@@ -22,6 +22,8 @@ export interface NodeHello {
   configVersion: string;
   /** a number unique among the filter VMs sharing a vm_id in the proxy, not a worker-thread index */
   worker: number;
+  /** the workload's version label; '' or absent when unknown (runs then use the workload name) */
+  version?: string;
   /** drawn by the filter VM's stream client at start: with nodeId/plugin/worker it names a delivery sender; absent from older filters */
   epoch?: number;
 }
@@ -58,7 +60,17 @@ export interface EgressEvent {
   rule: string;
   unixMs: number;
   nodeId: string;
+  /** TCP (network-filter role): 'tcp' | 'postgres' | 'redis'; absent for HTTP calls. */
+  protocol?: string;
+  /** TCP: absent for a connection decision; a protocol guard's statement class otherwise. */
+  statementClass?: StatementClass;
+  /** TCP: connections (1) or statements this event stands for. */
+  count?: number;
+  /** TCP: leading keyword / command of a blocked statement (never literal values). */
+  sample?: string;
 }
+
+export type StatementClass = 'read' | 'write' | 'blocked-escape';
 
 export interface FilterStats {
   halvesSent: number;
@@ -114,6 +126,23 @@ export interface Idempotency {
   header?: string;
 }
 
+/** Network-filter role: connection rules (schema/filter-config.schema.json#/properties/connections). */
+export interface ConnectionRule {
+  name: string;
+  host?: string;
+  sni?: string;
+  cidr?: string;
+  port?: number;
+  action: 'allow' | 'deny' | 'readonly';
+  protocol?: 'tcp' | 'postgres' | 'redis';
+  requireReplica?: boolean;
+  rateLimit?: { connectionsPerSecond?: number; statementsPerSecond?: number; burst?: number };
+}
+export interface Connections {
+  defaultAction?: 'deny' | 'allow';
+  rules?: ConnectionRule[];
+}
+
 /** The filter configuration document (static plugin config and ConfigSnapshot.config_json). */
 export interface FilterConfig {
   role: Role;
@@ -124,6 +153,7 @@ export interface FilterConfig {
   controlPlane?: { cluster: string; authority?: string; token?: string; queueSize?: number; reconnectMaxMs?: number };
   sampling?: Sampling;
   egress?: Egress;
+  connections?: Connections;
   inboundRateLimit?: RateLimit;
   capture?: Capture;
   idempotency?: Idempotency;
@@ -136,6 +166,12 @@ export interface NormalizeSpec {
   detectors?: { uuid?: boolean; timestamp?: boolean; token?: boolean };
   redactHeaders?: string[];
   redactPaths?: string[];
+  /** noise marked for one endpoint ('POST /refunds/{id}'): reports of that endpoint ignore these too */
+  ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
+  /** values of JSON keys holding a secret name are redacted (default true) */
+  redactSecretKeys?: boolean;
+  /** secret names in addition to the defaults (token, password, session, cvv, …) */
+  secretKeys?: string[];
 }
 export interface NoiseSpec {
   relativeThreshold?: number;
@@ -146,6 +182,14 @@ export interface AlertSpec {
   mismatchRate?: number;
   minPairs?: number;
   webhook?: string;
+  /** hysteresis: an alerting endpoint recovers only below this rate (default 80 % of mismatchRate) */
+  resolveBelow?: number;
+  /** latency verdict: shadow p50 or p99 over live by more than this ratio fails (reports/latency-verdict.ts) */
+  latencyRatio?: number;
+  latencyMinPairs?: number;
+  latencyMinDeltaMs?: number;
+  /** body of webhook deliveries: 'standard' (our signed JSON event, default) or 'slack' ({text}) */
+  webhookFormat?: 'standard' | 'slack';
 }
 export interface CapacitySpec {
   host: string;
@@ -162,6 +206,12 @@ export interface RampGuards {
   latencyP99Ms?: number;
   filterDrops?: number;
   capacity?: boolean;
+  /** per endpoint: shadow p50/p99 over live by more than this ratio breaks the guard */
+  latencyRatio?: number;
+  /** percent of the stage's pairs that must be on endpoints with enough evidence (mismatch, latency) */
+  coverage?: number;
+  /** per-guard minimum pairs overriding minPairs */
+  minPairsFor?: Partial<Record<string, number>>;
 }
 /** A mirror ramp: sampling caps advanced stage by stage while the guards hold. */
 export interface RampSpec {
@@ -169,6 +219,8 @@ export interface RampSpec {
   holdSeconds?: number | number[];
   evaluateEverySeconds?: number;
   onBreach?: 'pause' | 'revert';
+  /** how long past its hold a stage waits for evidence before pausing as inconclusive */
+  maxWaitSeconds?: number;
   guards?: RampGuards;
 }
 
@@ -178,6 +230,7 @@ export interface PolicySpec {
   services: string[];
   sampling?: Sampling;
   egress?: Egress;
+  connections?: Connections;
   inboundRateLimit?: RateLimit;
   capture?: Capture;
   idempotency?: Idempotency;
@@ -221,4 +274,10 @@ export interface PairResult {
   statusMismatch: boolean;
   latencyLiveUs: number;
   latencyShadowUs: number;
+  /**
+   * Set when the bodies were not compared and the statuses agree: the pair is neither a match nor a
+   * mismatch (counted apart, never in a match rate, never raises or clears an alert). reason:
+   * 'truncated' | 'decode-cap' | 'decode-failed' | 'too-deep' | 'too-costly' (compare/diff.ts).
+   */
+  notCompared?: { reason: string };
 }

@@ -123,6 +123,7 @@ function toHello(o: Obj): NodeHello {
     configVersion: o.configVersion,
     worker: o.worker,
   };
+  if (typeof o.version === 'string' && o.version !== '') hello.version = o.version;
   const epoch = num(o.epoch);
   if (epoch !== 0) hello.epoch = epoch;
   // SIDE_LIVE in a Hello carries no information beyond the role; only shadow variants are kept.
@@ -152,6 +153,20 @@ function toHalf(o: Obj): Half {
   };
 }
 
+const STATEMENT_CLASSES = ['read', 'write', 'blocked-escape'];
+/** The network-filter role's fields (shadow.proto 11-14), present only on TCP events. */
+function tcpFields(o: Obj): Partial<EgressEvent> {
+  if (!o.protocol) return {};
+  const cls = o.statementClass || undefined;
+  if (cls !== undefined && !STATEMENT_CLASSES.includes(cls)) invalid(`egress.statementClass ${cls} is unknown`);
+  return {
+    protocol: o.protocol,
+    ...(cls ? { statementClass: cls } : {}),
+    count: Number(o.count ?? 0),
+    ...(o.sample ? { sample: o.sample } : {}),
+  };
+}
+
 function toEgress(o: Obj): EgressEvent {
   const decision = DECISIONS[o.decision] ?? invalid(`egress.decision ${o.decision} is unknown`);
   // A live-role filter guarding a tagged call has no shadow variant; it may leave the field unset.
@@ -167,6 +182,7 @@ function toEgress(o: Obj): EgressEvent {
     rule: o.rule,
     unixMs: num(o.unixMs),
     nodeId: o.nodeId,
+    ...tcpFields(o),
   };
 }
 

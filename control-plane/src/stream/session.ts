@@ -65,6 +65,7 @@ const HELLO_LIMITS: ReadonlyArray<[keyof NodeHello, string, number]> = [
   ['workload', 'workload', 512],
   ['filterVersion', 'filter_version', 128],
   ['configVersion', 'config_version', 128],
+  ['version', 'version', 128],
 ];
 
 /** Why a Hello cannot register a node, or undefined. Mirrors what buildFilterConfig will require. */
