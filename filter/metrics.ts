@@ -20,6 +20,8 @@ export class Metrics {
   configsAccepted: u32 = 0;
   configsRejected: u32 = 0;
   streamReconnects: u32 = 0;
+  reportsAcknowledged: u32 = 0;   // halves + events the control plane acknowledged (Delivered)
+  reportsResent: u32 = 0;         // halves + events sent again after a reconnect, unacknowledged before
   hostErrors: u32 = 0;            // host calls that failed on the live path (failed open)
 
   define(): void {
@@ -38,10 +40,42 @@ export class Metrics {
     this.configsAccepted = defineMetric(COUNTER, "shadowguard_configs_accepted");
     this.configsRejected = defineMetric(COUNTER, "shadowguard_configs_rejected");
     this.streamReconnects = defineMetric(COUNTER, "shadowguard_stream_reconnects");
+    this.reportsAcknowledged = defineMetric(COUNTER, "shadowguard_reports_acknowledged");
+    this.reportsResent = defineMetric(COUNTER, "shadowguard_reports_resent");
     this.hostErrors = defineMetric(COUNTER, "shadowguard_host_errors");
   }
 }
 
 export const metrics = new Metrics();
+
+// Egress decisions per rule, in a form Envoy's tag extraction understands (docs/metrics.md):
+// shadowguard.egress.decision.<decision>.rule.<rule>. With the stats_config.stats_tags documented
+// there, Envoy reports one stat shadowguard.egress.decision.rule with the tags shadowguard_decision
+// and shadowguard_rule. Defined lazily on first use and cached (bounded: configured rules x 4
+// decisions, plus "default"); rule names are reduced to [A-Za-z0-9_-] so a dot cannot forge a segment.
+const DECISION_NAMES: string[] = ["", "allowed", "mocked", "denied", "rate_limited"];
+const taggedIds = new Map<string, u32>();
+
+export function statSegment(name: string): string {
+  let out = "";
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2d;
+    out += ok ? String.fromCharCode(c) : "_";
+  }
+  return out.length > 0 ? out : "_";
+}
+
+export function incEgressDecision(decision: i32, rule: string): void {
+  if (decision < 1 || decision > 4) return;
+  const key = DECISION_NAMES[decision] + "/" + rule;
+  let id: u32 = 0;
+  if (taggedIds.has(key)) id = taggedIds.get(key);
+  else {
+    id = defineMetric(COUNTER, "shadowguard.egress.decision." + DECISION_NAMES[decision] + ".rule." + statSegment(rule));
+    if (taggedIds.size < 4096) taggedIds.set(key, id);
+  }
+  if (id != 0) incrementMetric(id, 1);
+}
 
 @inline export function inc(id: u32): void { incrementMetric(id, 1); }

@@ -3,6 +3,8 @@
 // event feed once stored, and POSTed to the policy's webhook as {type: 'shadowguard.alert', alert}.
 // Delivery is fire-and-forget with a timeout and a bound on webhook calls in flight: a slow or dead
 // webhook never delays the caller, and beyond the bound alerts are still stored, only not POSTed.
+// How one delivery is made (format, Standard Webhooks signature, retries, allowed targets) is
+// webhook/deliver.ts; each alert's `delivery` says what became of it ('no webhook' when none is set).
 // One sink is shared by every raiser so the bound, the counters and the drain at shutdown cover all.
 //
 // API:
@@ -13,16 +15,21 @@
 //   stats(): AlertStats;  drain(): Promise<void>   (waits for stores and webhook calls in flight)
 
 import type { Logger } from 'pino';
-import type { AlertInput, Store, StoredAlert } from './store/types.js';
+import type { AlertInput, DeliveryStatus, Store, StoredAlert } from './store/types.js';
+import { deliver, type DeliveryOptions, type WebhookFormat } from './webhook/deliver.js';
+import { DEFAULT_TARGET_RULES, type TargetRules } from './webhook/target.js';
 
-export interface WebhookOptions {
-  timeoutMs?: number; // default 5000
+export interface WebhookOptions extends Partial<Omit<DeliveryOptions, 'rules'>> {
+  // timeoutMs default 5000 per attempt; attempts default 4; backoffMs 500; maxBackoffMs 30000
   maxInFlight?: number; // default 32; alerts beyond it are stored but not POSTed
-  fetch?: typeof fetch; // injectable for tests
+  /** Allowed targets (webhook/target.ts); default: https only, no loopback or link-local. */
+  rules?: Partial<TargetRules>;
+  /** The body format a policy's webhook wants (spec.alerts.webhookFormat); default 'standard'. */
+  formatFor?(policy: string): WebhookFormat | undefined;
 }
 
 export interface AlertSinkOptions {
-  store: Pick<Store, 'addAlert' | 'markAlertDelivered'>;
+  store: Pick<Store, 'addAlert' | 'markAlertDelivered'> & Partial<Pick<Store, 'markAlertDelivery' | 'resolveAlerts'>>;
   logger: Logger;
   webhook?: WebhookOptions;
   /** A stored alert, with its extra fields (the dashboard's event feed: EventBus.publish('alert', …)). */
@@ -40,10 +47,18 @@ export interface AlertStats {
   webhookDelivered: number;
   webhookFailed: number;
   webhookSkipped: number;
+  /** HTTP attempts, retries included */
+  webhookAttempts: number;
 }
 
 export class AlertSink {
-  private readonly counters: AlertStats = { alerts: 0, webhookDelivered: 0, webhookFailed: 0, webhookSkipped: 0 };
+  private readonly counters: AlertStats = {
+    alerts: 0,
+    webhookDelivered: 0,
+    webhookFailed: 0,
+    webhookSkipped: 0,
+    webhookAttempts: 0,
+  };
   private readonly inFlight = new Set<Promise<unknown>>();
   private webhooksInFlight = 0;
 
@@ -52,9 +67,15 @@ export class AlertSink {
   raise(alert: RaisedAlert, webhook: string | undefined): Promise<StoredAlert | undefined> {
     this.counters.alerts++;
     const { policy, endpoint, rate, pairs, at, message } = alert;
-    const stored = this.track(this.store({ policy, endpoint, rate, pairs, at, message }, alert));
+    const stored = this.track(this.store({ policy, endpoint, rate, pairs, at, message }, alert, webhook !== undefined));
     if (webhook) this.track(stored.then((s) => this.deliver(webhook, alert, s)));
     return stored;
+  }
+
+  /** The endpoint recovered: its alerts that are not resolved yet are resolved by 'shadowguard' (state only, no webhook). */
+  resolve(policy: string, endpoint: string, at: number): void {
+    const resolve = this.opts.store.resolveAlerts;
+    if (resolve) this.track(resolve.call(this.opts.store, policy, endpoint, 'shadowguard', at));
   }
 
   stats(): AlertStats {
@@ -65,10 +86,12 @@ export class AlertSink {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async store(input: AlertInput, alert: RaisedAlert): Promise<StoredAlert | undefined> {
+  private async store(input: AlertInput, alert: RaisedAlert, hasWebhook: boolean): Promise<StoredAlert | undefined> {
     let stored: StoredAlert;
     try {
       stored = await this.opts.store.addAlert(input);
+      if (!hasWebhook) stored = { ...stored, delivery: 'no webhook' };
+      if (!hasWebhook) await this.mark(stored.id, 'no webhook');
     } catch (err) {
       this.opts.logger.error({ err, policy: input.policy, endpoint: input.endpoint }, 'alert could not be stored');
       return undefined;
@@ -85,6 +108,7 @@ export class AlertSink {
     const max = this.opts.webhook?.maxInFlight ?? 32;
     if (this.webhooksInFlight >= max) {
       this.counters.webhookSkipped++;
+      if (stored) await this.mark(stored.id, 'skipped');
       this.opts.logger.warn(
         { policy: alert.policy, endpoint: alert.endpoint, inFlight: this.webhooksInFlight },
         'alert webhook skipped: too many deliveries in flight',
@@ -93,35 +117,38 @@ export class AlertSink {
     }
     this.webhooksInFlight++;
     try {
-      const delivered = await this.post(url, { ...alert, id: stored?.id });
-      if (delivered && stored) await this.opts.store.markAlertDelivered(stored.id, true);
+      const w = this.opts.webhook ?? {};
+      // The id is stable across retries (receivers deduplicate on it); unique per control plane store.
+      const id = `msg_${stored?.id ?? 'unstored'}_${alert.at}`;
+      const r = await deliver(url, id, { ...alert, id: stored?.id }, w.formatFor?.(alert.policy) ?? 'standard', {
+        rules: { ...DEFAULT_TARGET_RULES, ...w.rules },
+        secret: w.secret,
+        timeoutMs: w.timeoutMs ?? 5000,
+        attempts: w.attempts ?? 4,
+        backoffMs: w.backoffMs ?? 500,
+        maxBackoffMs: w.maxBackoffMs ?? 30_000,
+        sleep: w.sleep,
+      });
+      this.counters.webhookAttempts += r.attempts;
+      if (r.ok) this.counters.webhookDelivered++;
+      else {
+        this.counters.webhookFailed++;
+        // Never the URL: its path and query are often the secret (issue 14, finding 12).
+        this.opts.logger.warn(
+          { policy: alert.policy, endpoint: alert.endpoint, attempts: r.attempts, status: r.status, err: r.error },
+          'alert webhook failed',
+        );
+      }
+      if (stored) await this.mark(stored.id, r.ok ? 'delivered' : 'failed');
     } finally {
       this.webhooksInFlight--;
     }
   }
 
-  private async post(url: string, body: unknown): Promise<boolean> {
-    const doFetch = this.opts.webhook?.fetch ?? fetch;
-    try {
-      const res = await doFetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'shadowguard-control-plane' },
-        body: JSON.stringify({ type: 'shadowguard.alert', alert: body }),
-        signal: AbortSignal.timeout(this.opts.webhook?.timeoutMs ?? 5000),
-        redirect: 'error',
-      });
-      await res.body?.cancel();
-      if (res.ok) {
-        this.counters.webhookDelivered++;
-        return true;
-      }
-      this.counters.webhookFailed++;
-      this.opts.logger.warn({ webhook: origin(url), status: res.status }, 'alert webhook refused the alert');
-    } catch (err) {
-      this.counters.webhookFailed++;
-      this.opts.logger.warn({ webhook: origin(url), err: (err as Error).message }, 'alert webhook failed');
-    }
-    return false;
+  private async mark(id: number, status: DeliveryStatus): Promise<void> {
+    const s = this.opts.store;
+    if (s.markAlertDelivery) await s.markAlertDelivery(id, status);
+    else if (status === 'delivered') await s.markAlertDelivered(id, true);
   }
 
   /** Remembers work in flight for drain(); a failure is logged here, so callers may ignore the promise. */
@@ -134,14 +161,5 @@ export class AlertSink {
       .finally(() => this.inFlight.delete(done));
     this.inFlight.add(done);
     return done;
-  }
-}
-
-/** A webhook URL's path and query often hold its secret (Slack, Teams): logs name only the origin. */
-function origin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '(invalid URL)';
   }
 }

@@ -21,7 +21,22 @@ export interface ControlPlaneConfig {
   streamToken?: string;
   /** maxPendingBytes bounds the bodies held by pending pairs (maxPending alone could hold gigabytes). */
   pairing: { windowMs: number; maxPending: number; maxPendingBytes: number };
-  webhook: { timeoutMs: number };
+  /** Alert delivery (webhook/): per-attempt timeout, retries, signing secret, allowed targets. */
+  webhook: {
+    timeoutMs: number;
+    attempts: number;
+    backoffMs: number;
+    maxBackoffMs: number;
+    /** Standard Webhooks signing secret ('whsec_…'); SHADOWGUARD_WEBHOOK_SECRET */
+    secret?: string;
+    allowHttp: boolean;
+    allowLoopback: boolean;
+    allowLinkLocal: boolean;
+    allowHosts: string[];
+    denyHosts: string[];
+  };
+  /** Label cardinality caps of /metrics (docs/metrics.md). */
+  metrics: { endpointsPerPolicy: number; destinationsPerPolicy: number; rulesPerPolicy: number };
   /** How often report state is written to the store (also written on shutdown). */
   persistIntervalMs: number;
   bodyLimitBytes: number;
@@ -42,7 +57,7 @@ export const USAGE = `usage: shadow-control-plane [options]
   -h, --help         this text
 
   Environment only: SHADOWGUARD_VIEWER_TOKENS, SHADOWGUARD_EDITOR_TOKENS (comma-separated),
-  SHADOWGUARD_STREAM_TOKEN. Without any API token the API is unauthenticated and must bind to loopback.`;
+  SHADOWGUARD_STREAM_TOKEN, SHADOWGUARD_WEBHOOK_SECRET. Without any API token the API is unauthenticated and must bind to loopback.`;
 
 const token = {
   anyOf: [
@@ -86,14 +101,39 @@ export const configFileSchema = {
         maxPendingBytes: { type: 'integer', minimum: 64 * 1024, maximum: 64 * 1024 ** 3 },
       },
     },
-    webhook: { type: 'object', additionalProperties: false, properties: { timeoutMs: ms(120_000) } },
+    webhook: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeoutMs: ms(120_000),
+        attempts: { type: 'integer', minimum: 1, maximum: 20 },
+        backoffMs: ms(600_000),
+        maxBackoffMs: ms(3_600_000),
+        secret: { type: 'string', minLength: 16, maxLength: 4096 },
+        allowHttp: { type: 'boolean' },
+        allowLoopback: { type: 'boolean' },
+        allowLinkLocal: { type: 'boolean' },
+        allowHosts: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 253 } },
+        denyHosts: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 253 } },
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        endpointsPerPolicy: { type: 'integer', minimum: 1, maximum: 1000 },
+        destinationsPerPolicy: { type: 'integer', minimum: 1, maximum: 1000 },
+        rulesPerPolicy: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+    },
     persistIntervalMs: ms(86_400_000),
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 64 * 1024 * 1024 },
   },
 } as const;
 
 export type TokenEntry = string | { name: string; token: string };
-interface FileConfig extends Partial<Omit<ControlPlaneConfig, 'tokens' | 'pairing' | 'webhook'>> {
+interface FileConfig extends Partial<Omit<ControlPlaneConfig, 'tokens' | 'pairing' | 'webhook' | 'metrics'>> {
+  metrics?: Partial<ControlPlaneConfig['metrics']>;
   tokens?: { viewer?: TokenEntry[]; editor?: TokenEntry[] };
   pairing?: Partial<ControlPlaneConfig['pairing']>;
   webhook?: Partial<ControlPlaneConfig['webhook']>;
@@ -108,7 +148,18 @@ export const DEFAULTS = {
   dataDir: './data',
   logLevel: 'info',
   pairing: { windowMs: 30_000, maxPending: 100_000, maxPendingBytes: 256 * 1024 * 1024 },
-  webhook: { timeoutMs: 5_000 },
+  webhook: {
+    timeoutMs: 5_000,
+    attempts: 4,
+    backoffMs: 500,
+    maxBackoffMs: 30_000,
+    allowHttp: false,
+    allowLoopback: false,
+    allowLinkLocal: false,
+    allowHosts: [] as string[],
+    denyHosts: [] as string[],
+  },
+  metrics: { endpointsPerPolicy: 50, destinationsPerPolicy: 50, rulesPerPolicy: 50 },
   persistIntervalMs: 10_000,
   bodyLimitBytes: 1024 * 1024,
 } as const;
@@ -232,9 +283,15 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     tokens: tokensOf(file, env),
     pairing: { ...DEFAULTS.pairing, ...file.pairing },
     webhook: { ...DEFAULTS.webhook, ...file.webhook },
+    metrics: { ...DEFAULTS.metrics, ...file.metrics },
     persistIntervalMs: file.persistIntervalMs ?? DEFAULTS.persistIntervalMs,
     bodyLimitBytes: file.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
   };
+  const webhookSecret = env.SHADOWGUARD_WEBHOOK_SECRET ?? file.webhook?.secret;
+  if (webhookSecret !== undefined) {
+    if (webhookSecret.length < 16) throw new ConfigError('SHADOWGUARD_WEBHOOK_SECRET must be at least 16 characters');
+    config.webhook.secret = webhookSecret;
+  }
   const streamToken = env.SHADOWGUARD_STREAM_TOKEN ?? file.streamToken;
   if (streamToken !== undefined) {
     if (streamToken.length < 16) throw new ConfigError('SHADOWGUARD_STREAM_TOKEN must be at least 16 characters');

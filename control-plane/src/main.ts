@@ -9,25 +9,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { AlertSink } from './alerts.js';
 import { buildApp } from './api/app.js';
-import type { ApiDeps, GaugeSource } from './api/deps.js';
+import type { ApiDeps } from './api/deps.js';
 import { EventBus } from './api/event-bus.js';
 import { comparePair } from './compare/index.js';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
 import { Ingest } from './ingest.js';
+import { urlProblem } from './webhook/target.js';
+import { domainMetrics, type ObservedMetrics } from './metrics/index.js';
 import { NodeRegistry, type NodeHandle } from './nodes/registry.js';
 import { Pairer } from './pairing/pairer.js';
 import { RampController } from './ramp/controller.js';
-import { ReportBook } from './reports/aggregate.js';
 import { BlastRadius } from './reports/blast-radius.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { SqliteStore } from './store/sqlite.js';
+import { ReportState } from './store/report-state.js';
+import { runControl } from './run-control.js';
 import type { NodeHello } from './domain/types.js';
 import type { Store } from './store/types.js';
 import { createStreamServer } from './stream/server.js';
 
-export const STATE_KEYS = { reports: 'report-book', blastRadius: 'blast-radius' } as const;
+export const STATE_KEYS = { blastRadius: 'blast-radius' } as const; // reports: store/report-state.ts
 const TICK_MS = 1000;
 const NODE_RETENTION_MS = 60 * 60 * 1000;
 const STREAM_GRACE_MS = 5000;
@@ -51,16 +55,21 @@ export const VERSION: string = (
 
 /** The node registry, telling the dashboard's event feed when a node connects, acks/nacks or leaves. */
 class ObservedRegistry extends NodeRegistry {
-  constructor(private readonly onChange: () => void) {
+  constructor(
+    private readonly onChange: () => void,
+    private readonly metrics: Pick<ObservedMetrics, 'connected' | 'configResponse'>,
+  ) {
     super();
   }
   override connect(hello: NodeHello, peer?: string): NodeHandle {
     const h = super.connect(hello, peer);
+    this.metrics.connected(hello.role);
     this.onChange();
     return {
       ...h,
       applyResponse: (r) => {
         h.applyResponse(r);
+        this.metrics.configResponse(r.kind);
         this.onChange();
       },
       disconnect: () => {
@@ -68,6 +77,15 @@ class ObservedRegistry extends NodeRegistry {
         this.onChange();
       },
     };
+  }
+}
+
+/** A ramp's figures for /metrics; a policy the controller has not loaded yet has none. */
+function rampFigures(ramp: RampController, policy: string) {
+  try {
+    return [ramp.view(policy)];
+  } catch {
+    return [];
   }
 }
 
@@ -98,14 +116,26 @@ export async function start(
   const policies = await store.listPolicies();
   const cache = new SnapshotCache({ logger: log, policies });
   const bus = new EventBus();
-  const registry = new ObservedRegistry(() => bus.nodesChanged());
-  const reports = await restore(
-    store,
-    STATE_KEYS.reports,
-    (v) => ReportBook.fromJSON(v),
-    () => new ReportBook(),
-    log,
+  let activePolicies = policies;
+  // Domain metrics (docs/metrics.md): read from the engine at scrape time (the sources are closures
+  // over objects built below), plus the few events the hooks in this function feed.
+  const metricsRegistry = new Registry();
+  const metrics = domainMetrics(
+    metricsRegistry,
+    {
+      reports: { policies: () => reports.policies(), endpoints: (p) => reports.endpoints(p) },
+      pairer: { stats: () => pairer.stats() },
+      ingest: { stats: () => ingest.stats() },
+      alerts: { stats: () => alerts.stats() },
+      ramps: () => activePolicies.filter((p) => p.spec.ramp).flatMap((p) => rampFigures(ramp, p.name)),
+      nodes: () => registry.list(),
+      streamSessions: () => stream.sessionCount(),
+      delivery: () => stream.deliveryStats(),
+    },
+    config.metrics,
   );
+  const registry = new ObservedRegistry(() => bus.nodesChanged(), metrics);
+  const { state: reportState, reports, runs } = await ReportState.load(store, log);
   // Reports are read through each policy's current rules (ignored fields), whatever was saved.
   for (const p of policies) reports.configure(p.name, p.spec);
   const blast = await restore(
@@ -119,8 +149,15 @@ export async function start(
   const alerts = new AlertSink({
     store,
     logger: log.child({ component: 'alerts' }),
-    webhook: { timeoutMs: config.webhook.timeoutMs },
-    onStored: (a) => bus.publish('alert', a),
+    webhook: {
+      ...config.webhook,
+      rules: config.webhook,
+      formatFor: (name) => activePolicies.find((p) => p.name === name)?.spec.alerts?.webhookFormat,
+    },
+    onStored: (a) => {
+      metrics.alert(a.policy, a.source === 'ramp' ? 'ramp' : 'endpoint');
+      bus.publish('alert', a);
+    },
   });
   // Mirror ramps: load their saved state before any filter connects, then cap edge sampling by them.
   const ramp = new RampController({
@@ -146,6 +183,7 @@ export async function start(
     compare: (pair, name, spec) => {
       const r = comparePair(pair, name, spec);
       ramp.observePair(name, pair.candidate.status, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
+      metrics.pair(name, r.endpoint, r.latencyLiveUs, r.latencyShadowUs);
       return r;
     },
     // The same engine objects, each change also marked on the dashboard's event feed (throttled).
@@ -155,16 +193,19 @@ export async function start(
         bus.changed('reports', r.policy);
         return raised;
       },
+      takeResolved: () => reports.takeResolved(),
     },
     blast: {
       add: (ev) => {
         blast.add(ev);
         const p = cache.policyFor(ev.service);
+        metrics.egress(p?.name, ev);
         if (p) bus.changed('blast', p.name);
       },
     },
     alerts,
     logger: log.child({ component: 'ingest' }),
+    candidateVersion: (p, version) => wiring.candidateVersion(p, version),
   });
   const stream = createStreamServer({
     token: config.streamToken,
@@ -174,49 +215,41 @@ export async function start(
     registry,
   });
 
-  const gauges: GaugeSource[] = [
-    {
-      name: 'shadowguard_pairer',
-      help: 'Pairer counters (pending and pendingBytes are levels, the rest are totals)',
-      labelNames: ['stat'],
-      read: () => Object.entries(pairer.stats()).map(([stat, value]) => ({ labels: { stat }, value })),
-    },
-    {
-      name: 'shadowguard_ingest',
-      help: 'Ingest totals since start (alert and webhook counts include ramp alerts)',
-      labelNames: ['stat'],
-      read: () => Object.entries(ingest.stats()).map(([stat, value]) => ({ labels: { stat }, value })),
-    },
-    { name: 'shadowguard_stream_sessions', help: 'Open filter streams', read: () => stream.sessionCount() },
-    {
-      name: 'shadowguard_nodes',
-      help: 'Known filter workers by connection state',
-      labelNames: ['state'],
-      read: () => {
-        const nodes = registry.list();
-        const up = nodes.filter((n) => n.connected).length;
-        return [
-          { labels: { state: 'connected' }, value: up },
-          { labels: { state: 'disconnected' }, value: nodes.length - up },
-        ];
-      },
-    },
-  ];
+  const wiring = runControl({
+    reports,
+    runs,
+    state: reportState,
+    ramp,
+    blast,
+    onReportsChanged: (p) => bus.changed('reports', p),
+    logger: log.child({ component: 'runs' }),
+    now: opts.now ?? Date.now,
+  });
   const deps: ApiDeps = {
     store,
-    reports: { endpoints: (p) => reports.endpoints(p), endpoint: (p, e) => reports.endpoint(p, e) },
+    reports: {
+      endpoints: (p) => reports.endpoints(p),
+      endpoint: (p, e) => reports.endpoint(p, e),
+      preview: (p, spec) => reports.preview(p, spec),
+    },
     blastRadius: { forPolicy: (p) => blast.map(p.spec.services, p.spec.capacity) },
     nodes: registry,
     onPolicyChange: async () => {
       const current = await store.listPolicies();
       await ramp.setPolicies(current); // before the cache builds: a new ramp policy is never pushed uncapped
+      activePolicies = current;
       cache.setPolicies(current);
       for (const p of current) reports.configure(p.name, p.spec);
+      // new ignore rules or thresholds may end alerts: they resolve now, not at the next pair
+      for (const r of reports.takeResolved()) alerts.resolve(r.policy, r.endpoint, Date.now());
       bus.publish('policy', { policies: current.map((p) => ({ name: p.name, version: p.version })) });
     },
-    gauges,
     events: bus,
     ramp,
+    webhookProblem: (url) => urlProblem(url, config.webhook),
+    runs: wiring.runs,
+    verdict: wiring.verdict,
+    ready: () => ({ grpc: grpcListening }),
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {
@@ -224,17 +257,20 @@ export async function start(
     bodyLimit: config.bodyLimitBytes,
     logger: log,
     processMetrics: true,
+    registry: metricsRegistry,
     version: VERSION,
   });
 
   const persist = async () => {
-    await store.saveState(STATE_KEYS.reports, reports.toJSON());
+    await reportState.save(reports, runs);
     await store.saveState(STATE_KEYS.blastRadius, blast.toJSON());
     await ramp.persist();
   };
   let grpcPort: number;
+  let grpcListening = false;
   try {
     grpcPort = await stream.listen(config.grpcPort, config.host);
+    grpcListening = true;
     await app.listen({ port: config.httpPort, host: config.host });
   } catch (err) {
     await Promise.allSettled([stream.close(0), app.close()]);
@@ -264,6 +300,7 @@ export async function start(
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      grpcListening = false; // /readyz answers 503 while draining: the Service stops routing here
       clearInterval(ticker);
       clearInterval(saver);
       ramp.stop();
@@ -274,6 +311,7 @@ export async function start(
       bus.close();
       await ramp.drain();
       await alerts.drain(); // ingest's and the ramp's stores and webhook calls, each bounded by its timeout
+      await reportState.drain(); // archives of runs that just ended
       try {
         await persist();
       } catch (err) {

@@ -158,7 +158,7 @@ export class Config {
   neverSamples: bool = true;       // no rule and no default can sample: the edge skips the decision
   connections: Connections = new Connections(); // network-filter role; empty = deny every connection
 
-  // Pushed documents keep the static identity sections (COORDINATION.md "Config identity rule").
+  // Pushed documents keep the static identity sections (the config identity rule, docs/architecture.md).
   adoptIdentity(from: Config): void {
     this.trustMesh = from.trustMesh;
     this.direction = from.direction;

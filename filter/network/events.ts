@@ -6,7 +6,7 @@ import { NetContext } from "./connection";
 import { Guard } from "./guard";
 import { nowNanos } from "../host";
 import { metrics, inc } from "../metrics";
-import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_RATE_LIMITED } from "../stream/egress-event";
+import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_RATE_LIMITED } from "../stream/messages";
 import { encodeFilterMessage, FilterMessage } from "../stream/messages";
 import { KIND_EVENT } from "../stream/queue";
 

@@ -15,9 +15,9 @@ import { take } from "../ratelimit";
 import { nowNanos, replaceHeader, sendLocalReply } from "../host";
 import { serializePairs } from "../pairs";
 import { CONTINUE, PAUSE, REQUEST_HEADERS } from "../abi";
-import { metrics, inc } from "../metrics";
+import { metrics, inc, incEgressDecision } from "../metrics";
 import { H_SHADOW } from "../tagging";
-import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../stream/egress-event";
+import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../stream/messages";
 import { FilterMessage, encodeFilterMessage } from "../stream/messages";
 import { KIND_EVENT } from "../stream/queue";
 
@@ -67,6 +67,7 @@ export function enforceEgress(ctx: HttpContext): i32 {
     inc(metrics.egressDenied);
     sendLocalReply(403, D_DENIED, rule === null ? DENY_DEFAULT : rule.denyReply, JSON_HEADERS);
   }
+  incEgressDecision(decision, name);
   if (s !== null) {
     const ev = new EgressEvent();
     ev.pairId = pair;
@@ -89,6 +90,7 @@ export function enforceEgress(ctx: HttpContext): i32 {
 // Fail-safe mode (empty configuration): deny a marked outbound call without consulting rules.
 export function denyUnconfigured(): i32 {
   inc(metrics.egressDenied);
+  incEgressDecision(DECISION_DENIED, "unconfigured");
   sendLocalReply(403, D_DENIED, DENY_UNCONFIGURED, JSON_HEADERS);
   return PAUSE;
 }

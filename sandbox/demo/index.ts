@@ -66,6 +66,10 @@ export interface DemoOptions {
   logger?: Logger;
   /** how long to wait for every filter's first config snapshot (default 10 s) */
   readyTimeoutMs?: number;
+  /** `npm start`: the candidate also makes v2's new analytics call (denied by showcasePolicy) */
+  showcase?: boolean;
+  /** fixed provider ports (a busy one falls back to an ephemeral port); default ephemeral */
+  providerPorts?: Partial<Record<ProviderName, number>>;
 }
 
 export interface DemoUrls {
@@ -148,7 +152,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     const client = new ControlPlaneClient(controlPlane.httpUrl, (editor ?? tokens[0])?.token);
     for (const [name, spec] of seeds) await client.putPolicy(name, spec);
 
-    const providerList = await Promise.all(PROVIDER_NAMES.map((name) => startProvider({ name })));
+    const providerList = await Promise.all(
+      PROVIDER_NAMES.map((name) => startProviderWithFallback(name, opts.providerPorts?.[name])),
+    );
     for (const p of providerList) closers.push(() => p.close());
     const providers = Object.fromEntries(providerList.map((p) => [p.name, p])) as Record<ProviderName, RunningProvider>;
     const dependencies = Object.fromEntries(
@@ -164,7 +170,12 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     };
     const [live, candidate, secondary] = await Promise.all([
       startShop({ version: 'v1', dependencies: liveDependencies(dependencies, opts.liveDependencyUrls) }),
-      startShop({ version: 'v2', dependencies, egressProxy: egress('candidate_egress') }),
+      startShop({
+        version: 'v2',
+        dependencies,
+        egressProxy: egress('candidate_egress'),
+        ...(opts.showcase ? { analyticsAuthority: 'analytics:8080' } : {}),
+      }),
       startShop({ version: 'v1', dependencies, egressProxy: egress('secondary_egress') }),
     ]);
     for (const s of [live, candidate, secondary]) closers.push(() => s.close());
@@ -244,6 +255,17 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   } catch (err) {
     await closeAll();
     throw err;
+  }
+}
+
+/** A provider on its fixed port, or on an ephemeral one when that port is taken (the printed URLs say which). */
+async function startProviderWithFallback(name: ProviderName, port: number | undefined): Promise<RunningProvider> {
+  if (!port) return startProvider({ name });
+  try {
+    return await startProvider({ name, port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    return startProvider({ name });
   }
 }
 

@@ -94,3 +94,18 @@ export function demoPolicy(o: DemoPolicyOptions = {}): PolicySpec {
     ],
   };
 }
+
+/**
+ * What `npm start` seeds: the demo policy plus what the dashboard should show within the first minute —
+ * a mirror ramp (started by the demo: 25 % → 50 % → 100 %, 20 s holds, pausing on a breach), a rule that
+ * denies v2's new analytics call (showcase shop option), and a tighter catalog rate limit the shadows run
+ * into under the default traffic (both shadows alike, so the secondary marks the resulting 502s as noise).
+ */
+export function showcasePolicy(): PolicySpec {
+  const p = demoPolicy({ catalogRatePerSecond: 3 });
+  const catalog = p.egress!.rules!.find((r) => r.name === 'catalog-read')!;
+  catalog.rateLimit = { requestsPerSecond: 3, burst: 3 };
+  p.egress!.rules!.push({ name: 'analytics-deny', host: 'analytics', action: 'deny' });
+  p.ramp = { stages: [25, 50, 100], holdSeconds: 20, evaluateEverySeconds: 5, onBreach: 'pause' };
+  return p;
+}

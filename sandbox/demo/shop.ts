@@ -34,6 +34,9 @@ export interface ShopOptions {
   /** http://host:port of the sidecar's egress listener; absent = call dependencies directly. A function is
    *  read per call (the demo learns the mesh's listener ports after the apps are up). */
   egressProxy?: string | (() => string | undefined);
+  /** v2's new side effect in `npm start` (sandbox/demo/policy.ts showcasePolicy denies it): after an order,
+   *  a fire-and-forget POST /events to this authority ('analytics:8080'); its failure never fails the order. */
+  analyticsAuthority?: string;
 }
 
 export interface RunningShop {
@@ -109,6 +112,24 @@ export function startShop(opts: ShopOptions): Promise<RunningShop> {
     return json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : {};
   }
 
+  /** Best effort: the shadow's allowlist decides what happens to it; the order answers either way. */
+  async function analytics(inbound: http.IncomingHttpHeaders, order: string): Promise<void> {
+    const headers: Record<string, string> = { host: opts.analyticsAuthority!, 'content-type': 'application/json' };
+    for (const h of PROPAGATED_HEADERS) {
+      const v = inbound[h];
+      if (typeof v === 'string') headers[h] = v;
+    }
+    const proxy = typeof opts.egressProxy === 'function' ? opts.egressProxy() : opts.egressProxy;
+    if (!proxy) return; // only ever sent through the sidecar
+    await send(`${proxy}/events`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ type: 'order_placed', order }),
+      agent,
+      timeoutMs: 2000,
+    }).catch(() => undefined);
+  }
+
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://shop');
     const method = req.method ?? 'GET';
@@ -151,6 +172,7 @@ export function startShop(opts: ShopOptions): Promise<RunningShop> {
         template: 'order-confirmation',
         order: id,
       });
+      if (opts.analyticsAuthority) void analytics(h, id);
       return sendJson(
         res,
         201,

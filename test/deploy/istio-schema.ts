@@ -8,6 +8,7 @@ import { WasmPlugin } from '@kubernetes-models/istio/extensions.istio.io/v1alpha
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway';
+import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1/Telemetry';
 import { Sidecar } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Sidecar';
 
 const require = createRequire(import.meta.url);
@@ -64,6 +65,10 @@ const KINDS: Record<string, Kind> = {
   'networking.istio.io/v1beta1/Gateway': {
     model: Gateway as any,
     module: '@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway',
+  },
+  'telemetry.istio.io/v1alpha1/Telemetry': {
+    model: Telemetry as any,
+    module: '@kubernetes-models/istio/telemetry.istio.io/v1alpha1/Telemetry',
   },
 };
 

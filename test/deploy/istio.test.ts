@@ -53,7 +53,7 @@ function crossErrors(docs: any[]): string[] {
   const errors: string[] = [];
   const subsets = new Map<string, Set<string>>();
   for (const dr of byKind(docs, 'DestinationRule'))
-    subsets.set(dr.spec.host, new Set(dr.spec.subsets.map((s: any) => s.name)));
+    subsets.set(dr.spec.host, new Set((dr.spec.subsets ?? []).map((s: any) => s.name)));
   for (const vs of byKind(docs, 'VirtualService')) {
     for (const r of vs.spec.http ?? []) {
       const dests = [

@@ -12,13 +12,16 @@ import { jsonBodyPlugin } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { uiPlugin, type UiOptions } from './plugins/ui.js';
+import { webhookRedactionPlugin } from './plugins/webhook-redaction.js';
 import { blastRadiusRoutes } from './routes/blast-radius.js';
 import { eventRoutes } from './routes/events.js';
-import { healthRoutes, metricsRoute } from './routes/health.js';
+import { healthRoutes, metricsRoute, readyRoute } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { noiseRoutes } from './routes/noise.js';
 import { policyRoutes } from './routes/policies.js';
 import { rampRoutes } from './routes/ramp.js';
+import { runRoutes } from './routes/runs.js';
+import { verdictRoutes } from './routes/verdict.js';
 import { reportRoutes } from './routes/reports.js';
 import { statusRoutes } from './routes/status.js';
 import { whoamiRoutes } from './routes/whoami.js';
@@ -41,6 +44,8 @@ export interface AppOptions {
   /** Node process metrics on /metrics. Default false. */
   processMetrics?: boolean;
   version?: string;
+  /** The registry /metrics serves (main.ts passes the one its domain metrics live on). Default: a new one. */
+  registry?: Registry;
   /** The dashboard at '/' (plugins/ui.ts); false for none. Default: build/ui. */
   ui?: UiOptions | false;
 }
@@ -65,7 +70,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   if (opts.docs !== false) await app.register(swaggerPlugin, { version });
   await app.register(errorsPlugin, { bodyLimit });
   await app.register(jsonBodyPlugin);
-  const registry = new Registry();
+  const registry = opts.registry ?? new Registry();
   await app.register(metricsPlugin, { registry, gauges: deps.gauges, processMetrics: opts.processMetrics });
 
   for (const s of [
@@ -82,17 +87,21 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   }
 
   await app.register(healthRoutes, { deps, version });
+  await app.register(readyRoute, { deps });
   await app.register(async (scope) => {
     await scope.register(authPlugin, opts.auth);
     await scope.register(metricsRoute, { registry });
     await scope.register(
       async (api) => {
+        await api.register(webhookRedactionPlugin);
         await api.register(policyRoutes, { deps });
         await api.register(historyRoutes, { deps });
         await api.register(reportRoutes, { deps });
         await api.register(blastRadiusRoutes, { deps });
         await api.register(statusRoutes, { deps });
         if (deps.ramp) await api.register(rampRoutes, { deps, ramp: deps.ramp });
+        if (deps.runs) await api.register(runRoutes, { deps, runs: deps.runs });
+        if (deps.verdict) await api.register(verdictRoutes, { deps, verdict: deps.verdict });
         await api.register(noiseRoutes, { deps });
         await api.register(eventRoutes, { deps });
         await api.register(whoamiRoutes, { authDisabled: 'disabled' in opts.auth });

@@ -22,6 +22,10 @@ export interface NodeHello {
   configVersion: string;
   /** a number unique among the filter VMs sharing a vm_id in the proxy, not a worker-thread index */
   worker: number;
+  /** the workload's version label; '' or absent when unknown (runs then use the workload name) */
+  version?: string;
+  /** drawn by the filter VM's stream client at start: with nodeId/plugin/worker it names a delivery sender; absent from older filters */
+  epoch?: number;
 }
 
 /** One captured response: the live half (edge) or a shadow half (candidate/secondary). */
@@ -74,6 +78,10 @@ export interface FilterStats {
   eventsSent: number;
   eventsDropped: number;
   reconnects: number;
+  /** halves and events sent again after a reconnect (absent from filters older than delivery numbering) */
+  resent?: number;
+  /** halves and events the control plane acknowledged */
+  acknowledged?: number;
 }
 
 // ---- configuration (schema/filter-config.schema.json, schema/policy.schema.json) ----
@@ -158,6 +166,12 @@ export interface NormalizeSpec {
   detectors?: { uuid?: boolean; timestamp?: boolean; token?: boolean };
   redactHeaders?: string[];
   redactPaths?: string[];
+  /** noise marked for one endpoint ('POST /refunds/{id}'): reports of that endpoint ignore these too */
+  ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
+  /** values of JSON keys holding a secret name are redacted (default true) */
+  redactSecretKeys?: boolean;
+  /** secret names in addition to the defaults (token, password, session, cvv, …) */
+  secretKeys?: string[];
 }
 export interface NoiseSpec {
   relativeThreshold?: number;
@@ -168,6 +182,14 @@ export interface AlertSpec {
   mismatchRate?: number;
   minPairs?: number;
   webhook?: string;
+  /** hysteresis: an alerting endpoint recovers only below this rate (default 80 % of mismatchRate) */
+  resolveBelow?: number;
+  /** latency verdict: shadow p50 or p99 over live by more than this ratio fails (reports/latency-verdict.ts) */
+  latencyRatio?: number;
+  latencyMinPairs?: number;
+  latencyMinDeltaMs?: number;
+  /** body of webhook deliveries: 'standard' (our signed JSON event, default) or 'slack' ({text}) */
+  webhookFormat?: 'standard' | 'slack';
 }
 export interface CapacitySpec {
   host: string;
@@ -184,6 +206,12 @@ export interface RampGuards {
   latencyP99Ms?: number;
   filterDrops?: number;
   capacity?: boolean;
+  /** per endpoint: shadow p50/p99 over live by more than this ratio breaks the guard */
+  latencyRatio?: number;
+  /** percent of the stage's pairs that must be on endpoints with enough evidence (mismatch, latency) */
+  coverage?: number;
+  /** per-guard minimum pairs overriding minPairs */
+  minPairsFor?: Partial<Record<string, number>>;
 }
 /** A mirror ramp: sampling caps advanced stage by stage while the guards hold. */
 export interface RampSpec {
@@ -191,6 +219,8 @@ export interface RampSpec {
   holdSeconds?: number | number[];
   evaluateEverySeconds?: number;
   onBreach?: 'pause' | 'revert';
+  /** how long past its hold a stage waits for evidence before pausing as inconclusive */
+  maxWaitSeconds?: number;
   guards?: RampGuards;
 }
 
@@ -244,4 +274,10 @@ export interface PairResult {
   statusMismatch: boolean;
   latencyLiveUs: number;
   latencyShadowUs: number;
+  /**
+   * Set when the bodies were not compared and the statuses agree: the pair is neither a match nor a
+   * mismatch (counted apart, never in a match rate, never raises or clears an alert). reason:
+   * 'truncated' | 'decode-cap' | 'decode-failed' | 'too-deep' | 'too-costly' (compare/diff.ts).
+   */
+  notCompared?: { reason: string };
 }

@@ -4,7 +4,10 @@
 // 1-s buckets (default 60 s, injectable clock: events are bucketed by arrival, not by the filter's
 // clock, so a skewed node cannot place load in the past), and the capacity the policy declares for
 // that destination (spec.capacity host glob → requests per second): a destination is flagged when the
-// shadow load that actually reached it (allowed events/s) passes its capacity.
+// shadow load that actually reached it passes its capacity at its PEAK — the highest allowed rate over
+// any PEAK_WINDOW_S consecutive seconds of the window — not on the window's average: overload happens
+// in bursts (6 rps for 10 s against 3 rps of capacity averages 1 rps over 60 s). The ramp's capacity
+// guard reads the same flag and figure.
 // TCP destinations (network-filter role, events with a protocol) carry the protocol and, for
 // readonly guards, statement counts by class (reads allowed / writes blocked / escapes blocked);
 // a statement event stands for `count` statements, and allowed reads count toward the allowed rate.
@@ -20,6 +23,7 @@
 //   toJSON(): unknown;  static fromJSON(v: unknown, opts?): BlastRadius
 import type { CapacitySpec, Decision, EgressEvent } from '../domain/types.js';
 import { compileEndpoints } from '../compare/endpoint.js';
+import { hostGlobMatch } from '../compare/glob.js';
 
 export type DecisionCounts = Record<Decision, number>;
 export interface RouteBlast {
@@ -47,6 +51,8 @@ export interface DestinationBlast {
   allowedRate: number;
   /** highest allowed events in one 1-s bucket of the window */
   peakAllowedPerSecond: number;
+  /** highest allowed events per second averaged over PEAK_WINDOW_S consecutive seconds: what `flagged` compares */
+  peakAllowedRate: number;
   capacity?: number;
   capacityRule?: string;
   flagged: boolean;
@@ -66,6 +72,8 @@ export interface BlastRadiusMap {
 }
 
 const DECISIONS: readonly Decision[] = ['allowed', 'mocked', 'denied', 'rate_limited'];
+/** the short window of the peak rate: long enough to smooth a bucket boundary, short enough for a burst */
+export const PEAK_WINDOW_S = 5;
 export const MAX_SERVICES = 1000;
 const MAX_DESTINATIONS = 1000;
 const MAX_ROUTES = 200;
@@ -190,7 +198,7 @@ export class BlastRadius {
   map(policyServices: string[], capacity: CapacitySpec[] = []): BlastRadiusMap {
     const nowMs = this.now();
     const sec = Math.floor(nowMs / 1000);
-    const rules = capacity.map((c) => ({ re: globToRegExp(c.host), rps: c.requestsPerSecond, host: c.host }));
+    const rules = capacity.map((c) => ({ rps: c.requestsPerSecond, host: c.host }));
     const services: ServiceBlast[] = [];
     let flagged = 0;
     for (const service of [...new Set(policyServices)].sort()) {
@@ -205,16 +213,19 @@ export class BlastRadius {
         let all = 0,
           allowed = 0,
           peak = 0;
+        const perSecond = new Map<number, number>();
         for (let i = 0; i < this.windowS; i++) {
           if (d.stamp[i] > sec - this.windowS && d.stamp[i] <= sec) {
             all += d.all[i];
             allowed += d.allowed[i];
             if (d.allowed[i] > peak) peak = d.allowed[i];
+            perSecond.set(d.stamp[i], d.allowed[i]);
           }
         }
         const allowedRate = allowed / this.windowS;
+        const peakRate = peakOver(perSecond, sec, Math.min(PEAK_WINDOW_S, this.windowS), this.windowS);
         const host = destination.replace(/:\d+$/, '');
-        const rule = rules.find((r) => r.re.test(destination) || r.re.test(host));
+        const rule = rules.find((r) => hostGlobMatch(r.host, destination) || hostGlobMatch(r.host, host));
         const row: DestinationBlast = {
           destination,
           total: d.total,
@@ -223,7 +234,8 @@ export class BlastRadius {
           rate: all / this.windowS,
           allowedRate,
           peakAllowedPerSecond: peak,
-          flagged: rule !== undefined && allowedRate > rule.rps,
+          peakAllowedRate: peakRate,
+          flagged: rule !== undefined && peakRate > rule.rps,
           lastAt: d.lastAt,
           routes: [...d.routes]
             .map(([route, r]) => ({ route, total: r.total, decisions: { ...r.decisions } }))
@@ -239,7 +251,9 @@ export class BlastRadius {
         total += d.total;
         out.push(row);
       }
-      out.sort((a, b) => Number(b.flagged) - Number(a.flagged) || b.allowedRate - a.allowedRate || b.total - a.total);
+      out.sort(
+        (a, b) => Number(b.flagged) - Number(a.flagged) || b.peakAllowedRate - a.peakAllowedRate || b.total - a.total,
+      );
       services.push({ service, total, destinations: out });
     }
     return { windowS: this.windowS, at: nowMs, flagged, services };
@@ -329,12 +343,14 @@ export class BlastRadius {
   }
 }
 
-/** Host glob: '*' matches any run of characters (so '*.stripe.com' covers api.stripe.com); case-insensitive. */
-export function globToRegExp(glob: string): RegExp {
-  const body = String(glob)
-    .toLowerCase()
-    .split('*')
-    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 'i');
+/** The highest sum over `span` consecutive seconds ending in (now − window, now], divided by span. */
+function peakOver(perSecond: Map<number, number>, now: number, span: number, window: number): number {
+  let sum = 0,
+    best = 0;
+  for (let s = now - window + 1; s <= now; s++) {
+    sum += perSecond.get(s) ?? 0;
+    if (s - span >= now - window + 1) sum -= perSecond.get(s - span) ?? 0;
+    if (sum > best) best = sum;
+  }
+  return Math.round((best / span) * 100) / 100;
 }

@@ -1,7 +1,7 @@
 // Stream server: the gRPC listener for shadow.v1.ShadowGuard/Connect and its graceful shutdown.
 //
 // Transport only (go-control-plane's pkg/server): which configuration a node gets is the
-// SnapshotCache's business, what happens to halves and events is the injected handlers' business.
+// the snapshot cache's business, what happens to halves and events is the injected handlers' business.
 // The service is registered with identity (de)serializers so that grpc-js hands us raw bytes and
 // every decoding error is handled per message by the session (a throwing deserializer would become
 // an INTERNAL status decided by grpc-js, not by us). Message size is bounded both ways.
@@ -9,17 +9,20 @@
 // Public API:
 //   interface StreamHandlers (re-exported from session.ts)
 //   interface StreamServerOptions { token?: string; logger: pino.Logger; handlers: StreamHandlers;
-//     cache: SnapshotCache; registry: NodeRegistry; maxMessageBytes?: number /* 4 MiB */;
+//     cache: ConfigWatcher; registry: NodeRegistry; maxMessageBytes?: number /* 4 MiB */;
 //     helloTimeoutMs?: number /* 10 000 */; credentials?: grpc.ServerCredentials /* insecure */ }
 //   interface StreamServer { listen(port: number, host?: string /* '0.0.0.0' */): Promise<number>;
-//     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number }
+//     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number;
+//     deliveryStats(): DeliveryStats }
+//   (options also take delivery?: DeliveryLedger, one per server by default)
 //   createStreamServer(opts: StreamServerOptions): StreamServer
 //   CONNECT_METHOD: grpc.ServiceDefinition (raw Buffer in/out; also usable for a generic client)
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { NodeRegistry } from '../nodes/registry.js';
-import type { SnapshotCache } from '../snapshot/cache.js';
+import type { ConfigWatcher } from '../snapshot/cache.js';
 import { SERVICE_PATH } from './codec.js';
+import { DeliveryLedger, type DeliveryStats } from './delivery.js';
 import { Session, type RawCall, type StreamHandlers } from './session.js';
 
 export type { StreamHandlers } from './session.js';
@@ -29,11 +32,13 @@ export interface StreamServerOptions {
   token?: string;
   logger: Logger;
   handlers: StreamHandlers;
-  cache: SnapshotCache;
+  cache: ConfigWatcher;
   registry: NodeRegistry;
   maxMessageBytes?: number;
   helloTimeoutMs?: number;
   credentials?: grpc.ServerCredentials;
+  /** dedup state of numbered reports (stream/delivery.ts); one per server when absent */
+  delivery?: DeliveryLedger;
 }
 
 export interface StreamServer {
@@ -45,6 +50,8 @@ export interface StreamServer {
    */
   close(graceMs?: number): Promise<void>;
   sessionCount(): number;
+  /** delivery counters: accepted, duplicates dropped, unnumbered, senders tracked, senders forgotten */
+  deliveryStats(): DeliveryStats;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -69,6 +76,7 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
     'grpc.max_send_message_length': maxBytes,
   });
   const sessions = new Set<Session>();
+  const delivery = opts.delivery ?? new DeliveryLedger();
   let closing: Promise<void> | undefined;
 
   const connect = (call: RawCall) => {
@@ -81,6 +89,7 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
       handlers: opts.handlers,
       cache: opts.cache,
       registry: opts.registry,
+      delivery,
       token: opts.token,
       helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
     });
@@ -139,5 +148,6 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
     },
 
     sessionCount: () => sessions.size,
+    deliveryStats: () => delivery.stats(),
   };
 }

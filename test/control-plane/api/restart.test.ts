@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULTS, type ControlPlaneConfig } from '../../../control-plane/src/config.js';
+import type { ControlPlaneConfig } from '../../../control-plane/src/config.js';
+import { loopbackConfig } from '../../fixtures/control-plane-config.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
 import { egress, half } from './engine-fixtures.js';
 import { nodeHello, TestFilter, waitFor } from './grpc-client.js';
@@ -16,19 +17,7 @@ afterEach(async () => {
 });
 
 function config(dataDir: string): ControlPlaneConfig {
-  return {
-    ...DEFAULTS,
-    pairing: { ...DEFAULTS.pairing },
-    webhook: { ...DEFAULTS.webhook },
-    host: '127.0.0.1',
-    httpPort: 0,
-    grpcPort: 0,
-    dataDir,
-    logLevel: 'silent',
-    tokens: [{ name: 'ed', token: EDITOR, role: 'editor' }],
-    streamToken: STREAM,
-    persistIntervalMs: 3_600_000,
-  };
+  return loopbackConfig(dataDir, { tokens: [{ name: 'ed', token: EDITOR, role: 'editor' }], streamToken: STREAM });
 }
 
 async function boot(
@@ -126,7 +115,7 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
     // both pairs are held by the pairer (4 halves in, 2 pending), none compared yet
     await waitFor(async () => {
       const text = await (await a.api('/metrics')).text();
-      return /shadowguard_pairer\{stat="pending"\} 2\b/.test(text) ? true : undefined;
+      return /^shadowguard_pairing_pending_pairs 2\b/m.test(text) ? true : undefined;
     }, 'two pending pairs');
     expect(((await (await a.api('/api/v1/reports/checkout')).json()) as { endpoints: unknown[] }).endpoints).toEqual(
       [],

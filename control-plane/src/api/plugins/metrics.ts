@@ -17,7 +17,13 @@ export interface MetricsOptions {
 export const metricsPlugin = fp<MetricsOptions>(
   async (app: FastifyInstance, opts) => {
     const register = opts.registry;
-    if (opts.processMetrics) collectDefaultMetrics({ register, prefix: 'shadowguard_' });
+    if (opts.processMetrics) {
+      collectDefaultMetrics({ register, prefix: 'shadowguard_' });
+      // prom-client names three gauges *_total, which Prometheus reserves for counters (promtool check
+      // metrics flags them); each is the sum over the by-type gauge of the same stem that stays.
+      for (const stem of ['active_handles', 'active_requests', 'active_resources'])
+        register.removeSingleMetric(`shadowguard_nodejs_${stem}_total`);
+    }
     const labelNames = ['method', 'route', 'status'] as const;
     const requests = new Counter({
       name: 'shadowguard_http_requests_total',

@@ -1,5 +1,6 @@
-// GET /healthz (open, for probes: 200 when the store answers, 503 otherwise) and GET /metrics
-// (Prometheus text; registered inside the authenticated scope by app.ts).
+// GET /healthz (open, the liveness probe: 200 when the store answers, 503 otherwise), GET /readyz
+// (open, the readiness probe: the store answers AND the filters' gRPC server is listening and not
+// draining; deps.ready), and GET /metrics (Prometheus text; inside the authenticated scope, app.ts).
 
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -35,6 +36,36 @@ export async function healthRoutes(
         return reply.code(503).send({ error: 'Service Unavailable', message: 'store unavailable', statusCode: 503 });
       }
       return { status: 'ok', version, uptimeSeconds: Math.round((Date.now() - started) / 1000) };
+    },
+  );
+}
+
+export async function readyRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['status'],
+        summary: 'Readiness: the store answers and the gRPC stream server accepts filters',
+        security: [],
+        response: {
+          200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+          503: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const unready = (message: string) =>
+        reply.code(503).send({ error: 'Service Unavailable', message, statusCode: 503 });
+      try {
+        await deps.store.ping();
+      } catch (err) {
+        request.log.error({ err }, 'readiness: store unavailable');
+        return unready('store unavailable');
+      }
+      const grpc = deps.ready?.() ?? { grpc: true };
+      if (!grpc.grpc) return unready('the gRPC stream server is not accepting filters');
+      return { status: 'ready' };
     },
   );
 }

@@ -1,15 +1,21 @@
-// /api/v1/policies: list, read, create-or-update (PUT), delete. The body of PUT is a policy spec
+// /api/v1/policies: list, read, create-or-update (PUT), change (PATCH, JSON merge patch, RFC 7396),
+// delete. A write that drops a whole section the previous version had says so (`warnings`). A
+// webhook URL the control plane would refuse to call is a 400 (webhook/target.ts). The body of PUT is a policy spec
 // validated by schema/policy.schema.json, then by checkSpec for what a schema cannot say (a ramp's
-// stages strictly increasing, one hold per stage: reports/ramp.ts rampSpecProblem, the same check the
+// stages strictly increasing, one hold per stage: ramp/state-machine.ts rampSpecProblem, the same check the
 // ramp runs by); the name is in the path. A rollback (history.ts) checks the version it restores too.
 
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import type { PolicySpec } from '../../domain/types.js';
-import { rampSpecProblem } from '../../reports/ramp.js';
+import { policyGlobProblem } from '../../compare/policy-globs.js';
+import { rampSpecProblem } from '../../ramp/state-machine.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { POLICY_SPEC_REF } from '../schemas/contract.js';
+import { parseJsonBody } from '../plugins/json-body.js';
+import { droppedSections, mergePatch } from './merge-patch.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
+import { NotFound } from '../plugins/errors.js';
 
 interface NameParams {
   name: string;
@@ -30,13 +36,27 @@ class SpecError extends Error {
 }
 
 /** Throws a 400 naming the field ("body/ramp/stages must be strictly increasing: 5 follows 10"); context as in formatValidation. */
-export function checkSpec(spec: PolicySpec, context: string): void {
+export function checkSpec(spec: PolicySpec, context: string, deps?: Pick<ApiDeps, 'webhookProblem'>): void {
   const ramp = spec.ramp ? rampSpecProblem(spec.ramp) : undefined;
   if (ramp) throw new SpecError(context, `/ramp${ramp.field}`, ramp.message);
+  const hook = spec.alerts?.webhook;
+  const problem = hook === undefined ? undefined : deps?.webhookProblem?.(hook);
+  if (problem) throw new SpecError(context, '/alerts/webhook', problem);
+  const glob = policyGlobProblem(spec);
+  if (glob) throw new SpecError(context, glob.field, glob.message);
 }
+
+const MERGE_PATCH = 'application/merge-patch+json';
 
 export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const { store } = deps;
+  app.addContentTypeParser(MERGE_PATCH, { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
 
   app.get(
     '/policies',
@@ -62,10 +82,7 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
     async (request, reply) => {
       const policy = await store.getPolicy(request.params.name);
-      if (!policy)
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: `policy '${request.params.name}' does not exist`, statusCode: 404 });
+      if (!policy) throw new NotFound(`policy '${request.params.name}' does not exist`);
       setEtag(reply, policy);
       return policy;
     },
@@ -90,12 +107,55 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
     async (request, reply) => {
       const { name } = request.params;
-      checkSpec(request.body, 'body');
+      checkSpec(request.body, 'body', deps);
+      const before = await store.getPolicy(name);
       const result = await store.putPolicy(name, request.body, who(request), writeOptions(request));
       if (result.changed) await notifyChange(deps, request);
       setEtag(reply, result.policy);
       if (result.created) void reply.code(201).header('location', `/api/v1/policies/${name}`);
-      return result.policy;
+      const warnings = result.changed && before ? droppedSections(before.spec, request.body) : [];
+      return warnings.length > 0 ? { ...result.policy, warnings } : result.policy;
+    },
+  );
+
+  app.patch<{ Params: NameParams; Body: unknown }>(
+    '/policies/:name',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Change part of a policy: JSON merge patch (RFC 7396; null removes a field), a new version',
+        description:
+          'Content-Type application/merge-patch+json (application/json accepted). The merged document is ' +
+          'validated like a PUT body. Optional If-Match: "<version>"; without it the patch applies to the ' +
+          'version read, atomically (412 if another write lands in between).',
+        params: policyNameParams,
+        body: { type: 'object' },
+        response: { 200: { $ref: 'Policy#' }, ...authErrors, ...errors(400, 404, 412, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const current = await store.getPolicy(name);
+      if (!current)
+        return reply
+          .code(404)
+          .send({ error: 'Not Found', message: `policy '${name}' does not exist`, statusCode: 404 });
+      const spec = mergePatch(current.spec, request.body) as PolicySpec;
+      const validate = request.compileValidationSchema({ $ref: POLICY_SPEC_REF });
+      if (!validate(spec)) {
+        const e = validate.errors?.[0];
+        throw new SpecError('body', e?.instancePath ?? '', `${e?.message ?? 'is invalid'} (after the merge patch)`);
+      }
+      checkSpec(spec, 'body', deps);
+      const opts = writeOptions(request);
+      const result = await store.putPolicy(name, spec, who(request), {
+        ...opts,
+        ifVersion: opts.ifVersion ?? current.version,
+      });
+      if (result.changed) await notifyChange(deps, request);
+      setEtag(reply, result.policy);
+      const warnings = result.changed ? droppedSections(current.spec, spec) : [];
+      return warnings.length > 0 ? { ...result.policy, warnings } : result.policy;
     },
   );
 

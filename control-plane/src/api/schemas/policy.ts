@@ -24,6 +24,11 @@ export const policySchema = {
     spec: storedSpec,
     updatedAt: { type: 'string', format: 'date-time' },
     updatedBy: { type: 'string' },
+    warnings: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Writes only: what this version may not have meant to do (a whole section dropped)',
+    },
   },
 } as const;
 

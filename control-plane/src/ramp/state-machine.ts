@@ -1,0 +1,543 @@
+// The mirror ramp as a pure state machine: which sampling cap a policy's edge filters run under, and
+// when it moves. No I/O and no clock of its own: `now` is an argument, so tests run a ramp through
+// hours of hold time in microseconds, and controller.ts owns timers, observations and the store.
+//
+//   idle ──start──► running(0) ──hold passed, guards ok──► running(1) … ──last hold passed──► completed
+//                    │  ▲ resume                     breach: onBreach 'pause' → paused (cap kept)
+//                    ▼  │                                     onBreach 'revert' → reverted (cap 0 %)
+//                   paused / reverted ──abort──► aborted (cap 0 %)      start again from stage 0
+//
+// Every transition is recorded with its reason ("guard mismatchRate: POST /refunds/{id} 12.5% > 5%")
+// and who caused it ('ramp' for the evaluator, the principal's name for a command). A breach also
+// yields an alert event. Observations are measured by the controller over the windows documented on
+// RampObservations; this file only compares them with the limits.
+//
+// API:
+//   resolveRamp(spec: RampSpec): ResolvedRamp | string        (string = why the spec is unusable)
+//   rampSpecProblem(spec): { field, message } | undefined     (the same check, for the policy routes)
+//   initialRampState(policy): RampState
+//   rampCap(state, ramp): number                              sampling cap in percent for edge filters
+//   nextAdvanceAt(state, ramp): number | undefined
+//   command(state, ramp, action, now, by): { ok: true; state; events } | { ok: false; error }
+//   evaluate(state, ramp, observations, now): { state; events }
+//   checkGuards(ramp, observations): GuardValue[]
+import type { AlertSpec, RampGuards, RampSpec } from '../domain/types.js';
+import { comparedPairs, lackingEvidence, requiredEndpoints } from '../reports/evidence.js';
+import { judgeLatency, latencyConfig, type Percentiles } from '../reports/latency-verdict.js';
+
+export type RampStatus = 'idle' | 'running' | 'paused' | 'completed' | 'aborted' | 'reverted';
+export type RampAction = 'start' | 'pause' | 'resume' | 'abort';
+export type GuardName =
+  | 'shadowErrorRate'
+  | 'mismatchRate'
+  | 'egressDenied'
+  | 'egressRateLimited'
+  | 'latencyP99Ms'
+  | 'filterDrops'
+  | 'capacity'
+  | 'latencyRatio';
+/** fail: a limit is broken; pass: it holds with enough evidence; inconclusive: not enough evidence yet */
+export type GuardStatus = 'pass' | 'fail' | 'inconclusive';
+
+export interface ResolvedRamp {
+  stages: number[];
+  holdMs: number[]; // one per stage
+  evaluateEveryMs: number;
+  onBreach: 'pause' | 'revert';
+  /** how long past the hold a stage waits for evidence before pausing as inconclusive */
+  maxWaitMs: number;
+  guards: RampGuards & { minPairs: number; capacity: boolean; coverage: number; latencyMinDeltaMs: number };
+}
+
+export interface RampTransition {
+  at: number;
+  from: RampStatus;
+  to: RampStatus;
+  /** stage number (1 = the first stage, as in every message and the dashboard) and cap after the transition */
+  stage: number;
+  percent: number;
+  reason: string;
+  /** 'ramp' for the evaluator, else the principal who sent the command */
+  by: string;
+}
+
+export interface GuardValue {
+  guard: GuardName;
+  /** observed value; null when there is not enough data yet (fewer than minPairs pairs) */
+  value: number | null;
+  limit: number;
+  status: GuardStatus;
+  /** status === 'pass' */
+  ok: boolean;
+  detail: string;
+}
+
+export interface RampEvaluation {
+  at: number;
+  guards: GuardValue[];
+  breaches: string[];
+  /** the guards without enough evidence: why the stage holds */
+  inconclusive: string[];
+}
+
+export interface RampState {
+  policy: string;
+  status: RampStatus;
+  stage: number;
+  percent: number;
+  startedAt?: number;
+  stageStartedAt?: number;
+  lastEvaluation?: RampEvaluation;
+  /** oldest first, the last MAX_TRANSITIONS */
+  transitions: RampTransition[];
+}
+
+/**
+ * What the control plane saw. Windows: pairs, shadow5xx, endpoints, latency and filterDrops since the
+ * current stage started (a stage is judged on its own traffic, not on the totals of smaller stages);
+ * egress counts over the last evaluation period (a burst of denied side effects is news now, not
+ * diluted by the stage); capacity as the blast-radius map has it now (its own sliding window).
+ */
+export interface RampObservations {
+  pairs: number;
+  shadow5xx: number;
+  /** notCompared: pairs the engine could not compare (absent = 0); latency over the run (latencyRatio) */
+  endpoints: ReadonlyArray<{
+    endpoint: string;
+    pairs: number;
+    mismatched: number;
+    notCompared?: number;
+    latency?: { pairs: number; live: Percentiles; shadow: Percentiles };
+  }>;
+  shadowLatencyP99Ms?: number;
+  egressDenied: number;
+  egressRateLimited: number;
+  /** length of the egress window, for the reason text */
+  egressWindowS?: number;
+  filterDrops: number;
+  overCapacity: ReadonlyArray<{ destination: string; allowedRate: number; capacity: number }>;
+}
+
+export type RampEvent =
+  | { type: 'transition'; transition: RampTransition }
+  | {
+      type: 'alert';
+      /** breach: a guard failed; inconclusive: the stage waited maxWaitSeconds for evidence */
+      kind: 'breach' | 'inconclusive';
+      at: number;
+      policy: string;
+      guard: GuardName;
+      endpoint?: string;
+      value: number;
+      pairs: number;
+      message: string;
+    };
+
+export const MAX_TRANSITIONS = 200;
+const DEFAULT_HOLD_S = 300;
+const DEFAULT_MAX_WAIT_S = 1800;
+
+/** What is wrong with a ramp spec: `field` is a JSON pointer under `ramp` ("/stages", "/holdSeconds"). */
+export interface RampSpecProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * The checks the schema cannot express (order of stages, one hold per stage), plus the ones it does
+ * (so a spec stored before a schema change is still judged): the one validation of a ramp spec, used
+ * by resolveRamp and by the policy routes before a write (so such a policy is refused with 400).
+ */
+export function rampSpecProblem(spec: RampSpec): RampSpecProblem | undefined {
+  const stages = spec.stages;
+  if (!Array.isArray(stages) || stages.length === 0)
+    return { field: '/stages', message: 'must list at least one percent' };
+  for (let i = 0; i < stages.length; i++) {
+    const p = stages[i];
+    if (typeof p !== 'number' || !(p > 0 && p <= 100))
+      return { field: `/stages/${i}`, message: `must be a percent in (0, 100], got ${String(p)}` };
+    if (i > 0 && p <= stages[i - 1])
+      return { field: '/stages', message: `must be strictly increasing: ${p} follows ${stages[i - 1]}` };
+  }
+  const hold = spec.holdSeconds ?? DEFAULT_HOLD_S;
+  if (Array.isArray(hold) && hold.length !== stages.length) {
+    return { field: '/holdSeconds', message: `must have one entry per stage (${stages.length}), got ${hold.length}` };
+  }
+  if ((Array.isArray(hold) ? hold : [hold]).some((h) => !(typeof h === 'number' && h > 0)))
+    return { field: '/holdSeconds', message: 'must be positive' };
+  const every = spec.evaluateEverySeconds ?? 10;
+  if (!(typeof every === 'number' && every > 0)) return { field: '/evaluateEverySeconds', message: 'must be positive' };
+  return undefined;
+}
+
+/** `alerts` lends the latency guard its minimum slowdown (alerts.latencyMinDeltaMs, default 5 ms). */
+export function resolveRamp(spec: RampSpec, alerts?: AlertSpec): ResolvedRamp | string {
+  const problem = rampSpecProblem(spec);
+  // "ramp.stages[1] must be …": the field as a reader of the policy document spells it.
+  if (problem) return `ramp${problem.field.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')} ${problem.message}`;
+  const stages = spec.stages;
+  const hold = spec.holdSeconds ?? DEFAULT_HOLD_S;
+  const holdS = Array.isArray(hold) ? hold : stages.map(() => hold);
+  const every = spec.evaluateEverySeconds ?? 10;
+  return {
+    stages: [...stages],
+    holdMs: holdS.map((h) => h * 1000),
+    evaluateEveryMs: every * 1000,
+    onBreach: spec.onBreach ?? 'pause',
+    maxWaitMs: (spec.maxWaitSeconds ?? DEFAULT_MAX_WAIT_S) * 1000,
+    guards: {
+      ...spec.guards,
+      minPairs: spec.guards?.minPairs ?? 20,
+      capacity: spec.guards?.capacity ?? true,
+      coverage: spec.guards?.coverage ?? 80,
+      latencyMinDeltaMs: latencyConfig(alerts).minDeltaMs,
+    },
+  };
+}
+
+export function initialRampState(policy: string): RampState {
+  return { policy, status: 'idle', stage: 0, percent: 0, transitions: [] };
+}
+
+const stageOf = (state: RampState, ramp: ResolvedRamp): number =>
+  Math.min(Math.max(0, state.stage), ramp.stages.length - 1);
+
+/** The sampling cap for edge filters: nothing is mirrored before start, after a revert or an abort. */
+export function rampCap(state: RampState, ramp: ResolvedRamp): number {
+  switch (state.status) {
+    case 'running':
+    case 'paused':
+    case 'completed':
+      return ramp.stages[stageOf(state, ramp)];
+    default:
+      return 0;
+  }
+}
+
+export function nextAdvanceAt(state: RampState, ramp: ResolvedRamp): number | undefined {
+  if (state.status !== 'running' || state.stageStartedAt === undefined) return undefined;
+  return state.stageStartedAt + ramp.holdMs[stageOf(state, ramp)];
+}
+
+type Result = { state: RampState; events: RampEvent[] };
+
+function transition(
+  state: RampState,
+  ramp: ResolvedRamp,
+  to: RampStatus,
+  stage: number,
+  at: number,
+  reason: string,
+  by: string,
+  extra: Partial<RampState> = {},
+): Result {
+  const next: RampState = { ...state, ...extra, status: to, stage };
+  next.percent = rampCap(next, ramp);
+  const t: RampTransition = { at, from: state.status, to, stage: stage + 1, percent: next.percent, reason, by };
+  next.transitions = [...state.transitions, t].slice(-MAX_TRANSITIONS);
+  return { state: next, events: [{ type: 'transition', transition: t }] };
+}
+
+const pct = (n: number): string => `${Number(n.toFixed(2))}%`;
+
+export function command(
+  state: RampState,
+  ramp: ResolvedRamp,
+  action: RampAction,
+  now: number,
+  by: string,
+): ({ ok: true } & Result) | { ok: false; error: string } {
+  const at = `${state.status}${state.status === 'running' || state.status === 'paused' ? ` at stage ${state.stage + 1} (${pct(state.percent)})` : ''}`;
+  switch (action) {
+    case 'start':
+      if (state.status === 'running' || state.status === 'paused') {
+        return {
+          ok: false,
+          error: `the ramp of policy '${state.policy}' is already ${at}; resume, pause or abort it instead`,
+        };
+      }
+      return {
+        ok: true,
+        ...transition(state, ramp, 'running', 0, now, `started by ${by}`, by, {
+          startedAt: now,
+          stageStartedAt: now,
+          lastEvaluation: undefined,
+        }),
+      };
+    case 'pause':
+      if (state.status !== 'running')
+        return { ok: false, error: `the ramp of policy '${state.policy}' is ${at}; only a running ramp can be paused` };
+      return { ok: true, ...transition(state, ramp, 'paused', state.stage, now, `paused by ${by}`, by) };
+    case 'resume':
+      if (state.status !== 'paused' && state.status !== 'reverted') {
+        return {
+          ok: false,
+          error: `the ramp of policy '${state.policy}' is ${at}; only a paused or reverted ramp can be resumed`,
+        };
+      }
+      // The stage restarts its hold and its guard windows: it is judged on traffic after the resume.
+      return {
+        ok: true,
+        ...transition(state, ramp, 'running', stageOf(state, ramp), now, `resumed by ${by}`, by, {
+          stageStartedAt: now,
+        }),
+      };
+    case 'abort':
+      if (state.status !== 'running' && state.status !== 'paused' && state.status !== 'reverted') {
+        return { ok: false, error: `the ramp of policy '${state.policy}' is ${at}; there is nothing to abort` };
+      }
+      return { ok: true, ...transition(state, ramp, 'aborted', state.stage, now, `aborted by ${by}`, by) };
+  }
+}
+
+const minFor = (g: ResolvedRamp['guards'], guard: GuardName): number => g.minPairsFor?.[guard] ?? g.minPairs;
+
+function guardValue(
+  guard: GuardName,
+  value: number | null,
+  limit: number,
+  status: GuardStatus,
+  detail: string,
+): GuardValue {
+  return { guard, value, limit, status, ok: status === 'pass', detail };
+}
+
+/**
+ * Judges every enabled guard: `fail` when the observed value breaks the limit (whatever the evidence),
+ * `pass` only when it holds with enough evidence, else `inconclusive` (the detail says what is missing).
+ * No traffic is never a pass: zero denied egress calls over zero pairs proves nothing.
+ */
+export function checkGuards(ramp: ResolvedRamp, o: RampObservations): GuardValue[] {
+  const g = ramp.guards;
+  const out: GuardValue[] = [];
+  const need = (guard: GuardName) => minFor(g, guard);
+  const short = (guard: GuardName) => `${o.pairs} of ${need(guard)} pairs needed in this stage`;
+  if (g.shadowErrorRate !== undefined) {
+    const enough = o.pairs >= need('shadowErrorRate');
+    const value = o.pairs > 0 ? (o.shadow5xx / o.pairs) * 100 : null;
+    const over = value !== null && value > g.shadowErrorRate;
+    const status: GuardStatus = enough ? (over ? 'fail' : 'pass') : 'inconclusive';
+    out.push(
+      guardValue(
+        'shadowErrorRate',
+        enough ? value : null,
+        g.shadowErrorRate,
+        status,
+        enough && value !== null
+          ? `${pct(value)} of ${o.pairs} pairs answered 5xx ${over ? '>' : '≤'} ${pct(g.shadowErrorRate)}`
+          : short('shadowErrorRate'),
+      ),
+    );
+  }
+  if (g.mismatchRate !== undefined) out.push(mismatchGuard(ramp, o, g.mismatchRate));
+  const window = o.egressWindowS !== undefined ? ` in the last ${Number(o.egressWindowS.toFixed(1))} s` : '';
+  for (const [guard, value, what] of [
+    ['egressDenied', o.egressDenied, 'denied'],
+    ['egressRateLimited', o.egressRateLimited, 'rate-limited'],
+  ] as const) {
+    const limit = g[guard];
+    if (limit === undefined) continue;
+    const over = value > limit;
+    const status: GuardStatus = over ? 'fail' : o.pairs >= need(guard) ? 'pass' : 'inconclusive';
+    const text = `${value} egress calls ${what}${window} ${over ? '>' : '≤'} ${limit}`;
+    out.push(guardValue(guard, value, limit, status, status === 'inconclusive' ? `${text}; ${short(guard)}` : text));
+  }
+  if (g.latencyP99Ms !== undefined) {
+    const enough = o.pairs >= need('latencyP99Ms') && o.shadowLatencyP99Ms !== undefined;
+    const value = enough ? o.shadowLatencyP99Ms! : null;
+    const over = value !== null && value > g.latencyP99Ms;
+    out.push(
+      guardValue(
+        'latencyP99Ms',
+        value,
+        g.latencyP99Ms,
+        enough ? (over ? 'fail' : 'pass') : 'inconclusive',
+        value === null
+          ? short('latencyP99Ms')
+          : `shadow p99 ${Number(value.toFixed(1))} ms ${over ? '>' : '≤'} ${g.latencyP99Ms} ms`,
+      ),
+    );
+  }
+  if (g.latencyRatio !== undefined) out.push(latencyRatioGuard(ramp, o, g.latencyRatio));
+  if (g.filterDrops !== undefined) {
+    const over = o.filterDrops > g.filterDrops;
+    const status: GuardStatus = over ? 'fail' : o.pairs >= need('filterDrops') ? 'pass' : 'inconclusive';
+    const text = `${o.filterDrops} halves/events dropped by filters ${over ? '>' : '≤'} ${g.filterDrops}`;
+    out.push(
+      guardValue(
+        'filterDrops',
+        o.filterDrops,
+        g.filterDrops,
+        status,
+        status === 'inconclusive' ? `${text}; ${short('filterDrops')}` : text,
+      ),
+    );
+  }
+  if (g.capacity) {
+    const over = [...o.overCapacity].sort((a, b) => b.allowedRate / b.capacity - a.allowedRate / a.capacity)[0];
+    const status: GuardStatus = over ? 'fail' : o.pairs >= need('capacity') ? 'pass' : 'inconclusive';
+    const text = over
+      ? `${over.destination} peaked at ${Number(over.allowedRate.toFixed(2))} rps > ${over.capacity} rps`
+      : 'every destination within capacity';
+    out.push(
+      guardValue(
+        'capacity',
+        o.overCapacity.length,
+        0,
+        status,
+        status === 'inconclusive' ? `${text}; ${short('capacity')}` : text,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * The mismatch guard (per endpoint, rates over the pairs that were compared): fails on any endpoint
+ * with its minimum pairs over the limit; passes when every required endpoint (requiredEndpoints) has
+ * its minimum of compared pairs and most of its pairs were compared; else inconclusive, naming them.
+ */
+function mismatchGuard(ramp: ResolvedRamp, o: RampObservations, limit: number): GuardValue {
+  const need = minFor(ramp.guards, 'mismatchRate');
+  let worst: { endpoint: string; rate: number } | undefined;
+  for (const e of o.endpoints) {
+    const { compared } = comparedPairs(e);
+    if (compared < need) continue;
+    const rate = (e.mismatched / compared) * 100;
+    if (!worst || rate > worst.rate) worst = { endpoint: e.endpoint, rate };
+  }
+  if (worst && worst.rate > limit)
+    return guardValue(
+      'mismatchRate',
+      worst.rate,
+      limit,
+      'fail',
+      `${worst.endpoint} ${pct(worst.rate)} > ${pct(limit)}`,
+    );
+  if (o.endpoints.length === 0)
+    return guardValue('mismatchRate', null, limit, 'inconclusive', 'no pairs in this stage yet');
+  const lacking = lackingEvidence(o.endpoints, ramp.guards.coverage, need);
+  if (lacking.length > 0)
+    return guardValue(
+      'mismatchRate',
+      worst?.rate ?? null,
+      limit,
+      'inconclusive',
+      `not enough evidence: ${lacking.slice(0, 5).join(', ')}${lacking.length > 5 ? ` and ${lacking.length - 5} more` : ''}`,
+    );
+  return guardValue(
+    'mismatchRate',
+    worst?.rate ?? 0,
+    limit,
+    'pass',
+    worst ? `${worst.endpoint} ${pct(worst.rate)} ≤ ${pct(limit)}` : 'no mismatches',
+  );
+}
+
+/** Shadow p50/p99 over live per endpoint, judged like the reports' latency verdict (latency-verdict.ts). */
+function latencyRatioGuard(ramp: ResolvedRamp, o: RampObservations, limit: number): GuardValue {
+  const cfg = {
+    ratio: limit,
+    minPairs: minFor(ramp.guards, 'latencyRatio'),
+    minDeltaMs: ramp.guards.latencyMinDeltaMs,
+  };
+  const required = requiredEndpoints(o.endpoints, ramp.guards.coverage);
+  let worst: { endpoint: string; ratio: number; detail: string } | undefined;
+  const lacking: string[] = [];
+  for (const e of o.endpoints) {
+    const j = e.latency ? judgeLatency(e.latency.pairs, e.latency.live, e.latency.shadow, cfg) : undefined;
+    if (j?.verdict === 'fail') return guardValue('latencyRatio', j.ratio, limit, 'fail', `${e.endpoint} ${j.detail}`);
+    if (j?.verdict === 'pass' && (!worst || (j.ratio ?? 0) > worst.ratio))
+      worst = { endpoint: e.endpoint, ratio: j.ratio ?? 0, detail: j.detail };
+    if (required.has(e.endpoint) && j?.verdict !== 'pass')
+      lacking.push(`${e.endpoint} ${e.latency?.pairs ?? 0} of ${cfg.minPairs} pairs`);
+  }
+  if (o.endpoints.length === 0)
+    return guardValue('latencyRatio', null, limit, 'inconclusive', 'no pairs in this stage yet');
+  if (lacking.length > 0)
+    return guardValue(
+      'latencyRatio',
+      worst?.ratio ?? null,
+      limit,
+      'inconclusive',
+      `not enough evidence: ${lacking.slice(0, 5).join(', ')}`,
+    );
+  return guardValue(
+    'latencyRatio',
+    worst?.ratio ?? 0,
+    limit,
+    'pass',
+    worst ? `${worst.endpoint} ${worst.detail}` : 'no latency regression',
+  );
+}
+
+/**
+ * One evaluation of a running ramp. A failed guard pauses (or reverts) at once. Otherwise the stage
+ * advances only when its hold has passed and every guard passes; an inconclusive guard holds the
+ * stage, and once the hold plus maxWaitSeconds has passed the ramp pauses with an inconclusive alert.
+ */
+export function evaluate(state: RampState, spec: RampSpec | ResolvedRamp, o: RampObservations, now: number): Result {
+  const ramp = 'holdMs' in spec ? spec : resolveRamp(spec);
+  if (typeof ramp === 'string' || state.status !== 'running') return { state, events: [] };
+  const guards = checkGuards(ramp, o);
+  const breaches = guards.filter((g) => g.status === 'fail').map((g) => `guard ${g.guard}: ${g.detail}`);
+  const inconclusive = guards.filter((g) => g.status === 'inconclusive').map((g) => `guard ${g.guard}: ${g.detail}`);
+  const evaluated: RampState = { ...state, lastEvaluation: { at: now, guards, breaches, inconclusive } };
+  const stage = stageOf(state, ramp);
+  const where = `stage ${stage + 1} (${pct(ramp.stages[stage])})`;
+  if (breaches.length > 0) {
+    const to = ramp.onBreach === 'revert' ? 'reverted' : 'paused';
+    const r = transition(evaluated, ramp, to, stage, now, breaches.join('; '), 'ramp');
+    const first = guards.find((g) => g.status === 'fail')!;
+    const mismatch =
+      first.guard === 'mismatchRate'
+        ? [...o.endpoints]
+            .filter((e) => comparedPairs(e).compared >= minFor(ramp.guards, 'mismatchRate'))
+            .sort((a, b) => b.mismatched / b.pairs - a.mismatched / a.pairs)[0]
+        : undefined;
+    r.events.push({
+      type: 'alert',
+      kind: 'breach',
+      at: now,
+      policy: state.policy,
+      guard: first.guard,
+      value: first.value ?? 0,
+      pairs: mismatch?.pairs ?? o.pairs,
+      ...(mismatch ? { endpoint: mismatch.endpoint } : {}),
+      message: `${state.policy}: ramp ${to === 'reverted' ? 'reverted to 0%' : 'paused'} at ${where}: ${breaches.join('; ')}`,
+    });
+    return r;
+  }
+  const due = nextAdvanceAt(state, ramp);
+  if (due === undefined || now < due) return { state: evaluated, events: [] };
+  if (inconclusive.length > 0) {
+    if (now < due + ramp.maxWaitMs) return { state: evaluated, events: [] };
+    const waited = Math.round((now - (state.stageStartedAt ?? now)) / 1000);
+    const reason = `inconclusive after ${waited} s at ${where}: ${inconclusive.join('; ')}`;
+    const r = transition(evaluated, ramp, 'paused', stage, now, reason, 'ramp');
+    const first = guards.find((g) => g.status === 'inconclusive')!;
+    r.events.push({
+      type: 'alert',
+      kind: 'inconclusive',
+      at: now,
+      policy: state.policy,
+      guard: first.guard,
+      value: first.value ?? 0,
+      pairs: o.pairs,
+      message: `${state.policy}: ramp paused at ${where}, not enough evidence after ${waited} s: ${inconclusive.join('; ')}`,
+    });
+    return r;
+  }
+  const held = `held ${pct(ramp.stages[stage])} for ${Math.round((now - (state.stageStartedAt ?? now)) / 1000)} s with every guard passing`;
+  if (stage >= ramp.stages.length - 1) return transition(evaluated, ramp, 'completed', stage, now, held, 'ramp');
+  return transition(
+    evaluated,
+    ramp,
+    'running',
+    stage + 1,
+    now,
+    `${held}; advancing to stage ${stage + 2} (${pct(ramp.stages[stage + 1])})`,
+    'ramp',
+    { stageStartedAt: now },
+  );
+}
