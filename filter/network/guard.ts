@@ -61,6 +61,18 @@ export class Guard {
   }
 }
 
+// ASCII upper-case of n bytes at p (command names and keywords are ASCII; String#toUpperCase would
+// pull Unicode case tables into the module).
+export function asciiUpper(p: usize, n: i32): string {
+  const out = new ArrayBuffer(n);
+  const o = changetype<usize>(out);
+  for (let i = 0; i < n; i++) {
+    const c = <i32>load<u8>(p + <usize>i);
+    store<u8>(o + <usize>i, <u8>(c >= 0x61 && c <= 0x7a ? c - 32 : c));
+  }
+  return String.UTF8.decode(out);
+}
+
 // Big-endian u32 at p.
 @inline export function be32(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
 @inline export function be16(p: usize): u32 { return <u32>bswap<u16>(load<u16>(p)); }

@@ -11,7 +11,7 @@
 // the guard never invents replies. Server side: ParameterStatus is watched — default_transaction_read_only
 // must be reported "on" before the first ReadyForQuery (PG ≥ 14 reports it, GUC_REPORT) and never
 // turn "off" (a session escaped: close); with requireReplica, in_hot_standby must be "on".
-import { Guard, ByteOut, G_CLOSE, G_CONTINUE, G_PAUSE, MAX_MESSAGE, be32 } from "./guard";
+import { Guard, ByteOut, G_CLOSE, G_CONTINUE, G_PAUSE, MAX_MESSAGE, be32, asciiUpper } from "./guard";
 import { classifySql, SQL_ESCAPE, SQL_READ } from "./sql-screen";
 
 const CODE_V3: u32 = 196608;
@@ -113,7 +113,7 @@ export class PostgresGuard extends Guard {
       const key = String.UTF8.decodeUnsafe(m + <usize>k0, <usize>kLen);
       const vLen = i - v0;
       i++;
-      if (key.toLowerCase().indexOf("read_only") >= 0) continue; // ours wins: drop theirs
+      if (asciiUpper(m + <usize>k0, kLen).indexOf("READ_ONLY") >= 0) continue; // ours wins: drop theirs
       out.bytes(m + <usize>k0, kLen + 1);
       if (key == "options") {
         hasOptions = true;
@@ -253,6 +253,6 @@ export function leadingWord(q: usize, n: i32): string {
   while (i < n && !isAlpha(<i32>load<u8>(q + <usize>i))) i++;
   const s = i;
   while (i < n && i - s < 24 && isAlpha(<i32>load<u8>(q + <usize>i))) i++;
-  return String.UTF8.decodeUnsafe(q + <usize>s, <usize>(i - s)).toUpperCase();
+  return asciiUpper(q + <usize>s, i - s);
 }
 @inline function isAlpha(c: i32): bool { return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a); }

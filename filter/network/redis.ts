@@ -7,7 +7,7 @@
 // any command refused while queuing. Reads are the commands flagged READONLY in Redis's command
 // table (src/commands/*.json) plus connection/transaction commands; containers (CLIENT, CONFIG, …)
 // are judged by their subcommand. Allowlist, not denylist: a command added to Redis later is blocked.
-import { Guard, G_CLOSE, G_CONTINUE, G_PAUSE, MAX_MESSAGE } from "./guard";
+import { Guard, G_CLOSE, G_CONTINUE, G_PAUSE, MAX_MESSAGE, asciiUpper } from "./guard";
 
 const READS = new Set<string>();
 const ESCAPES = new Set<string>();
@@ -121,7 +121,7 @@ export class RedisGuard extends Guard {
       if (e + 2 > n) return G_PAUSE;
       if (load<u8>(p + <usize>e) != 0x0d || load<u8>(p + <usize>(e + 1)) != 0x0a) { this.bad = "malformed RESP bulk string"; return G_CLOSE; }
       if (k < 2 && len <= 64) {
-        const w = String.UTF8.decodeUnsafe(p + <usize>s, <usize>len).toUpperCase();
+        const w = asciiUpper(p + <usize>s, <i32>len);
         if (k == 0) this.name = w; else this.sub = w;
       } else if (k == 0) this.name = "(long)";
       j = e + 2;
@@ -165,7 +165,7 @@ export class RedisGuard extends Guard {
       while (k < j && isSpace(<i32>load<u8>(p + <usize>k))) k++;
       const s = k;
       while (k < j && !isSpace(<i32>load<u8>(p + <usize>k))) k++;
-      if (k > s) words.push(String.UTF8.decodeUnsafe(p + <usize>s, <usize>(k - s)).toUpperCase());
+      if (k > s) words.push(asciiUpper(p + <usize>s, k - s));
     }
     if (words.length == 0) { this.name = "PING"; return G_CONTINUE; } // an empty line: Redis ignores it
     this.name = words[0];

@@ -42,16 +42,31 @@ export interface RealServer {
   stop(): Promise<void>;
 }
 
-/** PostgreSQL 15 as the postgres user; `hotStandby` is not set up (a primary). */
-export async function startPostgres(): Promise<RealServer> {
+/** PostgreSQL 15 as the postgres user: a primary, or with `standbyOf` a hot-standby replica of the
+ *  primary on that port (pg_basebackup -R: streaming replication, read-only by recovery). */
+export async function startPostgres(opts: { standbyOf?: number } = {}): Promise<RealServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-pg-'));
   fs.chmodSync(dir, 0o755);
   const data = path.join(dir, 'data');
-  fs.mkdirSync(data);
+  fs.mkdirSync(data, { mode: 0o700 });
   execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   const as = (cmd: string, args: string[]) =>
     execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' });
-  as(`${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  if (opts.standbyOf)
+    as(`${PG_BIN}/pg_basebackup`, [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(opts.standbyOf),
+      '-U',
+      'postgres',
+      '-D',
+      data,
+      '-R',
+      '-X',
+      'stream',
+    ]);
+  else as(`${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
   const port = await freePort();
   const proc: ChildProcess = spawn(
     'runuser',

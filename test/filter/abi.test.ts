@@ -186,8 +186,10 @@ describe.each(['build/shadowguard.wasm', 'build/shadowguard.debug.wasm'])('%s', 
 });
 
 describe('module', () => {
-  it('the release build is at most 150 KiB', () => {
-    expect(statSync('build/shadowguard.wasm').size).toBeLessThanOrEqual(150 * 1024);
+  // 150 KiB until the network-filter role (issue 9: connection rules, PostgreSQL/Redis guards, SQL
+  // screening) added ~36 KB; with it the module is ~177 KiB (docs/data-layer.md, bench/RESULTS.md).
+  it('the release build is at most 180 KiB', () => {
+    expect(statSync('build/shadowguard.wasm').size).toBeLessThanOrEqual(180 * 1024);
   });
 
   it('loads in the Envoy-faithful host (its loader rejects any ABI mismatch)', async () => {
