@@ -80,9 +80,14 @@ describe('edge listener with the real filter', () => {
     await direct.waitFor(1);
     const copy = direct.seen[0].headers;
     expect(copy['x-envoy-internal']).toBe('true');
-    expect(copy['x-request-id']).toBe('rid-42');
+    // use_remote_address: a client's request is an edge request, so Envoy replaced the id it sent;
+    // the copy carries the id the live request got.
+    expect(copy['x-request-id']).not.toBe('rid-42');
+    expect(copy['x-request-id']).toBe(live.seen[0].headers['x-request-id']);
     expect(copy['x-shadow-pair']).toBe(live.seen[0].headers['x-shadow-pair']);
-    expect(copy['x-forwarded-for']).toBe('127.0.0.1');
+    // The edge HCM appended the client (a loopback peer: the listener's own address), then the mirror's
+    // async client appended the sending proxy's address (send_xff).
+    expect(copy['x-forwarded-for']).toBe('127.0.0.1,127.0.0.1');
   });
 
   it('appends -shadow before the port when the suffix is not disabled', async () => {
