@@ -64,8 +64,9 @@ function teachNewerFields(root: protobuf.Root): void {
   if (!plugin.fields.failure_policy) {
     const ns = plugin.parent as protobuf.Namespace;
     ns.add(new protobuf.Enum('FailurePolicy', { UNSPECIFIED: 0, FAIL_RELOAD: 1, FAIL_CLOSED: 2, FAIL_OPEN: 3 }));
-    plugin.add(new protobuf.Field('failure_policy', 7, 'FailurePolicy'));
-    plugin.fields.failure_policy.resolve();
+    const field = new protobuf.Field('failure_policy', 7, 'FailurePolicy');
+    plugin.add(field);
+    field.resolve();
   }
   const failOpen = plugin.fields.fail_open;
   failOpen.options = { ...(failOpen.options ?? {}), deprecated: true };
