@@ -11,7 +11,8 @@ import type { Plugin } from '../host/index.js';
 import type { ListenerConfig } from './bootstrap.js';
 import { mutateRequestHeaders } from './request-headers.js';
 import { RouterFilter, type Encoder, type RouterContext } from './router.js';
-import { selectRoute, type HeaderList } from './routing.js';
+import { clearsRouteCacheOnHeaderChange, RouteCache } from './route-cache.js';
+import type { HeaderList } from './routing.js';
 import type { UpstreamTarget, Upstreams } from './upstream.js';
 import { WasmLink, type Decoder } from './wasm-link.js';
 
@@ -23,6 +24,7 @@ export interface ListenerDeps {
   upstreams: Upstreams;
   workers: number;
   onShadow?: RouterContext['onShadow'];
+  clearsRouteCache?: (abi: string) => boolean;
 }
 
 export class HttpListener {
@@ -136,9 +138,10 @@ export class HttpListener {
       resumeDownstream: () => req.resume(),
       resetDownstream,
       onShadow: this.deps.onShadow,
+      route: (h) => cache.route(h),
     };
-    const route = () =>
-      router?.selected ?? selectRoute(this.config.hcm.routeConfig, links[0]?.stream.requestHeaders ?? []);
+    const cache = new RouteCache(this.config.hcm.routeConfig);
+    const route = () => router?.selected ?? cache.route(links[0]?.stream.requestHeaders ?? []);
     const props = {
       ...this.deps.xds,
       'source.address': `${socket.remoteAddress}:${socket.remotePort}`,
@@ -154,7 +157,12 @@ export class HttpListener {
     const first: { d: Decoder | undefined } = { d: undefined };
     let last: WasmLink | undefined;
     for (const plugin of this.deps.plugins) {
-      const link = new WasmLink(plugin.newStream({ worker, properties: props }), () => resetDownstream());
+      const clears = (this.deps.clearsRouteCache ?? clearsRouteCacheOnHeaderChange)(plugin.abiVersion);
+      const link = new WasmLink(
+        plugin.newStream({ worker, properties: props }),
+        () => resetDownstream(),
+        () => (clears ? cache.clear() : undefined),
+      );
       link.prev = prev;
       if (last) last.next = link;
       else first.d = link;
@@ -177,7 +185,9 @@ export class HttpListener {
     const hasBody =
       (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
       req.headers['transfer-encoding'] !== undefined;
-    head.decodeHeaders(this.requestHeaders(req), !hasBody);
+    const headers = this.requestHeaders(req);
+    cache.refresh(headers); // ActiveStream::decodeHeaders → refreshCachedRoute, before any filter
+    head.decodeHeaders(headers, !hasBody);
     if (hasBody) {
       req.on('data', (chunk: Buffer) => head.decodeData(chunk, false));
       req.on('end', () => head.decodeData(Buffer.alloc(0), true));

@@ -90,6 +90,28 @@ describe('edge listener with the real filter', () => {
     expect(copy['x-forwarded-for']).toBe('127.0.0.1,127.0.0.1');
   });
 
+  it('mirrors because ABI 0.2.1 clears the route cache on a header change; a newer ABI (Envoy ≥ 1.33) would not', async () => {
+    // The route is chosen before the filters run, when the request has no x-shadow-pair yet; only the
+    // cache clearing that a 0.2.1 module's header change triggers lets the router see the mirror route.
+    const cleared = await setup();
+    expect(cleared.mesh.plugin('shadowguard-edge').abiVersion).toBe('0_2_1');
+    await request(cleared.port, { headers: { 'x-request-id': 'a' } });
+    await cleared.candidate.waitFor(1);
+
+    const copies: string[] = [];
+    const { live, candidate, mesh, port } = await setup({
+      extra: { clearsRouteCache: () => false, onShadow: (cluster) => copies.push(cluster) },
+    });
+    const r = await request(port, { headers: { 'x-request-id': 'b' } });
+    expect(r.status).toBe(200);
+    await live.waitFor(1);
+    expect(live.seen[0].headers['x-shadow-pair']).toBeTruthy(); // sampled, yet routed by the cached choice:
+    expect(mesh.plugin('shadowguard-edge').metric('shadowguard_requests_sampled')).toBe(1);
+    // The router decides its shadows synchronously before the live response can arrive: none was sent.
+    expect(copies).toEqual([]);
+    expect(candidate.seen).toHaveLength(0);
+  });
+
   it('appends -shadow before the port when the suffix is not disabled', async () => {
     const file = mutatedEnvoyYaml((d) => {
       for (const p of hcmOf(d, 'edge_ingress').route_config.virtual_hosts[0].routes[0].route.request_mirror_policies)
