@@ -1,9 +1,10 @@
 // The root context of one plugin in one worker VM: owns the parsed configuration (static + the last
 // accepted pushed snapshot), the control-plane stream, the tick, and the identity sent in Hello.
-// Empty plugin configuration loads in fail-safe mode (ROLE_NONE): no reporting, requests pass
-// untouched, except outbound calls that carry a shadow marker, which are denied (rule
-// "unconfigured") — a shadow whose configuration is missing must not cause side effects, and
-// Envoy only loads a plugin whose on_configure returns true.
+// Empty plugin configuration loads in fail-safe mode (ROLE_NONE): no reporting; inbound requests and
+// requests on a listener of unknown direction pass untouched; every call on an OUTBOUND listener is
+// denied (rule "unconfigured"), marked or not — a shadow whose configuration is missing must not cause
+// side effects (its app need not propagate shadow markers), and Envoy only loads a plugin whose
+// on_configure returns true. The shipped listeners set traffic_direction so the rule applies.
 import { Config, ROLE_NONE, parseConfig, identityConflict } from "./config/parse";
 import { getBuffer, getPropertyString, incrementMetric, log, LOG_ERROR, LOG_INFO, LOG_WARN, nowNanos, setTickPeriod, sharedGet, sharedSet, lastCas } from "./host";
 import { PLUGIN_CONFIGURATION, OK } from "./abi";
@@ -58,7 +59,7 @@ export class Root extends StreamOwner {
       text = String.UTF8.decode(b).trim();
     }
     if (text.length == 0) {
-      log(LOG_WARN, "shadowguard: empty configuration: fail-safe mode (no sampling, no reporting; outbound calls carrying shadow markers are denied)");
+      log(LOG_WARN, "shadowguard: empty configuration: fail-safe mode (no sampling, no reporting; every call on an outbound listener is denied)");
       this.staticConfig = new Config();
       this.config = this.staticConfig;
       this.stopStream();

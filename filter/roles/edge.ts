@@ -15,6 +15,7 @@ import { SIDE_LIVE } from "../config/parse";
 import { H_SHADOW, H_PAIR, H_BAGGAGE, M_SHADOW, M_PAIR, M_BAGGAGE, M_SHADOW_TRAFFIC, requestMarkers, joinedBaggage, baggageWithoutShadow } from "../tagging";
 import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqHas, reqRaw, reqStr } from "../request-headers";
 import { enforceEgress } from "./outbound";
+import { newPairId } from "../pair-id";
 
 // Longer ids are not plausible request ids; such requests are simply not sampled.
 const MAX_REQUEST_ID: i32 = 256;
@@ -56,8 +57,9 @@ export function edgeRequestHeaders(ctx: HttpContext): i32 {
   return onSampled(ctx, String.UTF8.decode(rid), host, path, method);
 }
 
-function onSampled(ctx: HttpContext, id: string, host: string, path: string, method: string): i32 {
+function onSampled(ctx: HttpContext, requestId: string, host: string, path: string, method: string): i32 {
   const cfg = ctx.cfg;
+  const id = newPairId(requestId);
   inc(metrics.requestsSampled);
   if (replaceHeader(REQUEST_HEADERS, H_PAIR, id) != 0) {
     inc(metrics.hostErrors);
@@ -72,7 +74,7 @@ function onSampled(ctx: HttpContext, id: string, host: string, path: string, met
   const c = new Capture(cfg.captureMaxBody);
   c.side = SIDE_LIVE;
   c.pairId = id;
-  c.requestId = id;
+  c.requestId = requestId;
   c.method = method;
   c.host = host;
   c.path = pathOnly(path);

@@ -26,9 +26,10 @@ export function liveRequestHeaders(ctx: HttpContext): i32 {
 }
 
 export function unconfiguredRequestHeaders(ctx: HttpContext): i32 {
-  if ((requestMarkers() & M_SHADOW_TRAFFIC) == 0) return CONTINUE;
-  // Only an explicitly outbound listener: on an unknown direction this may be an ingress gateway
-  // receiving forged markers, and live traffic is never blocked by headers.
+  // Only an explicitly outbound listener: on an unknown direction this may be an ingress gateway, and
+  // inbound live traffic is never blocked. Outbound, every call is denied, marked or not: without a
+  // configuration the filter cannot tell a shadow's calls from a live one's, and a shadow app need not
+  // propagate the markers.
   if (ctx.direction() == DIR_OUTBOUND) return denyUnconfigured();
   return CONTINUE;
 }

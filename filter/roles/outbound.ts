@@ -87,7 +87,7 @@ export function enforceEgress(ctx: HttpContext): i32 {
   return verdict;
 }
 
-// Fail-safe mode (empty configuration): deny a marked outbound call without consulting rules.
+// Fail-safe mode (empty configuration): deny an outbound call without consulting rules.
 export function denyUnconfigured(): i32 {
   inc(metrics.egressDenied);
   incEgressDecision(DECISION_DENIED, "unconfigured");

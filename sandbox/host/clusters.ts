@@ -8,7 +8,7 @@ import http2 from 'node:http2';
 export interface ClusterSpec {
   host: string;
   port: number;
-  /** Speak HTTP/2 (prior knowledge, h2c). gRPC callouts always use HTTP/2. */
+  /** Speak HTTP/2 (prior knowledge, h2c). Callouts, gRPC included, use the cluster's protocol, as in Envoy. */
   http2?: boolean;
 }
 

@@ -96,6 +96,12 @@ export class Plugin implements PluginCore {
     this.properties = propertyTree(opts.properties);
   }
 
+  /** The module's Proxy-Wasm ABI version, from its `proxy_abi_version_*` export (e.g. '0_2_1'). */
+  get abiVersion(): string {
+    for (const e of this.group.compiled.exports) if (e.startsWith('proxy_abi_version_')) return e.slice(18);
+    return '';
+  }
+
   static async load(host: PluginHostLink, opts: PluginOptions): Promise<Plugin> {
     const plugin = new Plugin(host, opts);
     const workers = opts.workers ?? 1;

@@ -4,6 +4,8 @@
 // cross-references Envoy checks at load (route/mirror clusters exist, router is the last filter)
 // are checked here too.
 
+import { isIP } from 'node:net';
+import type { EdgeSemantics } from './request-headers.js';
 import { parseDocument } from 'yaml';
 import { MeshConfigError, TYPE, Val } from './reader.js';
 import { readRouteConfig, type RouteConfig } from './route-config.js';
@@ -33,6 +35,8 @@ export interface HcmConfig {
   wasmFilters: WasmFilterConfig[];
   /** HttpConnectionManager.generate_request_id (default true). */
   generateRequestId: boolean;
+  /** use_remote_address, xff_num_trusted_hops, skip_xff_append, preserve_external_request_id, internal_address_config */
+  edge: Omit<EdgeSemantics, 'generateRequestId' | 'internalOnlyHeaders'>;
 }
 
 export interface ListenerConfig {
@@ -133,7 +137,19 @@ function readListener(v: Val): ListenerConfig {
 }
 
 function readHcm(v: Val): HcmConfig {
-  const f = v.fields(['@type', 'stat_prefix', 'codec_type', 'route_config', 'http_filters', 'generate_request_id']);
+  const f = v.fields([
+    '@type',
+    'stat_prefix',
+    'codec_type',
+    'route_config',
+    'http_filters',
+    'generate_request_id',
+    'use_remote_address',
+    'xff_num_trusted_hops',
+    'skip_xff_append',
+    'preserve_external_request_id',
+    'internal_address_config',
+  ]);
   f.anyType([HCM_TYPE]);
   // AUTO and HTTP1 both serve the HTTP/1.1 the sandbox's clients speak (node:http); no h2c downstream.
   f.opt('codec_type')?.oneOf(['AUTO', 'HTTP1'] as const);
@@ -159,7 +175,26 @@ function readHcm(v: Val): HcmConfig {
     routeConfig: readRouteConfig(f.req('route_config')),
     wasmFilters,
     generateRequestId: f.opt('generate_request_id')?.bool() ?? true,
+    edge: {
+      useRemoteAddress: f.opt('use_remote_address')?.bool() ?? false,
+      xffNumTrustedHops: f.opt('xff_num_trusted_hops')?.uint(64) ?? 0,
+      skipXffAppend: f.opt('skip_xff_append')?.bool() ?? false,
+      preserveExternalRequestId: f.opt('preserve_external_request_id')?.bool() ?? false,
+      internalCidrs: readInternalAddressConfig(f.opt('internal_address_config')),
+    },
   };
+}
+
+/** internal_address_config: only cidr_ranges of {address_prefix, prefix_len} are implemented. */
+function readInternalAddressConfig(v: Val | undefined): string[] {
+  if (v === undefined) return [];
+  const ranges = v.fields(['cidr_ranges']).opt('cidr_ranges')?.list() ?? [];
+  return ranges.map((r) => {
+    const c = r.fields(['address_prefix', 'prefix_len']);
+    const prefix = c.req('address_prefix').str();
+    if (isIP(prefix) === 0) c.fail('address_prefix', `not an IP address: ${prefix}`);
+    return `${prefix}/${c.opt('prefix_len')?.uint(128) ?? (isIP(prefix) === 6 ? 128 : 32)}`;
+  });
 }
 
 export function readWasmConfig(v: Val): WasmFilterConfig {

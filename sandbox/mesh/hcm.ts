@@ -1,18 +1,18 @@
 // One listener's HTTP connection manager: a node:http (HTTP/1.1) server whose every request becomes
 // a stream through [wasm filters…, router]. Before any filter runs it mutates the request headers as
-// ConnectionManagerUtility::mutateRequestHeaders does for this file's HCMs (no use_remote_address, no
-// internal_address_config ⇒ every request is external, reference §1.6): connection headers and
-// x-envoy-internal removed, internal x-envoy-* headers and the route config's internal_only_headers
-// stripped, x-forwarded-proto set, x-request-id generated (UUID v4) when absent. Responses get
+// ConnectionManagerUtility::mutateRequestHeaders does (request-headers.ts: use_remote_address, trusted
+// XFF hops, internal addresses, internal_only_headers, x-request-id at the edge). Responses get
 // Envoy's `server: envoy` and `date`. A connection sticks to one worker VM, as in Envoy.
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Plugin } from '../host/index.js';
 import type { ListenerConfig } from './bootstrap.js';
+import { mutateRequestHeaders } from './request-headers.js';
 import { RouterFilter, type Encoder, type RouterContext } from './router.js';
-import { selectRoute, type HeaderList } from './routing.js';
+import { clearsRouteCacheOnHeaderChange, RouteCache } from './route-cache.js';
+import type { HeaderList } from './routing.js';
 import type { UpstreamTarget, Upstreams } from './upstream.js';
 import { WasmLink, type Decoder } from './wasm-link.js';
 
@@ -24,33 +24,8 @@ export interface ListenerDeps {
   upstreams: Upstreams;
   workers: number;
   onShadow?: RouterContext['onShadow'];
+  clearsRouteCache?: (abi: string) => boolean;
 }
-
-const CONNECTION_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'x-envoy-internal',
-]);
-// cleanInternalHeaders: stripped from external requests so clients cannot steer Envoy.
-const INTERNAL_ENVOY_HEADERS = new Set([
-  'x-envoy-retriable-status-codes',
-  'x-envoy-retry-on',
-  'x-envoy-retry-grpc-on',
-  'x-envoy-max-retries',
-  'x-envoy-upstream-alt-stat-name',
-  'x-envoy-upstream-rq-timeout-ms',
-  'x-envoy-upstream-rq-per-try-timeout-ms',
-  'x-envoy-upstream-rq-timeout-alt-response',
-  'x-envoy-expected-rq-timeout-ms',
-  'x-envoy-ip-tags',
-  'x-envoy-decorator-operation',
-  'x-envoy-downstream-service-cluster',
-  'x-envoy-downstream-service-node',
-]);
 
 export class HttpListener {
   readonly server: http.Server;
@@ -88,25 +63,28 @@ export class HttpListener {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** The request headers filters see first (HCM mutateRequestHeaders). */
+  /** The request headers filters see first (HCM mutateRequestHeaders, request-headers.ts). */
   requestHeaders(req: http.IncomingMessage): HeaderList {
-    const internalOnly = new Set(this.config.hcm.routeConfig.internalOnlyHeaders);
-    const h: HeaderList = [
+    const raw: HeaderList = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2)
+      raw.push([req.rawHeaders[i].toLowerCase(), req.rawHeaders[i + 1]]);
+    const pseudo: HeaderList = [
       [':authority', req.headers.host ?? ''],
       [':path', req.url ?? '/'],
       [':method', req.method ?? 'GET'],
       [':scheme', 'http'],
     ];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const k = req.rawHeaders[i].toLowerCase();
-      if (CONNECTION_HEADERS.has(k) || INTERNAL_ENVOY_HEADERS.has(k) || internalOnly.has(k)) continue;
-      h.push([k, req.rawHeaders[i + 1]]);
-    }
-    if (!h.some(([k]) => k === 'x-forwarded-proto')) h.push(['x-forwarded-proto', 'http']);
-    // UUIDRequestIDExtension::set: a non-edge request keeps its id; a missing one is generated.
-    if (this.config.hcm.generateRequestId && !h.some(([k]) => k === 'x-request-id'))
-      h.push(['x-request-id', randomUUID()]);
-    return h;
+    const { hcm } = this.config;
+    return mutateRequestHeaders(
+      raw,
+      pseudo,
+      { remote: req.socket.remoteAddress ?? '', local: req.socket.localAddress ?? '127.0.0.1' },
+      {
+        ...hcm.edge,
+        generateRequestId: hcm.generateRequestId,
+        internalOnlyHeaders: hcm.routeConfig.internalOnlyHeaders,
+      },
+    ).headers;
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -160,9 +138,10 @@ export class HttpListener {
       resumeDownstream: () => req.resume(),
       resetDownstream,
       onShadow: this.deps.onShadow,
+      route: (h) => cache.route(h),
     };
-    const route = () =>
-      router?.selected ?? selectRoute(this.config.hcm.routeConfig, links[0]?.stream.requestHeaders ?? []);
+    const cache = new RouteCache(this.config.hcm.routeConfig);
+    const route = () => router?.selected ?? cache.route(links[0]?.stream.requestHeaders ?? []);
     const props = {
       ...this.deps.xds,
       'source.address': `${socket.remoteAddress}:${socket.remotePort}`,
@@ -178,7 +157,12 @@ export class HttpListener {
     const first: { d: Decoder | undefined } = { d: undefined };
     let last: WasmLink | undefined;
     for (const plugin of this.deps.plugins) {
-      const link = new WasmLink(plugin.newStream({ worker, properties: props }), () => resetDownstream());
+      const clears = (this.deps.clearsRouteCache ?? clearsRouteCacheOnHeaderChange)(plugin.abiVersion);
+      const link = new WasmLink(
+        plugin.newStream({ worker, properties: props }),
+        () => resetDownstream(),
+        () => (clears ? cache.clear() : undefined),
+      );
       link.prev = prev;
       if (last) last.next = link;
       else first.d = link;
@@ -201,7 +185,9 @@ export class HttpListener {
     const hasBody =
       (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
       req.headers['transfer-encoding'] !== undefined;
-    head.decodeHeaders(this.requestHeaders(req), !hasBody);
+    const headers = this.requestHeaders(req);
+    cache.refresh(headers); // ActiveStream::decodeHeaders → refreshCachedRoute, before any filter
+    head.decodeHeaders(headers, !hasBody);
     if (hasBody) {
       req.on('data', (chunk: Buffer) => head.decodeData(chunk, false));
       req.on('end', () => head.decodeData(Buffer.alloc(0), true));

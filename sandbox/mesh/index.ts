@@ -49,6 +49,9 @@ export interface MeshOptions {
   onLog?: (entry: LogEntry & { plugin: string }) => void;
   /** Observes every mirrored copy the routers send (cluster, headers as sent). */
   onShadow?: RouterContext['onShadow'];
+  /** Envoy's rule for which module ABIs clear the route cache on a header change (route-cache.ts);
+   *  tests replace it to show what an ABI newer than 0.2.1 would do. */
+  clearsRouteCache?: (abi: string) => boolean;
 }
 
 export interface Mesh {
@@ -104,6 +107,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
         upstreams,
         workers,
         onShadow: opts.onShadow,
+        clearsRouteCache: opts.clearsRouteCache,
         resolve: (cluster) => targets.get(cluster),
       });
       listeners.set(l.name, listener);

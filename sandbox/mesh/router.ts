@@ -15,7 +15,7 @@ import {
 } from './local-reply.js';
 import { shadowHeaders, shouldShadow } from './mirror.js';
 import type { RouteConfig } from './route-config.js';
-import { getHeader, selectRoute, type HeaderList, type Selected } from './routing.js';
+import { getHeader, type HeaderList, type Selected } from './routing.js';
 import type { UpstreamStream, UpstreamTarget, Upstreams } from './upstream.js';
 
 /** Where the router's response goes: the encode path of the filter before it. */
@@ -40,6 +40,8 @@ export interface RouterContext {
   /** Reset the downstream stream (an upstream failure after response headers went out). */
   resetDownstream(): void;
   onShadow?(cluster: string, headers: HeaderList): void;
+  /** The HCM's route cache (route-cache.ts): the route chosen before the filters, unless one cleared it. */
+  route(headers: HeaderList): Selected | undefined;
 }
 
 interface Shadow {
@@ -66,7 +68,7 @@ export class RouterFilter {
 
   decodeHeaders(headers: HeaderList, endStream: boolean): void {
     if (this.finished) return;
-    const sel = (this.selected = selectRoute(this.ctx.routeConfig, headers));
+    const sel = (this.selected = this.ctx.route(headers));
     if (!sel) return this.localReply(ROUTE_NOT_FOUND);
     const target = this.ctx.resolve(sel.route.cluster);
     if (!target) return this.localReply(NO_HEALTHY_UPSTREAM);

@@ -6,6 +6,7 @@
 // encode callbacks as Envoy does (reference §5.6/§5.10).
 
 import type { HttpStream, ForwardEvent } from '../host/index.js';
+import { sameHeaders } from './route-cache.js';
 import type { Encoder } from './router.js';
 import type { HeaderList } from './routing.js';
 
@@ -18,10 +19,13 @@ export interface Decoder {
 export class WasmLink implements Decoder, Encoder {
   next!: Decoder;
   prev!: Encoder;
+  private requestIn: HeaderList = [];
 
   constructor(
     readonly stream: HttpStream,
     onReset: (details: string) => void,
+    /** Called when the filter changed the request headers and its ABI makes Envoy clear the route cache. */
+    private readonly onRequestHeadersChanged: () => void = () => {},
   ) {
     stream.on('forward', (ev: ForwardEvent) => this.forward(ev));
     // close_stream from the module, or a local reply after the response started: the stream is reset.
@@ -29,6 +33,7 @@ export class WasmLink implements Decoder, Encoder {
   }
 
   decodeHeaders(h: HeaderList, end: boolean): void {
+    this.requestIn = h.map(([k, v]) => [k, v] as [string, string]);
     this.stream.sendRequestHeaders(h, end);
   }
   decodeData(d: Buffer, end: boolean): void {
@@ -49,8 +54,10 @@ export class WasmLink implements Decoder, Encoder {
 
   private forward(ev: ForwardEvent): void {
     if (ev.direction === 'request') {
-      if (ev.kind === 'headers') this.next.decodeHeaders(ev.headers!, ev.endOfStream);
-      else if (ev.kind === 'data') this.next.decodeData(ev.data!, ev.endOfStream);
+      if (ev.kind === 'headers') {
+        if (!sameHeaders(this.requestIn, ev.headers!)) this.onRequestHeadersChanged();
+        this.next.decodeHeaders(ev.headers!, ev.endOfStream);
+      } else if (ev.kind === 'data') this.next.decodeData(ev.data!, ev.endOfStream);
       else this.next.decodeTrailers(ev.headers!);
     } else if (ev.kind === 'headers') this.prev.encodeHeaders(ev.headers!, ev.endOfStream);
     else if (ev.kind === 'data') this.prev.encodeData(ev.data!, ev.endOfStream);

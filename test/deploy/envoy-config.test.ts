@@ -32,6 +32,35 @@ describe('envoy/envoy.yaml', () => {
     expect(messages(validate(original))).toBe('');
   });
 
+  it('uses no deprecated field: fail_open (deprecated since Envoy 1.33) is refused, failure_policy is explicit everywhere', () => {
+    const legacy = mutated((d) => {
+      const c = wasmConfig(d, 'edge_ingress');
+      delete c.failure_policy;
+      c.fail_open = true;
+    });
+    expect(messages(validate(legacy))).toMatch(/fail_open' of envoy\.extensions\.wasm\.v3\.PluginConfig is deprecated/);
+    const policies = JSON.stringify(original).match(/"failure_policy":"[A-Z_]+"/g) ?? [];
+    expect(policies.length).toBe(JSON.stringify(original).match(/"root_id"/g)?.length);
+    expect(
+      messages(validate(mutated((d) => (wasmConfig(d, 'edge_ingress').failure_policy = 'FAIL_SOMETIMES')))),
+    ).toMatch(/failure_policy/);
+  });
+
+  it('sets traffic_direction on every listener, so the filter knows which calls are egress', () => {
+    for (const l of original.static_resources.listeners)
+      expect([l.name, l.traffic_direction]).toEqual([l.name, expect.stringMatching(/^(INBOUND|OUTBOUND)$/)]);
+    expect(listener(original, 'candidate_egress').traffic_direction).toBe('OUTBOUND');
+    expect(listener(original, 'edge_ingress').traffic_direction).toBe('INBOUND');
+  });
+
+  it('treats clients at the edge as edge requests: use_remote_address, no preserved external request ids', () => {
+    const edge = hcm(original, 'edge_ingress');
+    expect(edge.use_remote_address).toBe(true);
+    expect(edge.preserve_external_request_id).toBeUndefined();
+    // the shadows' inbound listeners must keep the id the edge set (the mirrored copy carries it)
+    expect(hcm(original, 'candidate_inbound').use_remote_address).toBeUndefined();
+  });
+
   it('mirrors only the x-shadow-pair route, to candidate and secondary at 100 %, without the -shadow suffix', () => {
     const [mirror, fallback] = edgeRoutes(original);
     expect(mirror.match.headers).toEqual([{ name: 'x-shadow-pair', present_match: true }]);

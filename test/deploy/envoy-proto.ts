@@ -47,9 +47,29 @@ export function loadEnvoyRoot(): protobuf.Root {
     return null;
   };
   root.loadSync(ENVOY_PROTO_FILES, { keepCase: true });
+  teachNewerFields(root);
   root.resolveAll();
   cached = root;
   return root;
+}
+
+/**
+ * Fields newer than the API tree @grpc/grpc-js-xds ships, written from Envoy's API reference
+ * (envoy.extensions.wasm.v3, Envoy ≥ 1.33): PluginConfig.failure_policy = 7 (enum FailurePolicy:
+ * UNSPECIFIED 0, FAIL_RELOAD 1, FAIL_CLOSED 2, FAIL_OPEN 3), and fail_open = 5 deprecated in its favour.
+ * Only names, numbers and enum values are facts taken from the reference; no proto file is copied.
+ */
+function teachNewerFields(root: protobuf.Root): void {
+  const plugin = root.lookupType('envoy.extensions.wasm.v3.PluginConfig');
+  if (!plugin.fields.failure_policy) {
+    const ns = plugin.parent as protobuf.Namespace;
+    ns.add(new protobuf.Enum('FailurePolicy', { UNSPECIFIED: 0, FAIL_RELOAD: 1, FAIL_CLOSED: 2, FAIL_OPEN: 3 }));
+    const field = new protobuf.Field('failure_policy', 7, 'FailurePolicy');
+    plugin.add(field);
+    field.resolve();
+  }
+  const failOpen = plugin.fields.fail_open;
+  failOpen.options = { ...(failOpen.options ?? {}), deprecated: true };
 }
 
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());

@@ -159,7 +159,11 @@ export function checkBootstrapRefs(bootstrap: Obj): { issues: Issue[]; clusters:
             name: pc.name,
             config: doc,
             filename: code?.local?.filename,
-            failOpen: get(pc, 'fail_open') === true,
+            // failure_policy wins over the deprecated fail_open (wasm.proto); unspecified is not open.
+            failOpen:
+              get(pc, 'failure_policy') !== undefined
+                ? get(pc, 'failure_policy') === 'FAIL_OPEN'
+                : get(pc, 'fail_open') === true,
           });
         });
         if (filters.length === 0 || typeOf(get(filters[filters.length - 1], 'typed_config')) !== ROUTER) {

@@ -43,6 +43,16 @@ function resourceErrors(doc: any): string[] {
   if (doc.kind === 'VirtualService') {
     for (const r of doc.spec?.http ?? []) {
       if (r.mirror && r.mirrors) errors.push(`route ${r.name}: a route may not set both mirror and mirrors`);
+      // A mirroring route must match only where an edge filter runs (the gateway): for in-mesh callers
+      // ('mesh') nothing strips or samples x-shadow-pair, so any caller could trigger mirroring.
+      if (r.mirror || r.mirrors) {
+        const matches: any[] = r.match ?? [{}];
+        for (const m of matches) {
+          const gws: string[] = m.gateways ?? doc.spec.gateways ?? ['mesh'];
+          if (gws.includes('mesh'))
+            errors.push(`route ${r.name}: mirrors for in-mesh callers (gateway 'mesh'), where no edge filter samples`);
+        }
+      }
     }
   }
   return errors;
@@ -133,7 +143,8 @@ describe('envoy/istio manifests', () => {
 
   it('mirror only requests carrying x-shadow-pair, to the candidate and the secondary', () => {
     const [mirror, live] = byKind(MAIN, 'VirtualService')[0].spec.http;
-    expect(mirror.match).toEqual([{ headers: { 'x-shadow-pair': { regex: '.+' } } }]);
+    // Only at the gateway, where the edge filter strips client markers and samples.
+    expect(mirror.match).toEqual([{ gateways: ['shop-gateway'], headers: { 'x-shadow-pair': { regex: '.+' } } }]);
     expect(mirror.mirrors.map((m: any) => [m.destination.subset, m.percentage.value])).toEqual([
       ['v2-candidate', 100],
       ['v1-secondary', 100],
@@ -209,6 +220,15 @@ describe('the Istio manifest checks reject', () => {
         return d;
       },
       /set controlPlane.authority/,
+    ],
+    [
+      'a mirror route that in-mesh callers can match',
+      () => {
+        const d = vs();
+        delete d.spec.http[0].match[0].gateways;
+        return d;
+      },
+      /mirrors for in-mesh callers/,
     ],
     [
       'a mirror percentage above 100',

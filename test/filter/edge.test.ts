@@ -6,6 +6,9 @@ import type { Host } from '../../sandbox/host/index.js';
 import { TestControlPlane } from './support/control-plane.js';
 import { cp, edgeConfig, header, hostWith, load, request } from './support/fixtures.js';
 
+/** A pair id: the request id, a dot, and 16 hex digits unique to the request. */
+const PAIR_OF = (requestId: string): RegExp => new RegExp(`^${requestId}\\.[0-9a-f]{16}$`); // ids here are [a-z0-9-]
+
 let host: Host;
 afterEach(async () => {
   await host.close();
@@ -46,16 +49,16 @@ describe('edge at the trust boundary', () => {
     expect(plugin.metric('shadowguard_requests_sampled')).toBe(0);
   });
 
-  it('sets x-shadow-pair to the request id and adds an idempotency key on mutating methods', async () => {
+  it('sets x-shadow-pair to a pair id that starts with the request id and adds it as idempotency key on mutating methods', async () => {
     const plugin = await load(host, edgeConfig());
     const post = plugin.newStream();
     post.sendRequestHeaders(request('POST', '/orders', [['x-request-id', 'req-1']]));
-    expect(header(post.requestHeaders, 'x-shadow-pair')).toBe('req-1');
-    expect(header(post.requestHeaders, 'idempotency-key')).toBe('req-1');
+    expect(header(post.requestHeaders, 'x-shadow-pair')).toMatch(PAIR_OF('req-1'));
+    expect(header(post.requestHeaders, 'idempotency-key')).toBe(header(post.requestHeaders, 'x-shadow-pair'));
 
     const get = plugin.newStream();
     get.sendRequestHeaders(request('GET', '/orders', [['x-request-id', 'req-2']]));
-    expect(header(get.requestHeaders, 'x-shadow-pair')).toBe('req-2');
+    expect(header(get.requestHeaders, 'x-shadow-pair')).toMatch(PAIR_OF('req-2'));
     expect(header(get.requestHeaders, 'idempotency-key')).toBeUndefined();
 
     const keyed = plugin.newStream();
@@ -69,11 +72,33 @@ describe('edge at the trust boundary', () => {
     expect(plugin.metric('shadowguard_requests_sampled')).toBe(3);
   });
 
+  it('gives every sampled request its own pair id and idempotency key, even when a client repeats its request id', async () => {
+    // Envoy regenerates x-request-id at the edge (use_remote_address), but an operator may keep external
+    // ids: a client replaying one id must neither collide pairs nor share an idempotency key.
+    const plugin = await load(host, edgeConfig());
+    const ids = new Set<string | undefined>();
+    const keys = new Set<string | undefined>();
+    for (let i = 0; i < 50; i++) {
+      const s = plugin.newStream();
+      s.sendRequestHeaders(request('POST', '/charges', [['x-request-id', 'same-id']]));
+      ids.add(header(s.requestHeaders, 'x-shadow-pair'));
+      keys.add(header(s.requestHeaders, 'idempotency-key'));
+    }
+    expect(ids.size).toBe(50);
+    expect(keys.size).toBe(50);
+    for (const id of ids) expect(id).toMatch(PAIR_OF('same-id'));
+    // a second filter VM (another worker, another proxy) draws its own random prefix
+    const other = await load(host, edgeConfig(), { rootId: 'other' });
+    const s = other.newStream();
+    s.sendRequestHeaders(request('POST', '/charges', [['x-request-id', 'same-id']]));
+    expect(ids.has(header(s.requestHeaders, 'x-shadow-pair'))).toBe(false);
+  });
+
   it('uses the configured idempotency header, or none when disabled', async () => {
     const custom = await load(host, edgeConfig({ idempotency: { header: 'x-idem' } }));
     const a = custom.newStream();
     a.sendRequestHeaders(request('DELETE', '/x', [['x-request-id', 'r']]));
-    expect(header(a.requestHeaders, 'x-idem')).toBe('r');
+    expect(header(a.requestHeaders, 'x-idem')).toMatch(PAIR_OF('r'));
     const off = await load(host, edgeConfig({ idempotency: { enabled: false } }), { rootId: 'off' });
     const b = off.newStream();
     b.sendRequestHeaders(request('PATCH', '/x', [['x-request-id', 'r']]));
@@ -189,7 +214,7 @@ describe('edge on a caller sidecar (trust mesh)', () => {
     const plugin = await load(host, edgeConfig({ trust: 'mesh' }));
     const s = plugin.newStream();
     s.sendRequestHeaders(request('GET', '/p', [['x-request-id', 'r9']]));
-    expect(header(s.requestHeaders, 'x-shadow-pair')).toBe('r9');
+    expect(header(s.requestHeaders, 'x-shadow-pair')).toMatch(PAIR_OF('r9'));
   });
 });
 
@@ -228,8 +253,9 @@ describe('edge capture', () => {
     expect(s.responseBody.toString()).toBe('{"id":7,"ok":true}');
     await plugin.waitFor(() => plane.of('half').length > 0);
     const half = plane.of('half')[0]!;
+    expect(half.pairId).toBe(header(s.requestHeaders, 'x-shadow-pair'));
     expect(half).toMatchObject({
-      pairId: 'live-1',
+      pairId: expect.stringMatching(PAIR_OF('live-1')),
       side: 'SIDE_LIVE',
       service: 'shop',
       method: 'POST',

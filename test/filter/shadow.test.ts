@@ -288,17 +288,26 @@ describe('empty configuration (fail-safe mode)', () => {
     host = hostWith();
   });
 
-  it('loads, denies outbound calls carrying shadow markers, passes everything else untouched', async () => {
+  it('loads and denies every outbound call, marked or not (a shadow app need not propagate markers)', async () => {
     const plugin = await load(host, '', { properties: { 'xds.listener_direction': OUTBOUND } });
     const tagged = plugin.newStream();
     tagged.sendRequestHeaders(request('POST', '/charge', [['baggage', 'shadow=candidate']], 'payments'));
     expect(tagged.localResponse?.status).toBe(403);
     expect(JSON.parse(tagged.localResponse!.body.toString()).rule).toBe('unconfigured');
     const plain = plugin.newStream();
-    const req = request('POST', '/charge', [['x-request-id', 'r']], 'payments');
-    expect(plain.sendRequestHeaders(req)).toBe('continue');
-    expect(plain.requestHeaders).toEqual(req);
+    plain.sendRequestHeaders(request('POST', '/charge', [['x-request-id', 'r']], 'payments'));
+    expect(plain.localResponse?.status).toBe(403);
+    expect(JSON.parse(plain.localResponse!.body.toString()).rule).toBe('unconfigured');
+    expect(plugin.metric('shadowguard_egress_denied')).toBe(2);
     expect(plugin.logs('warn').some((l) => l.includes('fail-safe'))).toBe(true);
+  });
+
+  it('passes everything on a listener of unknown direction (it may be an ingress gateway)', async () => {
+    const plugin = await load(host, '');
+    const s = plugin.newStream();
+    const req = request('POST', '/charge', [['baggage', 'shadow=candidate']], 'payments');
+    expect(s.sendRequestHeaders(req)).toBe('continue');
+    expect(s.requestHeaders).toEqual(req);
   });
 
   it('never blocks inbound traffic', async () => {

@@ -31,6 +31,7 @@ async function start(): Promise<Plugin> {
       grpc: { host: '127.0.0.1', port: grpcUp.port, http2: true },
       dead: { host: '127.0.0.1', port: dead, http2: true },
       dead_h1: { host: '127.0.0.1', port: dead },
+      grpc_h1: { host: '127.0.0.1', port: grpcUp.port }, // the gRPC server behind a cluster without HTTP/2
     },
   });
   plugin = await host.loadPlugin({ wasm: await probe('callouts') });
@@ -241,6 +242,30 @@ describe('gRPC callouts', () => {
     ]);
     await settled('grpc_close');
     expect(logs().at(-1)).toMatch(/^grpc_close root=1 token=6 code=14 status=14\/upstream connect error/);
+  });
+
+  it('ends a stream answered with a non-200 and no grpc-status as Cancelled (1), as AsyncStreamImpl::onHeaders does', async () => {
+    await start();
+    request([
+      ['x-call', 'grpc-stream'],
+      ['x-cluster', 'backend_h2'], // answers :status 201, no grpc-status
+    ]);
+    await settled('grpc_close');
+    expect(logs().at(-1)).toMatch(/^grpc_close root=1 token=6 code=1 /);
+    expect(logs().some((l) => l.startsWith('grpc_receive'))).toBe(false);
+  });
+
+  it("speaks the cluster's protocol: on a cluster without HTTP/2 the gRPC server is never reached", async () => {
+    await start();
+    const before = grpcUp.seen.length;
+    request([
+      ['x-call', 'grpc-stream'],
+      ['x-cluster', 'grpc_h1'],
+    ]);
+    await settled('grpc_close');
+    expect(logs().at(-1)).toMatch(/^grpc_close root=1 token=6 code=(14|1) /);
+    expect(logs().some((l) => l.startsWith('grpc_receive'))).toBe(false);
+    expect(grpcUp.seen.length).toBe(before);
   });
 
   it('cancels a stream without further callbacks; a second cancel is NotFound', async () => {

@@ -1,9 +1,14 @@
 // gRPC over node:http2, shaped like Envoy's raw async gRPC client (source/common/grpc/async_client_impl.cc
 // AsyncStreamImpl): initial metadata is always reported (empty for a trailers-only answer), then
 // messages, then trailing metadata and the remote close with grpc-status/grpc-message. A non-200
-// answer without grpc-status becomes httpToGrpcStatus; a reset becomes Internal; a failure to
-// connect arrives as the router's local reply, i.e. Unavailable (14) "upstream connect error …".
+// answer without grpc-status ends the stream as Cancelled (1): AsyncStreamImpl::onHeaders calls
+// streamError(Canceled) there, as the Google gRPC client does, not httpToGrpcStatus. A reset becomes
+// Internal; a failure to connect arrives as the router's local reply, i.e. Unavailable (14)
+// "upstream connect error …". The request goes out in the cluster's own protocol: Envoy's gRPC client
+// is an HTTP async client on that cluster, so on a cluster without HTTP/2 it speaks HTTP/1.1, which a
+// gRPC server refuses (startGrpcOverHttp1).
 
+import http from 'node:http';
 import http2 from 'node:http2';
 import type { Clusters } from '../clusters.js';
 import type { HeaderList } from '../headers.js';
@@ -62,7 +67,11 @@ export function frame(message: Buffer): Buffer {
   return out;
 }
 
+const GRPC_CANCELLED = 1;
+
 export function startGrpc(clusters: Clusters, t: GrpcTarget, h: GrpcHandlers): GrpcHandle {
+  const spec = clusters.get(t.cluster);
+  if (spec && !spec.http2) return startGrpcOverHttp1(clusters, t, h);
   let closed = false;
   const deliverClose = (trailing: HeaderList, status: number, message: string): void => {
     if (closed) return;
@@ -138,7 +147,7 @@ export function startGrpc(clusters: Clusters, t: GrpcTarget, h: GrpcHandlers): G
     trailersOnly = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     h.onInitialMetadata(trailersOnly ? [] : responseHeaders);
     if (!status200 && !(trailersOnly && hdrs['grpc-status'] !== undefined)) {
-      deliverClose([], httpToGrpcStatus(Number(hdrs[':status'])), '');
+      deliverClose([], GRPC_CANCELLED, '');
       stream.close(http2.constants.NGHTTP2_CANCEL);
     } else if (trailersOnly) {
       onTrailers(responseHeaders);
@@ -203,4 +212,62 @@ function decodeURIComponentSafe(s: string): string {
   } catch {
     return s;
   }
+}
+
+/**
+ * gRPC on a cluster without HTTP/2: Envoy sends the request as HTTP/1.1 (its codec follows the cluster's
+ * protocol options). A gRPC server does not speak HTTP/1.1, so in practice this ends at once: a reset
+ * before headers is the router's connect-failure reply (Unavailable), any HTTP answer without a
+ * trailers-only grpc-status is Cancelled, as on HTTP/2. Nothing is ever delivered as a message.
+ */
+function startGrpcOverHttp1(clusters: Clusters, t: GrpcTarget, h: GrpcHandlers): GrpcHandle {
+  const spec = clusters.get(t.cluster)!;
+  let closed = false;
+  const close = (initial: HeaderList, status: number, message: string, trailing: HeaderList = []): void => {
+    if (closed) return;
+    closed = true;
+    h.onInitialMetadata(initial);
+    h.onTrailingMetadata(trailing);
+    h.onClose(status, message);
+  };
+  const headers: Record<string, string | string[]> = {
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    host: t.authority,
+  };
+  for (const [k, v] of t.metadata) if (!k.startsWith(':')) headers[k] = v;
+  const req = http.request({
+    host: spec.host,
+    port: spec.port,
+    method: 'POST',
+    path: `/${t.service}/${t.method}`,
+    headers,
+    agent: clusters.httpAgent,
+  });
+  req.on('response', (res) => {
+    const grpcStatus = res.headers['grpc-status'];
+    res.resume();
+    if (res.statusCode === 200 || grpcStatus !== undefined) {
+      const st = Number(grpcStatus ?? 2);
+      close([], st, String(res.headers['grpc-message'] ?? ''), [['grpc-status', String(st)]]);
+    } else close([], GRPC_CANCELLED, '');
+  });
+  req.on('error', () =>
+    close([], 14, 'upstream connect error or disconnect/reset before headers. reset reason: remote connection failure'),
+  );
+  return {
+    send(message, endStream) {
+      if (!closed && !req.destroyed) {
+        req.write(frame(message));
+        if (endStream) req.end();
+      }
+    },
+    halfClose() {
+      if (!req.writableEnded) req.end();
+    },
+    reset() {
+      closed = true;
+      req.destroy();
+    },
+  };
 }

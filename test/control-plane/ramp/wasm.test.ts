@@ -66,7 +66,7 @@ describe('a mirror ramp driving the real .wasm edge filter', () => {
     });
 
     let round = 0;
-    /** Sends n requests through the filter; returns the request ids it sampled (each answered 200). */
+    /** Sends n requests through the filter; returns the pair ids of those it sampled (each answered 200). */
     const traffic = (n: number): string[] => {
       const sampled: string[] = [];
       round++;
@@ -80,7 +80,8 @@ describe('a mirror ramp driving the real .wasm edge filter', () => {
           [':scheme', 'http'],
           ['x-request-id', id],
         ]);
-        if (s.requestHeaders.some(([k]) => k === 'x-shadow-pair')) sampled.push(id);
+        const pair = s.requestHeaders.find(([k]) => k === 'x-shadow-pair')?.[1];
+        if (pair !== undefined) sampled.push(pair);
         s.sendResponseHeaders([
           [':status', '200'],
           ['content-type', 'application/json'],

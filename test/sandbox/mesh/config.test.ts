@@ -69,9 +69,9 @@ describe('loading envoy/envoy.yaml', () => {
     [
       'an HCM field',
       (d: any) => {
-        hcmOf(d, 'candidate_inbound').use_remote_address = true;
+        hcmOf(d, 'candidate_inbound').original_ip_detection_extensions = [];
       },
-      'static_resources.listeners[1].filter_chains[0].filters[0].typed_config.use_remote_address',
+      'static_resources.listeners[1].filter_chains[0].filters[0].typed_config.original_ip_detection_extensions',
     ],
     [
       'a route match kind',

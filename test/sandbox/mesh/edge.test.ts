@@ -80,9 +80,36 @@ describe('edge listener with the real filter', () => {
     await direct.waitFor(1);
     const copy = direct.seen[0].headers;
     expect(copy['x-envoy-internal']).toBe('true');
-    expect(copy['x-request-id']).toBe('rid-42');
+    // use_remote_address: a client's request is an edge request, so Envoy replaced the id it sent;
+    // the copy carries the id the live request got.
+    expect(copy['x-request-id']).not.toBe('rid-42');
+    expect(copy['x-request-id']).toBe(live.seen[0].headers['x-request-id']);
     expect(copy['x-shadow-pair']).toBe(live.seen[0].headers['x-shadow-pair']);
-    expect(copy['x-forwarded-for']).toBe('127.0.0.1');
+    // The edge HCM appended the client (a loopback peer: the listener's own address), then the mirror's
+    // async client appended the sending proxy's address (send_xff).
+    expect(copy['x-forwarded-for']).toBe('127.0.0.1,127.0.0.1');
+  });
+
+  it('mirrors because ABI 0.2.1 clears the route cache on a header change; a newer ABI (Envoy ≥ 1.33) would not', async () => {
+    // The route is chosen before the filters run, when the request has no x-shadow-pair yet; only the
+    // cache clearing that a 0.2.1 module's header change triggers lets the router see the mirror route.
+    const cleared = await setup();
+    expect(cleared.mesh.plugin('shadowguard-edge').abiVersion).toBe('0_2_1');
+    await request(cleared.port, { headers: { 'x-request-id': 'a' } });
+    await cleared.candidate.waitFor(1);
+
+    const copies: string[] = [];
+    const { live, candidate, mesh, port } = await setup({
+      extra: { clearsRouteCache: () => false, onShadow: (cluster) => copies.push(cluster) },
+    });
+    const r = await request(port, { headers: { 'x-request-id': 'b' } });
+    expect(r.status).toBe(200);
+    await live.waitFor(1);
+    expect(live.seen[0].headers['x-shadow-pair']).toBeTruthy(); // sampled, yet routed by the cached choice:
+    expect(mesh.plugin('shadowguard-edge').metric('shadowguard_requests_sampled')).toBe(1);
+    // The router decides its shadows synchronously before the live response can arrive: none was sent.
+    expect(copies).toEqual([]);
+    expect(candidate.seen).toHaveLength(0);
   });
 
   it('appends -shadow before the port when the suffix is not disabled', async () => {
