@@ -17,7 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { comparePair } from '../control-plane/src/compare/index.js';
-import { DEFAULTS, type ControlPlaneConfig } from '../control-plane/src/config.js';
+import type { ControlPlaneConfig } from '../control-plane/src/config.js';
+import { loopbackConfig } from '../test/fixtures/control-plane-config.js';
 import type { Half, NodeHello, Policy, PolicySpec } from '../control-plane/src/domain/types.js';
 import { Ingest } from '../control-plane/src/ingest.js';
 import { start, type RunningControlPlane } from '../control-plane/src/main.js';
@@ -91,7 +92,15 @@ function inProcessIngest(): Ingest {
     reports: new ReportBook(),
     blast: new BlastRadius(),
     store: {
-      addAlert: async (a) => ({ ...a, id: 0, delivered: false, delivery: 'pending' as const }),
+      addAlert: async (a) => ({
+        ...a,
+        id: 0,
+        delivered: false,
+        delivery: 'pending' as const,
+        state: 'open' as const,
+        stateBy: null,
+        stateAt: null,
+      }),
       markAlertDelivered: async () => {},
     },
     logger: pino({ level: 'silent' }),
@@ -195,18 +204,7 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-bench-stream-'));
       process.on('exit', removeDir); // a crash mid-run still leaves no temp dir
       try {
-        const config: ControlPlaneConfig = {
-          ...DEFAULTS,
-          pairing: { ...DEFAULTS.pairing },
-          webhook: { ...DEFAULTS.webhook },
-          host: '127.0.0.1',
-          httpPort: 0,
-          grpcPort: 0,
-          dataDir,
-          logLevel: 'silent',
-          tokens: [],
-          persistIntervalMs: 3_600_000,
-        };
+        const config: ControlPlaneConfig = loopbackConfig(dataDir);
         cp = await start(config, { logger: pino({ level: 'silent' }) });
         await api(`/policies/${POLICY}`, { method: 'PUT', body: JSON.stringify(spec) });
         for (let k = 0; k < streamsPerSide; k++)

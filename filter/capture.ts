@@ -7,7 +7,7 @@ import { Config } from "./config/parse";
 import { PairsView, asciiEquals } from "./pairs";
 import { copyBuffer } from "./host";
 import { HTTP_RESPONSE_BODY } from "./abi";
-import { Half, Header } from "./stream/half";
+import { Half, Header } from "./stream/messages";
 
 export class Capture {
   side: i32 = 0;

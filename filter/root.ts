@@ -9,9 +9,9 @@ import { getBuffer, getPropertyString, incrementMetric, log, LOG_ERROR, LOG_INFO
 import { PLUGIN_CONFIGURATION, OK } from "./abi";
 import { metrics, inc } from "./metrics";
 import { StreamClient, StreamOwner } from "./stream/client";
-import { Hello } from "./stream/hello";
+import { Hello } from "./stream/messages";
 import { ConfigSnapshot, FilterMessage } from "./stream/messages";
-import { Ack, Nack } from "./stream/ack";
+import { Ack, Nack } from "./stream/messages";
 import { KIND_HALF } from "./stream/queue";
 
 export const FILTER_VERSION = "0.1.0";
@@ -31,6 +31,7 @@ export class Root extends StreamOwner {
   stream: StreamClient | null = null;
   nodeId: string = "";
   workload: string = "";
+  version: string = "";
   plugin: string = "";   // plugin_name: tells this plugin's stream from the proxy's other Shadowguard plugins
   worker: u32 = 0;
   private ticks: i32 = 0;
@@ -97,6 +98,11 @@ export class Root extends StreamOwner {
     this.workload = getPropertyString("xds\0node\0metadata\0WORKLOAD_NAME");
     if (this.workload.length == 0) this.workload = this.nodeId;
     this.plugin = getPropertyString("plugin_name");
+    // The workload's version for the control plane's runs (a new candidate version starts a new
+    // report): Istio copies pod labels into node metadata LABELS; the first label set wins.
+    this.version = getPropertyString("xds\0node\0metadata\0LABELS\0version");
+    if (this.version.length == 0) this.version = getPropertyString("xds\0node\0metadata\0LABELS\0app.kubernetes.io/version");
+    if (this.version.length > 128) this.version = this.version.substring(0, 128);
   }
 
   onTick(): void {
@@ -113,6 +119,7 @@ export class Root extends StreamOwner {
     const cfg = this.staticConfig;
     h.nodeId = this.nodeId;
     h.workload = this.workload;
+    h.version = this.version;
     h.service = cfg.service;
     h.role = cfg.role;
     h.variant = cfg.variant;

@@ -29,7 +29,7 @@ export interface WebhookOptions extends Partial<Omit<DeliveryOptions, 'rules'>> 
 }
 
 export interface AlertSinkOptions {
-  store: Pick<Store, 'addAlert' | 'markAlertDelivered'> & Partial<Pick<Store, 'markAlertDelivery'>>;
+  store: Pick<Store, 'addAlert' | 'markAlertDelivered'> & Partial<Pick<Store, 'markAlertDelivery' | 'resolveAlerts'>>;
   logger: Logger;
   webhook?: WebhookOptions;
   /** A stored alert, with its extra fields (the dashboard's event feed: EventBus.publish('alert', …)). */
@@ -70,6 +70,12 @@ export class AlertSink {
     const stored = this.track(this.store({ policy, endpoint, rate, pairs, at, message }, alert, webhook !== undefined));
     if (webhook) this.track(stored.then((s) => this.deliver(webhook, alert, s)));
     return stored;
+  }
+
+  /** The endpoint recovered: its alerts that are not resolved yet are resolved by 'shadowguard' (state only, no webhook). */
+  resolve(policy: string, endpoint: string, at: number): void {
+    const resolve = this.opts.store.resolveAlerts;
+    if (resolve) this.track(resolve.call(this.opts.store, policy, endpoint, 'shadowguard', at));
   }
 
   stats(): AlertStats {

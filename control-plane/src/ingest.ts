@@ -20,13 +20,18 @@ export interface IngestDeps {
   policyFor(service: string): Policy | undefined;
   pairer: Pick<Pairer, 'add' | 'expire' | 'flushDegraded'>;
   compare(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair;
-  reports: Pick<ReportBook, 'add'>;
+  reports: Pick<ReportBook, 'add'> & Partial<Pick<ReportBook, 'takeResolved'>>;
   blast: Pick<BlastRadius, 'add'>;
   logger: Logger;
   /** The shared alert sink (main.ts: the one the ramp controller uses too); else one of ingest's own over store and webhook. */
   alerts?: AlertSink;
   store?: Pick<Store, 'addAlert' | 'markAlertDelivered'>;
   webhook?: WebhookOptions;
+  /**
+   * A candidate half arrived from a filter of this version (Hello version, else workload): the run
+   * book decides (reports/runs.ts). false = the version was superseded by a newer run: drop the half.
+   */
+  candidateVersion?(policy: Policy, version: string): boolean;
 }
 
 /** Ingest's own counters, plus the counters of its alert sink (shared in main.ts: they count ramp alerts too). */
@@ -37,11 +42,13 @@ export interface IngestStats extends AlertStats {
   pairs: number;
   compareErrors: number;
   egressEvents: number;
+  /** candidate halves of a version an newer run superseded: dropped, never mixed into its report */
+  superseded: number;
 }
 
 export class Ingest {
   readonly handlers: StreamHandlers;
-  private readonly counters = { halves: 0, unmatched: 0, pairs: 0, compareErrors: 0, egressEvents: 0 };
+  private readonly counters = { halves: 0, unmatched: 0, pairs: 0, compareErrors: 0, egressEvents: 0, superseded: 0 };
   private readonly alerts: AlertSink;
 
   constructor(private readonly deps: IngestDeps) {
@@ -56,12 +63,19 @@ export class Ingest {
 
   // The policy comes from the service of the stream's Hello (the filter's authenticated identity), not
   // from the service a message names: a filter cannot report into another service's policy.
-  half(half: Half, node?: Pick<NodeHello, 'service'>): void {
+  half(half: Half, node?: Pick<NodeHello, 'service'> & Partial<NodeHello>): void {
     this.counters.halves++;
     const policy = this.deps.policyFor(node?.service || half.service);
     if (!policy) {
       this.counters.unmatched++;
       return;
+    }
+    if (node?.role === 'shadow' && node.variant === 'candidate' && this.deps.candidateVersion) {
+      const version = node.version || node.workload || '';
+      if (!this.deps.candidateVersion(policy, version)) {
+        this.counters.superseded++;
+        return;
+      }
     }
     const pair = this.deps.pairer.add(half, policy.spec.secondary === true, policy.name);
     if (pair) this.complete(pair, policy);
@@ -120,5 +134,6 @@ export class Ingest {
       );
       void this.alerts.raise({ ...alert }, policy.spec.alerts?.webhook);
     }
+    for (const r of this.deps.reports.takeResolved?.() ?? []) this.alerts.resolve(r.policy, r.endpoint, Date.now());
   }
 }

@@ -22,15 +22,16 @@ import { domainMetrics, type ObservedMetrics } from './metrics/index.js';
 import { NodeRegistry, type NodeHandle } from './nodes/registry.js';
 import { Pairer } from './pairing/pairer.js';
 import { RampController } from './ramp/controller.js';
-import { ReportBook } from './reports/aggregate.js';
 import { BlastRadius } from './reports/blast-radius.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { SqliteStore } from './store/sqlite.js';
+import { ReportState } from './store/report-state.js';
+import { runControl } from './run-control.js';
 import type { NodeHello } from './domain/types.js';
 import type { Store } from './store/types.js';
 import { createStreamServer } from './stream/server.js';
 
-export const STATE_KEYS = { reports: 'report-book', blastRadius: 'blast-radius' } as const;
+export const STATE_KEYS = { blastRadius: 'blast-radius' } as const; // reports: store/report-state.ts
 const TICK_MS = 1000;
 const NODE_RETENTION_MS = 60 * 60 * 1000;
 const STREAM_GRACE_MS = 5000;
@@ -133,13 +134,7 @@ export async function start(
     config.metrics,
   );
   const registry = new ObservedRegistry(() => bus.nodesChanged(), metrics);
-  const reports = await restore(
-    store,
-    STATE_KEYS.reports,
-    (v) => ReportBook.fromJSON(v),
-    () => new ReportBook(),
-    log,
-  );
+  const { state: reportState, reports, runs } = await ReportState.load(store, log);
   // Reports are read through each policy's current rules (ignored fields), whatever was saved.
   for (const p of policies) reports.configure(p.name, p.spec);
   const blast = await restore(
@@ -197,6 +192,7 @@ export async function start(
         bus.changed('reports', r.policy);
         return raised;
       },
+      takeResolved: () => reports.takeResolved(),
     },
     blast: {
       add: (ev) => {
@@ -208,6 +204,7 @@ export async function start(
     },
     alerts,
     logger: log.child({ component: 'ingest' }),
+    candidateVersion: (p, version) => wiring.candidateVersion(p, version),
   });
   const stream = createStreamServer({
     token: config.streamToken,
@@ -217,9 +214,23 @@ export async function start(
     registry,
   });
 
+  const wiring = runControl({
+    reports,
+    runs,
+    state: reportState,
+    ramp,
+    blast,
+    onReportsChanged: (p) => bus.changed('reports', p),
+    logger: log.child({ component: 'runs' }),
+    now: opts.now ?? Date.now,
+  });
   const deps: ApiDeps = {
     store,
-    reports: { endpoints: (p) => reports.endpoints(p), endpoint: (p, e) => reports.endpoint(p, e) },
+    reports: {
+      endpoints: (p) => reports.endpoints(p),
+      endpoint: (p, e) => reports.endpoint(p, e),
+      preview: (p, spec) => reports.preview(p, spec),
+    },
     blastRadius: { forPolicy: (p) => blast.map(p.spec.services, p.spec.capacity) },
     nodes: registry,
     onPolicyChange: async () => {
@@ -228,12 +239,16 @@ export async function start(
       activePolicies = current;
       cache.setPolicies(current);
       for (const p of current) reports.configure(p.name, p.spec);
+      // new ignore rules or thresholds may end alerts: they resolve now, not at the next pair
+      for (const r of reports.takeResolved()) alerts.resolve(r.policy, r.endpoint, Date.now());
       bus.publish('policy', { policies: current.map((p) => ({ name: p.name, version: p.version })) });
     },
     events: bus,
     ramp,
     webhookProblem: (url) => urlProblem(url, config.webhook),
     ready: () => ({ grpc: grpcListening }),
+    runs: wiring.runs,
+    verdict: wiring.verdict,
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {
@@ -246,7 +261,7 @@ export async function start(
   });
 
   const persist = async () => {
-    await store.saveState(STATE_KEYS.reports, reports.toJSON());
+    await reportState.save(reports, runs);
     await store.saveState(STATE_KEYS.blastRadius, blast.toJSON());
     await ramp.persist();
   };
@@ -295,6 +310,7 @@ export async function start(
       bus.close();
       await ramp.drain();
       await alerts.drain(); // ingest's and the ramp's stores and webhook calls, each bounded by its timeout
+      await reportState.drain(); // archives of runs that just ended
       try {
         await persist();
       } catch (err) {

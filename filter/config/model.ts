@@ -156,7 +156,7 @@ export class Config {
   idempotencyKey: ArrayBuffer = String.UTF8.encode("idempotency-key"); // the header name, encoded once
   neverSamples: bool = true;       // no rule and no default can sample: the edge skips the decision
 
-  // Pushed documents keep the static identity sections (COORDINATION.md "Config identity rule").
+  // Pushed documents keep the static identity sections (the config identity rule, docs/architecture.md).
   adoptIdentity(from: Config): void {
     this.trustMesh = from.trustMesh;
     this.direction = from.direction;

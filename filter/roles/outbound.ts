@@ -17,7 +17,7 @@ import { serializePairs } from "../pairs";
 import { CONTINUE, PAUSE, REQUEST_HEADERS } from "../abi";
 import { metrics, inc, incEgressDecision } from "../metrics";
 import { H_SHADOW } from "../tagging";
-import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../stream/egress-event";
+import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../stream/messages";
 import { FilterMessage, encodeFilterMessage } from "../stream/messages";
 import { KIND_EVENT } from "../stream/queue";
 

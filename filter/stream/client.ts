@@ -12,8 +12,8 @@ import { serializePairs } from "../pairs";
 import { grpcServiceBytes } from "./grpc-service";
 import { ReportQueue, KIND_HALF, KIND_EVENT } from "./queue";
 import { FilterMessage, ConfigSnapshot, encodeFilterMessage, decodeControlMessage } from "./messages";
-import { Hello } from "./hello";
-import { Stats } from "./ack";
+import { Hello } from "./messages";
+import { Stats } from "./messages";
 
 export const SERVICE = "shadow.v1.ShadowGuard";
 export const METHOD = "Connect";

@@ -2,7 +2,7 @@
 // behaves as Envoy + proxy-wasm-cpp-host do, call for call. It is the filter's test harness (shaped
 // like proxy-wasm-go-sdk's proxytest) and the engine of the sandbox mesh.
 //
-// Public API (Contract A names kept):
+// Public API:
 //
 //   const host = new Host({ clusters: { name: { host, port, http2? } }, logLevel?: 'trace'…, onLog? });
 //   host.addCluster(name, spec)            host.sharedData.get(vmId, key) → { value: Buffer, cas } | undefined
@@ -14,7 +14,7 @@
 //     name?: 'shadowguard', rootId?: '', vmId?: '', workers?: 1, failOpen?: false,
 //     allowOnHeadersStopIteration?: false, environment?: { KEY: 'v' },
 //     properties?: { 'xds.listener_direction': 2, 'xds.node': { id, cluster, metadata } },
-//   });  // rejects with WasmLoadError: missing/other ABI, import missing or of the wrong type (named,
+//   });  // rejects with LoadError: missing/other ABI, import missing or of the wrong type (named,
 //        // with both signatures), start trap, on_vm_start/on_configure false or trap (canary VM)
 //   VM sharing (cpp-host createWasm / getOrCreateThreadLocalWasm): plugins of one Host with the same
 //   vmId + vmConfiguration + code (hash) share the base VM and each worker's VM — module globals

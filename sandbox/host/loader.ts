@@ -18,7 +18,7 @@ export interface CompiledModule {
 export class LoadError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'WasmLoadError';
+    this.name = 'LoadError';
   }
 }
 

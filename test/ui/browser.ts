@@ -62,3 +62,14 @@ export async function shot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** afterAll of a browser suite: every page's context, the browser, then the control plane it drove. */
+export async function closeAll(pages: Page[], browser: Browser | undefined, plane?: { close(): Promise<void> }) {
+  for (const p of pages)
+    await p
+      .context()
+      .close()
+      .catch(() => {});
+  await browser?.close();
+  await plane?.close();
+}

@@ -3,7 +3,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointRows, launch, openPage, shot } from './browser.js';
+import { closeAll, endpointRows, launch, openPage, shot } from './browser.js';
 import { EDITOR, ensureUiBuilt, playShop, startPlane, VIEWER, type Plane } from './harness.js';
 
 let plane: Plane;
@@ -25,15 +25,7 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-afterAll(async () => {
-  for (const p of pages)
-    await p
-      .context()
-      .close()
-      .catch(() => {});
-  await browser?.close();
-  await plane?.close();
-});
+afterAll(() => closeAll(pages, browser, plane));
 
 describe('the dashboard', () => {
   it('is served at / with client routes falling back to index.html, while /api keeps its JSON 404', async () => {
@@ -129,6 +121,10 @@ describe('the dashboard', () => {
     const row = page.locator('tr[data-field="body.served_by"]');
     expect(await row.textContent()).toContain('regression');
     await row.locator('[data-testid=mark-noise]').click();
+    await page.waitForSelector('[data-testid=noise-regression-warning]');
+    await page.click('[data-testid=scope-policy]'); // the whole policy: the preview is computed again
+    await page.waitForSelector('[data-testid=noise-preview] >> text=GET /orders/{id}');
+    await page.click('[data-testid=noise-confirm]');
     await page.waitForSelector('[data-testid=notice] >> text=served_by');
     await page.waitForSelector('tr[data-field="body.served_by"]', { state: 'detached' });
     expect(await page.textContent('[data-testid=ignored]')).toContain('body.served_by');

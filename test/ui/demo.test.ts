@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrafficSummary } from '../../sandbox/demo/traffic.js';
-import { endpointRows, launch, openPage, shot } from './browser.js';
+import { closeAll, endpointRows, launch, openPage, shot } from './browser.js';
 import { startDemoPlane, type DemoPlane } from './demo-plane.js';
 import { EDITOR, ensureUiBuilt, VIEWER } from './harness.js';
 
@@ -45,15 +45,7 @@ beforeAll(async () => {
   traffic = await plane.traffic(REQUESTS);
 }, 60_000);
 
-afterAll(async () => {
-  for (const p of pages)
-    await p
-      .context()
-      .close()
-      .catch(() => {});
-  await browser?.close();
-  await plane?.close();
-});
+afterAll(() => closeAll(pages, browser, plane));
 
 describe('the dashboard on the running demo', () => {
   it('shows policy "shop" covering the five filters of envoy.yaml, each with the config version it acked', async () => {
@@ -200,7 +192,13 @@ describe('the dashboard on the running demo', () => {
     const page = await open(EDITOR, '/policies/shop/reports/' + encodeURIComponent(REFUNDS));
     await page.waitForSelector('[data-testid=who] >> text=editor');
     await page.locator('tr[data-field="body.refund.status"] [data-testid=mark-noise]').click();
+    // a regression field: the dialog shows what it would silence and warns before an explicit confirmation
+    await page.waitForSelector('[data-testid=noise-regression-warning]');
+    expect(await page.textContent('[data-testid=noise-preview]')).toContain('body.refund.status (regression)');
+    expect(await page.textContent('[data-testid=noise-confirm]')).toBe('Mark as noise anyway');
+    await page.click('[data-testid=noise-confirm]');
     await page.waitForSelector('[data-testid=notice] >> text=refund.status');
+    expect(await page.locator('[data-testid=noise-undo]').count()).toBe(1);
     await page.waitForSelector('tr[data-field="body.refund.status"]', { state: 'detached' });
     expect(await page.textContent('[data-testid=ignored]')).toContain('body.refund.status');
     // The amount still regresses: the endpoint keeps alerting.

@@ -14,7 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { DEFAULTS, type ControlPlaneConfig } from '../../control-plane/src/config.js';
+import type { ControlPlaneConfig } from '../../control-plane/src/config.js';
+import { loopbackConfig } from '../fixtures/control-plane-config.js';
 import type { EgressEvent, Half, PolicySpec, Side } from '../../control-plane/src/domain/types.js';
 import { start, type RunningControlPlane } from '../../control-plane/src/main.js';
 import { nodeHello, TestFilter } from '../control-plane/api/grpc-client.js';
@@ -102,22 +103,13 @@ function half(pairId: string, side: Side, method: string, urlPath: string, body:
 
 /** A silent loopback control plane with the viewer 'vera' and the editor 'eddie' (ports 0 = ephemeral). */
 export function uiConfig(dataDir: string, over: Partial<ControlPlaneConfig> = {}): ControlPlaneConfig {
-  return {
-    ...DEFAULTS,
-    pairing: { ...DEFAULTS.pairing },
-    webhook: { ...DEFAULTS.webhook },
-    host: '127.0.0.1',
-    httpPort: 0,
-    grpcPort: 0,
-    dataDir,
-    logLevel: 'silent',
-    persistIntervalMs: 3_600_000,
+  return loopbackConfig(dataDir, {
     tokens: [
       { name: 'vera', token: VIEWER, role: 'viewer' },
       { name: 'eddie', token: EDITOR, role: 'editor' },
     ],
     ...over,
-  };
+  });
 }
 
 /** fetch against the REST API, as the editor unless `token` says otherwise. */

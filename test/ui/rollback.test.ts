@@ -5,7 +5,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, openPage, shot } from './browser.js';
+import { closeAll, launch, openPage, shot } from './browser.js';
 import { EDITOR, ensureUiBuilt, shopPolicy, startPlane, VIEWER, type Plane } from './harness.js';
 
 let plane: Plane;
@@ -38,15 +38,7 @@ beforeAll(async () => {
   [plane, browser] = await Promise.all([startPlane(), launch()]);
 }, 60_000);
 
-afterAll(async () => {
-  for (const p of pages)
-    await p
-      .context()
-      .close()
-      .catch(() => {});
-  await browser?.close();
-  await plane?.close();
-});
+afterAll(() => closeAll(pages, browser, plane));
 
 describe('rolling a policy back from its history', () => {
   it("lets an editor roll back to v1 after a change: v1's spec is current again, as v3, audited by name", async () => {

@@ -20,6 +20,8 @@ import { historyRoutes } from './routes/history.js';
 import { noiseRoutes } from './routes/noise.js';
 import { policyRoutes } from './routes/policies.js';
 import { rampRoutes } from './routes/ramp.js';
+import { runRoutes } from './routes/runs.js';
+import { verdictRoutes } from './routes/verdict.js';
 import { reportRoutes } from './routes/reports.js';
 import { statusRoutes } from './routes/status.js';
 import { whoamiRoutes } from './routes/whoami.js';
@@ -98,6 +100,8 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
         await api.register(blastRadiusRoutes, { deps });
         await api.register(statusRoutes, { deps });
         if (deps.ramp) await api.register(rampRoutes, { deps, ramp: deps.ramp });
+        if (deps.runs) await api.register(runRoutes, { deps, runs: deps.runs });
+        if (deps.verdict) await api.register(verdictRoutes, { deps, verdict: deps.verdict });
         await api.register(noiseRoutes, { deps });
         await api.register(eventRoutes, { deps });
         await api.register(whoamiRoutes, { authDisabled: 'disabled' in opts.auth });

@@ -2,7 +2,7 @@
 // neither the engine nor the stream: main.ts adapts ReportBook, BlastRadius and NodeRegistry to these.
 // Report and node payloads are JSON-shaped values that the API passes through unchanged.
 
-import type { Policy } from '../domain/types.js';
+import type { Policy, PolicySpec } from '../domain/types.js';
 import type { Store } from '../store/types.js';
 import type { BusEvent } from './event-bus.js';
 
@@ -11,6 +11,11 @@ export interface ReportsProvider {
   endpoints(policy: string): readonly unknown[] | undefined;
   /** Fields and redacted examples of one endpoint ('GET /users/{id}'); undefined when unknown. */
   endpoint(policy: string, endpoint: string): unknown | undefined;
+  /** What a change of ignore rules would silence (ReportBook.preview): one entry per changed endpoint. */
+  preview?(
+    policy: string,
+    spec: PolicySpec,
+  ): ReadonlyArray<{ endpoint: string; fields: Array<{ path: string; verdict: string }> }>;
 }
 
 export interface BlastRadiusProvider {
@@ -36,11 +41,36 @@ export interface GaugeSource {
   read(): number | ReadonlyArray<{ labels: Record<string, string>; value: number }>;
 }
 
-/** The mirror-ramp controller (ramp/controller.ts); errors carry statusCode 404/409 and a message. */
+/** The mirror-ramp controller (ramp/controller.ts); errors carry a `kind` ('conflict') the error handler maps. */
 export interface RampProvider {
   view(policy: string): unknown;
   command(policy: string, action: 'start' | 'pause' | 'resume' | 'abort', who: string): Promise<unknown>;
 }
+
+/** A run as the API shows it (run-control.ts runView). */
+export interface RunView {
+  id: number;
+  candidateVersion: string;
+  policyVersion: number;
+  startedAt: string;
+  endedAt: string | null;
+  startedBy: string;
+  current: boolean;
+}
+
+/** Runs of a policy's report (reports/runs.ts via run-control.ts). */
+export interface RunsProvider {
+  /** newest first */
+  list(policy: string): { current: RunView | null; runs: RunView[] };
+  reset(policy: Policy, who: string): Promise<RunView>;
+  /** A run's endpoint reports; the current run when id is undefined; undefined when there is no such run. */
+  endpoints(policy: Policy, id: number | undefined): Promise<readonly unknown[] | undefined>;
+  /** undefined: no such run; null: no such endpoint in it */
+  endpoint(policy: Policy, id: number | undefined, endpoint: string): Promise<unknown | null | undefined>;
+}
+
+/** The verdict of a policy's current run (reports/verdict.ts). */
+export type VerdictProvider = (policy: Policy) => { verdict: 'pass' | 'fail' | 'inconclusive' };
 
 export interface ApiDeps {
   store: Store;
@@ -58,4 +88,7 @@ export interface ApiDeps {
   webhookProblem?(url: string): string | undefined;
   /** Without it GET /api/v1/events answers 503. */
   events?: EventsProvider;
+  /** Without them the runs and verdict routes are not registered. */
+  runs?: RunsProvider;
+  verdict?: VerdictProvider;
 }

@@ -13,6 +13,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Role the route requires; without it GET/HEAD need viewer and other methods editor. */
     role?: Role;
+    /**
+     * The route also accepts its token as body.metadata.token when there is no authorization header:
+     * Flagger's webhooks send a JSON body with free-form metadata and cannot set headers.
+     */
+    tokenInBody?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;

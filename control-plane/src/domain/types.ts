@@ -22,6 +22,8 @@ export interface NodeHello {
   configVersion: string;
   /** a number unique among the filter VMs sharing a vm_id in the proxy, not a worker-thread index */
   worker: number;
+  /** the workload's version label; '' or absent when unknown (runs then use the workload name) */
+  version?: string;
 }
 
 /** One captured response: the live half (edge) or a shadow half (candidate/secondary). */
@@ -130,6 +132,8 @@ export interface NormalizeSpec {
   detectors?: { uuid?: boolean; timestamp?: boolean; token?: boolean };
   redactHeaders?: string[];
   redactPaths?: string[];
+  /** noise marked for one endpoint ('POST /refunds/{id}'): reports of that endpoint ignore these too */
+  ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
 }
 export interface NoiseSpec {
   relativeThreshold?: number;
@@ -140,6 +144,12 @@ export interface AlertSpec {
   mismatchRate?: number;
   minPairs?: number;
   webhook?: string;
+  /** hysteresis: an alerting endpoint recovers only below this rate (default 80 % of mismatchRate) */
+  resolveBelow?: number;
+  /** latency verdict: shadow p50 or p99 over live by more than this ratio fails (reports/latency-verdict.ts) */
+  latencyRatio?: number;
+  latencyMinPairs?: number;
+  latencyMinDeltaMs?: number;
   /** body of webhook deliveries: 'standard' (our signed JSON event, default) or 'slack' ({text}) */
   webhookFormat?: 'standard' | 'slack';
 }
@@ -158,6 +168,12 @@ export interface RampGuards {
   latencyP99Ms?: number;
   filterDrops?: number;
   capacity?: boolean;
+  /** per endpoint: shadow p50/p99 over live by more than this ratio breaks the guard */
+  latencyRatio?: number;
+  /** percent of the stage's pairs that must be on endpoints with enough evidence (mismatch, latency) */
+  coverage?: number;
+  /** per-guard minimum pairs overriding minPairs */
+  minPairsFor?: Partial<Record<string, number>>;
 }
 /** A mirror ramp: sampling caps advanced stage by stage while the guards hold. */
 export interface RampSpec {
@@ -165,6 +181,8 @@ export interface RampSpec {
   holdSeconds?: number | number[];
   evaluateEverySeconds?: number;
   onBreach?: 'pause' | 'revert';
+  /** how long past its hold a stage waits for evidence before pausing as inconclusive */
+  maxWaitSeconds?: number;
   guards?: RampGuards;
 }
 

@@ -1,4 +1,4 @@
-// Ramp controller: runs the mirror ramps of reports/ramp.ts against the live control plane. It keeps
+// Ramp controller: runs the mirror ramps of ramp/state-machine.ts against the live control plane. It keeps
 // one ramp per policy that declares `ramp`, answers the snapshot cache's question "what sampling cap
 // does this policy's edge run under?" (capFor), evaluates running ramps every evaluateEverySeconds
 // from what the engine saw (a StageMeter per stage), applies operator commands, and writes every
@@ -19,8 +19,8 @@
 //   capFor(policy: Policy): number | undefined       (undefined: the policy declares no ramp)
 //   observePair(policy: string, candidateStatus: number, candidateLatencyUs: number): void
 //   tick(): Promise<void>;  start(): void;  stop(): void;  drain(): Promise<void>;  persist(): Promise<void>
-//   command(policy, action, who): Promise<RampView>  (throws RampError 404/409)
-//   view(policy): RampView                          (throws RampError 404/409)
+//   command(policy, action, who): Promise<RampView>  (throws RampError, kind 'conflict')
+//   view(policy): RampView                          (throws RampError, kind 'conflict')
 import type { Logger } from 'pino';
 import type { AlertSink } from '../alerts.js';
 import type { CapacitySpec, Policy } from '../domain/types.js';
@@ -35,7 +35,7 @@ import {
   type RampEvent,
   type RampState,
   type ResolvedRamp,
-} from '../reports/ramp.js';
+} from './state-machine.js';
 import type { AuditAction, Store } from '../store/types.js';
 import { StageMeter, type BlastView, type EndpointCount, type NodeDrops } from './meter.js';
 import { rampView, type RampView } from './view.js';
@@ -55,11 +55,10 @@ export interface RampControllerOptions {
   now?: () => number;
 }
 
+/** A command that does not apply (kind 'conflict'): the API's error handler maps kinds to statuses. */
 export class RampError extends Error {
-  constructor(
-    readonly statusCode: 404 | 409,
-    message: string,
-  ) {
+  readonly kind = 'conflict';
+  constructor(message: string) {
     super(message);
     this.name = 'RampError';
   }
@@ -94,7 +93,7 @@ export class RampController {
       const e = this.entries.get(p.name);
       if (e) {
         e.policy = p;
-        e.ramp = resolveRamp(p.spec.ramp);
+        e.ramp = resolveRamp(p.spec.ramp, p.spec.alerts);
         continue;
       }
       this.entries.set(p.name, await this.load(p));
@@ -110,7 +109,7 @@ export class RampController {
   capFor(policy: Policy): number | undefined {
     if (!policy.spec.ramp) return undefined;
     const e = this.entries.get(policy.name);
-    const ramp = e?.ramp ?? resolveRamp(policy.spec.ramp);
+    const ramp = e?.ramp ?? resolveRamp(policy.spec.ramp, policy.spec.alerts);
     // Not loaded yet or unusable: mirror nothing rather than the policy's uncapped sampling.
     if (!e || typeof ramp === 'string') return 0;
     return rampCap(e.state, ramp);
@@ -176,9 +175,9 @@ export class RampController {
     const e = this.entry(policy);
     // An unusable ramp already caps sampling at 0 % (capFor); the operator fixes the spec first.
     if (typeof e.ramp === 'string')
-      throw new RampError(409, `the ramp of policy '${policy}' is invalid: ${e.ramp}; fix the policy first`);
+      throw new RampError(`the ramp of policy '${policy}' is invalid: ${e.ramp}; fix the policy first`);
     const r = applyCommand(e.state, e.ramp, action, this.now(), who);
-    if (!r.ok) throw new RampError(409, r.error);
+    if (!r.ok) throw new RampError(r.error);
     await this.apply(e, r.state, r.events);
     await this.opts.store.recordAudit(policy, who, `ramp-${action}` as AuditAction, [
       { path: 'ramp.status', op: 'changed' },
@@ -188,8 +187,8 @@ export class RampController {
 
   private entry(policy: string): Entry {
     const e = this.entries.get(policy);
-    if (!e) throw new RampError(409, `policy '${policy}' declares no ramp (add "ramp" to its spec), or does not exist`);
-    e.ramp = resolveRamp(e.policy.spec.ramp!);
+    if (!e) throw new RampError(`policy '${policy}' declares no ramp (add "ramp" to its spec), or does not exist`);
+    e.ramp = resolveRamp(e.policy.spec.ramp!, e.policy.spec.alerts);
     return e;
   }
 
@@ -231,6 +230,7 @@ export class RampController {
             message: ev.message,
             source: 'ramp',
             guard: ev.guard,
+            kind: ev.kind,
           },
           e.policy.spec.alerts?.webhook,
         );
@@ -248,7 +248,7 @@ export class RampController {
   }
 
   private async load(p: Policy): Promise<Entry> {
-    const e: Entry = { policy: p, ramp: resolveRamp(p.spec.ramp!), state: initialRampState(p.name) };
+    const e: Entry = { policy: p, ramp: resolveRamp(p.spec.ramp!, p.spec.alerts), state: initialRampState(p.name) };
     let saved: unknown;
     try {
       saved = await this.opts.store.loadState(rampKey(p.name));

@@ -1,6 +1,6 @@
 // Stage meter: turns what the control plane sees (cumulative, all-time counters of the report book,
 // the blast-radius map and the node registry, plus the pairs tapped from ingest) into the windowed
-// RampObservations the ramp state machine judges (reports/ramp.ts documents each window).
+// RampObservations the ramp state machine judges (ramp/state-machine.ts documents each window).
 //
 // One meter belongs to one stage run (its stageStartedAt). It holds:
 //   - accumulators fed per pair since the stage started: pairs, candidate 5xx, candidate latency sketch;
@@ -12,12 +12,17 @@
 // producing negative counts. Serializable, so a stage keeps its window across a control-plane restart.
 import type { Decision } from '../domain/types.js';
 import { LatencySketch } from '../reports/latency.js';
-import type { RampObservations } from '../reports/ramp.js';
+import type { Percentiles } from '../reports/latency-verdict.js';
+import type { RampObservations } from './state-machine.js';
 
 export interface EndpointCount {
   endpoint: string;
   pairs: number;
   mismatched: number;
+  /** pairs the engine could not compare (absent = 0); windowed like pairs */
+  notCompared?: number;
+  /** over the run, not the stage: the report's latency sketches (the latencyRatio guard) */
+  latency?: { pairs: number; live: Percentiles; shadow: Percentiles };
 }
 export interface NodeDrops {
   key: string;
@@ -32,6 +37,8 @@ export interface BlastView {
       destination: string;
       decisions: Record<Decision, number>;
       allowedRate: number;
+      /** the peak (blast-radius.ts PEAK_WINDOW_S) the capacity flag compares */
+      peakAllowedRate?: number;
       capacity?: number;
       flagged: boolean;
     }>;
@@ -50,7 +57,7 @@ export interface MeterJSON {
   pairs: number;
   shadow5xx: number;
   latency: unknown;
-  endpoints: Record<string, { pairs: number; mismatched: number }>;
+  endpoints: Record<string, { pairs: number; mismatched: number; notCompared?: number }>;
   egress: { denied: number; rateLimited: number; at: number };
   nodeDrops: Record<string, number>;
   drops: number;
@@ -75,7 +82,7 @@ export class StageMeter {
 
   private constructor(
     readonly stageStartedAt: number,
-    private endpoints: Map<string, { pairs: number; mismatched: number }>,
+    private endpoints: Map<string, { pairs: number; mismatched: number; notCompared?: number }>,
     private egress: { denied: number; rateLimited: number; at: number },
     private nodeDrops: Map<string, number>,
   ) {}
@@ -83,7 +90,10 @@ export class StageMeter {
   /** A meter whose windows start now, at the sources' current totals. */
   static start(stageStartedAt: number, src: MeterSources): StageMeter {
     const endpoints = new Map(
-      src.endpointCounts.map((e) => [e.endpoint, { pairs: e.pairs, mismatched: e.mismatched }]),
+      src.endpointCounts.map((e) => [
+        e.endpoint,
+        { pairs: e.pairs, mismatched: e.mismatched, notCompared: e.notCompared ?? 0 },
+      ]),
     );
     const nodes = new Map(src.nodes.filter((n) => n.stats !== undefined).map((n) => [n.key, n.dropsReported]));
     return new StageMeter(stageStartedAt, endpoints, { ...egressTotals(src.blast), at: stageStartedAt }, nodes);
@@ -102,7 +112,7 @@ export class StageMeter {
     for (const e of src.endpointCounts) {
       let base = this.endpoints.get(e.endpoint);
       if (base && (e.pairs < base.pairs || e.mismatched < base.mismatched)) {
-        base = { ...e };
+        base = { pairs: e.pairs, mismatched: e.mismatched, notCompared: e.notCompared ?? 0 };
         this.endpoints.set(e.endpoint, base);
       }
       const pairs = e.pairs - (base?.pairs ?? 0);
@@ -111,6 +121,8 @@ export class StageMeter {
           endpoint: e.endpoint,
           pairs,
           mismatched: Math.max(0, e.mismatched - (base?.mismatched ?? 0)),
+          notCompared: Math.max(0, (e.notCompared ?? 0) - (base?.notCompared ?? 0)),
+          ...(e.latency ? { latency: e.latency } : {}),
         });
     }
 
@@ -132,7 +144,11 @@ export class StageMeter {
     for (const s of src.blast.services) {
       for (const d of s.destinations) {
         if (d.flagged && d.capacity !== undefined)
-          overCapacity.push({ destination: d.destination, allowedRate: d.allowedRate, capacity: d.capacity });
+          overCapacity.push({
+            destination: d.destination,
+            allowedRate: d.peakAllowedRate ?? d.allowedRate,
+            capacity: d.capacity,
+          });
       }
     }
     const o: RampObservations = {

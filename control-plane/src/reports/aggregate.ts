@@ -16,7 +16,10 @@
 //   endpoints(policy): EndpointView[]            worst first (mismatch rate, regression fields, pairs)
 //   endpoint(policy, endpoint): EndpointDetailView | undefined   fields, suggestions, side-by-side samples
 //   summary(policy): { pairs; matching; matchRate; endpoints; alerting }   | undefined
-//   endpointCounts(policy): { endpoint; pairs; mismatched }[]   cumulative counters (ramp guards)
+//   endpointCounts(policy): EndpointCount[]   cumulative counters and latency per endpoint (ramp guards)
+//   Every endpoint view carries latencyVerdict (latency-verdict.ts); a latency fail alerts once, like a mismatch.
+//   preview(policy, spec): NoisePreview[]   what a change of ignore rules would silence (noise marking)
+//   policyJSON(policy) / adopt(policy, json) / restart(policy): one policy's state (saved per policy) / start it over (new run)
 //   clear(policy?): void
 //   toJSON(): ReportBookJSON;  static fromJSON(v: unknown): ReportBook   (throws a clear Error on bad input)
 //   interface Alert { policy; endpoint; rate; pairs; at; message }
@@ -34,6 +37,14 @@ import {
   type EndpointView,
   type IgnoreRules,
 } from './ignored.js';
+import type { LatencySketch } from './latency.js';
+import {
+  judgeLatency,
+  latencyConfig,
+  type LatencyConfig,
+  type LatencyJudgement,
+  type Percentiles,
+} from './latency-verdict.js';
 import { noiseConfig, verdict, type NoiseConfig } from './noise.js';
 
 export type {
@@ -61,40 +72,71 @@ export interface Alert {
 export interface AlertConfig {
   mismatchRate: number;
   minPairs: number;
+  /** hysteresis: an alerting endpoint recovers (and re-arms) only below this rate (default 80 % of mismatchRate) */
+  resolveBelow: number;
 }
 interface PolicyConfig {
   noise: NoiseConfig;
   alerts: AlertConfig;
+  latency: LatencyConfig;
   detectors: Record<DetectorClass, boolean>;
 }
 /** The ignore rules of the policy's latest spec (persisted as the two lists, compiled on load). */
 interface IgnoreSpec {
   ignorePaths?: string[];
   ignoreHeaders?: string[];
+  ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
 }
 interface PolicyBook {
   config: PolicyConfig;
   endpoints: Map<string, EndpointStats>;
   alerting: Set<string>;
+  /** endpoints whose latency verdict is fail (alerted once; re-armed when it passes again) */
+  slow: Set<string>;
   ignoreSpec: IgnoreSpec;
   ignore: IgnoreRules;
   /** per endpoint: which regression paths its mismatched pairs had */
   sets: Map<string, MismatchSets>;
 }
 
+export interface PolicyBookJSON {
+  config: PolicyConfig;
+  alerting: string[];
+  slow?: string[];
+  endpoints: unknown[];
+  ignore?: IgnoreSpec;
+  mismatchSets?: Record<string, unknown>;
+}
 export interface ReportBookJSON {
   version: 1;
-  policies: Record<
-    string,
-    {
-      config: PolicyConfig;
-      alerting: string[];
-      endpoints: unknown[];
-      ignore?: IgnoreSpec;
-      mismatchSets?: Record<string, unknown>;
-    }
-  >;
+  policies: Record<string, PolicyBookJSON>;
 }
+
+/** An endpoint as the API reads it: the view of ignored.ts plus its latency verdict. */
+export type EndpointSummary = EndpointView & { latencyVerdict: LatencyJudgement };
+export type EndpointDetailSummary = EndpointDetailView & { latencyVerdict: LatencyJudgement };
+
+/** One endpoint a noise marking would change (ReportBook.preview). */
+export interface NoisePreview {
+  endpoint: string;
+  /** fields that would become ignored, with the verdict they have now */
+  fields: Array<{ path: string; verdict: string }>;
+  mismatchRateBefore: number;
+  mismatchRateAfter: number;
+  verdictBefore: 'passing' | 'critical';
+  verdictAfter: 'passing' | 'critical';
+}
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+export interface EndpointCount {
+  endpoint: string;
+  pairs: number;
+  mismatched: number;
+  notCompared: number;
+  latency: { pairs: number; live: Percentiles; shadow: Percentiles };
+}
+
+const percentiles = (s: LatencySketch): Percentiles => ({ p50Us: s.quantile(0.5), p99Us: s.quantile(0.99) });
 
 export const MAX_ENDPOINTS = 1000;
 export const OVERFLOW_ENDPOINT = '(other endpoints)';
@@ -104,16 +146,31 @@ export function policyConfig(spec?: PolicySpec): PolicyConfig {
   const d = spec?.normalize?.detectors;
   return {
     noise: noiseConfig(spec?.noise),
-    alerts: {
-      mismatchRate: typeof a?.mismatchRate === 'number' && a.mismatchRate >= 0 ? a.mismatchRate : 5,
-      minPairs: typeof a?.minPairs === 'number' && a.minPairs >= 1 ? a.minPairs : 20,
-    },
+    latency: latencyConfig(a),
+    alerts: alertConfig(a),
     detectors: { uuid: d?.uuid === true, timestamp: d?.timestamp === true, token: d?.token === true },
   };
 }
 
+function alertConfig(a: PolicySpec['alerts']): AlertConfig {
+  const mismatchRate = typeof a?.mismatchRate === 'number' && a.mismatchRate >= 0 ? a.mismatchRate : 5;
+  const resolveBelow =
+    typeof a?.resolveBelow === 'number' && a.resolveBelow >= 0 && a.resolveBelow <= mismatchRate
+      ? a.resolveBelow
+      : mismatchRate * 0.8;
+  return { mismatchRate, minPairs: typeof a?.minPairs === 'number' && a.minPairs >= 1 ? a.minPairs : 20, resolveBelow };
+}
+
 export class ReportBook {
   private readonly books = new Map<string, PolicyBook>();
+  private resolved: Array<{ policy: string; endpoint: string }> = [];
+
+  /** Endpoints whose mismatch alert ended (rate below resolveBelow) since the last call: their alerts resolve. */
+  takeResolved(): Array<{ policy: string; endpoint: string }> {
+    const out = this.resolved;
+    this.resolved = [];
+    return out;
+  }
 
   add(result: ComparedPair | PairResult, spec?: PolicySpec): Alert[] {
     const book = this.book(result.policy, spec);
@@ -128,17 +185,24 @@ export class ReportBook {
       }
     }
     if (ep.add(result, book.config.noise)) this.recordSet(book, ep, result);
-    const { mismatchRate, minPairs } = book.config.alerts;
+    const alerts = this.latencyAlert(book, ep, result);
+    const { mismatchRate, minPairs, resolveBelow } = book.config.alerts;
     const rate = this.rate(book, ep);
     // rate 0 never alerts: with mismatchRate 0 ("any mismatch") an endpoint that matches every pair
     // would otherwise alert at once and, never dropping below 0, stay alerting for good.
     if (book.alerting.has(name)) {
-      if (rate < mismatchRate || rate === 0) book.alerting.delete(name); // recovered: the next breach alerts again
-      return [];
+      // Hysteresis: hovering at the threshold (5.30 %, 4.98 %, 5.02 %) is one alert, not three; it
+      // recovers (resolves, and the next breach alerts again) only below resolveBelow.
+      if (rate < resolveBelow || rate === 0) {
+        book.alerting.delete(name);
+        this.resolved.push({ policy: result.policy, endpoint: name });
+      }
+      return alerts;
     }
-    if (ep.pairs < minPairs || rate < mismatchRate || rate === 0) return [];
+    if (ep.pairs < minPairs || rate < mismatchRate || rate === 0) return alerts;
     book.alerting.add(name);
     return [
+      ...alerts,
       {
         policy: result.policy,
         endpoint: name,
@@ -162,7 +226,10 @@ export class ReportBook {
         continue;
       }
       const rate = this.rate(book, ep);
-      if (rate < book.config.alerts.mismatchRate || rate === 0) book.alerting.delete(name);
+      if (rate < book.config.alerts.resolveBelow || rate === 0) {
+        book.alerting.delete(name);
+        this.resolved.push({ policy, endpoint: name });
+      }
     }
   }
 
@@ -170,22 +237,12 @@ export class ReportBook {
     return [...this.books.keys()].sort();
   }
 
-  endpoints(policy: string): EndpointView[] {
+  endpoints(policy: string): EndpointSummary[] {
     const book = this.books.get(policy);
     if (!book) return [];
-    const out: EndpointView[] = [];
-    for (const ep of book.endpoints.values()) {
-      const alerting = book.alerting.has(ep.endpoint);
-      out.push(
-        book.ignore.empty
-          ? { ...ep.report(policy, book.config.noise, alerting), ignoredFields: 0 }
-          : viewReport(
-              ep.detail(policy, book.config.noise, alerting, book.config.detectors),
-              this.mismatched(book, ep),
-              book.ignore,
-            ),
-      );
-    }
+    const out: EndpointSummary[] = [];
+    for (const ep of book.endpoints.values())
+      out.push({ ...this.summaryOf(book, policy, ep, book.ignore), latencyVerdict: this.latency(book, ep) });
     return out.sort(
       (a, b) =>
         b.mismatchRate - a.mismatchRate ||
@@ -195,12 +252,56 @@ export class ReportBook {
     );
   }
 
-  endpoint(policy: string, endpoint: string): EndpointDetailView | undefined {
+  endpoint(policy: string, endpoint: string): EndpointDetailSummary | undefined {
     const book = this.books.get(policy);
     const ep = book?.endpoints.get(endpoint);
     if (!book || !ep) return undefined;
     const d = ep.detail(policy, book.config.noise, book.alerting.has(endpoint), book.config.detectors);
-    return book.ignore.empty ? { ...d, ignoredFields: 0 } : viewDetail(d, this.mismatched(book, ep), book.ignore);
+    const ignore = book.ignore.forEndpoint(endpoint);
+    const view: EndpointDetailView = ignore.empty
+      ? { ...d, ignoredFields: 0 }
+      : viewDetail(d, this.mismatched(book, ep), ignore);
+    return { ...view, latencyVerdict: this.latency(book, ep) };
+  }
+
+  /**
+   * What a policy change to `spec` (more ignore rules: marking noise) would silence in the current
+   * reports: per endpoint whose reading changes, the fields that would become ignored with the verdict
+   * they have now, and the mismatch rate before and after. Nothing is changed.
+   */
+  preview(policy: string, spec: PolicySpec): NoisePreview[] {
+    const book = this.books.get(policy);
+    if (!book) return [];
+    const next = compileIgnore(spec);
+    const out: NoisePreview[] = [];
+    for (const ep of book.endpoints.values()) {
+      const now = book.ignore.forEndpoint(ep.endpoint);
+      const then = next.forEndpoint(ep.endpoint);
+      const d = ep.detail(policy, book.config.noise, false, book.config.detectors);
+      const fields = d.fields
+        .filter((f) => !now.matches(f.path) && then.matches(f.path))
+        .map((f) => ({ path: f.path, verdict: f.verdict }));
+      if (fields.length === 0) continue;
+      const before = this.summaryOf(book, policy, ep, book.ignore);
+      const after = this.summaryOf(book, policy, ep, next);
+      out.push({
+        endpoint: ep.endpoint,
+        fields,
+        mismatchRateBefore: round2(before.mismatchRate),
+        mismatchRateAfter: round2(after.mismatchRate),
+        verdictBefore: before.verdict,
+        verdictAfter: after.verdict,
+      });
+    }
+    return out.sort((a, b) => (a.endpoint < b.endpoint ? -1 : 1));
+  }
+
+  private summaryOf(book: PolicyBook, policy: string, ep: EndpointStats, rules: IgnoreRules): EndpointView {
+    const alerting = book.alerting.has(ep.endpoint);
+    const ignore = rules.forEndpoint(ep.endpoint);
+    if (ignore.empty) return { ...ep.report(policy, book.config.noise, alerting), ignoredFields: 0 };
+    const mismatched = book.sets.get(ep.endpoint)?.mismatched(ep.mismatched, ignore) ?? ep.mismatched;
+    return viewReport(ep.detail(policy, book.config.noise, alerting, book.config.detectors), mismatched, ignore);
   }
 
   summary(
@@ -227,14 +328,68 @@ export class ReportBook {
    * Cumulative counters per endpoint, mismatched as the alert rule counts it (current ignore rules
    * applied); the ramp controller takes their deltas per stage.
    */
-  endpointCounts(policy: string): Array<{ endpoint: string; pairs: number; mismatched: number }> {
+  endpointCounts(policy: string): EndpointCount[] {
     const book = this.books.get(policy);
     if (!book) return [];
     return [...book.endpoints.values()].map((e) => ({
       endpoint: e.endpoint,
       pairs: e.pairs,
       mismatched: this.mismatched(book, e),
+      // issue 14 adds the count to EndpointStats; read it defensively until then (absent = 0)
+      notCompared: Number((e as unknown as { notCompared?: unknown }).notCompared) || 0,
+      latency: { pairs: e.latLive.count, live: percentiles(e.latLive), shadow: percentiles(e.latShadow) },
     }));
+  }
+
+  /** The latency verdict of one endpoint under the policy's alerts.latency* settings. */
+  private latency(book: PolicyBook, ep: EndpointStats): LatencyJudgement {
+    return judgeLatency(ep.latLive.count, percentiles(ep.latLive), percentiles(ep.latShadow), book.config.latency);
+  }
+
+  /** Raises one alert when an endpoint's latency verdict turns to fail; it re-arms once it passes. */
+  private latencyAlert(book: PolicyBook, ep: EndpointStats, result: ComparedPair | PairResult): Alert[] {
+    const j = this.latency(book, ep);
+    if (j.verdict !== 'fail') {
+      if (j.verdict === 'pass') book.slow.delete(ep.endpoint);
+      return [];
+    }
+    if (book.slow.has(ep.endpoint)) return [];
+    book.slow.add(ep.endpoint);
+    return [
+      {
+        policy: result.policy,
+        endpoint: ep.endpoint,
+        rate: j.ratio ?? 0,
+        pairs: ep.pairs,
+        at: result.at,
+        message: `${result.policy}: ${ep.endpoint} is slower in the shadow: ${j.detail} over ${ep.pairs} pairs`,
+      },
+    ];
+  }
+
+  /** One policy's state, as toJSON writes it (saved per policy; an archived run). */
+  policyJSON(policy: string): PolicyBookJSON | undefined {
+    const b = this.books.get(policy);
+    return b ? this.bookJSON(b) : undefined;
+  }
+
+  /** Installs one policy's saved state (throws a clear Error when it is unreadable; the others stay). */
+  adopt(policy: string, json: unknown): void {
+    const one = ReportBook.fromJSON({ version: 1, policies: { [policy]: json } });
+    const b = one.books.get(policy);
+    if (b) this.books.set(policy, b);
+  }
+
+  /** A new run: the policy's report starts empty (thresholds and ignore rules stay); returns what it held. */
+  restart(policy: string): PolicyBookJSON | undefined {
+    const b = this.books.get(policy);
+    if (!b) return undefined;
+    const held = this.bookJSON(b);
+    b.endpoints = new Map();
+    b.alerting = new Set();
+    b.slow = new Set();
+    b.sets = new Map();
+    return held;
   }
 
   clear(policy?: string): void {
@@ -249,6 +404,7 @@ export class ReportBook {
         config: policyConfig(),
         endpoints: new Map(),
         alerting: new Set(),
+        slow: new Set(),
         ignoreSpec: {},
         ignore: NO_IGNORE,
         sets: new Map(),
@@ -266,6 +422,7 @@ export class ReportBook {
     b.ignoreSpec = {
       ...(n?.ignorePaths ? { ignorePaths: n.ignorePaths } : {}),
       ...(n?.ignoreHeaders ? { ignoreHeaders: n.ignoreHeaders } : {}),
+      ...(n?.ignoreByEndpoint ? { ignoreByEndpoint: n.ignoreByEndpoint } : {}),
     };
   }
 
@@ -287,7 +444,7 @@ export class ReportBook {
   }
 
   private mismatched(book: PolicyBook, ep: EndpointStats): number {
-    return book.sets.get(ep.endpoint)?.mismatched(ep.mismatched, book.ignore) ?? ep.mismatched;
+    return book.sets.get(ep.endpoint)?.mismatched(ep.mismatched, book.ignore.forEndpoint(ep.endpoint)) ?? ep.mismatched;
   }
 
   private rate(book: PolicyBook, ep: EndpointStats): number {
@@ -296,16 +453,19 @@ export class ReportBook {
 
   toJSON(): ReportBookJSON {
     const policies: ReportBookJSON['policies'] = {};
-    for (const [name, b] of this.books) {
-      policies[name] = {
-        config: b.config,
-        alerting: [...b.alerting],
-        endpoints: [...b.endpoints.values()].map((e) => e.toJSON()),
-        ignore: b.ignoreSpec,
-        mismatchSets: Object.fromEntries([...b.sets].map(([k, v]) => [k, v.toJSON()])),
-      };
-    }
+    for (const [name, b] of this.books) policies[name] = this.bookJSON(b);
     return { version: 1, policies };
+  }
+
+  private bookJSON(b: PolicyBook): PolicyBookJSON {
+    return {
+      config: b.config,
+      alerting: [...b.alerting],
+      slow: [...b.slow],
+      endpoints: [...b.endpoints.values()].map((e) => e.toJSON()),
+      ignore: b.ignoreSpec,
+      mismatchSets: Object.fromEntries([...b.sets].map(([k, v]) => [k, v.toJSON()])),
+    };
   }
 
   static fromJSON(v: unknown): ReportBook {
@@ -322,7 +482,10 @@ export class ReportBook {
       if (p.config && typeof p.config === 'object') {
         Object.assign(config.noise, p.config.noise ?? {});
         Object.assign(config.alerts, p.config.alerts ?? {});
+        if (typeof config.alerts.resolveBelow !== 'number')
+          config.alerts.resolveBelow = config.alerts.mismatchRate * 0.8;
         Object.assign(config.detectors, p.config.detectors ?? {});
+        Object.assign(config.latency, p.config.latency ?? {});
       }
       const endpoints = new Map<string, EndpointStats>();
       for (const e of p.endpoints) {
@@ -334,6 +497,8 @@ export class ReportBook {
         const list = p.ignore?.[k];
         if (Array.isArray(list)) ignoreSpec[k] = list.filter((x): x is string => typeof x === 'string');
       }
+      const scoped = p.ignore?.ignoreByEndpoint;
+      if (scoped && typeof scoped === 'object') ignoreSpec.ignoreByEndpoint = scoped;
       const sets = new Map<string, MismatchSets>();
       for (const [k, v] of Object.entries(p.mismatchSets ?? {}))
         if (endpoints.has(k)) sets.set(k, MismatchSets.fromJSON(v));
@@ -341,6 +506,7 @@ export class ReportBook {
         config,
         endpoints,
         alerting: new Set(p.alerting.filter((x) => typeof x === 'string')),
+        slow: new Set((Array.isArray(p.slow) ? p.slow : []).filter((x) => typeof x === 'string')),
         ignoreSpec,
         ignore: compileIgnore({ services: [], normalize: ignoreSpec }),
         sets,

@@ -4,7 +4,10 @@
 // 1-s buckets (default 60 s, injectable clock: events are bucketed by arrival, not by the filter's
 // clock, so a skewed node cannot place load in the past), and the capacity the policy declares for
 // that destination (spec.capacity host glob → requests per second): a destination is flagged when the
-// shadow load that actually reached it (allowed events/s) passes its capacity.
+// shadow load that actually reached it passes its capacity at its PEAK — the highest allowed rate over
+// any PEAK_WINDOW_S consecutive seconds of the window — not on the window's average: overload happens
+// in bursts (6 rps for 10 s against 3 rps of capacity averages 1 rps over 60 s). The ramp's capacity
+// guard reads the same flag and figure.
 // Bounded: ≤ MAX_SERVICES services (service names come from the filters; events of further services
 // are dropped and counted), ≤ 1000 destinations per service and ≤ 200 routes per destination (then one
 // overflow row).
@@ -35,6 +38,8 @@ export interface DestinationBlast {
   allowedRate: number;
   /** highest allowed events in one 1-s bucket of the window */
   peakAllowedPerSecond: number;
+  /** highest allowed events per second averaged over PEAK_WINDOW_S consecutive seconds: what `flagged` compares */
+  peakAllowedRate: number;
   capacity?: number;
   capacityRule?: string;
   flagged: boolean;
@@ -54,6 +59,8 @@ export interface BlastRadiusMap {
 }
 
 const DECISIONS: readonly Decision[] = ['allowed', 'mocked', 'denied', 'rate_limited'];
+/** the short window of the peak rate: long enough to smooth a bucket boundary, short enough for a burst */
+export const PEAK_WINDOW_S = 5;
 export const MAX_SERVICES = 1000;
 const MAX_DESTINATIONS = 1000;
 const MAX_ROUTES = 200;
@@ -169,14 +176,17 @@ export class BlastRadius {
         let all = 0,
           allowed = 0,
           peak = 0;
+        const perSecond = new Map<number, number>();
         for (let i = 0; i < this.windowS; i++) {
           if (d.stamp[i] > sec - this.windowS && d.stamp[i] <= sec) {
             all += d.all[i];
             allowed += d.allowed[i];
             if (d.allowed[i] > peak) peak = d.allowed[i];
+            perSecond.set(d.stamp[i], d.allowed[i]);
           }
         }
         const allowedRate = allowed / this.windowS;
+        const peakRate = peakOver(perSecond, sec, Math.min(PEAK_WINDOW_S, this.windowS), this.windowS);
         const host = destination.replace(/:\d+$/, '');
         const rule = rules.find((r) => r.re.test(destination) || r.re.test(host));
         const row: DestinationBlast = {
@@ -187,7 +197,8 @@ export class BlastRadius {
           rate: all / this.windowS,
           allowedRate,
           peakAllowedPerSecond: peak,
-          flagged: rule !== undefined && allowedRate > rule.rps,
+          peakAllowedRate: peakRate,
+          flagged: rule !== undefined && peakRate > rule.rps,
           lastAt: d.lastAt,
           routes: [...d.routes]
             .map(([route, r]) => ({ route, total: r.total, decisions: { ...r.decisions } }))
@@ -201,7 +212,9 @@ export class BlastRadius {
         total += d.total;
         out.push(row);
       }
-      out.sort((a, b) => Number(b.flagged) - Number(a.flagged) || b.allowedRate - a.allowedRate || b.total - a.total);
+      out.sort(
+        (a, b) => Number(b.flagged) - Number(a.flagged) || b.peakAllowedRate - a.peakAllowedRate || b.total - a.total,
+      );
       services.push({ service, total, destinations: out });
     }
     return { windowS: this.windowS, at: nowMs, flagged, services };
@@ -289,4 +302,16 @@ export function globToRegExp(glob: string): RegExp {
     .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${body}$`, 'i');
+}
+
+/** The highest sum over `span` consecutive seconds ending in (now − window, now], divided by span. */
+function peakOver(perSecond: Map<number, number>, now: number, span: number, window: number): number {
+  let sum = 0,
+    best = 0;
+  for (let s = now - window + 1; s <= now; s++) {
+    sum += perSecond.get(s) ?? 0;
+    if (s - span >= now - window + 1) sum -= perSecond.get(s - span) ?? 0;
+    if (sum > best) best = sum;
+  }
+  return Math.round((best / span) * 100) / 100;
 }

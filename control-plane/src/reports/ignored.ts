@@ -8,7 +8,9 @@
 //
 // API:
 //   compileIgnore(spec?: PolicySpec): IgnoreRules        cached per spec object
-//   interface IgnoreRules { empty: boolean; matches(fieldPath: string): boolean; key: string }
+//   interface IgnoreRules { empty; matches(fieldPath); key; forEndpoint(endpoint): IgnoreRules }
+//     forEndpoint adds the rules of normalize.ignoreByEndpoint[endpoint] (noise marked for one endpoint:
+//     read-side only — the compare engine still records the field, reports of that endpoint ignore it)
 //   class MismatchSets {                                  one per endpoint, bounded (MAX_SETS)
 //     record(regressionPaths: string[]): void             one mismatched pair
 //     mismatched(total: number, ignore: IgnoreRules): number   pairs still mismatched under the rules
@@ -41,9 +43,11 @@ export interface IgnoreRules {
   matches(fieldPath: string): boolean;
   /** identity of the rule set (for memoization by callers) */
   readonly key: string;
+  /** the rules that apply to one endpoint's report: these plus its own (normalize.ignoreByEndpoint) */
+  forEndpoint(endpoint: string): IgnoreRules;
 }
 
-export const NO_IGNORE: IgnoreRules = { empty: true, matches: () => false, key: '' };
+export const NO_IGNORE: IgnoreRules = { empty: true, matches: () => false, key: '', forEndpoint: () => NO_IGNORE };
 
 const cache = new WeakMap<PolicySpec, IgnoreRules>();
 
@@ -53,6 +57,35 @@ export function compileIgnore(spec?: PolicySpec): IgnoreRules {
   if (hit) return hit;
   const paths = (spec.normalize?.ignorePaths ?? []).filter((p) => typeof p === 'string' && p.trim() !== '');
   const headers = (spec.normalize?.ignoreHeaders ?? []).map((h) => String(h).toLowerCase());
+  const byEndpoint = spec.normalize?.ignoreByEndpoint ?? {};
+  const base = compileLists(paths, headers);
+  if (Object.keys(byEndpoint).length === 0) {
+    cache.set(spec, base);
+    return base;
+  }
+  const scoped = new Map<string, IgnoreRules>();
+  const rules: IgnoreRules = {
+    ...base,
+    key: JSON.stringify([paths, headers, byEndpoint]),
+    forEndpoint(endpoint: string): IgnoreRules {
+      const own = byEndpoint[endpoint];
+      if (!own) return base;
+      let r = scoped.get(endpoint);
+      if (!r) {
+        r = compileLists(
+          [...paths, ...(own.ignorePaths ?? []).filter((p) => typeof p === 'string' && p.trim() !== '')],
+          [...headers, ...(own.ignoreHeaders ?? []).map((h) => String(h).toLowerCase())],
+        );
+        scoped.set(endpoint, r);
+      }
+      return r;
+    },
+  };
+  cache.set(spec, rules);
+  return rules;
+}
+
+function compileLists(paths: string[], headers: string[]): IgnoreRules {
   let rules = NO_IGNORE;
   if (paths.length || headers.length) {
     const matcher = paths.length
@@ -63,6 +96,7 @@ export function compileIgnore(spec?: PolicySpec): IgnoreRules {
     rules = {
       empty: false,
       key: JSON.stringify([paths, headers]),
+      forEndpoint: () => rules,
       matches(fieldPath: string): boolean {
         if (fieldPath.startsWith('headers.')) {
           const name = fieldPath.slice(8);
@@ -80,7 +114,6 @@ export function compileIgnore(spec?: PolicySpec): IgnoreRules {
       },
     };
   }
-  cache.set(spec, rules);
   return rules;
 }
 

@@ -1,6 +1,6 @@
 // Build: the filter configuration document one node should run, and its version.
 //
-// Follows the "Config identity rule" (COORDINATION.md): role, variant and service come from the
+// The config identity rule (docs/architecture.md): role, variant and service come from the
 // node's Hello — the filter NACKs a document whose identity differs from its static configuration —
 // and the policy-controlled sections (sampling, egress, inboundRateLimit, capture, idempotency) from
 // the policy covering the node's service. No policy → an identity-only document that mirrors nothing

@@ -10,24 +10,21 @@
 // service the first by name wins (deterministic on every replica) and a warning is logged.
 // Snapshots are immutable values, built once per (policy, role, variant, service) per setPolicies.
 //
-// Public API:
-//   class SnapshotCache {
-//     constructor(opts?: { logger?: pino.Logger; policies?: Policy[] })
-//     setPolicies(policies: Policy[]): void   // recompute, push changed snapshots to watchers
-//     policyFor(service: string): Policy | undefined
-//     snapshotFor(hello: NodeIdentity): Snapshot
-//     watch(hello: NodeHello, push: (snap: Snapshot) => void): () => void
-//         // pushes the current snapshot at once unless hello.configVersion already equals it;
-//         // returns unwatch (idempotent)
-//     watchCount(): number
-//     setSamplingCap(capFor: (policy: Policy) => number | undefined): void   // the mirror ramp's cap
-//     refresh(): void     // a cap changed: rebuild, push the snapshots whose version changed
-//   }
 // The sampling cap (control-plane/src/ramp) is asked per policy at build time, so a policy written
 // with a ramp is never pushed uncapped, even for a moment; it changes only edge documents.
 import type { Logger } from 'pino';
 import type { NodeHello, Policy } from '../domain/types.js';
 import { buildSnapshot, type NodeIdentity, type Snapshot } from './build.js';
+
+/**
+ * What the stream needs from the cache (go-control-plane's ConfigWatcher): the snapshot a node should
+ * run, and a watch that pushes it now and on every change. The stream depends on this, not on the class.
+ */
+export interface ConfigWatcher {
+  snapshotFor(hello: NodeIdentity): Snapshot;
+  /** Pushes the current snapshot at once unless hello.configVersion already equals it; returns unwatch (idempotent). */
+  watch(hello: NodeHello, push: (snap: Snapshot) => void): () => void;
+}
 
 interface Watch {
   readonly hello: NodeHello;
@@ -36,7 +33,7 @@ interface Watch {
   lastVersion: string;
 }
 
-export class SnapshotCache {
+export class SnapshotCache implements ConfigWatcher {
   private readonly logger?: Logger;
   private readonly watches = new Set<Watch>();
   private byService = new Map<string, Policy>();

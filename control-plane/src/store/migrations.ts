@@ -68,6 +68,15 @@ export const migrations: readonly string[] = [
   ALTER TABLE audit_v2 RENAME TO audit;
   CREATE INDEX audit_policy ON audit (policy, id);
   `,
+  // 3: an alert has a state an operator moves: open → acknowledged → resolved (also resolved by the
+  // engine when its endpoint recovers), with who and when
+  `
+  ALTER TABLE alerts ADD COLUMN state TEXT NOT NULL DEFAULT 'open'
+    CHECK (state IN ('open', 'acknowledged', 'resolved'));
+  ALTER TABLE alerts ADD COLUMN state_by TEXT;
+  ALTER TABLE alerts ADD COLUMN state_at INTEGER;
+  CREATE INDEX alerts_open ON alerts (policy, endpoint, state);
+  `,
 ];
 
 /** Applies pending migrations; refuses a database written by a newer version of the control plane. */

@@ -9,17 +9,19 @@ import type { Policy, PolicySpec } from '../domain/types.js';
 import { migrate } from './migrations.js';
 import { PolicyRepository } from './policies.js';
 import { AlertRepository, StateRepository } from './state.js';
-import type {
-  AlertInput,
-  AuditAction,
-  AuditEntry,
-  DeliveryStatus,
-  PolicyHistory,
-  PutResult,
-  SpecChange,
-  Store,
-  StoredAlert,
-  WriteOptions,
+import {
+  StoreError,
+  type AlertInput,
+  type AlertState,
+  type AuditAction,
+  type AuditEntry,
+  type DeliveryStatus,
+  type PolicyHistory,
+  type PutResult,
+  type SpecChange,
+  type Store,
+  type StoredAlert,
+  type WriteOptions,
 } from './types.js';
 
 export const DB_FILE = 'shadowguard.db';
@@ -99,8 +101,16 @@ export class SqliteStore implements Store {
   async markAlertDelivery(id: number, status: DeliveryStatus): Promise<void> {
     this.alerts.markDelivered(id, status);
   }
-  async listAlerts(opts?: { policy?: string; limit?: number }): Promise<StoredAlert[]> {
+  async listAlerts(opts?: { policy?: string; limit?: number; state?: AlertState }): Promise<StoredAlert[]> {
     return this.alerts.list(opts);
+  }
+  async setAlertState(id: number, state: 'acknowledged' | 'resolved', who: string, at: number): Promise<StoredAlert> {
+    const a = this.alerts.setStateOf(id, state, who, at);
+    if (!a) throw new StoreError('not_found', `alert ${id} does not exist`);
+    return a;
+  }
+  async resolveAlerts(policy: string, endpoint: string, who: string, at: number): Promise<StoredAlert[]> {
+    return this.alerts.resolve(policy, endpoint, who, at);
   }
 
   async ping(): Promise<void> {

@@ -2,7 +2,7 @@
 // the alerts the engine raised (with whether the webhook delivered them).
 
 import type Database from 'better-sqlite3';
-import type { AlertInput, DeliveryStatus, StoredAlert } from './types.js';
+import type { AlertInput, AlertState, DeliveryStatus, StoredAlert } from './types.js';
 
 // The alerts.delivered column (INTEGER since migration 1) holds a delivery code: 0 and 1 keep their
 // old meaning (pending, delivered), so no migration is needed and old rows read as before.
@@ -17,6 +17,9 @@ interface AlertRow {
   pairs: number;
   message: string;
   delivered: number;
+  state: AlertState;
+  state_by: string | null;
+  state_at: number | null;
 }
 
 const toAlert = (r: AlertRow): StoredAlert => ({
@@ -29,6 +32,9 @@ const toAlert = (r: AlertRow): StoredAlert => ({
   message: r.message,
   delivered: r.delivered === 1,
   delivery: DELIVERY_CODES[r.delivered] ?? 'pending',
+  state: r.state,
+  stateBy: r.state_by,
+  stateAt: r.state_at,
 });
 
 export class StateRepository {
@@ -59,27 +65,67 @@ export class AlertRepository {
   private readonly mark;
   private readonly latest;
   private readonly latestFor;
+  private readonly setState;
+  private readonly byId;
+  private readonly unresolved;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(
       'INSERT INTO alerts (at, policy, endpoint, rate, pairs, message, delivered) VALUES (?, ?, ?, ?, ?, ?, 0)',
     );
     this.mark = db.prepare('UPDATE alerts SET delivered = ? WHERE id = ?');
     this.latest = db.prepare('SELECT * FROM alerts ORDER BY id DESC LIMIT ?');
     this.latestFor = db.prepare('SELECT * FROM alerts WHERE policy = ? ORDER BY id DESC LIMIT ?');
+    this.setState = db.prepare('UPDATE alerts SET state = ?, state_by = ?, state_at = ? WHERE id = ?');
+    this.byId = db.prepare('SELECT * FROM alerts WHERE id = ?');
+    this.unresolved = db.prepare(
+      "SELECT * FROM alerts WHERE policy = ? AND endpoint = ? AND state != 'resolved' ORDER BY id",
+    );
+  }
+
+  get(id: number): StoredAlert | undefined {
+    const r = this.byId.get(id) as AlertRow | undefined;
+    return r && toAlert(r);
+  }
+
+  setStateOf(id: number, state: AlertState, who: string, at: number): StoredAlert | undefined {
+    if (this.setState.run(state, who, at, id).changes === 0) return undefined;
+    return this.get(id);
+  }
+
+  resolve(policy: string, endpoint: string, who: string, at: number): StoredAlert[] {
+    return this.db.transaction(() => {
+      const rows = (this.unresolved.all(policy, endpoint) as AlertRow[]).map(toAlert);
+      for (const a of rows) this.setState.run('resolved', who, at, a.id);
+      return rows.map((a) => ({ ...a, state: 'resolved' as const, stateBy: who, stateAt: at }));
+    })();
   }
 
   add(a: AlertInput): StoredAlert {
     const r = this.insert.run(a.at, a.policy, a.endpoint, a.rate, a.pairs, a.message);
-    return { ...a, id: Number(r.lastInsertRowid), delivered: false, delivery: 'pending' };
+    return {
+      ...a,
+      id: Number(r.lastInsertRowid),
+      delivered: false,
+      delivery: 'pending',
+      state: 'open',
+      stateBy: null,
+      stateAt: null,
+    };
   }
 
   markDelivered(id: number, status: DeliveryStatus): void {
     this.mark.run(DELIVERY_CODES.indexOf(status), id);
   }
 
-  list(opts: { policy?: string; limit?: number } = {}): StoredAlert[] {
+  list(opts: { policy?: string; limit?: number; state?: AlertState } = {}): StoredAlert[] {
     const limit = opts.limit ?? 100;
+    if (opts.state !== undefined) {
+      const where = opts.policy === undefined ? 'state = ?' : 'state = ? AND policy = ?';
+      const args: unknown[] = opts.policy === undefined ? [opts.state] : [opts.state, opts.policy];
+      const rows = this.db.prepare(`SELECT * FROM alerts WHERE ${where} ORDER BY id DESC LIMIT ?`).all(...args, limit);
+      return (rows as AlertRow[]).map(toAlert);
+    }
     const rows = opts.policy === undefined ? this.latest.all(limit) : this.latestFor.all(opts.policy, limit);
     return (rows as AlertRow[]).map(toAlert);
   }

@@ -63,12 +63,18 @@ export interface AlertInput {
 
 /** What became of an alert's webhook delivery ('pending' while retrying, or for alerts stored before this existed). */
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped' | 'no webhook';
+export type AlertState = 'open' | 'acknowledged' | 'resolved';
 
 export interface StoredAlert extends AlertInput {
   id: number;
   /** delivery === 'delivered' (kept for existing clients) */
   delivered: boolean;
   delivery: DeliveryStatus;
+  state: AlertState;
+  /** who moved it to its state ('shadowguard' when the endpoint recovered); null while open */
+  stateBy: string | null;
+  /** unix ms of the last state change; null while open */
+  stateAt: number | null;
 }
 
 /** Preconditions a writer may set (HTTP If-Match / If-None-Match). */
@@ -124,7 +130,11 @@ export interface Store {
   markAlertDelivered(id: number, delivered: boolean): Promise<void>;
   markAlertDelivery(id: number, status: DeliveryStatus): Promise<void>;
   /** Newest first. */
-  listAlerts(opts?: { policy?: string; limit?: number }): Promise<StoredAlert[]>;
+  listAlerts(opts?: { policy?: string; limit?: number; state?: AlertState }): Promise<StoredAlert[]>;
+  /** Moves one alert to acknowledged or resolved; not_found when there is no such alert. */
+  setAlertState(id: number, state: 'acknowledged' | 'resolved', who: string, at: number): Promise<StoredAlert>;
+  /** Resolves the alerts of an endpoint that are not resolved yet (its rate recovered); returns them. */
+  resolveAlerts(policy: string, endpoint: string, who: string, at: number): Promise<StoredAlert[]>;
 
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;

@@ -105,6 +105,7 @@ function toHello(o: Obj): NodeHello {
     configVersion: o.configVersion,
     worker: o.worker,
   };
+  if (typeof o.version === 'string' && o.version !== '') hello.version = o.version;
   // SIDE_LIVE in a Hello carries no information beyond the role; only shadow variants are kept.
   if (side === 'candidate' || side === 'secondary') hello.variant = side;
   return hello;

@@ -1,7 +1,7 @@
 // Stream server: the gRPC listener for shadow.v1.ShadowGuard/Connect and its graceful shutdown.
 //
 // Transport only (go-control-plane's pkg/server): which configuration a node gets is the
-// SnapshotCache's business, what happens to halves and events is the injected handlers' business.
+// the snapshot cache's business, what happens to halves and events is the injected handlers' business.
 // The service is registered with identity (de)serializers so that grpc-js hands us raw bytes and
 // every decoding error is handled per message by the session (a throwing deserializer would become
 // an INTERNAL status decided by grpc-js, not by us). Message size is bounded both ways.
@@ -9,7 +9,7 @@
 // Public API:
 //   interface StreamHandlers (re-exported from session.ts)
 //   interface StreamServerOptions { token?: string; logger: pino.Logger; handlers: StreamHandlers;
-//     cache: SnapshotCache; registry: NodeRegistry; maxMessageBytes?: number /* 4 MiB */;
+//     cache: ConfigWatcher; registry: NodeRegistry; maxMessageBytes?: number /* 4 MiB */;
 //     helloTimeoutMs?: number /* 10 000 */; credentials?: grpc.ServerCredentials /* insecure */ }
 //   interface StreamServer { listen(port: number, host?: string /* '0.0.0.0' */): Promise<number>;
 //     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number }
@@ -18,7 +18,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { NodeRegistry } from '../nodes/registry.js';
-import type { SnapshotCache } from '../snapshot/cache.js';
+import type { ConfigWatcher } from '../snapshot/cache.js';
 import { SERVICE_PATH } from './codec.js';
 import { Session, type RawCall, type StreamHandlers } from './session.js';
 
@@ -29,7 +29,7 @@ export interface StreamServerOptions {
   token?: string;
   logger: Logger;
   handlers: StreamHandlers;
-  cache: SnapshotCache;
+  cache: ConfigWatcher;
   registry: NodeRegistry;
   maxMessageBytes?: number;
   helloTimeoutMs?: number;

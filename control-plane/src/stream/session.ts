@@ -3,7 +3,7 @@
 // Protocol (proto/shadow/v1/shadow.proto): the filter authenticates with `authorization: Bearer
 // <token>` metadata (checked only when a token is configured), sends Hello first, then Half,
 // EgressEvent, Ack/Nack and Stats in any order. The control plane answers with ConfigSnapshot
-// pushes chosen by the SnapshotCache (at once on connect, then on every change).
+// pushes chosen by the snapshot cache (a ConfigWatcher) (at once on connect, then on every change).
 // Refusals end only this stream, with a gRPC status and a log line: UNAUTHENTICATED (token),
 // INVALID_ARGUMENT (first message not a valid Hello, Hello twice, no Hello in time).
 // After Hello, a message that does not decode is skipped and counted (registry `malformed`): gRPC
@@ -23,7 +23,7 @@ import type { Logger } from 'pino';
 import type { EgressEvent, Half, NodeHello } from '../domain/types.js';
 import type { NodeHandle, NodeRegistry } from '../nodes/registry.js';
 import type { Snapshot } from '../snapshot/build.js';
-import type { SnapshotCache } from '../snapshot/cache.js';
+import type { ConfigWatcher } from '../snapshot/cache.js';
 import { decodeFilterMessage, encodeControlMessage, type FilterMessage } from './codec.js';
 
 export interface StreamHandlers {
@@ -35,7 +35,7 @@ export interface StreamHandlers {
 export interface SessionDeps {
   logger: Logger;
   handlers: StreamHandlers;
-  cache: SnapshotCache;
+  cache: ConfigWatcher;
   registry: NodeRegistry;
   token?: string;
   helloTimeoutMs: number;
@@ -52,6 +52,7 @@ const HELLO_LIMITS: ReadonlyArray<[keyof NodeHello, string, number]> = [
   ['workload', 'workload', 512],
   ['filterVersion', 'filter_version', 128],
   ['configVersion', 'config_version', 128],
+  ['version', 'version', 128],
 ];
 
 /** Why a Hello cannot register a node, or undefined. Mirrors what buildFilterConfig will require. */

@@ -33,8 +33,8 @@ export function rampText(r: Record<string, unknown> | undefined): string | undef
   const pctv = inner.percent ?? inner.currentPercent;
   const state = inner.state ?? inner.status;
   const stages = inner.stages;
-  // ramp/view.ts: stage is an index into stages (percents)
-  if (typeof stage === 'number' && Array.isArray(stages)) parts.push(`stage ${stage + 1}/${stages.length}`);
+  // ramp/view.ts: stage is the stage number, 1 = stages[0]
+  if (typeof stage === 'number' && Array.isArray(stages)) parts.push(`stage ${stage}/${stages.length}`);
   else if (stage !== undefined)
     parts.push(`stage ${typeof stage === 'object' ? JSON.stringify(stage) : String(stage)}`);
   if (pctv !== undefined) parts.push(`mirroring ${String(pctv)} %`);

@@ -141,6 +141,8 @@ export interface DestinationBlast {
   /** events per shadow variant (candidate, secondary): each copy makes its own calls */
   variants?: Record<string, number>;
   peakAllowedPerSecond: number;
+  /** allowed events/s at the 5-s peak: what the capacity flag compares */
+  peakAllowedRate?: number;
   capacity?: number;
   capacityRule?: string;
   flagged: boolean;

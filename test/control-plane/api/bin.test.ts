@@ -59,7 +59,8 @@ describe('bin/shadow-control-plane.js', () => {
       (r) => r.key,
     );
     db.close();
-    expect(keys).toEqual(['blast-radius', 'report-book']);
+    // report state is saved per policy (store/report-state.ts): the index, then one key per policy
+    expect(keys).toEqual(['blast-radius', 'report-book:index', 'runs']);
   });
 
   it('exits 2 with a one-line reason on bad configuration', async () => {

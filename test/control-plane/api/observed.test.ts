@@ -93,6 +93,9 @@ describe('reports, blast radius, alerts and nodes', () => {
       message: 'POST /z regressed',
       delivered: false,
       delivery: 'pending',
+      state: 'open',
+      stateBy: null,
+      stateAt: null,
     });
     const a = (await t.as(VIEWER, { url: '/api/v1/alerts?policy=a&limit=1' })).json().alerts;
     expect(a.map((x: { endpoint: string }) => x.endpoint)).toEqual(['POST /z']);

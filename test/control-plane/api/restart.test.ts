@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULTS, type ControlPlaneConfig } from '../../../control-plane/src/config.js';
+import type { ControlPlaneConfig } from '../../../control-plane/src/config.js';
+import { loopbackConfig } from '../../fixtures/control-plane-config.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
 import { egress, half } from './engine-fixtures.js';
 import { nodeHello, TestFilter, waitFor } from './grpc-client.js';
@@ -16,19 +17,7 @@ afterEach(async () => {
 });
 
 function config(dataDir: string): ControlPlaneConfig {
-  return {
-    ...DEFAULTS,
-    pairing: { ...DEFAULTS.pairing },
-    webhook: { ...DEFAULTS.webhook },
-    host: '127.0.0.1',
-    httpPort: 0,
-    grpcPort: 0,
-    dataDir,
-    logLevel: 'silent',
-    tokens: [{ name: 'ed', token: EDITOR, role: 'editor' }],
-    streamToken: STREAM,
-    persistIntervalMs: 3_600_000,
-  };
+  return loopbackConfig(dataDir, { tokens: [{ name: 'ed', token: EDITOR, role: 'editor' }], streamToken: STREAM });
 }
 
 async function boot(

@@ -75,6 +75,7 @@ describe('a ramp breach alert', () => {
           message,
           source: 'ramp',
           guard: 'shadowErrorRate',
+          kind: 'breach',
         },
       },
     ]);

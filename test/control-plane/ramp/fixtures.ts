@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { DEFAULTS, type ControlPlaneConfig } from '../../../control-plane/src/config.js';
+import { type ControlPlaneConfig, DEFAULTS } from '../../../control-plane/src/config.js';
+import { loopbackConfig } from '../../fixtures/control-plane-config.js';
 import type { NodeHello, Sampling } from '../../../control-plane/src/domain/types.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
 import { FakeFilter, hello, waitFor } from '../stream/fixtures.js';
@@ -31,22 +32,14 @@ export function tempDir(cleanups: Array<() => unknown>): string {
 }
 
 function config(dataDir: string): ControlPlaneConfig {
-  return {
-    ...DEFAULTS,
-    pairing: { ...DEFAULTS.pairing },
+  return loopbackConfig(dataDir, {
     webhook: { ...DEFAULTS.webhook, allowHttp: true, allowLoopback: true }, // the test receiver is http on 127.0.0.1
-    host: '127.0.0.1',
-    httpPort: 0,
-    grpcPort: 0,
-    dataDir,
-    logLevel: 'silent',
     streamToken: STREAM,
-    persistIntervalMs: 3_600_000,
     tokens: [
       { name: 'eddie', token: EDITOR, role: 'editor' },
       { name: 'vera', token: VIEWER, role: 'viewer' },
     ],
-  };
+  });
 }
 
 export type Booted = RunningControlPlane & {

@@ -50,8 +50,8 @@ describe('a stage meter', () => {
       10_000,
     );
     expect(o.endpoints).toEqual([
-      { endpoint: 'POST /refunds/{id}', pairs: 8, mismatched: 1 },
-      { endpoint: 'GET /new', pairs: 3, mismatched: 3 },
+      { endpoint: 'POST /refunds/{id}', pairs: 8, mismatched: 1, notCompared: 0 },
+      { endpoint: 'GET /new', pairs: 3, mismatched: 3, notCompared: 0 },
     ]);
   });
 
@@ -61,7 +61,7 @@ describe('a stage meter', () => {
       [],
     );
     expect(m.observe(src({ endpointCounts: [{ endpoint: 'GET /a', pairs: 6, mismatched: 4 }] }), 2).endpoints).toEqual([
-      { endpoint: 'GET /a', pairs: 2, mismatched: 0 },
+      { endpoint: 'GET /a', pairs: 2, mismatched: 0, notCompared: 0 },
     ]);
   });
 

@@ -55,13 +55,22 @@ describe('a mirror ramp pushed to a real edge filter', () => {
       await edge.f.snapshot(n);
       await waitAcked(cp, 'edge-1/shadowguard#0', edge.version(n));
     };
+    let sent = 0;
+    /** Evidence for a stage: n clean pairs on GET /users/{id} (a stage never advances without it). */
+    const cleanPairs = async (n: number) => {
+      for (let i = 0; i < n; i++, sent++) {
+        await edge.send(halfMessage(`c${sent}`, 'LIVE', 'GET', `/users/${sent}`, { name: 'Ada' }));
+        await shadow.send(halfMessage(`c${sent}`, 'CANDIDATE', 'GET', `/users/${sent}`, { name: 'Ada' }));
+      }
+      await waitForPairs(cp, sent);
+    };
 
     const started = await cp.json('/api/v1/policies/checkout/ramp/start', { method: 'POST' });
     expect(started.status).toBe(200);
     expect(started.body).toMatchObject({
       status: 'running',
       percent: 1,
-      stage: 0,
+      stage: 1,
       stageStartedAt: clock.t,
       nextAdvanceAt: clock.t + 60_000,
     });
@@ -73,10 +82,12 @@ describe('a mirror ramp pushed to a real edge filter', () => {
     expect((await cp.json('/api/v1/policies/checkout/ramp')).body).toMatchObject({ status: 'running', percent: 1 });
     expect(edge.count).toBe(2); // nothing changed, nothing pushed
 
+    await cleanPairs(5);
     clock.advance(30);
     await cp.ramp.tick();
     expect(await edge.sampling(3)).toEqual({ defaultPercent: 5, rules: [{ pathPrefix: '/refunds', percent: 5 }] });
     await ackedVia(3);
+    await cleanPairs(5);
     clock.advance(60);
     await cp.ramp.tick();
     expect(await edge.sampling(4)).toEqual({ defaultPercent: 10, rules: [{ pathPrefix: '/refunds', percent: 10 }] });
@@ -90,7 +101,7 @@ describe('a mirror ramp pushed to a real edge filter', () => {
       await edge.send(halfMessage(`u${i}`, 'LIVE', 'GET', `/users/${i}`, { name: 'Ada' }));
       await shadow.send(halfMessage(`u${i}`, 'CANDIDATE', 'GET', `/users/${i}`, { name: 'Ada' }));
     }
-    await waitForPairs(cp, 12);
+    await waitForPairs(cp, sent + 12);
 
     clock.advance(10); // one evaluation period
     await cp.ramp.tick();
@@ -99,7 +110,7 @@ describe('a mirror ramp pushed to a real edge filter', () => {
 
     const reason = 'guard mismatchRate: POST /refunds/{id} 100% > 5%';
     const { body: view } = await cp.json('/api/v1/policies/checkout/ramp', { token: VIEWER });
-    expect(view).toMatchObject({ status: 'reverted', percent: 0, stage: 2, nextAdvanceAt: null });
+    expect(view).toMatchObject({ status: 'reverted', percent: 0, stage: 3, nextAdvanceAt: null });
     expect(view.transitions[0]).toMatchObject({
       from: 'running',
       to: 'reverted',
@@ -118,6 +129,7 @@ describe('a mirror ramp pushed to a real edge filter', () => {
       guard: 'mismatchRate',
       value: 100,
       limit: 5,
+      status: 'fail',
       ok: false,
       detail: 'POST /refunds/{id} 100% > 5%',
     });
@@ -157,7 +169,7 @@ describe('ramp commands over REST', () => {
     expect((await post('pause')).body).toMatchObject({ status: 'paused', percent: 1, nextAdvanceAt: null });
     clock.advance(300);
     await cp.ramp.tick(); // paused: the hold does not run out
-    expect((await cp.json('/api/v1/policies/checkout/ramp')).body).toMatchObject({ status: 'paused', stage: 0 });
+    expect((await cp.json('/api/v1/policies/checkout/ramp')).body).toMatchObject({ status: 'paused', stage: 1 });
     const resumed = await post('resume');
     expect(resumed.body).toMatchObject({
       status: 'running',
@@ -254,22 +266,27 @@ describe('a ramp across a control-plane restart', () => {
     };
     await a.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(rampSpec({ ramp })) });
     await a.api('/api/v1/policies/checkout/ramp/start', { method: 'POST' });
-    clock.advance(60);
-    await a.ramp.tick();
-    const before = (await a.json('/api/v1/policies/checkout/ramp')).body;
-    expect(before).toMatchObject({ status: 'running', percent: 5, stage: 1, stageStartedAt: clock.t });
-    // Two pairs whose candidate failed, in this stage's window, before the restart.
     const liveA = await AckingFilter.connect(a.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
     const shadowA = await AckingFilter.connect(
       a.grpcPort,
       { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
       cleanups,
     );
+    for (const id of ['c1', 'c2', 'c3', 'c4']) {
+      await liveA.send(halfMessage(id, 'LIVE', 'GET', '/users/1', { ok: true }));
+      await shadowA.send(halfMessage(id, 'CANDIDATE', 'GET', '/users/1', { ok: true }));
+    }
+    await waitForPairs(a, 4); // the first stage's evidence
+    clock.advance(60);
+    await a.ramp.tick();
+    const before = (await a.json('/api/v1/policies/checkout/ramp')).body;
+    expect(before).toMatchObject({ status: 'running', percent: 5, stage: 2, stageStartedAt: clock.t });
+    // Two pairs whose candidate failed, in this stage's window, before the restart.
     for (const id of ['f1', 'f2']) {
       await liveA.send(halfMessage(id, 'LIVE', 'GET', '/users/1', { ok: true }));
       await shadowA.send(halfMessage(id, 'CANDIDATE', 'GET', '/users/1', { error: 'boom' }, 503));
     }
-    await waitForPairs(a, 2);
+    await waitForPairs(a, 6);
     liveA.close();
     shadowA.close();
     await a.close();
@@ -280,7 +297,7 @@ describe('a ramp across a control-plane restart', () => {
     expect(after).toMatchObject({
       status: 'running',
       percent: 5,
-      stage: 1,
+      stage: 2,
       stageStartedAt: before.stageStartedAt,
       nextAdvanceAt: before.nextAdvanceAt,
     });
@@ -295,15 +312,31 @@ describe('a ramp across a control-plane restart', () => {
       guard: 'shadowErrorRate',
       value: null,
       limit: 10,
-      ok: true,
-      detail: '2 of 4 pairs needed',
+      status: 'inconclusive',
+      ok: false,
+      detail: '2 of 4 pairs needed in this stage',
     });
-    clock.advance(30); // the hold, counted from the persisted stage start, has passed
+    clock.advance(30); // the hold, counted from the persisted stage start, has passed: still no evidence
     await b.ramp.tick();
-    expect(await edge.sampling(2)).toMatchObject({ defaultPercent: 10 });
-    expect((await b.json('/api/v1/policies/checkout/ramp')).body.transitions[0].reason).toBe(
-      'held 5% for 60 s with every guard ok; advancing to 10%',
+    expect((await b.json('/api/v1/policies/checkout/ramp')).body).toMatchObject({ status: 'running', stage: 2 });
+    // two more pairs: with the two 5xx kept across the restart, 2 of 4 failed
+    const shadowB = await AckingFilter.connect(
+      b.grpcPort,
+      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
+      cleanups,
     );
+    for (const id of ['g1', 'g2']) {
+      await edge.send(halfMessage(id, 'LIVE', 'GET', '/users/1', { ok: true }));
+      await shadowB.send(halfMessage(id, 'CANDIDATE', 'GET', '/users/1', { ok: true }));
+    }
+    await waitForPairs(b, 8);
+    clock.advance(10);
+    await b.ramp.tick();
+    expect((await b.json('/api/v1/policies/checkout/ramp')).body).toMatchObject({
+      status: 'paused',
+      percent: 5,
+      transitions: [{ reason: 'guard shadowErrorRate: 50% of 4 pairs answered 5xx > 10%' }, {}, {}],
+    });
   });
 });
 

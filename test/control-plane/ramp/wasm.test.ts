@@ -1,15 +1,14 @@
-// The mirror ramp through the real filter: build/shadowguard.wasm in the sandbox host (Contract A),
+// The mirror ramp through the real filter: build/shadowguard.wasm in the sandbox host,
 // connected to the real control plane's gRPC port. The sampling the .wasm applies (x-shadow-pair on a
 // deterministic share of request ids) follows the ramp's stages, the version it acks is exactly the
 // capped document, and candidate 5xx answers on the pairs it sampled revert it to 0 %.
 import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicySpec } from '../../../control-plane/src/domain/types.js';
 import { buildSnapshot } from '../../../control-plane/src/snapshot/build.js';
 import { AckingFilter, boot, Clock, halfMessage, STREAM, tempDir, type Booted } from './fixtures.js';
 
 const WASM = 'build/shadowguard.wasm';
-const ready = fs.existsSync(WASM) && fs.existsSync('sandbox/host/index.ts');
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -40,7 +39,12 @@ async function ackedVersion(cp: Booted, version: string): Promise<void> {
   }
 }
 
-describe.skipIf(!ready)('a mirror ramp driving the real .wasm edge filter', () => {
+describe('a mirror ramp driving the real .wasm edge filter', () => {
+  // npm test builds the module first; a missing module is a broken build, never a reason to skip.
+  beforeAll(() => {
+    if (!fs.existsSync(WASM)) throw new Error(`${WASM} is missing: run npm run build:wasm`);
+  });
+
   it('samples 0 → 1 → 5 → 10 % of requests as stages advance, and 0 % again once the candidate answers 5xx', async () => {
     const { Host } = await import('../../../sandbox/host/index.js');
     const clock = new Clock();
@@ -89,17 +93,45 @@ describe.skipIf(!ready)('a mirror ramp driving the real .wasm edge filter', () =
     await ackedVersion(cp, cappedVersion(0)); // declared, not started: the static 100 % is overridden
     expect(traffic(1000)).toEqual([]);
 
+    // The candidate's sidecar: it answers the pairs the .wasm sampled (it reported their LIVE halves).
+    const shadow = await AckingFilter.connect(
+      cp.grpcPort,
+      { nodeId: 'shadow-1', service: 'shop', role: 'shadow', variant: 'candidate', workload: 'shop-v2' },
+      cleanups,
+    );
+    let compared = 0;
+    /** The candidate answers these sampled requests; waits until the report counts them. */
+    const answer = async (ids: string[], body: unknown, status = 200) => {
+      for (const id of ids) {
+        const m = halfMessage(id, 'CANDIDATE', 'GET', '/p', body, status);
+        await shadow.send({ half: { ...m.half, service: 'shop' } });
+      }
+      compared += ids.length;
+      const until = Date.now() + 5000;
+      while (
+        ((await cp.json<{ endpoints: Array<{ pairs: number }> }>('/api/v1/reports/shop')).body.endpoints[0]?.pairs ??
+          0) < compared
+      ) {
+        if (Date.now() > until) throw new Error('pairs were not compared');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+
     await cp.api('/api/v1/policies/shop/ramp/start', { method: 'POST' });
     await ackedVersion(cp, cappedVersion(1));
-    const at1 = traffic(2000).length;
+    const sampled1 = traffic(2000);
+    await answer(sampled1, { ok: true }); // each stage advances only on evidence: clean pairs
     clock.advance(60);
     await cp.ramp.tick();
     await ackedVersion(cp, cappedVersion(5));
-    const at5 = traffic(2000).length;
+    const sampled5 = traffic(2000);
+    await answer(sampled5, { ok: true });
     clock.advance(60);
     await cp.ramp.tick();
     await ackedVersion(cp, cappedVersion(10));
     const sampled10 = traffic(2000);
+    const at1 = sampled1.length;
+    const at5 = sampled5.length;
     expect(at1).toBeGreaterThan(5);
     expect(at1).toBeLessThan(45);
     expect(at5).toBeGreaterThan(70);
@@ -107,24 +139,8 @@ describe.skipIf(!ready)('a mirror ramp driving the real .wasm edge filter', () =
     expect(sampled10.length).toBeGreaterThan(160);
     expect(sampled10.length).toBeLessThan(240);
 
-    // The shadow answers 503 to ten of the pairs the .wasm sampled (it reported their LIVE halves).
-    const shadow = await AckingFilter.connect(
-      cp.grpcPort,
-      { nodeId: 'shadow-1', service: 'shop', role: 'shadow', variant: 'candidate', workload: 'shop-v2' },
-      cleanups,
-    );
-    for (const id of sampled10.slice(0, 10)) {
-      const m = halfMessage(id, 'CANDIDATE', 'GET', '/p', { error: 'boom' }, 503);
-      await shadow.send({ half: { ...m.half, service: 'shop' } });
-    }
-    const until = Date.now() + 5000;
-    while (
-      ((await cp.json<{ endpoints: Array<{ pairs: number }> }>('/api/v1/reports/shop')).body.endpoints[0]?.pairs ?? 0) <
-      10
-    ) {
-      if (Date.now() > until) throw new Error('pairs were not compared');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // The shadow answers 503 to ten of the pairs sampled at 10 %.
+    await answer(sampled10.slice(0, 10), { error: 'boom' }, 503);
     clock.advance(10);
     await cp.ramp.tick();
     await ackedVersion(cp, cappedVersion(0));

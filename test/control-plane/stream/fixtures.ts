@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import pino from 'pino';
+import { afterEach } from 'vitest';
 import type { EgressEvent, Half, NodeHello, Policy, PolicySpec } from '../../../control-plane/src/domain/types.js';
 import { NodeRegistry } from '../../../control-plane/src/nodes/registry.js';
 import { SnapshotCache } from '../../../control-plane/src/snapshot/cache.js';
@@ -62,7 +63,10 @@ export interface Harness {
 export async function startServer({
   policies,
   ...over
-}: Partial<StreamServerOptions> & { policies?: Policy[] } = {}): Promise<Harness> {
+}: Partial<Omit<StreamServerOptions, 'cache'>> & {
+  cache?: SnapshotCache;
+  policies?: Policy[];
+} = {}): Promise<Harness> {
   const logs: LogLine[] = [];
   const logger = pino(
     { level: 'debug' },
@@ -206,4 +210,19 @@ export class RawFilter {
     this.call.cancel();
     this.client.close();
   }
+}
+
+/**
+ * Closes what a test opened (servers, fake filters), newest first, after each test of the calling file:
+ * `const track = tracker();` at the top of a test file, then `track(await startServer())`.
+ */
+export function tracker(): <T extends { close(): unknown }>(x: T) => T {
+  const open: Array<{ close(): unknown }> = [];
+  afterEach(async () => {
+    for (const x of open.splice(0).reverse()) await x.close();
+  });
+  return (x) => {
+    open.push(x);
+    return x;
+  };
 }

@@ -1,17 +1,20 @@
 // Streams the control plane refuses or tolerates — each ends only itself, with a status and a log line.
 import http2 from 'node:http2';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeFilterMessage } from '../../../control-plane/src/stream/codec.js';
-import { FakeFilter, RawFilter, hello, helloMessage, policy, startServer, waitFor, type Harness } from './fixtures.js';
+import {
+  FakeFilter,
+  RawFilter,
+  hello,
+  helloMessage,
+  policy,
+  startServer,
+  waitFor,
+  type Harness,
+  tracker,
+} from './fixtures.js';
 
-const open: Array<{ close(): unknown }> = [];
-const track = <T extends { close(): unknown }>(x: T): T => {
-  open.push(x);
-  return x;
-};
-afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await x.close();
-});
+const track = tracker();
 const start = async (opts: Parameters<typeof startServer>[0] = {}): Promise<Harness> => track(await startServer(opts));
 
 const UNAUTHENTICATED = 16;

@@ -1,17 +1,10 @@
 // The Connect stream as a filter sees it: registration, snapshot pushes, acks, reports, shutdown.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeControlMessage, encodeFilterMessage } from '../../../control-plane/src/stream/codec.js';
 import { inSync } from '../../../control-plane/src/snapshot/ack.js';
-import { FakeFilter, RawFilter, hello, policy, startServer, waitFor, type Harness } from './fixtures.js';
+import { FakeFilter, RawFilter, hello, policy, startServer, waitFor, type Harness, tracker } from './fixtures.js';
 
-const open: Array<{ close(): unknown }> = [];
-const track = <T extends { close(): unknown }>(x: T): T => {
-  open.push(x);
-  return x;
-};
-afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await x.close();
-});
+const track = tracker();
 
 const checkout = policy('checkout-policy', { services: ['checkout'], sampling: { defaultPercent: 10 } });
 const start = async (opts: Parameters<typeof startServer>[0] = {}): Promise<Harness> => track(await startServer(opts));

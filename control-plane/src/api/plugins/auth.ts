@@ -39,10 +39,24 @@ export const authPlugin = fp<AuthOptions>(
         return;
       }
       const header = request.headers.authorization;
+      if (!header && request.routeOptions.config.tokenInBody) return; // judged in preHandler, with the body
       if (!header) return deny(reply, 401, 'missing bearer token (authorization: Bearer <token>)');
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!m) return deny(reply, 401, "authorization header must be 'Bearer <token>'");
-      const principal = byDigest.get(digest(m[1]));
+      return admit(request, reply, m[1]);
+    });
+
+    // Routes with tokenInBody (the Flagger webhook): the token is body.metadata.token.
+    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+      if ('disabled' in opts || request.principal || !request.routeOptions.config.tokenInBody) return;
+      const token = (request.body as { metadata?: { token?: unknown } } | undefined)?.metadata?.token;
+      if (typeof token !== 'string' || token === '')
+        return deny(reply, 401, 'missing bearer token (authorization: Bearer <token>, or body.metadata.token)');
+      return admit(request, reply, token);
+    });
+
+    function admit(request: FastifyRequest, reply: FastifyReply, token: string): FastifyReply | undefined {
+      const principal = byDigest.get(digest(token));
       if (!principal) return deny(reply, 401, 'unknown bearer token');
       const needed: Role =
         request.routeOptions.config.role ??
@@ -51,7 +65,8 @@ export const authPlugin = fp<AuthOptions>(
         return deny(reply, 403, `this operation needs the editor role; token '${principal.name}' is a viewer`);
       }
       request.principal = principal;
-    });
+      return undefined;
+    }
   },
   { name: 'auth', fastify: '5.x' },
 );

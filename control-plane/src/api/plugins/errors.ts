@@ -1,14 +1,30 @@
 // The one error handler of the API (and its not-found handler): every error leaves as
 // {error, message, statusCode}. 4xx messages say what was wrong and name the field
 // ("body/egress/rules/0/action must be equal to one of the allowed values: allow, mock, deny");
-// 5xx details are logged with the request id and never sent.
+// 5xx details are logged with the request id and never sent. The core never names HTTP codes: its
+// errors carry a `kind` (StoreError, the ramp controller's RampError, NotFound here) that this one
+// handler maps to a status, so routes throw and never build error bodies inline.
 
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import fp from 'fastify-plugin';
 import { StoreError, type StoreErrorKind } from '../../store/types.js';
 
-const storeStatus: Record<StoreErrorKind, number> = { not_found: 404, precondition_failed: 412, conflict: 409 };
+const kindStatus: Record<StoreErrorKind, number> = { not_found: 404, precondition_failed: 412, conflict: 409 };
+
+/** A route's "no such thing": the handler answers 404 with this message. */
+export class NotFound extends Error {
+  readonly kind = 'not_found';
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFound';
+  }
+}
+
+function kindOf(err: unknown): StoreErrorKind | undefined {
+  const kind = (err as { kind?: unknown }).kind;
+  return typeof kind === 'string' && Object.hasOwn(kindStatus, kind) ? (kind as StoreErrorKind) : undefined;
+}
 
 /** First ajv error as one sentence whose subject is the field path: '<context><instancePath> <problem>'. */
 export function formatValidation(context: string, errors: FastifySchemaValidationError[]): string {
@@ -41,8 +57,8 @@ export const errorsPlugin = fp<ErrorsOptions>(
       if (fe.validation) {
         status = 400;
         message = formatValidation(fe.validationContext ?? 'request', fe.validation);
-      } else if (err instanceof StoreError) {
-        status = storeStatus[err.kind];
+      } else if (err instanceof StoreError || kindOf(err)) {
+        status = kindStatus[kindOf(err)!];
         message = err.message;
       } else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         status = 413;

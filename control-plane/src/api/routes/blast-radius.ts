@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, POLICY_NAME_PATTERN } from '../schemas/common.js';
+import { NotFound } from '../plugins/errors.js';
 
 export async function blastRadiusRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   app.get<{ Params: { policy: string } }>(
@@ -21,12 +22,9 @@ export async function blastRadiusRoutes(app: FastifyInstance, { deps }: { deps: 
         response: { 200: { $ref: 'BlastRadius#' }, ...authErrors, ...errors(400, 404) },
       },
     },
-    async (request, reply) => {
+    async (request, _reply) => {
       const policy = await deps.store.getPolicy(request.params.policy);
-      if (!policy)
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: `policy '${request.params.policy}' does not exist`, statusCode: 404 });
+      if (!policy) throw new NotFound(`policy '${request.params.policy}' does not exist`);
       return { policy: policy.name, map: deps.blastRadius.forPolicy(policy) };
     },
   );

@@ -16,6 +16,7 @@ import {
 import { rollbackBodySchema } from '../schemas/policy.js';
 import { checkSpec } from './policies.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
+import { NotFound } from '../plugins/errors.js';
 
 interface NameParams {
   name: string;
@@ -34,12 +35,9 @@ export async function historyRoutes(app: FastifyInstance, { deps }: { deps: ApiD
         response: { 200: { $ref: 'PolicyHistory#' }, ...authErrors, ...errors(400, 404) },
       },
     },
-    async (request, reply) => {
+    async (request, _reply) => {
       const h = await store.history(request.params.name);
-      if (!h)
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: `policy '${request.params.name}' has no history`, statusCode: 404 });
+      if (!h) throw new NotFound(`policy '${request.params.name}' has no history`);
       const versions = h.versions.map((v, i) => ({
         ...v,
         changes: specChanges(i === 0 ? {} : (h.versions[i - 1].spec ?? {}), v.spec ?? {}),

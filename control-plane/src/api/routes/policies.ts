@@ -2,18 +2,19 @@
 // delete. A write that drops a whole section the previous version had says so (`warnings`). A
 // webhook URL the control plane would refuse to call is a 400 (webhook/target.ts). The body of PUT is a policy spec
 // validated by schema/policy.schema.json, then by checkSpec for what a schema cannot say (a ramp's
-// stages strictly increasing, one hold per stage: reports/ramp.ts rampSpecProblem, the same check the
+// stages strictly increasing, one hold per stage: ramp/state-machine.ts rampSpecProblem, the same check the
 // ramp runs by); the name is in the path. A rollback (history.ts) checks the version it restores too.
 
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import type { PolicySpec } from '../../domain/types.js';
-import { rampSpecProblem } from '../../reports/ramp.js';
+import { rampSpecProblem } from '../../ramp/state-machine.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { POLICY_SPEC_REF } from '../schemas/contract.js';
 import { parseJsonBody } from '../plugins/json-body.js';
 import { droppedSections, mergePatch } from './merge-patch.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
+import { NotFound } from '../plugins/errors.js';
 
 interface NameParams {
   name: string;
@@ -78,10 +79,7 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
     async (request, reply) => {
       const policy = await store.getPolicy(request.params.name);
-      if (!policy)
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: `policy '${request.params.name}' does not exist`, statusCode: 404 });
+      if (!policy) throw new NotFound(`policy '${request.params.name}' does not exist`);
       setEtag(reply, policy);
       return policy;
     },

@@ -3,7 +3,8 @@
 // 404 when the policy does not exist, 409 when it declares no ramp or the command does not apply to
 // the ramp's status (the message says which status it is in).
 
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { NotFound } from '../plugins/errors.js';
 import type { ApiDeps, RampProvider } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { rampViewSchema } from '../schemas/ramp.js';
@@ -18,10 +19,8 @@ export async function rampRoutes(
   app: FastifyInstance,
   { deps, ramp }: { deps: ApiDeps; ramp: RampProvider },
 ): Promise<void> {
-  const exists = async (name: string, reply: FastifyReply): Promise<boolean> => {
-    if (await deps.store.getPolicy(name)) return true;
-    void reply.code(404).send({ error: 'Not Found', message: `policy '${name}' does not exist`, statusCode: 404 });
-    return false;
+  const exists = async (name: string): Promise<void> => {
+    if (!(await deps.store.getPolicy(name))) throw new NotFound(`policy '${name}' does not exist`);
   };
 
   app.get<{ Params: NameParams }>(
@@ -34,8 +33,8 @@ export async function rampRoutes(
         response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
       },
     },
-    async (request, reply) => {
-      if (!(await exists(request.params.name, reply))) return reply;
+    async (request, _reply) => {
+      await exists(request.params.name);
       return ramp.view(request.params.name);
     },
   );
@@ -52,8 +51,8 @@ export async function rampRoutes(
           response: { 200: rampViewSchema, ...authErrors, ...errors(400, 404, 409) },
         },
       },
-      async (request, reply) => {
-        if (!(await exists(request.params.name, reply))) return reply;
+      async (request, _reply) => {
+        await exists(request.params.name);
         return ramp.command(request.params.name, action, who(request));
       },
     );

@@ -10,6 +10,7 @@ export const endpointListSchema = {
   required: ['policy', 'endpoints'],
   properties: {
     policy: { type: 'string' },
+    run: { type: 'integer', description: 'The run these reports belong to (absent before the first candidate Hello)' },
     endpoints: { type: 'array', items: anyObject, description: 'One summary per endpoint (ReportBook.endpoints)' },
   },
 } as const;
@@ -21,6 +22,7 @@ export const endpointDetailSchema = {
   properties: {
     policy: { type: 'string' },
     endpoint: { type: 'string' },
+    run: { type: 'integer' },
     report: { ...anyObject, description: 'Fields and redacted examples (ReportBook.endpoint)' },
   },
 } as const;
@@ -65,13 +67,27 @@ export const nodeListSchema = {
 export const alertListSchema = {
   $id: 'AlertList',
   type: 'object',
+  additionalProperties: false,
   required: ['alerts'],
   properties: {
     alerts: {
       type: 'array',
       items: {
         type: 'object',
-        required: ['id', 'at', 'policy', 'endpoint', 'rate', 'pairs', 'message', 'delivered'],
+        additionalProperties: false,
+        required: [
+          'id',
+          'at',
+          'policy',
+          'endpoint',
+          'rate',
+          'pairs',
+          'message',
+          'delivered',
+          'state',
+          'stateBy',
+          'stateAt',
+        ],
         properties: {
           id: { type: 'integer' },
           at: { type: 'integer', description: 'unix ms' },
@@ -85,6 +101,14 @@ export const alertListSchema = {
             enum: ['pending', 'delivered', 'failed', 'skipped', 'no webhook'],
             description: "what became of the webhook delivery: 'no webhook' when the policy names none",
           },
+          state: {
+            type: 'string',
+            enum: ['open', 'acknowledged', 'resolved'],
+            description:
+              "open → acknowledged (an operator saw it) → resolved (an operator, or 'shadowguard' when the endpoint recovered)",
+          },
+          stateBy: { type: ['string', 'null'] },
+          stateAt: { type: ['string', 'null'], format: 'date-time' },
         },
       },
     },

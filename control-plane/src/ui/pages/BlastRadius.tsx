@@ -107,8 +107,8 @@ function Graph({ service, dests }: { service: string; dests: DestinationBlast[] 
             </text>
             <text class="dest-cap" x={DEST_X + 12} y={y + 10}>
               {d.capacity !== undefined
-                ? `allowed ${rate(d.allowedRate)} / capacity ${rate(d.capacity)}`
-                : `allowed ${rate(d.allowedRate)} · no capacity declared`}
+                ? `peak ${rate(d.peakAllowedRate ?? d.allowedRate)} (avg ${rate(d.allowedRate)}) / capacity ${rate(d.capacity)}`
+                : `peak ${rate(d.peakAllowedRate ?? d.allowedRate)} (avg ${rate(d.allowedRate)}) · no capacity declared`}
             </text>
             {d.flagged && (
               <text class="dest-over" x={DEST_X + 12} y={y + 25}>

@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
 import { HeaderDiff, JsonDiff } from '../components/JsonDiff';
+import { NoiseDialog, type NoiseResult } from '../components/NoiseMark';
 import { ago, pct, us } from '../format';
 import { on, useApi, useWhoami } from '../hooks';
 import { paths } from '../router';
@@ -141,7 +142,8 @@ export function EndpointPage({ policy, endpoint }: { policy: string; endpoint: s
     on.any(on.reports(policy), on.policy),
   );
   const me = useWhoami();
-  const [msg, setMsg] = useState<{ ok: boolean; text: string } | undefined>();
+  const [msg, setMsg] = useState<{ ok: boolean; text: string; undo?: NoiseResult['undo'] } | undefined>();
+  const [marking, setMarking] = useState<FieldReport | undefined>();
   const [sample, setSample] = useState(0);
   const canEdit = me?.role === 'editor';
   if (d.error && !d.data) return <p class="error">{d.error.message}</p>;
@@ -149,18 +151,25 @@ export function EndpointPage({ policy, endpoint }: { policy: string; endpoint: s
   const r = d.data.report;
   const active = r.fields.filter((f) => f.verdict !== 'ignored');
   const ignored = r.fields.filter((f) => f.verdict === 'ignored');
-  const mark = async (f: FieldReport) => {
+  const mark = (f: FieldReport) => {
+    setMsg(undefined);
+    setMarking(f);
+  };
+  const done = (res: NoiseResult) => {
+    setMarking(undefined);
+    setMsg({
+      ok: true,
+      text: res.changed
+        ? `'${res.rule}' added to normalize.${res.scope === 'endpoint' ? `ignoreByEndpoint (${endpoint})` : res.list}: policy v${res.policy.version} (audited).`
+        : `'${res.rule}' was already ignored.`,
+      undo: res.undo,
+    });
+    d.reload();
+  };
+  const undo = async (u: NonNullable<NoiseResult['undo']>) => {
     try {
-      const res = await api<{ rule: string; list: string; policy: { version: number }; changed: boolean }>(
-        `/policies/${enc(policy)}/noise`,
-        { method: 'POST', json: { path: f.path } },
-      );
-      setMsg({
-        ok: true,
-        text: res.changed
-          ? `'${res.rule}' added to normalize.${res.list}: policy v${res.policy.version} (audited).`
-          : `'${res.rule}' was already ignored.`,
-      });
+      const p = await api<{ version: number }>(u.path.replace(/^\/api\/v1/, ''), { method: u.method, json: u.body });
+      setMsg({ ok: true, text: `Undone: the policy is back to v${u.body.version}'s rules (now v${p.version}).` });
       d.reload();
     } catch (err) {
       setMsg({ ok: false, text: err instanceof ApiError ? `${err.status}: ${err.message}` : String(err) });
@@ -181,9 +190,27 @@ export function EndpointPage({ policy, endpoint }: { policy: string; endpoint: s
         {us(r.latency.shadow.p99Us)}
         {r.hasSecondary ? ' · noise measured with a secondary' : ' · no secondary: noise is only suggested'}
       </p>
+      {marking && (
+        <NoiseDialog
+          policy={policy}
+          endpoint={endpoint}
+          path={marking.path}
+          onDone={done}
+          onError={(text) => {
+            setMarking(undefined);
+            setMsg({ ok: false, text });
+          }}
+          onCancel={() => setMarking(undefined)}
+        />
+      )}
       {msg && (
         <p class={msg.ok ? 'notice' : 'error'} data-testid="notice">
-          {msg.text}
+          {msg.text}{' '}
+          {msg.undo && (
+            <button type="button" class="small-btn" data-testid="noise-undo" onClick={() => undo(msg.undo!)}>
+              Undo
+            </button>
+          )}
         </p>
       )}
       <h2>Differing fields</h2>

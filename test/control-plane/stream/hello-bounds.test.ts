@@ -1,16 +1,9 @@
 // Defect found in review of the stream: Hello strings the registry keeps for every node (10 000 of
 // them) were unbounded but for the 4 MiB message size.
-import { afterEach, describe, expect, it } from 'vitest';
-import { FakeFilter, hello, startServer, type Harness } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { FakeFilter, hello, startServer, type Harness, tracker } from './fixtures.js';
 
-const open: Array<{ close(): unknown }> = [];
-const track = <T extends { close(): unknown }>(x: T): T => {
-  open.push(x);
-  return x;
-};
-afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await x.close();
-});
+const track = tracker();
 const INVALID_ARGUMENT = 3;
 
 describe('Hello string bounds', () => {

@@ -66,6 +66,38 @@ describe('BlastRadius', () => {
     ).toMatchObject({ allowedRate: 0, flagged: false, total: 1800 });
   });
 
+  it('flags a 10-s burst at twice the capacity that the 60-s average hides (issue 10)', () => {
+    const clock = manualClock();
+    const b = new BlastRadius({ now: clock.now, windowS: 60 });
+    clock.advance(30_000); // 30 quiet seconds, then 6 rps for 10 s, then 20 quiet seconds
+    for (let s = 0; s < 10; s++) {
+      for (let i = 0; i < 6; i++) b.add(egress({ destination: 'ledger.svc', decision: 'allowed' }));
+      clock.advance(1000);
+    }
+    clock.advance(19_999);
+    const d = b.map(['orders-v2'], [{ host: 'ledger.svc', requestsPerSecond: 3 }]).services[0].destinations[0];
+    expect(d).toMatchObject({
+      capacity: 3,
+      flagged: true,
+      peakAllowedRate: 6,
+      peakAllowedPerSecond: 6,
+      allowedRate: 1,
+    });
+    // a steady load at the capacity is not flagged
+    const steady = new BlastRadius({ now: clock.now, windowS: 60 });
+    for (let s = 0; s < 60; s++) {
+      for (let i = 0; i < 3; i++) steady.add(egress({ destination: 'ledger.svc', decision: 'allowed' }));
+      clock.advance(1000);
+    }
+    clock.advance(-1);
+    expect(
+      steady.map(['orders-v2'], [{ host: 'ledger.svc', requestsPerSecond: 3 }]).services[0].destinations[0],
+    ).toMatchObject({
+      flagged: false,
+      peakAllowedRate: 3,
+    });
+  });
+
   it('round-trips through JSON and counts invalid events instead of throwing', () => {
     const clock = manualClock();
     const b = new BlastRadius({ now: clock.now });

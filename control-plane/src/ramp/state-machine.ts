@@ -1,6 +1,6 @@
 // The mirror ramp as a pure state machine: which sampling cap a policy's edge filters run under, and
 // when it moves. No I/O and no clock of its own: `now` is an argument, so tests run a ramp through
-// hours of hold time in microseconds, and ramp/controller.ts owns timers, observations and the store.
+// hours of hold time in microseconds, and controller.ts owns timers, observations and the store.
 //
 //   idle ──start──► running(0) ──hold passed, guards ok──► running(1) … ──last hold passed──► completed
 //                    │  ▲ resume                     breach: onBreach 'pause' → paused (cap kept)
@@ -21,7 +21,9 @@
 //   command(state, ramp, action, now, by): { ok: true; state; events } | { ok: false; error }
 //   evaluate(state, ramp, observations, now): { state; events }
 //   checkGuards(ramp, observations): GuardValue[]
-import type { RampGuards, RampSpec } from '../domain/types.js';
+import type { AlertSpec, RampGuards, RampSpec } from '../domain/types.js';
+import { comparedPairs, lackingEvidence, requiredEndpoints } from '../reports/evidence.js';
+import { judgeLatency, latencyConfig, type Percentiles } from '../reports/latency-verdict.js';
 
 export type RampStatus = 'idle' | 'running' | 'paused' | 'completed' | 'aborted' | 'reverted';
 export type RampAction = 'start' | 'pause' | 'resume' | 'abort';
@@ -32,21 +34,26 @@ export type GuardName =
   | 'egressRateLimited'
   | 'latencyP99Ms'
   | 'filterDrops'
-  | 'capacity';
+  | 'capacity'
+  | 'latencyRatio';
+/** fail: a limit is broken; pass: it holds with enough evidence; inconclusive: not enough evidence yet */
+export type GuardStatus = 'pass' | 'fail' | 'inconclusive';
 
 export interface ResolvedRamp {
   stages: number[];
   holdMs: number[]; // one per stage
   evaluateEveryMs: number;
   onBreach: 'pause' | 'revert';
-  guards: RampGuards & { minPairs: number; capacity: boolean };
+  /** how long past the hold a stage waits for evidence before pausing as inconclusive */
+  maxWaitMs: number;
+  guards: RampGuards & { minPairs: number; capacity: boolean; coverage: number; latencyMinDeltaMs: number };
 }
 
 export interface RampTransition {
   at: number;
   from: RampStatus;
   to: RampStatus;
-  /** stage index and cap after the transition */
+  /** stage number (1 = the first stage, as in every message and the dashboard) and cap after the transition */
   stage: number;
   percent: number;
   reason: string;
@@ -59,6 +66,8 @@ export interface GuardValue {
   /** observed value; null when there is not enough data yet (fewer than minPairs pairs) */
   value: number | null;
   limit: number;
+  status: GuardStatus;
+  /** status === 'pass' */
   ok: boolean;
   detail: string;
 }
@@ -67,6 +76,8 @@ export interface RampEvaluation {
   at: number;
   guards: GuardValue[];
   breaches: string[];
+  /** the guards without enough evidence: why the stage holds */
+  inconclusive: string[];
 }
 
 export interface RampState {
@@ -90,7 +101,14 @@ export interface RampState {
 export interface RampObservations {
   pairs: number;
   shadow5xx: number;
-  endpoints: ReadonlyArray<{ endpoint: string; pairs: number; mismatched: number }>;
+  /** notCompared: pairs the engine could not compare (absent = 0); latency over the run (latencyRatio) */
+  endpoints: ReadonlyArray<{
+    endpoint: string;
+    pairs: number;
+    mismatched: number;
+    notCompared?: number;
+    latency?: { pairs: number; live: Percentiles; shadow: Percentiles };
+  }>;
   shadowLatencyP99Ms?: number;
   egressDenied: number;
   egressRateLimited: number;
@@ -104,6 +122,8 @@ export type RampEvent =
   | { type: 'transition'; transition: RampTransition }
   | {
       type: 'alert';
+      /** breach: a guard failed; inconclusive: the stage waited maxWaitSeconds for evidence */
+      kind: 'breach' | 'inconclusive';
       at: number;
       policy: string;
       guard: GuardName;
@@ -115,6 +135,7 @@ export type RampEvent =
 
 export const MAX_TRANSITIONS = 200;
 const DEFAULT_HOLD_S = 300;
+const DEFAULT_MAX_WAIT_S = 1800;
 
 /** What is wrong with a ramp spec: `field` is a JSON pointer under `ramp` ("/stages", "/holdSeconds"). */
 export interface RampSpecProblem {
@@ -149,7 +170,8 @@ export function rampSpecProblem(spec: RampSpec): RampSpecProblem | undefined {
   return undefined;
 }
 
-export function resolveRamp(spec: RampSpec): ResolvedRamp | string {
+/** `alerts` lends the latency guard its minimum slowdown (alerts.latencyMinDeltaMs, default 5 ms). */
+export function resolveRamp(spec: RampSpec, alerts?: AlertSpec): ResolvedRamp | string {
   const problem = rampSpecProblem(spec);
   // "ramp.stages[1] must be …": the field as a reader of the policy document spells it.
   if (problem) return `ramp${problem.field.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')} ${problem.message}`;
@@ -162,7 +184,14 @@ export function resolveRamp(spec: RampSpec): ResolvedRamp | string {
     holdMs: holdS.map((h) => h * 1000),
     evaluateEveryMs: every * 1000,
     onBreach: spec.onBreach ?? 'pause',
-    guards: { ...spec.guards, minPairs: spec.guards?.minPairs ?? 20, capacity: spec.guards?.capacity ?? true },
+    maxWaitMs: (spec.maxWaitSeconds ?? DEFAULT_MAX_WAIT_S) * 1000,
+    guards: {
+      ...spec.guards,
+      minPairs: spec.guards?.minPairs ?? 20,
+      capacity: spec.guards?.capacity ?? true,
+      coverage: spec.guards?.coverage ?? 80,
+      latencyMinDeltaMs: latencyConfig(alerts).minDeltaMs,
+    },
   };
 }
 
@@ -204,7 +233,7 @@ function transition(
 ): Result {
   const next: RampState = { ...state, ...extra, status: to, stage };
   next.percent = rampCap(next, ramp);
-  const t: RampTransition = { at, from: state.status, to, stage, percent: next.percent, reason, by };
+  const t: RampTransition = { at, from: state.status, to, stage: stage + 1, percent: next.percent, reason, by };
   next.transitions = [...state.transitions, t].slice(-MAX_TRANSITIONS);
   return { state: next, events: [{ type: 'transition', transition: t }] };
 }
@@ -261,42 +290,46 @@ export function command(
   }
 }
 
+const minFor = (g: ResolvedRamp['guards'], guard: GuardName): number => g.minPairsFor?.[guard] ?? g.minPairs;
+
+function guardValue(
+  guard: GuardName,
+  value: number | null,
+  limit: number,
+  status: GuardStatus,
+  detail: string,
+): GuardValue {
+  return { guard, value, limit, status, ok: status === 'pass', detail };
+}
+
+/**
+ * Judges every enabled guard: `fail` when the observed value breaks the limit (whatever the evidence),
+ * `pass` only when it holds with enough evidence, else `inconclusive` (the detail says what is missing).
+ * No traffic is never a pass: zero denied egress calls over zero pairs proves nothing.
+ */
 export function checkGuards(ramp: ResolvedRamp, o: RampObservations): GuardValue[] {
   const g = ramp.guards;
   const out: GuardValue[] = [];
-  const enough = o.pairs >= g.minPairs;
+  const need = (guard: GuardName) => minFor(g, guard);
+  const short = (guard: GuardName) => `${o.pairs} of ${need(guard)} pairs needed in this stage`;
   if (g.shadowErrorRate !== undefined) {
-    const value = enough ? (o.shadow5xx / o.pairs) * 100 : null;
-    const ok = value === null || value <= g.shadowErrorRate;
-    out.push({
-      guard: 'shadowErrorRate',
-      value,
-      limit: g.shadowErrorRate,
-      ok,
-      detail:
-        value === null
-          ? `${o.pairs} of ${g.minPairs} pairs needed`
-          : `${pct(value)} of ${o.pairs} pairs answered 5xx ${ok ? '≤' : '>'} ${pct(g.shadowErrorRate)}`,
-    });
+    const enough = o.pairs >= need('shadowErrorRate');
+    const value = o.pairs > 0 ? (o.shadow5xx / o.pairs) * 100 : null;
+    const over = value !== null && value > g.shadowErrorRate;
+    const status: GuardStatus = enough ? (over ? 'fail' : 'pass') : 'inconclusive';
+    out.push(
+      guardValue(
+        'shadowErrorRate',
+        enough ? value : null,
+        g.shadowErrorRate,
+        status,
+        enough && value !== null
+          ? `${pct(value)} of ${o.pairs} pairs answered 5xx ${over ? '>' : '≤'} ${pct(g.shadowErrorRate)}`
+          : short('shadowErrorRate'),
+      ),
+    );
   }
-  if (g.mismatchRate !== undefined) {
-    let worst: { endpoint: string; rate: number; pairs: number } | undefined;
-    for (const e of o.endpoints) {
-      if (e.pairs < g.minPairs) continue;
-      const rate = (e.mismatched / e.pairs) * 100;
-      if (!worst || rate > worst.rate) worst = { endpoint: e.endpoint, rate, pairs: e.pairs };
-    }
-    const ok = !worst || worst.rate <= g.mismatchRate;
-    out.push({
-      guard: 'mismatchRate',
-      value: worst ? worst.rate : null,
-      limit: g.mismatchRate,
-      ok,
-      detail: worst
-        ? `${worst.endpoint} ${pct(worst.rate)} ${ok ? '≤' : '>'} ${pct(g.mismatchRate)}`
-        : `no endpoint has ${g.minPairs} pairs yet`,
-    });
-  }
+  if (g.mismatchRate !== undefined) out.push(mismatchGuard(ramp, o, g.mismatchRate));
   const window = o.egressWindowS !== undefined ? ` in the last ${Number(o.egressWindowS.toFixed(1))} s` : '';
   for (const [guard, value, what] of [
     ['egressDenied', o.egressDenied, 'denied'],
@@ -304,80 +337,198 @@ export function checkGuards(ramp: ResolvedRamp, o: RampObservations): GuardValue
   ] as const) {
     const limit = g[guard];
     if (limit === undefined) continue;
-    const ok = value <= limit;
-    out.push({ guard, value, limit, ok, detail: `${value} egress calls ${what}${window} ${ok ? '≤' : '>'} ${limit}` });
+    const over = value > limit;
+    const status: GuardStatus = over ? 'fail' : o.pairs >= need(guard) ? 'pass' : 'inconclusive';
+    const text = `${value} egress calls ${what}${window} ${over ? '>' : '≤'} ${limit}`;
+    out.push(guardValue(guard, value, limit, status, status === 'inconclusive' ? `${text}; ${short(guard)}` : text));
   }
   if (g.latencyP99Ms !== undefined) {
-    const value = enough && o.shadowLatencyP99Ms !== undefined ? o.shadowLatencyP99Ms : null;
-    const ok = value === null || value <= g.latencyP99Ms;
-    out.push({
-      guard: 'latencyP99Ms',
-      value,
-      limit: g.latencyP99Ms,
-      ok,
-      detail:
+    const enough = o.pairs >= need('latencyP99Ms') && o.shadowLatencyP99Ms !== undefined;
+    const value = enough ? o.shadowLatencyP99Ms! : null;
+    const over = value !== null && value > g.latencyP99Ms;
+    out.push(
+      guardValue(
+        'latencyP99Ms',
+        value,
+        g.latencyP99Ms,
+        enough ? (over ? 'fail' : 'pass') : 'inconclusive',
         value === null
-          ? `${o.pairs} of ${g.minPairs} pairs needed`
-          : `shadow p99 ${Number(value.toFixed(1))} ms ${ok ? '≤' : '>'} ${g.latencyP99Ms} ms`,
-    });
+          ? short('latencyP99Ms')
+          : `shadow p99 ${Number(value.toFixed(1))} ms ${over ? '>' : '≤'} ${g.latencyP99Ms} ms`,
+      ),
+    );
   }
+  if (g.latencyRatio !== undefined) out.push(latencyRatioGuard(ramp, o, g.latencyRatio));
   if (g.filterDrops !== undefined) {
-    const ok = o.filterDrops <= g.filterDrops;
-    out.push({
-      guard: 'filterDrops',
-      value: o.filterDrops,
-      limit: g.filterDrops,
-      ok,
-      detail: `${o.filterDrops} halves/events dropped by filters ${ok ? '≤' : '>'} ${g.filterDrops}`,
-    });
+    const over = o.filterDrops > g.filterDrops;
+    const status: GuardStatus = over ? 'fail' : o.pairs >= need('filterDrops') ? 'pass' : 'inconclusive';
+    const text = `${o.filterDrops} halves/events dropped by filters ${over ? '>' : '≤'} ${g.filterDrops}`;
+    out.push(
+      guardValue(
+        'filterDrops',
+        o.filterDrops,
+        g.filterDrops,
+        status,
+        status === 'inconclusive' ? `${text}; ${short('filterDrops')}` : text,
+      ),
+    );
   }
   if (g.capacity) {
     const over = [...o.overCapacity].sort((a, b) => b.allowedRate / b.capacity - a.allowedRate / a.capacity)[0];
-    out.push({
-      guard: 'capacity',
-      value: o.overCapacity.length,
-      limit: 0,
-      ok: !over,
-      detail: over
-        ? `${over.destination} ${Number(over.allowedRate.toFixed(2))} rps > ${over.capacity} rps`
-        : 'every destination within capacity',
-    });
+    const status: GuardStatus = over ? 'fail' : o.pairs >= need('capacity') ? 'pass' : 'inconclusive';
+    const text = over
+      ? `${over.destination} peaked at ${Number(over.allowedRate.toFixed(2))} rps > ${over.capacity} rps`
+      : 'every destination within capacity';
+    out.push(
+      guardValue(
+        'capacity',
+        o.overCapacity.length,
+        0,
+        status,
+        status === 'inconclusive' ? `${text}; ${short('capacity')}` : text,
+      ),
+    );
   }
   return out;
 }
 
+/**
+ * The mismatch guard (per endpoint, rates over the pairs that were compared): fails on any endpoint
+ * with its minimum pairs over the limit; passes when every required endpoint (requiredEndpoints) has
+ * its minimum of compared pairs and most of its pairs were compared; else inconclusive, naming them.
+ */
+function mismatchGuard(ramp: ResolvedRamp, o: RampObservations, limit: number): GuardValue {
+  const need = minFor(ramp.guards, 'mismatchRate');
+  let worst: { endpoint: string; rate: number } | undefined;
+  for (const e of o.endpoints) {
+    const { compared } = comparedPairs(e);
+    if (compared < need) continue;
+    const rate = (e.mismatched / compared) * 100;
+    if (!worst || rate > worst.rate) worst = { endpoint: e.endpoint, rate };
+  }
+  if (worst && worst.rate > limit)
+    return guardValue(
+      'mismatchRate',
+      worst.rate,
+      limit,
+      'fail',
+      `${worst.endpoint} ${pct(worst.rate)} > ${pct(limit)}`,
+    );
+  if (o.endpoints.length === 0)
+    return guardValue('mismatchRate', null, limit, 'inconclusive', 'no pairs in this stage yet');
+  const lacking = lackingEvidence(o.endpoints, ramp.guards.coverage, need);
+  if (lacking.length > 0)
+    return guardValue(
+      'mismatchRate',
+      worst?.rate ?? null,
+      limit,
+      'inconclusive',
+      `not enough evidence: ${lacking.slice(0, 5).join(', ')}${lacking.length > 5 ? ` and ${lacking.length - 5} more` : ''}`,
+    );
+  return guardValue(
+    'mismatchRate',
+    worst?.rate ?? 0,
+    limit,
+    'pass',
+    worst ? `${worst.endpoint} ${pct(worst.rate)} ≤ ${pct(limit)}` : 'no mismatches',
+  );
+}
+
+/** Shadow p50/p99 over live per endpoint, judged like the reports' latency verdict (latency-verdict.ts). */
+function latencyRatioGuard(ramp: ResolvedRamp, o: RampObservations, limit: number): GuardValue {
+  const cfg = {
+    ratio: limit,
+    minPairs: minFor(ramp.guards, 'latencyRatio'),
+    minDeltaMs: ramp.guards.latencyMinDeltaMs,
+  };
+  const required = requiredEndpoints(o.endpoints, ramp.guards.coverage);
+  let worst: { endpoint: string; ratio: number; detail: string } | undefined;
+  const lacking: string[] = [];
+  for (const e of o.endpoints) {
+    const j = e.latency ? judgeLatency(e.latency.pairs, e.latency.live, e.latency.shadow, cfg) : undefined;
+    if (j?.verdict === 'fail') return guardValue('latencyRatio', j.ratio, limit, 'fail', `${e.endpoint} ${j.detail}`);
+    if (j?.verdict === 'pass' && (!worst || (j.ratio ?? 0) > worst.ratio))
+      worst = { endpoint: e.endpoint, ratio: j.ratio ?? 0, detail: j.detail };
+    if (required.has(e.endpoint) && j?.verdict !== 'pass')
+      lacking.push(`${e.endpoint} ${e.latency?.pairs ?? 0} of ${cfg.minPairs} pairs`);
+  }
+  if (o.endpoints.length === 0)
+    return guardValue('latencyRatio', null, limit, 'inconclusive', 'no pairs in this stage yet');
+  if (lacking.length > 0)
+    return guardValue(
+      'latencyRatio',
+      worst?.ratio ?? null,
+      limit,
+      'inconclusive',
+      `not enough evidence: ${lacking.slice(0, 5).join(', ')}`,
+    );
+  return guardValue(
+    'latencyRatio',
+    worst?.ratio ?? 0,
+    limit,
+    'pass',
+    worst ? `${worst.endpoint} ${worst.detail}` : 'no latency regression',
+  );
+}
+
+/**
+ * One evaluation of a running ramp. A failed guard pauses (or reverts) at once. Otherwise the stage
+ * advances only when its hold has passed and every guard passes; an inconclusive guard holds the
+ * stage, and once the hold plus maxWaitSeconds has passed the ramp pauses with an inconclusive alert.
+ */
 export function evaluate(state: RampState, spec: RampSpec | ResolvedRamp, o: RampObservations, now: number): Result {
   const ramp = 'holdMs' in spec ? spec : resolveRamp(spec);
   if (typeof ramp === 'string' || state.status !== 'running') return { state, events: [] };
   const guards = checkGuards(ramp, o);
-  const breaches = guards.filter((g) => !g.ok).map((g) => `guard ${g.guard}: ${g.detail}`);
-  const evaluated: RampState = { ...state, lastEvaluation: { at: now, guards, breaches } };
+  const breaches = guards.filter((g) => g.status === 'fail').map((g) => `guard ${g.guard}: ${g.detail}`);
+  const inconclusive = guards.filter((g) => g.status === 'inconclusive').map((g) => `guard ${g.guard}: ${g.detail}`);
+  const evaluated: RampState = { ...state, lastEvaluation: { at: now, guards, breaches, inconclusive } };
   const stage = stageOf(state, ramp);
+  const where = `stage ${stage + 1} (${pct(ramp.stages[stage])})`;
   if (breaches.length > 0) {
     const to = ramp.onBreach === 'revert' ? 'reverted' : 'paused';
     const r = transition(evaluated, ramp, to, stage, now, breaches.join('; '), 'ramp');
-    const first = guards.find((g) => !g.ok)!;
+    const first = guards.find((g) => g.status === 'fail')!;
     const mismatch =
       first.guard === 'mismatchRate'
         ? [...o.endpoints]
-            .filter((e) => e.pairs >= ramp.guards.minPairs)
+            .filter((e) => comparedPairs(e).compared >= minFor(ramp.guards, 'mismatchRate'))
             .sort((a, b) => b.mismatched / b.pairs - a.mismatched / a.pairs)[0]
         : undefined;
     r.events.push({
       type: 'alert',
+      kind: 'breach',
       at: now,
       policy: state.policy,
       guard: first.guard,
       value: first.value ?? 0,
       pairs: mismatch?.pairs ?? o.pairs,
       ...(mismatch ? { endpoint: mismatch.endpoint } : {}),
-      message: `${state.policy}: ramp ${to === 'reverted' ? 'reverted to 0%' : 'paused'} at stage ${stage + 1} (${pct(ramp.stages[stage])}): ${breaches.join('; ')}`,
+      message: `${state.policy}: ramp ${to === 'reverted' ? 'reverted to 0%' : 'paused'} at ${where}: ${breaches.join('; ')}`,
     });
     return r;
   }
   const due = nextAdvanceAt(state, ramp);
   if (due === undefined || now < due) return { state: evaluated, events: [] };
-  const held = `held ${pct(ramp.stages[stage])} for ${Math.round((now - (state.stageStartedAt ?? now)) / 1000)} s with every guard ok`;
+  if (inconclusive.length > 0) {
+    if (now < due + ramp.maxWaitMs) return { state: evaluated, events: [] };
+    const waited = Math.round((now - (state.stageStartedAt ?? now)) / 1000);
+    const reason = `inconclusive after ${waited} s at ${where}: ${inconclusive.join('; ')}`;
+    const r = transition(evaluated, ramp, 'paused', stage, now, reason, 'ramp');
+    const first = guards.find((g) => g.status === 'inconclusive')!;
+    r.events.push({
+      type: 'alert',
+      kind: 'inconclusive',
+      at: now,
+      policy: state.policy,
+      guard: first.guard,
+      value: first.value ?? 0,
+      pairs: o.pairs,
+      message: `${state.policy}: ramp paused at ${where}, not enough evidence after ${waited} s: ${inconclusive.join('; ')}`,
+    });
+    return r;
+  }
+  const held = `held ${pct(ramp.stages[stage])} for ${Math.round((now - (state.stageStartedAt ?? now)) / 1000)} s with every guard passing`;
   if (stage >= ramp.stages.length - 1) return transition(evaluated, ramp, 'completed', stage, now, held, 'ramp');
   return transition(
     evaluated,
@@ -385,7 +536,7 @@ export function evaluate(state: RampState, spec: RampSpec | ResolvedRamp, o: Ram
     'running',
     stage + 1,
     now,
-    `${held}; advancing to ${pct(ramp.stages[stage + 1])}`,
+    `${held}; advancing to stage ${stage + 2} (${pct(ramp.stages[stage + 1])})`,
     'ramp',
     { stageStartedAt: now },
   );
