@@ -6,81 +6,43 @@
 // no gRPC), so a case's ratio is what the transport costs on top of the engine. Cases:
 //   codec round trip — encodeFilterMessage → decodeFilterMessage → Ingest (the protobuf share, no I/O)
 //   gRPC, 1+1 / 4+4 streams — control-plane/src/main.ts start() (temp data dir, ports 0, 127.0.0.1,
-//     no auth) with fake filters as in test/control-plane/api/grpc-client.ts (raw grpc-js, production
-//     codec). Clients live in this process: their encoding and HTTP/2 framing share the one JS thread
-//     with the server, as the numbers say.
+//     no auth) with fake filters speaking the production codec: either in this process (as in
+//     test/control-plane/api/grpc-client.ts: their encoding and HTTP/2 framing share the one JS thread
+//     with the server) or in a child process (bench/stream-sender.ts, numbered halves as the filter
+//     sends them, one per gRPC message or in Batch messages of 32) so the control plane's thread does
+//     only its own work, as with real Envoys.
 // Completion is read through the public surface, GET /api/v1/reports/<policy> (sum of endpoint
 // pairs), polled a few times per batch (see run()); the cost of one poll is printed at setup.
+import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { comparePair } from '../control-plane/src/compare/index.js';
 import type { ControlPlaneConfig } from '../control-plane/src/config.js';
 import { loopbackConfig } from '../test/fixtures/control-plane-config.js';
-import type { Half, NodeHello, Policy, PolicySpec } from '../control-plane/src/domain/types.js';
+import type { Half, Policy } from '../control-plane/src/domain/types.js';
 import { Ingest } from '../control-plane/src/ingest.js';
 import { start, type RunningControlPlane } from '../control-plane/src/main.js';
 import { Pairer } from '../control-plane/src/pairing/pairer.js';
 import { ReportBook } from '../control-plane/src/reports/aggregate.js';
 import { BlastRadius } from '../control-plane/src/reports/blast-radius.js';
 import { decodeFilterMessage, encodeFilterMessage } from '../control-plane/src/stream/codec.js';
-import { half, orderBody } from '../test/fixtures/halves.js';
-import { nodeHello, TestFilter } from '../test/control-plane/api/grpc-client.js';
+import { TestFilter } from '../test/control-plane/api/grpc-client.js';
+import { corpus, edgeHello, pairsOf, SERVICE, shadowHello, spec } from './stream-corpus.js';
 import type { BenchCase, BenchSuite } from './run.js';
 
 const BATCH = Number(process.env.SG_STREAM_BATCH ?? 500);
 const POLL_MS = 1;
 const BATCH_TIMEOUT_MS = 60_000;
 const POLICY = 'bench';
-const SERVICE = 'orders';
-const spec: PolicySpec = {
-  services: [SERVICE],
-  normalize: {
-    ignorePaths: ['trace.span'],
-    redactPaths: ['order.customer.email'],
-    unorderedArrays: ['order.items.*.tags'],
-  },
-};
-
-// 64 distinct pairs (as the engine bench: noise on every pair, a price regression on one in ten).
-const corpus: Array<{ live: Half; candidate: Half }> = [];
-for (let i = 0; i < 64; i++) {
-  const orderId = 1000 + i;
-  const mk = (side: 'live' | 'candidate', body: unknown) =>
-    half(side, { service: SERVICE, path: `/orders/${orderId}`, json: body, latencyUs: 8000 + i * 100 });
-  corpus.push({
-    live: mk('live', orderBody({ orderId, noiseSeed: 2 * i + 1 })),
-    candidate: mk(
-      'candidate',
-      orderBody({ orderId, noiseSeed: 2 * i + 2, price: i % 10 === 0 ? (k) => k : undefined }),
-    ),
-  });
-}
+const SENDER = fileURLToPath(new URL('./stream-sender.ts', import.meta.url));
 
 let batchNo = 0;
-/** The next batch: fresh pair ids (the pairer must never see a duplicate), same bodies. */
-function nextBatch(): Array<{ live: Half; candidate: Half }> {
-  const b = batchNo++;
-  return Array.from({ length: BATCH }, (_, i) => {
-    const t = corpus[i % corpus.length];
-    const pairId = `b${b}-${i}`;
-    return { live: { ...t.live, pairId, requestId: pairId }, candidate: { ...t.candidate, pairId, requestId: pairId } };
-  });
-}
-
-const edgeHello = (k: number): NodeHello =>
-  nodeHello({ nodeId: `edge-${k}`, service: SERVICE, workload: 'orders-v1', worker: k });
-const shadowHello = (k: number): NodeHello =>
-  nodeHello({
-    nodeId: `shadow-${k}`,
-    service: SERVICE,
-    workload: 'orders-v2',
-    role: 'shadow',
-    variant: 'candidate',
-    worker: k,
-  });
+const nextBatchNo = () => batchNo++;
+const nextBatch = () => pairsOf(nextBatchNo(), BATCH);
 
 /** Ingest wired as main.ts wires it, minus the store (alerts are dropped) and the dashboard feed. */
 function inProcessIngest(): Ingest {
@@ -133,10 +95,24 @@ function inProcessCase(name: string, viaCodec: boolean): BenchCase {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function grpcCase(name: string, streamsPerSide: number): BenchCase {
+/** Fake filters in a child process: { started } once connected, { sent: b } after each batch. */
+async function forkSender(port: number, streams: number, per: number): Promise<ChildProcess> {
+  const child = fork(SENDER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`stream-sender exited with ${code}`)));
+    child.once('message', () => resolve());
+    child.send({ start: { port, streams, per, size: BATCH } });
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
+function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean; per: number }): BenchCase {
   let dataDir: string | undefined;
   let cp: RunningControlPlane | undefined;
   let clients: TestFilter[] = [];
+  let child: ChildProcess | undefined;
   let expected = 0;
   const recentMs = [0];
   let polls = 0;
@@ -182,6 +158,8 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
   const teardown = async () => {
     for (const c of clients) c.close();
     clients = [];
+    if (child?.connected) child.send({ stop: true });
+    child = undefined;
     agent.destroy();
     if (cp) {
       const m = await fetch(`${cp.httpUrl}/metrics`).then(
@@ -207,12 +185,14 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
         const config: ControlPlaneConfig = loopbackConfig(dataDir);
         cp = await start(config, { logger: pino({ level: 'silent' }) });
         await api(`/policies/${POLICY}`, { method: 'PUT', body: JSON.stringify(spec) });
-        for (let k = 0; k < streamsPerSide; k++)
-          clients.push(new TestFilter(cp.grpcPort, edgeHello(k)), new TestFilter(cp.grpcPort, shadowHello(k)));
+        if (sender.child) child = await forkSender(cp.grpcPort, streamsPerSide, sender.per);
+        else
+          for (let k = 0; k < streamsPerSide; k++)
+            clients.push(new TestFilter(cp.grpcPort, edgeHello(k)), new TestFilter(cp.grpcPort, shadowHello(k)));
         const until = Date.now() + 10_000;
         while (
           ((await api('/nodes')).nodes as Array<{ connected: boolean }>).filter((n) => n.connected).length <
-          clients.length
+          2 * streamsPerSide
         ) {
           if (Date.now() > until) throw new Error('fake filters did not connect within 10 s');
           await sleep(10);
@@ -229,15 +209,18 @@ function grpcCase(name: string, streamsPerSide: number): BenchCase {
     },
     async run() {
       const t0 = performance.now();
-      const batch = nextBatch();
-      const edges = clients.filter((_, i) => i % 2 === 0);
-      const shadows = clients.filter((_, i) => i % 2 === 1);
-      for (const [i, p] of batch.entries()) {
-        edges[i % edges.length].send({ kind: 'half', half: p.live });
-        shadows[i % shadows.length].send({ kind: 'half', half: p.candidate });
+      if (child) child.send({ batch: nextBatchNo() });
+      else {
+        const batch = nextBatch();
+        const edges = clients.filter((_, i) => i % 2 === 0);
+        const shadows = clients.filter((_, i) => i % 2 === 1);
+        for (const [i, p] of batch.entries()) {
+          edges[i % edges.length].send({ kind: 'half', half: p.live });
+          shadows[i % shadows.length].send({ kind: 'half', half: p.candidate });
+        }
       }
       const before = expected;
-      expected += batch.length;
+      expected += BATCH;
       // Each poll is an HTTP request served by this same thread, so poll little: first sleep through
       // most of the quickest recent batch, then aim each next poll at the moment the rate seen so far
       // says the batch will be complete (a few polls per batch; their number is printed at the end).
@@ -266,8 +249,10 @@ export default [
     baseline: inProcessCase('baseline: Ingest handlers in-process, no codec/gRPC', false),
     cases: [
       inProcessCase('codec round trip (encode → decode) + Ingest, no I/O', true),
-      grpcCase('gRPC → control plane, 1 edge + 1 shadow stream', 1),
-      grpcCase('gRPC → control plane, 4 edge + 4 shadow streams', 4),
+      grpcCase('gRPC 1+1 streams, filters in this process, 1 half/message', 1, { child: false, per: 1 }),
+      grpcCase('gRPC 1+1 streams, filters in a child process, 1 half/message', 1, { child: true, per: 1 }),
+      grpcCase('gRPC 1+1 streams, filters in a child process, Batch of 32', 1, { child: true, per: 32 }),
+      grpcCase('gRPC 4+4 streams, filters in a child process, Batch of 32', 4, { child: true, per: 32 }),
     ],
     rounds: 12,
   },

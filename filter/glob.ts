@@ -1,6 +1,6 @@
 // Glob matching for hosts and paths; pure functions, no allocation.
-// Host globs: '*' matches any run of characters (dots included), case-insensitive (callers pass
-// lower-case patterns). Path globs: '*' matches within one segment (never '/'), '**' across
+// Host globs: '*' matches one or more hostname characters (dots included, never an empty label),
+// case-insensitive (callers pass lower-case patterns). Path globs: '*' matches within one segment (never '/'), '**' across
 // segments, and a pattern ending in '/' is a prefix. The path matcher is git's wildmatch algorithm
 // (early abort to the enclosing '**'), so a hostile path cannot make matching exponential; a step
 // budget bounds it anyway.
@@ -14,22 +14,60 @@ let steps: i32 = 0;
 
 @inline function lower(c: u32): u32 { return c >= 0x41 && c <= 0x5a ? c + 32 : c; }
 
-// Single-kind '*' glob, classic two-pointer backtracking: O(len(p) * len(s)) worst case.
+// Single-kind '*' glob where each '*' matches ONE OR MORE characters ('*' ≡ '?*'), classic
+// two-pointer backtracking: O(len(p) * len(s)) worst case, both bounded by the schema (253 units).
+// Callers check isHostname first, so every character a '*' can take is a hostname character and
+// '*.stripe.com' never matches "evil.com#.stripe.com" nor ".stripe.com" (issue 14 finding 2).
 export function hostGlobMatch(p: string, s: string): bool {
   const pl = p.length, sl = s.length;
   let pi = 0, si = 0, star = -1, mark = 0;
   while (si < sl) {
     if (pi < pl) {
       const pc = <u32>load<u16>(changetype<usize>(p) + (<usize>pi << 1));
-      if (pc == 0x2a) { star = pi++; mark = si; continue; }
+      if (pc == 0x2a) { star = pi++; si++; mark = si; continue; } // the mandatory first character
       if (pc == lower(<u32>load<u16>(changetype<usize>(s) + (<usize>si << 1)))) { pi++; si++; continue; }
     }
     if (star < 0) return false;
     pi = star + 1;
     si = ++mark;
   }
-  while (pi < pl && p.charCodeAt(pi) == 0x2a) pi++;
   return pi == pl;
+}
+
+// A host a glob may match: dot-separated labels of [a-z0-9-_] (none empty) or a bracketed IPv6
+// literal, then an optional ":port". Anything else ('#', '/', '?', '\\', '@', an empty label) matches
+// no glob, only an exact rule naming it.
+export function isHostname(h: string): bool {
+  const n = h.length;
+  if (n == 0) return false;
+  let i = 0;
+  if (h.charCodeAt(0) == 0x5b) { // '[' IPv6 literal
+    i = 1;
+    while (i < n && h.charCodeAt(i) != 0x5d) {
+      const c = h.charCodeAt(i);
+      if (!((c >= 0x30 && c <= 0x3a) || (c >= 0x61 && c <= 0x66) || c == 0x2e)) return false;
+      i++;
+    }
+    if (i >= n || i == 1) return false;
+    i++;
+  } else {
+    let label = 0;
+    for (; i < n; i++) {
+      const c = h.charCodeAt(i);
+      if (c == 0x3a) break;
+      if (c == 0x2e) { if (label == 0) return false; label = 0; continue; }
+      if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c == 0x2d || c == 0x5f)) return false;
+      label++;
+    }
+    if (label == 0) return false;
+  }
+  if (i == n) return true;
+  if (h.charCodeAt(i) != 0x3a || i + 1 == n || n - i - 1 > 5) return false;
+  for (let j = i + 1; j < n; j++) {
+    const c = h.charCodeAt(j);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 // host.toLowerCase(), without the copy when the host is already lower-case ASCII (the usual case).
@@ -138,6 +176,7 @@ export class HostPattern {
     if (this.exact) return h == this.glob;
     if (!h.startsWith(this.prefix) || !h.endsWith(this.suffix)) return false;
     if (h.length < this.prefix.length + this.suffix.length) return false;
+    if (!isHostname(h)) return false;
     return hostGlobMatch(this.glob, h);
   }
 }

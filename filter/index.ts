@@ -12,11 +12,20 @@ import { HttpContext } from "./context";
 import { setCurrentContext } from "./host";
 import { CONTINUE } from "./abi";
 import { nowMs } from "./root";
+import { NetContext } from "./network/connection";
 
 export { malloc } from "@gcoredev/proxy-wasm-sdk-as/assembly/malloc";
 
 const roots = new Map<u32, Root>();
 const streams = new Map<u32, HttpContext>();
+// Network contexts (network-filter role): created at on_new_connection from the context the host
+// created (a filter context is HTTP or network only by the callbacks it receives).
+const nets = new Map<u32, NetContext>();
+
+function netOf(id: u32): NetContext | null {
+  setCurrentContext(id);
+  return nets.has(id) ? nets.get(id) : null;
+}
 
 function rootOf(id: u32): Root | null {
   setCurrentContext(id);
@@ -88,8 +97,34 @@ export function proxy_on_log(context_id: u32): void {
   if (s !== null) s.onLog();
 }
 
+// Network filter callbacks (spec: proxy_on_new_connection … proxy_on_upstream_connection_close).
+export function proxy_on_new_connection(context_id: u32): i32 {
+  setCurrentContext(context_id);
+  if (!streams.has(context_id)) return CONTINUE; // unknown root: the connection passes untouched
+  const n = new NetContext(context_id, streams.get(context_id).root);
+  streams.delete(context_id);
+  nets.set(context_id, n);
+  return n.onNewConnection();
+}
+export function proxy_on_downstream_data(context_id: u32, data_size: u32, end_of_stream: u32): i32 {
+  const n = netOf(context_id);
+  return n === null ? CONTINUE : n.onDownstreamData(data_size, end_of_stream != 0);
+}
+export function proxy_on_upstream_data(context_id: u32, data_size: u32, end_of_stream: u32): i32 {
+  const n = netOf(context_id);
+  return n === null ? CONTINUE : n.onUpstreamData(data_size, end_of_stream != 0);
+}
+export function proxy_on_downstream_connection_close(context_id: u32, _peer_type: u32): void {
+  const n = netOf(context_id);
+  if (n !== null) n.onClose();
+}
+export function proxy_on_upstream_connection_close(context_id: u32, _peer_type: u32): void {
+  netOf(context_id);
+}
+
 export function proxy_on_done(context_id: u32): u32 {
   setCurrentContext(context_id);
+  if (nets.has(context_id)) { nets.get(context_id).onClose(); return 1; }
   if (roots.has(context_id)) {
     const s = roots.get(context_id).stream;
     if (s !== null) s.close();
@@ -100,6 +135,7 @@ export function proxy_on_done(context_id: u32): u32 {
 export function proxy_on_delete(context_id: u32): void {
   setCurrentContext(context_id);
   if (streams.has(context_id)) { streams.delete(context_id); return; }
+  if (nets.has(context_id)) { nets.delete(context_id); return; }
   if (roots.has(context_id)) {
     const r = roots.get(context_id);
     const s = r.stream;

@@ -20,6 +20,8 @@ export class Metrics {
   configsAccepted: u32 = 0;
   configsRejected: u32 = 0;
   streamReconnects: u32 = 0;
+  reportsAcknowledged: u32 = 0;   // halves + events the control plane acknowledged (Delivered)
+  reportsResent: u32 = 0;         // halves + events sent again after a reconnect, unacknowledged before
   hostErrors: u32 = 0;            // host calls that failed on the live path (failed open)
 
   define(): void {
@@ -38,6 +40,8 @@ export class Metrics {
     this.configsAccepted = defineMetric(COUNTER, "shadowguard_configs_accepted");
     this.configsRejected = defineMetric(COUNTER, "shadowguard_configs_rejected");
     this.streamReconnects = defineMetric(COUNTER, "shadowguard_stream_reconnects");
+    this.reportsAcknowledged = defineMetric(COUNTER, "shadowguard_reports_acknowledged");
+    this.reportsResent = defineMetric(COUNTER, "shadowguard_reports_resent");
     this.hostErrors = defineMetric(COUNTER, "shadowguard_host_errors");
   }
 }

@@ -160,6 +160,11 @@ export class Root extends StreamOwner {
 
   onReconnect(): void { inc(metrics.streamReconnects); }
 
+  onDelivery(acknowledged: u64, resent: u64): void {
+    if (acknowledged > 0) incrementMetric(metrics.reportsAcknowledged, <i64>acknowledged);
+    if (resent > 0) incrementMetric(metrics.reportsResent, <i64>resent);
+  }
+
   onDropped(kind: u8, count: u64): void {
     incrementMetric(kind == KIND_HALF ? metrics.halvesDropped : metrics.eventsDropped, <i64>count);
   }

@@ -130,6 +130,7 @@ export async function start(
       ramps: () => activePolicies.filter((p) => p.spec.ramp).flatMap((p) => rampFigures(ramp, p.name)),
       nodes: () => registry.list(),
       streamSessions: () => stream.sessionCount(),
+      delivery: () => stream.deliveryStats(),
     },
     config.metrics,
   );
@@ -246,9 +247,9 @@ export async function start(
     events: bus,
     ramp,
     webhookProblem: (url) => urlProblem(url, config.webhook),
-    ready: () => ({ grpc: grpcListening }),
     runs: wiring.runs,
     verdict: wiring.verdict,
+    ready: () => ({ grpc: grpcListening }),
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {

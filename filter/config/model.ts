@@ -5,6 +5,7 @@ import { HostPattern, PathPattern } from "../glob";
 import { HostIndex } from "../host-index";
 import { serializePairs } from "../pairs";
 import { H_MOCKED } from "../tagging";
+import { Connections } from "./connections";
 
 export const ROLE_NONE: i32 = 0; // empty plugin configuration: fail-safe mode (see root.ts)
 export const ROLE_EDGE: i32 = 1;
@@ -155,6 +156,7 @@ export class Config {
   idempotencyHeader: string = "idempotency-key";
   idempotencyKey: ArrayBuffer = String.UTF8.encode("idempotency-key"); // the header name, encoded once
   neverSamples: bool = true;       // no rule and no default can sample: the edge skips the decision
+  connections: Connections = new Connections(); // network-filter role; empty = deny every connection
 
   // Pushed documents keep the static identity sections (the config identity rule, docs/architecture.md).
   adoptIdentity(from: Config): void {

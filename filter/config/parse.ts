@@ -5,9 +5,11 @@
 import { JsonParser, JsonValue, J_OBJ } from "../json";
 import { Checker, join, PAT_HEADER, PAT_METHOD, PAT_RULE_NAME, PAT_SERVICE, PAT_SLASH } from "./check";
 import { hasWildcard, HostPattern, PathPattern } from "../glob";
+import { parseConnections, keyConnectionLimits } from "./connections";
 import { compileEgress, Config, ControlPlane, EgressRule, MethodSet, RateLimit, SamplingRule, ROLE_SHADOW, SIDE_CANDIDATE, SIDE_SECONDARY, ROLES, VARIANTS, ALWAYS_REDACTED } from "./model";
 
 export * from "./model";
+export * from "./connections";
 
 export class ParseResult {
   config: Config | null = null;
@@ -23,6 +25,7 @@ export function parseConfig(text: string): ParseResult {
   const cfg = build(doc, c);
   if (!c.ok || cfg === null) { r.error = c.error; return r; }
   keyRateLimits(cfg);
+  keyConnectionLimits(cfg.connections, cfg.service);
   compileEgress(cfg);
   cfg.neverSamples = neverSamples(cfg);
   r.config = cfg;
@@ -45,7 +48,7 @@ export function identityConflict(stat: Config, pushed: Config): string {
 
 function build(doc: JsonValue, c: Checker): Config | null {
   if (!c.isType(doc, J_OBJ, "")) return null;
-  if (!c.onlyKeys(doc, ["role", "variant", "service", "trust", "direction", "controlPlane", "sampling", "egress", "inboundRateLimit", "capture", "idempotency"], "")) return null;
+  if (!c.onlyKeys(doc, ["role", "variant", "service", "trust", "direction", "controlPlane", "sampling", "egress", "inboundRateLimit", "capture", "idempotency", "connections"], "")) return null;
   const cfg = new Config();
   const role = c.required(doc, "role", "");
   if (role === null) return null;
@@ -85,6 +88,8 @@ function build(doc: JsonValue, c: Checker): Config | null {
   if (cap !== null && !capture(cap, c, cfg)) return null;
   const idem = doc.get("idempotency");
   if (idem !== null && !idempotency(idem, c, cfg)) return null;
+  const conns = doc.get("connections");
+  if (conns !== null) { const cs = parseConnections(conns, c); if (cs === null) return null; cfg.connections = cs; }
   return c.ok ? cfg : null;
 }
 

@@ -17,6 +17,7 @@ export { EgressEvent } from "../../build/proto/shadow/v1/EgressEvent";
 export { Ack } from "../../build/proto/shadow/v1/Ack";
 export { Nack } from "../../build/proto/shadow/v1/Nack";
 export { Stats } from "../../build/proto/shadow/v1/Stats";
+export { Delivered } from "../../build/proto/shadow/v1/Delivered";
 
 // shadow.v1.Decision, as plain constants for the egress code (the generated enum has the same values).
 export const DECISION_ALLOWED: i32 = 1;

@@ -60,15 +60,18 @@ function walk(from: usize, to: usize, message: i32): bool {
 
 const M_CONTROL: i32 = 1;
 const M_SNAPSHOT: i32 = 2;
+const M_DELIVERED: i32 = 3;
 
 function expected(message: i32, field: u32): i32 {
-  if (message == M_CONTROL && field == 1) return 2;
+  if (message == M_CONTROL && (field == 1 || field == 2)) return 2;
   if (message == M_SNAPSHOT && (field == 1 || field == 2)) return 2;
+  if (message == M_DELIVERED && field == 1) return 0;
   return -1;
 }
 
 function childOf(message: i32, field: u32): i32 {
-  return message == M_CONTROL && field == 1 ? M_SNAPSHOT : 0;
+  if (message != M_CONTROL) return 0;
+  return field == 1 ? M_SNAPSHOT : field == 2 ? M_DELIVERED : 0;
 }
 
 export function validControlMessage(buf: Uint8Array): bool {

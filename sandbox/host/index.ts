@@ -48,12 +48,18 @@
 //          s.on('continue', direction)  s.on('localReply', lr)  s.on('reset', details)  s.on('complete')
 //          await s.continued('request' | 'response') → 'continue' | 'local_reply' | 'reset' | 'complete'
 //
+//   const c = plugin.newConnection({ source?, destination?: '10.0.0.9:5432', sni?, cluster?, properties? })
+//   c.on('connect', cluster) → dial, then c.upstreamConnected(address); c.start() → 'continue' | 'stop'
+//   c.receiveDownstream(bytes, eos?) → c.on('upstream', bytes)   c.receiveUpstream(bytes, eos?) → c.on('downstream', bytes)
+//   c.on('close', details)  c.close('remote')   c.toUpstream / c.toClient : Buffer[]   (network filter, tcp-connection.ts)
+//
 // Helpers: encodeGrpcService(cluster, authority?) (serialized envoy.config.core.v3.GrpcService),
 // encodePairs/decodePairs (proxy-wasm pairs), uint64/double/Timestamp/Duration (typed property values).
 
 export { Host, type HostOptions } from './host.js';
 export { Plugin, type PluginOptions, type LogEntry } from './plugin.js';
 export { HttpStream, type StreamOptions, type Verdict, type Outcome } from './stream.js';
+export { TcpConnection, type TcpConnectionOptions } from './tcp-connection.js';
 export type { ForwardEvent, DirectionName } from './direction.js';
 export type { LocalResponse } from './local-reply.js';
 export type { CalloutRecord, CalloutKind, CalloutState } from './callouts/record.js';

@@ -14,6 +14,7 @@ import type { HostServices, PluginCore } from './plugin-core.js';
 import { propertyTree } from './properties.js';
 import { RootContext } from './root.js';
 import { HttpStream, type StreamOptions } from './stream.js';
+import { TcpConnection, type TcpConnectionOptions } from './tcp-connection.js';
 import { makeVmKey, VmGroup, type VmGroups } from './vm-group.js';
 import { Vm } from './vm.js';
 
@@ -183,6 +184,15 @@ export class Plugin implements PluginCore {
     const vm = this.workers[worker];
     if (!vm) throw new Error(`no worker ${worker} (plugin has ${this.workers.length})`);
     return new HttpStream(vm, this.roots[worker], this, worker, opts);
+  }
+
+  /** Opens a TCP connection on `worker`'s VM (a network filter instance of this plugin); call start(). */
+  newConnection(opts: TcpConnectionOptions = {}): TcpConnection {
+    if (this.closed) throw new Error('plugin is closed');
+    const worker = opts.worker ?? 0;
+    const vm = this.workers[worker];
+    if (!vm) throw new Error(`no worker ${worker} (plugin has ${this.workers.length})`);
+    return new TcpConnection(vm, this.roots[worker], this, opts);
   }
 
   /** Any worker VM failed (trapped — a shared VM fails for every plugin in it: Envoy's "VM is

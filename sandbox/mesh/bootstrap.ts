@@ -7,6 +7,7 @@
 import { parseDocument } from 'yaml';
 import { MeshConfigError, TYPE, Val } from './reader.js';
 import { readRouteConfig, type RouteConfig } from './route-config.js';
+import { isTcpListener, readTcpListener, type TcpListenerConfig } from './tcp-listener.js';
 
 export interface NodeInfo {
   id: string;
@@ -56,6 +57,8 @@ export interface ClusterConfig {
 export interface Bootstrap {
   node: NodeInfo;
   listeners: ListenerConfig[];
+  /** Listeners whose chain ends in tcp_proxy (tcp-listener.ts). */
+  tcpListeners: TcpListenerConfig[];
   clusters: Map<string, ClusterConfig>;
 }
 
@@ -76,12 +79,16 @@ export function parseBootstrap(text: string): Bootstrap {
     if (clusters.has(c.name)) throw new MeshConfigError(c.path, `duplicate cluster name "${c.name}"`);
     clusters.set(c.name, c);
   }
-  const listeners = (sr.opt('listeners')?.list() ?? []).map(readListener);
+  const raw = sr.opt('listeners')?.list() ?? [];
+  const listeners = raw.filter((l) => !isTcpListener(l)).map(readListener);
+  const tcpListeners = raw.filter(isTcpListener).map(readTcpListener);
   const names = new Set<string>();
-  for (const l of listeners) {
+  for (const l of [...listeners, ...tcpListeners]) {
     if (names.has(l.name)) throw new MeshConfigError(l.path, `duplicate listener name "${l.name}"`);
     names.add(l.name);
-    checkClusterRefs(l, clusters);
+    if ('hcm' in l) checkClusterRefs(l, clusters);
+    else if (!clusters.has(l.cluster))
+      throw new MeshConfigError(l.path, `tcp_proxy cluster "${l.cluster}" is not defined`);
   }
   const node = root.opt('node')?.fields(['id', 'cluster', 'metadata']);
   const metadata = node?.opt('metadata');
@@ -94,6 +101,7 @@ export function parseBootstrap(text: string): Bootstrap {
       metadata: (metadata?.value ?? {}) as Record<string, unknown>,
     },
     listeners,
+    tcpListeners,
     clusters,
   };
 }
@@ -142,7 +150,7 @@ function readHcm(v: Val): HcmConfig {
       if (i !== filters.length - 1) hf.fail('the router is a terminal filter and must be the last HTTP filter');
     } else {
       if (i === filters.length - 1) hf.fail('the last HTTP filter must be the router (a terminal filter)');
-      wasmFilters.push(readWasm(tc));
+      wasmFilters.push(readWasmConfig(tc));
     }
   });
   if (filters.length === 0) f.fail('http_filters', 'the router filter is required');
@@ -154,7 +162,7 @@ function readHcm(v: Val): HcmConfig {
   };
 }
 
-function readWasm(v: Val): WasmFilterConfig {
+export function readWasmConfig(v: Val): WasmFilterConfig {
   const c = v
     .fields(['@type', 'config'])
     .req('config')

@@ -29,6 +29,7 @@ import { NoHealthyUpstream } from './no-host.js';
 import { MeshConfigError } from './reader.js';
 import type { RouterContext } from './router.js';
 import { Upstreams, type UpstreamTarget } from './upstream.js';
+import { TcpListener } from './tcp-listener.js';
 
 export { MeshConfigError } from './reader.js';
 export { parseBootstrap } from './bootstrap.js';
@@ -77,8 +78,9 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
   const bound = new Map<string, { host: string; port: number }>();
   const plugins = new Map<string, Plugin>();
   let host: Host | undefined;
+  const tcpListeners = new Map<string, TcpListener>();
   const close = async (): Promise<void> => {
-    await Promise.all([...listeners.values()].map((l) => l.close()));
+    await Promise.all([...listeners.values(), ...tcpListeners.values()].map((l) => l.close()));
     upstreams.close();
     await host?.close();
     await noHost.close();
@@ -88,7 +90,7 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
     await noHost.start();
     const targets = new Map<string, UpstreamTarget>();
     const listenerPortByFilePort = new Map<number, string>();
-    for (const l of bootstrap.listeners) listenerPortByFilePort.set(l.port, l.name);
+    for (const l of [...bootstrap.listeners, ...bootstrap.tcpListeners]) listenerPortByFilePort.set(l.port, l.name);
 
     const deps = new Map<string, { plugins: Plugin[] }>();
     for (const l of bootstrap.listeners) {
@@ -105,6 +107,14 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
         resolve: (cluster) => targets.get(cluster),
       });
       listeners.set(l.name, listener);
+      const port = opts.portMap?.[l.name] ?? opts.portMap?.[String(l.port)] ?? 0;
+      const addr = await listener.listen(port);
+      bound.set(l.name, { host: '127.0.0.1', port: addr.port });
+    }
+
+    for (const l of bootstrap.tcpListeners) {
+      const listener = new TcpListener(l, (cluster) => targets.get(cluster)?.endpoint);
+      tcpListeners.set(l.name, listener);
       const port = opts.portMap?.[l.name] ?? opts.portMap?.[String(l.port)] ?? 0;
       const addr = await listener.listen(port);
       bound.set(l.name, { host: '127.0.0.1', port: addr.port });
@@ -133,6 +143,13 @@ export async function startMesh(opts: MeshOptions): Promise<Mesh> {
         deps.get(l.name)!.plugins.push(plugin);
         if (!plugins.has(f.name)) plugins.set(f.name, plugin);
       }
+    }
+    for (const l of tcpListeners.values()) {
+      const f = l.config.wasmFilter;
+      if (!f) continue;
+      const plugin = await loadPlugin(host, f, wasm, opts, bootstrap, l.config.direction, workers);
+      l.plugin = plugin;
+      if (!plugins.has(f.name)) plugins.set(f.name, plugin);
     }
     for (const l of listeners.values()) l.ready = true;
 

@@ -13,6 +13,8 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const WASM = 'envoy.extensions.filters.http.wasm.v3.Wasm';
 const ROUTER = 'envoy.extensions.filters.http.router.v3.Router';
+const NET_WASM = 'envoy.extensions.filters.network.wasm.v3.Wasm';
+const TCP_PROXY = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 const HTTP_OPTS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 type Obj = Record<string, any>;
@@ -77,6 +79,28 @@ export function checkBootstrapRefs(bootstrap: Obj): { issues: Issue[]; clusters:
       (fc.filters ?? []).forEach((f: Obj, fi: number) => {
         const tc = get(f, 'typed_config');
         const hp = `${lp}.filter_chains[${ci}].filters[${fi}].typed_config`;
+        // TCP egress (data-layer guard): network wasm filters, then tcp_proxy last, to a defined cluster.
+        if (typeOf(tc) === TCP_PROXY) {
+          if (fi !== (fc.filters ?? []).length - 1) fail(hp, 'tcp_proxy is a terminal filter and must be last');
+          if (!clusters.has(tc.cluster)) fail(hp, `tcp_proxy to undefined cluster '${tc.cluster}'`);
+          return;
+        }
+        if (typeOf(tc) === NET_WASM) {
+          const pc = tc.config ?? {};
+          const conf = get(pc, 'configuration');
+          if (typeOf(conf) !== 'google.protobuf.StringValue' || typeof conf?.value !== 'string')
+            return fail(hp, 'the Shadowguard configuration must be a google.protobuf.StringValue JSON document');
+          let doc: Obj;
+          try {
+            doc = JSON.parse(conf.value);
+          } catch (e) {
+            return fail(hp, `configuration is not JSON: ${(e as Error).message}`);
+          }
+          for (const m of filterConfigErrors(doc)) fail(`${hp}.configuration`, `filter configuration: ${m}`);
+          if (doc.controlPlane?.cluster)
+            controlPlaneRefs.push({ p: `${hp}.configuration`, cluster: doc.controlPlane.cluster });
+          return;
+        }
         // The subset a front proxy (and the sandbox mesh) needs: HCM only, with the wasm and router HTTP filters.
         if (typeOf(tc) !== HCM)
           return fail(

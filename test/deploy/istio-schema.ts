@@ -9,6 +9,7 @@ import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1b
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1/Telemetry';
+import { Sidecar } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Sidecar';
 
 const require = createRequire(import.meta.url);
 type Schema = Record<string, any>;
@@ -29,6 +30,8 @@ const KINDS: Record<string, Kind> = {
       spec.properties.failStrategy = { type: 'string', enum: ['FAIL_CLOSE', 'FAIL_OPEN', 'FAIL_RELOAD'] };
       spec.properties.sha256 = { type: 'string', pattern: '(^$|^[a-f0-9]{64}$)' };
       spec.properties.pluginName = { type: 'string', minLength: 1, maxLength: 256 };
+      // istio/api#2904 (Istio 1.20): PluginType; UNSPECIFIED means HTTP.
+      spec.properties.type = { type: 'string', enum: ['UNSPECIFIED_PLUGIN_TYPE', 'HTTP', 'NETWORK'] };
       spec.required = ['url'];
     },
   },
@@ -54,6 +57,10 @@ const KINDS: Record<string, Kind> = {
   'networking.istio.io/v1beta1/DestinationRule': {
     model: DestinationRule as any,
     module: '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule',
+  },
+  'networking.istio.io/v1beta1/Sidecar': {
+    model: Sidecar as any,
+    module: '@kubernetes-models/istio/networking.istio.io/v1beta1/Sidecar',
   },
   'networking.istio.io/v1beta1/Gateway': {
     model: Gateway as any,

@@ -112,7 +112,23 @@ describe('envoy/istio manifests', () => {
       ['shadowguard-candidate-egress', 'CLIENT', 'FAIL_CLOSE'],
       ['shadowguard-secondary-inbound', 'SERVER', 'FAIL_CLOSE'],
       ['shadowguard-secondary-egress', 'CLIENT', 'FAIL_CLOSE'],
+      ['shadowguard-candidate-data', 'CLIENT', 'FAIL_CLOSE'],
+      ['shadowguard-secondary-data', 'CLIENT', 'FAIL_CLOSE'],
     ]);
+  });
+
+  it('the data guard is a NETWORK plugin on TCP ports only, and every shadow workload is REGISTRY_ONLY', () => {
+    const data = byKind(MAIN, 'WasmPlugin').filter((w) => w.spec.type === 'NETWORK');
+    expect(data.map((w) => w.spec.pluginConfig.variant)).toEqual(['candidate', 'secondary']);
+    for (const w of data) {
+      expect(w.spec.match).toHaveLength(1);
+      expect(w.spec.match[0].ports.map((p: any) => p.number)).not.toContain(8080); // HTTP ports: the HTTP plugin
+      expect(w.spec.pluginConfig.connections.defaultAction).toBe('deny');
+    }
+    const sidecars = byKind(MAIN, 'Sidecar');
+    const tracks = sidecars.map((s) => s.spec.workloadSelector.labels['shadowguard.dev/track']).sort();
+    expect(tracks).toEqual(['candidate', 'secondary']);
+    for (const s of sidecars) expect(s.spec.outboundTrafficPolicy.mode).toBe('REGISTRY_ONLY');
   });
 
   it('mirror only requests carrying x-shadow-pair, to the candidate and the secondary', () => {

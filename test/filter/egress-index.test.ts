@@ -1,7 +1,8 @@
 // The indexed egress decision (host-index.ts: exact-host tables, prefix/suffix tables, scan list)
 // against a straightforward first-match linear scan written here from the schema's semantics: the
 // same rule decides for thousands of seeded random rule sets × requests, through the real module.
-// Host glob: '*' any run of characters, case-insensitive, port stripped unless the pattern has ':'.
+// Host glob: '*' one or more hostname characters (a host with any other character or an empty label
+// matches exact rules only), case-insensitive, port stripped unless the pattern has ':'.
 // Path glob: '*' within a segment, '**' across segments ('/**/' also zero), trailing '/' = prefix.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host } from '../../sandbox/host/index.js';
@@ -27,7 +28,9 @@ function stripPort(h: string): string {
 function hostMatches(pattern: string, authority: string): boolean {
   const p = pattern.toLowerCase();
   const h = p.includes(':') ? authority.toLowerCase() : stripPort(authority.toLowerCase());
-  return new RegExp(`^${p.split('*').map(esc).join('.*')}$`, 's').test(h);
+  if (!p.includes('*')) return p === h;
+  if (!/^([a-z0-9_-]+(\.[a-z0-9_-]+)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$/.test(h)) return false;
+  return new RegExp(`^${p.split('*').map(esc).join('[a-z0-9_.:\\[\\]-]+')}$`, 's').test(h);
 }
 
 function pathMatches(pattern: string, path: string): boolean {

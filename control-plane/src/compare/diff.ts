@@ -1,7 +1,8 @@
 // Response diff: status, headers, body of two normalized sides (live vs candidate, or live vs
 // secondary). JSON bodies go through the structural walk (json-diff.ts); other bodies by kind:
 // text → a line summary, binary → sha256 + size. A body is compared only when both sides are complete
-// (neither truncated nor over the decompression cap); otherwise the result says why it was skipped.
+// (neither truncated nor over the decompression cap) and within its work budget; otherwise
+// `notCompared` says why (NotComparedReason) and no body difference is reported.
 //
 // API:
 //   diffSides(live: NormalizedSide, shadow: NormalizedSide, c: CompiledSpec): SideDiff
@@ -10,7 +11,7 @@
 //   textSummary(a: string, b: string, scrub): { left, right }   (exported for tests)
 import { createHash } from 'node:crypto';
 import { classify } from './detectors.js';
-import { JsonDiff, type EngineDifference, type Suggestion } from './json-diff.js';
+import { JsonDiff, TooCostly, withBudget, type EngineDifference, type Suggestion } from './json-diff.js';
 import type { BodyNote, CompiledSpec, NormalizedSide } from './normalize.js';
 import { REDACTED } from './redact.js';
 
@@ -19,7 +20,28 @@ export interface SideDiff {
   suggestions: Suggestion[];
   bodyCompared: boolean;
   bodyNote?: BodyNote;
+  notCompared?: NotComparedReason;
 }
+
+/**
+ * Why the bodies of a pair were not compared (never a match, docs/configuration.md):
+ *   truncated     a side was captured partially (larger than capture.maxBodyBytes)
+ *   decode-cap    a side decompresses past the decode cap (8 MiB)
+ *   decode-failed a side's content-encoding does not decode
+ *   too-deep      JSON nested deeper than MAX_JSON_DEPTH
+ *   too-costly    the comparison passed its work budget (WORK_PER_BYTE × body bytes)
+ */
+export type NotComparedReason = 'truncated' | 'decode-cap' | 'decode-failed' | 'too-deep' | 'too-costly';
+const NOT_COMPARED: Partial<Record<BodyNote, NotComparedReason>> = {
+  truncated: 'truncated',
+  'too-large': 'decode-cap',
+  'decode-failed': 'decode-failed',
+  'too-deep': 'too-deep',
+};
+
+/** Work units per body byte (node visits + multiset key characters), plus a floor. */
+export const WORK_PER_BYTE = 64;
+const WORK_FLOOR = 100_000;
 
 const LINE_CAP = 200;
 
@@ -32,19 +54,31 @@ export function diffSides(live: NormalizedSide, shadow: NormalizedSide, c: Compi
   diffHeaders(live.headers, shadow.headers, c, differences, suggestions);
   const res: SideDiff = { differences, suggestions, bodyCompared: false };
   const note = pickNote(live.note, shadow.note);
-  if (note === 'truncated' || note === 'too-large') {
-    res.bodyNote = note;
+  if (note) res.bodyNote = note;
+  const skip = note && NOT_COMPARED[note];
+  if (skip) {
+    res.notCompared = skip;
     return res;
   }
-  if (note) res.bodyNote = note;
-  res.bodyCompared = true;
-  diffBodies(live, shadow, c, differences, suggestions);
+  const before = differences.length,
+    sBefore = suggestions.length;
+  try {
+    const units = WORK_FLOOR + WORK_PER_BYTE * (live.bytes.length + shadow.bytes.length);
+    withBudget(units, () => diffBodies(live, shadow, c, differences, suggestions));
+    res.bodyCompared = true;
+  } catch (e) {
+    if (!(e instanceof TooCostly)) throw e;
+    differences.length = before;
+    suggestions.length = sBefore;
+    res.bodyNote = 'too-costly';
+    res.notCompared = 'too-costly';
+  }
   return res;
 }
 
+const NOTE_RANK: BodyNote[] = ['truncated', 'too-large', 'decode-failed', 'too-deep'];
 function pickNote(a?: BodyNote, b?: BodyNote): BodyNote | undefined {
-  if (a === 'truncated' || b === 'truncated') return 'truncated';
-  if (a === 'too-large' || b === 'too-large') return 'too-large';
+  for (const n of NOTE_RANK) if (a === n || b === n) return n;
   return a ?? b;
 }
 

@@ -6,7 +6,7 @@
 //   comparePair(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair
 //   interface ComparedPair extends PairResult {
 //     candidate: EngineDifference[]; noise?: EngineDifference[];
-//     service: string; bodyCompared: boolean; bodyNote?: BodyNote;
+//     service: string; bodyCompared: boolean; bodyNote?: BodyNote; notCompared?: { reason } (PairResult);
 //     suggestions: Suggestion[];          // volatile values seen live vs candidate (path + detector)
 //     example(): PairExample;             // built on demand (only the few kept as examples pay for it)
 //   }
@@ -113,7 +113,9 @@ export function comparePair(pair: CompletePair, policyName: string, spec: Policy
       };
     },
   };
-  if (noise) result.noise = noise.differences;
+  // Status evidence stands on its own; otherwise a pair whose bodies were not compared is not a match.
+  if (main.notCompared && !result.statusMismatch) result.notCompared = { reason: main.notCompared };
+  if (noise && !noise.notCompared) result.noise = noise.differences;
   if (main.bodyNote) result.bodyNote = main.bodyNote;
   return result;
 }
@@ -168,8 +170,11 @@ function exampleSide(s: NormalizedSide, c: CompiledSpec, raw: PathMatcher | null
           return k && c.detectors[k] ? MASKS[k] : v;
         }
       : undefined;
-    out.body = redactValue(s.json, c.paths, c.paths ? c.paths.root : EMPTY_STATE, mask);
-    if (raw !== false) out.raw = raw ? redactValue(s.json, raw, raw.root) : s.json;
+    out.body = redactValue(s.json, c.paths, c.paths ? c.paths.root : EMPTY_STATE, mask, c.secretKey);
+    if (raw !== false)
+      out.raw = raw
+        ? redactValue(s.json, raw, raw.root, undefined, c.secretKey)
+        : redactValue(s.json, undefined, EMPTY_STATE, undefined, c.secretKey);
   } else if (s.kind === 'text') {
     const t = s.text ?? '';
     out.body = c.scrub(t.length > TEXT_EXAMPLE_CAP ? t.slice(0, TEXT_EXAMPLE_CAP) + '…' : t);

@@ -11,7 +11,12 @@
 //   interface Suggestion { path: string; detector: DetectorClass }
 //   class JsonDiff { constructor(c: CompiledSpec, out: EngineDifference[], suggestions: Suggestion[]);
 //                    run(live: unknown, shadow: unknown): void }
-//   canonical(v, c, state): string    order-independent text of a value (multiset keys)
+//   canonical(v, c, state): string    order-independent text of a value (multiset keys), memoized
+//   withBudget(units, f): runs f with a work budget; TooCostly is thrown past it
+// Cost: every node visit and every character of a multiset key spends one unit, and element keys are
+// memoized per run, so nested unordered arrays cost O(size) keys instead of pairwise O(n² × inner)
+// (issue 14 finding 8: a 32 × 1,000 body took 110–138 ms); diff.ts turns TooCostly into
+// "not compared: too-costly".
 import type { Difference, DiffKind } from '../domain/types.js';
 import { classify, MASKS, type DetectorClass } from './detectors.js';
 import type { CompiledSpec } from './normalize.js';
@@ -27,8 +32,30 @@ export interface Suggestion {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
-/** above this many elements, arrays are matched through canonical strings instead of pairwise */
-const PAIRWISE_MAX = 32;
+
+/** Thrown when a comparison passes its work budget; never escapes diff.ts. */
+export class TooCostly extends Error {}
+let budget = Number.POSITIVE_INFINITY;
+let keys: WeakMap<object, string> | undefined;
+
+/** f() with `units` of work; nested runs restore the outer budget. Synchronous only. */
+export function withBudget<T>(units: number, f: () => T): T {
+  const b0 = budget,
+    k0 = keys;
+  budget = units;
+  keys = new WeakMap();
+  try {
+    return f();
+  } finally {
+    budget = b0;
+    keys = k0;
+  }
+}
+
+function spend(n: number): void {
+  budget -= n;
+  if (budget < 0) throw new TooCostly('comparison work budget exceeded');
+}
 
 function typeOf(v: unknown): string {
   if (v === null) return 'null';
@@ -58,6 +85,7 @@ export class JsonDiff {
   }
 
   private walk(a: unknown, b: unknown, state: MatchState, red: boolean): void {
+    spend(1);
     if (a === b) return;
     const ta = typeOf(a);
     if (ta !== typeOf(b)) {
@@ -134,7 +162,7 @@ export class JsonDiff {
    * it is redacted is left in childRedacted (a field, not a returned pair: this runs for every key).
    */
   private child(state: MatchState, seg: string, isElement: boolean, red: boolean): MatchState | undefined {
-    this.childRedacted = red;
+    this.childRedacted = red || (!isElement && this.c.secretKey !== undefined && this.c.secretKey(seg));
     const m = this.m;
     if (!m || state.length === 0) return EMPTY_STATE;
     const next = m.step(state, seg, isElement);
@@ -183,8 +211,8 @@ export class JsonDiff {
   }
 
   private safe(v: unknown, state: MatchState): unknown {
-    if (v === null || typeof v !== 'object' || !this.c.hasRedactPaths) return v;
-    return redactValue(v, this.m, state);
+    if (v === null || typeof v !== 'object' || (!this.c.hasRedactPaths && !this.c.secretKey)) return v;
+    return redactValue(v, this.m, state, undefined, this.c.secretKey);
   }
 }
 
@@ -200,22 +228,6 @@ function unmatched(
   c: CompiledSpec,
   el: MatchState,
 ): { restA: unknown[]; restB: unknown[] } {
-  if (a.length <= PAIRWISE_MAX && b.length <= PAIRWISE_MAX) {
-    const used = new Uint8Array(b.length);
-    const restA: unknown[] = [];
-    outer: for (let i = 0; i < a.length; i++) {
-      for (let j = 0; j < b.length; j++) {
-        if (!used[j] && same(a[i], b[j], c, el)) {
-          used[j] = 1;
-          continue outer;
-        }
-      }
-      restA.push(a[i]);
-    }
-    const restB: unknown[] = [];
-    for (let j = 0; j < b.length; j++) if (!used[j]) restB.push(b[j]);
-    return { restA, restB };
-  }
   const counts = new Map<string, number>();
   for (const x of b) {
     const k = canonical(x, c, el);
@@ -242,6 +254,7 @@ function unmatched(
 
 /** Deep equality as the diff sees it: ignored paths skipped, enabled detector classes masked. */
 export function same(a: unknown, b: unknown, c: CompiledSpec, state: MatchState): boolean {
+  spend(1);
   if (a === b) return true;
   const ta = typeOf(a);
   if (ta !== typeOf(b)) return false;
@@ -281,7 +294,7 @@ export function same(a: unknown, b: unknown, c: CompiledSpec, state: MatchState)
 
 /** Order-independent text of a value with ignored paths dropped and enabled detector classes masked. */
 export function canonical(v: unknown, c: CompiledSpec, state: MatchState): string {
-  const m = c.paths;
+  spend(1);
   if (v === null || typeof v !== 'object') {
     if (c.anyDetector) {
       const k = classify(v);
@@ -289,18 +302,35 @@ export function canonical(v: unknown, c: CompiledSpec, state: MatchState): strin
     }
     return JSON.stringify(v) ?? 'null';
   }
+  // One parsed value sits at one path, so its key is the same whenever it is asked for in a run.
+  const hit = keys?.get(v);
+  if (hit !== undefined) return hit;
+  const s = canonicalObject(v, c, state);
+  spend(s.length);
+  if (s.length > 256) keys?.set(v, s); // small values are cheaper to rebuild than to look up
+  return s;
+}
+
+const SIMPLE_KEY = /^[\w.-]*$/;
+
+function canonicalObject(v: object, c: CompiledSpec, state: MatchState): string {
+  const m = c.paths;
   if (Array.isArray(v)) {
     const el = m && state.length ? m.step(state, '*', true) : EMPTY_STATE;
     const parts = v.map((x) => canonical(x, c, el));
     if (m && state.length && m.flags(state) & FLAG_UNORDERED) parts.sort();
     return '[' + parts.join(',') + ']';
   }
-  const keys = Object.keys(v).sort();
+  const names = Object.keys(v).sort();
   let s = '{';
-  for (const k of keys) {
+  for (const k of names) {
     const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
     if (m && next.length && m.flags(next) & FLAG_IGNORE) continue;
-    s += JSON.stringify(k) + ':' + canonical((v as Record<string, unknown>)[k], c, next) + ',';
+    s +=
+      (SIMPLE_KEY.test(k) ? '"' + k + '"' : JSON.stringify(k)) +
+      ':' +
+      canonical((v as Record<string, unknown>)[k], c, next) +
+      ',';
   }
   return s + '}';
 }

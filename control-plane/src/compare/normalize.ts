@@ -14,11 +14,25 @@ import { isUtf8 } from 'node:buffer';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Half, PolicySpec } from '../domain/types.js';
 import { FLAG_IGNORE, FLAG_REDACT, FLAG_UNORDERED, PathMatcher } from './paths.js';
-import { headerRedactor, textScrubber } from './redact.js';
+import { headerRedactor, secretKeyTest, textScrubber } from './redact.js';
 
 export type BodyKind = 'empty' | 'json' | 'text' | 'binary';
 /** why a body was not compared or was read differently than declared */
-export type BodyNote = 'truncated' | 'too-large' | 'decode-failed' | 'invalid-json';
+export type BodyNote =
+  | 'truncated'
+  | 'too-large'
+  | 'decode-failed'
+  | 'invalid-json'
+  | 'too-deep'
+  | 'too-costly'
+  | 'charset';
+
+/**
+ * JSON nested deeper than this is not compared ('too-deep'): the diff walk, the redaction of
+ * examples and the multiset keys recurse once per level, and JSON.parse accepts 50,000 levels (the
+ * walk overflowed the stack at ~3,000, issue 14 finding 9). Real APIs stay far below.
+ */
+export const MAX_JSON_DEPTH = 200;
 
 export interface CompiledSpec {
   /** undefined when no path rule exists (the walk then skips all bookkeeping) */
@@ -29,6 +43,8 @@ export interface CompiledSpec {
   detectors: { uuid: boolean; timestamp: boolean; token: boolean };
   anyDetector: boolean;
   scrub: (s: string) => string;
+  /** JSON keys whose values never leave the engine (default secret names); undefined when turned off */
+  secretKey: ((key: string) => boolean) | undefined;
   maxDecodedBytes: number;
 }
 
@@ -114,6 +130,7 @@ export function compileSpec(spec: PolicySpec): CompiledSpec {
     detectors,
     anyDetector: detectors.uuid || detectors.timestamp || detectors.token,
     scrub: textScrubber([...redactKeys, ...(n.redactHeaders ?? [])]),
+    secretKey: n.redactSecretKeys === false ? undefined : secretKeyTest(n.secretKeys ?? []),
     maxDecodedBytes: DEFAULT_MAX_DECODED_BYTES,
   };
   cache.set(spec, compiled);
@@ -190,9 +207,47 @@ export function normalizeHalf(half: Half, c: CompiledSpec): NormalizedSide {
 }
 
 const EMPTY = Buffer.alloc(0);
+const UTF8_COMPATIBLE = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
+/** Whether v nests deeper than max (an explicit stack: no recursion on hostile input). */
+export function depthOver(v: unknown, max: number): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  const values: object[] = [v];
+  const depths: number[] = [1];
+  while (values.length) {
+    const x = values.pop()!;
+    const d = depths.pop()!;
+    if (d > max) return true;
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const y = x[i];
+        if (y !== null && typeof y === 'object') {
+          values.push(y);
+          depths.push(d + 1);
+        }
+      }
+    } else
+      for (const k in x) {
+        const y = (x as Record<string, unknown>)[k];
+        if (y !== null && typeof y === 'object') {
+          values.push(y);
+          depths.push(d + 1);
+        }
+      }
+  }
+  return false;
+}
 
 function classifyBody(side: NormalizedSide, ct: string): void {
   const b = side.bytes;
+  // A body that did not decode as declared, or in a charset other than UTF-8 (or a subset), is not
+  // read as UTF-8 JSON or text: compared byte for byte, or not at all (decode-failed, diff.ts).
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/.exec(ct)?.[1];
+  if (side.note === 'decode-failed' || (charset && !UTF8_COMPATIBLE.has(charset))) {
+    if (charset && side.note === undefined) side.note = 'charset';
+    side.kind = 'binary';
+    return;
+  }
   const declaredJson = ct.includes('json');
   const declaredText =
     ct.startsWith('text/') ||
@@ -207,6 +262,11 @@ function classifyBody(side: NormalizedSide, ct: string): void {
     try {
       side.json = JSON.parse(text);
       side.kind = 'json';
+      if (depthOver(side.json, MAX_JSON_DEPTH)) {
+        side.json = undefined;
+        side.kind = 'binary';
+        side.note ??= 'too-deep';
+      }
       return;
     } catch {
       // declared JSON that is not: compare it as text rather than fail the pair

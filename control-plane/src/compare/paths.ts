@@ -36,20 +36,36 @@ export class PathMatcher {
       let p = String(r.pattern).trim();
       if (p.startsWith('body.')) p = p.slice(5);
       else if (p === 'body') p = '';
-      const segs = p === '' ? [] : p.split('.').filter((s) => s !== '');
+      const segs = (p === '' ? [] : p.split('.').filter((s) => s !== '')).filter(
+        (s, i, all) => !(s === '**' && all[i - 1] === '**'),
+      );
       if (segs.length > SEG_MASK) continue;
       this.segs.push(segs);
       this.ruleFlags.push(r.flag);
     }
     this.empty = this.segs.length === 0;
-    const root: number[] = [];
+    const root = new PosSet();
     for (let i = 0; i < this.segs.length; i++) this.addClosed(root, i << SEG_BITS);
-    this.root = root.length ? root : EMPTY_STATE;
+    this.root = root.list.length ? root.list : EMPTY_STATE;
   }
 
   step(state: MatchState, key: string, isArrayElement: boolean): MatchState {
     if (state.length === 0) return EMPTY_STATE;
-    let next: number[] | undefined;
+    // memoized per (state, key): a body repeats the same keys under the same paths thousands of times
+    let byKey = this.memo.get(state);
+    const memoKey = isArrayElement ? `\u0000${key}` : key;
+    const hit = byKey?.get(memoKey);
+    if (hit) return hit;
+    const out = this.compute(state, key, isArrayElement);
+    if (!byKey) this.memo.set(state, (byKey = new Map()));
+    if (byKey.size < 512) byKey.set(memoKey, out);
+    return out;
+  }
+
+  private readonly memo = new WeakMap<MatchState, Map<string, MatchState>>();
+
+  private compute(state: MatchState, key: string, isArrayElement: boolean): MatchState {
+    const next = new PosSet();
     for (let k = 0; k < state.length; k++) {
       const pos = state[k];
       const p = pos >>> SEG_BITS;
@@ -57,20 +73,12 @@ export class PathMatcher {
       const segs = this.segs[p];
       if (i >= segs.length) continue;
       const seg = segs[i];
-      if (seg === '**') {
-        next ??= [];
-        this.addClosed(next, pos);
-      } else if (seg === '*' || seg === key) {
-        next ??= [];
-        this.addClosed(next, pos + 1);
-      }
+      if (seg === '**') this.addClosed(next, pos);
+      else if (seg === '*' || seg === key) this.addClosed(next, pos + 1);
     }
-    if (isArrayElement) {
-      // an array level may be transparent: keep every live position
-      next ??= [];
-      for (let k = 0; k < state.length; k++) if (!next.includes(state[k])) next.push(state[k]);
-    }
-    return next?.length ? next : EMPTY_STATE;
+    // an array level may be transparent: keep every live position
+    if (isArrayElement) for (let k = 0; k < state.length; k++) next.add(state[k]);
+    return next.list.length ? next.list : EMPTY_STATE;
   }
 
   flags(state: MatchState): number {
@@ -84,14 +92,34 @@ export class PathMatcher {
   }
 
   /** add a position and, while it sits on '**', the position after it (zero segments) */
-  private addClosed(into: number[], pos: number): void {
+  private addClosed(into: PosSet, pos: number): void {
     for (;;) {
-      if (!into.includes(pos)) into.push(pos);
+      if (into.has(pos)) return;
+      into.add(pos);
       const p = pos >>> SEG_BITS;
       const i = pos & SEG_MASK;
       if (i < this.segs[p].length && this.segs[p][i] === '**') pos = pos + 1;
       else return;
     }
+  }
+}
+
+/**
+ * Insertion-ordered set of positions: a plain array while small (the usual one or two positions),
+ * indexed by a Set past 16 — 500 rules × 60 '**' make 30,000 live positions, and a linear
+ * membership test per insertion made one step quadratic (issue 14 finding 11).
+ */
+class PosSet {
+  readonly list: number[] = [];
+  private index: Set<number> | undefined;
+  has(p: number): boolean {
+    return this.index ? this.index.has(p) : this.list.includes(p);
+  }
+  add(p: number): void {
+    if (this.has(p)) return;
+    this.list.push(p);
+    if (this.index) this.index.add(p);
+    else if (this.list.length > 16) this.index = new Set(this.list);
   }
 }
 

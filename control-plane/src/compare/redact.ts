@@ -9,6 +9,10 @@
 //   redactValue(v, matcher, state, mask?): unknown   deep copy with FLAG_REDACT subtrees replaced
 //   textScrubber(keys?: string[]): (s: string) => string   compiled once per policy
 //   scrubText(s, keys?): string      Bearer/Basic credentials, auth header lines, key=value secrets
+//   secretKeyTest(keys?): (key) => boolean   JSON keys holding a secret name ('session_token', 'cvv')
+//   redactSecrets(v, isSecret?): unknown     deep copy with the values of secret keys replaced
+// JSON keys are matched like text keys (the name anywhere in the key, case-insensitive), on by default
+// (normalize.redactSecretKeys: false turns it off): issue 14 finding 5.
 import { FLAG_IGNORE, FLAG_REDACT, type MatchState, type PathMatcher } from './paths.js';
 
 export const REDACTED = '[REDACTED]';
@@ -35,23 +39,59 @@ export function redactValue(
   matcher: PathMatcher | undefined,
   state: MatchState,
   mask?: (x: unknown) => unknown,
+  isSecret?: (key: string) => boolean,
 ): unknown {
   if (matcher && matcher.flags(state) & FLAG_REDACT) return REDACTED;
   if (v === null || typeof v !== 'object') return mask ? mask(v) : v;
-  if (!mask && (!matcher || state.length === 0)) return v;
+  if (!mask && !isSecret && (!matcher || state.length === 0)) return v;
   if (Array.isArray(v)) {
     const next = matcher ? matcher.step(state, '*', true) : state;
     if (matcher && matcher.flags(next) & FLAG_IGNORE) return [];
     const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = redactValue(v[i], matcher, next, mask);
+    for (let i = 0; i < v.length; i++) out[i] = redactValue(v[i], matcher, next, mask, isSecret);
     return out;
   }
   const out: Record<string, unknown> = {};
   for (const k in v as Record<string, unknown>) {
     const next = matcher ? matcher.step(state, k, false) : state;
     if (matcher && matcher.flags(next) & FLAG_IGNORE) continue;
-    out[k] = redactValue((v as Record<string, unknown>)[k], matcher, next, mask);
+    out[k] = isSecret?.(k) ? REDACTED : redactValue((v as Record<string, unknown>)[k], matcher, next, mask, isSecret);
   }
+  return out;
+}
+
+/** The JSON key test for the default secret names plus `keys` (lower-cased). */
+export function secretKeyTest(keys: readonly string[] = []): (key: string) => boolean {
+  const names = [...new Set([...DEFAULT_SECRET_KEYS, ...keys.map((k) => k.toLowerCase())])]
+    .filter((k) => k !== '' && k !== '*' && k !== '**')
+    .map(escapeRe)
+    .join('|');
+  const re = new RegExp(names, 'i');
+  const memo = new Map<string, boolean>();
+  return (key) => {
+    let hit = memo.get(key);
+    if (hit === undefined) {
+      hit = key.length <= 256 && re.test(key);
+      if (memo.size < 10_000) memo.set(key, hit);
+    }
+    return hit;
+  };
+}
+
+let defaultTest: ((key: string) => boolean) | undefined;
+/** secretKeyTest() built once, on first use (module constants are not initialized yet at load). */
+export function isDefaultSecretKey(key: string): boolean {
+  defaultTest ??= secretKeyTest();
+  return defaultTest(key);
+}
+
+/** Deep copy of a stored value with secret keys' values replaced (the load-time pass over old state). */
+export function redactSecrets(v: unknown, isSecret = isDefaultSecretKey, depth = 0): unknown {
+  if (v === null || typeof v !== 'object' || depth > 256) return v;
+  if (Array.isArray(v)) return v.map((x) => redactSecrets(x, isSecret, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const k in v as Record<string, unknown>)
+    out[k] = isSecret(k) ? REDACTED : redactSecrets((v as Record<string, unknown>)[k], isSecret, depth + 1);
   return out;
 }
 

@@ -24,6 +24,8 @@ export interface NodeHello {
   worker: number;
   /** the workload's version label; '' or absent when unknown (runs then use the workload name) */
   version?: string;
+  /** drawn by the filter VM's stream client at start: with nodeId/plugin/worker it names a delivery sender; absent from older filters */
+  epoch?: number;
 }
 
 /** One captured response: the live half (edge) or a shadow half (candidate/secondary). */
@@ -58,7 +60,17 @@ export interface EgressEvent {
   rule: string;
   unixMs: number;
   nodeId: string;
+  /** TCP (network-filter role): 'tcp' | 'postgres' | 'redis'; absent for HTTP calls. */
+  protocol?: string;
+  /** TCP: absent for a connection decision; a protocol guard's statement class otherwise. */
+  statementClass?: StatementClass;
+  /** TCP: connections (1) or statements this event stands for. */
+  count?: number;
+  /** TCP: leading keyword / command of a blocked statement (never literal values). */
+  sample?: string;
 }
+
+export type StatementClass = 'read' | 'write' | 'blocked-escape';
 
 export interface FilterStats {
   halvesSent: number;
@@ -66,6 +78,10 @@ export interface FilterStats {
   eventsSent: number;
   eventsDropped: number;
   reconnects: number;
+  /** halves and events sent again after a reconnect (absent from filters older than delivery numbering) */
+  resent?: number;
+  /** halves and events the control plane acknowledged */
+  acknowledged?: number;
 }
 
 // ---- configuration (schema/filter-config.schema.json, schema/policy.schema.json) ----
@@ -110,6 +126,23 @@ export interface Idempotency {
   header?: string;
 }
 
+/** Network-filter role: connection rules (schema/filter-config.schema.json#/properties/connections). */
+export interface ConnectionRule {
+  name: string;
+  host?: string;
+  sni?: string;
+  cidr?: string;
+  port?: number;
+  action: 'allow' | 'deny' | 'readonly';
+  protocol?: 'tcp' | 'postgres' | 'redis';
+  requireReplica?: boolean;
+  rateLimit?: { connectionsPerSecond?: number; statementsPerSecond?: number; burst?: number };
+}
+export interface Connections {
+  defaultAction?: 'deny' | 'allow';
+  rules?: ConnectionRule[];
+}
+
 /** The filter configuration document (static plugin config and ConfigSnapshot.config_json). */
 export interface FilterConfig {
   role: Role;
@@ -120,6 +153,7 @@ export interface FilterConfig {
   controlPlane?: { cluster: string; authority?: string; token?: string; queueSize?: number; reconnectMaxMs?: number };
   sampling?: Sampling;
   egress?: Egress;
+  connections?: Connections;
   inboundRateLimit?: RateLimit;
   capture?: Capture;
   idempotency?: Idempotency;
@@ -134,6 +168,10 @@ export interface NormalizeSpec {
   redactPaths?: string[];
   /** noise marked for one endpoint ('POST /refunds/{id}'): reports of that endpoint ignore these too */
   ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
+  /** values of JSON keys holding a secret name are redacted (default true) */
+  redactSecretKeys?: boolean;
+  /** secret names in addition to the defaults (token, password, session, cvv, …) */
+  secretKeys?: string[];
 }
 export interface NoiseSpec {
   relativeThreshold?: number;
@@ -192,6 +230,7 @@ export interface PolicySpec {
   services: string[];
   sampling?: Sampling;
   egress?: Egress;
+  connections?: Connections;
   inboundRateLimit?: RateLimit;
   capture?: Capture;
   idempotency?: Idempotency;
@@ -235,4 +274,10 @@ export interface PairResult {
   statusMismatch: boolean;
   latencyLiveUs: number;
   latencyShadowUs: number;
+  /**
+   * Set when the bodies were not compared and the statuses agree: the pair is neither a match nor a
+   * mismatch (counted apart, never in a match rate, never raises or clears an alert). reason:
+   * 'truncated' | 'decode-cap' | 'decode-failed' | 'too-deep' | 'too-costly' (compare/diff.ts).
+   */
+  notCompared?: { reason: string };
 }

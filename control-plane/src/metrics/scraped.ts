@@ -39,6 +39,8 @@ export interface MetricSources {
   ramps(): readonly RampFigures[];
   nodes(): readonly NodeFigures[];
   streamSessions(): number;
+  /** at-least-once delivery of numbered halves/events (stream/delivery.ts) */
+  delivery(): { accepted: number; duplicates: number; unnumbered: number; senders: number; forgotten: number };
 }
 
 type PairOutcome = 'completed' | 'degraded' | 'orphaned' | 'evicted';
@@ -180,6 +182,28 @@ export function registerScraped(registry: Registry, src: MetricSources, endpoint
       .flatMap((r) =>
         RAMP_STATES.map((state) => ({ labels: { policy: r.policy, state }, value: r.status === state ? 1 : 0 })),
       ),
+  );
+
+  // Delivery of numbered reports (resent after a reconnect, deduplicated here).
+  c('shadowguard_delivery_reports_total', 'Halves and events received, by delivery outcome', ['outcome'], () => {
+    const d = src.delivery();
+    return [
+      { labels: { outcome: 'accepted' }, value: d.accepted },
+      { labels: { outcome: 'duplicate' }, value: d.duplicates },
+      { labels: { outcome: 'unnumbered' }, value: d.unnumbered },
+    ];
+  });
+  g(
+    'shadowguard_delivery_senders',
+    'Filter VMs whose delivery high-water mark is kept',
+    [],
+    () => src.delivery().senders,
+  );
+  c(
+    'shadowguard_delivery_senders_forgotten_total',
+    'Senders forgotten to stay within the bound (their next resend may be counted twice)',
+    [],
+    () => src.delivery().forgotten,
   );
 
   // Filters.

@@ -15,7 +15,7 @@
 //   nodeKey(hello: Pick<NodeHello, 'nodeId' | 'plugin' | 'worker'>): string   ('<nodeId>/<plugin>#<worker>')
 //   interface NodeStatus { key, nodeId, plugin, workload, service, role, variant?, worker, filterVersion,
 //     peer?, connected, connectedAt, disconnectedAt?, lastSeen, config: ConfigState,
-//     halvesReceived, eventsReceived, malformed, stats?: FilterStats, dropsReported }
+//     halvesReceived, eventsReceived, duplicates, malformed, stats?: FilterStats, dropsReported }
 //   class NodeRegistry {
 //     constructor(opts?: { now?: () => number; maxNodes?: number /* 10000 */ })
 //     connect(hello: NodeHello, peer?: string): NodeHandle     // (re)registers, counters from 0
@@ -23,7 +23,7 @@
 //     prune(maxAgeMs: number): number                           // forget nodes disconnected longer
 //   }
 //   interface NodeHandle { key; sent(version); applyResponse(r: ConfigResponse); countHalf();
-//     countEvent(); countMalformed(); reportStats(stats: FilterStats); disconnect() }
+//     countEvent(); countDuplicate(); countMalformed(); reportStats(stats: FilterStats); disconnect() }
 import type { FilterStats, NodeHello } from '../domain/types.js';
 import {
   applyResponse,
@@ -62,6 +62,8 @@ export interface NodeStatus {
   config: ConfigState;
   halvesReceived: number;
   eventsReceived: number;
+  /** numbered halves/events received again (resent after a reconnect) and dropped (stream/delivery.ts) */
+  duplicates: number;
   /** messages that were not valid protobuf / out of contract, skipped */
   malformed: number;
   /** last Stats the filter sent (cumulative since its VM started) */
@@ -81,6 +83,7 @@ export interface NodeHandle {
   applyResponse(response: ConfigResponse): void;
   countHalf(): void;
   countEvent(): void;
+  countDuplicate(): void;
   countMalformed(): void;
   reportStats(stats: FilterStats): void;
   disconnect(): void;
@@ -115,6 +118,7 @@ export class NodeRegistry {
       config: initialConfigState(hello.configVersion),
       halvesReceived: 0,
       eventsReceived: 0,
+      duplicates: 0,
       malformed: 0,
       dropsReported: 0,
     };
@@ -145,6 +149,10 @@ export class NodeRegistry {
       countEvent: () =>
         update(() => {
           s.eventsReceived++;
+        }),
+      countDuplicate: () =>
+        update(() => {
+          s.duplicates++;
         }),
       countMalformed: () =>
         update(() => {

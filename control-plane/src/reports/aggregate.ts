@@ -123,8 +123,8 @@ export interface NoisePreview {
   fields: Array<{ path: string; verdict: string }>;
   mismatchRateBefore: number;
   mismatchRateAfter: number;
-  verdictBefore: 'passing' | 'critical';
-  verdictAfter: 'passing' | 'critical';
+  verdictBefore: EndpointView['verdict'];
+  verdictAfter: EndpointView['verdict'];
 }
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
@@ -186,6 +186,7 @@ export class ReportBook {
     }
     if (ep.add(result, book.config.noise)) this.recordSet(book, ep, result);
     const alerts = this.latencyAlert(book, ep, result);
+    if (result.notCompared) return alerts; // no evidence on the body: never raises nor clears a mismatch alert
     const { mismatchRate, minPairs, resolveBelow } = book.config.alerts;
     const rate = this.rate(book, ep);
     // rate 0 never alerts: with mismatchRate 0 ("any mismatch") an endpoint that matches every pair

@@ -8,6 +8,9 @@
 // any PEAK_WINDOW_S consecutive seconds of the window — not on the window's average: overload happens
 // in bursts (6 rps for 10 s against 3 rps of capacity averages 1 rps over 60 s). The ramp's capacity
 // guard reads the same flag and figure.
+// TCP destinations (network-filter role, events with a protocol) carry the protocol and, for
+// readonly guards, statement counts by class (reads allowed / writes blocked / escapes blocked);
+// a statement event stands for `count` statements, and allowed reads count toward the allowed rate.
 // Bounded: ≤ MAX_SERVICES services (service names come from the filters; events of further services
 // are dropped and counted), ≤ 1000 destinations per service and ≤ 200 routes per destination (then one
 // overflow row).
@@ -20,6 +23,7 @@
 //   toJSON(): unknown;  static fromJSON(v: unknown, opts?): BlastRadius
 import type { CapacitySpec, Decision, EgressEvent } from '../domain/types.js';
 import { compileEndpoints } from '../compare/endpoint.js';
+import { hostGlobMatch } from '../compare/glob.js';
 
 export type DecisionCounts = Record<Decision, number>;
 export interface RouteBlast {
@@ -27,8 +31,17 @@ export interface RouteBlast {
   total: number;
   decisions: DecisionCounts;
 }
+export interface StatementCounts {
+  read: number;
+  write: number;
+  blockedEscape: number;
+}
 export interface DestinationBlast {
   destination: string;
+  /** TCP destinations: 'tcp' | 'postgres' | 'redis' */
+  protocol?: string;
+  /** readonly guards: statements by class (reads allowed, writes and escapes blocked) */
+  statements?: StatementCounts;
   total: number;
   decisions: DecisionCounts;
   variants: Record<string, number>;
@@ -78,6 +91,8 @@ interface Dest {
   all: number[];
   allowed: number[];
   lastAt: number;
+  protocol?: string;
+  statements?: StatementCounts;
 }
 
 function zero(): DecisionCounts {
@@ -131,11 +146,15 @@ export class BlastRadius {
       }
     }
     const nowMs = this.now();
+    if (ev.protocol) d.protocol = ev.protocol;
+    if (ev.statementClass) return this.addStatements(d, ev, nowMs);
     d.total++;
     d.decisions[ev.decision]++;
     d.variants[ev.variant] = (d.variants[ev.variant] ?? 0) + 1;
     d.lastAt = nowMs;
-    let routeName = resolver.resolve(String(ev.method || 'GET'), String(ev.path || '/'));
+    let routeName = ev.protocol
+      ? `${ev.protocol} connection`
+      : resolver.resolve(String(ev.method || 'GET'), String(ev.path || '/'));
     let r = d.routes.get(routeName);
     if (!r) {
       if (d.routes.size >= MAX_ROUTES) routeName = OTHER_ROUTE;
@@ -158,10 +177,28 @@ export class BlastRadius {
     if (ev.decision === 'allowed') d.allowed[slot]++;
   }
 
+  private addStatements(d: Dest, ev: EgressEvent, nowMs: number): void {
+    const n = Math.max(1, Math.floor(Number(ev.count) || 1));
+    const st = (d.statements ??= { read: 0, write: 0, blockedEscape: 0 });
+    if (ev.statementClass === 'read') st.read += n;
+    else if (ev.statementClass === 'write') st.write += n;
+    else st.blockedEscape += n;
+    d.lastAt = nowMs;
+    const sec = Math.floor(nowMs / 1000);
+    const slot = sec % this.windowS;
+    if (d.stamp[slot] !== sec) {
+      d.stamp[slot] = sec;
+      d.all[slot] = 0;
+      d.allowed[slot] = 0;
+    }
+    d.all[slot] += n;
+    if (ev.statementClass === 'read') d.allowed[slot] += n;
+  }
+
   map(policyServices: string[], capacity: CapacitySpec[] = []): BlastRadiusMap {
     const nowMs = this.now();
     const sec = Math.floor(nowMs / 1000);
-    const rules = capacity.map((c) => ({ re: globToRegExp(c.host), rps: c.requestsPerSecond, host: c.host }));
+    const rules = capacity.map((c) => ({ rps: c.requestsPerSecond, host: c.host }));
     const services: ServiceBlast[] = [];
     let flagged = 0;
     for (const service of [...new Set(policyServices)].sort()) {
@@ -188,7 +225,7 @@ export class BlastRadius {
         const allowedRate = allowed / this.windowS;
         const peakRate = peakOver(perSecond, sec, Math.min(PEAK_WINDOW_S, this.windowS), this.windowS);
         const host = destination.replace(/:\d+$/, '');
-        const rule = rules.find((r) => r.re.test(destination) || r.re.test(host));
+        const rule = rules.find((r) => hostGlobMatch(r.host, destination) || hostGlobMatch(r.host, host));
         const row: DestinationBlast = {
           destination,
           total: d.total,
@@ -204,6 +241,8 @@ export class BlastRadius {
             .map(([route, r]) => ({ route, total: r.total, decisions: { ...r.decisions } }))
             .sort((a, b) => b.total - a.total),
         };
+        if (d.protocol) row.protocol = d.protocol;
+        if (d.statements) row.statements = { ...d.statements };
         if (rule) {
           row.capacity = rule.rps;
           row.capacityRule = rule.host;
@@ -272,6 +311,16 @@ export class BlastRadius {
           all: d.all.map(Number),
           allowed: d.allowed.map(Number),
           lastAt: Number(d.lastAt) || 0,
+          ...(d.protocol ? { protocol: String(d.protocol) } : {}),
+          ...(d.statements
+            ? {
+                statements: {
+                  read: Number(d.statements.read) || 0,
+                  write: Number(d.statements.write) || 0,
+                  blockedEscape: Number(d.statements.blockedEscape) || 0,
+                },
+              }
+            : {}),
         });
       }
       b.services.set(s, m);
@@ -292,16 +341,6 @@ export class BlastRadius {
       lastAt: 0,
     };
   }
-}
-
-/** Host glob: '*' matches any run of characters (so '*.stripe.com' covers api.stripe.com); case-insensitive. */
-export function globToRegExp(glob: string): RegExp {
-  const body = String(glob)
-    .toLowerCase()
-    .split('*')
-    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 'i');
 }
 
 /** The highest sum over `span` consecutive seconds ending in (now − window, now], divided by span. */

@@ -12,6 +12,7 @@
 import type { DiffKind, PairResult } from '../domain/types.js';
 import type { ComparedPair, EngineDifference, PairExample } from '../compare/index.js';
 import type { DetectorClass } from '../compare/detectors.js';
+import { isDefaultSecretKey, REDACTED, redactSecrets } from '../compare/redact.js';
 import { LatencySketch } from './latency.js';
 import { diffyScores, verdict, type NoiseConfig, type Verdict } from './noise.js';
 
@@ -89,9 +90,12 @@ export interface EndpointReport {
   noiseFields: number;
   likelyNoiseFields: number;
   /** Diffy's endpoint verdict (§3.4 step 5): critical when a field is a regression */
-  verdict: 'passing' | 'critical';
+  verdict: 'passing' | 'critical' | 'inconclusive';
   hasSecondary: boolean;
   bodiesNotCompared: number;
+  /** pairs whose bodies were not compared (PairResult.notCompared): not in pairs, never a match */
+  notCompared: number;
+  notComparedReasons: Record<string, number>;
   latency: { live: LatencyReport; shadow: LatencyReport; deltaP50Us: number; deltaP99Us: number };
   alerting: boolean;
   firstAt: number;
@@ -111,6 +115,8 @@ export class EndpointStats {
   noisePairs = 0;
   statusMismatches = 0;
   bodiesNotCompared = 0;
+  notCompared = 0;
+  notComparedReasons: Record<string, number> = {};
   firstAt = 0;
   lastAt = 0;
   readonly fields = new Map<string, FieldState>();
@@ -122,6 +128,19 @@ export class EndpointStats {
   constructor(readonly endpoint: string) {}
 
   add(r: ComparedPair | PairResult, cfg: NoiseConfig): boolean {
+    if (r.notCompared) {
+      // its own category: counted, timed, never in pairs (so never in a match rate)
+      this.notCompared++;
+      const reason = String(r.notCompared.reason).slice(0, 40);
+      if (reason in this.notComparedReasons || Object.keys(this.notComparedReasons).length < 16)
+        this.notComparedReasons[reason] = (this.notComparedReasons[reason] ?? 0) + 1;
+      if ((r as ComparedPair).bodyCompared === false) this.bodiesNotCompared++;
+      if (this.firstAt === 0 || r.at < this.firstAt) this.firstAt = r.at;
+      if (r.at > this.lastAt) this.lastAt = r.at;
+      this.latLive.add(r.latencyLiveUs);
+      this.latShadow.add(r.latencyShadowUs);
+      return false;
+    }
     this.pairs++;
     if (r.noise !== undefined) this.noisePairs++;
     if (r.statusMismatch) this.statusMismatches++;
@@ -194,15 +213,19 @@ export class EndpointStats {
       endpoint: this.endpoint,
       pairs: this.pairs,
       matching: this.pairs - this.mismatched,
-      matchRate: this.pairs ? 100 - mismatchRate : 100,
+      // no compared pair is no evidence, never a pass
+      matchRate: this.pairs ? 100 - mismatchRate : this.notCompared ? 0 : 100,
       mismatchRate,
       statusMismatches: this.statusMismatches,
       regressionFields: reg,
       noiseFields: noise,
       likelyNoiseFields: likely,
-      verdict: reg > 0 ? 'critical' : 'passing',
+      // mostly uncompared pairs prove nothing either way
+      verdict: reg > 0 ? 'critical' : this.notCompared > this.pairs ? 'inconclusive' : 'passing',
       hasSecondary: this.noisePairs > 0,
       bodiesNotCompared: this.bodiesNotCompared,
+      notCompared: this.notCompared,
+      notComparedReasons: { ...this.notComparedReasons },
       latency: { live, shadow, deltaP50Us: shadow.p50Us - live.p50Us, deltaP99Us: shadow.p99Us - live.p99Us },
       alerting,
       firstAt: this.firstAt,
@@ -271,6 +294,8 @@ export class EndpointStats {
       noisePairs: this.noisePairs,
       statusMismatches: this.statusMismatches,
       bodiesNotCompared: this.bodiesNotCompared,
+      notCompared: this.notCompared,
+      notComparedReasons: this.notComparedReasons,
       firstAt: this.firstAt,
       lastAt: this.lastAt,
       fields: [...this.fields.values()],
@@ -303,16 +328,25 @@ export class EndpointStats {
     if (!Array.isArray(o.fields) || !Array.isArray(o.suggestions) || !Array.isArray(o.samples)) {
       throw new Error(`EndpointStats.fromJSON: fields/suggestions/samples must be arrays for ${o.endpoint}`);
     }
+    // absent in state saved before notCompared existed
+    if (typeof o.notCompared === 'number' && Number.isFinite(o.notCompared) && o.notCompared >= 0)
+      s.notCompared = o.notCompared;
+    if (o.notComparedReasons && typeof o.notComparedReasons === 'object')
+      for (const [k, n] of Object.entries(o.notComparedReasons as Record<string, unknown>))
+        if (typeof n === 'number' && Number.isFinite(n) && n >= 0) s.notComparedReasons[k] = n;
     for (const f of o.fields as FieldState[]) {
       if (!f || typeof f.path !== 'string' || typeof f.kinds !== 'object' || !Array.isArray(f.examples)) {
         throw new Error(`EndpointStats.fromJSON: bad field in ${o.endpoint}`);
       }
-      s.fields.set(f.path, { path: f.path, kinds: f.kinds, examples: f.examples.slice(0, MAX_EXAMPLES) });
+      // Examples stored before JSON secret keys were redacted by default are redacted on load.
+      const secret = isDefaultSecretKey(f.path.slice(f.path.lastIndexOf('.') + 1));
+      const examples = f.examples.slice(0, MAX_EXAMPLES).map((e) => redactExample(e, secret));
+      s.fields.set(f.path, { path: f.path, kinds: f.kinds, examples });
     }
     for (const g of o.suggestions as SuggestionState[]) s.suggestions.set(g.detector + ' ' + g.path, { ...g });
     s.latLive = LatencySketch.fromJSON(o.latLive);
     s.latShadow = LatencySketch.fromJSON(o.latShadow);
-    s.samples = (o.samples as PairExample[]).slice(0, MAX_EXAMPLES);
+    s.samples = (o.samples as PairExample[]).slice(0, MAX_EXAMPLES).map((x) => redactSecrets(x) as PairExample);
     return s;
   }
 }
@@ -329,6 +363,13 @@ function fieldVerdict(
     if (worst === undefined || VERDICT_RANK[v] > VERDICT_RANK[worst]) worst = v;
   }
   return worst;
+}
+
+function redactExample(e: FieldExample, secret: boolean): FieldExample {
+  const out: FieldExample = { ...e };
+  if ('live' in e) out.live = secret ? REDACTED : redactSecrets(e.live);
+  if ('shadow' in e) out.shadow = secret ? REDACTED : redactSecrets(e.shadow);
+  return out;
 }
 
 /** Example values are already redacted; cap their size so the persisted state stays small. */

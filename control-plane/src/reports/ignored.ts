@@ -182,13 +182,13 @@ function summary(d: EndpointDetail, fields: FieldView[], mismatched: number): En
   return {
     ...base,
     matching: d.pairs - mismatched,
-    matchRate: d.pairs ? 100 - mismatchRate : 100,
+    matchRate: d.pairs ? 100 - mismatchRate : d.notCompared ? 0 : 100,
     mismatchRate,
     regressionFields: reg,
     noiseFields: noise,
     likelyNoiseFields: likely,
     ignoredFields: ignored,
-    verdict: reg > 0 ? 'critical' : 'passing',
+    verdict: reg > 0 ? 'critical' : d.notCompared > d.pairs ? 'inconclusive' : 'passing',
   };
 }
 

@@ -2,7 +2,7 @@
 //
 // The config identity rule (docs/architecture.md): role, variant and service come from the
 // node's Hello — the filter NACKs a document whose identity differs from its static configuration —
-// and the policy-controlled sections (sampling, egress, inboundRateLimit, capture, idempotency) from
+// and the policy-controlled sections (sampling, egress, connections, inboundRateLimit, capture, idempotency) from
 // the policy covering the node's service. No policy → an identity-only document that mirrors nothing
 // (sampling 0 %) and denies all shadow egress. trust, direction and controlPlane are never sent: the
 // filter keeps its static ones.
@@ -64,6 +64,9 @@ export function buildFilterConfig(
   if (opts.samplingCap !== undefined && hello.role === 'edge')
     doc.sampling = capSampling(doc.sampling, opts.samplingCap);
   doc.egress = spec?.egress ?? { defaultAction: 'deny' };
+  // Connection rules for the shadow's network filter (same document, same parser). Absent, the
+  // filter denies every connection (its default), so documents without them stay unchanged.
+  if (spec?.connections) doc.connections = spec.connections;
   if (spec?.inboundRateLimit) doc.inboundRateLimit = spec.inboundRateLimit;
   if (spec?.capture) doc.capture = spec.capture;
   if (spec?.idempotency) doc.idempotency = spec.idempotency;

@@ -12,7 +12,9 @@
 //     cache: ConfigWatcher; registry: NodeRegistry; maxMessageBytes?: number /* 4 MiB */;
 //     helloTimeoutMs?: number /* 10 000 */; credentials?: grpc.ServerCredentials /* insecure */ }
 //   interface StreamServer { listen(port: number, host?: string /* '0.0.0.0' */): Promise<number>;
-//     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number }
+//     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number;
+//     deliveryStats(): DeliveryStats }
+//   (options also take delivery?: DeliveryLedger, one per server by default)
 //   createStreamServer(opts: StreamServerOptions): StreamServer
 //   CONNECT_METHOD: grpc.ServiceDefinition (raw Buffer in/out; also usable for a generic client)
 import * as grpc from '@grpc/grpc-js';
@@ -20,6 +22,7 @@ import type { Logger } from 'pino';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { ConfigWatcher } from '../snapshot/cache.js';
 import { SERVICE_PATH } from './codec.js';
+import { DeliveryLedger, type DeliveryStats } from './delivery.js';
 import { Session, type RawCall, type StreamHandlers } from './session.js';
 
 export type { StreamHandlers } from './session.js';
@@ -34,6 +37,8 @@ export interface StreamServerOptions {
   maxMessageBytes?: number;
   helloTimeoutMs?: number;
   credentials?: grpc.ServerCredentials;
+  /** dedup state of numbered reports (stream/delivery.ts); one per server when absent */
+  delivery?: DeliveryLedger;
 }
 
 export interface StreamServer {
@@ -45,6 +50,8 @@ export interface StreamServer {
    */
   close(graceMs?: number): Promise<void>;
   sessionCount(): number;
+  /** delivery counters: accepted, duplicates dropped, unnumbered, senders tracked, senders forgotten */
+  deliveryStats(): DeliveryStats;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -69,6 +76,7 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
     'grpc.max_send_message_length': maxBytes,
   });
   const sessions = new Set<Session>();
+  const delivery = opts.delivery ?? new DeliveryLedger();
   let closing: Promise<void> | undefined;
 
   const connect = (call: RawCall) => {
@@ -81,6 +89,7 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
       handlers: opts.handlers,
       cache: opts.cache,
       registry: opts.registry,
+      delivery,
       token: opts.token,
       helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
     });
@@ -139,5 +148,6 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
     },
 
     sessionCount: () => sessions.size,
+    deliveryStats: () => delivery.stats(),
   };
 }

@@ -11,11 +11,16 @@
 // Handlers run synchronously in the 'data' event, so nothing queues here; HTTP/2 flow control is
 // the inbound backpressure. Outbound, only the newest snapshot matters: while the socket is full
 // pushes are coalesced into one pending snapshot, sent on 'drain'.
+// Delivery (stream/delivery.ts): a filter that numbers its reports (Hello.epoch) gets Delivered with
+// what an earlier stream of the same sender delivered, right after Hello and before any snapshot
+// (the filter takes a snapshot first as the sign of an older control plane); then each numbered half,
+// event or batch is deduplicated, and one cumulative Delivered per event-loop turn acknowledges them.
 //
 // Public API:
 //   interface StreamHandlers { onHello?(hello: NodeHello): void; onHalf(half: Half, node: NodeHello): void;
 //                              onEgress(event: EgressEvent, node: NodeHello): void }
-//   interface SessionDeps { logger; handlers; cache; registry; token?: string; helloTimeoutMs: number }
+//   interface SessionDeps { logger; handlers; cache; registry; delivery: DeliveryLedger; token?: string;
+//     helloTimeoutMs: number }
 //   class Session { constructor(call, deps); readonly done: Promise<void>; shutdown(quietMs, maxMs): void }
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -24,7 +29,14 @@ import type { EgressEvent, Half, NodeHello } from '../domain/types.js';
 import type { NodeHandle, NodeRegistry } from '../nodes/registry.js';
 import type { Snapshot } from '../snapshot/build.js';
 import type { ConfigWatcher } from '../snapshot/cache.js';
-import { decodeFilterMessage, encodeControlMessage, type FilterMessage } from './codec.js';
+import {
+  decodeFilterMessage,
+  encodeControlMessage,
+  encodeDelivered,
+  type FilterMessage,
+  type Report,
+} from './codec.js';
+import type { DeliveryLedger, Sender } from './delivery.js';
 
 export interface StreamHandlers {
   onHello?(hello: NodeHello): void;
@@ -37,6 +49,7 @@ export interface SessionDeps {
   handlers: StreamHandlers;
   cache: ConfigWatcher;
   registry: NodeRegistry;
+  delivery: DeliveryLedger;
   token?: string;
   helloTimeoutMs: number;
 }
@@ -92,6 +105,8 @@ export class Session {
   private draining = false;
   private drainTimer?: NodeJS.Timeout;
   private lastMessageAt = 0;
+  private sender?: Sender;
+  private ackScheduled = false;
 
   constructor(
     private readonly call: RawCall,
@@ -173,6 +188,10 @@ export class Session {
       'node connected',
     );
     this.safely('onHello', () => this.deps.handlers.onHello?.(hello));
+    if (hello.epoch !== undefined) {
+      this.sender = this.deps.delivery.sender(hello);
+      this.call.write(encodeDelivered(this.sender.delivered));
+    }
     try {
       this.unwatch = this.deps.cache.watch(hello, (snap) => this.push(snap));
       // A node reconnecting with the current version is not re-sent it (cache.watch): record that
@@ -188,11 +207,11 @@ export class Session {
   private dispatch(msg: FilterMessage, hello: NodeHello, node: NodeHandle): void {
     switch (msg.kind) {
       case 'half':
-        node.countHalf();
-        return this.safely('onHalf', () => this.deps.handlers.onHalf(msg.half, hello));
       case 'egress':
-        node.countEvent();
-        return this.safely('onEgress', () => this.deps.handlers.onEgress(msg.event, hello));
+        return this.report(msg, hello, node);
+      case 'batch':
+        for (const r of msg.messages) this.report(r, hello, node);
+        return;
       case 'ack':
         return node.applyResponse({ kind: 'ack', version: msg.version });
       case 'nack':
@@ -203,6 +222,32 @@ export class Session {
       case 'hello':
         return this.refuse(grpc.status.INVALID_ARGUMENT, 'Hello sent twice on one stream');
     }
+  }
+
+  private report(r: Report, hello: NodeHello, node: NodeHandle): void {
+    const sender = this.sender;
+    if (!r.seq) this.deps.delivery.unnumbered();
+    else if (sender) {
+      this.scheduleAck();
+      if (!sender.accept(r.seq)) return node.countDuplicate();
+    }
+    if (r.kind === 'half') {
+      node.countHalf();
+      this.safely('onHalf', () => this.deps.handlers.onHalf(r.half, hello));
+    } else {
+      node.countEvent();
+      this.safely('onEgress', () => this.deps.handlers.onEgress(r.event, hello));
+    }
+  }
+
+  /** One cumulative Delivered per event-loop turn, after every message read in it went to ingest. */
+  private scheduleAck(): void {
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    setImmediate(() => {
+      this.ackScheduled = false;
+      if (!this.ended && this.sender) this.call.write(encodeDelivered(this.sender.delivered));
+    });
   }
 
   private malformed(message: string): void {

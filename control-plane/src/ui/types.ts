@@ -83,7 +83,7 @@ export interface EndpointReport {
   noiseFields: number;
   likelyNoiseFields: number;
   ignoredFields?: number;
-  verdict: 'passing' | 'critical';
+  verdict: 'passing' | 'critical' | 'inconclusive';
   hasSecondary: boolean;
   bodiesNotCompared: number;
   latency: { live: Latency; shadow: Latency; deltaP50Us: number; deltaP99Us: number };

@@ -6,6 +6,7 @@ import {
   decodeControlMessage,
   decodeFilterMessage,
   encodeControlMessage,
+  encodeDelivered,
   encodeFilterMessage,
   protoRoot,
   type FilterMessage,
@@ -48,7 +49,7 @@ describe('codec', () => {
       },
     });
     const d = decodeFilterMessage(bytes);
-    expect(d).toEqual({ ok: true, value: { kind: 'half', half } });
+    expect(d).toEqual({ ok: true, value: { kind: 'half', half, seq: 0 } });
     if (d.ok && d.value.kind === 'half') expect(Buffer.isBuffer(d.value.half.body)).toBe(true);
   });
 
@@ -62,10 +63,12 @@ describe('codec', () => {
   it('round-trips every FilterMessage kind through encodeFilterMessage', () => {
     const messages: FilterMessage[] = [
       { kind: 'hello', hello: hello({ role: 'shadow', variant: 'secondary', worker: 3, configVersion: 'abc' }) },
-      { kind: 'hello', hello: hello({ role: 'live' }) },
-      { kind: 'half', half },
+      { kind: 'hello', hello: hello({ role: 'live', epoch: 4_000_000_000 }) },
+      { kind: 'half', half, seq: 0 },
+      { kind: 'half', half, seq: 2 ** 40 },
       {
         kind: 'egress',
+        seq: 3,
         event: {
           pairId: 'p',
           service: 's',
@@ -93,10 +96,29 @@ describe('codec', () => {
           unixMs: 0,
           nodeId: 'n',
         },
+        seq: 0,
+      },
+      {
+        kind: 'batch',
+        messages: [
+          { kind: 'half', half, seq: 11 },
+          { kind: 'half', half: { ...half, pairId: 'p-2' }, seq: 12 },
+        ],
       },
       { kind: 'ack', version: 'v1' },
       { kind: 'nack', version: 'v2', reason: 'egress.rules[0].action: unknown' },
-      { kind: 'stats', stats: { halvesSent: 1, halvesDropped: 2, eventsSent: 3, eventsDropped: 4, reconnects: 5 } },
+      {
+        kind: 'stats',
+        stats: {
+          halvesSent: 1,
+          halvesDropped: 2,
+          eventsSent: 3,
+          eventsDropped: 4,
+          reconnects: 5,
+          resent: 6,
+          acknowledged: 7,
+        },
+      },
     ];
     for (const m of messages) expect(decodeFilterMessage(encodeFilterMessage(m))).toEqual({ ok: true, value: m });
   });
@@ -114,6 +136,31 @@ describe('codec', () => {
     expect(t.fields.plugin?.id).toBe(9);
     const old = decodeFilterMessage(wire({ hello: { nodeId: 'n', role: 'ROLE_EDGE' } }));
     expect(old.ok && old.value.kind === 'hello' && old.value.hello.plugin).toBe('');
+  });
+
+  it('decodes a Batch (field 7) of numbered halves and events, and refuses anything else inside one', () => {
+    const h = { pairId: 'b-1', side: 'SIDE_LIVE' };
+    const d = decodeFilterMessage(
+      wire({
+        batch: { messages: [{ half: h, seq: 5 }, { egress: { decision: 'DECISION_DENIED' }, seq: 6 }, { half: h }] },
+      }),
+    );
+    expect(d.ok && d.value.kind === 'batch' && d.value.messages.map((m) => [m.kind, m.seq])).toEqual([
+      ['half', 5],
+      ['egress', 6],
+      ['half', 0],
+    ]);
+    const bad = decodeFilterMessage(wire({ batch: { messages: [{ half: h, seq: 1 }, { ack: { version: 'v' } }] } }));
+    expect(bad.ok ? 'decoded' : `${bad.error.reason}: ${bad.error.message}`).toBe(
+      'invalid: a batch holds halves and egress events, not ack',
+    );
+  });
+
+  it('encodes Delivered (ControlMessage field 2) as protobufjs reads it', () => {
+    const t = protoRoot().lookupType('shadow.v1.ControlMessage');
+    expect(t.fields.delivered?.id).toBe(2);
+    const o = t.toObject(t.decode(encodeDelivered(1234567)), { oneofs: true, longs: Number });
+    expect(o).toEqual({ msg: 'delivered', delivered: { seq: 1234567 } });
   });
 
   it('encodes a ControlMessage that protobufjs reads back, and decodes it', () => {

@@ -13,11 +13,14 @@ import type { BusEvent } from '../event-bus.js';
 import { authErrors } from '../schemas/common.js';
 
 export const MAX_EVENT_STREAMS = 100;
+/** per token (principal), so one viewer cannot take every slot (issue 14 finding 13) */
+export const MAX_EVENT_STREAMS_PER_TOKEN = 10;
 const KEEPALIVE_MS = 15_000;
 
 export async function eventRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const events = deps.events;
   const open = new Set<() => void>();
+  const perToken = new Map<unknown, number>();
   // Open streams never finish on their own: end them before the server waits for its connections.
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
@@ -33,7 +36,7 @@ export async function eventRoutes(app: FastifyInstance, { deps }: { deps: ApiDep
           "text/event-stream. Events: 'hello', 'policy' {policies:[{name,version}]}, 'alert' (a stored alert), " +
           "'update' {reports:[policy], blast:[policy], nodes:boolean}. They say what changed; re-read the API.",
         produces: ['text/event-stream'],
-        response: { ...authErrors, 503: { $ref: 'Error#' } },
+        response: { ...authErrors, 429: { $ref: 'Error#' }, 503: { $ref: 'Error#' } },
       },
     },
     async (request, reply) => {
@@ -50,6 +53,16 @@ export async function eventRoutes(app: FastifyInstance, { deps }: { deps: ApiDep
           statusCode: 503,
         });
       }
+      const owner: unknown = request.principal ?? null;
+      const mine = perToken.get(owner) ?? 0;
+      if (mine >= MAX_EVENT_STREAMS_PER_TOKEN) {
+        return reply.code(429).send({
+          error: 'Too Many Requests',
+          message: `too many open event streams for this token (${MAX_EVENT_STREAMS_PER_TOKEN})`,
+          statusCode: 429,
+        });
+      }
+      perToken.set(owner, mine + 1);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -68,6 +81,9 @@ export async function eventRoutes(app: FastifyInstance, { deps }: { deps: ApiDep
       keepalive.unref();
       const end = () => {
         if (!open.delete(end)) return;
+        const left = (perToken.get(owner) ?? 1) - 1;
+        if (left > 0) perToken.set(owner, left);
+        else perToken.delete(owner);
         clearInterval(keepalive);
         unsubscribe();
         res.end();

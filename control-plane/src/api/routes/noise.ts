@@ -80,8 +80,8 @@ const previewSchema = {
       },
       mismatchRateBefore: { type: 'number' },
       mismatchRateAfter: { type: 'number' },
-      verdictBefore: { type: 'string', enum: ['passing', 'critical'] },
-      verdictAfter: { type: 'string', enum: ['passing', 'critical'] },
+      verdictBefore: { type: 'string', enum: ['passing', 'critical', 'inconclusive'] },
+      verdictAfter: { type: 'string', enum: ['passing', 'critical', 'inconclusive'] },
     },
   },
 } as const;

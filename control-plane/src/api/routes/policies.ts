@@ -7,6 +7,7 @@
 
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import type { PolicySpec } from '../../domain/types.js';
+import { policyGlobProblem } from '../../compare/policy-globs.js';
 import { rampSpecProblem } from '../../ramp/state-machine.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
@@ -41,6 +42,8 @@ export function checkSpec(spec: PolicySpec, context: string, deps?: Pick<ApiDeps
   const hook = spec.alerts?.webhook;
   const problem = hook === undefined ? undefined : deps?.webhookProblem?.(hook);
   if (problem) throw new SpecError(context, '/alerts/webhook', problem);
+  const glob = policyGlobProblem(spec);
+  if (glob) throw new SpecError(context, glob.field, glob.message);
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';

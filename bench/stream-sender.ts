@@ -1,0 +1,121 @@
+// The fake filters of the stream bench, run in a child process (bench/stream.bench.ts forks it) so the
+// control plane's thread does only its own work, as it does when real Envoys feed it. It opens
+// `streams` edge and `streams` shadow Connect streams (raw grpc-js, production codec, Hello with an
+// epoch, so the control plane acknowledges), then on each IPC message { batch: b } sends that batch's
+// halves — one FilterMessage per half, or Batch messages of `per` halves as the filter sends a
+// backlog — and answers { sent: b }. The Delivered messages coming back are read and ignored.
+// Like the filter, it encodes each corpus half once and appends per-half fields (pair id, request id,
+// seq) to those bytes — protobuf fields may come in any order — so the sender's own CPU stays small
+// next to the control plane's, as an Envoy's would.
+import * as grpc from '@grpc/grpc-js';
+import type { FilterMessage } from '../control-plane/src/stream/codec.js';
+import { encodeFilterMessage, protoRoot } from '../control-plane/src/stream/codec.js';
+import { CONNECT_METHOD } from '../control-plane/src/stream/server.js';
+import { corpus, edgeHello, shadowHello } from './stream-corpus.js';
+
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return out;
+};
+const field = (tag: number, bytes: Buffer): Buffer =>
+  Buffer.concat([Buffer.from([tag, ...varint(bytes.length)]), bytes]);
+const FilterMessageType = protoRoot().lookupType('shadow.v1.FilterMessage');
+const HalfType = protoRoot().lookupType('shadow.v1.Half');
+/** Each corpus half encoded once (production codec) without its pair id and request id: [live, candidate]. */
+const base = corpus.map((p) =>
+  [p.live, p.candidate].map((h) => {
+    const m = FilterMessageType.decode(
+      encodeFilterMessage({ kind: 'half', half: { ...h, pairId: '', requestId: '' } }),
+    );
+    return Buffer.from(HalfType.encode((m as unknown as { half: object }).half).finish());
+  }),
+);
+/** FilterMessage { half: base ++ pair_id (1) ++ request_id (15), seq (8) } */
+function halfMessage(i: number, side: 0 | 1, pairId: string, seq: number): Buffer {
+  const id = Buffer.from(pairId);
+  const half = Buffer.concat([base[i % base.length][side], field(0x0a, id), field(0x7a, id)]);
+  return Buffer.concat([field(0x12, half), Buffer.from([0x40, ...varint(seq)])]);
+}
+
+interface Start {
+  port: number;
+  streams: number;
+  /** halves per gRPC message: 1 = single FilterMessages, > 1 = Batch messages */
+  per: number;
+  size: number;
+}
+
+class Stream {
+  private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>;
+  private readonly client: grpc.Client;
+  private seq = 0;
+  private pending: Buffer[] = [];
+
+  constructor(
+    port: number,
+    hello: FilterMessage,
+    private readonly per: number,
+  ) {
+    const Ctor = grpc.makeGenericClientConstructor(CONNECT_METHOD, 'ShadowGuard');
+    this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    this.call = (this.client as unknown as { Connect(): grpc.ClientDuplexStream<Buffer, Buffer> }).Connect();
+    this.call.on('data', () => {});
+    this.call.on('error', () => {});
+    this.call.write(encodeFilterMessage(hello));
+  }
+
+  add(i: number, side: 0 | 1, pairId: string): void {
+    this.pending.push(halfMessage(i, side, pairId, ++this.seq));
+    if (this.pending.length >= this.per) this.flush();
+  }
+
+  /** One FilterMessage, or FilterMessage { batch (7): Batch { messages (1) … } }. */
+  flush(): void {
+    const p = this.pending;
+    this.pending = [];
+    if (p.length === 1) this.call.write(p[0]);
+    else if (p.length > 1) this.call.write(field(0x3a, Buffer.concat(p.map((m) => field(0x0a, m)))));
+  }
+
+  close(): void {
+    this.call.cancel();
+    this.client.close();
+  }
+}
+
+let edges: Stream[] = [];
+let shadows: Stream[] = [];
+let size = 0;
+
+process.on('message', (m: { start?: Start; batch?: number; stop?: true }) => {
+  if (m.start) {
+    const s = m.start;
+    size = s.size;
+    const epoch = process.pid;
+    edges = Array.from(
+      { length: s.streams },
+      (_, k) => new Stream(s.port, { kind: 'hello', hello: { ...edgeHello(k), epoch } }, s.per),
+    );
+    shadows = Array.from(
+      { length: s.streams },
+      (_, k) => new Stream(s.port, { kind: 'hello', hello: { ...shadowHello(k), epoch } }, s.per),
+    );
+    process.send?.({ started: true });
+  } else if (m.batch !== undefined) {
+    for (let i = 0; i < size; i++) {
+      const pairId = `b${m.batch}-${i}`;
+      edges[i % edges.length].add(i, 0, pairId);
+      shadows[i % shadows.length].add(i, 1, pairId);
+    }
+    for (const s of [...edges, ...shadows]) s.flush();
+    process.send?.({ sent: m.batch });
+  } else if (m.stop) {
+    for (const s of [...edges, ...shadows]) s.close();
+    process.disconnect();
+  }
+});
