@@ -77,10 +77,7 @@ export function observeCommands(
       if (v !== 'pass' && v !== 'fail' && v !== 'inconclusive')
         throw new CliError(`the control plane answered an unknown verdict '${String(v)}'`);
       emit(p, r.body, () =>
-        [
-          `${policy}: ${v.toUpperCase()}`,
-          ...(r.body.reasons ?? []).map((x) => `  - ${typeof x === 'string' ? x : JSON.stringify(x)}`),
-        ].join('\n'),
+        [`${policy}: ${v.toUpperCase()}`, ...(r.body.reasons ?? []).map((x) => `  - ${reasonText(x)}`)].join('\n'),
       );
       if (opts.exitCode) setExit(VERDICT_EXIT[v]);
     });
@@ -139,6 +136,13 @@ export function observeCommands(
         ),
       );
     });
+}
+
+/** A reason of the verdict API ({kind, verdict, endpoint?, message}) or a plain string, as one line. */
+function reasonText(x: unknown): string {
+  if (typeof x === 'string') return x;
+  const r = x as { verdict?: string; message?: string };
+  return r.message ? `${r.verdict ? `${r.verdict}: ` : ''}${r.message}` : JSON.stringify(x);
 }
 
 const fmt = (v: unknown) => (typeof v === 'number' ? v.toFixed(1) : String(v));

@@ -21,7 +21,7 @@ function human(v: RampView): string {
     [
       {
         ...v,
-        stageOf: v.stages.length ? `${v.stage + 1}/${v.stages.length}` : '<none>',
+        stageOf: v.stages.length ? `${v.stage}/${v.stages.length}` : '<none>',
         next: v.nextAdvanceAt ? new Date(v.nextAdvanceAt).toISOString() : '',
       },
     ],

@@ -179,3 +179,14 @@ describe('alerts, nodes, report, exit codes', () => {
     expect(r.stdout).toContain('Use "shadowguard <command> --help" for more information about a given command.');
   });
 });
+
+describe('verdict against the real verdict API (issue 10)', () => {
+  it('a policy without evidence is inconclusive: exit 4 with --exit-code, never a pass', async () => {
+    const r = await cli(['verdict', 'checkout', '--exit-code']);
+    expect(r.out).toMatch(/^checkout: INCONCLUSIVE/);
+    expect(r.code).toBe(4);
+    const json = JSON.parse((await cli(['verdict', 'checkout', '-o', 'json'])).out);
+    expect(json.verdict).toBe('inconclusive');
+    expect((await cli(['verdict', 'no-such-policy', '--exit-code'])).code).toBe(1);
+  });
+});

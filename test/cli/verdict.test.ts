@@ -1,7 +1,7 @@
-// `shadowguard verdict --exit-code` for CI gates. GET /api/v1/policies/{name}/verdict is built for
-// issue 10 on another branch; until it is merged this runs the real CLI against a small real HTTP
-// server answering that contract ({ verdict: pass|fail|inconclusive, reasons }), and checks that the
-// request carries the token and names the policy.
+// `shadowguard verdict --exit-code` for CI gates, for each verdict: a small real HTTP server answers
+// GET /api/v1/policies/{name}/verdict as the verdict API does ({ verdict, reasons: [{kind, verdict,
+// message}] }), since a real control plane reaches pass and fail only after real traffic (cli.test.ts
+// runs the CLI against the real API for the inconclusive case). Also checks the token and the path.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,7 +10,21 @@ import { VERDICT_EXIT } from '../../cli/commands/observe.js';
 
 const answers: Record<string, { status: number; body: unknown }> = {
   good: { status: 200, body: { policy: 'good', verdict: 'pass', reasons: ['all 12 endpoints under 1 % mismatch'] } },
-  bad: { status: 200, body: { policy: 'bad', verdict: 'fail', reasons: ['POST /refunds/{id}: 40 % mismatch'] } },
+  bad: {
+    status: 200,
+    body: {
+      policy: 'bad',
+      verdict: 'fail',
+      reasons: [
+        {
+          kind: 'mismatch',
+          verdict: 'fail',
+          endpoint: 'POST /refunds/{id}',
+          message: 'POST /refunds/{id}: 40 % mismatch',
+        },
+      ],
+    },
+  },
   thin: { status: 200, body: { policy: 'thin', verdict: 'inconclusive', reasons: ['3 pairs, 100 needed'] } },
   odd: { status: 200, body: { policy: 'odd', verdict: 'maybe' } },
 };
@@ -45,7 +59,10 @@ it('maps pass, fail and inconclusive to distinct exit codes with --exit-code', a
     code: VERDICT_EXIT.pass,
     out: 'good: PASS\n  - all 12 endpoints under 1 % mismatch',
   });
-  expect((await verdict('bad', '--exit-code')).code).toBe(3);
+  expect(await verdict('bad', '--exit-code')).toEqual({
+    code: 3,
+    out: 'bad: FAIL\n  - fail: POST /refunds/{id}: 40 % mismatch',
+  });
   expect((await verdict('thin', '--exit-code')).code).toBe(4);
   expect(seen.at(-1)).toEqual({ url: '/api/v1/policies/thin/verdict', auth: 'Bearer a-viewer-token-0123' });
 });

@@ -3,6 +3,7 @@
 // without a webhook says 'no webhook' on /api/v1/alerts instead of delivered: false.
 import crypto from 'node:crypto';
 import { pino } from 'pino';
+import { Webhook } from 'standardwebhooks';
 import { afterEach, expect, it } from 'vitest';
 import { AlertSink } from '../../control-plane/src/alerts.js';
 import { SqliteStore } from '../../control-plane/src/store/sqlite.js';
@@ -52,6 +53,13 @@ it('retries after failures with backoff, signs every attempt, and ends delivered
 
   expect(hook.received).toHaveLength(3);
   for (const r of hook.received) expect(verify(r.headers, r.body)).toBe(true);
+  // And with the reference implementation (the standardwebhooks package), as a receiver would.
+  const wh = new Webhook(SECRET);
+  for (const r of hook.received)
+    expect(wh.verify(r.body, r.headers as Record<string, string>)).toMatchObject({ type: 'shadowguard.alert' });
+  expect(() =>
+    wh.verify(hook.received[0].body.replace('40', '41'), hook.received[0].headers as Record<string, string>),
+  ).toThrow();
   expect(new Set(hook.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
   expect(JSON.parse(hook.received[2].body)).toMatchObject({
     type: 'shadowguard.alert',

@@ -173,7 +173,7 @@ export function registerScraped(registry: Registry, src: MetricSources, endpoint
   g('shadowguard_ramp_percent', 'Sampling cap the ramp puts on the edge, percent', ['policy'], () =>
     src.ramps().map((r) => ({ labels: { policy: r.policy }, value: r.percent })),
   );
-  g('shadowguard_ramp_stage', 'Index of the current ramp stage (0 = first)', ['policy'], () =>
+  g('shadowguard_ramp_stage', 'Number of the current ramp stage (1 = the first of spec.ramp.stages)', ['policy'], () =>
     src.ramps().map((r) => ({ labels: { policy: r.policy }, value: r.stage })),
   );
   g('shadowguard_ramp_state', 'Ramp state (1 for the current one)', ['policy', 'state'], () =>

@@ -27,8 +27,12 @@ export function redactWebhooks(value: unknown): unknown {
 
 export const webhookRedactionPlugin = fp(
   async (app: FastifyInstance) => {
+    // Only policy documents hold webhooks (list, one, history, rollback, PATCH/PUT answers): other
+    // answers (reports with their examples can be large) are not walked.
     app.addHook('preSerialization', async (request, _reply, payload) =>
-      request.principal?.role === 'editor' ? payload : redactWebhooks(payload),
+      request.principal?.role === 'editor' || !request.url.startsWith('/api/v1/policies')
+        ? payload
+        : redactWebhooks(payload),
     );
   },
   { name: 'webhook-redaction', fastify: '5.x' },
