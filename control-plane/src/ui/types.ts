@@ -164,4 +164,7 @@ export interface Alert {
   rate: number;
   pairs: number;
   message: string;
+  state?: 'open' | 'acknowledged' | 'resolved';
+  stateBy?: string | null;
+  stateAt?: string | null;
 }
