@@ -127,6 +127,12 @@ export interface NoisePreview {
   verdictAfter: 'passing' | 'critical';
 }
 const round2 = (n: number): number => Math.round(n * 100) / 100;
+/** Rates as the API shows them: percent with two decimals (33.33, not 33.333333333333336). */
+const rounded = <T extends { matchRate: number; mismatchRate: number }>(v: T): T => ({
+  ...v,
+  matchRate: round2(v.matchRate),
+  mismatchRate: round2(v.mismatchRate),
+});
 
 export interface EndpointCount {
   endpoint: string;
@@ -206,7 +212,7 @@ export class ReportBook {
       {
         policy: result.policy,
         endpoint: name,
-        rate,
+        rate: round2(rate),
         pairs: ep.pairs,
         at: result.at,
         message: `${result.policy}: ${name} mismatches on ${rate.toFixed(1)} % of ${ep.pairs} pairs (threshold ${mismatchRate} %)`,
@@ -242,7 +248,7 @@ export class ReportBook {
     if (!book) return [];
     const out: EndpointSummary[] = [];
     for (const ep of book.endpoints.values())
-      out.push({ ...this.summaryOf(book, policy, ep, book.ignore), latencyVerdict: this.latency(book, ep) });
+      out.push(rounded({ ...this.summaryOf(book, policy, ep, book.ignore), latencyVerdict: this.latency(book, ep) }));
     return out.sort(
       (a, b) =>
         b.mismatchRate - a.mismatchRate ||
@@ -261,7 +267,7 @@ export class ReportBook {
     const view: EndpointDetailView = ignore.empty
       ? { ...d, ignoredFields: 0 }
       : viewDetail(d, this.mismatched(book, ep), ignore);
-    return { ...view, latencyVerdict: this.latency(book, ep) };
+    return rounded({ ...view, latencyVerdict: this.latency(book, ep) });
   }
 
   /**

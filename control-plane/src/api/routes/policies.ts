@@ -1,11 +1,10 @@
 // /api/v1/policies: list, read, create-or-update (PUT), delete. The body of PUT is a policy spec
-// validated by schema/policy.schema.json, then by checkSpec for what a schema cannot say (a ramp's
-// stages strictly increasing, one hold per stage: ramp/state-machine.ts rampSpecProblem, the same check the
-// ramp runs by); the name is in the path. A rollback (history.ts) checks the version it restores too.
+// validated by schema/policy.schema.json (every error reported), then by checkSpec for what a schema
+// cannot say (api/spec-checks.ts: endpoint templates, JSON paths, a ramp's stage order); the name is in the path. A rollback (history.ts) checks the version it restores too.
 
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import type { PolicySpec } from '../../domain/types.js';
-import { rampSpecProblem } from '../../ramp/state-machine.js';
+import { specProblems, type SpecProblem } from '../spec-checks.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { POLICY_SPEC_REF } from '../schemas/contract.js';
@@ -16,24 +15,29 @@ interface NameParams {
   name: string;
 }
 
-/** A spec the schema accepts but the control plane could not run, as a validation error (plugins/errors.ts: 400, field named). */
+/** A spec the schema accepts but the control plane could not run, as validation errors (plugins/errors.ts: 400, every field named). */
 class SpecError extends Error {
   readonly statusCode = 400;
   readonly validation: FastifySchemaValidationError[];
   constructor(
     readonly validationContext: string,
-    instancePath: string,
-    message: string,
+    problems: SpecProblem[],
   ) {
-    super(`${validationContext}${instancePath} ${message}`);
-    this.validation = [{ keyword: 'shadowguard', instancePath, schemaPath: '', params: {}, message }];
+    super(problems.map((p) => `${validationContext}${p.field} ${p.message}`).join('; '));
+    this.validation = problems.map((p) => ({
+      keyword: 'shadowguard',
+      instancePath: p.field,
+      schemaPath: '',
+      params: {},
+      message: p.message,
+    }));
   }
 }
 
-/** Throws a 400 naming the field ("body/ramp/stages must be strictly increasing: 5 follows 10"); context as in formatValidation. */
+/** Throws a 400 naming every problem ("body/ramp/stages must be strictly increasing: 5 follows 10"); context as in formatValidation. */
 export function checkSpec(spec: PolicySpec, context: string): void {
-  const ramp = spec.ramp ? rampSpecProblem(spec.ramp) : undefined;
-  if (ramp) throw new SpecError(context, `/ramp${ramp.field}`, ramp.message);
+  const problems = specProblems(spec);
+  if (problems.length > 0) throw new SpecError(context, problems);
 }
 
 export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
