@@ -121,6 +121,8 @@ export interface PairExample {
   pairId: string;
   endpoint: string;
   at: number;
+  /** the request as live received it (query values of secret-looking names redacted) */
+  request?: { method: string; path: string; query: string };
   live: ExampleSide;
   candidate: ExampleSide;
   secondary?: ExampleSide;

@@ -45,4 +45,21 @@ describe('field examples', () => {
     for (let i = 13; i < 20; i++) add(book, i, 's8', 3000 + i);
     expect(new Set(examples(book).map((e) => e[0]))).toEqual(new Set(['s7', 's9', 's10', 's11', 's8']));
   });
+
+  it('carry the request: method, the concrete path and the query, secret-looking values redacted', () => {
+    const compared = comparePair(
+      pairOf({
+        shared: { method: 'POST', path: '/refunds/4242', query: 'dry=1&access_token=abc&apiKey=k' },
+        live: { json: { ok: true } },
+        candidate: { json: { ok: false } },
+      }),
+      'shop',
+      spec,
+    );
+    expect(compared.example().request).toEqual({
+      method: 'POST',
+      path: '/refunds/4242',
+      query: 'dry=1&access_token=[REDACTED]&apiKey=[REDACTED]',
+    });
+  });
 });
