@@ -14,6 +14,8 @@ beforeAll(async () => {
     ...demoPolicy({ minPairs: 3, catalogRatePerSecond: 100_000 }),
     inboundRateLimit: { requestsPerSecond: 100_000 },
   };
+  // a loaded loopback sandbox is no latency benchmark: the verdict below is about the bodies
+  policy.alerts = { ...policy.alerts, latencyRatio: 50 };
   demo = await startDemo({ policy });
 });
 afterAll(async () => {
@@ -21,6 +23,12 @@ afterAll(async () => {
 });
 
 it('a regression on POST /refunds under a 99 % aggregate match rate alerts for that endpoint only', async () => {
+  const verdict = async () =>
+    (await (await fetch(`${demo.urls.api}/policies/shop/verdict`)).json()) as {
+      verdict: string;
+      reasons: Array<{ kind: string; endpoint?: string; fields?: string[] }>;
+    };
+  expect((await verdict()).verdict).toBe('inconclusive'); // no pairs yet: never a pass
   // 297 healthy requests and 3 refunds, the refunds spread through the run.
   const traffic = plan(297, 11, { 'GET /products/{id}': 45, 'GET /users/{id}': 40, 'POST /orders': 15 });
   for (const [i, at] of [50, 150, 250].entries()) traffic.splice(at, 0, req.refund(4000 + i, 80 + i));
@@ -66,4 +74,11 @@ it('a regression on POST /refunds under a 99 % aggregate match rate alerts for t
   );
   expect(alerts.map((a) => a.endpoint)).toEqual(['POST /refunds/{id}']);
   expect(alerts[0]).toMatchObject({ policy: 'shop', rate: 100, pairs: 3 });
+
+  // The verdict fails, for that endpoint alone, naming its regression fields.
+  const v = await verdict();
+  expect(v.verdict).toBe('fail');
+  expect(v.reasons.map((r) => [r.kind, r.endpoint, [...(r.fields ?? [])].sort()])).toEqual([
+    ['mismatch', 'POST /refunds/{id}', ['body.refund.amount', 'body.refund.status']],
+  ]);
 });

@@ -154,6 +154,8 @@ describe('the dashboard on the running demo', () => {
     await page.click('[data-testid=view-toggle] button:has-text("raw")');
     await page.waitForSelector('[data-testid=json-diff] >> text=request_id');
     await page.click('[data-testid=view-toggle] button:has-text("normalized")');
+    // the example shows its request: the concrete path, not the template
+    expect(await page.textContent('[data-testid=sample-request]')).toMatch(/request POST \/refunds\/\d+/);
     await shot(page, 'demo-4-endpoint');
   }, 30_000);
 

@@ -58,7 +58,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     bodyLimit,
     // Requests are validated exactly as written: no defaults inserted into stored policies, no
     // silently dropped unknown fields, no "5" accepted for 5.
-    ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, useDefaults: false, coerceTypes: false, allErrors: true } },
     return503OnClosing: true,
     // Errors raised before routing (a malformed percent-encoding) get the same document as the rest.
     frameworkErrors: (err, _request, reply) => {

@@ -56,10 +56,19 @@ export interface ExampleSide {
   latencyUs: number;
 }
 
+/** The request of an example, as the live side received it; query values of secret-looking names redacted. */
+export interface ExampleRequest {
+  method: string;
+  /** the concrete path ('/refunds/4242'), not the template */
+  path: string;
+  query: string;
+}
+
 export interface PairExample {
   pairId: string;
   endpoint: string;
   at: number;
+  request?: ExampleRequest;
   live: ExampleSide;
   candidate: ExampleSide;
   secondary?: ExampleSide;
@@ -76,6 +85,28 @@ export interface ComparedPair extends PairResult {
 }
 
 const TEXT_EXAMPLE_CAP = 64 * 1024;
+const SECRET_PARAM = /token|key|secret|passw|auth|sig|session|code|credential/i;
+
+/** Query values whose parameter name looks secret are replaced, as secret headers are. */
+function redactQuery(query: string): string {
+  if (query === '') return '';
+  const q = query.startsWith('?') ? query.slice(1) : query;
+  return q
+    .split('&')
+    .map((kv) => {
+      const eq = kv.indexOf('=');
+      if (eq < 0) return kv;
+      let name = kv.slice(0, eq);
+      try {
+        name = decodeURIComponent(name);
+      } catch {
+        // keep it as sent
+      }
+      return SECRET_PARAM.test(name) ? `${kv.slice(0, eq)}=${REDACTED}` : kv;
+    })
+    .join('&')
+    .slice(0, 2048);
+}
 
 export function comparePair(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair {
   const c = compileSpec(spec);
@@ -107,6 +138,7 @@ export function comparePair(pair: CompletePair, policyName: string, spec: Policy
         pairId: pair.pairId,
         endpoint,
         at,
+        request: { method: pair.live.method, path: pair.live.path, query: redactQuery(pair.live.query ?? '') },
         live: exampleSide(live, c, raw),
         candidate: exampleSide(cand, c, raw),
         ...(sec ? { secondary: exampleSide(sec, c, raw) } : {}),

@@ -25,7 +25,6 @@
 //   interface Alert { policy; endpoint; rate; pairs; at; message }
 import type { PairResult, PolicySpec } from '../domain/types.js';
 import type { ComparedPair } from '../compare/index.js';
-import type { DetectorClass } from '../compare/detectors.js';
 import { EndpointStats, OVERFLOW_FIELD } from './endpoint-stats.js';
 import {
   compileIgnore,
@@ -37,15 +36,40 @@ import {
   type EndpointView,
   type IgnoreRules,
 } from './ignored.js';
-import type { LatencySketch } from './latency.js';
+import { judgeLatency, type LatencyJudgement } from './latency-verdict.js';
+import { verdict } from './noise.js';
 import {
-  judgeLatency,
-  latencyConfig,
-  type LatencyConfig,
-  type LatencyJudgement,
-  type Percentiles,
-} from './latency-verdict.js';
-import { noiseConfig, verdict, type NoiseConfig } from './noise.js';
+  configFor,
+  MAX_ENDPOINTS,
+  OVERFLOW_ENDPOINT,
+  percentiles,
+  policyConfig,
+  round2,
+  rounded,
+  type Alert,
+  type EndpointCount,
+  type EndpointDetailSummary,
+  type EndpointSummary,
+  type IgnoreSpec,
+  type NoisePreview,
+  type PolicyBook,
+  type PolicyBookJSON,
+  type ReportBookJSON,
+} from './book-types.js';
+
+export {
+  MAX_ENDPOINTS,
+  OVERFLOW_ENDPOINT,
+  policyConfig,
+  type Alert,
+  type AlertConfig,
+  type EndpointCount,
+  type EndpointDetailSummary,
+  type EndpointSummary,
+  type NoisePreview,
+  type PolicyBookJSON,
+  type ReportBookJSON,
+} from './book-types.js';
 
 export type {
   EndpointDetail,
@@ -57,109 +81,6 @@ export type {
 } from './endpoint-stats.js';
 export type { EndpointView, EndpointDetailView, FieldView } from './ignored.js';
 export type { Verdict } from './noise.js';
-
-export interface Alert {
-  policy: string;
-  endpoint: string;
-  /** mismatch rate in percent */
-  rate: number;
-  pairs: number;
-  /** unix ms of the pair that crossed the threshold */
-  at: number;
-  message: string;
-}
-
-export interface AlertConfig {
-  mismatchRate: number;
-  minPairs: number;
-  /** hysteresis: an alerting endpoint recovers (and re-arms) only below this rate (default 80 % of mismatchRate) */
-  resolveBelow: number;
-}
-interface PolicyConfig {
-  noise: NoiseConfig;
-  alerts: AlertConfig;
-  latency: LatencyConfig;
-  detectors: Record<DetectorClass, boolean>;
-}
-/** The ignore rules of the policy's latest spec (persisted as the two lists, compiled on load). */
-interface IgnoreSpec {
-  ignorePaths?: string[];
-  ignoreHeaders?: string[];
-  ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
-}
-interface PolicyBook {
-  config: PolicyConfig;
-  endpoints: Map<string, EndpointStats>;
-  alerting: Set<string>;
-  /** endpoints whose latency verdict is fail (alerted once; re-armed when it passes again) */
-  slow: Set<string>;
-  ignoreSpec: IgnoreSpec;
-  ignore: IgnoreRules;
-  /** per endpoint: which regression paths its mismatched pairs had */
-  sets: Map<string, MismatchSets>;
-}
-
-export interface PolicyBookJSON {
-  config: PolicyConfig;
-  alerting: string[];
-  slow?: string[];
-  endpoints: unknown[];
-  ignore?: IgnoreSpec;
-  mismatchSets?: Record<string, unknown>;
-}
-export interface ReportBookJSON {
-  version: 1;
-  policies: Record<string, PolicyBookJSON>;
-}
-
-/** An endpoint as the API reads it: the view of ignored.ts plus its latency verdict. */
-export type EndpointSummary = EndpointView & { latencyVerdict: LatencyJudgement };
-export type EndpointDetailSummary = EndpointDetailView & { latencyVerdict: LatencyJudgement };
-
-/** One endpoint a noise marking would change (ReportBook.preview). */
-export interface NoisePreview {
-  endpoint: string;
-  /** fields that would become ignored, with the verdict they have now */
-  fields: Array<{ path: string; verdict: string }>;
-  mismatchRateBefore: number;
-  mismatchRateAfter: number;
-  verdictBefore: EndpointView['verdict'];
-  verdictAfter: EndpointView['verdict'];
-}
-const round2 = (n: number): number => Math.round(n * 100) / 100;
-
-export interface EndpointCount {
-  endpoint: string;
-  pairs: number;
-  mismatched: number;
-  notCompared: number;
-  latency: { pairs: number; live: Percentiles; shadow: Percentiles };
-}
-
-const percentiles = (s: LatencySketch): Percentiles => ({ p50Us: s.quantile(0.5), p99Us: s.quantile(0.99) });
-
-export const MAX_ENDPOINTS = 1000;
-export const OVERFLOW_ENDPOINT = '(other endpoints)';
-
-export function policyConfig(spec?: PolicySpec): PolicyConfig {
-  const a = spec?.alerts;
-  const d = spec?.normalize?.detectors;
-  return {
-    noise: noiseConfig(spec?.noise),
-    latency: latencyConfig(a),
-    alerts: alertConfig(a),
-    detectors: { uuid: d?.uuid === true, timestamp: d?.timestamp === true, token: d?.token === true },
-  };
-}
-
-function alertConfig(a: PolicySpec['alerts']): AlertConfig {
-  const mismatchRate = typeof a?.mismatchRate === 'number' && a.mismatchRate >= 0 ? a.mismatchRate : 5;
-  const resolveBelow =
-    typeof a?.resolveBelow === 'number' && a.resolveBelow >= 0 && a.resolveBelow <= mismatchRate
-      ? a.resolveBelow
-      : mismatchRate * 0.8;
-  return { mismatchRate, minPairs: typeof a?.minPairs === 'number' && a.minPairs >= 1 ? a.minPairs : 20, resolveBelow };
-}
 
 export class ReportBook {
   private readonly books = new Map<string, PolicyBook>();
@@ -207,7 +128,7 @@ export class ReportBook {
       {
         policy: result.policy,
         endpoint: name,
-        rate,
+        rate: round2(rate),
         pairs: ep.pairs,
         at: result.at,
         message: `${result.policy}: ${name} mismatches on ${rate.toFixed(1)} % of ${ep.pairs} pairs (threshold ${mismatchRate} %)`,
@@ -243,7 +164,7 @@ export class ReportBook {
     if (!book) return [];
     const out: EndpointSummary[] = [];
     for (const ep of book.endpoints.values())
-      out.push({ ...this.summaryOf(book, policy, ep, book.ignore), latencyVerdict: this.latency(book, ep) });
+      out.push(rounded({ ...this.summaryOf(book, policy, ep, book.ignore), latencyVerdict: this.latency(book, ep) }));
     return out.sort(
       (a, b) =>
         b.mismatchRate - a.mismatchRate ||
@@ -262,7 +183,7 @@ export class ReportBook {
     const view: EndpointDetailView = ignore.empty
       ? { ...d, ignoredFields: 0 }
       : viewDetail(d, this.mismatched(book, ep), ignore);
-    return { ...view, latencyVerdict: this.latency(book, ep) };
+    return rounded({ ...view, latencyVerdict: this.latency(book, ep) });
   }
 
   /**
@@ -515,15 +436,4 @@ export class ReportBook {
     }
     return book;
   }
-}
-
-// Memo: the same spec object arrives with every pair; derive its config once.
-const configs = new WeakMap<PolicySpec, PolicyConfig>();
-function configFor(spec: PolicySpec): PolicyConfig {
-  let c = configs.get(spec);
-  if (!c) {
-    c = policyConfig(spec);
-    configs.set(spec, c);
-  }
-  return c;
 }

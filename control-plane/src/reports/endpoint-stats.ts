@@ -1,8 +1,8 @@
 // Endpoint statistics: the running counters of one (policy, endpoint) — Diffy's RAW and NOISE
-// counters side by side per (path, kind) (reference §3.4 step 2), the first examples per field
-// (step 3: five, values already redacted by compare/), detector suggestions, latency sketches, and
-// the side-by-side samples of the first mismatched pairs. Bounded: ≤ MAX_FIELDS fields (then one
-// overflow field), ≤ MAX_SUGGESTIONS suggestions, 5 examples per field, 5 samples.
+// counters side by side per (path, kind) (reference §3.4 step 2), examples per field (step 3: five,
+// values already redacted by compare/; refreshed and varied, keepExample), detector suggestions,
+// latency sketches, and side-by-side samples of recent mismatched pairs. Bounded: ≤ MAX_FIELDS fields
+// (then one overflow field), ≤ MAX_SUGGESTIONS suggestions, 5 examples per field, 5 samples.
 //
 // API (used by aggregate.ts; reports are its public shapes):
 //   new EndpointStats(endpoint)
@@ -108,6 +108,33 @@ export interface EndpointDetail extends EndpointReport {
 }
 
 const VERDICT_RANK: Record<Verdict, number> = { regression: 2, 'likely-noise': 1, noise: 0 };
+const SAMPLE_EVERY = 10;
+
+const exampleKey = (e: FieldExample): string =>
+  `${e.kind}\u0000${JSON.stringify(e.live)}\u0000${JSON.stringify(e.shadow)}`;
+
+/**
+ * Examples of a field stay bounded, recent and varied (not the first five ever): a value pair already
+ * kept is refreshed to its newest pair; a new value pair replaces the oldest example whose value pair
+ * is kept twice, else the oldest one. So up to MAX_EXAMPLES distinct differences, each as recent as can be.
+ */
+function keepExample(f: FieldState, r: { pairId: string; at: number }, d: EngineDifference): void {
+  const ex: FieldExample = { pairId: r.pairId, at: r.at, kind: d.kind };
+  if (d.left !== undefined) ex.live = capValue(d.left);
+  if (d.right !== undefined) ex.shadow = capValue(d.right);
+  if (f.examples.length < MAX_EXAMPLES) {
+    f.examples.push(ex);
+    return;
+  }
+  const keys = f.examples.map(exampleKey);
+  const key = exampleKey(ex);
+  let at = keys.indexOf(key);
+  if (at < 0) {
+    const dup = keys.findIndex((k, i) => keys.indexOf(k) !== i);
+    at = dup >= 0 ? dup : f.examples.reduce((o, e, i) => (e.at < f.examples[o].at ? i : o), 0);
+  }
+  f.examples[at] = ex;
+}
 
 export class EndpointStats {
   pairs = 0;
@@ -174,17 +201,17 @@ export class EndpointStats {
       const f = this.field(d.path);
       const k = f.kinds[d.kind]!;
       if (!mismatch && verdict(k, totals, cfg) === 'regression') mismatch = true;
-      if (f.examples.length < MAX_EXAMPLES) {
-        const ex: FieldExample = { pairId: r.pairId, at: r.at, kind: d.kind };
-        if (d.left !== undefined) ex.live = capValue(d.left);
-        if (d.right !== undefined) ex.shadow = capValue(d.right);
-        f.examples.push(ex);
-      }
+      keepExample(f, r, d);
     }
     if (mismatch) {
       this.mismatched++;
       const ex = (r as ComparedPair).example;
-      if (this.samples.length < MAX_EXAMPLES && typeof ex === 'function') this.samples.push(ex());
+      // The first MAX_EXAMPLES mismatched pairs, then one in SAMPLE_EVERY replaces the oldest: the
+      // side-by-side samples stay recent without building an example for every mismatched pair.
+      if (typeof ex === 'function') {
+        if (this.samples.length < MAX_EXAMPLES) this.samples.push(ex());
+        else if (this.mismatched % SAMPLE_EVERY === 0) this.samples = [...this.samples.slice(1), ex()];
+      }
     }
     return mismatch;
   }

@@ -10,6 +10,7 @@ import { EndpointPage } from './pages/Endpoint';
 import { PoliciesPage } from './pages/Policies';
 import { PolicyPage } from './pages/Policy';
 import { ReportsPage } from './pages/Reports';
+import { AlertsPage } from './pages/Alerts';
 import { match, navigate, paths, useRoute, type Route } from './router';
 import './styles.css';
 
@@ -61,6 +62,8 @@ function Page({ route }: { route: Route }) {
       return <EndpointPage policy={route.policy} endpoint={route.endpoint} />;
     case 'blast':
       return <BlastRadiusPage policy={route.policy} />;
+    case 'alerts':
+      return <AlertsPage />;
     default:
       return (
         <p class="empty">
@@ -79,6 +82,9 @@ function App() {
           Shadowguard
         </a>
         <LiveBadge />
+        <a href="/alerts" data-testid="nav-alerts">
+          Alerts
+        </a>
         <span class="spacer" />
         <TokenBar />
       </header>

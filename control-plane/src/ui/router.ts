@@ -34,6 +34,7 @@ export type Route =
   | { page: 'reports'; policy: string }
   | { page: 'endpoint'; policy: string; endpoint: string }
   | { page: 'blast'; policy: string }
+  | { page: 'alerts' }
   | { page: 'missing'; path: string };
 
 export function match(path: string): Route {
@@ -42,6 +43,7 @@ export function match(path: string): Route {
     .filter(Boolean)
     .map((p) => decodeURIComponent(p));
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'policies')) return { page: 'policies' };
+  if (parts.length === 1 && parts[0] === 'alerts') return { page: 'alerts' };
   if (parts[0] === 'policies' && parts[1]) {
     const policy = parts[1];
     if (parts.length === 2) return { page: 'policy', policy };

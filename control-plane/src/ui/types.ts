@@ -121,6 +121,8 @@ export interface PairExample {
   pairId: string;
   endpoint: string;
   at: number;
+  /** the request as live received it (query values of secret-looking names redacted) */
+  request?: { method: string; path: string; query: string };
   live: ExampleSide;
   candidate: ExampleSide;
   secondary?: ExampleSide;
@@ -164,4 +166,7 @@ export interface Alert {
   rate: number;
   pairs: number;
   message: string;
+  state?: 'open' | 'acknowledged' | 'resolved';
+  stateBy?: string | null;
+  stateAt?: string | null;
 }

@@ -7,9 +7,30 @@ afterEach(async () => {
   await t?.store.close();
 });
 
+// An endpoint summary as the report book makes it (its response schema is closed: every field documented).
+const users = {
+  policy: 'checkout',
+  endpoint: 'GET /users/{id}',
+  pairs: 40,
+  matching: 38,
+  matchRate: 95,
+  mismatchRate: 5,
+  statusMismatches: 0,
+  regressionFields: 2,
+  noiseFields: 0,
+  likelyNoiseFields: 0,
+  ignoredFields: 0,
+  verdict: 'critical',
+  hasSecondary: false,
+  bodiesNotCompared: 0,
+  latency: { live: { p50Us: 1, p99Us: 2 }, shadow: { p50Us: 1, p99Us: 2 }, deltaP50Us: 0, deltaP99Us: 0 },
+  latencyVerdict: { verdict: 'pass', ratio: 1, percentile: 'p50', liveMs: 0, shadowMs: 0, detail: 'same' },
+  alerting: true,
+  firstAt: 1,
+  lastAt: 2,
+};
 const reports = {
-  endpoints: (policy: string) =>
-    policy === 'checkout' ? [{ endpoint: 'GET /users/{id}', pairs: 40, regressions: 2 }] : undefined,
+  endpoints: (policy: string) => (policy === 'checkout' ? [users] : undefined),
   endpoint: (policy: string, ep: string) =>
     policy === 'checkout' && ep === 'GET /users/{id}'
       ? { fields: [{ path: 'body.name', raw: 2 }], examples: [] }
@@ -24,7 +45,7 @@ describe('reports, blast radius, alerts and nodes', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({
       policy: 'checkout',
-      endpoints: [{ endpoint: 'GET /users/{id}', pairs: 40, regressions: 2 }],
+      endpoints: [users],
     });
   });
 

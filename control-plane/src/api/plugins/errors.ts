@@ -26,10 +26,25 @@ function kindOf(err: unknown): StoreErrorKind | undefined {
   return typeof kind === 'string' && Object.hasOwn(kindStatus, kind) ? (kind as StoreErrorKind) : undefined;
 }
 
-/** First ajv error as one sentence whose subject is the field path: '<context><instancePath> <problem>'. */
+/**
+ * Every ajv error (ajv runs with allErrors: a user fixes all problems in one round), each one sentence
+ * whose subject is the field path ('<context><instancePath> <problem>'), joined by '; '. The branches of
+ * a oneOf/anyOf that failed are noise beside the one-line "must match exactly one schema": dropped.
+ */
 export function formatValidation(context: string, errors: FastifySchemaValidationError[]): string {
-  const e = errors[0];
-  if (!e) return `${context} is invalid`;
+  if (errors.length === 0) return `${context} is invalid`;
+  const branch = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.schemaPath);
+  const kept = errors.filter(
+    (e) =>
+      e.keyword === 'oneOf' ||
+      e.keyword === 'anyOf' ||
+      !branch.some((b) => e.schemaPath.startsWith(b.replace(/\/(oneOf|anyOf)$/, '/$1/'))),
+  );
+  const out = [...new Set(kept.map((e) => oneError(context, e)))];
+  return out.length > 10 ? `${out.slice(0, 10).join('; ')}; and ${out.length - 10} more` : out.join('; ');
+}
+
+function oneError(context: string, e: FastifySchemaValidationError): string {
   const field = `${context}${e.instancePath}`;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
@@ -60,6 +75,9 @@ export const errorsPlugin = fp<ErrorsOptions>(
       } else if (err instanceof StoreError || kindOf(err)) {
         status = kindStatus[kindOf(err)!];
         message = err.message;
+      } else if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        status = 415;
+        message = `send the body as JSON with 'content-type: application/json' (got '${request.headers['content-type'] ?? 'none'}')`;
       } else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         status = 413;
         message = `request body is larger than the limit of ${opts.bodyLimit} bytes`;
@@ -75,7 +93,30 @@ export const errorsPlugin = fp<ErrorsOptions>(
         .send({ error: STATUS_CODES[status] ?? 'Error', message, statusCode: status });
     });
 
+    // 405 with Allow: a path that exists with other methods is not "not found".
+    const routes: Array<{ method: string; re: RegExp }> = [];
+    app.addHook('onRoute', (r) => {
+      const methods = Array.isArray(r.method) ? r.method : [r.method];
+      const re = new RegExp(
+        `^${r.url
+          .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/:[^/]+/g, '[^/]+')
+          .replace(/\*$/, '.*')}/?$`,
+      );
+      for (const m of methods) if (m !== 'HEAD' && r.url.startsWith('/api/')) routes.push({ method: m, re });
+    });
     app.setNotFoundHandler((request, reply) => {
+      const url = request.url.split('?')[0];
+      const allow = [...new Set(routes.filter((r) => r.re.test(url)).map((r) => r.method))].sort();
+      if (allow.length > 0)
+        return reply
+          .code(405)
+          .header('allow', allow.join(', '))
+          .send({
+            error: 'Method Not Allowed',
+            message: `${request.method} is not allowed on ${url}; allowed: ${allow.join(', ')}`,
+            statusCode: 405,
+          });
       void reply.code(404).send({
         error: 'Not Found',
         message: `no route ${request.method} ${request.url.split('?')[0]}`,

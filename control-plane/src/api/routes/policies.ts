@@ -1,14 +1,15 @@
 // /api/v1/policies: list, read, create-or-update (PUT), change (PATCH, JSON merge patch, RFC 7396),
-// delete. A write that drops a whole section the previous version had says so (`warnings`). A
-// webhook URL the control plane would refuse to call is a 400 (webhook/target.ts). The body of PUT is a policy spec
-// validated by schema/policy.schema.json, then by checkSpec for what a schema cannot say (a ramp's
-// stages strictly increasing, one hold per stage: ramp/state-machine.ts rampSpecProblem, the same check the
-// ramp runs by); the name is in the path. A rollback (history.ts) checks the version it restores too.
+// delete. A write that drops a whole section the previous version had says so (`warnings`). The body of
+// PUT is a policy spec validated by schema/policy.schema.json (every error reported), then by checkSpec
+// for what a schema cannot say (api/spec-checks.ts: endpoint templates, JSON paths, a ramp's stage
+// order; compare/policy-globs.ts: glob limits; webhook/target.ts: a webhook URL the control plane would
+// refuse to call), every problem at once; the name is in the path. A rollback (history.ts) checks the
+// version it restores too.
 
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
-import type { PolicySpec } from '../../domain/types.js';
 import { policyGlobProblem } from '../../compare/policy-globs.js';
-import { rampSpecProblem } from '../../ramp/state-machine.js';
+import type { PolicySpec } from '../../domain/types.js';
+import { specProblems, type SpecProblem } from '../spec-checks.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { POLICY_SPEC_REF } from '../schemas/contract.js';
@@ -21,29 +22,34 @@ interface NameParams {
   name: string;
 }
 
-/** A spec the schema accepts but the control plane could not run, as a validation error (plugins/errors.ts: 400, field named). */
+/** A spec the schema accepts but the control plane could not run, as validation errors (plugins/errors.ts: 400, every field named). */
 class SpecError extends Error {
   readonly statusCode = 400;
   readonly validation: FastifySchemaValidationError[];
   constructor(
     readonly validationContext: string,
-    instancePath: string,
-    message: string,
+    problems: SpecProblem[],
   ) {
-    super(`${validationContext}${instancePath} ${message}`);
-    this.validation = [{ keyword: 'shadowguard', instancePath, schemaPath: '', params: {}, message }];
+    super(problems.map((p) => `${validationContext}${p.field} ${p.message}`).join('; '));
+    this.validation = problems.map((p) => ({
+      keyword: 'shadowguard',
+      instancePath: p.field,
+      schemaPath: '',
+      params: {},
+      message: p.message,
+    }));
   }
 }
 
-/** Throws a 400 naming the field ("body/ramp/stages must be strictly increasing: 5 follows 10"); context as in formatValidation. */
+/** Throws a 400 naming every problem ("body/ramp/stages must be strictly increasing: 5 follows 10"); context as in formatValidation. */
 export function checkSpec(spec: PolicySpec, context: string, deps?: Pick<ApiDeps, 'webhookProblem'>): void {
-  const ramp = spec.ramp ? rampSpecProblem(spec.ramp) : undefined;
-  if (ramp) throw new SpecError(context, `/ramp${ramp.field}`, ramp.message);
+  const problems: SpecProblem[] = specProblems(spec);
   const hook = spec.alerts?.webhook;
-  const problem = hook === undefined ? undefined : deps?.webhookProblem?.(hook);
-  if (problem) throw new SpecError(context, '/alerts/webhook', problem);
+  const webhook = hook === undefined ? undefined : deps?.webhookProblem?.(hook);
+  if (webhook) problems.push({ field: '/alerts/webhook', message: webhook });
   const glob = policyGlobProblem(spec);
-  if (glob) throw new SpecError(context, glob.field, glob.message);
+  if (glob) problems.push(glob);
+  if (problems.length > 0) throw new SpecError(context, problems);
 }
 
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -136,15 +142,17 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     async (request, reply) => {
       const { name } = request.params;
       const current = await store.getPolicy(name);
-      if (!current)
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: `policy '${name}' does not exist`, statusCode: 404 });
+      if (!current) throw new NotFound(`policy '${name}' does not exist`);
       const spec = mergePatch(current.spec, request.body) as PolicySpec;
       const validate = request.compileValidationSchema({ $ref: POLICY_SPEC_REF });
       if (!validate(spec)) {
-        const e = validate.errors?.[0];
-        throw new SpecError('body', e?.instancePath ?? '', `${e?.message ?? 'is invalid'} (after the merge patch)`);
+        throw new SpecError(
+          'body',
+          (validate.errors ?? []).map((e) => ({
+            field: e.instancePath ?? '',
+            message: `${e.message ?? 'is invalid'} (after the merge patch)`,
+          })),
+        );
       }
       checkSpec(spec, 'body', deps);
       const opts = writeOptions(request);

@@ -91,6 +91,15 @@ function Sample({ s, noise }: { s: PairExample; noise: ReadonlySet<string> }) {
   const pick = (side: typeof s.live) => (raw && side.raw !== undefined ? side.raw : side.body);
   return (
     <div class="sample" data-testid="sample">
+      {s.request && (
+        <p class="small" data-testid="sample-request">
+          request{' '}
+          <code>
+            {s.request.method} {s.request.path}
+            {s.request.query ? `?${s.request.query.replace(/^\?/, '')}` : ''}
+          </code>
+        </p>
+      )}
       <div class="sample-bar">
         <span>
           pair <code>{s.pairId}</code> · {ago(s.at)}

@@ -7,6 +7,7 @@ import { paths } from '../router';
 import { nodeLabel, nodesOf, pluginName, samplingText } from '../status';
 import type { NodeStatus, Policy } from '../types';
 import { RampCell } from '../components/Ramp';
+import { HealthCell } from '../components/Health';
 
 export function PoliciesPage() {
   const policies = useApi<{ policies: Policy[] }>('/policies', on.policy);
@@ -27,6 +28,7 @@ export function PoliciesPage() {
           <thead>
             <tr>
               <th>Policy</th>
+              <th>Health</th>
               <th>Version</th>
               <th>Services</th>
               <th>Sampling</th>
@@ -47,6 +49,9 @@ export function PoliciesPage() {
                       <b>{p.name}</b>
                     </a>
                     {p.spec.description && <div class="muted small">{p.spec.description}</div>}
+                  </td>
+                  <td>
+                    <HealthCell policy={p.name} />
                   </td>
                   <td>v{p.version}</td>
                   <td>{p.spec.services.join(', ')}</td>

@@ -5,6 +5,7 @@
 import { enc } from '../api';
 import { HistoryList } from '../components/History';
 import { RampCell } from '../components/Ramp';
+import { RampPanel } from '../components/RampPanel';
 import { ago, shortHash } from '../format';
 import { on, useApi } from '../hooks';
 import { paths } from '../router';
@@ -120,6 +121,7 @@ export function PolicyPage({ name }: { name: string }) {
           <a href={paths.reports(p.name)}>diff reports</a> · <a href={paths.blast(p.name)}>blast radius</a>
         </dd>
       </dl>
+      <RampPanel policy={p.name} />
       <h2>Recent alerts</h2>
       {(alerts.data?.alerts.length ?? 0) === 0 ? (
         <p class="empty">None.</p>

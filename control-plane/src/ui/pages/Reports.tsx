@@ -1,10 +1,11 @@
 // Diff reports of a policy: one row per endpoint, worst first (the server's order: mismatch rate,
-// then regression fields, then pairs), sortable by any column. Updates live as pairs arrive.
+// then regression fields, then pairs), sortable by any column. Updates live as pairs arrive. Runs: switch to an earlier run's
+// report, or start a new one (reset).
 
 import { useState } from 'preact/hooks';
-import { enc } from '../api';
+import { api, enc } from '../api';
 import { pct, us, ago } from '../format';
-import { on, useApi } from '../hooks';
+import { on, useApi, useWhoami } from '../hooks';
 import { paths } from '../router';
 import type { EndpointReport } from '../types';
 
@@ -41,9 +42,68 @@ function MatchBar({ rate }: { rate: number }) {
   );
 }
 
+interface RunView {
+  id: number;
+  candidateVersion: string;
+  startedAt: string;
+  endedAt: string | null;
+  startedBy: string;
+  current: boolean;
+}
+
+/** Runs of the report: switch between them (the current one live, earlier ones archived) and reset. */
+function Runs({ policy, run, onRun }: { policy: string; run?: number; onRun(id?: number): void }) {
+  const runs = useApi<{ runs: RunView[] }>(`/policies/${enc(policy)}/runs`, on.any(on.reports(policy), on.policy));
+  const me = useWhoami();
+  const [asking, setAsking] = useState(false);
+  if (!runs.data || runs.data.runs.length === 0) return null;
+  const reset = async () => {
+    setAsking(false);
+    await api(`/policies/${enc(policy)}/runs/reset`, { method: 'POST' });
+    onRun(undefined);
+    runs.reload();
+  };
+  return (
+    <p class="small" data-testid="runs">
+      Run{' '}
+      <select
+        data-testid="run-select"
+        value={String(run ?? runs.data.runs.find((x) => x.current)?.id ?? '')}
+        onChange={(e) => {
+          const id = Number((e.target as HTMLSelectElement).value);
+          onRun(runs.data!.runs.find((x) => x.id === id)?.current ? undefined : id);
+        }}
+      >
+        {runs.data.runs.map((x) => (
+          <option key={x.id} value={String(x.id)}>
+            {x.id}: {x.candidateVersion || '(unknown version)'} {x.current ? '(current)' : `(ended ${x.endedAt})`}
+          </option>
+        ))}
+      </select>{' '}
+      {me?.role === 'editor' &&
+        (asking ? (
+          <span class="dialog" data-testid="run-reset-confirm">
+            Start a new run? Its report starts empty; this one stays readable.{' '}
+            <button type="button" data-testid="run-reset-yes" onClick={reset}>
+              Yes, new run
+            </button>{' '}
+            <button type="button" onClick={() => setAsking(false)}>
+              Cancel
+            </button>
+          </span>
+        ) : (
+          <button type="button" class="small-btn" data-testid="run-reset" onClick={() => setAsking(true)}>
+            new run (reset)
+          </button>
+        ))}
+    </p>
+  );
+}
+
 export function ReportsPage({ policy }: { policy: string }) {
-  const r = useApi<{ policy: string; endpoints: EndpointReport[] }>(
-    `/reports/${enc(policy)}`,
+  const [run, setRun] = useState<number | undefined>();
+  const r = useApi<{ policy: string; run?: number; endpoints: EndpointReport[] }>(
+    `/reports/${enc(policy)}${run !== undefined ? `?run=${run}` : ''}`,
     on.any(on.reports(policy), on.policy),
   );
   const [sort, setSort] = useState<{ key: Key; desc: boolean }>({ key: 'worst', desc: true });
@@ -77,6 +137,7 @@ export function ReportsPage({ policy }: { policy: string }) {
   return (
     <section>
       <h1>Diff reports</h1>
+      <Runs policy={policy} run={run} onRun={setRun} />
       <p class="summary" data-testid="summary">
         <b>{pairs}</b> pairs · overall match <b>{pct(pairs ? (matching / pairs) * 100 : 100)}</b> · {eps.length}{' '}
         endpoints
