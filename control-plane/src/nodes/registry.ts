@@ -64,6 +64,8 @@ export interface NodeStatus {
   eventsReceived: number;
   /** messages that were not valid protobuf / out of contract, skipped */
   malformed: number;
+  /** the malformed messages by reason: 'malformed', 'invalid', 'too-long', 'oversized' (codec.ts) */
+  malformedReasons: Record<string, number>;
   /** last Stats the filter sent (cumulative since its VM started) */
   stats?: FilterStats;
   /** halvesDropped + eventsDropped from the last Stats */
@@ -81,7 +83,7 @@ export interface NodeHandle {
   applyResponse(response: ConfigResponse): void;
   countHalf(): void;
   countEvent(): void;
-  countMalformed(): void;
+  countMalformed(reason?: string): void;
   reportStats(stats: FilterStats): void;
   disconnect(): void;
 }
@@ -116,6 +118,7 @@ export class NodeRegistry {
       halvesReceived: 0,
       eventsReceived: 0,
       malformed: 0,
+      malformedReasons: {},
       dropsReported: 0,
     };
     if (hello.variant) s.variant = hello.variant;
@@ -146,9 +149,10 @@ export class NodeRegistry {
         update(() => {
           s.eventsReceived++;
         }),
-      countMalformed: () =>
+      countMalformed: (reason = 'malformed') =>
         update(() => {
           s.malformed++;
+          s.malformedReasons[reason] = (s.malformedReasons[reason] ?? 0) + 1;
         }),
       reportStats: (stats) =>
         update(() => {

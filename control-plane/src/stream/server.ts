@@ -49,6 +49,8 @@ export interface StreamServer {
 
 const identity = (b: Buffer): Buffer => b;
 
+const HARD_LIMIT_FACTOR = 4;
+
 export const CONNECT_METHOD: grpc.ServiceDefinition = {
   Connect: {
     path: SERVICE_PATH,
@@ -64,8 +66,12 @@ export const CONNECT_METHOD: grpc.ServiceDefinition = {
 export function createStreamServer(opts: StreamServerOptions): StreamServer {
   const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
   const log = opts.logger.child({ component: 'stream' });
+  // gRPC ends the whole stream with RESOURCE_EXHAUSTED at its receive limit, losing every half behind
+  // the message until the filter reconnects (issue 14 finding 14). So gRPC's limit is a hard ceiling
+  // above maxBytes, and a message between the two is skipped and counted by the session ('oversized')
+  // while the stream goes on; the filter caps its own messages below 4 MiB (filter/stream/queue.ts).
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_receive_message_length': maxBytes * HARD_LIMIT_FACTOR,
     'grpc.max_send_message_length': maxBytes,
   });
   const sessions = new Set<Session>();
@@ -83,6 +89,7 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
       registry: opts.registry,
       token: opts.token,
       helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
+      maxMessageBytes: maxBytes,
     });
     sessions.add(session);
     void session.done.then(() => sessions.delete(session));

@@ -6,7 +6,8 @@
 // pushes chosen by the SnapshotCache (at once on connect, then on every change).
 // Refusals end only this stream, with a gRPC status and a log line: UNAUTHENTICATED (token),
 // INVALID_ARGUMENT (first message not a valid Hello, Hello twice, no Hello in time).
-// After Hello, a message that does not decode is skipped and counted (registry `malformed`): gRPC
+// After Hello, a message that does not decode, has a field past its length limit or is over
+// maxMessageBytes is skipped and counted (registry `malformed`, by reason): gRPC
 // framing is intact, so one bad message need not cost the node its stream and its reports.
 // Handlers run synchronously in the 'data' event, so nothing queues here; HTTP/2 flow control is
 // the inbound backpressure. Outbound, only the newest snapshot matters: while the socket is full
@@ -39,6 +40,8 @@ export interface SessionDeps {
   registry: NodeRegistry;
   token?: string;
   helloTimeoutMs: number;
+  /** messages past this are skipped and counted ('oversized'), the stream goes on */
+  maxMessageBytes?: number;
 }
 
 export type RawCall = grpc.ServerDuplexStream<Buffer, Buffer>;
@@ -142,6 +145,10 @@ export class Session {
   private receive(bytes: Buffer): void {
     if (this.ended) return;
     this.lastMessageAt = Date.now();
+    const max = this.deps.maxMessageBytes;
+    if (this.hello && max !== undefined && bytes.length > max) {
+      return this.malformed(`message of ${bytes.length} bytes over the ${max}-byte limit`, 'oversized');
+    }
     const decoded = decodeFilterMessage(bytes);
     if (!this.hello) {
       if (!decoded.ok) return this.refuse(grpc.status.INVALID_ARGUMENT, `first message: ${decoded.error.message}`);
@@ -150,7 +157,7 @@ export class Session {
       }
       return this.register(decoded.value.hello);
     }
-    if (!decoded.ok) return this.malformed(decoded.error.message);
+    if (!decoded.ok) return this.malformed(decoded.error.message, decoded.error.reason);
     this.dispatch(decoded.value, this.hello, this.node!);
   }
 
@@ -204,8 +211,8 @@ export class Session {
     }
   }
 
-  private malformed(message: string): void {
-    this.node!.countMalformed();
+  private malformed(message: string, reason: string): void {
+    this.node!.countMalformed(reason);
     // Once per stream at warn: a broken encoder would otherwise log every message it sends.
     const level = this.malformedLogged ? 'debug' : 'warn';
     this.malformedLogged = true;
