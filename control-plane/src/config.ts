@@ -19,6 +19,10 @@ export interface ControlPlaneConfig {
   tokens: ApiToken[];
   /** Bearer token the filters must present on the gRPC stream; undefined = not checked. */
   streamToken?: string;
+  /** per-service stream tokens: a filter may report only for the services of its token */
+  streamCredentials?: Array<{ name: string; token: string; services: string[] }>;
+  /** Istio workload identities (SPIFFE IDs from x-forwarded-client-cert) → services they may report for */
+  streamIdentities?: Array<{ spiffe: string; services: string[] }>;
   /** maxPendingBytes bounds the bodies held by pending pairs (maxPending alone could hold gigabytes). */
   pairing: { windowMs: number; maxPending: number; maxPendingBytes: number };
   webhook: { timeoutMs: number };
@@ -77,6 +81,33 @@ export const configFileSchema = {
       properties: { viewer: { type: 'array', items: token }, editor: { type: 'array', items: token } },
     },
     streamToken: { type: 'string', minLength: 16, maxLength: 4096 },
+    streamCredentials: {
+      type: 'array',
+      maxItems: 10_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'token', 'services'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 256 },
+          token: { type: 'string', minLength: 16, maxLength: 4096 },
+          services: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+      },
+    },
+    streamIdentities: {
+      type: 'array',
+      maxItems: 10_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['spiffe', 'services'],
+        properties: {
+          spiffe: { type: 'string', pattern: '^spiffe://', maxLength: 2048 },
+          services: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+      },
+    },
     pairing: {
       type: 'object',
       additionalProperties: false,
@@ -234,6 +265,8 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     webhook: { ...DEFAULTS.webhook, ...file.webhook },
     persistIntervalMs: file.persistIntervalMs ?? DEFAULTS.persistIntervalMs,
     bodyLimitBytes: file.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
+    ...(file.streamCredentials ? { streamCredentials: file.streamCredentials } : {}),
+    ...(file.streamIdentities ? { streamIdentities: file.streamIdentities } : {}),
   };
   const streamToken = env.SHADOWGUARD_STREAM_TOKEN ?? file.streamToken;
   if (streamToken !== undefined) {

@@ -63,7 +63,7 @@ describe('path canonicalization before egress matching (finding 4)', () => {
     expect(call('/catalog/%69tems/1')).toBe('allowed');
     expect(call('/catalog/./items//1')).toBe('allowed');
     await plugin.waitFor(() => plane.of('egress').length === HOSTILE.length + 3);
-    const denied = plane.of('egress').filter((e: { rule: string }) => e.rule === 'uncanonical-path');
+    const denied = plane.of('egress').filter((e) => e.rule === 'uncanonical-path');
     expect(denied).toHaveLength(HOSTILE.length);
     expect(denied[0]).toMatchObject({ decision: 'DECISION_DENIED', path: HOSTILE[0] });
   });

@@ -12,7 +12,8 @@
 //     cache: SnapshotCache; registry: NodeRegistry; maxMessageBytes?: number /* 4 MiB */;
 //     helloTimeoutMs?: number /* 10 000 */; credentials?: grpc.ServerCredentials /* insecure */ }
 //   interface StreamServer { listen(port: number, host?: string /* '0.0.0.0' */): Promise<number>;
-//     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number }
+//     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number;
+//     refusals(): Record<string, number> }   streams refused: unauthenticated, permission-denied
 //   createStreamServer(opts: StreamServerOptions): StreamServer
 //   CONNECT_METHOD: grpc.ServiceDefinition (raw Buffer in/out; also usable for a generic client)
 import * as grpc from '@grpc/grpc-js';
@@ -20,13 +21,17 @@ import type { Logger } from 'pino';
 import type { NodeRegistry } from '../nodes/registry.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
 import { SERVICE_PATH } from './codec.js';
+import type { StreamCredential, WorkloadIdentity } from './identity.js';
 import { Session, type RawCall, type StreamHandlers } from './session.js';
 
 export type { StreamHandlers } from './session.js';
 
 export interface StreamServerOptions {
-  /** shared token expected as `authorization: Bearer <token>`; undefined = authentication off */
+  /** shared token expected as `authorization: Bearer <token>`, covering every service */
   token?: string;
+  /** per-service tokens and Istio workload identities (stream/identity.ts) */
+  streamCredentials?: StreamCredential[];
+  identities?: WorkloadIdentity[];
   logger: Logger;
   handlers: StreamHandlers;
   cache: SnapshotCache;
@@ -45,6 +50,8 @@ export interface StreamServer {
    */
   close(graceMs?: number): Promise<void>;
   sessionCount(): number;
+  /** streams refused by reason: 'unauthenticated', 'permission-denied' */
+  refusals(): Record<string, number>;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -75,6 +82,8 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
     'grpc.max_send_message_length': maxBytes,
   });
   const sessions = new Set<Session>();
+  const refused: Record<string, number> = {};
+  const counters = { count: (reason: string) => void (refused[reason] = (refused[reason] ?? 0) + 1) };
   let closing: Promise<void> | undefined;
 
   const connect = (call: RawCall) => {
@@ -88,6 +97,9 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
       cache: opts.cache,
       registry: opts.registry,
       token: opts.token,
+      credentials: opts.streamCredentials,
+      identities: opts.identities,
+      counters,
       helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
       maxMessageBytes: maxBytes,
     });
@@ -146,5 +158,6 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
     },
 
     sessionCount: () => sessions.size,
+    refusals: () => ({ ...refused }),
   };
 }

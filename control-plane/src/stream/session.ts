@@ -5,6 +5,7 @@
 // EgressEvent, Ack/Nack and Stats in any order. The control plane answers with ConfigSnapshot
 // pushes chosen by the SnapshotCache (at once on connect, then on every change).
 // Refusals end only this stream, with a gRPC status and a log line: UNAUTHENTICATED (token),
+// PERMISSION_DENIED (a Hello for a service the stream's credential does not cover, identity.ts),
 // INVALID_ARGUMENT (first message not a valid Hello, Hello twice, no Hello in time).
 // After Hello, a message that does not decode, has a field past its length limit or is over
 // maxMessageBytes is skipped and counted (registry `malformed`, by reason): gRPC
@@ -26,6 +27,7 @@ import type { NodeHandle, NodeRegistry } from '../nodes/registry.js';
 import type { Snapshot } from '../snapshot/build.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
 import { decodeFilterMessage, encodeControlMessage, type FilterMessage } from './codec.js';
+import { authorize, covers, type Grant, type StreamCredential, type WorkloadIdentity } from './identity.js';
 
 export interface StreamHandlers {
   onHello?(hello: NodeHello): void;
@@ -40,6 +42,11 @@ export interface SessionDeps {
   registry: NodeRegistry;
   token?: string;
   helloTimeoutMs: number;
+  /** per-service stream tokens and workload identities (identity.ts) */
+  credentials?: StreamCredential[];
+  identities?: WorkloadIdentity[];
+  /** refusals by reason ('unauthenticated', 'permission-denied'), for the server's stats */
+  counters?: { count(reason: string): void };
   /** messages past this are skipped and counted ('oversized'), the stream goes on */
   maxMessageBytes?: number;
 }
@@ -93,6 +100,7 @@ export class Session {
   private malformedLogged = false;
   private draining = false;
   private drainTimer?: NodeJS.Timeout;
+  private grant?: Grant;
   private lastMessageAt = 0;
 
   constructor(
@@ -104,10 +112,17 @@ export class Session {
     });
     this.log = deps.logger.child({ peer: call.getPeer() });
 
-    if (deps.token !== undefined && !bearerMatches(call.metadata, deps.token)) {
-      this.refuse(grpc.status.UNAUTHENTICATED, 'missing or wrong bearer token');
+    const auth = authorize(call.metadata, {
+      token: deps.token,
+      credentials: deps.credentials,
+      identities: deps.identities,
+    });
+    if (!auth.ok) {
+      deps.counters?.count('unauthenticated');
+      this.refuse(grpc.status.UNAUTHENTICATED, auth.message);
       return;
     }
+    this.grant = auth.grant;
     this.helloTimer = setTimeout(
       () => this.refuse(grpc.status.INVALID_ARGUMENT, `no Hello within ${deps.helloTimeoutMs} ms`),
       deps.helloTimeoutMs,
@@ -164,6 +179,13 @@ export class Session {
   private register(hello: NodeHello): void {
     const problem = helloProblem(hello);
     if (problem) return this.refuse(grpc.status.INVALID_ARGUMENT, problem);
+    if (this.grant && !covers(this.grant, hello.service)) {
+      this.deps.counters?.count('permission-denied');
+      return this.refuse(
+        grpc.status.PERMISSION_DENIED,
+        `this stream's credential (${this.grant.who}) may not report for service '${hello.service}'`,
+      );
+    }
     clearTimeout(this.helloTimer);
     this.hello = hello;
     this.node = this.deps.registry.connect(hello, this.call.getPeer());
