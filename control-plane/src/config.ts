@@ -19,6 +19,10 @@ export interface ControlPlaneConfig {
   tokens: ApiToken[];
   /** Bearer token the filters must present on the gRPC stream; undefined = not checked. */
   streamToken?: string;
+  /** per-service stream tokens: a filter may report only for the services of its token */
+  streamCredentials?: Array<{ name: string; token: string; services: string[] }>;
+  /** Istio workload identities (SPIFFE IDs from x-forwarded-client-cert) → services they may report for */
+  streamIdentities?: Array<{ spiffe: string; services: string[] }>;
   /** maxPendingBytes bounds the bodies held by pending pairs (maxPending alone could hold gigabytes). */
   pairing: { windowMs: number; maxPending: number; maxPendingBytes: number };
   /** Alert delivery (webhook/): per-attempt timeout, retries, signing secret, allowed targets. */
@@ -92,6 +96,33 @@ export const configFileSchema = {
       properties: { viewer: { type: 'array', items: token }, editor: { type: 'array', items: token } },
     },
     streamToken: { type: 'string', minLength: 16, maxLength: 4096 },
+    streamCredentials: {
+      type: 'array',
+      maxItems: 10_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'token', 'services'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 256 },
+          token: { type: 'string', minLength: 16, maxLength: 4096 },
+          services: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+      },
+    },
+    streamIdentities: {
+      type: 'array',
+      maxItems: 10_000,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['spiffe', 'services'],
+        properties: {
+          spiffe: { type: 'string', pattern: '^spiffe://', maxLength: 2048 },
+          services: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+      },
+    },
     pairing: {
       type: 'object',
       additionalProperties: false,
@@ -286,6 +317,8 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     metrics: { ...DEFAULTS.metrics, ...file.metrics },
     persistIntervalMs: file.persistIntervalMs ?? DEFAULTS.persistIntervalMs,
     bodyLimitBytes: file.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
+    ...(file.streamCredentials ? { streamCredentials: file.streamCredentials } : {}),
+    ...(file.streamIdentities ? { streamIdentities: file.streamIdentities } : {}),
   };
   const webhookSecret = env.SHADOWGUARD_WEBHOOK_SECRET ?? file.webhook?.secret;
   if (webhookSecret !== undefined) {

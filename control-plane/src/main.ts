@@ -209,6 +209,8 @@ export async function start(
   });
   const stream = createStreamServer({
     token: config.streamToken,
+    streamCredentials: config.streamCredentials,
+    identities: config.streamIdentities,
     logger: log,
     handlers: ingest.handlers,
     cache,
@@ -329,7 +331,7 @@ export async function start(
       grpc: `${config.host}:${grpcPort}`,
       database: store.file,
       auth: config.tokens.length > 0 ? `${config.tokens.length} token(s)` : 'DISABLED (loopback only)',
-      streamAuth: config.streamToken !== undefined,
+      streamAuth: config.streamToken !== undefined || (config.streamCredentials?.length ?? 0) > 0,
     },
     'control plane ready',
   );

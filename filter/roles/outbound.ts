@@ -9,7 +9,8 @@
 import { HttpContext } from "../context";
 import { K_AUTHORITY, K_METHOD, K_PAIR, K_PATH, K_SHADOW, reqHas, reqStr } from "../request-headers";
 import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW, denyBody } from "../config/parse";
-import { canonicalPath, matchRule, pathOnly, DEFAULT_RULE } from "../egress";
+import { matchRule, pathOnly, DEFAULT_RULE } from "../egress";
+import { canonicalPath } from "../path";
 import { lowerHost, stripPort } from "../glob";
 import { take } from "../ratelimit";
 import { nowNanos, replaceHeader, sendLocalReply } from "../host";
@@ -24,6 +25,7 @@ import { KIND_EVENT } from "../stream/queue";
 const JSON_HEADERS = serializePairs(["content-type"], ["application/json"]);
 const DENY_DEFAULT = String.UTF8.encode(denyBody("default"));
 const DENY_UNCONFIGURED = String.UTF8.encode(denyBody("unconfigured"));
+const DENY_UNCANONICAL = String.UTF8.encode(denyBody("uncanonical-path"));
 const D_DENIED = String.UTF8.encode("shadowguard_egress_denied");
 const D_MOCKED = String.UTF8.encode("shadowguard_egress_mocked");
 const D_RATE_LIMITED = String.UTF8.encode("shadowguard_egress_rate_limited");
@@ -36,11 +38,13 @@ export function enforceEgress(ctx: HttpContext): i32 {
   const p = pathOnly(reqStr(K_PATH));
   const pair = s !== null ? reqStr(K_PAIR) : "";
   const hl = lowerHost(h);
-  // Rules see the path the upstream will serve; the event reports the path as called.
-  const idx = matchRule(cfg, hl, stripPort(hl), m, canonicalPath(p));
+  // Rules see the path the upstream will serve; the event reports the path as called. A path with
+  // no safe canonical form (path.ts) is denied before any rule: no rule can be trusted to match it.
+  const cp = canonicalPath(p);
+  const idx = cp === null ? DEFAULT_RULE : matchRule(cfg, hl, stripPort(hl), m, cp);
   let rule: EgressRule | null = idx == DEFAULT_RULE ? null : unchecked(cfg.egressRules[idx]);
-  const name = rule === null ? "default" : rule.name;
-  const action = rule === null ? (cfg.egressDefaultAllow ? ACT_ALLOW : -1) : rule.action;
+  const name = cp === null ? "uncanonical-path" : rule === null ? "default" : rule.name;
+  const action = cp === null ? -1 : rule === null ? (cfg.egressDefaultAllow ? ACT_ALLOW : -1) : rule.action;
   let decision: i32 = DECISION_DENIED;
   let verdict = PAUSE;
   if (action == ACT_ALLOW) {
@@ -65,7 +69,7 @@ export function enforceEgress(ctx: HttpContext): i32 {
   } else {
     decision = DECISION_DENIED;
     inc(metrics.egressDenied);
-    sendLocalReply(403, D_DENIED, rule === null ? DENY_DEFAULT : rule.denyReply, JSON_HEADERS);
+    sendLocalReply(403, D_DENIED, cp === null ? DENY_UNCANONICAL : rule === null ? DENY_DEFAULT : rule.denyReply, JSON_HEADERS);
   }
   incEgressDecision(decision, name);
   if (s !== null) {

@@ -13,6 +13,10 @@ export const KIND_HALF: u8 = 1;
 export const KIND_EVENT: u8 = 2;
 
 const MAX_BYTES: i32 = 16 * 1024 * 1024;
+// One message never reaches the control plane's gRPC limit (4 MiB by default): gRPC would end the
+// whole stream with RESOURCE_EXHAUSTED and every report queued behind it would wait for a reconnect.
+// A larger message is dropped here and counted like any other drop (issue 14 finding 14).
+export const MAX_MESSAGE_BYTES: i32 = 4 * 1024 * 1024 - 64 * 1024;
 
 export class ReportQueue {
   private items: Array<Uint8Array | null>;
@@ -44,6 +48,11 @@ export class ReportQueue {
 
   // Numbers msg (the next seq) and queues it; returns the kind of the last entry dropped for room.
   push(kind: u8, msg: Uint8Array): u8 {
+    if (msg.byteLength > MAX_MESSAGE_BYTES) {
+      if (kind == KIND_HALF) this.halvesDropped++;
+      else if (kind == KIND_EVENT) this.eventsDropped++;
+      return kind;
+    }
     const numbered = withSeq(msg, this.nextSeq);
     let dropped: u8 = 0;
     while (this.size > 0 && (this.size >= this.capacity || this.bytes + numbered.byteLength > MAX_BYTES)) {

@@ -66,6 +66,8 @@ export interface NodeStatus {
   duplicates: number;
   /** messages that were not valid protobuf / out of contract, skipped */
   malformed: number;
+  /** the malformed messages by reason: 'malformed', 'invalid', 'too-long', 'oversized' (codec.ts) */
+  malformedReasons: Record<string, number>;
   /** last Stats the filter sent (cumulative since its VM started) */
   stats?: FilterStats;
   /** halvesDropped + eventsDropped from the last Stats */
@@ -84,7 +86,7 @@ export interface NodeHandle {
   countHalf(): void;
   countEvent(): void;
   countDuplicate(): void;
-  countMalformed(): void;
+  countMalformed(reason?: string): void;
   reportStats(stats: FilterStats): void;
   disconnect(): void;
 }
@@ -120,6 +122,7 @@ export class NodeRegistry {
       eventsReceived: 0,
       duplicates: 0,
       malformed: 0,
+      malformedReasons: {},
       dropsReported: 0,
     };
     if (hello.variant) s.variant = hello.variant;
@@ -154,9 +157,10 @@ export class NodeRegistry {
         update(() => {
           s.duplicates++;
         }),
-      countMalformed: () =>
+      countMalformed: (reason = 'malformed') =>
         update(() => {
           s.malformed++;
+          s.malformedReasons[reason] = (s.malformedReasons[reason] ?? 0) + 1;
         }),
       reportStats: (stats) =>
         update(() => {

@@ -13,7 +13,8 @@
 //   type FilterMessage = { kind: 'hello'; hello: NodeHello } | Report | { kind: 'batch'; messages: Report[] }
 //     | { kind: 'ack'; version: string } | { kind: 'nack'; version: string; reason: string } | { kind: 'stats'; stats: FilterStats }
 //   interface ConfigSnapshotMessage { version: string; configJson: string }
-//   class CodecError extends Error { reason: 'malformed' | 'empty' | 'invalid' }
+//   class CodecError extends Error { reason: 'malformed' | 'empty' | 'invalid' | 'too-long' }
+//   FIELD_LIMITS: the longest string per field a filter may send
 //   type Decoded<T> = { ok: true; value: T } | { ok: false; error: CodecError }
 //   decodeFilterMessage(bytes: Uint8Array): Decoded<FilterMessage>
 //   encodeFilterMessage(msg: FilterMessage): Buffer          (the filter's direction; tests, tools)
@@ -46,7 +47,7 @@ export interface ConfigSnapshotMessage {
 /** malformed: not protobuf; empty: no oneof member set; invalid: protobuf, but values out of contract. */
 export class CodecError extends Error {
   constructor(
-    readonly reason: 'malformed' | 'empty' | 'invalid',
+    readonly reason: 'malformed' | 'empty' | 'invalid' | 'too-long',
     message: string,
   ) {
     super(message);
@@ -90,14 +91,35 @@ function headerValue(bytes: Uint8Array): string {
   }
 }
 
-// A view, never a copy (protobufjs's BufferWriter already finishes into a Buffer under Node). An unset
-// bytes field reads the prototype default, which protobufjs makes an empty array.
-const asBuffer = (b: Uint8Array | undefined): Buffer =>
-  Buffer.isBuffer(b)
-    ? b
-    : b instanceof Uint8Array
-      ? Buffer.from(b.buffer, b.byteOffset, b.byteLength)
-      : Buffer.alloc(0);
+// Encoding: a view, never a copy (protobufjs's BufferWriter already finishes into a Buffer under Node).
+const asBuffer = (b: Uint8Array): Buffer =>
+  Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/** Decoding: a copy. A decoded bytes field is a view into the whole gRPC message, which it would keep alive. */
+const ownBuffer = (b: Uint8Array | undefined): Buffer => (!b || b.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(b));
+
+/**
+ * Longest string a filter may send per field, enforced at decode: a message past one is refused
+ * (CodecError 'too-long', counted by reason per node) instead of being held, stored and served
+ * (issue 14 finding 10: 1 MiB destinations took memory to 2.6 GB and broke every state save).
+ * Envoy's own header limits bound real traffic well below these (max_request_headers_kb: 60 KiB).
+ */
+export const FIELD_LIMITS = {
+  id: 256, // pairId, requestId, nodeId, service, method, rule, plugin, workload, versions
+  host: 1024, // host, destination
+  path: 64 * 1024,
+  query: 64 * 1024,
+  headerName: 256,
+  headerValue: 64 * 1024,
+  headers: 256, // count
+  reason: 4096, // nack reason
+} as const;
+
+function capped(v: unknown, field: string, max: number): string {
+  const s = typeof v === 'string' ? v : String(v ?? '');
+  if (s.length > max) throw new CodecError('too-long', `${field} is ${s.length} characters (limit ${max})`);
+  return s;
+}
 
 // uint64 fields arrive as Long (protobufjs uses the `long` package when installed) or number. Values
 // past 2^53 lose precision; they are counters, unix milliseconds and sequence numbers, so that is a
@@ -113,6 +135,7 @@ function invalid(message: string): never {
 function toHello(o: Obj): NodeHello {
   const role = ROLES[o.role] ?? invalid(`hello.role ${o.role} is not edge, shadow or live`);
   const side = o.variant === 0 ? undefined : (SIDES[o.variant] ?? invalid(`hello.variant ${o.variant} is unknown`));
+  // Hello field lengths are checked by session.ts (helloProblem): a bad Hello refuses the stream.
   const hello: NodeHello = {
     nodeId: o.nodeId,
     plugin: o.plugin,
@@ -133,23 +156,33 @@ function toHello(o: Obj): NodeHello {
 
 function toHalf(o: Obj): Half {
   const side = SIDES[o.side] ?? invalid(`half.side ${o.side} is not live, candidate or secondary`);
+  const L = FIELD_LIMITS;
+  const hs = o.headers as Obj[];
+  if (hs.length > L.headers)
+    throw new CodecError('too-long', `half.headers has ${hs.length} entries (limit ${L.headers})`);
   return {
-    pairId: o.pairId,
+    pairId: capped(o.pairId, 'half.pairId', L.id),
     side,
-    service: o.service,
-    method: o.method,
-    host: o.host,
-    path: o.path,
-    query: o.query,
+    service: capped(o.service, 'half.service', L.id),
+    method: capped(o.method, 'half.method', L.id),
+    host: capped(o.host, 'half.host', L.host),
+    path: capped(o.path, 'half.path', L.path),
+    query: capped(o.query, 'half.query', L.query),
     status: o.status,
-    headers: (o.headers as Obj[]).map((h) => [h.name, headerValue(h.value)] as [string, string]),
-    body: asBuffer(o.body),
+    headers: hs.map(
+      (h) =>
+        [
+          capped(h.name, 'half.headers.name', L.headerName),
+          capped(headerValue(h.value), 'half.headers.value', L.headerValue),
+        ] as [string, string],
+    ),
+    body: ownBuffer(o.body),
     truncated: o.truncated,
     bodySize: num(o.bodySize),
     startUnixMs: num(o.startUnixMs),
     latencyUs: o.latencyUs,
-    requestId: o.requestId,
-    nodeId: o.nodeId,
+    requestId: capped(o.requestId, 'half.requestId', L.id),
+    nodeId: capped(o.nodeId, 'half.nodeId', L.id),
   };
 }
 
@@ -171,17 +204,18 @@ function toEgress(o: Obj): EgressEvent {
   const decision = DECISIONS[o.decision] ?? invalid(`egress.decision ${o.decision} is unknown`);
   // A live-role filter guarding a tagged call has no shadow variant; it may leave the field unset.
   const variant = o.variant === 0 ? 'live' : (SIDES[o.variant] ?? invalid(`egress.variant ${o.variant} is unknown`));
+  const L = FIELD_LIMITS;
   return {
-    pairId: o.pairId,
-    service: o.service,
+    pairId: capped(o.pairId, 'egress.pairId', L.id),
+    service: capped(o.service, 'egress.service', L.id),
     variant,
-    destination: o.destination,
-    method: o.method,
-    path: o.path,
+    destination: capped(o.destination, 'egress.destination', L.host),
+    method: capped(o.method, 'egress.method', L.id),
+    path: capped(o.path, 'egress.path', L.path),
     decision,
-    rule: o.rule,
+    rule: capped(o.rule, 'egress.rule', L.id),
     unixMs: num(o.unixMs),
-    nodeId: o.nodeId,
+    nodeId: capped(o.nodeId, 'egress.nodeId', L.id),
     ...tcpFields(o),
   };
 }
@@ -228,9 +262,13 @@ export function decodeFilterMessage(bytes: Uint8Array): Decoded<FilterMessage> {
       case 'batch':
         return { kind: 'batch', messages: (o.batch.messages as Obj[]).map(toReport) };
       case 'ack':
-        return { kind: 'ack', version: o.ack.version };
+        return { kind: 'ack', version: capped(o.ack.version, 'ack.version', FIELD_LIMITS.id) };
       case 'nack':
-        return { kind: 'nack', version: o.nack.version, reason: o.nack.reason };
+        return {
+          kind: 'nack',
+          version: capped(o.nack.version, 'nack.version', FIELD_LIMITS.id),
+          reason: capped(o.nack.reason, 'nack.reason', FIELD_LIMITS.reason),
+        };
       case 'stats': {
         const s = o.stats;
         return {

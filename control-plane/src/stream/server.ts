@@ -15,6 +15,7 @@
 //     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number;
 //     deliveryStats(): DeliveryStats }
 //   (options also take delivery?: DeliveryLedger, one per server by default)
+//     refusals(): Record<string, number> }   streams refused: unauthenticated, permission-denied
 //   createStreamServer(opts: StreamServerOptions): StreamServer
 //   CONNECT_METHOD: grpc.ServiceDefinition (raw Buffer in/out; also usable for a generic client)
 import * as grpc from '@grpc/grpc-js';
@@ -23,13 +24,17 @@ import type { NodeRegistry } from '../nodes/registry.js';
 import type { ConfigWatcher } from '../snapshot/cache.js';
 import { SERVICE_PATH } from './codec.js';
 import { DeliveryLedger, type DeliveryStats } from './delivery.js';
+import type { StreamCredential, WorkloadIdentity } from './identity.js';
 import { Session, type RawCall, type StreamHandlers } from './session.js';
 
 export type { StreamHandlers } from './session.js';
 
 export interface StreamServerOptions {
-  /** shared token expected as `authorization: Bearer <token>`; undefined = authentication off */
+  /** shared token expected as `authorization: Bearer <token>`, covering every service */
   token?: string;
+  /** per-service tokens and Istio workload identities (stream/identity.ts) */
+  streamCredentials?: StreamCredential[];
+  identities?: WorkloadIdentity[];
   logger: Logger;
   handlers: StreamHandlers;
   cache: ConfigWatcher;
@@ -52,9 +57,13 @@ export interface StreamServer {
   sessionCount(): number;
   /** delivery counters: accepted, duplicates dropped, unnumbered, senders tracked, senders forgotten */
   deliveryStats(): DeliveryStats;
+  /** streams refused by reason: 'unauthenticated', 'permission-denied' */
+  refusals(): Record<string, number>;
 }
 
 const identity = (b: Buffer): Buffer => b;
+
+const HARD_LIMIT_FACTOR = 4;
 
 export const CONNECT_METHOD: grpc.ServiceDefinition = {
   Connect: {
@@ -71,12 +80,18 @@ export const CONNECT_METHOD: grpc.ServiceDefinition = {
 export function createStreamServer(opts: StreamServerOptions): StreamServer {
   const maxBytes = opts.maxMessageBytes ?? 4 * 1024 * 1024;
   const log = opts.logger.child({ component: 'stream' });
+  // gRPC ends the whole stream with RESOURCE_EXHAUSTED at its receive limit, losing every half behind
+  // the message until the filter reconnects (issue 14 finding 14). So gRPC's limit is a hard ceiling
+  // above maxBytes, and a message between the two is skipped and counted by the session ('oversized')
+  // while the stream goes on; the filter caps its own messages below 4 MiB (filter/stream/queue.ts).
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_receive_message_length': maxBytes * HARD_LIMIT_FACTOR,
     'grpc.max_send_message_length': maxBytes,
   });
   const sessions = new Set<Session>();
   const delivery = opts.delivery ?? new DeliveryLedger();
+  const refused: Record<string, number> = {};
+  const counters = { count: (reason: string) => void (refused[reason] = (refused[reason] ?? 0) + 1) };
   let closing: Promise<void> | undefined;
 
   const connect = (call: RawCall) => {
@@ -91,7 +106,11 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
       registry: opts.registry,
       delivery,
       token: opts.token,
+      credentials: opts.streamCredentials,
+      identities: opts.identities,
+      counters,
       helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
+      maxMessageBytes: maxBytes,
     });
     sessions.add(session);
     void session.done.then(() => sessions.delete(session));
@@ -149,5 +168,6 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
 
     sessionCount: () => sessions.size,
     deliveryStats: () => delivery.stats(),
+    refusals: () => ({ ...refused }),
   };
 }

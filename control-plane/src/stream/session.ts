@@ -5,8 +5,10 @@
 // EgressEvent, Ack/Nack and Stats in any order. The control plane answers with ConfigSnapshot
 // pushes chosen by the snapshot cache (a ConfigWatcher) (at once on connect, then on every change).
 // Refusals end only this stream, with a gRPC status and a log line: UNAUTHENTICATED (token),
+// PERMISSION_DENIED (a Hello for a service the stream's credential does not cover, identity.ts),
 // INVALID_ARGUMENT (first message not a valid Hello, Hello twice, no Hello in time).
-// After Hello, a message that does not decode is skipped and counted (registry `malformed`): gRPC
+// After Hello, a message that does not decode, has a field past its length limit or is over
+// maxMessageBytes is skipped and counted (registry `malformed`, by reason): gRPC
 // framing is intact, so one bad message need not cost the node its stream and its reports.
 // Handlers run synchronously in the 'data' event, so nothing queues here; HTTP/2 flow control is
 // the inbound backpressure. Outbound, only the newest snapshot matters: while the socket is full
@@ -37,6 +39,7 @@ import {
   type Report,
 } from './codec.js';
 import { coalescedAck, type DeliveryLedger, type Sender } from './delivery.js';
+import { authorize, covers, type Grant, type StreamCredential, type WorkloadIdentity } from './identity.js';
 
 export interface StreamHandlers {
   onHello?(hello: NodeHello): void;
@@ -52,6 +55,13 @@ export interface SessionDeps {
   delivery: DeliveryLedger;
   token?: string;
   helloTimeoutMs: number;
+  /** per-service stream tokens and workload identities (identity.ts) */
+  credentials?: StreamCredential[];
+  identities?: WorkloadIdentity[];
+  /** refusals by reason ('unauthenticated', 'permission-denied'), for the server's stats */
+  counters?: { count(reason: string): void };
+  /** messages past this are skipped and counted ('oversized'), the stream goes on */
+  maxMessageBytes?: number;
 }
 
 export type RawCall = grpc.ServerDuplexStream<Buffer, Buffer>;
@@ -104,6 +114,7 @@ export class Session {
   private malformedLogged = false;
   private draining = false;
   private drainTimer?: NodeJS.Timeout;
+  private grant?: Grant;
   private lastMessageAt = 0;
   private sender?: Sender;
   private ack?: () => void;
@@ -117,10 +128,17 @@ export class Session {
     });
     this.log = deps.logger.child({ peer: call.getPeer() });
 
-    if (deps.token !== undefined && !bearerMatches(call.metadata, deps.token)) {
-      this.refuse(grpc.status.UNAUTHENTICATED, 'missing or wrong bearer token');
+    const auth = authorize(call.metadata, {
+      token: deps.token,
+      credentials: deps.credentials,
+      identities: deps.identities,
+    });
+    if (!auth.ok) {
+      deps.counters?.count('unauthenticated');
+      this.refuse(grpc.status.UNAUTHENTICATED, auth.message);
       return;
     }
+    this.grant = auth.grant;
     this.helloTimer = setTimeout(
       () => this.refuse(grpc.status.INVALID_ARGUMENT, `no Hello within ${deps.helloTimeoutMs} ms`),
       deps.helloTimeoutMs,
@@ -158,6 +176,10 @@ export class Session {
   private receive(bytes: Buffer): void {
     if (this.ended) return;
     this.lastMessageAt = Date.now();
+    const max = this.deps.maxMessageBytes;
+    if (this.hello && max !== undefined && bytes.length > max) {
+      return this.malformed(`message of ${bytes.length} bytes over the ${max}-byte limit`, 'oversized');
+    }
     const decoded = decodeFilterMessage(bytes);
     if (!this.hello) {
       if (!decoded.ok) return this.refuse(grpc.status.INVALID_ARGUMENT, `first message: ${decoded.error.message}`);
@@ -166,13 +188,20 @@ export class Session {
       }
       return this.register(decoded.value.hello);
     }
-    if (!decoded.ok) return this.malformed(decoded.error.message);
+    if (!decoded.ok) return this.malformed(decoded.error.message, decoded.error.reason);
     this.dispatch(decoded.value, this.hello, this.node!);
   }
 
   private register(hello: NodeHello): void {
     const problem = helloProblem(hello);
     if (problem) return this.refuse(grpc.status.INVALID_ARGUMENT, problem);
+    if (this.grant && !covers(this.grant, hello.service)) {
+      this.deps.counters?.count('permission-denied');
+      return this.refuse(
+        grpc.status.PERMISSION_DENIED,
+        `this stream's credential (${this.grant.who}) may not report for service '${hello.service}'`,
+      );
+    }
     clearTimeout(this.helloTimer);
     this.hello = hello;
     this.node = this.deps.registry.connect(hello, this.call.getPeer());
@@ -240,8 +269,8 @@ export class Session {
     }
   }
 
-  private malformed(message: string): void {
-    this.node!.countMalformed();
+  private malformed(message: string, reason: string): void {
+    this.node!.countMalformed(reason);
     // Once per stream at warn: a broken encoder would otherwise log every message it sends.
     const level = this.malformedLogged ? 'debug' : 'warn';
     this.malformedLogged = true;

@@ -113,17 +113,22 @@ describe('Connect stream refusals', () => {
     expect(h.logs.filter((l) => l.msg === 'skipped a malformed message' && l.level === 40)).toHaveLength(1);
   });
 
-  it('refuses a message over the size bound with RESOURCE_EXHAUSTED, and only that stream', async () => {
+  it('skips and counts a message over the size bound, keeps the stream; past the hard ceiling only that stream ends', async () => {
     const h = await start({ maxMessageBytes: 64 * 1024 });
     const ok = track(await FakeFilter.connect(h.port, hello({ nodeId: 'ok' })));
     await ok.snapshot(1);
     const big = track(await FakeFilter.connect(h.port, hello({ nodeId: 'big' })));
     await big.snapshot(1);
-    void big.send({ half: { pairId: 'p', side: 'SIDE_LIVE', body: Buffer.alloc(100 * 1024) } }).catch(() => {});
-    expect((await big.status).code).toBe(RESOURCE_EXHAUSTED);
-    await ok.send({ half: { pairId: 'q', side: 'SIDE_LIVE', body: Buffer.alloc(1024) } });
-    await waitFor(() => h.halves.length === 1, 3000, 'small half');
+    await big.send({ half: { pairId: 'p', side: 'SIDE_LIVE', body: Buffer.alloc(100 * 1024) } });
+    await big.send({ half: { pairId: 'q', side: 'SIDE_LIVE', body: Buffer.alloc(1024) } });
+    await waitFor(() => h.halves.length === 1, 3000, 'small half after the big one');
     expect(h.halves[0].half.pairId).toBe('q');
+    expect(h.registry.get('big/shadowguard#0')).toMatchObject({ connected: true, malformedReasons: { oversized: 1 } });
+    // gRPC's own limit (4 × maxMessageBytes) still ends the stream that passes it, and only that one
+    void big.send({ half: { pairId: 'r', side: 'SIDE_LIVE', body: Buffer.alloc(300 * 1024) } }).catch(() => {});
+    expect((await big.status).code).toBe(RESOURCE_EXHAUSTED);
+    await ok.send({ half: { pairId: 's', side: 'SIDE_LIVE', body: Buffer.alloc(1024) } });
+    await waitFor(() => h.halves.length === 2, 3000, 'half on the other stream');
   });
 
   it('does not wait out the grace period for a peer that keeps its connection after its stream ended', async () => {
