@@ -145,7 +145,7 @@ describe('pushed snapshots', () => {
     expect(plane.of('ack')[0]).toEqual({ version: 'v1' });
     const after = plugin.newStream();
     after.sendRequestHeaders(request('GET', '/', [['x-request-id', 'a']]));
-    expect(header(after.requestHeaders, 'x-shadow-pair')).toBe('a');
+    expect(header(after.requestHeaders, 'x-shadow-pair')).toMatch(/^a\.[0-9a-f]{16}$/);
     expect(plugin.metric('shadowguard_configs_accepted')).toBeGreaterThanOrEqual(3); // canary + worker + v1
   });
 
@@ -228,7 +228,7 @@ describe('queue and reconnect', () => {
     const port = plane.port;
     plane = await TestControlPlane.startOn(port);
     await plugin.waitFor(() => plane.of('half').length === 3, 5000);
-    expect(plane.of('half').map((h) => h.pairId)).toEqual(['q2', 'q3', 'q4']);
+    expect(plane.of('half').map((h) => h.requestId)).toEqual(['q2', 'q3', 'q4']);
     await plugin.waitFor(() => plane.of('stats').length > 0);
     expect(plane.of('stats')[0]).toMatchObject({ halvesDropped: '2' });
   });
@@ -262,7 +262,7 @@ describe('queue and reconnect', () => {
     expect(plane.of('hello')[1]).toMatchObject({ configVersion: 'v9' });
     expect(plugin.metric('shadowguard_stream_reconnects')).toBe(1);
     sampledRequest(plugin, 'after');
-    await plugin.waitFor(() => plane.of('half').some((h) => h.pairId === 'after'));
+    await plugin.waitFor(() => plane.of('half').some((h) => h.requestId === 'after'));
   });
 });
 
@@ -275,7 +275,7 @@ describe('a control plane older than delivery numbering', () => {
     await plugin.waitFor(() => plane.of('ack').length > 0);
     for (let i = 0; i < 10; i++) sampledRequest(plugin, `old${i}`);
     await plugin.waitFor(() => plane.of('half').length === 10);
-    expect(plane.of('half').map((h) => h.pairId)).toEqual(Array.from({ length: 10 }, (_, i) => `old${i}`));
+    expect(plane.of('half').map((h) => h.requestId)).toEqual(Array.from({ length: 10 }, (_, i) => `old${i}`));
     expect(plane.received.some((m) => m.batch)).toBe(false);
     expect(plugin.metric('shadowguard_halves_dropped')).toBe(0);
     // Numbered all the same (an unknown field to such a control plane), from 1.
@@ -335,7 +335,7 @@ describe('protobuf round trip', () => {
     expect(Buffer.from(FilterMessageType.encode(decoded).finish())).toEqual(raw);
     const half = FilterMessageType.toObject(decoded, { longs: Number, enums: String, bytes: Buffer }).half;
     expect(half).toMatchObject({
-      pairId: 'rt-1',
+      pairId: expect.stringMatching(/^rt-1\.[0-9a-f]{16}$/),
       side: 'SIDE_LIVE',
       method: 'PUT',
       path: '/a/b',

@@ -41,7 +41,7 @@ describe('filter message cap (finding 14)', () => {
     send('huge', 3.5 * 1024 * 1024); // 1 MiB body + 3.5 MiB header: past the cap
     send('after', 10);
     await plugin.waitFor(() => plane.of('half').length === 2, 5000);
-    expect(plane.of('half').map((h) => h.pairId)).toEqual(['before', 'after']);
+    expect(plane.of('half').map((h) => h.requestId)).toEqual(['before', 'after']);
     expect(plugin.metric('shadowguard_halves_dropped')).toBe(1);
     expect(plane.open.length).toBe(1); // the same stream, never ended
     expect(plane.of('hello')).toHaveLength(1);

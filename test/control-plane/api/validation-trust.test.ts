@@ -63,9 +63,9 @@ describe('validation a user can trust', () => {
       statusCode: 405,
       message: 'DELETE is not allowed on /api/v1/alerts; allowed: GET',
     });
-    const p = await t.as(EDITOR, { method: 'PATCH', url: '/api/v1/policies/p' });
+    const p = await t.as(EDITOR, { method: 'POST', url: '/api/v1/policies/p' });
     expect(p.statusCode).toBe(405);
-    expect(p.headers.allow).toBe('DELETE, GET, PUT');
+    expect(p.headers.allow).toBe('DELETE, GET, PATCH, PUT');
     expect((await t.as(EDITOR, { url: '/api/v1/nope' })).statusCode).toBe(404);
 
     const plain = await t.as(EDITOR, {

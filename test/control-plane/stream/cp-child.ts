@@ -23,7 +23,7 @@ const server = createStreamServer({
   registry: new NodeRegistry(),
   handlers: {
     onHalf: (half) => {
-      process.stdout.write(`${half.pairId}\n`);
+      process.stdout.write(`${half.requestId}\n`); // the request id the test sent (pair ids add a unique suffix)
     },
     onEgress: () => {},
   },

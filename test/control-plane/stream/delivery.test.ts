@@ -44,21 +44,22 @@ function sampled(plugin: Plugin, id: string): void {
 }
 
 /** Every gRPC message the filter handed to proxy_grpc_send, decoded (batches expanded). */
+// Halves are told apart by the request id each test request carried (pair ids add a unique suffix).
 function sent(plugin: Plugin): Array<{ pairId: string; seq: number; batched: boolean }> {
   const out: Array<{ pairId: string; seq: number; batched: boolean }> = [];
   for (const c of plugin.callouts()) {
     if (c.kind !== 'grpc_stream') continue;
     for (const raw of c.messages) {
       const m = FilterMessageType.toObject(FilterMessageType.decode(raw), { longs: Number }) as Record<string, any>;
-      if (m.half) out.push({ pairId: m.half.pairId, seq: m.seq, batched: false });
-      for (const b of m.batch?.messages ?? []) out.push({ pairId: b.half.pairId, seq: b.seq, batched: true });
+      if (m.half) out.push({ pairId: m.half.requestId, seq: m.seq, batched: false });
+      for (const b of m.batch?.messages ?? []) out.push({ pairId: b.half.requestId, seq: b.seq, batched: true });
     }
   }
   return out;
 }
 
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-const received = (h: Harness) => h.halves.map((x) => x.half.pairId);
+const received = (h: Harness) => h.halves.map((x) => x.half.requestId);
 const count = (list: string[], id: string) => list.filter((x) => x === id).length;
 
 describe('at-least-once halves', () => {
