@@ -83,7 +83,7 @@ describe('pending halves counted by their whole retained size (finding 10)', () 
     }
     gc();
     const m1 = process.memoryUsage();
-    const grown = (m1.rss - m0.rss) / MiB;
+    const grown = (m1.rss - m0.rss) / MiB; // reported only (see below)
     const held = (m1.heapUsed + m1.external - m0.heapUsed - m0.external) / MiB;
     const s = pairer.stats();
     console.log(
@@ -95,7 +95,8 @@ describe('pending halves counted by their whole retained size (finding 10)', () 
     // (measured: +41 to +61 MiB live for a 32 MiB bound, 300 MB of queries sent; before the fix every
     // query stayed: ~300 MB live with pendingBytes reporting ~5 MB)
     expect(held).toBeLessThan((3 * bound) / MiB);
-    expect(grown).toBeLessThan(256);
+    // RSS is printed, not asserted: in a shared test process it also moves with whatever else runs
+    // (measured alone: +112–148 MiB; before the fix +615 MiB with heap+external +587 MiB)
   });
 
   it('a 1 MiB query never reaches the pairer: refused at decode', () => {
