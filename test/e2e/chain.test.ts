@@ -187,7 +187,13 @@ beforeAll(async () => {
   results = await sendAll(demo, [req.product(3), req.product(8)]);
   // 2 live + 4 shadow lookups, each reading stock and trying an audit write.
   await waitFor(() => (atCatalog.length >= 6 && calls('GET').length >= 6 ? true : undefined), 5000, 'the chain to run');
-  await new Promise((r) => setTimeout(r, 200)); // the audit writes that do get through
+  // Positive barrier for the assertions on audit writes: the two live writes arrived and the catalog's
+  // outbound filter has denied the four shadow writes.
+  await waitFor(
+    () => (calls('POST').length >= 2 && metric(demo, 'shadowguard_egress_denied') >= 4 ? true : undefined),
+    5000,
+    'the live audit writes to arrive and the shadow ones to be denied',
+  );
 });
 
 it('a shadow → live → third-party chain stays tagged at every hop, and its tagged egress passes the allowlist', async () => {

@@ -5,7 +5,7 @@
 import { afterEach, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../sandbox/demo/index.js';
 import { demoPolicy } from '../../sandbox/demo/policy.js';
-import { envoyVariant, hcmOf, metric, req, sendAll } from './support.js';
+import { envoyVariant, hcmOf, metric, req, sendAll, waitFor } from './support.js';
 
 const FORGED = { 'x-shadow-pair': 'forged-pair-1', 'x-shadow': 'candidate', baggage: 'tenant=acme,shadow=candidate' };
 // Sampling off: any mirror would have to come from the forged markers.
@@ -21,7 +21,17 @@ async function forgedTraffic(d: Demo): Promise<void> {
   const plan = [req.order(1, 2), req.user(5), req.product(9), req.order(3, 4), req.refund(77, 10)];
   const results = await sendAll(d, plan, { headers: FORGED });
   expect(results.map((r) => r.status)).toEqual([201, 200, 200, 201, 200]);
-  await new Promise((r) => setTimeout(r, 300)); // room for a mirror or a half that should not happen
+  // Positive barrier: every live dependency call has arrived (e-mails are sent after the response). A mirror
+  // would have been dispatched by the router with its live request, and a half only follows a sampling
+  // decision, which is counted synchronously: once this holds, what did not happen will not.
+  await waitFor(
+    () => {
+      const n = d.counts();
+      return n.email.total >= 2 && n.payments.total >= 3 && n.catalog.total >= 3 ? true : undefined;
+    },
+    5000,
+    'the live path to reach every provider',
+  );
   const c = d.counts();
   // Only the live path ran: two orders → two e-mails, two charges + one refund; nothing tagged.
   expect(c.email).toMatchObject({ total: 2, shadowTagged: 0 });
