@@ -1,7 +1,8 @@
 // The edge sampling decision: pure functions of the config and the request's identity.
 // Deterministic: FNV-1a of the x-request-id bytes → bucket in [0, 10000), sampled when
-// bucket < percent × 100, so a retry carrying the same x-request-id is sampled the same way (and the
-// shadow copy, which keeps the id, pairs with the live one). A request without x-request-id is
+// bucket < percent × 100, so a retry carrying the same x-request-id is sampled the same way. The id
+// is Envoy's own at the edge (use_remote_address: an edge request's client id is replaced), so a
+// client cannot choose; pairing does not use it alone (pair-id.ts). A request without x-request-id is
 // never sampled: Envoy's HCM generates the id at the edge, so its absence means id generation is
 // off and there would be nothing stable to pair on.
 import { Config, SamplingRule, methodBit } from "./config/parse";

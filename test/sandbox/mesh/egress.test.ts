@@ -50,11 +50,25 @@ describe('candidate egress listener with the static allowlist', () => {
     const write = await request(port, { method: 'DELETE', host: 'catalog', path: '/items/1' });
     expect(write.status).toBe(403); // catalog-read allows GET/HEAD only
 
-    await new Promise((r) => setTimeout(r, 50));
+    await catalog.waitFor(1); // the allowed read arrived; the others were answered locally by the filter
     expect([email.seen.length, payments.seen.length, catalog.seen.length]).toEqual([0, 0, 1]);
     const egress = mesh.plugin('shadowguard-candidate-egress');
     expect(egress.metric('shadowguard_egress_mocked')).toBe(1);
     expect(egress.metric('shadowguard_egress_denied')).toBe(2);
+  });
+
+  it('without configuration denies every call, marked or not, on the OUTBOUND listener (a shadow without configuration denies all egress)', async () => {
+    const file = mutatedEnvoyYaml((d) => {
+      hcmOf(d, 'candidate_egress').http_filters[0].typed_config.config.configuration.value = '';
+    });
+    const { catalog, mesh, port } = await setup(file);
+    const plain = await request(port, { host: 'catalog:8080', path: '/items/1' });
+    expect(plain.status).toBe(403);
+    expect(JSON.parse(plain.body)).toMatchObject({ rule: 'unconfigured' });
+    const marked = await request(port, { host: 'catalog', path: '/items/2', headers: { 'x-shadow': 'candidate' } });
+    expect(marked.status).toBe(403);
+    expect(mesh.plugin('shadowguard-candidate-egress').metric('shadowguard_egress_denied')).toBe(2);
+    expect(catalog.seen).toHaveLength(0);
   });
 
   it('denies a destination outside the allowlist before the router could answer 404', async () => {
@@ -92,7 +106,7 @@ describe('candidate egress listener with the static allowlist', () => {
     expect(egress.workers.map((vm) => vm.nextContextId - 3)).toEqual([2, 2]);
   });
 
-  it('fails closed when its VM has failed (fail_open: false): 503 and nothing leaves', async () => {
+  it('fails closed when its VM has failed (failure_policy: FAIL_CLOSED): 503 and nothing leaves', async () => {
     const { catalog, mesh, port } = await setup();
     for (const vm of mesh.plugin('shadowguard-candidate-egress').workers) vm.fail('test', new Error('forced trap'));
     const r = await request(port, { host: 'catalog', path: '/items/1' });
