@@ -22,12 +22,9 @@ function vmPrefix(): u64 {
   return prefix;
 }
 
-const HEX = "0123456789abcdef";
-
+// 16 lower-case hex digits, zero-padded: one radix conversion, not sixteen concatenations.
 function hex64(v: u64): string {
-  let s = "";
-  for (let i = 15; i >= 0; i--) s += HEX.charAt(<i32>((v >> (<u64>i * 4)) & 0xf));
-  return s;
+  return v.toString(16).padStart(16, "0");
 }
 
 /** `<request id>.<16 hex digits>`: unique per sampled request in this VM, and across VMs by the random prefix. */
