@@ -110,8 +110,17 @@ export interface EndpointDetail extends EndpointReport {
 const VERDICT_RANK: Record<Verdict, number> = { regression: 2, 'likely-noise': 1, noise: 0 };
 const SAMPLE_EVERY = 10;
 
-const exampleKey = (e: FieldExample): string =>
-  `${e.kind}\u0000${JSON.stringify(e.live)}\u0000${JSON.stringify(e.shadow)}`;
+// An example's value-pair key, computed once per example (examples are immutable once kept): the
+// per-pair cost of keepExample stays one key, not six.
+const exampleKeys = new WeakMap<FieldExample, string>();
+const exampleKey = (e: FieldExample): string => {
+  let k = exampleKeys.get(e);
+  if (k === undefined) {
+    k = `${e.kind}\u0000${JSON.stringify(e.live)}\u0000${JSON.stringify(e.shadow)}`;
+    exampleKeys.set(e, k);
+  }
+  return k;
+};
 
 /**
  * Examples of a field stay bounded, recent and varied (not the first five ever): a value pair already
