@@ -16,6 +16,8 @@ const BUCKETS = 480; // GAMMA^479 ≈ 1.3e10 µs ≈ 3.6 h: anything slower land
 
 export class LatencySketch {
   private readonly counts = new Float64Array(BUCKETS);
+  /** lowest non-empty bucket: quantiles scan from here (the latency verdict reads four per pair) */
+  private lo = BUCKETS;
   count = 0;
 
   add(us: number): void {
@@ -23,13 +25,14 @@ export class LatencySketch {
     const i = us < 1 ? 0 : Math.min(BUCKETS - 1, 1 + Math.floor(Math.log(us) / LOG_GAMMA));
     this.counts[i]++;
     this.count++;
+    if (i < this.lo) this.lo = i;
   }
 
   quantile(q: number): number {
     if (this.count === 0) return 0;
     const rank = Math.max(1, Math.ceil(Math.min(1, Math.max(0, q)) * this.count));
     let seen = 0;
-    for (let i = 0; i < BUCKETS; i++) {
+    for (let i = this.lo; i < BUCKETS; i++) {
       seen += this.counts[i];
       if (seen >= rank) return i === 0 ? 0 : Math.round(GAMMA ** (i - 0.5));
     }
@@ -39,6 +42,7 @@ export class LatencySketch {
   merge(other: LatencySketch): void {
     for (let i = 0; i < BUCKETS; i++) this.counts[i] += other.counts[i];
     this.count += other.count;
+    if (other.lo < this.lo) this.lo = other.lo;
   }
 
   toJSON(): Array<[number, number]> {
@@ -56,6 +60,7 @@ export class LatencySketch {
       }
       s.counts[e[0]] += e[1];
       s.count += e[1];
+      if (e[1] > 0 && e[0] < s.lo) s.lo = e[0];
     }
     return s;
   }
