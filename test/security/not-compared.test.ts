@@ -161,6 +161,35 @@ describe('comparison cost is bounded (finding 8) and deep documents are reported
     expect(cost).toBeLessThan(Math.max(300, parse * 60));
   });
 
+  it('32 objects each holding 1,000 unordered elements (small arrays are matched pairwise): bounded too', () => {
+    const outer = (seed: number) =>
+      Array.from({ length: 32 }, (_, i) => ({
+        id: i,
+        tags: Array.from({ length: 1000 }, (_, j) => ({ k: (i * 1000 + j + seed) % 997, j })),
+      }));
+    const a = outer(0);
+    const b = outer(0).reverse();
+    b[5].tags[7] = { k: -1, j: 7 };
+    const spec = { services: ['checkout'], ...unorderedSpec } as PolicySpec;
+    const t0 = performance.now();
+    JSON.parse(JSON.stringify(a));
+    JSON.parse(JSON.stringify(b));
+    const parse = performance.now() - t0;
+    const pairOf = (x: unknown, y: unknown) => ({
+      pairId: 'p',
+      live: half('p', 'live', x),
+      candidate: half('p', 'candidate', y),
+    });
+    comparePair(pairOf(a, b), 'checkout', spec); // warm-up
+    const t1 = performance.now();
+    const r = comparePair(pairOf(a, b), 'checkout', spec);
+    const cost = performance.now() - t1;
+    // either compared within the budget or refused as too costly: never an unbounded stall
+    if (r.notCompared) expect(r.notCompared.reason).toBe('too-costly');
+    else expect(r.candidate.length).toBeGreaterThan(0);
+    expect(cost).toBeLessThan(Math.max(300, parse * 60));
+  });
+
   it('an adversarial shape past the work budget is not compared: too-costly', () => {
     // 190 levels of unordered arrays over a 100 KB leaf: each level's multiset key holds everything
     // below it, so keys alone would be depth × size characters

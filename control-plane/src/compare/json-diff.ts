@@ -222,12 +222,34 @@ function sameInOrder(a: unknown[], b: unknown[], c: CompiledSpec, el: MatchState
 }
 
 /** Elements of a and b left after removing equal pairs (equality under ignore + enabled detectors). */
+const PAIRWISE_MAX = 32;
+
 function unmatched(
   a: unknown[],
   b: unknown[],
   c: CompiledSpec,
   el: MatchState,
 ): { restA: unknown[]; restB: unknown[] } {
+  // Small arrays of scalars or objects: pairwise equality stops at the first differing field, far
+  // cheaper than the canonical text of every element. Arrays of arrays always take the canonical path
+  // (nested unordered arrays made pairwise matching quadratic in issue 14 finding 8), and `same` spends
+  // from the pair's work budget, so no shape escapes the bound.
+  if (a.length <= PAIRWISE_MAX && b.length <= PAIRWISE_MAX && !a.some(Array.isArray) && !b.some(Array.isArray)) {
+    const used = new Uint8Array(b.length);
+    const restA: unknown[] = [];
+    outer: for (let i = 0; i < a.length; i++) {
+      for (let j = 0; j < b.length; j++) {
+        if (!used[j] && same(a[i], b[j], c, el)) {
+          used[j] = 1;
+          continue outer;
+        }
+      }
+      restA.push(a[i]);
+    }
+    const restB: unknown[] = [];
+    for (let j = 0; j < b.length; j++) if (!used[j]) restB.push(b[j]);
+    return { restA, restB };
+  }
   const counts = new Map<string, number>();
   for (const x of b) {
     const k = canonical(x, c, el);
