@@ -5,7 +5,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, openPage, shot } from './browser.js';
+import { closeAll, launch, openPage, shot } from './browser.js';
 import { EDITOR, ensureUiBuilt, playShop, startPlane, type Plane } from './harness.js';
 
 let plane: Plane;
@@ -25,15 +25,7 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-afterAll(async () => {
-  for (const p of pages)
-    await p
-      .context()
-      .close()
-      .catch(() => {});
-  await browser?.close();
-  await plane?.close();
-});
+afterAll(() => closeAll(pages, browser, plane));
 
 describe('verdicts on the dashboard', () => {
   it("shows each policy's health on the landing page: the verdict, its first reason, the alerting endpoints", async () => {
@@ -44,6 +36,25 @@ describe('verdicts on the dashboard', () => {
     expect(text).toContain('POST /refunds/{id} mismatches');
     expect(text).toMatch(/\d+ alerting/);
     await shot(page, 'verdict-1-landing');
+  }, 30_000);
+
+  it('lists every filter worker on the nodes page, each with its role and whether it applied its config', async () => {
+    const api = (await (await plane.api('/api/v1/nodes')).json()) as {
+      nodes: Array<{ key: string; connected: boolean; role: string }>;
+    };
+    expect(api.nodes.length).toBeGreaterThan(0);
+    const page = await open(EDITOR, '/');
+    await page.click('[data-testid=nav-nodes]');
+    await page.waitForSelector('[data-testid=nodes] tr[data-node]');
+    const keys = await page
+      .locator('[data-testid=nodes] tr[data-node]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-node')));
+    expect(keys.sort()).toEqual(api.nodes.map((n) => n.key).sort());
+    const connected = api.nodes.filter((n) => n.connected).length;
+    expect(await page.textContent('[data-testid=nodes-summary]')).toContain(
+      `${connected} connected of ${api.nodes.length}`,
+    );
+    await shot(page, 'verdict-nodes');
   }, 30_000);
 
   it('lists every alert on the alerts page and lets an editor acknowledge one', async () => {

@@ -11,6 +11,7 @@ import { PoliciesPage } from './pages/Policies';
 import { PolicyPage } from './pages/Policy';
 import { ReportsPage } from './pages/Reports';
 import { AlertsPage } from './pages/Alerts';
+import { NodesPage } from './pages/Nodes';
 import { match, navigate, paths, useRoute, type Route } from './router';
 import './styles.css';
 
@@ -64,6 +65,8 @@ function Page({ route }: { route: Route }) {
       return <BlastRadiusPage policy={route.policy} />;
     case 'alerts':
       return <AlertsPage />;
+    case 'nodes':
+      return <NodesPage />;
     default:
       return (
         <p class="empty">
@@ -84,6 +87,9 @@ function App() {
         <LiveBadge />
         <a href="/alerts" data-testid="nav-alerts">
           Alerts
+        </a>
+        <a href="/nodes" data-testid="nav-nodes">
+          Filters
         </a>
         <span class="spacer" />
         <TokenBar />

@@ -35,6 +35,7 @@ export type Route =
   | { page: 'endpoint'; policy: string; endpoint: string }
   | { page: 'blast'; policy: string }
   | { page: 'alerts' }
+  | { page: 'nodes' }
   | { page: 'missing'; path: string };
 
 export function match(path: string): Route {
@@ -44,6 +45,7 @@ export function match(path: string): Route {
     .map((p) => decodeURIComponent(p));
   if (parts.length === 0 || (parts.length === 1 && parts[0] === 'policies')) return { page: 'policies' };
   if (parts.length === 1 && parts[0] === 'alerts') return { page: 'alerts' };
+  if (parts.length === 1 && parts[0] === 'nodes') return { page: 'nodes' };
   if (parts[0] === 'policies' && parts[1]) {
     const policy = parts[1];
     if (parts.length === 2) return { page: 'policy', policy };
