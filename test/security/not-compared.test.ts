@@ -132,6 +132,20 @@ describe('pairs whose bodies were not compared (finding 6)', () => {
 describe('comparison cost is bounded (finding 8) and deep documents are reported (finding 9)', () => {
   const unorderedSpec = { normalize: { unorderedArrays: ['**'] } } as Partial<PolicySpec>;
 
+  /** Compares a with b under unordered '**' after a warm-up; the time of one parse of both, and of one compare. */
+  function timedCompare(a: unknown, b: unknown) {
+    const spec = { services: ['checkout'], ...unorderedSpec } as PolicySpec;
+    const t0 = performance.now();
+    JSON.parse(JSON.stringify(a));
+    JSON.parse(JSON.stringify(b));
+    const parse = performance.now() - t0;
+    const pairOf = () => ({ pairId: 'p', live: half('p', 'live', a), candidate: half('p', 'candidate', b) });
+    comparePair(pairOf(), 'checkout', spec); // warm-up
+    const t1 = performance.now();
+    const r = comparePair(pairOf(), 'checkout', spec);
+    return { r, parse, cost: performance.now() - t1 };
+  }
+
   it('32 × 1,000 nested unordered arrays: compared in a small multiple of the parse time', () => {
     const outer = (seed: number) =>
       Array.from({ length: 32 }, (_, i) =>
@@ -140,21 +154,7 @@ describe('comparison cost is bounded (finding 8) and deep documents are reported
     const a = outer(0);
     const b = outer(0).reverse();
     b[5][7] = { k: -1, j: 7 };
-    const spec = { services: ['checkout'], ...unorderedSpec } as PolicySpec;
-    const text = JSON.stringify(a);
-    const t0 = performance.now();
-    JSON.parse(text);
-    JSON.parse(JSON.stringify(b));
-    const parse = performance.now() - t0;
-    const pairOf = (x: unknown, y: unknown) => ({
-      pairId: 'p',
-      live: half('p', 'live', x),
-      candidate: half('p', 'candidate', y),
-    });
-    comparePair(pairOf(a, b), 'checkout', spec); // warm-up
-    const t1 = performance.now();
-    const r = comparePair(pairOf(a, b), 'checkout', spec);
-    const cost = performance.now() - t1;
+    const { r, parse, cost } = timedCompare(a, b);
     expect(r.notCompared).toBeUndefined();
     expect(r.candidate.length).toBeGreaterThan(0);
     // deterministic bound: compared within the work budget (64 units per body byte); wall time is loose on a shared machine
@@ -170,20 +170,7 @@ describe('comparison cost is bounded (finding 8) and deep documents are reported
     const a = outer(0);
     const b = outer(0).reverse();
     b[5].tags[7] = { k: -1, j: 7 };
-    const spec = { services: ['checkout'], ...unorderedSpec } as PolicySpec;
-    const t0 = performance.now();
-    JSON.parse(JSON.stringify(a));
-    JSON.parse(JSON.stringify(b));
-    const parse = performance.now() - t0;
-    const pairOf = (x: unknown, y: unknown) => ({
-      pairId: 'p',
-      live: half('p', 'live', x),
-      candidate: half('p', 'candidate', y),
-    });
-    comparePair(pairOf(a, b), 'checkout', spec); // warm-up
-    const t1 = performance.now();
-    const r = comparePair(pairOf(a, b), 'checkout', spec);
-    const cost = performance.now() - t1;
+    const { r, parse, cost } = timedCompare(a, b);
     // either compared within the budget or refused as too costly: never an unbounded stall
     if (r.notCompared) expect(r.notCompared.reason).toBe('too-costly');
     else expect(r.candidate.length).toBeGreaterThan(0);
