@@ -1,12 +1,13 @@
 // Response capture for one sampled (edge) or shadow request: status, the kept response headers,
 // the body up to capture.maxBodyBytes (with truncated flag and the full size), and the latency from
-// request headers to end of response. Body callbacks only copy the chunk the host hands us and
-// return Continue — the response is never buffered or paused. The Half is built in on_log, after
-// the response has left.
+// request headers to end of response; at the edge, when the policy opts in (capture.request), the
+// kept request headers and the request body up to its own cap. Body callbacks only copy the chunk
+// the host hands us and return Continue — neither request nor response is ever buffered or paused.
+// The Half is built in on_log, after the response has left.
 import { Config } from "./config/parse";
 import { PairsView, asciiEquals } from "./pairs";
 import { copyBuffer } from "./host";
-import { HTTP_RESPONSE_BODY } from "./abi";
+import { HTTP_REQUEST_BODY, HTTP_RESPONSE_BODY } from "./abi";
 import { Half, Header } from "./stream/messages";
 
 export class Capture {
@@ -21,59 +22,33 @@ export class Capture {
   endNs: u64 = 0;
   status: u32 = 0;
   headers: Array<Header> = [];
-  body: Uint8Array = new Uint8Array(0);
-  bodyLen: i32 = 0;
-  bodySize: u64 = 0;
-  truncated: bool = false;
+  requestHeaders: Array<Header> = [];
+  request: BodyCopy | null = null;
+  response: BodyCopy;
 
-  constructor(private maxBody: i32) {}
+  constructor(maxBody: i32) {
+    this.response = new BodyCopy(maxBody, HTTP_RESPONSE_BODY);
+  }
+
+  // Edge, when the policy opts in: the kept request headers (never a redacted one).
+  onRequestHeaders(cfg: Config, view: PairsView): void {
+    const keep = cfg.captureRequestHeaders;
+    if (keep.length > 0) keptHeaders(view, keep, cfg.redactHeaders, this.requestHeaders);
+    if (cfg.captureRequestMaxBody > 0) this.request = new BodyCopy(cfg.captureRequestMaxBody, HTTP_REQUEST_BODY);
+  }
+
+  onRequestBody(size: u32): void {
+    const r = this.request;
+    if (r !== null) r.take(size);
+  }
 
   onResponseHeaders(cfg: Config, view: PairsView): void {
-    const keep = cfg.captureHeaders;
-    const redact = cfg.redactHeaders;
-    for (let i = 0; i < view.count; i++) {
-      const kl = view.keyLen(i);
-      const kp = view.keyPtr(i);
-      if (kl == 7 && asciiEquals(kp, ":status", 7)) {
-        this.status = parseStatus(view.valuePtr(i), view.valueLen(i));
-        continue;
-      }
-      if (this.headers.length >= 128) continue; // bound per half
-      // Header names are ASCII: compare bytes, allocate only for kept headers.
-      if (!listed(keep, kp, kl) || listed(redact, kp, kl)) continue;
-      const h = new Header();
-      h.name = view.key(i);
-      const vl = view.valueLen(i);
-      const v = new Uint8Array(vl);
-      memory.copy(v.dataStart, view.valuePtr(i), <usize>vl);
-      h.value = v;
-      this.headers.push(h);
-    }
+    this.status = keptHeaders(view, cfg.captureHeaders, cfg.redactHeaders, this.headers);
   }
 
   // Copies what fits of the current body chunk (size bytes); counts the rest.
   onResponseBody(size: u32): void {
-    this.bodySize += <u64>size;
-    if (size == 0) return;
-    const room = this.maxBody - this.bodyLen;
-    if (room <= 0) { this.truncated = true; return; }
-    let n = <i32>min(<u32>room, size);
-    if (<u32>n < size) this.truncated = true;
-    this.ensure(this.bodyLen + n);
-    const got = copyBuffer(HTTP_RESPONSE_BODY, 0, <u32>n, this.body.dataStart + <usize>this.bodyLen);
-    this.bodyLen += <i32>got;
-    if (<i32>got < n) this.truncated = true;
-  }
-
-  private ensure(need: i32): void {
-    const cap = this.body.byteLength;
-    if (need <= cap) return;
-    let next = cap < 1024 ? 1024 : cap * 2;
-    if (next < need) next = need;
-    if (next > this.maxBody) next = this.maxBody;
-    const b = new Uint8Array(next);
-    memory.copy(b.dataStart, this.body.dataStart, <usize>this.bodyLen);
-    this.body = b;
+    this.response.take(size);
   }
 
   end(nowNs: u64): void {
@@ -92,9 +67,17 @@ export class Capture {
     h.query = this.query;
     h.status = this.status;
     h.headers = this.headers;
-    h.body = this.bodyLen == this.body.byteLength ? this.body : this.body.slice(0, this.bodyLen);
-    h.truncated = this.truncated;
-    h.bodySize = this.bodySize;
+    const res = this.response;
+    h.body = res.bytes();
+    h.truncated = res.truncated;
+    h.bodySize = res.size;
+    h.requestHeaders = this.requestHeaders;
+    const req = this.request;
+    if (req !== null) {
+      h.requestBody = req.bytes();
+      h.requestTruncated = req.truncated;
+      h.requestBodySize = req.size;
+    }
     h.startUnixMs = this.startNs / 1000000;
     const us = this.endNs > this.startNs ? (this.endNs - this.startNs) / 1000 : 0;
     h.latencyUs = us > <u64>u32.MAX_VALUE ? u32.MAX_VALUE : <u32>us;
@@ -114,6 +97,69 @@ export function parseStatus(p: usize, len: i32): u32 {
     v = v * 10 + (c - 0x30);
   }
   return v;
+}
+
+// A body seen chunk by chunk: the first `max` bytes copied, the whole size counted.
+class BodyCopy {
+  body: Uint8Array = new Uint8Array(0);
+  len: i32 = 0;
+  size: u64 = 0;
+  truncated: bool = false;
+
+  constructor(private max: i32, private buffer: i32) {}
+
+  take(size: u32): void {
+    this.size += <u64>size;
+    if (size == 0) return;
+    const room = this.max - this.len;
+    if (room <= 0) { this.truncated = true; return; }
+    let n = <i32>min(<u32>room, size);
+    if (<u32>n < size) this.truncated = true;
+    this.ensure(this.len + n);
+    const got = copyBuffer(this.buffer, 0, <u32>n, this.body.dataStart + <usize>this.len);
+    this.len += <i32>got;
+    if (<i32>got < n) this.truncated = true;
+  }
+
+  bytes(): Uint8Array {
+    return this.len == this.body.byteLength ? this.body : this.body.slice(0, this.len);
+  }
+
+  private ensure(need: i32): void {
+    const cap = this.body.byteLength;
+    if (need <= cap) return;
+    let next = cap < 1024 ? 1024 : cap * 2;
+    if (next < need) next = need;
+    if (next > this.max) next = this.max;
+    const b = new Uint8Array(next);
+    memory.copy(b.dataStart, this.body.dataStart, <usize>this.len);
+    this.body = b;
+  }
+}
+
+// Appends the headers of `view` named in `keep` and not in `redact` (at most 128 per half); returns
+// the :status of a response map (0 for a request map). Header names are ASCII: compare bytes,
+// allocate only for kept headers.
+function keptHeaders(view: PairsView, keep: Array<string>, redact: Array<string>, out: Array<Header>): u32 {
+  let status: u32 = 0;
+  for (let i = 0; i < view.count; i++) {
+    const kl = view.keyLen(i);
+    const kp = view.keyPtr(i);
+    if (kl == 7 && asciiEquals(kp, ":status", 7)) {
+      status = parseStatus(view.valuePtr(i), view.valueLen(i));
+      continue;
+    }
+    if (out.length >= 128) continue; // bound per half
+    if (!listed(keep, kp, kl) || listed(redact, kp, kl)) continue;
+    const h = new Header();
+    h.name = view.key(i);
+    const vl = view.valueLen(i);
+    const v = new Uint8Array(vl);
+    memory.copy(v.dataStart, view.valuePtr(i), <usize>vl);
+    h.value = v;
+    out.push(h);
+  }
+  return status;
 }
 
 function listed(names: Array<string>, p: usize, len: i32): bool {

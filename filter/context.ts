@@ -34,6 +34,13 @@ export class HttpContext {
     return unconfiguredRequestHeaders(this);
   }
 
+  // Edge with capture.request: a copy of what passes (never paused, never buffered).
+  onRequestBody(size: u32): i32 {
+    const c = this.capture;
+    if (c !== null) c.onRequestBody(size);
+    return CONTINUE;
+  }
+
   onResponseHeaders(eos: bool): i32 {
     const c = this.capture;
     if (c === null) return CONTINUE;

@@ -74,7 +74,10 @@ export function proxy_on_request_headers(context_id: u32, _headers: u32, _end_of
   const s = streamOf(context_id);
   return s === null ? CONTINUE : s.onRequestHeaders();
 }
-export function proxy_on_request_body(_context_id: u32, _size: u32, _end_of_stream: u32): i32 { return CONTINUE; }
+export function proxy_on_request_body(context_id: u32, body_size: u32, _end_of_stream: u32): i32 {
+  const s = streamOf(context_id);
+  return s === null ? CONTINUE : s.onRequestBody(body_size);
+}
 export function proxy_on_request_trailers(_context_id: u32, _trailers: u32): i32 { return CONTINUE; }
 export function proxy_on_request_metadata(_context_id: u32, _elements: u32): i32 { return CONTINUE; }
 

@@ -151,6 +151,9 @@ export class Config {
   inboundRateLimit: RateLimit | null = null;
   captureMaxBody: i32 = 65536;
   captureHeaders: Array<string> = DEFAULT_CAPTURED;
+  // capture.request (edge only, opt-in): request headers kept and request body bytes kept (0 = none)
+  captureRequestHeaders: Array<string> = [];
+  captureRequestMaxBody: i32 = 0;
   redactHeaders: Array<string> = ALWAYS_REDACTED;
   idempotencyEnabled: bool = true;
   idempotencyHeader: string = "idempotency-key";

@@ -242,7 +242,7 @@ function rateLimit(v: JsonValue, c: Checker, p: string): RateLimit | null {
 
 function capture(v: JsonValue, c: Checker, cfg: Config): bool {
   const P = "capture";
-  if (!c.isType(v, J_OBJ, P) || !c.onlyKeys(v, ["maxBodyBytes", "headers", "redactHeaders"], P)) return false;
+  if (!c.isType(v, J_OBJ, P) || !c.onlyKeys(v, ["maxBodyBytes", "headers", "redactHeaders", "request"], P)) return false;
   const mb = v.get("maxBodyBytes");
   if (mb !== null) { const m = c.int(mb, P + ".maxBodyBytes", 0, 1048576); if (!c.ok) return false; cfg.captureMaxBody = <i32>m; }
   const hs = v.get("headers");
@@ -252,6 +252,15 @@ function capture(v: JsonValue, c: Checker, cfg: Config): bool {
     const a = c.strings(rh, P + ".redactHeaders", 64, 1, 256, 0);
     if (a === null) return false;
     cfg.redactHeaders = ALWAYS_REDACTED.concat(lowerAll(a));
+  }
+  const rq = v.get("request");
+  if (rq !== null) {
+    const R = P + ".request";
+    if (!c.isType(rq, J_OBJ, R) || !c.onlyKeys(rq, ["headers", "maxBodyBytes"], R)) return false;
+    const rb = rq.get("maxBodyBytes");
+    if (rb !== null) { const m = c.int(rb, R + ".maxBodyBytes", 0, 65536); if (!c.ok) return false; cfg.captureRequestMaxBody = <i32>m; }
+    const rqh = rq.get("headers");
+    if (rqh !== null) { const a = c.strings(rqh, R + ".headers", 64, 1, 256, 0); if (a === null) return false; cfg.captureRequestHeaders = lowerAll(a); }
   }
   return true;
 }

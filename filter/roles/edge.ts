@@ -5,7 +5,8 @@
 // live response is captured. An unsampled, unmarked request costs a few header lookups and a hash.
 import { HttpContext } from "../context";
 import { REQUEST_HEADERS, CONTINUE } from "../abi";
-import { removeHeader, replaceHeader, addHeader, nowNanos, log, LOG_WARN } from "../host";
+import { removeHeader, replaceHeader, addHeader, getHeaderPairs, nowNanos, log, LOG_WARN } from "../host";
+import { PairsView } from "../pairs";
 import { metrics, inc } from "../metrics";
 import { bucketOf, percentFor, sampled } from "../sampling";
 import { stripPort } from "../glob";
@@ -16,6 +17,8 @@ import { H_SHADOW, H_PAIR, H_BAGGAGE, M_SHADOW, M_PAIR, M_BAGGAGE, M_SHADOW_TRAF
 import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqHas, reqRaw, reqStr } from "../request-headers";
 import { enforceEgress } from "./outbound";
 import { newPairId } from "../pair-id";
+
+const requestView = new PairsView();
 
 // Longer ids are not plausible request ids; such requests are simply not sampled.
 const MAX_REQUEST_ID: i32 = 256;
@@ -80,6 +83,12 @@ function onSampled(ctx: HttpContext, requestId: string, host: string, path: stri
   c.path = pathOnly(path);
   c.query = queryOf(path);
   c.startNs = nowNanos();
+  if (cfg.captureRequestHeaders.length > 0 || cfg.captureRequestMaxBody > 0) {
+    // Opt-in (capture.request): one read of the whole map, only for sampled requests.
+    requestView.reset(getHeaderPairs(REQUEST_HEADERS));
+    c.onRequestHeaders(cfg, requestView);
+    requestView.reset(null);
+  }
   ctx.capture = c;
   return CONTINUE;
 }

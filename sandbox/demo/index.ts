@@ -70,6 +70,8 @@ export interface DemoOptions {
   showcase?: boolean;
   /** fixed provider ports (a busy one falls back to an ephemeral port); default ephemeral */
   providerPorts?: Partial<Record<ProviderName, number>>;
+  /** more control-plane configuration (e.g. a shared store and pairing for the replicated mode) */
+  controlPlane?: Partial<ControlPlaneConfig>;
 }
 
 export interface DemoUrls {
@@ -136,6 +138,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       pairing: { ...DEFAULTS.pairing, windowMs: opts.pairingWindowMs ?? 5000 },
       webhook: { ...DEFAULTS.webhook },
       persistIntervalMs: 2000,
+      ...opts.controlPlane,
     };
     let controlPlane = await startControlPlane(cpConfig, { logger });
     // Restarts reuse the first run's ports, so the mesh's control-plane cluster stays valid.

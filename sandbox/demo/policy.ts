@@ -77,7 +77,8 @@ export function demoPolicy(o: DemoPolicyOptions = {}): PolicySpec {
       ],
     },
     inboundRateLimit: { requestsPerSecond: 200 },
-    capture: { maxBodyBytes: 16384 },
+    // request: the edge also keeps each sampled request's content-type and body, so examples show it
+    capture: { maxBodyBytes: 16384, request: { headers: ['content-type'], maxBodyBytes: 4096 } },
     idempotency: { enabled: true },
     secondary: true,
     endpoints: ['/products/{id}', '/users/{id}', 'POST /orders', 'POST /refunds/{id}'],

@@ -187,9 +187,11 @@ describe.each(['build/shadowguard.wasm', 'build/shadowguard.debug.wasm'])('%s', 
 
 describe('module', () => {
   // 150 KiB until the network-filter role (issue 9: connection rules, PostgreSQL/Redis guards, SQL
-  // screening) added ~36 KB; with it the module is ~177 KiB (docs/data-layer.md, bench/RESULTS.md).
-  it('the release build is at most 180 KiB', () => {
-    expect(statSync('build/shadowguard.wasm').size).toBeLessThanOrEqual(180 * 1024);
+  // screening) added ~36 KB; with it the module was ~177 KiB (docs/data-layer.md, bench/RESULTS.md);
+  // the opt-in request capture (issue 10: Half fields 17-20) took it to ~180.5 KiB. shrinkLevel 1
+  // would save 17 KB but measured ~5 % slower on the edge paths, so the budget moved instead.
+  it('the release build is at most 184 KiB', () => {
+    expect(statSync('build/shadowguard.wasm').size).toBeLessThanOrEqual(184 * 1024);
   });
 
   it('loads in the Envoy-faithful host (its loader rejects any ABI mismatch)', async () => {

@@ -273,6 +273,66 @@ describe('edge capture', () => {
     expect(plugin.metric('shadowguard_halves_reported')).toBe(1);
   });
 
+  it('with capture.request, the LIVE half carries the kept request headers and the request body up to its cap; the request passes unchanged', async () => {
+    const plugin = await load(
+      host,
+      edgeConfig({
+        ...cp(plane.port),
+        capture: {
+          redactHeaders: ['x-tenant-secret'],
+          request: { headers: ['content-type', 'x-tenant', 'x-tenant-secret', 'authorization'], maxBodyBytes: 16 },
+        },
+      }),
+    );
+    await plugin.waitFor(() => plane.of('hello').length > 0);
+    const s = plugin.newStream();
+    s.sendRequestHeaders(
+      request('POST', '/refunds/4242', [
+        ['x-request-id', 'req-1'],
+        ['content-type', 'application/json'],
+        ['x-tenant', 'acme'],
+        ['x-tenant-secret', 's3cr3t'],
+        ['authorization', 'Bearer abc'],
+        ['accept', '*/*'],
+      ]),
+    );
+    // Two chunks, 40 bytes in all: each passes on at once (Continue), the filter keeps the first 16.
+    expect(s.sendRequestBody('{"amount":12,"reason":', false)).toBe('continue');
+    expect(s.sendRequestBody('"duplicate charge"}', true)).toBe('continue');
+    expect(s.requestBody.toString()).toBe('{"amount":12,"reason":"duplicate charge"}');
+    s.sendResponseHeaders([[':status', '200']]);
+    s.sendResponseBody('{}', true);
+    await plugin.waitFor(() => plane.of('half').length > 0);
+    const half = plane.of('half')[0]!;
+    expect(half.requestHeaders.map((h: any) => [h.name, h.value.toString()])).toEqual([
+      ['content-type', 'application/json'],
+      ['x-tenant', 'acme'],
+    ]);
+    expect(half.requestBody.toString()).toBe('{"amount":12,"re');
+    expect(half).toMatchObject({ requestTruncated: true, requestBodySize: '41' });
+  });
+
+  it('without capture.request, no request header or body leaves the proxy', async () => {
+    const plugin = await load(host, edgeConfig({ ...cp(plane.port) }));
+    await plugin.waitFor(() => plane.of('hello').length > 0);
+    const s = plugin.newStream();
+    s.sendRequestHeaders(
+      request('POST', '/refunds/1', [
+        ['x-request-id', 'req-2'],
+        ['content-type', 'application/json'],
+      ]),
+    );
+    s.sendRequestBody('{"amount":12}', true);
+    s.sendResponseHeaders([[':status', '200']]);
+    s.sendResponseBody('{}', true);
+    await plugin.waitFor(() => plane.of('half').length > 0);
+    const half = plane.of('half')[0]!;
+    expect(half.requestHeaders ?? []).toEqual([]);
+    expect(half.requestBody?.length ?? 0).toBe(0);
+    expect(Number(half.requestBodySize ?? 0)).toBe(0);
+    expect(half.body.toString()).toBe('{}');
+  });
+
   it('captures nothing for unsampled requests', async () => {
     const plugin = await load(host, edgeConfig({ ...cp(plane.port), sampling: { defaultPercent: 0 } }));
     await plugin.waitFor(() => plane.of('hello').length > 0);

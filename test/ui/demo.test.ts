@@ -158,6 +158,9 @@ describe('the dashboard on the running demo', () => {
     await page.click('[data-testid=view-toggle] button:has-text("normalized")');
     // the example shows its request: the concrete path, not the template
     expect(await page.textContent('[data-testid=sample-request]')).toMatch(/request POST \/refunds\/\d+/);
+    // …and, since the demo policy captures requests (capture.request), its content-type and JSON body
+    expect(await page.textContent('[data-testid=sample-request-headers]')).toContain('content-type: application/json');
+    expect(await page.textContent('[data-testid=sample-request-body]')).toMatch(/"amount": \d+(\.\d+)?/);
     await shot(page, 'demo-4-endpoint');
   }, 30_000);
 

@@ -56,12 +56,22 @@ export interface ExampleSide {
   latencyUs: number;
 }
 
-/** The request of an example, as the live side received it; query values of secret-looking names redacted. */
+/**
+ * The request of an example, as the live side received it; query values of secret-looking names
+ * redacted. Headers and body only when the policy opts in (capture.request), redacted like responses
+ * (redactHeaders, redactPaths, secret-looking JSON keys) but never normalized: the request as sent.
+ */
 export interface ExampleRequest {
   method: string;
   /** the concrete path ('/refunds/4242'), not the template */
   path: string;
   query: string;
+  headers?: Array<[string, string]>;
+  bodyKind?: BodyKind;
+  body?: unknown;
+  /** the body was cut at capture.request.maxBodyBytes */
+  truncated?: boolean;
+  bodySize?: number;
 }
 
 export interface PairExample {
@@ -138,7 +148,7 @@ export function comparePair(pair: CompletePair, policyName: string, spec: Policy
         pairId: pair.pairId,
         endpoint,
         at,
-        request: { method: pair.live.method, path: pair.live.path, query: redactQuery(pair.live.query ?? '') },
+        request: exampleRequest(pair.live, c, raw),
         live: exampleSide(live, c, raw),
         candidate: exampleSide(cand, c, raw),
         ...(sec ? { secondary: exampleSide(sec, c, raw) } : {}),
@@ -150,6 +160,22 @@ export function comparePair(pair: CompletePair, policyName: string, spec: Policy
   if (noise && !noise.notCompared) result.noise = noise.differences;
   if (main.bodyNote) result.bodyNote = main.bodyNote;
   return result;
+}
+
+function exampleRequest(live: CompletePair['live'], c: CompiledSpec, raw: PathMatcher | null | false): ExampleRequest {
+  const out: ExampleRequest = { method: live.method, path: live.path, query: redactQuery(live.query ?? '') };
+  const r = live.request;
+  if (!r) return out;
+  // The request body goes through the response path (decoding, JSON/text/binary, redaction) but is
+  // shown raw: ignore rules and detectors are about comparing responses, not about hiding requests.
+  const asHalf = { ...live, status: 0, headers: r.headers, body: r.body, truncated: r.truncated, bodySize: r.bodySize };
+  const side = exampleSide(normalizeHalf(asHalf, c), c, raw);
+  out.headers = side.headers;
+  out.bodyKind = side.bodyKind;
+  out.body = side.raw ?? side.body;
+  out.truncated = side.truncated;
+  out.bodySize = r.bodySize;
+  return out;
 }
 
 function endAt(h: { startUnixMs: number; latencyUs: number }): number {

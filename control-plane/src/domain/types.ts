@@ -47,6 +47,17 @@ export interface Half {
   latencyUs: number;
   requestId: string;
   nodeId: string;
+  /** the request this half answers: edge (live) halves only, when the policy opts in (capture.request) */
+  request?: CapturedRequest;
+}
+
+/** A request as the edge filter captured it: kept headers (redacted ones never sent) and the body up to its cap. */
+export interface CapturedRequest {
+  headers: Array<[string, string]>;
+  body: Buffer;
+  truncated: boolean;
+  /** size of the whole request body */
+  bodySize: number;
 }
 
 export interface EgressEvent {
@@ -120,6 +131,8 @@ export interface Capture {
   maxBodyBytes?: number;
   headers?: string[];
   redactHeaders?: string[];
+  /** opt-in capture of the live request by the edge, shown in report examples */
+  request?: { headers?: string[]; maxBodyBytes?: number };
 }
 export interface Idempotency {
   enabled?: boolean;

@@ -305,7 +305,13 @@ function halfBytes(h: Half): number {
   chars += len(h.nodeId);
   const hs = Array.isArray(h.headers) ? h.headers : [];
   for (let i = 0; i < hs.length; i++) chars += len(hs[i]?.[0]) + len(hs[i]?.[1]) + 16;
-  return (body?.length ?? 0) + HALF_OVERHEAD_BYTES + Math.max(0, 2 * chars - STRING_ALLOWANCE);
+  let bytes = body?.length ?? 0;
+  const req = h.request; // the captured request (edge, opt-in): its body and headers are held too
+  if (req) {
+    bytes += req.body?.length ?? 0;
+    for (const [n, v] of Array.isArray(req.headers) ? req.headers : []) chars += len(n) + len(v) + 16;
+  }
+  return bytes + HALF_OVERHEAD_BYTES + Math.max(0, 2 * chars - STRING_ALLOWANCE);
 }
 
 const STRING_ALLOWANCE = 512;

@@ -157,10 +157,7 @@ function toHello(o: Obj): NodeHello {
 function toHalf(o: Obj): Half {
   const side = SIDES[o.side] ?? invalid(`half.side ${o.side} is not live, candidate or secondary`);
   const L = FIELD_LIMITS;
-  const hs = o.headers as Obj[];
-  if (hs.length > L.headers)
-    throw new CodecError('too-long', `half.headers has ${hs.length} entries (limit ${L.headers})`);
-  return {
+  const half: Half = {
     pairId: capped(o.pairId, 'half.pairId', L.id),
     side,
     service: capped(o.service, 'half.service', L.id),
@@ -169,13 +166,7 @@ function toHalf(o: Obj): Half {
     path: capped(o.path, 'half.path', L.path),
     query: capped(o.query, 'half.query', L.query),
     status: o.status,
-    headers: hs.map(
-      (h) =>
-        [
-          capped(h.name, 'half.headers.name', L.headerName),
-          capped(headerValue(h.value), 'half.headers.value', L.headerValue),
-        ] as [string, string],
-    ),
+    headers: headerList(o.headers, 'half.headers'),
     body: ownBuffer(o.body),
     truncated: o.truncated,
     bodySize: num(o.bodySize),
@@ -184,6 +175,30 @@ function toHalf(o: Obj): Half {
     requestId: capped(o.requestId, 'half.requestId', L.id),
     nodeId: capped(o.nodeId, 'half.nodeId', L.id),
   };
+  // The request (shadow.proto 17-20): only from an edge whose policy opts in (capture.request).
+  const rh = o.requestHeaders as Obj[] | undefined;
+  const rb = o.requestBody as Uint8Array | undefined;
+  if ((rh && rh.length > 0) || (rb && rb.length > 0) || num(o.requestBodySize) > 0) {
+    half.request = {
+      headers: headerList(rh ?? [], 'half.requestHeaders'),
+      body: ownBuffer(rb),
+      truncated: o.requestTruncated === true,
+      bodySize: num(o.requestBodySize),
+    };
+  }
+  return half;
+}
+
+function headerList(hs: Obj[], field: string): Array<[string, string]> {
+  const L = FIELD_LIMITS;
+  if (hs.length > L.headers) throw new CodecError('too-long', `${field} has ${hs.length} entries (limit ${L.headers})`);
+  return hs.map(
+    (h) =>
+      [
+        capped(h.name, `${field}.name`, L.headerName),
+        capped(headerValue(h.value), `${field}.value`, L.headerValue),
+      ] as [string, string],
+  );
 }
 
 const STATEMENT_CLASSES = ['read', 'write', 'blocked-escape'];
@@ -299,13 +314,23 @@ function fromDomain(msg: FilterMessage): Obj {
     case 'batch':
       return { batch: { messages: msg.messages.map(fromDomain) } };
     case 'half': {
-      const h = msg.half;
+      const { request, ...h } = msg.half;
+      const toHeaders = (hs: Array<[string, string]>) =>
+        hs.map(([name, value]) => ({ name, value: Buffer.from(value, 'utf8') }));
       return {
         seq: msg.seq,
         half: {
           ...h,
           side: numberOf(SIDES, h.side),
-          headers: h.headers.map(([name, value]) => ({ name, value: Buffer.from(value, 'utf8') })),
+          headers: toHeaders(h.headers),
+          ...(request
+            ? {
+                requestHeaders: toHeaders(request.headers),
+                requestBody: request.body,
+                requestTruncated: request.truncated,
+                requestBodySize: request.bodySize,
+              }
+            : {}),
         },
       };
     }

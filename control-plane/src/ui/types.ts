@@ -121,8 +121,18 @@ export interface PairExample {
   pairId: string;
   endpoint: string;
   at: number;
-  /** the request as live received it (query values of secret-looking names redacted) */
-  request?: { method: string; path: string; query: string };
+  /** the request as live received it (query values of secret-looking names redacted; headers and body
+   *  only when the policy captures them, redacted like responses) */
+  request?: {
+    method: string;
+    path: string;
+    query: string;
+    headers?: Array<[string, string]>;
+    bodyKind?: string;
+    body?: unknown;
+    truncated?: boolean;
+    bodySize?: number;
+  };
   live: ExampleSide;
   candidate: ExampleSide;
   secondary?: ExampleSide;

@@ -62,4 +62,88 @@ describe('field examples', () => {
       query: 'dry=1&access_token=[REDACTED]&apiKey=[REDACTED]',
     });
   });
+
+  it('carry the captured request headers and body, redacted like responses and never normalized', () => {
+    const withRequest: PolicySpec = {
+      services: ['shop'],
+      capture: { redactHeaders: ['x-tenant-secret'] },
+      normalize: { ignorePaths: ['reason'], redactPaths: ['card.number'] },
+    };
+    const live = {
+      json: { ok: true },
+      request: {
+        headers: [
+          ['content-type', 'application/json'],
+          ['x-tenant-secret', 'leaked-by-an-old-filter'],
+        ] as Array<[string, string]>,
+        body: Buffer.from(
+          JSON.stringify({ amount: 12, reason: 'dup', card: { number: '4111', brand: 'visa' }, password: 'p' }),
+        ),
+        truncated: false,
+        bodySize: 80,
+      },
+    };
+    const compared = comparePair(
+      pairOf({
+        shared: { method: 'POST', path: '/refunds/4242' },
+        live,
+        candidate: { json: { ok: false } },
+      }),
+      'shop',
+      withRequest,
+    );
+    expect(compared.example().request).toEqual({
+      method: 'POST',
+      path: '/refunds/4242',
+      query: '',
+      headers: [
+        ['content-type', 'application/json'],
+        ['x-tenant-secret', '[REDACTED]'],
+      ],
+      bodyKind: 'json',
+      // 'reason' is an ignore rule for responses: the request still shows it; the card number and the
+      // secret-looking key are redacted
+      body: { amount: 12, reason: 'dup', card: { number: '[REDACTED]', brand: 'visa' }, password: '[REDACTED]' },
+      truncated: false,
+      bodySize: 80,
+    });
+  });
+
+  it('show a cut request body as cut, and a binary one by digest', () => {
+    const cut = comparePair(
+      pairOf({
+        live: {
+          json: { ok: true },
+          request: {
+            headers: [['content-type', 'text/plain']],
+            body: Buffer.from('abc'),
+            truncated: true,
+            bodySize: 9000,
+          },
+        },
+        candidate: { json: { ok: false } },
+      }),
+      'shop',
+      spec,
+    ).example().request!;
+    expect(cut).toMatchObject({ bodyKind: 'text', body: 'abc', truncated: true, bodySize: 9000 });
+    const binary = comparePair(
+      pairOf({
+        live: {
+          json: { ok: true },
+          request: {
+            headers: [['content-type', 'application/octet-stream']],
+            body: Buffer.from([0, 255, 1, 2]),
+            truncated: false,
+            bodySize: 4,
+          },
+        },
+        candidate: { json: { ok: false } },
+      }),
+      'shop',
+      spec,
+    ).example().request!;
+    expect(binary.bodyKind).toBe('binary');
+    expect(binary.body).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), size: 4 });
+  });
 });

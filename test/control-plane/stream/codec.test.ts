@@ -53,6 +53,37 @@ describe('codec', () => {
     if (d.ok && d.value.kind === 'half') expect(Buffer.isBuffer(d.value.half.body)).toBe(true);
   });
 
+  it('decodes the captured request (Half fields 17-20) and round-trips it; its header count is bounded like the response', () => {
+    const request = {
+      headers: [['content-type', 'application/json']] as Array<[string, string]>,
+      body: Buffer.from('{"amount":1'),
+      truncated: true,
+      bodySize: 40,
+    };
+    const bytes = wire({
+      half: {
+        side: 'SIDE_LIVE',
+        requestHeaders: [{ name: 'content-type', value: Buffer.from('application/json') }],
+        requestBody: request.body,
+        requestTruncated: true,
+        requestBodySize: 40,
+      },
+    });
+    const d = decodeFilterMessage(bytes);
+    expect(d.ok && d.value.kind === 'half' && d.value.half.request).toEqual(request);
+    const withRequest: FilterMessage = { kind: 'half', half: { ...half, request }, seq: 3 };
+    expect(decodeFilterMessage(encodeFilterMessage(withRequest))).toEqual({ ok: true, value: withRequest });
+    const tooMany = wire({
+      half: {
+        side: 'SIDE_LIVE',
+        requestHeaders: Array.from({ length: 257 }, (_, i) => ({ name: `h${i}`, value: Buffer.from('v') })),
+      },
+    });
+    const r = decodeFilterMessage(tooMany);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/half\.requestHeaders has 257 entries/);
+  });
+
   it('decodes header values that are not UTF-8 as latin1', () => {
     const d = decodeFilterMessage(
       wire({ half: { side: 'SIDE_LIVE', headers: [{ name: 'x', value: Buffer.from([0x63, 0x61, 0x66, 0xe9]) }] } }),

@@ -83,6 +83,39 @@ function FieldRow({ f, canEdit, onMark }: { f: FieldReport; canEdit: boolean; on
   );
 }
 
+/** The request that produced the example; headers and body only when the policy captures them (capture.request). */
+function SampleRequest({ r }: { r: NonNullable<PairExample['request']> }) {
+  const body = r.body === undefined || r.bodyKind === 'empty' ? undefined : r.body;
+  return (
+    <div class="sample-request" data-testid="sample-request">
+      <p class="small">
+        request{' '}
+        <code>
+          {r.method} {r.path}
+          {r.query ? `?${r.query.replace(/^\?/, '')}` : ''}
+        </code>
+      </p>
+      {r.headers && r.headers.length > 0 && (
+        <ul class="small" data-testid="sample-request-headers">
+          {r.headers.map(([n, v]) => (
+            <li key={n}>
+              <code>
+                {n}: {v}
+              </code>
+            </li>
+          ))}
+        </ul>
+      )}
+      {body !== undefined && (
+        <pre class="small" data-testid="sample-request-body">
+          {typeof body === 'string' ? body : JSON.stringify(body, null, 2)}
+          {r.truncated ? `\n… (cut at the capture limit; ${r.bodySize ?? '?'} bytes in all)` : ''}
+        </pre>
+      )}
+    </div>
+  );
+}
+
 function Sample({ s, noise }: { s: PairExample; noise: ReadonlySet<string> }) {
   const hasRaw = s.live.raw !== undefined || s.candidate.raw !== undefined;
   const [raw, setRaw] = useState(false);
@@ -91,15 +124,7 @@ function Sample({ s, noise }: { s: PairExample; noise: ReadonlySet<string> }) {
   const pick = (side: typeof s.live) => (raw && side.raw !== undefined ? side.raw : side.body);
   return (
     <div class="sample" data-testid="sample">
-      {s.request && (
-        <p class="small" data-testid="sample-request">
-          request{' '}
-          <code>
-            {s.request.method} {s.request.path}
-            {s.request.query ? `?${s.request.query.replace(/^\?/, '')}` : ''}
-          </code>
-        </p>
-      )}
+      {s.request && <SampleRequest r={s.request} />}
       <div class="sample-bar">
         <span>
           pair <code>{s.pairId}</code> · {ago(s.at)}
