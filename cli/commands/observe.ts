@@ -93,7 +93,7 @@ export function observeCommands(
       const r = await api.call<{ alerts: Row[] }>('GET', `/alerts?${q}`);
       emit(p, r.body, () =>
         table(
-          r.body.alerts.map((a) => ({ ...a, age: age(a.at as number) })),
+          r.body.alerts.map((a) => ({ ...a, age: age(a.at as string) })),
           [
             ['ID', 'id'],
             ['POLICY', 'policy'],
@@ -121,7 +121,7 @@ export function observeCommands(
               ...n,
               state: n.connected ? 'Connected' : 'Disconnected',
               config: c.nacked ? `NACK ${c.nacked.version.slice(0, 12)}` : (c.acked?.slice(0, 12) ?? ''),
-              age: age(n.connectedAt as number),
+              age: age(n.connectedAt as string),
             };
           }),
           [

@@ -11,8 +11,9 @@ interface RampView {
   percent: number;
   stage: number;
   stages: number[];
-  nextAdvanceAt: number | null;
-  transitions: Array<{ at: number; from: string; to: string; reason?: string; by?: string }>;
+  /** ISO-8601, like every time in the API */
+  nextAdvanceAt: string | null;
+  transitions: Array<{ at: string; from: string; to: string; reason?: string; by?: string }>;
   problem?: string;
 }
 
@@ -22,7 +23,7 @@ function human(v: RampView): string {
       {
         ...v,
         stageOf: v.stages.length ? `${v.stage}/${v.stages.length}` : '<none>',
-        next: v.nextAdvanceAt ? new Date(v.nextAdvanceAt).toISOString() : '',
+        next: v.nextAdvanceAt ?? '',
       },
     ],
     [

@@ -59,8 +59,8 @@ export interface NodeStatus {
   worker: number;
   filterVersion: string;
   connected: boolean;
-  lastSeen: number;
-  config: { sent?: string; acked?: string; nacked?: { version: string; reason: string }; respondedAt?: number };
+  lastSeen: string;
+  config: { sent?: string; acked?: string; nacked?: { version: string; reason: string }; respondedAt?: string };
   halvesReceived: number;
   eventsReceived: number;
   dropsReported: number;
@@ -88,12 +88,12 @@ export interface EndpointReport {
   bodiesNotCompared: number;
   latency: { live: Latency; shadow: Latency; deltaP50Us: number; deltaP99Us: number };
   alerting: boolean;
-  firstAt: number;
-  lastAt: number;
+  firstAt: string;
+  lastAt: string;
 }
 export interface FieldExample {
   pairId: string;
-  at: number;
+  at: string;
   kind: string;
   live?: unknown;
   shadow?: unknown;
@@ -120,7 +120,7 @@ export interface ExampleSide {
 export interface PairExample {
   pairId: string;
   endpoint: string;
-  at: number;
+  at: string;
   /** the request as live received it (query values of secret-looking names redacted; headers and body
    *  only when the policy captures them, redacted like responses) */
   request?: {
@@ -158,19 +158,19 @@ export interface DestinationBlast {
   capacity?: number;
   capacityRule?: string;
   flagged: boolean;
-  lastAt: number;
+  lastAt: string;
   routes: Array<{ route: string; total: number; decisions: Record<Decision, number> }>;
 }
 export interface BlastMap {
   windowS: number;
-  at: number;
+  at: string;
   flagged: number;
   services: Array<{ service: string; total: number; destinations: DestinationBlast[] }>;
 }
 
 export interface Alert {
   id: number;
-  at: number;
+  at: string;
   policy: string;
   endpoint: string;
   rate: number;

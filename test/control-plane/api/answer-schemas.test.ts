@@ -1,8 +1,17 @@
 // The documented answers are the answers: a report's endpoint summaries, served through their closed
-// response schema, equal what the engine produced (no field stripped, none added), and the verdict,
-// runs and ramp answers validate against the schemas /docs publishes.
+// response schema, equal what the engine produced (no field stripped, none added; times as ISO-8601),
+// and every answer of a running control plane validates against the schema /docs publishes (a
+// validator with additionalProperties enforced, since fastify's serializer silently drops extras).
 import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  alertListSchema,
+  blastRadiusSchema,
+  endpointDetailSchema,
+  endpointListSchema,
+  nodeListSchema,
+} from '../../../control-plane/src/api/schemas/observed.js';
 import { rampViewSchema } from '../../../control-plane/src/api/schemas/ramp.js';
 import { runListSchema, verdictSchema } from '../../../control-plane/src/api/schemas/verdict.js';
 import { comparePair } from '../../../control-plane/src/compare/index.js';
@@ -44,7 +53,14 @@ describe('answers and their schemas', () => {
     expect(r.statusCode).toBe(200);
     const engine = JSON.parse(JSON.stringify(book.endpoints('shop')));
     expect(engine.length).toBeGreaterThan(0);
-    expect(r.json().endpoints).toEqual(engine);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    expect(r.json().endpoints).toEqual(
+      engine.map((e: { firstAt: number; lastAt: number }) => ({
+        ...e,
+        firstAt: iso(e.firstAt),
+        lastAt: iso(e.lastAt),
+      })),
+    );
     expect(engine[0].mismatchRate).toBe(Math.round(engine[0].mismatchRate * 100) / 100);
   });
 
@@ -61,15 +77,57 @@ describe('answers and their schemas', () => {
       { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2', version: 'v2' },
       cleanups,
     );
-    await edge.send(halfMessage('s1', 'LIVE', 'GET', '/a/1', { a: 1 }));
-    await shadow.send(halfMessage('s1', 'CANDIDATE', 'GET', '/a/1', { a: 2 }));
+    // A live half with its captured request, so the example's request is in the answer too.
+    const live = halfMessage('s1', 'LIVE', 'POST', '/a/1', { a: 1 });
+    await edge.send({
+      half: {
+        ...live.half,
+        requestHeaders: [{ name: 'content-type', value: Buffer.from('application/json') }],
+        requestBody: Buffer.from('{"q":1}'),
+        requestBodySize: 7,
+      },
+    });
+    await shadow.send(halfMessage('s1', 'CANDIDATE', 'POST', '/a/1', { a: 2 }));
+    await shadow.send({
+      egress: {
+        pairId: 's1',
+        service: 'checkout',
+        variant: 'SIDE_CANDIDATE',
+        destination: 'payments:8080',
+        method: 'POST',
+        path: '/charge',
+        decision: 'DECISION_DENIED',
+        rule: 'default',
+        unixMs: Date.now(),
+        nodeId: 'shadow-1',
+      },
+    });
     await until(async () => (await cp.json('/api/v1/reports/checkout')).body.run === 1, 'run 1');
+    await until(
+      async () => (await cp.json('/api/v1/blast-radius/checkout')).body.map.services.length > 0,
+      'the egress event in the blast radius',
+    );
     await cp.ramp.tick();
-    const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+    await cp.ramp.command('checkout', 'pause', 'tester'); // a transition with a time
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const endpoint = encodeURIComponent('POST /a/{id}');
+    const detail = await cp.json(`/api/v1/reports/checkout/endpoints/${endpoint}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.report.samples[0].request).toMatchObject({
+      method: 'POST',
+      headers: [['content-type', 'application/json']],
+      body: { q: 1 },
+    });
     for (const [path, schema] of [
       ['/api/v1/policies/checkout/verdict', verdictSchema],
       ['/api/v1/policies/checkout/runs', runListSchema],
       ['/api/v1/policies/checkout/ramp', rampViewSchema],
+      ['/api/v1/reports/checkout', endpointListSchema],
+      [`/api/v1/reports/checkout/endpoints/${endpoint}`, endpointDetailSchema],
+      ['/api/v1/blast-radius/checkout', blastRadiusSchema],
+      ['/api/v1/nodes', nodeListSchema],
+      ['/api/v1/alerts', alertListSchema],
     ] as const) {
       const { status, body } = await cp.json(path);
       expect(status, path).toBe(200);

@@ -26,15 +26,24 @@ const users = {
   latency: { live: { p50Us: 1, p99Us: 2 }, shadow: { p50Us: 1, p99Us: 2 }, deltaP50Us: 0, deltaP99Us: 0 },
   latencyVerdict: { verdict: 'pass', ratio: 1, percentile: 'p50', liveMs: 0, shadowMs: 0, detail: 'same' },
   alerting: true,
-  firstAt: 1,
-  lastAt: 2,
+  firstAt: 1_764_000_000_000,
+  lastAt: 1_764_000_060_000,
 };
+// …and as the API answers it: times in ISO-8601.
+const usersAnswer = { ...users, firstAt: '2025-11-24T16:00:00.000Z', lastAt: '2025-11-24T16:01:00.000Z' };
+const nameField = {
+  path: 'body.name',
+  count: 2,
+  raw: 2,
+  noise: 0,
+  verdict: 'regression',
+  kinds: [{ kind: 'value', raw: 2, noise: 0, volatile: 0, verdict: 'regression', absolute: 5, relative: 100 }],
+  examples: [{ pairId: 'p1', at: 1_764_000_030_000, kind: 'value', live: 'Ann', shadow: 'Anne' }],
+};
+const detail = { ...users, fields: [nameField], suggestions: [], samples: [] };
 const reports = {
   endpoints: (policy: string) => (policy === 'checkout' ? [users] : undefined),
-  endpoint: (policy: string, ep: string) =>
-    policy === 'checkout' && ep === 'GET /users/{id}'
-      ? { fields: [{ path: 'body.name', raw: 2 }], examples: [] }
-      : undefined,
+  endpoint: (policy: string, ep: string) => (policy === 'checkout' && ep === 'GET /users/{id}' ? detail : undefined),
 };
 
 describe('reports, blast radius, alerts and nodes', () => {
@@ -45,7 +54,7 @@ describe('reports, blast radius, alerts and nodes', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({
       policy: 'checkout',
-      endpoints: [users],
+      endpoints: [usersAnswer],
     });
   });
 
@@ -67,7 +76,12 @@ describe('reports, blast radius, alerts and nodes', () => {
     expect(r.json()).toEqual({
       policy: 'checkout',
       endpoint: 'GET /users/{id}',
-      report: { fields: [{ path: 'body.name', raw: 2 }], examples: [] },
+      report: {
+        ...usersAnswer,
+        fields: [{ ...nameField, examples: [{ ...nameField.examples[0], at: '2025-11-24T16:00:30.000Z' }] }],
+        suggestions: [],
+        samples: [],
+      },
     });
     const other = await t.as(VIEWER, {
       url: `/api/v1/reports/checkout/endpoints/${encodeURIComponent('POST /refunds')}`,
@@ -76,19 +90,48 @@ describe('reports, blast radius, alerts and nodes', () => {
     expect(other.json().message).toBe("no report for endpoint 'POST /refunds' of policy 'checkout'");
   });
 
+  const decisions = { allowed: 0, mocked: 0, denied: 3, rate_limited: 0 };
+  const payments = {
+    destination: 'pay.example',
+    total: 3,
+    decisions,
+    variants: { candidate: 3 },
+    rate: 0.05,
+    allowedRate: 0,
+    peakAllowedPerSecond: 0,
+    peakAllowedRate: 0,
+    capacity: 5,
+    flagged: false,
+    lastAt: 1_764_000_059_000,
+    routes: [{ route: 'POST /charge', total: 3, decisions }],
+  };
+  const blastMap = {
+    windowS: 60,
+    at: 1_764_000_060_000,
+    flagged: 0,
+    services: [{ service: 'checkout', total: 3, destinations: [payments] }],
+  };
+
   it('maps the blast radius of a live policy with its services and capacity', async () => {
     const seen: unknown[] = [];
     t = await testApp({
       blastRadius: {
         forPolicy: (p) => {
           seen.push(p.spec.capacity);
-          return { destinations: [{ host: 'pay.example', denied: 3 }] };
+          return blastMap;
         },
       },
     });
     await t.store.putPolicy('checkout', spec({ capacity: [{ host: 'pay.example', requestsPerSecond: 5 }] }), 'test');
     const r = await t.as(VIEWER, { url: '/api/v1/blast-radius/checkout' });
-    expect(r.json()).toEqual({ policy: 'checkout', map: { destinations: [{ host: 'pay.example', denied: 3 }] } });
+    expect(r.json()).toEqual({
+      policy: 'checkout',
+      map: {
+        ...blastMap,
+        at: '2025-11-24T16:01:00.000Z',
+        services: [{ ...blastMap.services[0], destinations: [{ ...payments, lastAt: '2025-11-24T16:00:59.000Z' }] }],
+      },
+    });
     expect(seen).toEqual([[{ host: 'pay.example', requestsPerSecond: 5 }]]);
     expect((await t.as(VIEWER, { url: '/api/v1/blast-radius/ghost' })).statusCode).toBe(404);
   });
@@ -106,7 +149,7 @@ describe('reports, blast radius, alerts and nodes', () => {
     expect(all.map((a: { endpoint: string }) => a.endpoint)).toEqual(['POST /z', 'GET /y', 'GET /x']);
     expect(all[0]).toEqual({
       id: 3,
-      at: 1000,
+      at: '1970-01-01T00:00:01.000Z',
       policy: 'a',
       endpoint: 'POST /z',
       rate: 12.5,
@@ -125,10 +168,38 @@ describe('reports, blast radius, alerts and nodes', () => {
     );
   });
 
-  it('lists nodes from the registry as given', async () => {
-    const node = { key: 'n1#0', service: 'checkout', role: 'edge', connected: true, config: { acked: 'v1' } };
+  it('lists nodes from the registry as given, times in ISO-8601', async () => {
+    const node = {
+      key: 'n1/edge#0',
+      nodeId: 'n1',
+      plugin: 'edge',
+      workload: 'gateway',
+      service: 'checkout',
+      role: 'edge',
+      worker: 0,
+      filterVersion: '0.1.0',
+      connected: true,
+      connectedAt: 1_764_000_000_000,
+      lastSeen: 1_764_000_060_000,
+      config: { sent: 'v1', acked: 'v1', respondedAt: 1_764_000_001_000 },
+      halvesReceived: 4,
+      eventsReceived: 0,
+      duplicates: 0,
+      malformed: 0,
+      malformedReasons: {},
+      dropsReported: 0,
+    };
     t = await testApp({ nodes: { list: () => [node] } });
-    expect((await t.as(VIEWER, { url: '/api/v1/nodes' })).json()).toEqual({ nodes: [node] });
+    expect((await t.as(VIEWER, { url: '/api/v1/nodes' })).json()).toEqual({
+      nodes: [
+        {
+          ...node,
+          connectedAt: '2025-11-24T16:00:00.000Z',
+          lastSeen: '2025-11-24T16:01:00.000Z',
+          config: { sent: 'v1', acked: 'v1', respondedAt: '2025-11-24T16:00:01.000Z' },
+        },
+      ],
+    });
   });
 
   it('exposes request counters per route template and the gauges given in deps', async () => {

@@ -14,6 +14,9 @@ import {
   type Booted,
 } from './fixtures.js';
 
+/** The API's timestamps are ISO-8601 (api/timestamps.ts). */
+const iso = (ms: number) => new Date(ms).toISOString();
+
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -71,8 +74,8 @@ describe('a mirror ramp pushed to a real edge filter', () => {
       status: 'running',
       percent: 1,
       stage: 1,
-      stageStartedAt: clock.t,
-      nextAdvanceAt: clock.t + 60_000,
+      stageStartedAt: iso(clock.t),
+      nextAdvanceAt: iso(clock.t + 60_000),
     });
     expect(await edge.sampling(2)).toEqual({ defaultPercent: 1, rules: [{ pathPrefix: '/refunds', percent: 1 }] });
     await ackedVia(2);
@@ -117,7 +120,7 @@ describe('a mirror ramp pushed to a real edge filter', () => {
       percent: 0,
       reason,
       by: 'ramp',
-      at: clock.t,
+      at: iso(clock.t),
     });
     expect(view.transitions.map((t: { to: string; percent: number }) => `${t.to}@${t.percent}`)).toEqual([
       'reverted@0',
@@ -174,8 +177,8 @@ describe('ramp commands over REST', () => {
     expect(resumed.body).toMatchObject({
       status: 'running',
       percent: 1,
-      stageStartedAt: clock.t,
-      nextAdvanceAt: clock.t + 60_000,
+      stageStartedAt: iso(clock.t),
+      nextAdvanceAt: iso(clock.t + 60_000),
     });
     expect((await post('abort')).body).toMatchObject({ status: 'aborted', percent: 0 });
     expect(await edge.sampling(3)).toMatchObject({ defaultPercent: 0 });
@@ -280,7 +283,7 @@ describe('a ramp across a control-plane restart', () => {
     clock.advance(60);
     await a.ramp.tick();
     const before = (await a.json('/api/v1/policies/checkout/ramp')).body;
-    expect(before).toMatchObject({ status: 'running', percent: 5, stage: 2, stageStartedAt: clock.t });
+    expect(before).toMatchObject({ status: 'running', percent: 5, stage: 2, stageStartedAt: iso(clock.t) });
     // Two pairs whose candidate failed, in this stage's window, before the restart.
     for (const id of ['f1', 'f2']) {
       await liveA.send(halfMessage(id, 'LIVE', 'GET', '/users/1', { ok: true }));

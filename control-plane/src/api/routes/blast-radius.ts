@@ -2,6 +2,7 @@
 // decisions per destination) against the capacity the policy declares.
 
 import type { FastifyInstance } from 'fastify';
+import { blastView } from '../timestamps.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, POLICY_NAME_PATTERN } from '../schemas/common.js';
 import { NotFound } from '../plugins/errors.js';
@@ -25,7 +26,7 @@ export async function blastRadiusRoutes(app: FastifyInstance, { deps }: { deps: 
     async (request, _reply) => {
       const policy = await deps.store.getPolicy(request.params.policy);
       if (!policy) throw new NotFound(`policy '${request.params.policy}' does not exist`);
-      return { policy: policy.name, map: deps.blastRadius.forPolicy(policy) };
+      return { policy: policy.name, map: blastView(deps.blastRadius.forPolicy(policy)) };
     },
   );
 }

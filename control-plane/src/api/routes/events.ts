@@ -7,6 +7,7 @@
 // header does not, and the auth plugin stays the one place that reads credentials.
 // Any SSE client that can set a header (curl -N -H 'authorization: Bearer …') works as well.
 
+import { alertView } from '../timestamps.js';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import type { BusEvent } from '../event-bus.js';
@@ -72,7 +73,7 @@ export async function eventRoutes(app: FastifyInstance, { deps }: { deps: ApiDep
         'x-accel-buffering': 'no', // nginx: do not buffer the stream
       });
       const send = (e: BusEvent | { type: 'hello'; data: unknown }) => {
-        res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
+        res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.type === 'alert' ? alertView(e.data) : e.data)}\n\n`);
       };
       res.write('retry: 3000\n\n');
       send({ type: 'hello', data: { who: request.principal?.name ?? null } });

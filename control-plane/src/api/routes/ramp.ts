@@ -4,6 +4,7 @@
 // the ramp's status (the message says which status it is in).
 
 import type { FastifyInstance } from 'fastify';
+import { rampApiView } from '../timestamps.js';
 import { NotFound } from '../plugins/errors.js';
 import type { ApiDeps, RampProvider } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
@@ -35,7 +36,7 @@ export async function rampRoutes(
     },
     async (request, _reply) => {
       await exists(request.params.name);
-      return ramp.view(request.params.name);
+      return rampApiView(ramp.view(request.params.name));
     },
   );
 
@@ -53,7 +54,7 @@ export async function rampRoutes(
       },
       async (request, _reply) => {
         await exists(request.params.name);
-        return ramp.command(request.params.name, action, who(request));
+        return rampApiView(await ramp.command(request.params.name, action, who(request)));
       },
     );
   }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, POLICY_NAME_PATTERN } from '../schemas/common.js';
 import { NotFound } from '../plugins/errors.js';
+import { reportView } from '../timestamps.js';
 
 const policyParam = { type: 'string', pattern: POLICY_NAME_PATTERN } as const;
 const runQuery = {
@@ -50,11 +51,15 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
         const run = Number(request.query.run);
         const endpoints = await runs.endpoints(p, run);
         if (endpoints === undefined) throw new NotFound(`policy '${policy}' has no run ${run}`);
-        return { policy, run, endpoints };
+        return { policy, run, endpoints: endpoints.map(reportView) };
       }
       if (!(await known(policy))) throw new NotFound(`policy '${policy}' does not exist`);
       const run = currentRun(policy);
-      return { policy, ...(run !== undefined ? { run } : {}), endpoints: deps.reports.endpoints(policy) ?? [] };
+      return {
+        policy,
+        ...(run !== undefined ? { run } : {}),
+        endpoints: (deps.reports.endpoints(policy) ?? []).map(reportView),
+      };
     },
   );
 
@@ -91,13 +96,13 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
         if (report === undefined) throw new NotFound(`policy '${policy}' has no run ${run}`);
         if (report === null)
           throw new NotFound(`no report for endpoint '${endpoint}' of policy '${policy}' in run ${run}`);
-        return { policy, endpoint, run, report };
+        return { policy, endpoint, run, report: reportView(report) };
       }
       const report = deps.reports.endpoint(policy, endpoint);
       if (report === undefined) {
         throw new NotFound(`no report for endpoint '${endpoint}' of policy '${policy}'`);
       }
-      return { policy, endpoint, report };
+      return { policy, endpoint, report: reportView(report) };
     },
   );
 }

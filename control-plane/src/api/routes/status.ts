@@ -4,15 +4,10 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../deps.js';
-import type { AlertState, StoredAlert } from '../../store/types.js';
+import type { AlertState } from '../../store/types.js';
+import { alertView, nodeView } from '../timestamps.js';
 import { authErrors, errors, limitQuery, parseLimit, POLICY_NAME_PATTERN } from '../schemas/common.js';
 import { who } from './preconditions.js';
-
-/** An alert as the API shows it: state changes in ISO-8601. */
-const alertView = (a: StoredAlert) => ({
-  ...a,
-  stateAt: a.stateAt === null ? null : new Date(a.stateAt).toISOString(),
-});
 
 export async function statusRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   app.get<{ Querystring: { policy?: string; limit?: string; state?: AlertState } }>(
@@ -78,6 +73,6 @@ export async function statusRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
         response: { 200: { $ref: 'NodeList#' }, ...authErrors },
       },
     },
-    async () => ({ nodes: deps.nodes.list() }),
+    async () => ({ nodes: deps.nodes.list().map(nodeView) }),
   );
 }

@@ -1,5 +1,6 @@
-// Response shape of the mirror-ramp routes (ramp/view.ts RampView). Inlined in each route rather than
-// shared by $id: only the ramp routes use it.
+// Response shape of the mirror-ramp routes (ramp/view.ts RampView, times as ISO-8601 by
+// api/timestamps.ts). Inlined in each route rather than shared by $id: only the ramp routes use it.
+import { dateTime } from './observed.js';
 
 const guardValue = {
   type: 'object',
@@ -37,7 +38,7 @@ const transition = {
   additionalProperties: false,
   required: ['at', 'from', 'to', 'stage', 'percent', 'reason', 'by'],
   properties: {
-    at: { type: 'integer', description: 'unix ms' },
+    at: dateTime,
     from: { type: 'string' },
     to: { type: 'string' },
     stage: { type: 'integer', minimum: 1, description: 'Stage number, 1 = the first stage' },
@@ -47,7 +48,7 @@ const transition = {
   },
 } as const;
 
-const ms = { type: ['integer', 'null'], description: 'unix ms' } as const;
+const ms = { type: ['string', 'null'], format: 'date-time' } as const;
 
 export const rampViewSchema = {
   type: 'object',
@@ -86,18 +87,18 @@ export const rampViewSchema = {
     maxWaitSeconds: { type: 'number', description: 'How long past its hold a stage waits for evidence' },
     pausesInconclusiveAt: {
       ...ms,
-      description: 'unix ms when a running stage whose guards are inconclusive will pause (hold end + maxWaitSeconds)',
+      description: 'when a running stage whose guards are inconclusive will pause (hold end + maxWaitSeconds)',
     },
     startedAt: ms,
     stageStartedAt: ms,
-    nextAdvanceAt: { ...ms, description: 'unix ms when the hold of the current stage ends (running only)' },
+    nextAdvanceAt: { ...ms, description: 'when the hold of the current stage ends (running only)' },
     nextEvaluationAt: ms,
     lastEvaluation: {
       type: ['object', 'null'],
       additionalProperties: false,
       required: ['at', 'guards', 'breaches', 'inconclusive'],
       properties: {
-        at: { type: 'integer' },
+        at: dateTime,
         guards: { type: 'array', items: guardValue },
         breaches: { type: 'array', items: { type: 'string' } },
         inconclusive: {

@@ -19,10 +19,10 @@ interface RampView {
   percent: number;
   stage: number;
   stages: number[];
-  pausesInconclusiveAt: number | null;
+  pausesInconclusiveAt: string | null;
   lastEvaluation: { guards: Guard[]; inconclusive: string[] } | null;
   transitions: Array<{
-    at: number;
+    at: string;
     from: string;
     to: string;
     stage: number;
@@ -110,7 +110,7 @@ export function RampPanel({ policy }: { policy: string }) {
       {v.status === 'running' && v.lastEvaluation && v.lastEvaluation.inconclusive.length > 0 && (
         <p class="small" data-testid="ramp-holding">
           Holding for evidence
-          {v.pausesInconclusiveAt ? `; pauses ${new Date(v.pausesInconclusiveAt).toISOString()} without it` : ''}.
+          {v.pausesInconclusiveAt ? `; pauses ${v.pausesInconclusiveAt} without it` : ''}.
         </p>
       )}
       {me?.role === 'editor' && (
