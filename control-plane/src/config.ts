@@ -14,6 +14,8 @@ export interface ControlPlaneConfig {
   httpPort: number;
   grpcPort: number;
   dataDir: string;
+  /** The replicated mode's shared store (docs/replicated.md): a postgres:// URL; absent = SQLite in dataDir. */
+  store?: { url: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** API tokens; empty = authentication disabled (loopback only). */
   tokens: ApiToken[];
@@ -56,6 +58,7 @@ export const USAGE = `usage: shadow-control-plane [options]
   --grpc-port <n>    filter stream (gRPC) port                (SHADOWGUARD_GRPC_PORT, default 18000)
   --host <addr>      bind address                             (SHADOWGUARD_HOST, default 127.0.0.1)
   --data-dir <dir>   SQLite data directory                    (SHADOWGUARD_DATA_DIR, default ./data)
+  --store-url <url>  PostgreSQL store shared by replicas       (SHADOWGUARD_STORE_URL; default: SQLite in --data-dir)
   --config <file>    YAML or JSON configuration file          (SHADOWGUARD_CONFIG)
   --log-level <lvl>  fatal|error|warn|info|debug|trace|silent (SHADOWGUARD_LOG_LEVEL, default info)
   -h, --help         this text
@@ -89,6 +92,12 @@ export const configFileSchema = {
     httpPort: port,
     grpcPort: port,
     dataDir: { type: 'string', minLength: 1 },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url'],
+      properties: { url: { type: 'string', pattern: '^postgres(ql)?://', maxLength: 4096 } },
+    },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     tokens: {
       type: 'object',
@@ -195,6 +204,15 @@ export const DEFAULTS = {
   bodyLimitBytes: 1024 * 1024,
 } as const;
 
+function storeOf(url: string | undefined): Pick<ControlPlaneConfig, 'store'> {
+  if (url === undefined || url === '') return {};
+  if (!/^postgres(ql)?:\/\/./.test(url))
+    throw new ConfigError(
+      'the store URL must be a postgres:// (or postgresql://) URL; without one the store is SQLite',
+    );
+  return { store: { url } };
+}
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -278,6 +296,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
         host: { type: 'string' },
         'data-dir': { type: 'string' },
         config: { type: 'string' },
+        'store-url': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -317,6 +336,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     metrics: { ...DEFAULTS.metrics, ...file.metrics },
     persistIntervalMs: file.persistIntervalMs ?? DEFAULTS.persistIntervalMs,
     bodyLimitBytes: file.bodyLimitBytes ?? DEFAULTS.bodyLimitBytes,
+    ...storeOf(arg('store-url') ?? env.SHADOWGUARD_STORE_URL ?? file.store?.url),
     ...(file.streamCredentials ? { streamCredentials: file.streamCredentials } : {}),
     ...(file.streamIdentities ? { streamIdentities: file.streamIdentities } : {}),
   };

@@ -6,6 +6,7 @@
 // call; main() adds argv, signals and exit codes.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -24,7 +25,8 @@ import { Pairer } from './pairing/pairer.js';
 import { RampController } from './ramp/controller.js';
 import { BlastRadius } from './reports/blast-radius.js';
 import { SnapshotCache } from './snapshot/cache.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStore } from './store/open.js';
+import { PgLease } from './cluster/lease.js';
 import { ReportState } from './store/report-state.js';
 import { runControl } from './run-control.js';
 import type { NodeHello } from './domain/types.js';
@@ -112,7 +114,10 @@ export async function start(
   opts: { logger?: Logger; now?: () => number } = {},
 ): Promise<RunningControlPlane> {
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'shadow-control-plane' } });
-  const store = new SqliteStore({ dataDir: config.dataDir });
+  const store = await openStore(config);
+  // Replicated mode: one replica (the lease holder) runs the mirror ramps; see cluster/lease.ts.
+  let onLeadership = () => {};
+  const lease = config.store ? await startLease(config.store.url, log, () => onLeadership()) : undefined;
   const policies = await store.listPolicies();
   const cache = new SnapshotCache({ logger: log, policies });
   const bus = new EventBus();
@@ -169,6 +174,7 @@ export async function start(
     onCapChange: () => cache.refresh(),
     logger: log.child({ component: 'ramp' }),
     now: opts.now,
+    ...(lease ? { leader: () => lease.ok() } : {}),
   });
   await ramp.setPolicies(policies);
   cache.setSamplingCap((p) => ramp.capFor(p));
@@ -227,6 +233,31 @@ export async function start(
     logger: log.child({ component: 'runs' }),
     now: opts.now ?? Date.now,
   });
+  /** Reads the policies again and reconfigures everything that depends on them (a write here, or a
+   *  change another replica committed: Store.watch). */
+  const refreshPolicies = async () => {
+    const current = await store.listPolicies();
+    await ramp.setPolicies(current); // before the cache builds: a new ramp policy is never pushed uncapped
+    activePolicies = current;
+    cache.setPolicies(current);
+    for (const p of current) reports.configure(p.name, p.spec);
+    // new ignore rules or thresholds may end alerts: they resolve now, not at the next pair
+    for (const r of reports.takeResolved()) alerts.resolve(r.policy, r.endpoint, Date.now());
+    bus.publish('policy', { policies: current.map((p) => ({ name: p.name, version: p.version })) });
+  };
+  // Replicated mode: another replica's policy write or ramp command reaches this one within a second
+  // (PostgreSQL NOTIFY), so the filters connected here get the new snapshot too.
+  const unwatch = store.watch?.((change) => {
+    const done = change.startsWith('ramp:')
+      ? ramp.reload(change.slice('ramp:'.length))
+      : refreshPolicies().then(() => (change === 'resync' ? reloadRamps() : undefined));
+    done.catch((err: unknown) => log.error({ err, change }, 'applying a change from another replica failed'));
+  });
+  const reloadRamps = async () => {
+    for (const p of activePolicies) if (p.spec.ramp) await ramp.reload(p.name);
+  };
+  // A new leader starts from the saved ramps, not from what it last heard.
+  onLeadership = () => void reloadRamps().catch((err: unknown) => log.error({ err }, 'reloading ramps failed'));
   const deps: ApiDeps = {
     store,
     reports: {
@@ -236,22 +267,13 @@ export async function start(
     },
     blastRadius: { forPolicy: (p) => blast.map(p.spec.services, p.spec.capacity) },
     nodes: registry,
-    onPolicyChange: async () => {
-      const current = await store.listPolicies();
-      await ramp.setPolicies(current); // before the cache builds: a new ramp policy is never pushed uncapped
-      activePolicies = current;
-      cache.setPolicies(current);
-      for (const p of current) reports.configure(p.name, p.spec);
-      // new ignore rules or thresholds may end alerts: they resolve now, not at the next pair
-      for (const r of reports.takeResolved()) alerts.resolve(r.policy, r.endpoint, Date.now());
-      bus.publish('policy', { policies: current.map((p) => ({ name: p.name, version: p.version })) });
-    },
+    onPolicyChange: () => refreshPolicies(),
     events: bus,
     ramp,
     webhookProblem: (url) => urlProblem(url, config.webhook),
     runs: wiring.runs,
     verdict: wiring.verdict,
-    ready: () => ({ grpc: grpcListening }),
+    ready: () => ({ grpc: grpcListening, ...(lease ? { leader: lease.isLeader() } : {}) }),
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {
@@ -276,6 +298,8 @@ export async function start(
     await app.listen({ port: config.httpPort, host: config.host });
   } catch (err) {
     await Promise.allSettled([stream.close(0), app.close()]);
+    unwatch?.();
+    await lease?.close();
     await store.close();
     throw err;
   }
@@ -305,6 +329,7 @@ export async function start(
       grpcListening = false; // /readyz answers 503 while draining: the Service stops routing here
       clearInterval(ticker);
       clearInterval(saver);
+      unwatch?.();
       ramp.stop();
       await Promise.allSettled([app.close(), stream.close(STREAM_GRACE_MS)]);
       // No half arrives any more: pairs waiting only for their secondary are compared now (their alerts
@@ -319,6 +344,7 @@ export async function start(
       } catch (err) {
         log.error({ err }, 'saving report state at shutdown failed');
       }
+      await lease?.close();
       await store.close();
       log.info('control plane stopped');
     })());
@@ -336,6 +362,18 @@ export async function start(
     'control plane ready',
   );
   return { httpUrl, httpPort, grpcPort, store, ramp, persist, close };
+}
+
+/** Replicated mode: the ramp leader lease on the shared PostgreSQL (this replica named host:pid). */
+function startLease(url: string, log: Logger, onLeader: () => void): Promise<PgLease> {
+  return PgLease.start({
+    url,
+    onChange: (leader) => {
+      if (leader) onLeader();
+    },
+    holder: `${os.hostname()}:${process.pid}`,
+    logger: log.child({ component: 'lease' }),
+  });
 }
 
 /** The process entry: exit 0 after a clean signal-driven shutdown, 2 on bad configuration, 1 otherwise. */

@@ -83,7 +83,7 @@ export interface ApiDeps {
   /** Without it the /policies/{name}/ramp routes are not registered. */
   ramp?: RampProvider;
   /** Readiness beyond the store (GET /readyz): the gRPC server listens and is not draining. Default ready. */
-  ready?(): { grpc: boolean };
+  ready?(): { grpc: boolean; leader?: boolean };
   /** Why a webhook URL may not receive alerts (webhook/target.ts with the configured rules); undefined = fine. */
   webhookProblem?(url: string): string | undefined;
   /** Without it GET /api/v1/events answers 503. */

@@ -43,7 +43,7 @@ import { rampView, type RampView } from './view.js';
 export type { RampView } from './view.js';
 
 export interface RampControllerOptions {
-  store: Pick<Store, 'saveState' | 'loadState' | 'recordAudit'>;
+  store: Pick<Store, 'saveState' | 'loadState' | 'recordAudit' | 'notify'>;
   /** Where breach alerts go: the sink ingest uses too (main.ts). */
   alerts: Pick<AlertSink, 'raise'>;
   reports: { endpointCounts(policy: string): readonly EndpointCount[] };
@@ -53,6 +53,11 @@ export interface RampControllerOptions {
   onCapChange(): void;
   logger?: Logger;
   now?: () => number;
+  /**
+   * Replicated mode (cluster/lease.ts): whether this replica runs the ramps now; re-checked before
+   * each evaluation (a leader that lost its lease steps down). Default: always (one process).
+   */
+  leader?: () => boolean | Promise<boolean>;
 }
 
 /** A command that does not apply (kind 'conflict'): the API's error handler maps kinds to statuses. */
@@ -146,6 +151,7 @@ export class RampController {
   /** Evaluates every running ramp whose period is due. Serialized: a slow store never overlaps ticks. */
   tick(): Promise<void> {
     const run = async () => {
+      if (this.opts.leader && !(await this.opts.leader())) return;
       const now = this.now();
       for (const e of [...this.entries.values()]) {
         if (e.state.status !== 'running' || typeof e.ramp === 'string') continue;
@@ -164,6 +170,26 @@ export class RampController {
     });
     this.ticking = p;
     return p;
+  }
+
+  /**
+   * Replicated mode: another replica changed this ramp (a command, or the leader's evaluation) and
+   * saved it; read the saved state. The meter of the running stage is kept when the stage is the same
+   * (this replica's observations since the last save are not thrown away).
+   */
+  async reload(policy: string): Promise<void> {
+    const e = this.entries.get(policy);
+    if (!e) return;
+    const fresh = await this.load(e.policy);
+    const ramp = fresh.ramp;
+    const capBefore = typeof ramp === 'string' ? 0 : rampCap(e.state, ramp);
+    const sameStage = e.meter && e.meter.stageStartedAt === fresh.state.stageStartedAt;
+    e.state = fresh.state;
+    if (!sameStage) {
+      e.meter = fresh.meter;
+      e.nextEvalAt = undefined;
+    }
+    if (typeof ramp !== 'string' && rampCap(e.state, ramp) !== capBefore) this.opts.onCapChange();
   }
 
   view(policy: string): RampView {
@@ -211,6 +237,8 @@ export class RampController {
     }
     if (rampCap(state, ramp) !== capBefore) this.opts.onCapChange();
     await this.save(e);
+    // Replicated mode: the other replicas reload it (their snapshots carry the cap, their API the view).
+    if (events.some((ev) => ev.type === 'transition')) await this.opts.store.notify?.(`ramp:${e.policy.name}`);
     for (const ev of events) {
       if (ev.type === 'transition') {
         this.opts.logger?.info(

@@ -17,12 +17,13 @@ import {
   type WriteOptions,
 } from './types.js';
 
-interface HeadRow {
+// Row shapes shared with the PostgreSQL store (store/postgres.ts selects into the same shapes).
+export interface HeadRow {
   name: string;
   version: number;
   deleted: number;
 }
-interface VersionRow {
+export interface VersionRow {
   name: string;
   version: number;
   spec: string | null;
@@ -30,7 +31,7 @@ interface VersionRow {
   created_at: string;
   created_by: string;
 }
-interface AuditRow {
+export interface AuditRow {
   id: number;
   at: string;
   who: string;
@@ -41,7 +42,7 @@ interface AuditRow {
   summary: string;
 }
 
-function toPolicy(r: VersionRow): Policy {
+export function toPolicy(r: VersionRow): Policy {
   return {
     name: r.name,
     version: r.version,
@@ -51,7 +52,7 @@ function toPolicy(r: VersionRow): Policy {
   };
 }
 
-function toVersion(r: VersionRow): PolicyVersion {
+export function toVersion(r: VersionRow): PolicyVersion {
   const v: PolicyVersion = {
     name: r.name,
     version: r.version,
@@ -124,8 +125,8 @@ export class PolicyRepository {
     return this.db
       .transaction(() => {
         const head = this.q.head.get(name) as HeadRow | undefined;
-        this.checkPreconditions(name, head, opts);
-        this.checkServices(name, spec);
+        checkPreconditions(name, head, opts);
+        checkServices(name, spec, this.list());
         const live = head && head.deleted === 0 ? (this.q.currentOne.get(name) as VersionRow) : undefined;
         if (live && specsEqual(JSON.parse(live.spec ?? '{}'), spec)) {
           return { policy: toPolicy(live), created: false, changed: false };
@@ -142,7 +143,7 @@ export class PolicyRepository {
       .transaction(() => {
         const head = this.q.head.get(name) as HeadRow | undefined;
         if (!head || head.deleted === 1) throw new StoreError('not_found', `policy '${name}' does not exist`);
-        this.checkPreconditions(name, head, opts);
+        checkPreconditions(name, head, opts);
         const live = this.q.currentOne.get(name) as VersionRow;
         const version = head.version + 1;
         const at = this.now().toISOString();
@@ -167,7 +168,7 @@ export class PolicyRepository {
       .transaction(() => {
         const head = this.q.head.get(name) as HeadRow | undefined;
         if (!head) throw new StoreError('not_found', `policy '${name}' does not exist`);
-        this.checkPreconditions(name, head, opts);
+        checkPreconditions(name, head, opts);
         const target = this.q.version.get(name, toVersion) as VersionRow | undefined;
         if (!target) throw new StoreError('not_found', `policy '${name}' has no version ${toVersion}`);
         if (target.spec === null)
@@ -176,7 +177,7 @@ export class PolicyRepository {
             `version ${toVersion} of policy '${name}' is a deletion; roll back to a version with a spec`,
           );
         const spec = JSON.parse(target.spec) as PolicySpec;
-        this.checkServices(name, spec);
+        checkServices(name, spec, this.list());
         const live = head.deleted === 0 ? (this.q.currentOne.get(name) as VersionRow) : undefined;
         const before = live ? JSON.parse(live.spec ?? '{}') : {};
         return this.append(name, head, spec, who, 'rollback', specChanges(before, spec));
@@ -239,29 +240,31 @@ export class PolicyRepository {
     this.q.insertAudit.run(at, who, action, name, head?.version ?? null, version, JSON.stringify(changes));
     return { name, version, spec, updatedAt: at, updatedBy: who };
   }
+}
 
-  private checkPreconditions(name: string, head: HeadRow | undefined, opts: WriteOptions): void {
-    if (opts.ifAbsent && head && head.deleted === 0) {
-      throw new StoreError('precondition_failed', `policy '${name}' already exists (version ${head.version})`);
-    }
-    if (opts.ifVersion !== undefined && head?.version !== opts.ifVersion) {
-      throw new StoreError(
-        'precondition_failed',
-        `policy '${name}' is at version ${head?.version ?? 'none'}, not ${opts.ifVersion}; reload and retry`,
-      );
-    }
+/** The write preconditions (HTTP If-Match / If-None-Match) against the policy's head row. */
+export function checkPreconditions(name: string, head: HeadRow | undefined, opts: WriteOptions): void {
+  if (opts.ifAbsent && head && head.deleted === 0) {
+    throw new StoreError('precondition_failed', `policy '${name}' already exists (version ${head.version})`);
   }
+  if (opts.ifVersion !== undefined && head?.version !== opts.ifVersion) {
+    throw new StoreError(
+      'precondition_failed',
+      `policy '${name}' is at version ${head?.version ?? 'none'}, not ${opts.ifVersion}; reload and retry`,
+    );
+  }
+}
 
-  private checkServices(name: string, spec: PolicySpec): void {
-    for (const other of this.list()) {
-      if (other.name === name) continue;
-      const shared = spec.services.find((s) => other.spec.services.includes(s));
-      if (shared !== undefined) {
-        throw new StoreError(
-          'conflict',
-          `service '${shared}' is already covered by policy '${other.name}'; a service belongs to one policy`,
-        );
-      }
+/** A service belongs to at most one live policy: the snapshot cache and ingest look policies up by service. */
+export function checkServices(name: string, spec: PolicySpec, current: Policy[]): void {
+  for (const other of current) {
+    if (other.name === name) continue;
+    const shared = spec.services.find((s) => other.spec.services.includes(s));
+    if (shared !== undefined) {
+      throw new StoreError(
+        'conflict',
+        `service '${shared}' is already covered by policy '${other.name}'; a service belongs to one policy`,
+      );
     }
   }
 }

@@ -6,9 +6,9 @@ import type { AlertInput, AlertState, DeliveryStatus, StoredAlert } from './type
 
 // The alerts.delivered column (INTEGER since migration 1) holds a delivery code: 0 and 1 keep their
 // old meaning (pending, delivered), so no migration is needed and old rows read as before.
-const DELIVERY_CODES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'skipped', 'no webhook'];
+export const DELIVERY_CODES: DeliveryStatus[] = ['pending', 'delivered', 'failed', 'skipped', 'no webhook'];
 
-interface AlertRow {
+export interface AlertRow {
   id: number;
   at: number;
   policy: string;
@@ -22,7 +22,7 @@ interface AlertRow {
   state_at: number | null;
 }
 
-const toAlert = (r: AlertRow): StoredAlert => ({
+export const toAlert = (r: AlertRow): StoredAlert => ({
   id: r.id,
   at: r.at,
   policy: r.policy,

@@ -139,4 +139,15 @@ export interface Store {
   /** Cheap liveness probe for /healthz. */
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  /** Where the data lives, for the start-up log (a file path, or a URL without its password). */
+  readonly file: string;
+  /**
+   * Shared stores only (PostgreSQL): calls `listener` with each change a replica commits
+   * ('policy:<name>', 'ramp:<name>'), and 'resync' when changes may have been missed. Returns the
+   * unsubscribe function. Absent for the embedded store: one process sees its own writes.
+   */
+  watch?(listener: (change: string) => void): () => void;
+  /** Shared stores only: announces a change this replica saved outside a policy write (a ramp transition). */
+  notify?(change: string): Promise<void>;
 }

@@ -49,7 +49,18 @@ export async function readyRoute(app: FastifyInstance, { deps }: { deps: ApiDeps
         summary: 'Readiness: the store answers and the gRPC stream server accepts filters',
         security: [],
         response: {
-          200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
+          200: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['status'],
+            properties: {
+              status: { type: 'string' },
+              leader: {
+                type: 'boolean',
+                description: 'replicated mode: whether this replica runs the mirror ramps (absent on one process)',
+              },
+            },
+          },
           503: { $ref: 'Error#' },
         },
       },
@@ -65,7 +76,7 @@ export async function readyRoute(app: FastifyInstance, { deps }: { deps: ApiDeps
       }
       const grpc = deps.ready?.() ?? { grpc: true };
       if (!grpc.grpc) return unready('the gRPC stream server is not accepting filters');
-      return { status: 'ready' };
+      return { status: 'ready', ...(grpc.leader !== undefined ? { leader: grpc.leader } : {}) };
     },
   );
 }
