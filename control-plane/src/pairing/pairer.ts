@@ -298,7 +298,7 @@ export class Pairer {
  * 25,000 halves with 60 KiB queries hold 1.5 GB under a 25 MB reported bound (issue 14 finding 10).
  * The body is a copy made at decode (stream/codec.ts), never a view keeping a message alive.
  */
-function halfBytes(h: Half): number {
+export function halfBytes(h: Half): number {
   const body = h.body as Buffer | string | undefined;
   let chars =
     len(h.pairId) + len(h.service) + len(h.method) + len(h.host) + len(h.path) + len(h.query) + len(h.requestId);

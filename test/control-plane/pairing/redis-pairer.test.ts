@@ -1,0 +1,119 @@
+// Shared pairing on a real Redis 7: halves of one pair reach different replicas (two RedisPairers on
+// one server) and every pair completes exactly once; late, duplicate, orphaned and degraded halves are
+// counted; the count and byte bounds evict the oldest; a Redis outage fails the add (the half is not
+// acknowledged) without crashing, and pairing resumes when Redis is back.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RedisPairer } from '../../../control-plane/src/pairing/redis-pairer.js';
+import { startRedis, type RealServer } from '../../data-layer/servers.js';
+import { half } from '../../fixtures/halves.js';
+
+let redis: RealServer;
+beforeAll(async () => {
+  redis = await startRedis();
+}, 30_000);
+afterAll(async () => {
+  await redis?.stop();
+});
+const open: RedisPairer[] = [];
+afterEach(async () => {
+  await open.at(-1)?.redis.flushall().catch(() => undefined);
+  for (const p of open.splice(0)) await p.close();
+});
+
+let clock = 1_000_000;
+const pairer = async (over: Partial<ConstructorParameters<typeof RedisPairer>[0]> = {}) => {
+  const p = new RedisPairer({ url: `redis://127.0.0.1:${redis.port}`, windowMs: 1000, now: () => clock, ...over });
+  open.push(p);
+  await p.ready();
+  return p;
+};
+
+describe('RedisPairer', () => {
+  it('completes each pair exactly once when its halves land on different replicas, concurrently', async () => {
+    const a = await pairer();
+    const b = await pairer();
+    const n = 300;
+    const adds = [];
+    for (let i = 0; i < n; i++) {
+      const live = half('live', { pairId: `p${i}`, json: { i, side: 'live' } });
+      const cand = half('candidate', { pairId: `p${i}`, json: { i, side: 'candidate' } });
+      // alternate which replica sees which side
+      adds.push(i % 2 ? a.add(live, false, 'shop') : b.add(live, false, 'shop'));
+      adds.push(i % 2 ? b.add(cand, false, 'shop') : a.add(cand, false, 'shop'));
+    }
+    const pairs = (await Promise.all(adds)).filter((p) => p !== undefined);
+    expect(pairs).toHaveLength(n);
+    expect(new Set(pairs.map((p) => p!.pairId)).size).toBe(n);
+    for (const p of pairs) {
+      expect(JSON.parse(p!.live.body.toString())).toEqual({ i: Number(p!.pairId.slice(1)), side: 'live' });
+      expect(JSON.parse(p!.candidate.body.toString()).side).toBe('candidate');
+      expect(p!.live.headers.map(([n]) => n)).toContain('content-type');
+    }
+    expect(await a.refresh()).toMatchObject({ completed: n, pending: 0, pendingBytes: 0, late: 0, duplicate: 0 });
+  });
+
+  it('counts a duplicate side and a late half, keeps scopes apart, and waits for a secondary', async () => {
+    const a = await pairer();
+    const b = await pairer();
+    expect(await a.add(half('live', { pairId: 'x' }), true, 'shop')).toBeUndefined();
+    expect(await b.add(half('live', { pairId: 'x' }), true, 'shop')).toBeUndefined(); // duplicate
+    expect(await b.add(half('candidate', { pairId: 'x' }), true, 'other')).toBeUndefined(); // another policy's id
+    expect(await b.add(half('candidate', { pairId: 'x' }), true, 'shop')).toBeUndefined(); // waits for the secondary
+    const done = await a.add(half('secondary', { pairId: 'x' }), true, 'shop');
+    expect(done && [done.live.side, done.candidate.side, done.secondary?.side]).toEqual([
+      'live',
+      'candidate',
+      'secondary',
+    ]);
+    expect(await a.add(half('candidate', { pairId: 'x' }), true, 'shop')).toBeUndefined(); // late
+    expect(await a.refresh()).toMatchObject({ completed: 1, duplicate: 1, late: 1, pending: 1 });
+  });
+
+  it('expires incomplete pairs once, across replicas: live + candidate without their secondary are compared degraded', async () => {
+    const a = await pairer();
+    const b = await pairer();
+    await a.add(half('live', { pairId: 'd' }), true, 'shop');
+    await b.add(half('candidate', { pairId: 'd' }), true, 'shop');
+    await a.add(half('live', { pairId: 'o' }), false, 'shop');
+    expect(await a.expire()).toEqual([]); // not due yet
+    clock += 1001;
+    const [fromA, fromB] = await Promise.all([a.expire(), b.expire()]);
+    const degraded = [...fromA, ...fromB];
+    expect(degraded.map((p) => [p.pairId, p.live.side, p.candidate.side])).toEqual([['d', 'live', 'candidate']]);
+    expect(await b.refresh()).toMatchObject({ degraded: 1, orphaned: 1, pending: 0, pendingBytes: 0 });
+    expect(await b.add(half('candidate', { pairId: 'o' }), false, 'shop')).toBeUndefined(); // late now
+    expect((await b.refresh()).late).toBe(1);
+  });
+
+  it('holds at most maxPending pairs and maxPendingBytes, evicting the oldest; an oversized half is never stored', async () => {
+    const a = await pairer({ maxPending: 3, maxPendingBytes: 64 * 1024 });
+    for (let i = 0; i < 5; i++) await a.add(half('live', { pairId: `e${i}`, body: 'x'.repeat(10) }), false, 's');
+    expect(await a.refresh()).toMatchObject({ pending: 3, evicted: 2 });
+    // the two oldest were evicted: their candidates now start new pairs (and evict again)
+    expect(await a.add(half('candidate', { pairId: 'e4' }), false, 's')).toBeDefined();
+    await a.add(half('live', { pairId: 'big' }), false, 's');
+    expect(await a.add(half('live', { pairId: 'huge', body: 'y'.repeat(70 * 1024) }), false, 's')).toBeUndefined();
+    const s = await a.refresh();
+    expect(s.oversized).toBe(1);
+    expect(s.pendingBytes).toBeLessThanOrEqual(64 * 1024);
+    // bytes: 20 KiB halves under a 64 KiB bound keep at most 3 (each costs its body + overhead)
+    const b = await pairer({ maxPending: 1000, maxPendingBytes: 64 * 1024 });
+    await b.redis.flushall();
+    for (let i = 0; i < 6; i++) await b.add(half('live', { pairId: `m${i}`, body: 'z'.repeat(20 * 1024) }), false, 's');
+    const t = await b.refresh();
+    expect(t.pending).toBe(3);
+    expect(t.pendingBytes).toBeLessThanOrEqual(64 * 1024);
+    expect(t.evicted).toBe(3);
+  });
+
+  it('fails the add while Redis is away (nothing held, nothing thrown past the caller) and pairs again once it is back', async () => {
+    const a = await pairer();
+    await a.add(half('live', { pairId: 'r1' }), false, 'shop');
+    await redis.stop();
+    await expect(a.add(half('candidate', { pairId: 'r1' }), false, 'shop')).rejects.toThrow();
+    redis = await startRedis(); // a new, empty server (ports differ): a fresh pairer reaches it
+    const b = await pairer();
+    await b.add(half('live', { pairId: 'r2' }), false, 'shop');
+    expect(await b.add(half('candidate', { pairId: 'r2' }), false, 'shop')).toBeDefined();
+  });
+});
