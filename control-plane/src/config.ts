@@ -26,7 +26,13 @@ export interface ControlPlaneConfig {
   /** Istio workload identities (SPIFFE IDs from x-forwarded-client-cert) → services they may report for */
   streamIdentities?: Array<{ spiffe: string; services: string[] }>;
   /** maxPendingBytes bounds the bodies held by pending pairs (maxPending alone could hold gigabytes). */
-  pairing: { windowMs: number; maxPending: number; maxPendingBytes: number };
+  pairing: {
+    windowMs: number;
+    maxPending: number;
+    maxPendingBytes: number;
+    /** replicated mode: halves meet in this Redis (redis://…), whichever replica they reach; absent = in memory */
+    redisUrl?: string;
+  };
   /** Alert delivery (webhook/): per-attempt timeout, retries, signing secret, allowed targets. */
   webhook: {
     timeoutMs: number;
@@ -59,6 +65,7 @@ export const USAGE = `usage: shadow-control-plane [options]
   --host <addr>      bind address                             (SHADOWGUARD_HOST, default 127.0.0.1)
   --data-dir <dir>   SQLite data directory                    (SHADOWGUARD_DATA_DIR, default ./data)
   --store-url <url>  PostgreSQL store shared by replicas       (SHADOWGUARD_STORE_URL; default: SQLite in --data-dir)
+  --redis-url <url>  Redis where replicas pair halves          (SHADOWGUARD_REDIS_URL; default: in memory)
   --config <file>    YAML or JSON configuration file          (SHADOWGUARD_CONFIG)
   --log-level <lvl>  fatal|error|warn|info|debug|trace|silent (SHADOWGUARD_LOG_LEVEL, default info)
   -h, --help         this text
@@ -139,6 +146,7 @@ export const configFileSchema = {
         windowMs: ms(3_600_000),
         maxPending: { type: 'integer', minimum: 1, maximum: 10_000_000 },
         maxPendingBytes: { type: 'integer', minimum: 64 * 1024, maximum: 64 * 1024 ** 3 },
+        redisUrl: { type: 'string', pattern: '^rediss?://', maxLength: 4096 },
       },
     },
     webhook: {
@@ -203,6 +211,12 @@ export const DEFAULTS = {
   persistIntervalMs: 10_000,
   bodyLimitBytes: 1024 * 1024,
 } as const;
+
+function redisOf(url: string | undefined): { redisUrl?: string } {
+  if (url === undefined || url === '') return {};
+  if (!/^rediss?:\/\/./.test(url)) throw new ConfigError('the Redis URL must be a redis:// (or rediss://) URL');
+  return { redisUrl: url };
+}
 
 function storeOf(url: string | undefined): Pick<ControlPlaneConfig, 'store'> {
   if (url === undefined || url === '') return {};
@@ -297,6 +311,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
         'data-dir': { type: 'string' },
         config: { type: 'string' },
         'store-url': { type: 'string' },
+        'redis-url': { type: 'string' },
         'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -331,7 +346,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     dataDir: arg('data-dir') ?? env.SHADOWGUARD_DATA_DIR ?? file.dataDir ?? DEFAULTS.dataDir,
     logLevel: logLevel as ControlPlaneConfig['logLevel'],
     tokens: tokensOf(file, env),
-    pairing: { ...DEFAULTS.pairing, ...file.pairing },
+    pairing: { ...DEFAULTS.pairing, ...file.pairing, ...redisOf(arg('redis-url') ?? env.SHADOWGUARD_REDIS_URL) },
     webhook: { ...DEFAULTS.webhook, ...file.webhook },
     metrics: { ...DEFAULTS.metrics, ...file.metrics },
     persistIntervalMs: file.persistIntervalMs ?? DEFAULTS.persistIntervalMs,

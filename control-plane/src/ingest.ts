@@ -9,16 +9,24 @@ import type { Logger } from 'pino';
 import { AlertSink, type AlertStats, type WebhookOptions } from './alerts.js';
 import type { EgressEvent, Half, NodeHello, Policy, PolicySpec } from './domain/types.js';
 import type { ComparedPair } from './compare/index.js';
-import type { CompletePair, Pairer } from './pairing/pairer.js';
+import type { CompletePair } from './pairing/pairer.js';
 import type { Alert, ReportBook } from './reports/aggregate.js';
 import type { BlastRadius } from './reports/blast-radius.js';
 import type { Store } from './store/types.js';
 import type { StreamHandlers } from './stream/server.js';
 
+/** What ingest needs of a pairing window: answers now (Pairer) or once the half is stored (RedisPairer). */
+export interface PairingWindow {
+  add(half: Half, needsSecondary: boolean, scope?: string): CompletePair | undefined | Promise<CompletePair | undefined>;
+  expire(): CompletePair[] | Promise<CompletePair[]>;
+  flushDegraded(): CompletePair[];
+}
+
 /** The engine pieces ingest drives; main.ts passes Pairer, comparePair, ReportBook and BlastRadius. */
 export interface IngestDeps {
   policyFor(service: string): Policy | undefined;
-  pairer: Pick<Pairer, 'add' | 'expire' | 'flushDegraded'>;
+  /** The in-memory Pairer, or the replicated mode's RedisPairer (asynchronous: halves meet in Redis). */
+  pairer: PairingWindow;
   compare(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair;
   reports: Pick<ReportBook, 'add'> & Partial<Pick<ReportBook, 'takeResolved'>>;
   blast: Pick<BlastRadius, 'add'>;
@@ -63,7 +71,8 @@ export class Ingest {
 
   // The policy comes from the service of the stream's Hello (the filter's authenticated identity), not
   // from the service a message names: a filter cannot report into another service's policy.
-  half(half: Half, node?: Pick<NodeHello, 'service'> & Partial<NodeHello>): void {
+  /** Returns a promise when pairing is shared (Redis): it settles once the half is stored, for the ack. */
+  half(half: Half, node?: Pick<NodeHello, 'service'> & Partial<NodeHello>): void | Promise<void> {
     this.counters.halves++;
     const policy = this.deps.policyFor(node?.service || half.service);
     if (!policy) {
@@ -78,6 +87,7 @@ export class Ingest {
       }
     }
     const pair = this.deps.pairer.add(half, policy.spec.secondary === true, policy.name);
+    if (pair instanceof Promise) return pair.then((p) => (p ? this.complete(p, policy) : undefined));
     if (pair) this.complete(pair, policy);
   }
 
@@ -88,7 +98,12 @@ export class Ingest {
 
   /** Expiry tick: incomplete pairs past the window are dropped; those missing only a secondary are compared. */
   tick(): void {
-    this.completeDegraded(this.deps.pairer.expire());
+    const expired = this.deps.pairer.expire();
+    if (!(expired instanceof Promise)) return this.completeDegraded(expired);
+    expired.then(
+      (pairs) => this.completeDegraded(pairs),
+      (err: unknown) => this.deps.logger.warn({ err }, 'expiring shared pairs failed; the next tick retries'),
+    );
   }
 
   /**

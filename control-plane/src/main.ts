@@ -22,6 +22,8 @@ import { urlProblem } from './webhook/target.js';
 import { domainMetrics, type ObservedMetrics } from './metrics/index.js';
 import { NodeRegistry, type NodeHandle } from './nodes/registry.js';
 import { Pairer } from './pairing/pairer.js';
+import { RedisPairer } from './pairing/redis-pairer.js';
+import { redactUrl } from './store/postgres.js';
 import { RampController } from './ramp/controller.js';
 import { BlastRadius } from './reports/blast-radius.js';
 import { SnapshotCache } from './snapshot/cache.js';
@@ -178,11 +180,18 @@ export async function start(
   });
   await ramp.setPolicies(policies);
   cache.setSamplingCap((p) => ramp.capFor(p));
-  const pairer = new Pairer({
+  const window = {
     windowMs: config.pairing.windowMs,
     maxPending: config.pairing.maxPending,
     maxPendingBytes: config.pairing.maxPendingBytes,
-  });
+  };
+  // Replicated mode: halves meet in Redis whichever replica they reach (docs/replicated.md).
+  const pairer = config.pairing.redisUrl
+    ? await sharedPairing(config.pairing.redisUrl, window, async () => {
+        await lease?.close();
+        await store.close();
+      })
+    : new Pairer(window);
   const ingest = new Ingest({
     policyFor: (service) => cache.policyFor(service),
     pairer,
@@ -300,6 +309,7 @@ export async function start(
     await Promise.allSettled([stream.close(0), app.close()]);
     unwatch?.();
     await lease?.close();
+    if (pairer instanceof RedisPairer) await pairer.close();
     await store.close();
     throw err;
   }
@@ -314,6 +324,7 @@ export async function start(
 
   const ticker = setInterval(() => {
     ingest.tick();
+    if (pairer instanceof RedisPairer) pairer.refresh().catch(() => undefined); // shared counters for /metrics
     registry.prune(NODE_RETENTION_MS);
   }, TICK_MS);
   const saver = setInterval(() => {
@@ -345,6 +356,7 @@ export async function start(
         log.error({ err }, 'saving report state at shutdown failed');
       }
       await lease?.close();
+      if (pairer instanceof RedisPairer) await pairer.close();
       await store.close();
       log.info('control plane stopped');
     })());
@@ -362,6 +374,24 @@ export async function start(
     'control plane ready',
   );
   return { httpUrl, httpPort, grpcPort, store, ramp, persist, close };
+}
+
+/** Replicated mode: the shared pairing window, connected before the control plane says it is up. */
+async function sharedPairing(
+  url: string,
+  window: { windowMs: number; maxPending: number; maxPendingBytes: number },
+  onFail: () => Promise<void>,
+): Promise<RedisPairer> {
+  const p = new RedisPairer({ url, ...window });
+  try {
+    await p.ready();
+    await p.refresh();
+  } catch (err) {
+    await p.close();
+    await onFail();
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`);
+  }
+  return p;
 }
 
 /** Replicated mode: the ramp leader lease on the shared PostgreSQL (this replica named host:pid). */

@@ -37,10 +37,16 @@ export interface DeliveryStats {
 }
 
 export interface Sender {
-  /** highest seq received from this sender: everything up to it is delivered */
+  /** everything up to this seq is delivered: received, and stored when its handling was asynchronous */
   readonly delivered: number;
   /** true for a first copy (hand it to ingest), false for a duplicate (drop it); seq 0 is unnumbered: accepted */
   accept(seq: number): boolean;
+  /**
+   * An accepted seq whose handling finishes later (the replicated mode stores halves in Redis):
+   * `delivered` stays below it until `done` settles. A failure rewinds the mark below it, so the
+   * filter's resend after a reconnect is accepted again; the returned promise rejects with it.
+   */
+  settle(seq: number, done: Promise<unknown>): Promise<void>;
 }
 
 /** A function that asks for a Delivered: the first call in an event-loop turn schedules one send of the
@@ -58,7 +64,10 @@ export function coalescedAck(sender: Sender, send: (seq: number) => void): () =>
 }
 
 interface Mark {
+  /** highest seq received */
   delivered: number;
+  /** accepted seqs still being handled, ascending */
+  inFlight: number[];
 }
 
 export class DeliveryLedger {
@@ -72,7 +81,7 @@ export class DeliveryLedger {
 
   sender(hello: NodeHello): Sender {
     const key = `${nodeKey(hello)}@${hello.epoch ?? 0}`;
-    const mark = this.marks.get(key) ?? { delivered: 0 };
+    const mark = this.marks.get(key) ?? { delivered: 0, inFlight: [] };
     this.marks.delete(key); // re-insert: Map order is recency of connection
     this.marks.set(key, mark);
     for (const oldest of this.marks.keys()) {
@@ -83,7 +92,19 @@ export class DeliveryLedger {
     const c = this.counters;
     return {
       get delivered() {
-        return mark.delivered;
+        return mark.inFlight.length > 0 ? Math.min(mark.delivered, mark.inFlight[0] - 1) : mark.delivered;
+      },
+      settle(seq: number, done: Promise<unknown>): Promise<void> {
+        mark.inFlight.push(seq); // seqs arrive in order on a stream: the array stays sorted
+        const remove = () => {
+          const i = mark.inFlight.indexOf(seq);
+          if (i >= 0) mark.inFlight.splice(i, 1);
+        };
+        return done.then(remove, (err: unknown) => {
+          remove();
+          mark.delivered = Math.min(mark.delivered, seq - 1);
+          throw err;
+        });
       },
       accept(seq: number): boolean {
         if (seq === 0) {

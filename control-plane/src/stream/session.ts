@@ -43,7 +43,8 @@ import { authorize, covers, type Grant, type StreamCredential, type WorkloadIden
 
 export interface StreamHandlers {
   onHello?(hello: NodeHello): void;
-  onHalf(half: Half, node: NodeHello): void;
+  /** A promise (the replicated mode's shared pairing): the half is acknowledged once it resolves. */
+  onHalf(half: Half, node: NodeHello): void | Promise<unknown>;
   onEgress(event: EgressEvent, node: NodeHello): void;
 }
 
@@ -262,7 +263,8 @@ export class Session {
     }
     if (r.kind === 'half') {
       node.countHalf();
-      this.safely('onHalf', () => this.deps.handlers.onHalf(r.half, hello));
+      const stored = this.safely('onHalf', () => this.deps.handlers.onHalf(r.half, hello));
+      if (stored instanceof Promise) this.afterStored(r.seq ?? 0, stored);
     } else {
       node.countEvent();
       this.safely('onEgress', () => this.deps.handlers.onEgress(r.event, hello));
@@ -294,9 +296,25 @@ export class Session {
     if (snap) this.push(snap);
   }
 
-  private safely(what: string, fn: () => void): void {
+  /**
+   * A half handed over asynchronously: acknowledged once stored. If storing fails the stream ends with
+   * UNAVAILABLE: the filter reconnects (to this replica or another) and resends what was not
+   * acknowledged, so nothing acknowledged was lost and nothing is silently dropped.
+   */
+  private afterStored(seq: number, stored: Promise<unknown>): void {
+    const settled = seq && this.sender ? this.sender.settle(seq, stored) : stored;
+    settled.then(
+      () => this.ack?.(),
+      (err: unknown) => {
+        this.log.warn({ err, node: this.node?.key }, 'a half could not be stored; the filter will resend it');
+        this.finish(grpc.status.UNAVAILABLE, 'shared pairing unavailable: reconnect and resend');
+      },
+    );
+  }
+
+  private safely<T>(what: string, fn: () => T): T | undefined {
     try {
-      fn();
+      return fn();
     } catch (err) {
       this.log.error({ err, node: this.node?.key }, `${what} handler failed; message dropped`);
     }

@@ -16,7 +16,10 @@ afterAll(async () => {
 });
 const open: RedisPairer[] = [];
 afterEach(async () => {
-  await open.at(-1)?.redis.flushall().catch(() => undefined);
+  await open
+    .at(-1)
+    ?.redis.flushall()
+    .catch(() => undefined);
   for (const p of open.splice(0)) await p.close();
 });
 

@@ -132,6 +132,8 @@ export function helloMessage(h: NodeHello) {
 /** A filter worker's stream: a real grpc-js client speaking the proto. */
 export class FakeFilter {
   readonly snapshots: Received[] = [];
+  /** the seq of every Delivered the control plane sent, in order */
+  readonly delivered: number[] = [];
   readonly status: Promise<grpc.StatusObject>;
   private readonly client: grpc.Client;
   private readonly call: grpc.ClientDuplexStream<object, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -141,9 +143,16 @@ export class FakeFilter {
     const md = new grpc.Metadata();
     if (opts.token !== undefined) md.set('authorization', `Bearer ${opts.token}`);
     this.call = (this.client as any).Connect(md); // eslint-disable-line @typescript-eslint/no-explicit-any
-    this.call.on('data', (m: { snapshot?: Received }) => {
-      if (m.snapshot) this.snapshots.push(m.snapshot);
-    });
+    this.call.on(
+      'data',
+      (m: { snapshot?: Received; delivered?: { seq?: number | string | { toNumber(): number } } }) => {
+        if (m.snapshot) this.snapshots.push(m.snapshot);
+        if (m.delivered) {
+          const seq = m.delivered.seq;
+          this.delivered.push(typeof seq === 'object' ? seq.toNumber() : Number(seq ?? 0));
+        }
+      },
+    );
     this.call.on('error', () => {
       /* the status promise carries it */
     });

@@ -1,0 +1,94 @@
+// Two control-plane replicas on a real PostgreSQL 15 and a real Redis 7, the edge filter streaming to
+// one and the shadow filter to the other: every pair meets in Redis and is compared exactly once,
+// each half is acknowledged only once stored, and when Redis goes away the stream ends UNAVAILABLE
+// (the filter resends after reconnecting) instead of acknowledging a half nobody holds.
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
+import { startPostgres, startRedis, type RealServer } from '../../data-layer/servers.js';
+import { loopbackConfig } from '../../fixtures/control-plane-config.js';
+import { halfMessage, tempDir } from '../ramp/fixtures.js';
+import { FakeFilter, hello } from '../stream/fixtures.js';
+
+let postgres: RealServer;
+let redis: RealServer;
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([postgres?.stop(), redis?.stop()]);
+});
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function replica(storeUrl: string): Promise<RunningControlPlane> {
+  const base = loopbackConfig(tempDir(cleanups), { store: { url: storeUrl } });
+  const cp = await start(
+    { ...base, pairing: { ...base.pairing, redisUrl: `redis://127.0.0.1:${redis.port}` } },
+    { logger: pino({ level: 'silent' }) },
+  );
+  cleanups.push(() => cp.close());
+  return cp;
+}
+
+const pairsIn = async (cp: RunningControlPlane): Promise<number> => {
+  const r = await fetch(`${cp.httpUrl}/api/v1/reports/checkout`);
+  const body = (await r.json()) as { endpoints: Array<{ pairs: number }> };
+  return body.endpoints.reduce((n, e) => n + e.pairs, 0);
+};
+
+it('pairs halves that reached different replicas exactly once, acknowledging each once stored', async () => {
+  const admin = new pg.Client({ host: '127.0.0.1', port: postgres.port, user: 'postgres', database: 'postgres' });
+  await admin.connect();
+  await admin.query('CREATE DATABASE sg_shared_pairing');
+  await admin.end();
+  const url = `postgres://postgres@127.0.0.1:${postgres.port}/sg_shared_pairing`;
+  const a = await replica(url);
+  const b = await replica(url);
+  const put = await fetch(`${a.httpUrl}/api/v1/policies/checkout`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ services: ['checkout'] }),
+  });
+  expect(put.status).toBe(201);
+
+  const edge = await FakeFilter.connect(a.grpcPort, hello({ nodeId: 'edge-1', role: 'edge', epoch: 7 }));
+  const shadow = await FakeFilter.connect(
+    b.grpcPort,
+    hello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2', epoch: 9 }),
+  );
+  cleanups.push(
+    () => edge.close(),
+    () => shadow.close(),
+  );
+  const n = 120;
+  for (let i = 1; i <= n; i++) {
+    await edge.send({ seq: i, ...halfMessage(`p${i}`, 'LIVE', 'GET', `/users/${i}`, { name: 'Ada', i }) });
+    await shadow.send({
+      seq: i,
+      ...halfMessage(`p${i}`, 'CANDIDATE', 'GET', `/users/${i}`, { name: i % 10 ? 'Ada' : 'Eve', i }),
+    });
+  }
+  // Every pair compared once, on whichever replica completed it; none twice.
+  await expect.poll(async () => (await pairsIn(a)) + (await pairsIn(b)), { timeout: 10_000 }).toBe(n);
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await pairsIn(a)) + (await pairsIn(b))).toBe(n);
+  // Both filters acknowledged up to their last half, and only after it was stored.
+  await expect.poll(() => Math.max(0, ...edge.delivered)).toBe(n);
+  await expect.poll(() => Math.max(0, ...shadow.delivered)).toBe(n);
+  const metrics = await (await fetch(`${a.httpUrl}/metrics`)).text();
+  expect(metrics).toMatch(/^shadowguard_pairing_pending_pairs 0$/m);
+
+  // Redis goes away: the next half cannot be stored, so it is not acknowledged and the stream ends
+  // UNAVAILABLE (the filter reconnects and resends it); nothing crashes.
+  await redis.stop();
+  await edge.send({ seq: n + 1, ...halfMessage('late-1', 'LIVE', 'GET', '/users/1', { name: 'Ada' }) });
+  const status = await edge.status;
+  expect(status.code).toBe(14); // UNAVAILABLE
+  expect(Math.max(...edge.delivered)).toBe(n);
+  expect((await fetch(`${b.httpUrl}/healthz`)).status).toBe(200);
+  redis = await startRedis(); // for afterAll
+}, 60_000);
