@@ -365,6 +365,10 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     if (streamToken.length < 16) throw new ConfigError('SHADOWGUARD_STREAM_TOKEN must be at least 16 characters');
     config.streamToken = streamToken;
   }
+  if (config.pairing.redisUrl && !config.store)
+    throw new ConfigError(
+      'shared pairing (a Redis URL) needs the shared store too (a PostgreSQL URL): replicas must share policies and one leader',
+    );
   if (config.tokens.length === 0 && !isLoopback(config.host)) {
     throw new ConfigError(
       `no API tokens are configured, so the REST API would be open to anyone on ${config.host}; ` +

@@ -17,7 +17,11 @@ import type { StreamHandlers } from './stream/server.js';
 
 /** What ingest needs of a pairing window: answers now (Pairer) or once the half is stored (RedisPairer). */
 export interface PairingWindow {
-  add(half: Half, needsSecondary: boolean, scope?: string): CompletePair | undefined | Promise<CompletePair | undefined>;
+  add(
+    half: Half,
+    needsSecondary: boolean,
+    scope?: string,
+  ): CompletePair | undefined | Promise<CompletePair | undefined>;
   expire(): CompletePair[] | Promise<CompletePair[]>;
   flushDegraded(): CompletePair[];
 }

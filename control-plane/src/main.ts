@@ -23,6 +23,9 @@ import { domainMetrics, type ObservedMetrics } from './metrics/index.js';
 import { NodeRegistry, type NodeHandle } from './nodes/registry.js';
 import { Pairer } from './pairing/pairer.js';
 import { RedisPairer } from './pairing/redis-pairer.js';
+import { ObservationLog } from './cluster/observation-log.js';
+import type { ComparedPair } from './compare/index.js';
+import type { Alert } from './reports/aggregate.js';
 import { redactUrl } from './store/postgres.js';
 import { RampController } from './ramp/controller.js';
 import { BlastRadius } from './reports/blast-radius.js';
@@ -31,7 +34,7 @@ import { openStore } from './store/open.js';
 import { PgLease } from './cluster/lease.js';
 import { ReportState } from './store/report-state.js';
 import { runControl } from './run-control.js';
-import type { NodeHello } from './domain/types.js';
+import type { EgressEvent, NodeHello, PolicySpec } from './domain/types.js';
 import type { Store } from './store/types.js';
 import { createStreamServer } from './stream/server.js';
 
@@ -192,35 +195,69 @@ export async function start(
         await store.close();
       })
     : new Pairer(window);
+  // What a compared pair and an egress event do to this replica's engine objects, each change also
+  // marked on the dashboard's event feed (throttled). One process applies them at once; replicas
+  // apply them from the observation log, so every replica aggregates every replica's pairs.
+  const candidateStatus = new WeakMap<ComparedPair, number>();
+  const applyPair = (r: ComparedPair, spec: PolicySpec, status: number): Alert[] => {
+    ramp.observePair(r.policy, status, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
+    const raised = reports.add(r, spec);
+    bus.changed('reports', r.policy);
+    return raised;
+  };
+  const applyEgress = (ev: EgressEvent) => {
+    blast.add(ev);
+    const p = cache.policyFor(ev.service);
+    metrics.egress(p?.name, ev);
+    if (p) bus.changed('blast', p.name);
+  };
+  const observations = config.pairing.redisUrl
+    ? new ObservationLog({
+        url: config.pairing.redisUrl,
+        onError: (err) => log.warn({ err }, 'reading the observation log failed; retrying'),
+      })
+    : undefined;
+  const appendFailed = (err: unknown) => log.warn({ err }, 'an observation could not reach the shared log');
   const ingest = new Ingest({
     policyFor: (service) => cache.policyFor(service),
     pairer,
     compare: (pair, name, spec) => {
       const r = comparePair(pair, name, spec);
-      ramp.observePair(name, pair.candidate.status, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
+      candidateStatus.set(r, pair.candidate.status);
       metrics.pair(name, r.endpoint, r.latencyLiveUs, r.latencyShadowUs);
       return r;
     },
-    // The same engine objects, each change also marked on the dashboard's event feed (throttled).
-    reports: {
-      add: (r, spec) => {
-        const raised = reports.add(r, spec);
-        bus.changed('reports', r.policy);
-        return raised;
-      },
-      takeResolved: () => reports.takeResolved(),
-    },
-    blast: {
-      add: (ev) => {
-        blast.add(ev);
-        const p = cache.policyFor(ev.service);
-        metrics.egress(p?.name, ev);
-        if (p) bus.changed('blast', p.name);
-      },
-    },
+    reports: observations
+      ? {
+          add: (result) => {
+            const r = result as ComparedPair; // ingest adds what compare() returned
+            const status = candidateStatus.get(r) ?? 0;
+            observations.append({ kind: 'pair', pair: r, candidateStatus: status }).catch(appendFailed);
+            return []; // alerts come from the log, raised by the leader
+          },
+        }
+      : {
+          add: (r, spec) =>
+            applyPair(r as ComparedPair, spec ?? { services: [] }, candidateStatus.get(r as ComparedPair) ?? 0),
+          takeResolved: () => reports.takeResolved(),
+        },
+    blast: observations
+      ? { add: (ev) => void observations.append({ kind: 'egress', event: ev }).catch(appendFailed) }
+      : { add: applyEgress },
     alerts,
     logger: log.child({ component: 'ingest' }),
     candidateVersion: (p, version) => wiring.candidateVersion(p, version),
+  });
+  // Replicated mode: apply every replica's observations here; the leader alone raises and resolves alerts.
+  observations?.start((o) => {
+    if (o.kind === 'egress') return applyEgress(o.event);
+    const policy = activePolicies.find((p) => p.name === o.pair.policy);
+    if (!policy) return;
+    const raised = applyPair(o.pair, policy.spec, o.candidateStatus);
+    const resolved = reports.takeResolved();
+    if (lease && !lease.isLeader()) return;
+    for (const a of raised) void alerts.raise({ ...a }, policy.spec.alerts?.webhook);
+    for (const r of resolved) alerts.resolve(r.policy, r.endpoint, Date.now());
   });
   const stream = createStreamServer({
     token: config.streamToken,
@@ -356,6 +393,7 @@ export async function start(
         log.error({ err }, 'saving report state at shutdown failed');
       }
       await lease?.close();
+      await observations?.close();
       if (pairer instanceof RedisPairer) await pairer.close();
       await store.close();
       log.info('control plane stopped');

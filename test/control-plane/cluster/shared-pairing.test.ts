@@ -1,5 +1,6 @@
 // Two control-plane replicas on a real PostgreSQL 15 and a real Redis 7, the edge filter streaming to
-// one and the shadow filter to the other: every pair meets in Redis and is compared exactly once,
+// one and the shadow filter to the other: every pair meets in Redis and is compared exactly once (by
+// whichever replica completed it), both replicas' reports show all of them (the observation log),
 // each half is acknowledged only once stored, and when Redis goes away the stream ends UNAVAILABLE
 // (the filter resends after reconnecting) instead of acknowledging a half nobody holds.
 import pg from 'pg';
@@ -28,11 +29,20 @@ async function replica(storeUrl: string): Promise<RunningControlPlane> {
   const base = loopbackConfig(tempDir(cleanups), { store: { url: storeUrl } });
   const cp = await start(
     { ...base, pairing: { ...base.pairing, redisUrl: `redis://127.0.0.1:${redis.port}` } },
-    { logger: pino({ level: 'silent' }) },
+    { logger: pino({ level: process.env.SG_LOG ?? 'silent' }) },
   );
   cleanups.push(() => cp.close());
   return cp;
 }
+
+/** Pairs this replica compared itself (its latency histogram counts the pairs its engine compared). */
+const comparedBy = async (cp: RunningControlPlane): Promise<number> => {
+  const text = await (await fetch(`${cp.httpUrl}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^shadowguard_pair_latency_seconds_count\{.*side="live".*\} (\d+)$/gm))
+    sum += Number(m[1]);
+  return sum;
+};
 
 const pairsIn = async (cp: RunningControlPlane): Promise<number> => {
   const r = await fetch(`${cp.httpUrl}/api/v1/reports/checkout`);
@@ -72,10 +82,22 @@ it('pairs halves that reached different replicas exactly once, acknowledging eac
       ...halfMessage(`p${i}`, 'CANDIDATE', 'GET', `/users/${i}`, { name: i % 10 ? 'Ada' : 'Eve', i }),
     });
   }
-  // Every pair compared once, on whichever replica completed it; none twice.
-  await expect.poll(async () => (await pairsIn(a)) + (await pairsIn(b)), { timeout: 10_000 }).toBe(n);
+  // One report, the same on both replicas: every pair, once.
+  await expect.poll(async () => [await pairsIn(a), await pairsIn(b)], { timeout: 10_000 }).toEqual([n, n]);
   await new Promise((r) => setTimeout(r, 300));
-  expect((await pairsIn(a)) + (await pairsIn(b))).toBe(n);
+  expect([await pairsIn(a), await pairsIn(b)]).toEqual([n, n]);
+  // …compared once in all: the replicas' own compare counts add up to n (the one that received a
+  // pair's last half compared it; here the candidates arrive last, on B).
+  const compared = await Promise.all([a, b].map(comparedBy));
+  expect(compared[0] + compared[1]).toBe(n);
+  const mismatches = async (cp: RunningControlPlane) => {
+    const r = await fetch(`${cp.httpUrl}/api/v1/reports/checkout`);
+    return ((await r.json()) as { endpoints: Array<{ matching: number; pairs: number }> }).endpoints.map(
+      (e) => e.pairs - e.matching,
+    );
+  };
+  expect(await mismatches(a)).toEqual(await mismatches(b));
+  expect((await mismatches(a)).reduce((x, y) => x + y, 0)).toBe(n / 10);
   // Both filters acknowledged up to their last half, and only after it was stored.
   await expect.poll(() => Math.max(0, ...edge.delivered)).toBe(n);
   await expect.poll(() => Math.max(0, ...shadow.delivered)).toBe(n);
