@@ -43,8 +43,8 @@ import { authorize, covers, type Grant, type StreamCredential, type WorkloadIden
 
 export interface StreamHandlers {
   onHello?(hello: NodeHello): void;
-  /** A promise (the replicated mode's shared pairing): the half is acknowledged once it resolves. */
-  onHalf(half: Half, node: NodeHello): void | Promise<unknown>;
+  /** Returns a Promise in the replicated mode (shared pairing): the half is acknowledged once it resolves. */
+  onHalf(half: Half, node: NodeHello): unknown;
   onEgress(event: EgressEvent, node: NodeHello): void;
 }
 
