@@ -169,14 +169,7 @@ export class PolicyRepository {
         const head = this.q.head.get(name) as HeadRow | undefined;
         if (!head) throw new StoreError('not_found', `policy '${name}' does not exist`);
         checkPreconditions(name, head, opts);
-        const target = this.q.version.get(name, toVersion) as VersionRow | undefined;
-        if (!target) throw new StoreError('not_found', `policy '${name}' has no version ${toVersion}`);
-        if (target.spec === null)
-          throw new StoreError(
-            'conflict',
-            `version ${toVersion} of policy '${name}' is a deletion; roll back to a version with a spec`,
-          );
-        const spec = JSON.parse(target.spec) as PolicySpec;
+        const spec = rollbackSpec(name, toVersion, this.q.version.get(name, toVersion) as VersionRow | undefined);
         checkServices(name, spec, this.list());
         const live = head.deleted === 0 ? (this.q.currentOne.get(name) as VersionRow) : undefined;
         const before = live ? JSON.parse(live.spec ?? '{}') : {};
@@ -240,6 +233,17 @@ export class PolicyRepository {
     this.q.insertAudit.run(at, who, action, name, head?.version ?? null, version, JSON.stringify(changes));
     return { name, version, spec, updatedAt: at, updatedBy: who };
   }
+}
+
+/** The spec a rollback restores: the target version's, refused when it does not exist or is a deletion. */
+export function rollbackSpec(name: string, toVersion: number, target: VersionRow | undefined): PolicySpec {
+  if (!target) throw new StoreError('not_found', `policy '${name}' has no version ${toVersion}`);
+  if (target.spec === null)
+    throw new StoreError(
+      'conflict',
+      `version ${toVersion} of policy '${name}' is a deletion; roll back to a version with a spec`,
+    );
+  return JSON.parse(target.spec) as PolicySpec;
 }
 
 /** The write preconditions (HTTP If-Match / If-None-Match) against the policy's head row. */

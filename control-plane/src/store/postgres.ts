@@ -13,6 +13,7 @@ import type { Policy, PolicySpec } from '../domain/types.js';
 import {
   checkPreconditions,
   checkServices,
+  rollbackSpec,
   toAudit,
   toPolicy,
   toVersion,
@@ -144,19 +145,11 @@ export class PostgresStore implements Store {
     return this.policyWrite(name, async (c, head) => {
       if (!head) throw new StoreError('not_found', `policy '${name}' does not exist`);
       checkPreconditions(name, head, opts);
-      const target = (
-        await c.query<VersionRow>(
-          `SELECT ${VERSION_COLS} FROM policy_versions v WHERE v.name = $1 AND v.version = $2`,
-          [name, toVersion],
-        )
-      ).rows[0];
-      if (!target) throw new StoreError('not_found', `policy '${name}' has no version ${toVersion}`);
-      if (target.spec === null)
-        throw new StoreError(
-          'conflict',
-          `version ${toVersion} of policy '${name}' is a deletion; roll back to a version with a spec`,
-        );
-      const spec = JSON.parse(target.spec) as PolicySpec;
+      const target = await c.query<VersionRow>(
+        `SELECT ${VERSION_COLS} FROM policy_versions v WHERE v.name = $1 AND v.version = $2`,
+        [name, toVersion],
+      );
+      const spec = rollbackSpec(name, toVersion, target.rows[0]);
       checkServices(name, spec, await this.list(c));
       const live = head.deleted === 0 ? await this.current(c, name) : undefined;
       const before = live ? JSON.parse(live.spec ?? '{}') : {};

@@ -2,17 +2,16 @@
 // it over within a poll; every acquisition fences), and two start()ed control planes sharing
 // policies — a write on one reaches the filters connected to the other within a second, a ramp
 // command on either is seen by both, and exactly one of them is the leader.
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PgLease } from '../../../control-plane/src/cluster/lease.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
 import { startPostgres, type RealServer } from '../../data-layer/servers.js';
+import { asAdmin, freshDatabase as fixtureDatabase } from '../../fixtures/postgres.js';
 import { loopbackConfig } from '../../fixtures/control-plane-config.js';
 import { AckingFilter, tempDir } from '../ramp/fixtures.js';
 
 let server: RealServer;
-let dbs = 0;
 beforeAll(async () => {
   server = await startPostgres();
 }, 60_000);
@@ -24,14 +23,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function freshDatabase(): Promise<string> {
-  const name = `sg_replicas_${process.pid}_${++dbs}`;
-  const c = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  return `postgres://postgres@127.0.0.1:${server.port}/${name}`;
-}
+const freshDatabase = () => fixtureDatabase(server, 'sg_replicas');
+/** What a SIGKILLed leader does to its lease: its session ends and the server frees the lock. */
+const killLeaseHolder = (url: string) =>
+  asAdmin(
+    url,
+    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1",
+    [0x5347_0003],
+  );
 
 async function replica(url: string): Promise<RunningControlPlane> {
   const cp = await start(loopbackConfig(tempDir(cleanups), { store: { url } }), {
@@ -69,13 +68,7 @@ describe('the leader lease', () => {
 
     // The leader dies (a SIGKILLed replica): its session ends, the server frees the lock, and it never
     // polls again (close() after the kill: its unlock finds no session).
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1",
-      [0x5347_0003],
-    );
-    await admin.end();
+    await killLeaseHolder(url);
     await a.close();
     const t0 = Date.now();
     await expect.poll(() => b.isLeader(), { timeout: 3000, interval: 20 }).toBe(true);
@@ -97,13 +90,7 @@ describe('the leader lease', () => {
       () => a.close(),
       () => b.close(),
     );
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1",
-      [0x5347_0003],
-    );
-    await admin.end();
+    await killLeaseHolder(url);
     // both alive: one of them holds it again within a few polls, never both
     await expect.poll(() => a.isLeader() !== b.isLeader(), { timeout: 3000, interval: 10 }).toBe(true);
     for (let i = 0; i < 20; i++) {

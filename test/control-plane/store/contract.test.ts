@@ -5,16 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicySpec } from '../../../control-plane/src/domain/types.js';
 import { PostgresStore } from '../../../control-plane/src/store/postgres.js';
 import { SqliteStore } from '../../../control-plane/src/store/sqlite.js';
 import { StoreError, type Store } from '../../../control-plane/src/store/types.js';
 import { startPostgres, type RealServer } from '../../data-layer/servers.js';
+import { asAdmin, freshDatabase as fixtureDatabase } from '../../fixtures/postgres.js';
 
 let server: RealServer;
-let dbs = 0;
 beforeAll(async () => {
   server = await startPostgres();
 }, 60_000);
@@ -22,15 +21,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** A fresh, empty database on the throwaway server; its URL. */
-async function freshDatabase(): Promise<string> {
-  const name = `sg_contract_${process.pid}_${++dbs}`;
-  const c = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'postgres', database: 'postgres' });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  return `postgres://postgres@127.0.0.1:${server.port}/${name}`;
-}
+const freshDatabase = () => fixtureDatabase(server, 'sg_contract');
 
 const opened: Store[] = [];
 const dirs: string[] = [];
@@ -229,12 +220,10 @@ describe('PostgresStore, several replicas on one database', () => {
     // a no-op write announces nothing
     await a.putPolicy('shop', spec(), 'ann');
     // the listening session is killed: b reconnects and says 'resync' (what it missed is unknown)
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(
+    await asAdmin(
+      url,
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
     );
-    await admin.end();
     await expect.poll(() => heard.includes('resync'), { timeout: 5000 }).toBe(true);
     await a.putPolicy('shop', spec({ sampling: { defaultPercent: 1 } }), 'ann');
     await expect.poll(() => heard.filter((h) => h === 'policy:shop').length, { timeout: 5000 }).toBe(2);
@@ -245,10 +234,7 @@ describe('PostgresStore, several replicas on one database', () => {
     const url = await freshDatabase();
     const s = await PostgresStore.open({ url });
     await s.close();
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query('UPDATE shadowguard_schema SET version = 99');
-    await admin.end();
+    await asAdmin(url, 'UPDATE shadowguard_schema SET version = 99');
     const withPassword = url.replace('postgres@', 'postgres:s3cret@');
     const err = await PostgresStore.open({ url: withPassword }).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/schema version 99 is newer than this control plane/);
