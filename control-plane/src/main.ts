@@ -6,7 +6,6 @@
 // call; main() adds argv, signals and exit codes.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
@@ -16,25 +15,19 @@ import { buildApp } from './api/app.js';
 import type { ApiDeps } from './api/deps.js';
 import { EventBus } from './api/event-bus.js';
 import { comparePair } from './compare/index.js';
+import { Replication, type EngineSinks } from './cluster/replication.js';
 import { ConfigError, loadConfig, type ControlPlaneConfig } from './config.js';
 import { Ingest } from './ingest.js';
 import { urlProblem } from './webhook/target.js';
 import { domainMetrics, type ObservedMetrics } from './metrics/index.js';
 import { NodeRegistry, type NodeHandle } from './nodes/registry.js';
-import { Pairer } from './pairing/pairer.js';
-import { RedisPairer } from './pairing/redis-pairer.js';
-import { ObservationLog } from './cluster/observation-log.js';
-import type { ComparedPair } from './compare/index.js';
-import type { Alert } from './reports/aggregate.js';
-import { redactUrl } from './store/postgres.js';
 import { RampController } from './ramp/controller.js';
 import { BlastRadius } from './reports/blast-radius.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { openStore } from './store/open.js';
-import { PgLease } from './cluster/lease.js';
 import { ReportState } from './store/report-state.js';
 import { runControl } from './run-control.js';
-import type { EgressEvent, NodeHello, PolicySpec } from './domain/types.js';
+import type { NodeHello } from './domain/types.js';
 import type { Store } from './store/types.js';
 import { createStreamServer } from './stream/server.js';
 
@@ -120,9 +113,15 @@ export async function start(
 ): Promise<RunningControlPlane> {
   const log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'shadow-control-plane' } });
   const store = await openStore(config);
-  // Replicated mode: one replica (the lease holder) runs the mirror ramps; see cluster/lease.ts.
-  let onLeadership = () => {};
-  const lease = config.store ? await startLease(config.store.url, log, () => onLeadership()) : undefined;
+  // Replicated mode (docs/replicated.md): the leader lease, shared pairing and the observation log.
+  let cluster: Replication;
+  try {
+    cluster = await Replication.start(config, log);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const { pairer } = cluster;
   const policies = await store.listPolicies();
   const cache = new SnapshotCache({ logger: log, policies });
   const bus = new EventBus();
@@ -179,86 +178,41 @@ export async function start(
     onCapChange: () => cache.refresh(),
     logger: log.child({ component: 'ramp' }),
     now: opts.now,
-    ...(lease ? { leader: () => lease.ok() } : {}),
+    ...(cluster.leaderCheck ? { leader: cluster.leaderCheck } : {}),
   });
   await ramp.setPolicies(policies);
   cache.setSamplingCap((p) => ramp.capFor(p));
-  const window = {
-    windowMs: config.pairing.windowMs,
-    maxPending: config.pairing.maxPending,
-    maxPendingBytes: config.pairing.maxPendingBytes,
+  // What a compared pair and an egress event do to this process's engine, each change also marked on
+  // the dashboard's event feed (throttled): at once in one process, from the observation log in replicas.
+  const engine: EngineSinks = {
+    pair: (r, spec, candidateStatus) => {
+      ramp.observePair(r.policy, candidateStatus, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
+      const raised = reports.add(r, spec);
+      bus.changed('reports', r.policy);
+      return raised;
+    },
+    egress: (ev) => {
+      blast.add(ev);
+      const p = cache.policyFor(ev.service);
+      metrics.egress(p?.name, ev);
+      if (p) bus.changed('blast', p.name);
+    },
+    takeResolved: () => reports.takeResolved(),
   };
-  // Replicated mode: halves meet in Redis whichever replica they reach (docs/replicated.md).
-  const pairer = config.pairing.redisUrl
-    ? await sharedPairing(config.pairing.redisUrl, window, async () => {
-        await lease?.close();
-        await store.close();
-      })
-    : new Pairer(window);
-  // What a compared pair and an egress event do to this replica's engine objects, each change also
-  // marked on the dashboard's event feed (throttled). One process applies them at once; replicas
-  // apply them from the observation log, so every replica aggregates every replica's pairs.
-  const candidateStatus = new WeakMap<ComparedPair, number>();
-  const applyPair = (r: ComparedPair, spec: PolicySpec, status: number): Alert[] => {
-    ramp.observePair(r.policy, status, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
-    const raised = reports.add(r, spec);
-    bus.changed('reports', r.policy);
-    return raised;
-  };
-  const applyEgress = (ev: EgressEvent) => {
-    blast.add(ev);
-    const p = cache.policyFor(ev.service);
-    metrics.egress(p?.name, ev);
-    if (p) bus.changed('blast', p.name);
-  };
-  const observations = config.pairing.redisUrl
-    ? new ObservationLog({
-        url: config.pairing.redisUrl,
-        onError: (err) => log.warn({ err }, 'reading the observation log failed; retrying'),
-      })
-    : undefined;
-  const appendFailed = (err: unknown) => log.warn({ err }, 'an observation could not reach the shared log');
   const ingest = new Ingest({
     policyFor: (service) => cache.policyFor(service),
     pairer,
     compare: (pair, name, spec) => {
       const r = comparePair(pair, name, spec);
-      candidateStatus.set(r, pair.candidate.status);
       metrics.pair(name, r.endpoint, r.latencyLiveUs, r.latencyShadowUs);
-      return r;
+      return cluster.compared(r, pair.candidate.status);
     },
-    reports: observations
-      ? {
-          add: (result) => {
-            const r = result as ComparedPair; // ingest adds what compare() returned
-            const status = candidateStatus.get(r) ?? 0;
-            observations.append({ kind: 'pair', pair: r, candidateStatus: status }).catch(appendFailed);
-            return []; // alerts come from the log, raised by the leader
-          },
-        }
-      : {
-          add: (r, spec) =>
-            applyPair(r as ComparedPair, spec ?? { services: [] }, candidateStatus.get(r as ComparedPair) ?? 0),
-          takeResolved: () => reports.takeResolved(),
-        },
-    blast: observations
-      ? { add: (ev) => void observations.append({ kind: 'egress', event: ev }).catch(appendFailed) }
-      : { add: applyEgress },
+    ...cluster.ingestSinks(engine),
     alerts,
     logger: log.child({ component: 'ingest' }),
     candidateVersion: (p, version) => wiring.candidateVersion(p, version),
   });
-  // Replicated mode: apply every replica's observations here; the leader alone raises and resolves alerts.
-  observations?.start((o) => {
-    if (o.kind === 'egress') return applyEgress(o.event);
-    const policy = activePolicies.find((p) => p.name === o.pair.policy);
-    if (!policy) return;
-    const raised = applyPair(o.pair, policy.spec, o.candidateStatus);
-    const resolved = reports.takeResolved();
-    if (lease && !lease.isLeader()) return;
-    for (const a of raised) void alerts.raise({ ...a }, policy.spec.alerts?.webhook);
-    for (const r of resolved) alerts.resolve(r.policy, r.endpoint, Date.now());
-  });
+  cluster.start(engine, (name) => activePolicies.find((p) => p.name === name), alerts);
   const stream = createStreamServer({
     token: config.streamToken,
     streamCredentials: config.streamCredentials,
@@ -291,19 +245,16 @@ export async function start(
     for (const r of reports.takeResolved()) alerts.resolve(r.policy, r.endpoint, Date.now());
     bus.publish('policy', { policies: current.map((p) => ({ name: p.name, version: p.version })) });
   };
-  // Replicated mode: another replica's policy write or ramp command reaches this one within a second
-  // (PostgreSQL NOTIFY), so the filters connected here get the new snapshot too.
-  const unwatch = store.watch?.((change) => {
-    const done = change.startsWith('ramp:')
-      ? ramp.reload(change.slice('ramp:'.length))
-      : refreshPolicies().then(() => (change === 'resync' ? reloadRamps() : undefined));
-    done.catch((err: unknown) => log.error({ err, change }, 'applying a change from another replica failed'));
-  });
   const reloadRamps = async () => {
     for (const p of activePolicies) if (p.spec.ramp) await ramp.reload(p.name);
   };
+  const unwatch = cluster.watch(store, {
+    policies: refreshPolicies,
+    ramp: (name) => ramp.reload(name),
+    ramps: reloadRamps,
+  });
   // A new leader starts from the saved ramps, not from what it last heard.
-  onLeadership = () => void reloadRamps().catch((err: unknown) => log.error({ err }, 'reloading ramps failed'));
+  cluster.onLeadership = () => void reloadRamps().catch((err: unknown) => log.error({ err }, 'reloading ramps failed'));
   const deps: ApiDeps = {
     store,
     reports: {
@@ -319,7 +270,7 @@ export async function start(
     webhookProblem: (url) => urlProblem(url, config.webhook),
     runs: wiring.runs,
     verdict: wiring.verdict,
-    ready: () => ({ grpc: grpcListening, ...(lease ? { leader: lease.isLeader() } : {}) }),
+    ready: () => ({ grpc: grpcListening, ...(cluster.lease ? { leader: cluster.isLeader() } : {}) }),
   };
   const auth = config.tokens.length > 0 ? { tokens: config.tokens } : { disabled: true as const };
   const app = await buildApp(deps, {
@@ -345,8 +296,7 @@ export async function start(
   } catch (err) {
     await Promise.allSettled([stream.close(0), app.close()]);
     unwatch?.();
-    await lease?.close();
-    if (pairer instanceof RedisPairer) await pairer.close();
+    await cluster.close();
     await store.close();
     throw err;
   }
@@ -361,7 +311,7 @@ export async function start(
 
   const ticker = setInterval(() => {
     ingest.tick();
-    if (pairer instanceof RedisPairer) pairer.refresh().catch(() => undefined); // shared counters for /metrics
+    cluster.tick();
     registry.prune(NODE_RETENTION_MS);
   }, TICK_MS);
   const saver = setInterval(() => {
@@ -392,9 +342,7 @@ export async function start(
       } catch (err) {
         log.error({ err }, 'saving report state at shutdown failed');
       }
-      await lease?.close();
-      await observations?.close();
-      if (pairer instanceof RedisPairer) await pairer.close();
+      await cluster.close();
       await store.close();
       log.info('control plane stopped');
     })());
@@ -412,36 +360,6 @@ export async function start(
     'control plane ready',
   );
   return { httpUrl, httpPort, grpcPort, store, ramp, persist, close };
-}
-
-/** Replicated mode: the shared pairing window, connected before the control plane says it is up. */
-async function sharedPairing(
-  url: string,
-  window: { windowMs: number; maxPending: number; maxPendingBytes: number },
-  onFail: () => Promise<void>,
-): Promise<RedisPairer> {
-  const p = new RedisPairer({ url, ...window });
-  try {
-    await p.ready();
-    await p.refresh();
-  } catch (err) {
-    await p.close();
-    await onFail();
-    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`);
-  }
-  return p;
-}
-
-/** Replicated mode: the ramp leader lease on the shared PostgreSQL (this replica named host:pid). */
-function startLease(url: string, log: Logger, onLeader: () => void): Promise<PgLease> {
-  return PgLease.start({
-    url,
-    onChange: (leader) => {
-      if (leader) onLeader();
-    },
-    holder: `${os.hostname()}:${process.pid}`,
-    logger: log.child({ component: 'lease' }),
-  });
 }
 
 /** The process entry: exit 0 after a clean signal-driven shutdown, 2 on bad configuration, 1 otherwise. */
