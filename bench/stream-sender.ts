@@ -44,6 +44,8 @@ function halfMessage(i: number, side: 0 | 1, pairId: string, seq: number): Buffe
 
 interface Start {
   port: number;
+  /** the shadow streams' control plane (another replica), default port */
+  shadowPort?: number;
   streams: number;
   /** halves per gRPC message: 1 = single FilterMessages, > 1 = Batch messages */
   per: number;
@@ -103,7 +105,7 @@ process.on('message', (m: { start?: Start; batch?: number; stop?: true }) => {
     );
     shadows = Array.from(
       { length: s.streams },
-      (_, k) => new Stream(s.port, { kind: 'hello', hello: { ...shadowHello(k), epoch } }, s.per),
+      (_, k) => new Stream(s.shadowPort ?? s.port, { kind: 'hello', hello: { ...shadowHello(k), epoch } }, s.per),
     );
     process.send?.({ started: true });
   } else if (m.batch !== undefined) {

@@ -33,6 +33,8 @@ import { decodeFilterMessage, encodeFilterMessage } from '../control-plane/src/s
 import { TestFilter } from '../test/control-plane/api/grpc-client.js';
 import { corpus, edgeHello, pairsOf, SERVICE, shadowHello, spec } from './stream-corpus.js';
 import type { BenchCase, BenchSuite } from './run.js';
+import { startPostgres, startRedis, type RealServer } from '../test/data-layer/servers.js';
+import { freshDatabase } from '../test/fixtures/postgres.js';
 
 const BATCH = Number(process.env.SG_STREAM_BATCH ?? 500);
 const POLL_MS = 1;
@@ -96,21 +98,37 @@ function inProcessCase(name: string, viaCodec: boolean): BenchCase {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Fake filters in a child process: { started } once connected, { sent: b } after each batch. */
-async function forkSender(port: number, streams: number, per: number): Promise<ChildProcess> {
+async function forkSender(port: number, streams: number, per: number, shadowPort?: number): Promise<ChildProcess> {
   const child = fork(SENDER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`stream-sender exited with ${code}`)));
     child.once('message', () => resolve());
-    child.send({ start: { port, streams, per, size: BATCH } });
+    child.send({ start: { port, shadowPort, streams, per, size: BATCH } });
   });
   child.removeAllListeners('exit');
   return child;
 }
 
-function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean; per: number }): BenchCase {
+/**
+ * The replicated mode (docs/replicated.md) on throwaway PostgreSQL and Redis servers: replicas
+ * started in this process (so with 2 they share its thread: the figure is the cost of the shared
+ * path, not scale-out), the edge streams to the first, the shadow streams to the last.
+ */
+interface Replicated {
+  replicas: 1 | 2;
+}
+
+function grpcCase(
+  name: string,
+  streamsPerSide: number,
+  sender: { child: boolean; per: number },
+  replicated?: Replicated,
+): BenchCase {
   let dataDir: string | undefined;
   let cp: RunningControlPlane | undefined;
+  let others: RunningControlPlane[] = [];
+  let servers: RealServer[] = [];
   let clients: TestFilter[] = [];
   let child: ChildProcess | undefined;
   let expected = 0;
@@ -171,9 +189,13 @@ function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean
       console.log(
         `  [${name}] ingest: ${stat('shadowguard_pairing_pairs_total\\{outcome="completed"\\}')} pairs completed of ${expected} sent, unmatched ${stat('shadowguard_ingest_unmatched_halves_total')}, compareErrors ${stat('shadowguard_ingest_compare_errors_total')}; ${(polls / Math.max(batches, 1)).toFixed(1)} completion polls per batch; this process's CPU ${(cpuUs / Math.max(expected, 1)).toFixed(1)} µs per pair`,
       );
+      for (const o of others) await o.close();
+      others = [];
       await cp.close();
       cp = undefined;
     }
+    for (const s of servers) await s.stop();
+    servers = [];
     removeDir();
     process.off('exit', removeDir);
   };
@@ -183,18 +205,37 @@ function grpcCase(name: string, streamsPerSide: number, sender: { child: boolean
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-bench-stream-'));
       process.on('exit', removeDir); // a crash mid-run still leaves no temp dir
       try {
-        const config: ControlPlaneConfig = loopbackConfig(dataDir);
+        let config: ControlPlaneConfig = loopbackConfig(dataDir);
+        if (replicated) {
+          servers = await Promise.all([startPostgres(), startRedis()]);
+          const [pgServer, redisServer] = servers;
+          config = {
+            ...config,
+            store: { url: await freshDatabase(pgServer, 'sg_bench') },
+            pairing: { ...config.pairing, redisUrl: `redis://127.0.0.1:${redisServer.port}` },
+          };
+        }
         cp = await start(config, { logger: pino({ level: 'silent' }) });
+        if (replicated?.replicas === 2) {
+          const dir2 = path.join(dataDir, 'replica-2');
+          others = [await start({ ...config, dataDir: dir2 }, { logger: pino({ level: 'silent' }) })];
+        }
         await api(`/policies/${POLICY}`, { method: 'PUT', body: JSON.stringify(spec) });
-        if (sender.child) child = await forkSender(cp.grpcPort, streamsPerSide, sender.per);
+        const shadowPort = others[0]?.grpcPort;
+        if (sender.child) child = await forkSender(cp.grpcPort, streamsPerSide, sender.per, shadowPort);
         else
           for (let k = 0; k < streamsPerSide; k++)
             clients.push(new TestFilter(cp.grpcPort, edgeHello(k)), new TestFilter(cp.grpcPort, shadowHello(k)));
         const until = Date.now() + 10_000;
-        while (
-          ((await api('/nodes')).nodes as Array<{ connected: boolean }>).filter((n) => n.connected).length <
-          2 * streamsPerSide
-        ) {
+        const connected = async () => {
+          let n = 0;
+          for (const c of [cp!, ...others]) {
+            const r = await fetch(`${c.httpUrl}/api/v1/nodes`);
+            n += ((await r.json()) as { nodes: Array<{ connected: boolean }> }).nodes.filter((x) => x.connected).length;
+          }
+          return n;
+        };
+        while ((await connected()) < 2 * streamsPerSide) {
           if (Date.now() > until) throw new Error('fake filters did not connect within 10 s');
           await sleep(10);
         }
@@ -257,6 +298,18 @@ export default [
       grpcCase('gRPC 1+1 streams, filters in a child process, 1 half/message', 1, { child: true, per: 1 }),
       grpcCase('gRPC 1+1 streams, filters in a child process, Batch of 32', 1, { child: true, per: 32 }),
       grpcCase('gRPC 4+4 streams, filters in a child process, Batch of 32', 4, { child: true, per: 32 }),
+      grpcCase(
+        'replicated, 1 replica (PostgreSQL + Redis pairing + observation log), Batch of 32',
+        1,
+        { child: true, per: 32 },
+        { replicas: 1 },
+      ),
+      grpcCase(
+        'replicated, 2 replicas in this process (edge → A, shadow → B), Batch of 32',
+        1,
+        { child: true, per: 32 },
+        { replicas: 2 },
+      ),
     ],
     rounds: 12,
   },
