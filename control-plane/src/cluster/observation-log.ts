@@ -5,9 +5,9 @@
 // within milliseconds. Bounded: XADD MAXLEN ~ keeps the newest entries; a replica that falls behind
 // past the trim skips the gap (counted) rather than replaying what is gone.
 //
-// A compared pair travels with its example already built (ComparedPair.example is a function the
-// report book calls for the few pairs it keeps; across processes it must be data), which costs the
-// comparing replica one redacted example per pair.
+// A compared pair with differences travels with its example already built (ComparedPair.example is a
+// function the report book calls for the few pairs it keeps; across processes it must be data), which
+// costs the comparing replica one redacted example per such pair.
 import { Redis } from 'ioredis';
 import type { ComparedPair, PairExample } from '../compare/index.js';
 import type { EgressEvent } from '../domain/types.js';
@@ -45,8 +45,15 @@ export class ObservationLog {
 
   /** Appends one observation; resolves when Redis has it (callers ack their halves after this). */
   async append(o: Observation): Promise<void> {
+    // The report book asks for an example only for a pair with a regression, so a pair without any
+    // difference travels without one (most pairs of a healthy candidate: the example is the costly part).
     const data =
-      o.kind === 'pair' ? JSON.stringify({ ...o, pair: { ...o.pair, example: o.pair.example() } }) : JSON.stringify(o);
+      o.kind === 'pair'
+        ? JSON.stringify({
+            ...o,
+            pair: { ...o.pair, example: o.pair.candidate.length > 0 ? o.pair.example() : undefined },
+          })
+        : JSON.stringify(o);
     try {
       await this.writer.xadd(STREAM, 'MAXLEN', '~', this.maxEntries, '*', 'o', data);
       this.counters.appended++;
