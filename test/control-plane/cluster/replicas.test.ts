@@ -3,27 +3,20 @@
 // policies — a write on one reaches the filters connected to the other within a second, a ramp
 // command on either is seen by both, and exactly one of them is the leader.
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PgLease } from '../../../control-plane/src/cluster/lease.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
-import { startPostgres, type RealServer } from '../../data-layer/servers.js';
-import { asAdmin, freshDatabase as fixtureDatabase } from '../../fixtures/postgres.js';
+import { asAdmin, freshDatabase as fixtureDatabase, throwawayPostgres } from '../../fixtures/postgres.js';
 import { loopbackConfig } from '../../fixtures/control-plane-config.js';
 import { AckingFilter, tempDir } from '../ramp/fixtures.js';
 
-let server: RealServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const postgres = throwawayPostgres();
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-const freshDatabase = () => fixtureDatabase(server, 'sg_replicas');
+const freshDatabase = () => fixtureDatabase(postgres(), 'sg_replicas');
 /** What a SIGKILLed leader does to its lease: its session ends and the server frees the lock. */
 const killLeaseHolder = (url: string) =>
   asAdmin(

@@ -5,23 +5,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { PolicySpec } from '../../../control-plane/src/domain/types.js';
 import { PostgresStore } from '../../../control-plane/src/store/postgres.js';
 import { SqliteStore } from '../../../control-plane/src/store/sqlite.js';
 import { StoreError, type Store } from '../../../control-plane/src/store/types.js';
-import { startPostgres, type RealServer } from '../../data-layer/servers.js';
-import { asAdmin, freshDatabase as fixtureDatabase } from '../../fixtures/postgres.js';
+import { asAdmin, freshDatabase as fixtureDatabase, throwawayPostgres } from '../../fixtures/postgres.js';
 
-let server: RealServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const postgres = throwawayPostgres();
 
-const freshDatabase = () => fixtureDatabase(server, 'sg_contract');
+const freshDatabase = () => fixtureDatabase(postgres(), 'sg_contract');
 
 const opened: Store[] = [];
 const dirs: string[] = [];
