@@ -91,9 +91,16 @@ describe('at-least-once halves', () => {
     const all = received(h);
     for (const id of ['warm', ...unacked]) expect(count(all, id)).toBe(1);
     // What the reconnect's first Delivered covered is not resent at all; anything sent before it is a copy.
+    // The filter counts a resend when it sends it, the control plane a duplicate when it arrives: wait for
+    // the copies in flight (0 of them when the reconnect's Delivered arrived before the flush).
     const resent = plugin.metric('shadowguard_reports_resent');
+    await waitFor(
+      () => h.server.deliveryStats().duplicates === resent,
+      3000,
+      `${resent} resent copies counted as duplicates`,
+    );
     const dups = h.server.deliveryStats().duplicates;
-    expect(dups).toBe(resent); // 0 when the reconnect's Delivered arrived before the flush (timing)
+    expect(dups).toBe(resent);
     const node = h.registry.list().find((n) => n.connected)!;
     expect(node.duplicates).toBe(dups);
   });
