@@ -11,8 +11,9 @@ import type { EgressEvent, Half, NodeHello, Policy, PolicySpec } from './domain/
 import type { ComparedPair } from './compare/index.js';
 import type { CompletePair } from './pairing/pairer.js';
 import type { Alert, ReportBook } from './reports/aggregate.js';
-import type { BlastRadius } from './reports/blast-radius.js';
+import type { ReportOrigin } from './cluster/observation-log.js';
 import type { Store } from './store/types.js';
+import { senderKey } from './stream/delivery.js';
 import type { StreamHandlers } from './stream/server.js';
 
 /** What ingest needs of a pairing window: answers now (Pairer) or once the half is stored (RedisPairer). */
@@ -24,6 +25,13 @@ export interface PairingWindow {
   ): CompletePair | undefined | Promise<CompletePair | undefined>;
   expire(): CompletePair[] | Promise<CompletePair[]>;
   flushDegraded(): CompletePair[];
+  /** shared pairing: lets go of a claimed pair nobody will compare (no policy, or the engine refused it) */
+  discard?(pair: CompletePair): void;
+}
+
+/** Where an egress event goes; a promise when it is stored asynchronously (the session acks after it). */
+export interface EgressSink {
+  add(ev: EgressEvent, origin?: ReportOrigin): unknown;
 }
 
 /** The engine pieces ingest drives; main.ts passes Pairer, comparePair, ReportBook and BlastRadius. */
@@ -33,7 +41,7 @@ export interface IngestDeps {
   pairer: PairingWindow;
   compare(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair;
   reports: Pick<ReportBook, 'add'> & Partial<Pick<ReportBook, 'takeResolved'>>;
-  blast: Pick<BlastRadius, 'add'>;
+  blast: EgressSink;
   logger: Logger;
   /** The shared alert sink (main.ts: the one the ramp controller uses too); else one of ingest's own over store and webhook. */
   alerts?: AlertSink;
@@ -69,7 +77,7 @@ export class Ingest {
     else throw new Error('Ingest needs an alert sink or a store');
     this.handlers = {
       onHalf: (half, node) => this.half(half, node),
-      onEgress: (ev, node) => this.egress(ev, node),
+      onEgress: (ev, node, seq) => this.egress(ev, node, seq),
     };
   }
 
@@ -95,9 +103,14 @@ export class Ingest {
     if (pair) this.complete(pair, policy);
   }
 
-  egress(ev: EgressEvent, node?: Pick<NodeHello, 'service'>): void {
+  /** seq: the event's number on a numbered stream (delivery.ts), so a resent copy is recognised across replicas. */
+  egress(ev: EgressEvent, node?: Pick<NodeHello, 'service'> & Partial<NodeHello>, seq?: number): unknown {
     this.counters.egressEvents++;
-    this.deps.blast.add(node?.service && node.service !== ev.service ? { ...ev, service: node.service } : ev);
+    const origin = seq && node?.nodeId !== undefined ? { sender: senderKey(node as NodeHello), seq } : undefined;
+    return this.deps.blast.add(
+      node?.service && node.service !== ev.service ? { ...ev, service: node.service } : ev,
+      origin,
+    );
   }
 
   /** Expiry tick: incomplete pairs past the window are dropped; those missing only a secondary are compared. */
@@ -132,6 +145,7 @@ export class Ingest {
     for (const pair of pairs) {
       const policy = this.deps.policyFor(pair.candidate.service) ?? this.deps.policyFor(pair.live.service);
       if (policy) this.complete(pair, policy);
+      else this.deps.pairer.discard?.(pair);
     }
   }
 
@@ -142,6 +156,7 @@ export class Ingest {
     } catch (err) {
       // A pair the engine cannot handle is one lost comparison, never a stopped stream.
       this.counters.compareErrors++;
+      this.deps.pairer.discard?.(pair);
       this.deps.logger.warn({ err, pairId: pair.pairId, policy: policy.name }, 'pair could not be compared');
       return;
     }

@@ -8,11 +8,35 @@
 // A compared pair with differences travels with its example already built (ComparedPair.example is a
 // function the report book calls for the few pairs it keeps; across processes it must be data), which
 // costs the comparing replica one redacted example per such pair.
+//
+// Exactly once into the log: a compared pair is appended by the commit of its claim (RedisPairer.finish:
+// the append and the pair's deletion are one script), and an egress event by a script that keeps each
+// sender's highest appended seq — a filter that reconnects to another replica resends what was not
+// acknowledged, and what an earlier replica already appended is dropped here instead of counted twice.
 import { Redis } from 'ioredis';
 import type { ComparedPair, PairExample } from '../compare/index.js';
 import type { EgressEvent } from '../domain/types.js';
+import type { LogEntry } from '../pairing/redis-pairer.js';
 
 const STREAM = 'sg:observations';
+const SENDERS = 'sg:sender:';
+
+// KEYS: the sender's high-water mark, the stream. ARGV: seq (0: unnumbered), mark ttl (ms), max length, entry.
+const APPEND_ONCE = `
+local seq = tonumber(ARGV[1])
+if seq > 0 then
+  if seq <= tonumber(redis.call('GET', KEYS[1]) or '0') then return 0 end
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'o', ARGV[4])
+return 1
+`;
+
+/** Where a numbered report came from: one filter VM's queue (delivery.ts sender key) and its seq. */
+export interface ReportOrigin {
+  sender: string;
+  seq: number;
+}
 
 /** A compared pair (with its candidate's status: the ramp's shadow-error guard reads it) or an egress event. */
 export type Observation =
@@ -27,24 +51,25 @@ export interface ObservationLogOptions {
 }
 
 export class ObservationLog {
-  private readonly writer: Redis;
+  private readonly writer: WriterRedis;
   private readonly reader: Redis;
   private readonly maxEntries: number;
   private running = false;
   private loop?: Promise<void>;
   private lastId = '$';
-  readonly counters = { appended: 0, applied: 0, unreadable: 0, appendErrors: 0 };
+  readonly counters = { appended: 0, applied: 0, unreadable: 0, appendErrors: 0, resent: 0 };
 
   constructor(private readonly opts: ObservationLogOptions) {
     this.maxEntries = opts.maxEntries ?? 100_000;
-    this.writer = new Redis(opts.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.writer = new Redis(opts.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) as WriterRedis;
+    this.writer.defineCommand('sgAppendOnce', { numberOfKeys: 2, lua: APPEND_ONCE });
     // a blocking XREAD needs a connection of its own
     this.reader = new Redis(opts.url, { maxRetriesPerRequest: null });
     for (const r of [this.writer, this.reader]) r.on('error', () => undefined);
   }
 
-  /** Appends one observation; resolves when Redis has it (callers ack their halves after this). */
-  async append(o: Observation): Promise<void> {
+  /** The log entry of an observation, for a commit that appends it in its own script (RedisPairer.finish). */
+  entry(o: Observation): LogEntry {
     // The report book asks for an example only for a pair with a regression, so a pair without any
     // difference travels without one (most pairs of a healthy candidate: the example is the costly part).
     const data =
@@ -54,9 +79,27 @@ export class ObservationLog {
             pair: { ...o.pair, example: o.pair.candidate.length > 0 ? o.pair.example() : undefined },
           })
         : JSON.stringify(o);
+    return { stream: STREAM, maxLen: this.maxEntries, data };
+  }
+
+  /**
+   * Appends one observation; resolves when Redis has it (callers ack after this). With an origin, a
+   * copy of a report some replica already appended is dropped (resolves false).
+   */
+  async append(o: Observation, origin?: ReportOrigin): Promise<boolean> {
+    const e = this.entry(o);
     try {
-      await this.writer.xadd(STREAM, 'MAXLEN', '~', this.maxEntries, '*', 'o', data);
-      this.counters.appended++;
+      const r = await this.writer.sgAppendOnce(
+        `${SENDERS}${origin?.sender ?? ''}`,
+        STREAM,
+        origin?.seq ?? 0,
+        SENDER_MARK_TTL_MS,
+        e.maxLen,
+        e.data,
+      );
+      if (r === 1) this.counters.appended++;
+      else this.counters.resent++;
+      return r === 1;
     } catch (err) {
       this.counters.appendErrors++;
       throw err;
@@ -102,6 +145,11 @@ export class ObservationLog {
     await this.writer.quit().catch(() => this.writer.disconnect());
   }
 }
+
+// A sender's mark outlives any reconnect and resend of its queue (the filter resends within seconds).
+const SENDER_MARK_TTL_MS = 10 * 60_000;
+
+type WriterRedis = Redis & { sgAppendOnce(...args: Array<string | number>): Promise<number> };
 
 function parse(data: string | undefined): Observation | undefined {
   try {

@@ -10,7 +10,7 @@ import type { ComparedPair } from '../compare/index.js';
 import type { ControlPlaneConfig } from '../config.js';
 import type { EgressEvent, Policy, PolicySpec } from '../domain/types.js';
 import type { IngestDeps } from '../ingest.js';
-import { Pairer } from '../pairing/pairer.js';
+import { type CompletePair, Pairer, type PairClaim } from '../pairing/pairer.js';
 import { RedisPairer } from '../pairing/redis-pairer.js';
 import type { Alert } from '../reports/aggregate.js';
 import { redactUrl } from '../store/postgres.js';
@@ -28,7 +28,9 @@ export interface EngineSinks {
 export class Replication {
   /** called when this replica becomes the leader (main.ts: reload the saved ramps first) */
   onLeadership: () => void = () => {};
-  private readonly candidateStatus = new WeakMap<ComparedPair, number>();
+  private readonly comparedFrom = new WeakMap<ComparedPair, { candidateStatus: number; claim?: PairClaim }>();
+  /** comparisons dropped because another replica took their pair over first (it commits instead) */
+  readonly counters = { supersededCommits: 0 };
 
   private constructor(
     readonly pairer: Pairer | RedisPairer,
@@ -80,9 +82,12 @@ export class Replication {
     return lease ? () => lease.ok() : undefined;
   }
 
-  /** Ingest's compare hook: remembers the candidate's status (the ramp's shadow-error guard reads it). */
-  compared(r: ComparedPair, candidateStatus: number): ComparedPair {
-    this.candidateStatus.set(r, candidateStatus);
+  /**
+   * Ingest's compare hook: remembers the candidate's status (the ramp's shadow-error guard reads it)
+   * and, with shared pairing, the claim the comparison commits.
+   */
+  compared(r: ComparedPair, pair: CompletePair): ComparedPair {
+    this.comparedFrom.set(r, { candidateStatus: pair.candidate.status, claim: pair.claim });
     return r;
   }
 
@@ -92,7 +97,7 @@ export class Replication {
    */
   ingestSinks(engine: EngineSinks): Pick<IngestDeps, 'reports' | 'blast'> {
     const log = this.observations;
-    const status = (r: ComparedPair) => this.candidateStatus.get(r) ?? 0;
+    const status = (r: ComparedPair) => this.comparedFrom.get(r)?.candidateStatus ?? 0;
     if (!log)
       return {
         reports: {
@@ -102,15 +107,22 @@ export class Replication {
         blast: { add: (ev) => engine.egress(ev) },
       };
     const failed = (err: unknown) => this.log.warn({ err }, 'an observation could not reach the shared log');
+    const pairer = this.pairer as RedisPairer;
     return {
       reports: {
         add: (result) => {
           const r = result as ComparedPair; // ingest adds what compare() returned
-          log.append({ kind: 'pair', pair: r, candidateStatus: status(r) }).catch(failed);
+          const o = { kind: 'pair' as const, pair: r, candidateStatus: status(r) };
+          const claim = this.comparedFrom.get(r)?.claim;
+          // A claimed pair's comparison is appended by the claim's commit (exactly once across replicas);
+          // if this fails the claim expires and another replica compares the pair again.
+          const done = claim ? pairer.finish(claim, log.entry(o)) : log.append(o);
+          done.then((ok) => ok || this.counters.supersededCommits++, failed);
           return []; // alerts come from the log, raised by the leader
         },
       },
-      blast: { add: (ev) => void log.append({ kind: 'egress', event: ev }).catch(failed) },
+      // The session acknowledges the event once the log has it (a failure ends the stream: resent).
+      blast: { add: (ev, origin) => log.append({ kind: 'egress', event: ev }, origin) },
     };
   }
 

@@ -31,7 +31,14 @@ export interface NodeFigures {
 /** Where the numbers come from (main.ts adapts the engine objects to this). */
 export interface MetricSources {
   reports: { policies(): string[]; endpoints(policy: string): readonly EndpointFigures[] };
-  pairer: { stats(): Record<'pending' | 'pendingBytes' | PairOutcome | HalfRejection, number> };
+  /** reclaimed/abandoned exist only with shared pairing (0 in one process) */
+  pairer: {
+    stats(): Record<
+      'pending' | 'pendingBytes' | Exclude<PairOutcome, 'reclaimed' | 'abandoned'> | HalfRejection,
+      number
+    > &
+      Partial<Record<'reclaimed' | 'abandoned', number>>;
+  };
   ingest: { stats(): Record<'halves' | 'unmatched' | 'compareErrors' | 'egressEvents', number> };
   alerts: {
     stats(): { webhookDelivered: number; webhookFailed: number; webhookSkipped: number; webhookAttempts?: number };
@@ -43,9 +50,9 @@ export interface MetricSources {
   delivery(): { accepted: number; duplicates: number; unnumbered: number; senders: number; forgotten: number };
 }
 
-type PairOutcome = 'completed' | 'degraded' | 'orphaned' | 'evicted';
+type PairOutcome = 'completed' | 'degraded' | 'orphaned' | 'evicted' | 'reclaimed' | 'abandoned';
 type HalfRejection = 'late' | 'duplicate' | 'invalid' | 'oversized';
-const PAIR_OUTCOMES: PairOutcome[] = ['completed', 'degraded', 'orphaned', 'evicted'];
+const PAIR_OUTCOMES: PairOutcome[] = ['completed', 'degraded', 'orphaned', 'evicted', 'reclaimed', 'abandoned'];
 const HALF_REJECTIONS: HalfRejection[] = ['late', 'duplicate', 'invalid', 'oversized'];
 export const RAMP_STATES = ['idle', 'running', 'paused', 'completed', 'aborted', 'reverted'] as const;
 const ROLES = ['edge', 'shadow', 'live'];
@@ -125,7 +132,7 @@ export function registerScraped(registry: Registry, src: MetricSources, endpoint
   g('shadowguard_pairing_pending_bytes', 'Bytes held by pending pairs', [], () => src.pairer.stats().pendingBytes);
   c('shadowguard_pairing_pairs_total', 'Pairs by how pairing ended', ['outcome'], () => {
     const s = src.pairer.stats();
-    return PAIR_OUTCOMES.map((outcome) => ({ labels: { outcome }, value: s[outcome] }));
+    return PAIR_OUTCOMES.map((outcome) => ({ labels: { outcome }, value: s[outcome] ?? 0 }));
   });
   c('shadowguard_pairing_halves_rejected_total', 'Halves pairing dropped, by reason', ['reason'], () => {
     const s = src.pairer.stats();

@@ -33,6 +33,14 @@ export interface CompletePair {
   live: Half;
   candidate: Half;
   secondary?: Half;
+  /** shared pairing: the claim this replica holds on the pair until its comparison is committed (RedisPairer.finish) */
+  claim?: PairClaim;
+}
+
+/** A replica's hold on a completed pair in Redis: whoever holds it when the comparison is committed wins. */
+export interface PairClaim {
+  key: string;
+  token: string;
 }
 
 export interface PairerOptions {
@@ -59,6 +67,10 @@ export interface PairerStats {
   invalid: number;
   /** halves that alone cost more than maxPendingBytes: dropped, never stored */
   oversized: number;
+  /** shared pairing: completed pairs whose replica did not commit a comparison in time, handed to another */
+  reclaimed?: number;
+  /** shared pairing: claimed pairs given up after too many handovers (a pair no replica can compare) */
+  abandoned?: number;
 }
 
 /** Accounted per held half on top of its body: headers, strings and object overhead, roughly. */

@@ -51,6 +51,11 @@ export interface Sender {
 
 /** A function that asks for a Delivered: the first call in an event-loop turn schedules one send of the
  *  sender's mark after the turn, so every message read in it is acknowledged by one message. */
+/** One filter VM's report queue across its streams: node, plugin, worker and the queue's epoch. */
+export function senderKey(hello: Pick<NodeHello, 'nodeId' | 'plugin' | 'worker' | 'epoch'>): string {
+  return `${nodeKey(hello)}@${hello.epoch ?? 0}`;
+}
+
 export function coalescedAck(sender: Sender, send: (seq: number) => void): () => void {
   let due = false;
   return () => {
@@ -80,7 +85,7 @@ export class DeliveryLedger {
   }
 
   sender(hello: NodeHello): Sender {
-    const key = `${nodeKey(hello)}@${hello.epoch ?? 0}`;
+    const key = senderKey(hello);
     const mark = this.marks.get(key) ?? { delivered: 0, inFlight: [] };
     this.marks.delete(key); // re-insert: Map order is recency of connection
     this.marks.set(key, mark);

@@ -45,7 +45,8 @@ export interface StreamHandlers {
   onHello?(hello: NodeHello): void;
   /** Returns a Promise in the replicated mode (shared pairing): the half is acknowledged once it resolves. */
   onHalf(half: Half, node: NodeHello): unknown;
-  onEgress(event: EgressEvent, node: NodeHello): void;
+  /** seq: the event's number when the stream is numbered; a returned promise defers its ack, as for a half */
+  onEgress(event: EgressEvent, node: NodeHello, seq?: number): unknown;
 }
 
 export interface SessionDeps {
@@ -267,7 +268,8 @@ export class Session {
       if (stored instanceof Promise) this.afterStored(r.seq ?? 0, stored);
     } else {
       node.countEvent();
-      this.safely('onEgress', () => this.deps.handlers.onEgress(r.event, hello));
+      const stored = this.safely('onEgress', () => this.deps.handlers.onEgress(r.event, hello, r.seq));
+      if (stored instanceof Promise) this.afterStored(r.seq ?? 0, stored);
     }
   }
 
@@ -297,7 +299,7 @@ export class Session {
   }
 
   /**
-   * A half handed over asynchronously: acknowledged once stored. If storing fails the stream ends with
+   * A report (half or egress event) handed over asynchronously: acknowledged once stored. If storing fails the stream ends with
    * UNAVAILABLE: the filter reconnects (to this replica or another) and resends what was not
    * acknowledged, so nothing acknowledged was lost and nothing is silently dropped.
    */
@@ -306,7 +308,7 @@ export class Session {
     settled.then(
       () => this.ack?.(),
       (err: unknown) => {
-        this.log.warn({ err, node: this.node?.key }, 'a half could not be stored; the filter will resend it');
+        this.log.warn({ err, node: this.node?.key }, 'a report could not be stored; the filter will resend it');
         this.finish(grpc.status.UNAVAILABLE, 'shared pairing unavailable: reconnect and resend');
       },
     );

@@ -101,8 +101,10 @@ it('pairs halves that reached different replicas exactly once, acknowledging eac
   // Both filters acknowledged up to their last half, and only after it was stored.
   await expect.poll(() => Math.max(0, ...edge.delivered)).toBe(n);
   await expect.poll(() => Math.max(0, ...shadow.delivered)).toBe(n);
-  const metrics = await (await fetch(`${a.httpUrl}/metrics`)).text();
-  expect(metrics).toMatch(/^shadowguard_pairing_pending_pairs 0$/m);
+  // Nothing left in Redis once every comparison is committed (the shared counters are read once a second).
+  const metrics = () => fetch(`${a.httpUrl}/metrics`).then((r) => r.text());
+  await expect.poll(metrics, { timeout: 5000 }).toMatch(/^shadowguard_pairing_pending_pairs 0$/m);
+  await expect.poll(metrics, { timeout: 5000 }).toMatch(/^shadowguard_pairing_pending_bytes 0$/m);
 
   // Redis goes away: the next half cannot be stored, so it is not acknowledged and the stream ends
   // UNAVAILABLE (the filter reconnects and resends it); nothing crashes.

@@ -52,6 +52,9 @@ describe('RedisPairer', () => {
       expect(JSON.parse(p!.candidate.body.toString()).side).toBe('candidate');
       expect(p!.live.headers.map(([n]) => n)).toContain('content-type');
     }
+    // completed pairs are held (claimed) until their comparison is committed
+    expect((await a.refresh()).pendingBytes).toBeGreaterThan(0);
+    expect(await Promise.all(pairs.map((p) => a.finish(p!.claim!)))).toEqual(pairs.map(() => true));
     expect(await a.refresh()).toMatchObject({ completed: n, pending: 0, pendingBytes: 0, late: 0, duplicate: 0 });
   });
 
@@ -83,9 +86,46 @@ describe('RedisPairer', () => {
     const [fromA, fromB] = await Promise.all([a.expire(), b.expire()]);
     const degraded = [...fromA, ...fromB];
     expect(degraded.map((p) => [p.pairId, p.live.side, p.candidate.side])).toEqual([['d', 'live', 'candidate']]);
+    expect(await b.finish(degraded[0].claim!)).toBe(true);
     expect(await b.refresh()).toMatchObject({ degraded: 1, orphaned: 1, pending: 0, pendingBytes: 0 });
     expect(await b.add(half('candidate', { pairId: 'o' }), false, 'shop')).toBeUndefined(); // late now
     expect((await b.refresh()).late).toBe(1);
+  });
+
+  it('hands a completed pair whose replica never committed it to another replica, and commits it once', async () => {
+    const a = await pairer({ claimMs: 500 });
+    const b = await pairer({ claimMs: 500 });
+    await a.add(half('live', { pairId: 'k' }), false, 'shop');
+    const done = await a.add(half('candidate', { pairId: 'k' }), false, 'shop');
+    expect(done?.claim).toBeDefined();
+    // A dies here (no finish). Within its claim nobody takes the pair; after it, the next expiry does.
+    expect(await b.expire()).toEqual([]);
+    clock += 501;
+    const [taken, none] = await Promise.all([b.expire(), a.expire()]).then(([x, y]) => (x.length ? [x, y] : [y, x]));
+    expect(none).toEqual([]);
+    expect(taken.map((p) => [p.pairId, p.live.side, p.candidate.side])).toEqual([['k', 'live', 'candidate']]);
+    expect(taken[0].claim!.token).not.toBe(done!.claim!.token);
+    // A comes back late: its commit is refused; the new holder's commit appends the entry once.
+    const entry = { stream: 'sg:test-log', maxLen: 100, data: '{"kind":"pair"}' };
+    expect(await a.finish(done!.claim!, entry)).toBe(false);
+    expect(await b.finish(taken[0].claim!, entry)).toBe(true);
+    expect(await b.finish(taken[0].claim!, entry)).toBe(false);
+    expect(await b.redis.xlen('sg:test-log')).toBe(1);
+    expect(await b.refresh()).toMatchObject({ completed: 1, reclaimed: 1, pending: 0, pendingBytes: 0 });
+    expect(await b.add(half('candidate', { pairId: 'k' }), false, 'shop')).toBeUndefined(); // late: never twice
+  });
+
+  it('abandons a claimed pair after maxClaims handovers, so a pair no replica can compare does not circulate', async () => {
+    const a = await pairer({ claimMs: 100, maxClaims: 2 });
+    await a.add(half('live', { pairId: 'z' }), false, 'shop');
+    await a.add(half('candidate', { pairId: 'z' }), false, 'shop');
+    const handed: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      clock += 101;
+      handed.push((await a.expire()).length);
+    }
+    expect(handed).toEqual([1, 1, 0, 0]);
+    expect(await a.refresh()).toMatchObject({ reclaimed: 2, abandoned: 1, pendingBytes: 0 });
   });
 
   it('holds at most maxPending pairs and maxPendingBytes, evicting the oldest; an oversized half is never stored', async () => {
@@ -107,6 +147,22 @@ describe('RedisPairer', () => {
     expect(t.pending).toBe(3);
     expect(t.pendingBytes).toBeLessThanOrEqual(64 * 1024);
     expect(t.evicted).toBe(3);
+  });
+
+  it('counts at least what Redis holds for a pending half, so maxPendingBytes bounds Redis memory', async () => {
+    const a = await pairer();
+    await a.redis.flushall();
+    const used = async () => Number(/used_memory:(\d+)/.exec(await a.redis.info('memory'))?.[1]);
+    const body = { items: Array.from({ length: 40 }, (_, i) => ({ id: i, name: `item-${i}`, price: i * 3 })) };
+    const n = 1000;
+    const before = await used();
+    for (let i = 0; i < n; i++) await a.add(half('live', { pairId: `mem-${i}`, json: body }), false, 's');
+    const perHalf = ((await used()) - before) / n;
+    const counted = (await a.refresh()).pendingBytes / n;
+    if (process.env.SG_REPORT)
+      console.log(`Redis holds ${perHalf.toFixed(0)} B per pending half, counted ${counted} B`);
+    expect(perHalf).toBeGreaterThan(0);
+    expect(perHalf).toBeLessThanOrEqual(counted);
   });
 
   it('fails the add while Redis is away (nothing held, nothing thrown past the caller) and pairs again once it is back', async () => {
