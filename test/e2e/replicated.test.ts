@@ -182,8 +182,7 @@ it('three replicas: one report of every pair, no acknowledged write lost and one
   // Every pair reaches both surviving replicas' reports, once. A pair the killed replica had completed
   // in Redis but not yet committed is taken over by a survivor when its claim expires (10 s).
   await waitFor(
-    async () =>
-      (await pairsOn(a)) >= n && (await pairsOn(survivor.http)) === (await pairsOn(a)) ? true : undefined,
+    async () => ((await pairsOn(a)) >= n && (await pairsOn(survivor.http)) === (await pairsOn(a)) ? true : undefined),
     30_000,
     'every pair on both surviving replicas',
   );
