@@ -31,7 +31,8 @@ import type { NodeHello } from './domain/types.js';
 import type { Store } from './store/types.js';
 import { createStreamServer } from './stream/server.js';
 
-export const STATE_KEYS = { blastRadius: 'blast-radius' } as const; // reports: store/report-state.ts
+// reports: store/report-state.ts; logPosition: where in the replicas' observation log the saved state was taken
+export const STATE_KEYS = { blastRadius: 'blast-radius', logPosition: 'observation-log:position' } as const;
 const TICK_MS = 1000;
 const NODE_RETENTION_MS = 60 * 60 * 1000;
 const STREAM_GRACE_MS = 5000;
@@ -185,8 +186,8 @@ export async function start(
   // What a compared pair and an egress event do to this process's engine, each change also marked on
   // the dashboard's event feed (throttled): at once in one process, from the observation log in replicas.
   const engine: EngineSinks = {
-    pair: (r, spec, candidateStatus) => {
-      ramp.observePair(r.policy, candidateStatus, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
+    pair: (r, spec, candidateStatus, replayed) => {
+      if (!replayed) ramp.observePair(r.policy, candidateStatus, r.latencyShadowUs); // the ramp's shadow 5xx and latency guards
       const raised = reports.add(r, spec);
       bus.changed('reports', r.policy);
       return raised;
@@ -212,7 +213,13 @@ export async function start(
     logger: log.child({ component: 'ingest' }),
     candidateVersion: (p, version) => wiring.candidateVersion(p, version),
   });
-  cluster.start(engine, (name) => activePolicies.find((p) => p.name === name), alerts);
+  const resumeAt = await store.loadState(STATE_KEYS.logPosition);
+  await cluster.start(
+    engine,
+    (name) => activePolicies.find((p) => p.name === name),
+    alerts,
+    typeof resumeAt === 'string' ? resumeAt : undefined,
+  );
   const stream = createStreamServer({
     token: config.streamToken,
     streamCredentials: config.streamCredentials,
@@ -283,8 +290,15 @@ export async function start(
   });
 
   const persist = async () => {
-    await reportState.save(reports, runs);
-    await store.saveState(STATE_KEYS.blastRadius, blast.toJSON());
+    // Replicas hold the same numbers: the leader saves them, with the log position they were taken at
+    // (read in the same instant as the books), so a restarted replica replays only what came after.
+    if (cluster.savesReports()) {
+      const position = cluster.logPosition();
+      const radius = blast.toJSON();
+      await reportState.save(reports, runs);
+      await store.saveState(STATE_KEYS.blastRadius, radius);
+      if (position !== undefined) await store.saveState(STATE_KEYS.logPosition, position);
+    }
     await ramp.persist();
   };
   let grpcPort: number;

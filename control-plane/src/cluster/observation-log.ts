@@ -57,7 +57,8 @@ export class ObservationLog {
   private running = false;
   private loop?: Promise<void>;
   private lastId = '$';
-  readonly counters = { appended: 0, applied: 0, unreadable: 0, appendErrors: 0, resent: 0 };
+  /** gaps: a resume found its position already trimmed from the log (what was between is not replayed) */
+  readonly counters = { appended: 0, applied: 0, unreadable: 0, appendErrors: 0, resent: 0, gaps: 0 };
 
   constructor(private readonly opts: ObservationLogOptions) {
     this.maxEntries = opts.maxEntries ?? 100_000;
@@ -106,10 +107,29 @@ export class ObservationLog {
     }
   }
 
-  /** Reads every observation appended from now on, in order, and hands it to `apply`. */
-  start(apply: (o: Observation) => void): void {
+  /** The id of the last entry applied (a restart resumes after it), or undefined before the first read. */
+  position(): string | undefined {
+    return this.lastId === '$' ? undefined : this.lastId;
+  }
+
+  /**
+   * Reads every observation in order and hands it to `apply`: from now on, or after `from` (a saved
+   * position) — then the entries appended before this start are `replayed` (reports catch up; the ramp
+   * and the alerts, which judge the present, skip them). A position older than what the log still
+   * holds (trimmed) resumes at its oldest entry, and says so.
+   */
+  async start(apply: (o: Observation, replayed: boolean) => void, from?: string): Promise<void> {
     if (this.running) return;
     this.running = true;
+    // the newest entry now: reading starts after it, or replays up to it
+    const startedAt = (await this.reader.xrevrange(STREAM, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    let replayUntil = '0-0';
+    if (from) {
+      const head = await this.reader.xrange(STREAM, '-', '+', 'COUNT', 1);
+      if (head[0] && compareIds(head[0][0], from) > 0 && compareIds(from, '0-0') > 0) this.counters.gaps++;
+      this.lastId = from;
+      replayUntil = startedAt;
+    } else this.lastId = startedAt;
     this.loop = (async () => {
       while (this.running) {
         try {
@@ -125,7 +145,7 @@ export class ObservationLog {
                 continue;
               }
               this.counters.applied++;
-              apply(o);
+              apply(o, compareIds(id, replayUntil) <= 0);
             }
           }
         } catch (err) {
@@ -150,6 +170,13 @@ export class ObservationLog {
 const SENDER_MARK_TTL_MS = 10 * 60_000;
 
 type WriterRedis = Redis & { sgAppendOnce(...args: Array<string | number>): Promise<number> };
+
+/** Orders two stream ids ("ms-seq"). */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
+}
 
 function parse(data: string | undefined): Observation | undefined {
   try {

@@ -20,7 +20,8 @@ import { ObservationLog } from './observation-log.js';
 
 /** What this process does with a compared pair and an egress event (main.ts: report book, ramp, blast radius). */
 export interface EngineSinks {
-  pair(r: ComparedPair, spec: PolicySpec, candidateStatus: number): Alert[];
+  /** replayed: an observation from before this replica started (a restart catching up): reports only */
+  pair(r: ComparedPair, spec: PolicySpec, candidateStatus: number, replayed?: boolean): Alert[];
   egress(ev: EgressEvent): void;
   takeResolved(): Array<{ policy: string; endpoint: string }>;
 }
@@ -126,18 +127,36 @@ export class Replication {
     };
   }
 
-  /** Replicas: applies every replica's observations to this engine; the leader alone raises and resolves alerts. */
-  start(engine: EngineSinks, policy: (name: string) => Policy | undefined, alerts: AlertSink): void {
-    this.observations?.start((o) => {
+  /**
+   * Replicas: applies every replica's observations to this engine, from `resumeAt` (the log position
+   * the saved reports were taken at) or from now; the leader alone raises and resolves alerts.
+   */
+  async start(
+    engine: EngineSinks,
+    policy: (name: string) => Policy | undefined,
+    alerts: AlertSink,
+    resumeAt?: string,
+  ): Promise<void> {
+    await this.observations?.start((o, replayed) => {
       if (o.kind === 'egress') return engine.egress(o.event);
       const p = policy(o.pair.policy);
       if (!p) return;
-      const raised = engine.pair(o.pair, p.spec, o.candidateStatus);
+      const raised = engine.pair(o.pair, p.spec, o.candidateStatus, replayed);
       const resolved = engine.takeResolved();
-      if (!this.isLeader()) return;
+      if (replayed || !this.isLeader()) return;
       for (const a of raised) void alerts.raise({ ...a }, p.spec.alerts?.webhook);
       for (const r of resolved) alerts.resolve(r.policy, r.endpoint, Date.now());
-    });
+    }, resumeAt);
+  }
+
+  /** Replicas: the observation-log position this replica's engine has applied (saved with the reports). */
+  logPosition(): string | undefined {
+    return this.observations?.position();
+  }
+
+  /** Whether this replica saves the engine's derived state: in one process always; among replicas the leader. */
+  savesReports(): boolean {
+    return !this.observations || this.isLeader();
   }
 
   /**

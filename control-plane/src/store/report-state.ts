@@ -73,18 +73,24 @@ export class ReportState {
     return { state, reports, runs };
   }
 
+  /**
+   * Every policy's report is taken at one instant (synchronously, before the first write), so the
+   * saved books agree with each other and with an observation-log position read at the same instant.
+   */
   async save(reports: ReportBook, runs: RunBook): Promise<void> {
     const saved: string[] = [];
-    for (const p of reports.policies()) {
+    const books = reports.policies().map((p) => [p, reports.policyJSON(p)] as const);
+    const runsJSON = runs.toJSON();
+    for (const [p, book] of books) {
       try {
-        await this.store.saveState(policyKey(p), reports.policyJSON(p));
+        await this.store.saveState(policyKey(p), book);
         saved.push(p);
       } catch (err) {
         this.log.error({ err, policy: p }, 'report of a policy could not be saved; the others are');
       }
     }
     await this.store.saveState(INDEX, saved);
-    await this.store.saveState(RUNS, runs.toJSON());
+    await this.store.saveState(RUNS, runsJSON);
   }
 
   archive(policy: string, runId: number, json: unknown): void {

@@ -18,9 +18,8 @@ it('appends a resent egress event once across replicas, and every replica reads 
   const url = `redis://127.0.0.1:${redis.port}`;
   const [a, b] = [new ObservationLog({ url }), new ObservationLog({ url })];
   const seen: Array<Observation[]> = [[], []];
-  a.start((o) => seen[0].push(o));
-  b.start((o) => seen[1].push(o));
-  await new Promise((r) => setTimeout(r, 200)); // both readers block on the stream before the first append
+  // both readers know where "now" is in the log before the first append
+  await Promise.all([a.start((o) => seen[0].push(o)), b.start((o) => seen[1].push(o))]);
   try {
     const ev = (seq: number) => ({ kind: 'egress' as const, event: egress({ path: `/charge/${seq}` }) });
     const sender = 'shadow-1/plugin#0@9';
