@@ -22,9 +22,9 @@
 //   contentVersion(canonical: string): string                   (16 hex chars of sha256)
 //   validateFilterConfig(doc: unknown): string | undefined      (undefined = valid, else the errors)
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import { filterConfigDocument } from '../domain/contract-schemas.gen.js';
 import type { FilterConfig, NodeHello, PolicySpec, Sampling } from '../domain/types.js';
+import { Ajv } from 'ajv';
 
 export interface Snapshot {
   readonly version: string;
@@ -40,10 +40,7 @@ export interface BuildOptions {
   samplingCap?: number;
 }
 
-const schema = JSON.parse(
-  readFileSync(new URL('../../../schema/filter-config.schema.json', import.meta.url), 'utf8'),
-) as object;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const validate = new Ajv({ allErrors: true, strict: false }).compile(filterConfigDocument);
 
 export function validateFilterConfig(doc: unknown): string | undefined {
   if (validate(doc)) return undefined;
