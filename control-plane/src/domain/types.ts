@@ -1,11 +1,11 @@
 // The control plane's vocabulary: types only, no logic, no I/O. Every other module imports from here;
-// this file imports only the contract schemas it derives from. Configuration types (FilterConfig,
-// PolicySpec and their parts) are derived from schema/*.schema.json (via contract-schemas.gen.ts), so
-// they cannot drift from what ajv and the filter check. The wire types (NodeHello, Half, EgressEvent,
-// FilterStats) mirror proto/shadow/v1/shadow.proto as stream/codec.ts decodes it, and the engine
-// output (Difference, PairResult) is internal: those are written here by hand.
-import type { FromSchema } from 'json-schema-to-ts';
-import type { filterConfigDocument, policyDocument } from './contract-schemas.gen.js';
+// this file imports only domain/config.ts. The configuration types (FilterConfig, PolicySpec and their
+// parts) are derived from schema/*.schema.json there and re-exported here. Written by hand: the wire
+// types (NodeHello, Half, EgressEvent, FilterStats), which mirror proto/shadow/v1/shadow.proto as
+// stream/codec.ts decodes it, and the engine's output (Difference, PairResult), which is no API shape.
+import type { FilterConfig, PolicySpec } from './config.js';
+
+export type * from './config.js';
 
 export type Role = FilterConfig['role'];
 export type Side = 'live' | 'candidate' | 'secondary';
@@ -99,39 +99,6 @@ export interface FilterStats {
   /** halves and events the control plane acknowledged */
   acknowledged?: number;
 }
-
-// ---- configuration: derived from schema/filter-config.schema.json and schema/policy.schema.json ----
-
-/**
- * ajv writes no defaults into a document (app.ts: useDefaults off) and the filter and policyConfig
- * apply them when they read it, so a property with a schema `default` stays optional here.
- */
-type ContractOptions = { keepDefaultedPropertiesOptional: true; references: [typeof filterConfigDocument] };
-
-/** The filter configuration document (static plugin config and ConfigSnapshot.config_json). */
-export type FilterConfig = FromSchema<typeof filterConfigDocument, ContractOptions>;
-/** What an operator manages (schema/policy.schema.json). The name lives outside the document. */
-export type PolicySpec = FromSchema<typeof policyDocument, ContractOptions>;
-
-export type RateLimit = NonNullable<FilterConfig['inboundRateLimit']>;
-export type Sampling = NonNullable<FilterConfig['sampling']>;
-export type SamplingRule = NonNullable<Sampling['rules']>[number];
-export type Egress = NonNullable<FilterConfig['egress']>;
-export type EgressRule = NonNullable<Egress['rules']>[number];
-/** Network-filter role: connection rules. */
-export type Connections = NonNullable<FilterConfig['connections']>;
-export type ConnectionRule = NonNullable<Connections['rules']>[number];
-export type Capture = NonNullable<FilterConfig['capture']>;
-export type Idempotency = NonNullable<FilterConfig['idempotency']>;
-
-export type NormalizeSpec = NonNullable<PolicySpec['normalize']>;
-export type NoiseSpec = NonNullable<PolicySpec['noise']>;
-export type AlertSpec = NonNullable<PolicySpec['alerts']>;
-export type CapacitySpec = NonNullable<PolicySpec['capacity']>[number];
-/** A mirror ramp: sampling caps advanced stage by stage while the guards hold. */
-export type RampSpec = NonNullable<PolicySpec['ramp']>;
-/** Limits of a mirror ramp; absent = not checked. */
-export type RampGuards = NonNullable<RampSpec['guards']>;
 
 /** A stored policy version (store/); the API's answer adds nothing but `warnings` on writes. */
 export interface Policy {

@@ -9,4 +9,4 @@ export const filterConfigSchema = filterConfigDocument;
 export const policySchema = policyDocument;
 
 /** $ref of a policy spec document. */
-export const POLICY_SPEC_REF = `${policySchema.$id}#`;
+export const POLICY_SPEC_REF = `${policySchema.$id}#` as const;
