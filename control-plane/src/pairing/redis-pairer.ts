@@ -13,7 +13,7 @@
 import { Redis } from 'ioredis';
 import type { Half } from '../domain/types.js';
 import { decodeFilterMessage, encodeFilterMessage } from '../stream/codec.js';
-import { DEFAULT_MAX_PENDING_BYTES, halfBytes, type CompletePair, type PairerStats } from './pairer.js';
+import { halfBytes, PAIRING_DEFAULTS, type CompletePair, type PairerStats } from './pairer.js';
 
 const PREFIX = 'sg:';
 const DEADLINES = `${PREFIX}pairs:deadlines`;
@@ -108,9 +108,9 @@ export class RedisPairer {
   private readonly local = { invalid: 0 };
 
   constructor(opts: RedisPairerOptions) {
-    this.windowMs = opts.windowMs ?? 30_000;
-    this.maxPending = opts.maxPending ?? 10_000;
-    this.maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.windowMs = opts.windowMs ?? PAIRING_DEFAULTS.windowMs;
+    this.maxPending = opts.maxPending ?? PAIRING_DEFAULTS.maxPending;
+    this.maxPendingBytes = opts.maxPendingBytes ?? PAIRING_DEFAULTS.maxPendingBytes;
     this.now = opts.now ?? Date.now;
     // Fail fast instead of queueing commands while Redis is away: a half that cannot be stored is
     // not acknowledged (the filter resends it), it is never held here without bound.

@@ -11,7 +11,10 @@
 // API:
 //   requiredEndpoints(endpoints, coverage): Set<string>
 //   lackingEvidence(endpoints, coverage, minPairs): string[]    one phrase per endpoint short of evidence
-export const DEFAULT_COVERAGE = 80;
+import { policyDocument } from '../domain/contract-schemas.gen.js';
+
+/** ramp.guards.coverage's schema default. */
+export const DEFAULT_COVERAGE = policyDocument.properties.ramp.properties.guards.properties.coverage.default;
 
 export interface EndpointEvidence {
   endpoint: string;

@@ -18,7 +18,11 @@
 //   noiseConfig(spec?: NoiseSpec): NoiseConfig        defaults 20 / 0.03 / 90 (schema/policy.schema.json)
 //   diffyScores(r, n, pairs): { absolute: number; relative: number }
 //   verdict(c: FieldCounts, t: Totals, cfg: NoiseConfig): Verdict
+import { policyDocument } from '../domain/contract-schemas.gen.js';
 import type { NoiseSpec } from '../domain/types.js';
+
+/** The thresholds' defaults are the policy schema's `default`s. */
+const NOISE = policyDocument.properties.noise.properties;
 
 export type Verdict = 'regression' | 'noise' | 'likely-noise';
 export interface NoiseConfig {
@@ -38,9 +42,9 @@ export interface Totals {
 
 export function noiseConfig(spec?: NoiseSpec): NoiseConfig {
   return {
-    relativeThreshold: pct(spec?.relativeThreshold, 20),
-    absoluteThreshold: pct(spec?.absoluteThreshold, 0.03),
-    suggestAbove: pct(spec?.suggestAbove, 90),
+    relativeThreshold: pct(spec?.relativeThreshold, NOISE.relativeThreshold.default),
+    absoluteThreshold: pct(spec?.absoluteThreshold, NOISE.absoluteThreshold.default),
+    suggestAbove: pct(spec?.suggestAbove, NOISE.suggestAbove.default),
   };
 }
 
