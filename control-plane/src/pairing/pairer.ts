@@ -10,22 +10,6 @@
 //   are evicted and counted. A half that alone costs more than the byte bound is never stored (counted
 //   as oversized). At most `recentCapacity` remembered closed ids (only used to tell "late" from "new").
 //   The count bound alone is not enough: 100k pairs × 1 MiB bodies would be gigabytes.
-//
-// API:
-//   new Pairer({ windowMs = 30_000, maxPending = 100_000, maxPendingBytes = 256 MiB,
-//                recentCapacity = 2 * maxPending, now = Date.now })
-//   add(half: Half, needsSecondary: boolean, scope?: string): CompletePair | undefined
-//       scope (ingest: the policy name) separates pair ids: x-request-id propagates through the
-//       mesh, so two services' halves may carry the same id and must not join each other.
-//   expire(): CompletePair[]   drops incomplete pairs past the window (counted as orphaned); returns the
-//                              ones that only miss their secondary (live + candidate present) so their
-//                              live-vs-candidate comparison is not lost (they carry no `secondary`).
-//   flushDegraded(): CompletePair[]  at shutdown: what expire() returns, plus the pending pairs that
-//                              only wait for their secondary, handed over now (counted as degraded)
-//                              instead of being lost with the process.
-//   stats(): PairerStats       pending, pendingBytes, completed, late, duplicate, orphaned, evicted,
-//                              degraded, invalid, oversized
-//   size(): number             pending pairs (same as stats().pending)
 import type { Half } from '../domain/types.js';
 
 export interface CompletePair {

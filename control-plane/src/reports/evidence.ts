@@ -7,10 +7,6 @@
 // Each of them needs `minPairs` compared pairs, and most of its pairs compared (an endpoint whose
 // pairs were mostly not compared — issue 14's notCompared — is no evidence). A quiet tail endpoint
 // without mismatches does not hold the verdict back; no pairs at all is never a pass.
-//
-// API:
-//   requiredEndpoints(endpoints, coverage): Set<string>
-//   lackingEvidence(endpoints, coverage, minPairs): string[]    one phrase per endpoint short of evidence
 import { policyDocument } from '../domain/contract-schemas.gen.js';
 
 /** ramp.guards.coverage's schema default. */

@@ -3,11 +3,6 @@
 // `ratio` times live AND slower by at least `minDeltaMs` (so 0.2 ms vs 0.6 ms on a loopback is not a
 // verdict), `inconclusive` below `minPairs` pairs, else `pass`. Used by the reports (per endpoint),
 // the verdict API and the ramp's latencyRatio guard, so all three say the same thing.
-//
-// API:
-//   interface LatencyConfig { ratio; minPairs; minDeltaMs }
-//   latencyConfig(alerts?: AlertSpec, fallbackMinPairs?): LatencyConfig   defaults 2× / alerts.minPairs / 5 ms
-//   judgeLatency(pairs, live, shadow, cfg): LatencyJudgement
 import { policyDocument } from '../domain/contract-schemas.gen.js';
 import type { AlertSpec } from '../domain/types.js';
 

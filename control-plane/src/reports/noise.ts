@@ -11,13 +11,6 @@
 // Without any secondary a field cannot be cancelled; one that differs on more than suggestAbove % of
 // pairs with mostly volatile values (uuid/timestamp/token) is "likely-noise": reported, never hidden,
 // and not counted as a regression. Below the absolute threshold a field is "noise" (Diffy hides it).
-//
-// API:
-//   type Verdict = 'regression' | 'noise' | 'likely-noise'
-//   interface NoiseConfig { relativeThreshold; absoluteThreshold; suggestAbove }   (percent)
-//   noiseConfig(spec?: NoiseSpec): NoiseConfig        defaults 20 / 0.03 / 90 (schema/policy.schema.json)
-//   diffyScores(r, n, pairs): { absolute: number; relative: number }
-//   verdict(c: FieldCounts, t: Totals, cfg: NoiseConfig): Verdict
 import { policyDocument } from '../domain/contract-schemas.gen.js';
 import type { NoiseSpec } from '../domain/types.js';
 
