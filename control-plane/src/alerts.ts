@@ -6,13 +6,6 @@
 // How one delivery is made (format, Standard Webhooks signature, retries, allowed targets) is
 // webhook/deliver.ts; each alert's `delivery` says what became of it ('no webhook' when none is set).
 // One sink is shared by every raiser so the bound, the counters and the drain at shutdown cover all.
-//
-// API:
-//   new AlertSink(opts: AlertSinkOptions)
-//   raise(alert: RaisedAlert, webhook?: string): Promise<StoredAlert | undefined>
-//       resolves once the alert is stored (undefined when the store refused it; never rejects);
-//       the webhook call goes on in the background
-//   stats(): AlertStats;  drain(): Promise<void>   (waits for stores and webhook calls in flight)
 
 import type { Logger } from 'pino';
 import type { AlertInput, DeliveryStatus, Store, StoredAlert } from './store/types.js';

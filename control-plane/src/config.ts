@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import YAML from 'yaml';
 import type { ApiToken } from './api/plugins/auth.js';
+import { PAIRING_DEFAULTS } from './pairing/pairer.js';
 
 export interface ControlPlaneConfig {
   /** Address both servers bind to. */
@@ -195,7 +196,7 @@ export const DEFAULTS = {
   grpcPort: 18000,
   dataDir: './data',
   logLevel: 'info',
-  pairing: { windowMs: 30_000, maxPending: 100_000, maxPendingBytes: 256 * 1024 * 1024 },
+  pairing: PAIRING_DEFAULTS,
   webhook: {
     timeoutMs: 5_000,
     attempts: 4,

@@ -4,9 +4,6 @@
 // by hand (reset), reads the report of any run, and gathers the inputs of the verdict
 // (reports/verdict.ts) from the reports, the ramp and the blast-radius map. API timestamps are
 // ISO-8601 here.
-//
-// API:
-//   runControl(deps): { candidateVersion(policy, version): boolean; runs: RunsProvider; verdict(policy): Verdict }
 import type { Logger } from 'pino';
 import type { RunsProvider, RunView } from './api/deps.js';
 import type { Policy } from './domain/types.js';

@@ -2,9 +2,11 @@
 // neither the engine nor the stream: main.ts adapts ReportBook, BlastRadius and NodeRegistry to these.
 // Report and node payloads are JSON-shaped values that the API passes through unchanged.
 
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Policy, PolicySpec } from '../domain/types.js';
 import type { Store } from '../store/types.js';
 import type { BusEvent } from './event-bus.js';
+import type { runSchema } from './schemas/verdict.js';
 
 export interface ReportsProvider {
   /** Per-endpoint summaries of a policy; undefined or [] when nothing was compared yet. */
@@ -47,16 +49,8 @@ export interface RampProvider {
   command(policy: string, action: 'start' | 'pause' | 'resume' | 'abort', who: string): Promise<unknown>;
 }
 
-/** A run as the API shows it (run-control.ts runView). */
-export interface RunView {
-  id: number;
-  candidateVersion: string;
-  policyVersion: number;
-  startedAt: string;
-  endedAt: string | null;
-  startedBy: string;
-  current: boolean;
-}
+/** A run as the API shows it (run-control.ts runView): the runs routes' answer schema. */
+export type RunView = FromSchema<typeof runSchema>;
 
 /** Runs of a policy's report (reports/runs.ts via run-control.ts). */
 export interface RunsProvider {

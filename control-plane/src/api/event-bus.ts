@@ -4,14 +4,6 @@
 // throttle period (default 1 s), naming what changed, so a busy mesh never floods a browser. Events
 // say WHAT changed, never carry the data: clients re-read the REST API (one source of truth, and
 // nothing here needs to know a payload's shape or who may see it).
-//
-// API:
-//   new EventBus({ throttleMs?: number /* 1000 */ })
-//   subscribe(listener: (e: BusEvent) => void): () => void       returns unsubscribe
-//   publish(type: 'policy' | 'alert', data): void                 immediate
-//   changed(kind: 'reports' | 'blast', policy: string): void      throttled into 'update'
-//   nodesChanged(): void                                          throttled into 'update'
-//   subscribers(): number;  close(): void                          (drops a pending update)
 
 export interface UpdateEvent {
   reports: string[];

@@ -6,9 +6,6 @@
 // - JSON paths of ignorePaths, redactPaths, unorderedArrays (and per endpoint): dot-separated
 //   segments, none empty, '*' and '**' whole segments only (compare/paths.ts);
 // - a ramp's stage order and holds (ramp/state-machine.ts rampSpecProblem).
-//
-// API:
-//   specProblems(spec): Array<{ field: string; message: string }>   field is a JSON pointer ('/endpoints/2')
 import type { PolicySpec } from '../domain/types.js';
 import { rampSpecProblem } from '../ramp/state-machine.js';
 

@@ -2,12 +2,6 @@
 // values that differ; a pair of values of the same class is always reported as a suggestion and is
 // masked (treated as equal) only when spec.normalize.detectors enables that class — reference §8 step 8:
 // suggest, never silently add.
-//
-// API:
-//   type DetectorClass = 'uuid' | 'timestamp' | 'token'
-//   classify(v: unknown): DetectorClass | undefined
-//   isUuid(s) / isTimestamp(v) / isToken(s) / entropyBits(s): number  (Shannon bits per char)
-//   MASKS: Record<DetectorClass, string>   the placeholder shown in masked examples ('<uuid>' ...)
 
 export type DetectorClass = 'uuid' | 'timestamp' | 'token';
 export const MASKS: Record<DetectorClass, string> = { uuid: '<uuid>', timestamp: '<timestamp>', token: '<token>' };

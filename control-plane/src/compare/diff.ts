@@ -3,12 +3,6 @@
 // text → a line summary, binary → sha256 + size. A body is compared only when both sides are complete
 // (neither truncated nor over the decompression cap) and within its work budget; otherwise
 // `notCompared` says why (NotComparedReason) and no body difference is reported.
-//
-// API:
-//   diffSides(live: NormalizedSide, shadow: NormalizedSide, c: CompiledSpec): SideDiff
-//   interface SideDiff { differences: EngineDifference[]; suggestions: Suggestion[];
-//                        bodyCompared: boolean; bodyNote?: BodyNote }
-//   textSummary(a: string, b: string, scrub): { left, right }   (exported for tests)
 import { createHash } from 'node:crypto';
 import { classify } from './detectors.js';
 import { JsonDiff, TooCostly, withBudget, type EngineDifference, type Suggestion } from './json-diff.js';

@@ -3,12 +3,6 @@
 // method, 'POST /refunds/{id}' for one; '{x}' or '*' = one segment, a trailing '**' = the rest);
 // otherwise the path is templated by collapsing id-like segments to {id} — Diffy's maintainer's point
 // (reference §3.5) that raw paths make every request its own endpoint with a sample of one.
-//
-// API:
-//   compileEndpoints(patterns?: string[]): EndpointResolver    cached per patterns array
-//   resolver.resolve(method: string, path: string): string      'GET /users/{id}'
-//   inferTemplate(path: string): string                         '/users/{id}/orders'
-//   isIdSegment(seg: string): boolean
 
 interface Template {
   method: string | undefined;

@@ -9,12 +9,6 @@
 //     matches 'a/b', and a pattern ending in '/' is a prefix (≡ 'pattern**').
 // Matching simulates the glob's NFA over a state set (Thompson): O(len(input) × len(glob)), and the
 // policy limits glob length and count at PUT (checkGlobs), so the cost is linear in the input.
-//
-// API:
-//   hostGlobMatch(glob, host): boolean     host may carry ':port'; the glob names a port or not
-//   pathGlobMatch(glob, path): boolean
-//   isHostname(host): boolean
-//   globProblem(glob, kind): string | undefined   why a policy glob is refused (length, '**' count)
 
 export const MAX_GLOB_LENGTH = 1024;
 export const MAX_DOUBLE_STARS = 4;

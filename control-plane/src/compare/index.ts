@@ -2,20 +2,10 @@
 // (and live vs secondary, the noise sample of Diffy §3.4), detector suggestions, and a lazily built,
 // redacted, normalized example of every side for side-by-side display. Pure: no I/O, no clock.
 //
-// API:
-//   comparePair(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair
-//   interface ComparedPair extends PairResult {
-//     candidate: EngineDifference[]; noise?: EngineDifference[];
-//     service: string; bodyCompared: boolean; bodyNote?: BodyNote; notCompared?: { reason } (PairResult);
-//     suggestions: Suggestion[];          // volatile values seen live vs candidate (path + detector)
-//     example(): PairExample;             // built on demand (only the few kept as examples pay for it)
-//   }
-//   interface PairExample { pairId; endpoint; at; live: ExampleSide; candidate: ExampleSide; secondary?: ExampleSide }
-//   interface ExampleSide { status; headers: Array<[string, string]>; bodyKind; body; raw?; note?; latencyUs; truncated }
-//     raw: the JSON body before normalization (ignored paths kept, detectors not masked) but redacted
-//     exactly like body; present only when the policy's normalization changes JSON bodies.
 // `example` is a function property: JSON.stringify(result) drops it, so a result persists as a plain
-// PairResult plus the extra fields above.
+// PairResult plus the extra fields of ComparedPair. ExampleSide.raw is the JSON body before
+// normalization (ignored paths kept, detectors not masked), redacted exactly like body; present only
+// when the policy's normalization changes JSON bodies.
 // Re-exports: compileEndpoints, inferTemplate, compileSpec, classify, REDACTED, types.
 import type { PairResult, PolicySpec } from '../domain/types.js';
 import type { CompletePair } from '../pairing/pairer.js';

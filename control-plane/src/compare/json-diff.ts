@@ -6,13 +6,6 @@
 // always suggested). Allocation-light: a shared segment stack, paths joined only when a difference is
 // emitted, no stringify unless an array needs a multiset comparison.
 //
-// API:
-//   interface EngineDifference extends Difference { volatile?: DetectorClass }
-//   interface Suggestion { path: string; detector: DetectorClass }
-//   class JsonDiff { constructor(c: CompiledSpec, out: EngineDifference[], suggestions: Suggestion[]);
-//                    run(live: unknown, shadow: unknown): void }
-//   canonical(v, c, state): string    order-independent text of a value (multiset keys), memoized
-//   withBudget(units, f): runs f with a work budget; TooCostly is thrown past it
 // Cost: every node visit and every character of a multiset key spends one unit, and element keys are
 // memoized per run, so nested unordered arrays cost O(size) keys instead of pairwise O(n² × inner)
 // (issue 14 finding 8: a 32 × 1,000 body took 110–138 ms); diff.ts turns TooCostly into

@@ -4,12 +4,6 @@
 // the ones worth comparing (user ignoreHeaders plus a small built-in volatile list, reference §8 step 2).
 // ignorePaths / unorderedArrays / redactPaths are compiled here and applied during the diff walk, so
 // no body is copied on the hot path.
-//
-// API:
-//   compileSpec(spec: PolicySpec): CompiledSpec          cached per spec object (WeakMap)
-//   normalizeHalf(half: Half, c: CompiledSpec): NormalizedSide
-//   decodeBody(body: Buffer, encoding: string | undefined, maxBytes: number): { body: Buffer; note?: BodyNote }
-//   BUILTIN_IGNORED_HEADERS, DEFAULT_MAX_DECODED_BYTES (8 MiB)
 import { isUtf8 } from 'node:buffer';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Half, PolicySpec } from '../domain/types.js';

@@ -4,15 +4,6 @@
 // array level may also be skipped, so 'items.id' and 'items.*.id' both name every element's id.
 // A leading 'body.' is accepted and dropped. Matching is exact per segment (never substring: Keploy's
 // substring rule silenced 'items.idempotency_key' for 'items.id', reference §6.2).
-//
-// API:
-//   new PathMatcher(rules: Array<{ pattern: string; flag: number }>)
-//   FLAG_IGNORE | FLAG_UNORDERED | FLAG_REDACT
-//   m.root: MatchState            state at the body root
-//   m.step(state, key, isArrayElement): MatchState   EMPTY when nothing can match below
-//   m.flags(state): number        OR of the flags of patterns that end exactly here
-//   m.empty: boolean              no rule at all (callers skip the bookkeeping)
-//   compilePaths(rules): PathMatcher
 
 export const FLAG_IGNORE = 1;
 export const FLAG_UNORDERED = 2;

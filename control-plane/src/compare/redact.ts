@@ -3,14 +3,6 @@
 // fragments of text bodies become '[REDACTED]' in every difference and every example we hand out.
 // The diff itself still sees the real values, so a secret field that disappears is still a difference.
 //
-// API:
-//   REDACTED = '[REDACTED]'; ALWAYS_REDACTED_HEADERS
-//   headerRedactor(names?: string[]): (name: string) => boolean     lower-cased names
-//   redactValue(v, matcher, state, mask?): unknown   deep copy with FLAG_REDACT subtrees replaced
-//   textScrubber(keys?: string[]): (s: string) => string   compiled once per policy
-//   scrubText(s, keys?): string      Bearer/Basic credentials, auth header lines, key=value secrets
-//   secretKeyTest(keys?): (key) => boolean   JSON keys holding a secret name ('session_token', 'cvv')
-//   redactSecrets(v, isSecret?): unknown     deep copy with the values of secret keys replaced
 // JSON keys are matched like text keys (the name anywhere in the key, case-insensitive), on by default
 // (normalize.redactSecretKeys: false turns it off): issue 14 finding 5.
 import { FLAG_IGNORE, FLAG_REDACT, type MatchState, type PathMatcher } from './paths.js';

@@ -1,8 +1,13 @@
 // The control plane's vocabulary: types only, no logic, no I/O. Every other module imports from here;
-// this file imports nothing. Shapes mirror proto/shadow/v1/shadow.proto (wire) and
-// schema/*.schema.json (configuration); keep them in step.
+// this file imports only domain/config.ts. The configuration types (FilterConfig, PolicySpec and their
+// parts) are derived from schema/*.schema.json there and re-exported here. Written by hand: the wire
+// types (NodeHello, Half, EgressEvent, FilterStats), which mirror proto/shadow/v1/shadow.proto as
+// stream/codec.ts decodes it, and the engine's output (Difference, PairResult), which is no API shape.
+import type { FilterConfig, PolicySpec } from './config.js';
 
-export type Role = 'edge' | 'shadow' | 'live';
+export type * from './config.js';
+
+export type Role = FilterConfig['role'];
 export type Side = 'live' | 'candidate' | 'secondary';
 export type Decision = 'allowed' | 'mocked' | 'denied' | 'rate_limited';
 
@@ -95,167 +100,7 @@ export interface FilterStats {
   acknowledged?: number;
 }
 
-// ---- configuration (schema/filter-config.schema.json, schema/policy.schema.json) ----
-
-export interface RateLimit {
-  requestsPerSecond: number;
-  burst?: number;
-}
-
-export interface SamplingRule {
-  host?: string;
-  pathPrefix?: string;
-  methods?: string[];
-  percent: number;
-}
-export interface Sampling {
-  defaultPercent?: number;
-  rules?: SamplingRule[];
-}
-
-export interface EgressRule {
-  name: string;
-  host?: string;
-  methods?: string[];
-  path?: string;
-  action: 'allow' | 'mock' | 'deny';
-  rateLimit?: RateLimit;
-  mock?: { status?: number; headers?: Record<string, string>; body?: string };
-}
-export interface Egress {
-  defaultAction?: 'deny' | 'allow';
-  rules?: EgressRule[];
-}
-
-export interface Capture {
-  maxBodyBytes?: number;
-  headers?: string[];
-  redactHeaders?: string[];
-  /** opt-in capture of the live request by the edge, shown in report examples */
-  request?: { headers?: string[]; maxBodyBytes?: number };
-}
-export interface Idempotency {
-  enabled?: boolean;
-  header?: string;
-}
-
-/** Network-filter role: connection rules (schema/filter-config.schema.json#/properties/connections). */
-export interface ConnectionRule {
-  name: string;
-  host?: string;
-  sni?: string;
-  cidr?: string;
-  port?: number;
-  action: 'allow' | 'deny' | 'readonly';
-  protocol?: 'tcp' | 'postgres' | 'redis';
-  requireReplica?: boolean;
-  rateLimit?: { connectionsPerSecond?: number; statementsPerSecond?: number; burst?: number };
-}
-export interface Connections {
-  defaultAction?: 'deny' | 'allow';
-  rules?: ConnectionRule[];
-}
-
-/** The filter configuration document (static plugin config and ConfigSnapshot.config_json). */
-export interface FilterConfig {
-  role: Role;
-  variant?: 'candidate' | 'secondary';
-  service: string;
-  trust?: 'boundary' | 'mesh';
-  direction?: 'auto' | 'inbound' | 'outbound';
-  controlPlane?: { cluster: string; authority?: string; token?: string; queueSize?: number; reconnectMaxMs?: number };
-  sampling?: Sampling;
-  egress?: Egress;
-  connections?: Connections;
-  inboundRateLimit?: RateLimit;
-  capture?: Capture;
-  idempotency?: Idempotency;
-}
-
-export interface NormalizeSpec {
-  ignorePaths?: string[];
-  ignoreHeaders?: string[];
-  unorderedArrays?: string[];
-  detectors?: { uuid?: boolean; timestamp?: boolean; token?: boolean };
-  redactHeaders?: string[];
-  redactPaths?: string[];
-  /** noise marked for one endpoint ('POST /refunds/{id}'): reports of that endpoint ignore these too */
-  ignoreByEndpoint?: Record<string, { ignorePaths?: string[]; ignoreHeaders?: string[] }>;
-  /** values of JSON keys holding a secret name are redacted (default true) */
-  redactSecretKeys?: boolean;
-  /** secret names in addition to the defaults (token, password, session, cvv, …) */
-  secretKeys?: string[];
-}
-export interface NoiseSpec {
-  relativeThreshold?: number;
-  absoluteThreshold?: number;
-  suggestAbove?: number;
-}
-export interface AlertSpec {
-  mismatchRate?: number;
-  minPairs?: number;
-  webhook?: string;
-  /** hysteresis: an alerting endpoint recovers only below this rate (default 80 % of mismatchRate) */
-  resolveBelow?: number;
-  /** latency verdict: shadow p50 or p99 over live by more than this ratio fails (reports/latency-verdict.ts) */
-  latencyRatio?: number;
-  latencyMinPairs?: number;
-  latencyMinDeltaMs?: number;
-  /** body of webhook deliveries: 'standard' (our signed JSON event, default) or 'slack' ({text}) */
-  webhookFormat?: 'standard' | 'slack';
-}
-export interface CapacitySpec {
-  host: string;
-  requestsPerSecond: number;
-}
-
-/** Limits of a mirror ramp (schema/policy.schema.json#/properties/ramp/properties/guards); absent = not checked. */
-export interface RampGuards {
-  minPairs?: number;
-  shadowErrorRate?: number;
-  mismatchRate?: number;
-  egressDenied?: number;
-  egressRateLimited?: number;
-  latencyP99Ms?: number;
-  filterDrops?: number;
-  capacity?: boolean;
-  /** per endpoint: shadow p50/p99 over live by more than this ratio breaks the guard */
-  latencyRatio?: number;
-  /** percent of the stage's pairs that must be on endpoints with enough evidence (mismatch, latency) */
-  coverage?: number;
-  /** per-guard minimum pairs overriding minPairs */
-  minPairsFor?: Partial<Record<string, number>>;
-}
-/** A mirror ramp: sampling caps advanced stage by stage while the guards hold. */
-export interface RampSpec {
-  stages: number[];
-  holdSeconds?: number | number[];
-  evaluateEverySeconds?: number;
-  onBreach?: 'pause' | 'revert';
-  /** how long past its hold a stage waits for evidence before pausing as inconclusive */
-  maxWaitSeconds?: number;
-  guards?: RampGuards;
-}
-
-/** What an operator manages (schema/policy.schema.json). The name lives outside the document. */
-export interface PolicySpec {
-  description?: string;
-  services: string[];
-  sampling?: Sampling;
-  egress?: Egress;
-  connections?: Connections;
-  inboundRateLimit?: RateLimit;
-  capture?: Capture;
-  idempotency?: Idempotency;
-  secondary?: boolean;
-  endpoints?: string[];
-  normalize?: NormalizeSpec;
-  noise?: NoiseSpec;
-  alerts?: AlertSpec;
-  capacity?: CapacitySpec[];
-  ramp?: RampSpec;
-}
-
+/** A stored policy version (store/); the API's answer adds nothing but `warnings` on writes. */
 export interface Policy {
   name: string;
   version: number; // increases by one on every change, rollback included

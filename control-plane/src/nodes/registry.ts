@@ -10,20 +10,6 @@
 // went away; prune() forgets old ones. Each connection writes through its own handle, so a stale stream
 // closing after its node already reconnected does not touch the fresh connection (NodeHandle).
 // Config state transitions are the pure functions of snapshot/ack.ts.
-//
-// Public API:
-//   nodeKey(hello: Pick<NodeHello, 'nodeId' | 'plugin' | 'worker'>): string   ('<nodeId>/<plugin>#<worker>')
-//   interface NodeStatus { key, nodeId, plugin, workload, service, role, variant?, worker, filterVersion,
-//     peer?, connected, connectedAt, disconnectedAt?, lastSeen, config: ConfigState,
-//     halvesReceived, eventsReceived, duplicates, malformed, stats?: FilterStats, dropsReported }
-//   class NodeRegistry {
-//     constructor(opts?: { now?: () => number; maxNodes?: number /* 10000 */ })
-//     connect(hello: NodeHello, peer?: string): NodeHandle     // (re)registers, counters from 0
-//     get(key): NodeStatus | undefined; list(): NodeStatus[]    // copies, sorted by key
-//     prune(maxAgeMs: number): number                           // forget nodes disconnected longer
-//   }
-//   interface NodeHandle { key; sent(version); applyResponse(r: ConfigResponse); countHalf();
-//     countEvent(); countDuplicate(); countMalformed(); reportStats(stats: FilterStats); disconnect() }
 import type { FilterStats, NodeHello } from '../domain/types.js';
 import {
   applyResponse,
@@ -96,6 +82,7 @@ export class NodeRegistry {
   private readonly now: () => number;
   private readonly maxNodes: number;
 
+  /** maxNodes defaults to 10,000; list() and get() return copies, list() sorted by key. */
   constructor(opts: { now?: () => number; maxNodes?: number } = {}) {
     this.now = opts.now ?? Date.now;
     this.maxNodes = opts.maxNodes ?? 10_000;

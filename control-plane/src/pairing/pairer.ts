@@ -10,22 +10,6 @@
 //   are evicted and counted. A half that alone costs more than the byte bound is never stored (counted
 //   as oversized). At most `recentCapacity` remembered closed ids (only used to tell "late" from "new").
 //   The count bound alone is not enough: 100k pairs × 1 MiB bodies would be gigabytes.
-//
-// API:
-//   new Pairer({ windowMs = 30_000, maxPending = 10_000, maxPendingBytes = 256 MiB,
-//                recentCapacity = 2 * maxPending, now = Date.now })
-//   add(half: Half, needsSecondary: boolean, scope?: string): CompletePair | undefined
-//       scope (ingest: the policy name) separates pair ids: x-request-id propagates through the
-//       mesh, so two services' halves may carry the same id and must not join each other.
-//   expire(): CompletePair[]   drops incomplete pairs past the window (counted as orphaned); returns the
-//                              ones that only miss their secondary (live + candidate present) so their
-//                              live-vs-candidate comparison is not lost (they carry no `secondary`).
-//   flushDegraded(): CompletePair[]  at shutdown: what expire() returns, plus the pending pairs that
-//                              only wait for their secondary, handed over now (counted as degraded)
-//                              instead of being lost with the process.
-//   stats(): PairerStats       pending, pendingBytes, completed, late, duplicate, orphaned, evicted,
-//                              degraded, invalid, oversized
-//   size(): number             pending pairs (same as stats().pending)
 import type { Half } from '../domain/types.js';
 
 export interface CompletePair {
@@ -75,7 +59,11 @@ export interface PairerStats {
 
 /** Accounted per held half on top of its body: headers, strings and object overhead, roughly. */
 export const HALF_OVERHEAD_BYTES = 1024;
-export const DEFAULT_MAX_PENDING_BYTES = 256 * 1024 * 1024;
+/**
+ * The one home of the pairing limits' defaults: the Pairer, the RedisPairer and the process
+ * configuration (config.ts DEFAULTS.pairing) all read them here.
+ */
+export const PAIRING_DEFAULTS = { windowMs: 30_000, maxPending: 100_000, maxPendingBytes: 256 * 1024 * 1024 } as const;
 
 type Side = 'live' | 'candidate' | 'secondary';
 
@@ -121,9 +109,9 @@ export class Pairer {
   private bytes = 0;
 
   constructor(opts: PairerOptions = {}) {
-    this.windowMs = positive(opts.windowMs, 30_000, 'windowMs');
-    this.maxPending = positive(opts.maxPending, 10_000, 'maxPending');
-    this.maxPendingBytes = positive(opts.maxPendingBytes, DEFAULT_MAX_PENDING_BYTES, 'maxPendingBytes');
+    this.windowMs = positive(opts.windowMs, PAIRING_DEFAULTS.windowMs, 'windowMs');
+    this.maxPending = positive(opts.maxPending, PAIRING_DEFAULTS.maxPending, 'maxPending');
+    this.maxPendingBytes = positive(opts.maxPendingBytes, PAIRING_DEFAULTS.maxPendingBytes, 'maxPendingBytes');
     this.recentCapacity = positive(opts.recentCapacity, this.maxPending * 2, 'recentCapacity');
     this.ring = new Array<string | undefined>(this.recentCapacity);
     this.now = opts.now ?? Date.now;

@@ -21,7 +21,7 @@
 import { Redis } from 'ioredis';
 import type { Half } from '../domain/types.js';
 import { decodeFilterMessage, encodeFilterMessage } from '../stream/codec.js';
-import { DEFAULT_MAX_PENDING_BYTES, halfBytes, type CompletePair, type PairClaim, type PairerStats } from './pairer.js';
+import { halfBytes, PAIRING_DEFAULTS, type CompletePair, type PairClaim, type PairerStats } from './pairer.js';
 
 const PREFIX = 'sg:';
 const DEADLINES = `${PREFIX}pairs:deadlines`;
@@ -189,9 +189,9 @@ export class RedisPairer {
   private readonly local = { invalid: 0 };
 
   constructor(opts: RedisPairerOptions) {
-    this.windowMs = opts.windowMs ?? 30_000;
-    this.maxPending = opts.maxPending ?? 10_000;
-    this.maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.windowMs = opts.windowMs ?? PAIRING_DEFAULTS.windowMs;
+    this.maxPending = opts.maxPending ?? PAIRING_DEFAULTS.maxPending;
+    this.maxPendingBytes = opts.maxPendingBytes ?? PAIRING_DEFAULTS.maxPendingBytes;
     this.claimMs = opts.claimMs ?? 10_000;
     this.maxClaims = opts.maxClaims ?? 3;
     this.now = opts.now ?? Date.now;

@@ -12,15 +12,6 @@
 // restart, load() restores each record: a running ramp keeps its stageStartedAt (its hold continues
 // from the persisted timestamp) and its meter (its guard windows too); the first evaluation comes
 // one period after the restart.
-//
-// Public API:
-//   new RampController(opts: RampControllerOptions)
-//   setPolicies(policies: Policy[]): Promise<void>   (loads persisted records of new ramp policies)
-//   capFor(policy: Policy): number | undefined       (undefined: the policy declares no ramp)
-//   observePair(policy: string, candidateStatus: number, candidateLatencyUs: number): void
-//   tick(): Promise<void>;  start(): void;  stop(): void;  drain(): Promise<void>;  persist(): Promise<void>
-//   command(policy, action, who): Promise<RampView>  (throws RampError, kind 'conflict')
-//   view(policy): RampView                          (throws RampError, kind 'conflict')
 import type { Logger } from 'pino';
 import type { AlertSink } from '../alerts.js';
 import type { CapacitySpec, Policy } from '../domain/types.js';

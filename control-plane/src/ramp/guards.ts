@@ -2,10 +2,6 @@
 // stage observed (docs/verdicts.md "The ramp's evidence rules"): a breach fails whatever the evidence;
 // a pass needs enough evidence (minPairs per guard, the evidence rule of reports/evidence.ts for the
 // per-endpoint guards); no traffic is never a pass. Pure; state-machine.ts decides what a stage does.
-//
-// API:
-//   checkGuards(ramp, observations): GuardValue[]
-//   minFor(guards, guard): number        the minimum pairs of one guard (minPairsFor overrides minPairs)
 import { comparedPairs, lackingEvidence, requiredEndpoints } from '../reports/evidence.js';
 import { judgeLatency } from '../reports/latency-verdict.js';
 import type { GuardName, GuardStatus, GuardValue, RampObservations, ResolvedRamp } from './state-machine.js';

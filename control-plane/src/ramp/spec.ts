@@ -1,17 +1,16 @@
 // A declared ramp spec, checked and resolved: rampSpecProblem is the one validation (stage order, one
 // hold per stage, positive periods; used by the policy routes before a write and by resolveRamp), and
 // resolveRamp fills the defaults (300-s holds, 10-s evaluations, pause on breach, 1800-s maximum wait
-// for evidence, 20 pairs, 80 % coverage, capacity checked).
-//
-// API:
-//   rampSpecProblem(spec): { field, message } | undefined
-//   resolveRamp(spec, alerts?): ResolvedRamp | string        (string = why the spec is unusable)
+// for evidence, 20 pairs, 80 % coverage, capacity checked) from the policy schema.
+import { policyDocument } from '../domain/contract-schemas.gen.js';
 import type { AlertSpec, RampSpec } from '../domain/types.js';
 import { latencyConfig } from '../reports/latency-verdict.js';
 import type { ResolvedRamp } from './state-machine.js';
 
-const DEFAULT_HOLD_S = 300;
-const DEFAULT_MAX_WAIT_S = 1800;
+// The defaults are the policy schema's own `default`s, so the document an operator reads and the
+// ramp that runs cannot disagree.
+const RAMP = policyDocument.properties.ramp.properties;
+const GUARDS = RAMP.guards.properties;
 
 /** What is wrong with a ramp spec: `field` is a JSON pointer under `ramp` ("/stages", "/holdSeconds"). */
 export interface RampSpecProblem {
@@ -35,13 +34,13 @@ export function rampSpecProblem(spec: RampSpec): RampSpecProblem | undefined {
     if (i > 0 && p <= stages[i - 1])
       return { field: '/stages', message: `must be strictly increasing: ${p} follows ${stages[i - 1]}` };
   }
-  const hold = spec.holdSeconds ?? DEFAULT_HOLD_S;
+  const hold = spec.holdSeconds ?? RAMP.holdSeconds.default;
   if (Array.isArray(hold) && hold.length !== stages.length) {
     return { field: '/holdSeconds', message: `must have one entry per stage (${stages.length}), got ${hold.length}` };
   }
   if ((Array.isArray(hold) ? hold : [hold]).some((h) => !(typeof h === 'number' && h > 0)))
     return { field: '/holdSeconds', message: 'must be positive' };
-  const every = spec.evaluateEverySeconds ?? 10;
+  const every = spec.evaluateEverySeconds ?? RAMP.evaluateEverySeconds.default;
   if (!(typeof every === 'number' && every > 0)) return { field: '/evaluateEverySeconds', message: 'must be positive' };
   return undefined;
 }
@@ -52,20 +51,20 @@ export function resolveRamp(spec: RampSpec, alerts?: AlertSpec): ResolvedRamp | 
   // "ramp.stages[1] must be …": the field as a reader of the policy document spells it.
   if (problem) return `ramp${problem.field.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')} ${problem.message}`;
   const stages = spec.stages;
-  const hold = spec.holdSeconds ?? DEFAULT_HOLD_S;
+  const hold = spec.holdSeconds ?? RAMP.holdSeconds.default;
   const holdS = Array.isArray(hold) ? hold : stages.map(() => hold);
-  const every = spec.evaluateEverySeconds ?? 10;
+  const every = spec.evaluateEverySeconds ?? RAMP.evaluateEverySeconds.default;
   return {
     stages: [...stages],
     holdMs: holdS.map((h) => h * 1000),
     evaluateEveryMs: every * 1000,
-    onBreach: spec.onBreach ?? 'pause',
-    maxWaitMs: (spec.maxWaitSeconds ?? DEFAULT_MAX_WAIT_S) * 1000,
+    onBreach: spec.onBreach ?? RAMP.onBreach.default,
+    maxWaitMs: (spec.maxWaitSeconds ?? RAMP.maxWaitSeconds.default) * 1000,
     guards: {
       ...spec.guards,
-      minPairs: spec.guards?.minPairs ?? 20,
-      capacity: spec.guards?.capacity ?? true,
-      coverage: spec.guards?.coverage ?? 80,
+      minPairs: spec.guards?.minPairs ?? GUARDS.minPairs.default,
+      capacity: spec.guards?.capacity ?? GUARDS.capacity.default,
+      coverage: spec.guards?.coverage ?? GUARDS.coverage.default,
       latencyMinDeltaMs: latencyConfig(alerts).minDeltaMs,
     },
   };

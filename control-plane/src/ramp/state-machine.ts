@@ -11,16 +11,6 @@
 // and who caused it ('ramp' for the evaluator, the principal's name for a command). A breach also
 // yields an alert event. Observations are measured by the controller over the windows documented on
 // RampObservations; this file only compares them with the limits.
-//
-// API:
-//   resolveRamp(spec: RampSpec): ResolvedRamp | string        (string = why the spec is unusable)
-//   rampSpecProblem(spec): { field, message } | undefined     (the same check, for the policy routes)
-//   initialRampState(policy): RampState
-//   rampCap(state, ramp): number                              sampling cap in percent for edge filters
-//   nextAdvanceAt(state, ramp): number | undefined
-//   command(state, ramp, action, now, by): { ok: true; state; events } | { ok: false; error }
-//   evaluate(state, ramp, observations, now): { state; events }
-//   checkGuards(ramp, observations): GuardValue[]
 import type { RampGuards, RampSpec } from '../domain/types.js';
 import { comparedPairs } from '../reports/evidence.js';
 import type { Percentiles } from '../reports/latency-verdict.js';

@@ -3,26 +3,6 @@
 // least spec.alerts.minPairs pairs raises one Alert, whatever the policy's aggregate looks like (the
 // POST /refunds problem in docs/architecture.md), and raises again only after it has recovered below the rate.
 // Serializable (toJSON / fromJSON) so the store can persist it and reload it across restarts.
-//
-// API:
-//   new ReportBook()
-//   add(result: ComparedPair | PairResult, spec?: PolicySpec): Alert[]
-//       spec supplies noise/alert thresholds and detector switches; the latest one given per policy is
-//       kept (and persisted) and used for reading too. Rates are percentages (0–100).
-//   configure(policy, spec): void     the policy changed (API write): thresholds and the CURRENT
-//       normalize.ignorePaths/ignoreHeaders apply to reading at once (ignored.ts): matching fields read
-//       as verdict 'ignored' and leave regressionFields, the mismatch rate and the alert state.
-//   policies(): string[]
-//   endpoints(policy): EndpointView[]            worst first (mismatch rate, regression fields, pairs)
-//   endpoint(policy, endpoint): EndpointDetailView | undefined   fields, suggestions, side-by-side samples
-//   summary(policy): { pairs; matching; matchRate; endpoints; alerting }   | undefined
-//   endpointCounts(policy): EndpointCount[]   cumulative counters and latency per endpoint (ramp guards)
-//   Every endpoint view carries latencyVerdict (latency-verdict.ts); a latency fail alerts once, like a mismatch.
-//   preview(policy, spec): NoisePreview[]   what a change of ignore rules would silence (noise marking)
-//   policyJSON(policy) / adopt(policy, json) / restart(policy): one policy's state (saved per policy) / start it over (new run)
-//   clear(policy?): void
-//   toJSON(): ReportBookJSON;  static fromJSON(v: unknown): ReportBook   (throws a clear Error on bad input)
-//   interface Alert { policy; endpoint; rate; pairs; at; message }
 import type { PairResult, PolicySpec } from '../domain/types.js';
 import type { ComparedPair } from '../compare/index.js';
 import { EndpointStats, OVERFLOW_FIELD } from './endpoint-stats.js';
@@ -93,6 +73,11 @@ export class ReportBook {
     return out;
   }
 
+  /**
+   * Counts one compared pair; the alerts it raises. spec supplies noise/alert thresholds and detector
+   * switches; the latest one per policy is kept (and persisted) and used for reading too. Rates are
+   * percentages (0–100); a latency fail alerts once, like a mismatch.
+   */
   add(result: ComparedPair | PairResult, spec?: PolicySpec): Alert[] {
     const book = this.book(result.policy, spec);
     let name = result.endpoint;
@@ -136,6 +121,11 @@ export class ReportBook {
     ];
   }
 
+  /**
+   * The policy changed (API write): thresholds and the CURRENT normalize ignore rules apply to reading
+   * at once (ignored.ts): matching fields read as verdict 'ignored' and leave regressionFields, the
+   * mismatch rate and the alert state.
+   */
   configure(policy: string, spec: PolicySpec): void {
     const book = this.books.get(policy);
     if (!book) return; // a book is created by its first pair, which carries the spec
@@ -159,6 +149,7 @@ export class ReportBook {
     return [...this.books.keys()].sort();
   }
 
+  /** Worst first (mismatch rate, regression fields, pairs), each with its latency verdict. */
   endpoints(policy: string): EndpointSummary[] {
     const book = this.books.get(policy);
     if (!book) return [];

@@ -14,13 +14,6 @@
 // Bounded: ≤ MAX_SERVICES services (service names come from the filters; events of further services
 // are dropped and counted), ≤ 1000 destinations per service and ≤ 200 routes per destination (then one
 // overflow row).
-//
-// API:
-//   new BlastRadius({ now?: () => number; windowS?: number })
-//   add(ev: EgressEvent): void                   invalid events are counted (stats().invalid), not thrown
-//   map(policyServices: string[], capacity?: CapacitySpec[]): BlastRadiusMap
-//   stats(): { events: number; invalid: number; dropped: number }
-//   toJSON(): unknown;  static fromJSON(v: unknown, opts?): BlastRadius
 import type { CapacitySpec, Decision, EgressEvent } from '../domain/types.js';
 import { compileEndpoints } from '../compare/endpoint.js';
 import { hostGlobMatch } from '../compare/glob.js';

@@ -2,7 +2,10 @@
 // alert, the thresholds a policy's spec sets (policyConfig, memoized per spec object), the persisted
 // shapes, and what the API reads (an endpoint with its latency verdict, rates rounded to two decimals,
 // the counts the ramp meters, the preview of a noise marking).
+import { policyDocument } from '../domain/contract-schemas.gen.js';
 import type { PolicySpec } from '../domain/types.js';
+
+const ALERTS = policyDocument.properties.alerts.properties;
 import type { DetectorClass } from '../compare/detectors.js';
 import type { EndpointStats } from './endpoint-stats.js';
 import type { EndpointDetailView, EndpointView, IgnoreRules, MismatchSets } from './ignored.js';
@@ -111,12 +114,17 @@ export function policyConfig(spec?: PolicySpec): PolicyConfig {
 }
 
 function alertConfig(a: PolicySpec['alerts']): AlertConfig {
-  const mismatchRate = typeof a?.mismatchRate === 'number' && a.mismatchRate >= 0 ? a.mismatchRate : 5;
+  const mismatchRate =
+    typeof a?.mismatchRate === 'number' && a.mismatchRate >= 0 ? a.mismatchRate : ALERTS.mismatchRate.default;
   const resolveBelow =
     typeof a?.resolveBelow === 'number' && a.resolveBelow >= 0 && a.resolveBelow <= mismatchRate
       ? a.resolveBelow
       : mismatchRate * 0.8;
-  return { mismatchRate, minPairs: typeof a?.minPairs === 'number' && a.minPairs >= 1 ? a.minPairs : 20, resolveBelow };
+  return {
+    mismatchRate,
+    minPairs: typeof a?.minPairs === 'number' && a.minPairs >= 1 ? a.minPairs : ALERTS.minPairs.default,
+    resolveBelow,
+  };
 }
 
 // Memo: the same spec object arrives with every pair; derive its config once.

@@ -3,12 +3,6 @@
 // values already redacted by compare/; refreshed and varied, keepExample), detector suggestions,
 // latency sketches, and side-by-side samples of recent mismatched pairs. Bounded: ≤ MAX_FIELDS fields
 // (then one overflow field), ≤ MAX_SUGGESTIONS suggestions, 5 examples per field, 5 samples.
-//
-// API (used by aggregate.ts; reports are its public shapes):
-//   new EndpointStats(endpoint)
-//   add(r: ComparedPair | PairResult, cfg: NoiseConfig): boolean        true when the pair mismatched
-//   report(policy, cfg, alerting): EndpointReport;  detail(policy, cfg, alerting, enabled): EndpointDetail
-//   toJSON() / static fromJSON(v): EndpointStats
 import type { DiffKind, PairResult } from '../domain/types.js';
 import type { ComparedPair, EngineDifference, PairExample } from '../compare/index.js';
 import type { DetectorClass } from '../compare/detectors.js';

@@ -7,11 +7,10 @@
 // Each of them needs `minPairs` compared pairs, and most of its pairs compared (an endpoint whose
 // pairs were mostly not compared — issue 14's notCompared — is no evidence). A quiet tail endpoint
 // without mismatches does not hold the verdict back; no pairs at all is never a pass.
-//
-// API:
-//   requiredEndpoints(endpoints, coverage): Set<string>
-//   lackingEvidence(endpoints, coverage, minPairs): string[]    one phrase per endpoint short of evidence
-export const DEFAULT_COVERAGE = 80;
+import { policyDocument } from '../domain/contract-schemas.gen.js';
+
+/** ramp.guards.coverage's schema default. */
+export const DEFAULT_COVERAGE = policyDocument.properties.ramp.properties.guards.properties.coverage.default;
 
 export interface EndpointEvidence {
   endpoint: string;

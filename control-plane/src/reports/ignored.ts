@@ -5,19 +5,6 @@
 // current rules: a matching field gets the verdict 'ignored', and the mismatch rate is recomputed from
 // the set of regression paths each mismatched pair had (MismatchSets), so a pair whose only regression
 // was an ignored field stops counting as a mismatch.
-//
-// API:
-//   compileIgnore(spec?: PolicySpec): IgnoreRules        cached per spec object
-//   interface IgnoreRules { empty; matches(fieldPath); key; forEndpoint(endpoint): IgnoreRules }
-//     forEndpoint adds the rules of normalize.ignoreByEndpoint[endpoint] (noise marked for one endpoint:
-//     read-side only — the compare engine still records the field, reports of that endpoint ignore it)
-//   class MismatchSets {                                  one per endpoint, bounded (MAX_SETS)
-//     record(regressionPaths: string[]): void             one mismatched pair
-//     mismatched(total: number, ignore: IgnoreRules): number   pairs still mismatched under the rules
-//     toJSON(): unknown; static fromJSON(v: unknown): MismatchSets
-//   }
-//   viewReport(detail, mismatched, ignore): EndpointView          summary read through the rules
-//   viewDetail(detail, mismatched, ignore): EndpointDetailView    fields: matching ones 'ignored', last
 import type { PolicySpec } from '../domain/types.js';
 import { FLAG_IGNORE, PathMatcher } from '../compare/paths.js';
 import type { EndpointDetail, EndpointReport, FieldReport, KindReport } from './endpoint-stats.js';

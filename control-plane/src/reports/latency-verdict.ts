@@ -3,12 +3,11 @@
 // `ratio` times live AND slower by at least `minDeltaMs` (so 0.2 ms vs 0.6 ms on a loopback is not a
 // verdict), `inconclusive` below `minPairs` pairs, else `pass`. Used by the reports (per endpoint),
 // the verdict API and the ramp's latencyRatio guard, so all three say the same thing.
-//
-// API:
-//   interface LatencyConfig { ratio; minPairs; minDeltaMs }
-//   latencyConfig(alerts?: AlertSpec, fallbackMinPairs?): LatencyConfig   defaults 2× / alerts.minPairs / 5 ms
-//   judgeLatency(pairs, live, shadow, cfg): LatencyJudgement
+import { policyDocument } from '../domain/contract-schemas.gen.js';
 import type { AlertSpec } from '../domain/types.js';
+
+/** Defaults are the policy schema's `default`s (alerts.*). */
+const ALERTS = policyDocument.properties.alerts.properties;
 
 export interface LatencyConfig {
   /** shadow over live, e.g. 2 = twice as slow */
@@ -30,9 +29,12 @@ export interface LatencyJudgement {
   detail: string;
 }
 
-export function latencyConfig(alerts?: AlertSpec, fallbackMinPairs = 20): LatencyConfig {
+export function latencyConfig(alerts?: AlertSpec, fallbackMinPairs: number = ALERTS.minPairs.default): LatencyConfig {
   return {
-    ratio: typeof alerts?.latencyRatio === 'number' && alerts.latencyRatio > 1 ? alerts.latencyRatio : 2,
+    ratio:
+      typeof alerts?.latencyRatio === 'number' && alerts.latencyRatio > 1
+        ? alerts.latencyRatio
+        : ALERTS.latencyRatio.default,
     minPairs:
       typeof alerts?.latencyMinPairs === 'number' && alerts.latencyMinPairs >= 1
         ? alerts.latencyMinPairs
@@ -40,7 +42,9 @@ export function latencyConfig(alerts?: AlertSpec, fallbackMinPairs = 20): Latenc
           ? alerts.minPairs
           : fallbackMinPairs,
     minDeltaMs:
-      typeof alerts?.latencyMinDeltaMs === 'number' && alerts.latencyMinDeltaMs >= 0 ? alerts.latencyMinDeltaMs : 5,
+      typeof alerts?.latencyMinDeltaMs === 'number' && alerts.latencyMinDeltaMs >= 0
+        ? alerts.latencyMinDeltaMs
+        : ALERTS.latencyMinDeltaMs.default,
   };
 }
 

@@ -1,14 +1,6 @@
 // Latency sketch: a fixed log-scale histogram. Buckets grow by 5 %, so any quantile is within ±2.5 %
 // of the truth, memory is fixed (≤ 480 counters, stored sparse), two sketches merge by adding counts,
 // and the state serializes as plain numbers — no dependency, no unbounded sample list.
-//
-// API:
-//   new LatencySketch()
-//   add(us: number): void          microseconds; negatives and NaN are ignored
-//   quantile(q: number): number    0 ≤ q ≤ 1; 0 when empty
-//   count: number
-//   merge(other: LatencySketch): void
-//   toJSON(): Array<[bucket: number, count: number]>   static fromJSON(v: unknown): LatencySketch
 
 const GAMMA = 1.05;
 const LOG_GAMMA = Math.log(GAMMA);

@@ -11,14 +11,11 @@
 // Without any secondary a field cannot be cancelled; one that differs on more than suggestAbove % of
 // pairs with mostly volatile values (uuid/timestamp/token) is "likely-noise": reported, never hidden,
 // and not counted as a regression. Below the absolute threshold a field is "noise" (Diffy hides it).
-//
-// API:
-//   type Verdict = 'regression' | 'noise' | 'likely-noise'
-//   interface NoiseConfig { relativeThreshold; absoluteThreshold; suggestAbove }   (percent)
-//   noiseConfig(spec?: NoiseSpec): NoiseConfig        defaults 20 / 0.03 / 90 (schema/policy.schema.json)
-//   diffyScores(r, n, pairs): { absolute: number; relative: number }
-//   verdict(c: FieldCounts, t: Totals, cfg: NoiseConfig): Verdict
+import { policyDocument } from '../domain/contract-schemas.gen.js';
 import type { NoiseSpec } from '../domain/types.js';
+
+/** The thresholds' defaults are the policy schema's `default`s. */
+const NOISE = policyDocument.properties.noise.properties;
 
 export type Verdict = 'regression' | 'noise' | 'likely-noise';
 export interface NoiseConfig {
@@ -38,9 +35,9 @@ export interface Totals {
 
 export function noiseConfig(spec?: NoiseSpec): NoiseConfig {
   return {
-    relativeThreshold: pct(spec?.relativeThreshold, 20),
-    absoluteThreshold: pct(spec?.absoluteThreshold, 0.03),
-    suggestAbove: pct(spec?.suggestAbove, 90),
+    relativeThreshold: pct(spec?.relativeThreshold, NOISE.relativeThreshold.default),
+    absoluteThreshold: pct(spec?.absoluteThreshold, NOISE.absoluteThreshold.default),
+    suggestAbove: pct(spec?.suggestAbove, NOISE.suggestAbove.default),
   };
 }
 

@@ -5,14 +5,6 @@
 // version of an earlier run, while a newer one is current, is superseded: ingest drops it, so a
 // candidate rollout with old and new pods side by side never mixes two versions in one report.
 // Pure and bounded (MAX_RUNS per policy, oldest forgotten first); serializable for the store.
-//
-// API:
-//   new RunBook()
-//   current(policy): Run | undefined;   list(policy): Run[] (oldest first);   get(policy, id)
-//   observe(policy, version, policyVersion, now): { state: 'current' } | { state: 'superseded' }
-//                                                 | { state: 'started'; started: Run; ended?: Run }
-//   reset(policy, policyVersion, now, by): { started: Run; ended?: Run }
-//   toJSON(): unknown;  static fromJSON(v: unknown): RunBook   (throws a clear Error on bad input)
 
 export interface Run {
   /** 1, 2, 3… per policy */

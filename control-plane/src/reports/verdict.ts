@@ -10,9 +10,6 @@
 //                 busy or suspect endpoint short of minPairs compared pairs, or mostly not compared),
 //                 or the ramp paused for lack of evidence
 //   pass          neither: every endpoint that matters was judged and none failed
-//
-// API:
-//   judge(input: VerdictInput): Verdict
 import { DEFAULT_COVERAGE, lackingEvidence } from './evidence.js';
 import type { LatencyJudgement } from './latency-verdict.js';
 

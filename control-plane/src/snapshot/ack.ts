@@ -5,15 +5,6 @@
 // (acked) and the last one it rejected (nacked, with the filter's reason naming the offending field).
 // A Nack never moves `acked`: the filter keeps running its last good configuration (docs/architecture.md,
 // fail-safe rules), so that is what the control plane reports as current.
-//
-// Public API:
-//   interface ConfigState { sent?: string; acked?: string; nacked?: { version: string; reason: string };
-//                           respondedAt?: number }
-//   type ConfigResponse = { kind: 'ack'; version: string } | { kind: 'nack'; version: string; reason: string }
-//   initialConfigState(appliedVersion: string): ConfigState     (from Hello.config_version; '' = static)
-//   applySent(state, version): ConfigState
-//   applyResponse(state, response, now = Date.now()): ConfigState
-//   inSync(state): boolean                                       (the node runs what was last sent)
 
 export interface ConfigState {
   /** last version pushed to the node */

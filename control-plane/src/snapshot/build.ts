@@ -11,20 +11,10 @@
 // equal versions on every replica and a push happens only when something really changed.
 // Every built document is validated against schema/filter-config.schema.json; a failure is a bug
 // in the policy validation upstream, so it throws.
-//
-// Public API:
-//   interface Snapshot { readonly version: string; readonly configJson: string; readonly policy?: string }
-//   type NodeIdentity = Pick<NodeHello, 'role' | 'variant' | 'service'>
-//   buildFilterConfig(spec: PolicySpec | undefined, hello: NodeIdentity, opts?: BuildOptions): FilterConfig
-//   buildSnapshot(spec: PolicySpec | undefined, hello: NodeIdentity, policy?: string, opts?: BuildOptions): Snapshot
-//   capSampling(sampling: Sampling, cap: number): Sampling        (opts.samplingCap: edge nodes only)
-//   canonicalJson(value: unknown): string
-//   contentVersion(canonical: string): string                   (16 hex chars of sha256)
-//   validateFilterConfig(doc: unknown): string | undefined      (undefined = valid, else the errors)
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import { filterConfigDocument } from '../domain/contract-schemas.gen.js';
 import type { FilterConfig, NodeHello, PolicySpec, Sampling } from '../domain/types.js';
+import { Ajv } from 'ajv';
 
 export interface Snapshot {
   readonly version: string;
@@ -40,10 +30,7 @@ export interface BuildOptions {
   samplingCap?: number;
 }
 
-const schema = JSON.parse(
-  readFileSync(new URL('../../../schema/filter-config.schema.json', import.meta.url), 'utf8'),
-) as object;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const validate = new Ajv({ allErrors: true, strict: false }).compile(filterConfigDocument);
 
 export function validateFilterConfig(doc: unknown): string | undefined {
   if (validate(doc)) return undefined;

@@ -6,13 +6,6 @@
 //   report-run:<policy>:<id>  an ended run's report, written once when the run ends
 //   runs                      RunBook.toJSON()
 // The legacy single blob 'report-book' is read once when no index exists (and then superseded).
-//
-// API:
-//   ReportState.load(store, log): Promise<{ state; reports: ReportBook; runs: RunBook }>
-//   state.save(reports, runs): Promise<void>          per policy; a failure is logged, the rest go on
-//   state.archive(policy, runId, json): void          fire-and-forget, tracked by drain()
-//   state.archived(policy, runId): Promise<ReportBook | undefined>
-//   state.drain(): Promise<void>
 import type { Logger } from 'pino';
 import { ReportBook } from '../reports/aggregate.js';
 import { RunBook } from '../reports/runs.js';

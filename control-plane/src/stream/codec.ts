@@ -5,23 +5,6 @@
 // Decoding never throws: bytes that are not a valid FilterMessage come back as a CodecError result,
 // so one bad message is that stream's problem and never the server's. It reads protobufjs's decoded
 // objects directly (no toObject copy): the stream profile showed toObject and lookupType() high.
-//
-// Public API:
-//   SERVICE_PATH = '/shadow.v1.ShadowGuard/Connect'
-//   type Report = { kind: 'half'; half: Half; seq?: number } | { kind: 'egress'; event: EgressEvent; seq?: number }
-//     (decoded: seq always set, 0 = unnumbered, from filters older than FilterMessage.seq)
-//   type FilterMessage = { kind: 'hello'; hello: NodeHello } | Report | { kind: 'batch'; messages: Report[] }
-//     | { kind: 'ack'; version: string } | { kind: 'nack'; version: string; reason: string } | { kind: 'stats'; stats: FilterStats }
-//   interface ConfigSnapshotMessage { version: string; configJson: string }
-//   class CodecError extends Error { reason: 'malformed' | 'empty' | 'invalid' | 'too-long' }
-//   FIELD_LIMITS: the longest string per field a filter may send
-//   type Decoded<T> = { ok: true; value: T } | { ok: false; error: CodecError }
-//   decodeFilterMessage(bytes: Uint8Array): Decoded<FilterMessage>
-//   encodeFilterMessage(msg: FilterMessage): Buffer          (the filter's direction; tests, tools)
-//   encodeControlMessage(snap: ConfigSnapshotMessage): Buffer
-//   encodeDelivered(seq: number): Buffer                      (ControlMessage.delivered)
-//   decodeControlMessage(bytes: Uint8Array): Decoded<ConfigSnapshotMessage>
-//   protoRoot(): protobuf.Root                                (the loaded .proto, for other tools)
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { Decision, EgressEvent, FilterStats, Half, NodeHello, Role, Side } from '../domain/types.js';

@@ -9,17 +9,6 @@
 // or below it was already received. Gaps (messages the filter's full queue dropped) are fine.
 // Bounded: at most maxSenders marks, least recently connected forgotten first (counted: a forgotten
 // sender's late resend would be accepted again, so the bound is far above the live VM count).
-//
-// Public API:
-//   interface DeliveryStats { accepted; duplicates; unnumbered; senders; forgotten }
-//   class DeliveryLedger {
-//     constructor(opts?: { maxSenders?: number /* 65 536 */ })
-//     sender(hello: NodeHello): Sender   // on Hello; a reconnect of the same sender resumes its mark
-//     unnumbered(): void                 // counts a report without seq (always accepted)
-//     stats(): DeliveryStats
-//   }
-//   interface Sender { readonly delivered: number; accept(seq: number): boolean }
-//   coalescedAck(sender, send: (seq: number) => void): () => void   // one Delivered per event-loop turn
 import type { NodeHello } from '../domain/types.js';
 import { nodeKey } from '../nodes/registry.js';
 

@@ -10,11 +10,6 @@
 //                is replaced, never trusted). When identities are configured, a stream must carry a
 //                known one, and the token's and the identity's services must both cover the Hello.
 // Without any of the three, authentication is off and every service is covered (as before).
-//
-// API:
-//   authorize(metadata, auth): { ok: true; grant: Grant } | { ok: false; message: string }
-//   covers(grant, service): boolean
-//   spiffeFromXfcc(header): string | undefined
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 

@@ -5,19 +5,6 @@
 // The service is registered with identity (de)serializers so that grpc-js hands us raw bytes and
 // every decoding error is handled per message by the session (a throwing deserializer would become
 // an INTERNAL status decided by grpc-js, not by us). Message size is bounded both ways.
-//
-// Public API:
-//   interface StreamHandlers (re-exported from session.ts)
-//   interface StreamServerOptions { token?: string; logger: pino.Logger; handlers: StreamHandlers;
-//     cache: ConfigWatcher; registry: NodeRegistry; maxMessageBytes?: number /* 4 MiB */;
-//     helloTimeoutMs?: number /* 10 000 */; credentials?: grpc.ServerCredentials /* insecure */ }
-//   interface StreamServer { listen(port: number, host?: string /* '0.0.0.0' */): Promise<number>;
-//     close(graceMs?: number /* 5000 */): Promise<void>; sessionCount(): number;
-//     deliveryStats(): DeliveryStats }
-//   (options also take delivery?: DeliveryLedger, one per server by default)
-//     refusals(): Record<string, number> }   streams refused: unauthenticated, permission-denied
-//   createStreamServer(opts: StreamServerOptions): StreamServer
-//   CONNECT_METHOD: grpc.ServiceDefinition (raw Buffer in/out; also usable for a generic client)
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { NodeRegistry } from '../nodes/registry.js';

@@ -17,13 +17,6 @@
 // what an earlier stream of the same sender delivered, right after Hello and before any snapshot
 // (the filter takes a snapshot first as the sign of an older control plane); then each numbered half,
 // event or batch is deduplicated, and one cumulative Delivered per event-loop turn acknowledges them.
-//
-// Public API:
-//   interface StreamHandlers { onHello?(hello: NodeHello): void; onHalf(half: Half, node: NodeHello): void;
-//                              onEgress(event: EgressEvent, node: NodeHello): void }
-//   interface SessionDeps { logger; handlers; cache; registry; delivery: DeliveryLedger; token?: string;
-//     helloTimeoutMs: number }
-//   class Session { constructor(call, deps); readonly done: Promise<void>; shutdown(quietMs, maxMs): void }
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';

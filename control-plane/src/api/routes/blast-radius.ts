@@ -1,14 +1,14 @@
 // /api/v1/blast-radius/{policy}: where the shadow traffic of a policy's services went (egress
 // decisions per destination) against the capacity the policy declares.
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import { blastView } from '../timestamps.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, POLICY_NAME_PATTERN } from '../schemas/common.js';
 import { NotFound } from '../plugins/errors.js';
 
-export async function blastRadiusRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.get<{ Params: { policy: string } }>(
+export async function blastRadiusRoutes(app: ApiInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  app.get(
     '/blast-radius/:policy',
     {
       schema: {

@@ -8,7 +8,7 @@
 // Any SSE client that can set a header (curl -N -H 'authorization: Bearer …') works as well.
 
 import { alertView } from '../timestamps.js';
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import type { ApiDeps } from '../deps.js';
 import type { BusEvent } from '../event-bus.js';
 import { authErrors } from '../schemas/common.js';
@@ -18,7 +18,7 @@ export const MAX_EVENT_STREAMS = 100;
 export const MAX_EVENT_STREAMS_PER_TOKEN = 10;
 const KEEPALIVE_MS = 15_000;
 
-export async function eventRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+export async function eventRoutes(app: ApiInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const events = deps.events;
   const open = new Set<() => void>();
   const perToken = new Map<unknown, number>();

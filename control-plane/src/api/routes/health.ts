@@ -2,12 +2,12 @@
 // (open, the readiness probe: the store answers AND the filters' gRPC server is listening and not
 // draining; deps.ready), and GET /metrics (Prometheus text; inside the authenticated scope, app.ts).
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import type { Registry } from 'prom-client';
 import type { ApiDeps } from '../deps.js';
 
 export async function healthRoutes(
-  app: FastifyInstance,
+  app: ApiInstance,
   { deps, version }: { deps: ApiDeps; version: string },
 ): Promise<void> {
   const started = Date.now();
@@ -40,7 +40,7 @@ export async function healthRoutes(
   );
 }
 
-export async function readyRoute(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+export async function readyRoute(app: ApiInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   app.get(
     '/readyz',
     {
@@ -81,7 +81,7 @@ export async function readyRoute(app: FastifyInstance, { deps }: { deps: ApiDeps
   );
 }
 
-export async function metricsRoute(app: FastifyInstance, { registry }: { registry: Registry }): Promise<void> {
+export async function metricsRoute(app: ApiInstance, { registry }: { registry: Registry }): Promise<void> {
   app.get(
     '/metrics',
     {

@@ -2,7 +2,7 @@
 // /api/v1/audit. A rollback appends a new version equal to an old one; nothing is ever rewritten.
 // An old version the control plane could not run today (policies.ts checkSpec) is refused with 400.
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import { specChanges } from '../../store/spec-diff.js';
 import type { ApiDeps } from '../deps.js';
 import {
@@ -18,14 +18,10 @@ import { checkSpec } from './policies.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
 import { NotFound } from '../plugins/errors.js';
 
-interface NameParams {
-  name: string;
-}
-
-export async function historyRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+export async function historyRoutes(app: ApiInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const { store } = deps;
 
-  app.get<{ Params: NameParams }>(
+  app.get(
     '/policies/:name/history',
     {
       schema: {
@@ -46,7 +42,7 @@ export async function historyRoutes(app: FastifyInstance, { deps }: { deps: ApiD
     },
   );
 
-  app.post<{ Params: NameParams; Body: { version: number } }>(
+  app.post(
     '/policies/:name/rollback',
     {
       schema: {
@@ -73,7 +69,7 @@ export async function historyRoutes(app: FastifyInstance, { deps }: { deps: ApiD
     },
   );
 
-  app.get<{ Querystring: { policy?: string; limit?: string } }>(
+  app.get(
     '/audit',
     {
       schema: {

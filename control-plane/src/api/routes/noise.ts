@@ -12,7 +12,7 @@
 // reports read through the new rules at once. Editor role. If-Match is honoured like PUT; without it
 // the change applies to the version read here (a concurrent writer makes it 412, never a lost update).
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import type { PolicySpec } from '../../domain/types.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
@@ -51,14 +51,6 @@ function checked(list: 'ignorePaths' | 'ignoreHeaders', rule: string): ['ignoreP
       `body/path: a normalize.${list} rule is at most ${max} characters, this one has ${rule.length}`,
     );
   return [list, rule];
-}
-
-interface NoiseBody {
-  path: string;
-  scope?: 'policy' | 'endpoint';
-  endpoint?: string;
-  confirm?: boolean;
-  dryRun?: boolean;
 }
 
 const previewSchema = {
@@ -106,8 +98,8 @@ function withRule(spec: PolicySpec, list: 'ignorePaths' | 'ignoreHeaders', rule:
   };
 }
 
-export async function noiseRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.post<{ Params: { name: string }; Body: NoiseBody }>(
+export async function noiseRoutes(app: ApiInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  app.post(
     '/policies/:name/noise',
     {
       schema: {

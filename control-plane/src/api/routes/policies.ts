@@ -6,7 +6,8 @@
 // refuse to call), every problem at once; the name is in the path. A rollback (history.ts) checks the
 // version it restores too.
 
-import type { FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import type { FastifySchemaValidationError } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import { policyGlobProblem } from '../../compare/policy-globs.js';
 import type { PolicySpec } from '../../domain/types.js';
 import { specProblems, type SpecProblem } from '../spec-checks.js';
@@ -17,10 +18,6 @@ import { parseJsonBody } from '../plugins/json-body.js';
 import { droppedSections, mergePatch } from './merge-patch.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
 import { NotFound } from '../plugins/errors.js';
-
-interface NameParams {
-  name: string;
-}
 
 /** A spec the schema accepts but the control plane could not run, as validation errors (plugins/errors.ts: 400, every field named). */
 class SpecError extends Error {
@@ -54,7 +51,7 @@ export function checkSpec(spec: PolicySpec, context: string, deps?: Pick<ApiDeps
 
 const MERGE_PATCH = 'application/merge-patch+json';
 
-export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+export async function policyRoutes(app: ApiInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const { store } = deps;
   app.addContentTypeParser(MERGE_PATCH, { parseAs: 'string' }, (_request, body, done) => {
     try {
@@ -76,7 +73,7 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     async () => ({ policies: await store.listPolicies() }),
   );
 
-  app.get<{ Params: NameParams }>(
+  app.get(
     '/policies/:name',
     {
       schema: {
@@ -94,7 +91,7 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
   );
 
-  app.put<{ Params: NameParams; Body: PolicySpec }>(
+  app.put(
     '/policies/:name',
     {
       schema: {
@@ -124,7 +121,7 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
   );
 
-  app.patch<{ Params: NameParams; Body: unknown }>(
+  app.patch(
     '/policies/:name',
     {
       schema: {
@@ -167,7 +164,7 @@ export async function policyRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
   );
 
-  app.delete<{ Params: NameParams }>(
+  app.delete(
     '/policies/:name',
     {
       schema: {

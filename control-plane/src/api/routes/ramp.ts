@@ -3,7 +3,7 @@
 // 404 when the policy does not exist, 409 when it declares no ramp or the command does not apply to
 // the ramp's status (the message says which status it is in).
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import { rampApiView } from '../timestamps.js';
 import { NotFound } from '../plugins/errors.js';
 import type { ApiDeps, RampProvider } from '../deps.js';
@@ -11,20 +11,17 @@ import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { rampViewSchema } from '../schemas/ramp.js';
 import { who } from './preconditions.js';
 
-interface NameParams {
-  name: string;
-}
 const ACTIONS = ['start', 'pause', 'resume', 'abort'] as const;
 
 export async function rampRoutes(
-  app: FastifyInstance,
+  app: ApiInstance,
   { deps, ramp }: { deps: ApiDeps; ramp: RampProvider },
 ): Promise<void> {
   const exists = async (name: string): Promise<void> => {
     if (!(await deps.store.getPolicy(name))) throw new NotFound(`policy '${name}' does not exist`);
   };
 
-  app.get<{ Params: NameParams }>(
+  app.get(
     '/policies/:name/ramp',
     {
       schema: {
@@ -41,7 +38,7 @@ export async function rampRoutes(
   );
 
   for (const action of ACTIONS) {
-    app.post<{ Params: NameParams }>(
+    app.post(
       `/policies/:name/ramp/${action}`,
       {
         config: { role: 'editor' },

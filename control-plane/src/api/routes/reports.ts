@@ -3,7 +3,7 @@
 // Reports of a deleted policy stay readable; a name that never existed is a 404. ?run=N reads the
 // report of an earlier run (GET /api/v1/policies/{name}/runs lists them); without it, the current run.
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, POLICY_NAME_PATTERN } from '../schemas/common.js';
 import { NotFound } from '../plugins/errors.js';
@@ -16,7 +16,7 @@ const runQuery = {
   properties: { run: { type: 'string', pattern: '^[1-9][0-9]{0,8}$', description: 'Run number (default: current)' } },
 } as const;
 
-export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+export async function reportRoutes(app: ApiInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   const known = async (policy: string): Promise<boolean> =>
     (deps.reports.endpoints(policy)?.length ?? 0) > 0 || (await deps.store.history(policy)) !== undefined;
 
@@ -28,7 +28,7 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
   };
   const currentRun = (policy: string) => deps.runs?.list(policy).current?.id;
 
-  app.get<{ Params: { policy: string }; Querystring: { run?: string } }>(
+  app.get(
     '/reports/:policy',
     {
       schema: {
@@ -63,7 +63,7 @@ export async function reportRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     },
   );
 
-  app.get<{ Params: { policy: string; endpoint: string }; Querystring: { run?: string } }>(
+  app.get(
     '/reports/:policy/endpoints/:endpoint',
     {
       schema: {

@@ -3,25 +3,21 @@
 // one for the same candidate, whose report starts empty; the ended run stays readable through
 // GET /api/v1/reports/{policy}?run=N.
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import type { ApiDeps, RunsProvider } from '../deps.js';
 import { NotFound } from '../plugins/errors.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { runListSchema, runSchema } from '../schemas/verdict.js';
 import { who } from './preconditions.js';
 
-interface NameParams {
-  name: string;
-}
-
-export async function runRoutes(app: FastifyInstance, { deps, runs }: { deps: ApiDeps; runs: RunsProvider }) {
+export async function runRoutes(app: ApiInstance, { deps, runs }: { deps: ApiDeps; runs: RunsProvider }) {
   const policyOf = async (name: string) => {
     const policy = await deps.store.getPolicy(name);
     if (!policy) throw new NotFound(`policy '${name}' does not exist`);
     return policy;
   };
 
-  app.get<{ Params: NameParams }>(
+  app.get(
     '/policies/:name/runs',
     {
       schema: {
@@ -37,7 +33,7 @@ export async function runRoutes(app: FastifyInstance, { deps, runs }: { deps: Ap
     },
   );
 
-  app.post<{ Params: NameParams }>(
+  app.post(
     '/policies/:name/runs/reset',
     {
       config: { role: 'editor' },

@@ -2,15 +2,14 @@
 // and …/resolve move an alert's state, editor) and /api/v1/nodes
 // (every filter worker that connected, with its config ack state).
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import type { ApiDeps } from '../deps.js';
-import type { AlertState } from '../../store/types.js';
 import { alertView, nodeView } from '../timestamps.js';
 import { authErrors, errors, limitQuery, parseLimit, POLICY_NAME_PATTERN } from '../schemas/common.js';
 import { who } from './preconditions.js';
 
-export async function statusRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  app.get<{ Querystring: { policy?: string; limit?: string; state?: AlertState } }>(
+export async function statusRoutes(app: ApiInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  app.get(
     '/alerts',
     {
       schema: {
@@ -43,7 +42,7 @@ export async function statusRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
     ['acknowledge', 'acknowledged'],
     ['resolve', 'resolved'],
   ] as const) {
-    app.post<{ Params: { id: string } }>(
+    app.post(
       `/alerts/:id/${action}`,
       {
         config: { role: 'editor' },

@@ -8,19 +8,16 @@
 //        other decided one, 503 with Retry-After while inconclusive. The body is the verdict either way.
 // Viewer role; the POST also takes its token as body.metadata.token (Flagger cannot set headers).
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import type { ApiDeps, VerdictProvider } from '../deps.js';
 import { NotFound } from '../plugins/errors.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { flaggerPayloadSchema, verdictSchema } from '../schemas/verdict.js';
 
-interface NameParams {
-  name: string;
-}
 const RETRY_AFTER_S = 30;
 
 export async function verdictRoutes(
-  app: FastifyInstance,
+  app: ApiInstance,
   { deps, verdict }: { deps: ApiDeps; verdict: VerdictProvider },
 ): Promise<void> {
   const judge = async (name: string) => {
@@ -29,7 +26,7 @@ export async function verdictRoutes(
     return verdict(policy);
   };
 
-  app.get<{ Params: NameParams }>(
+  app.get(
     '/policies/:name/verdict',
     {
       schema: {
@@ -42,7 +39,7 @@ export async function verdictRoutes(
     async (request) => judge(request.params.name),
   );
 
-  app.post<{ Params: NameParams; Querystring: { expect?: 'pass' | 'fail' } }>(
+  app.post(
     '/policies/:name/verdict',
     {
       config: { role: 'viewer', tokenInBody: true },

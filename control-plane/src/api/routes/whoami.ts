@@ -1,10 +1,10 @@
 // GET /api/v1/whoami: the caller's name and role (viewer role). The dashboard asks once per token to
 // show or hide editing controls; the server still checks the role on every write.
 
-import type { FastifyInstance } from 'fastify';
+import type { ApiInstance } from '../types.js';
 import { authErrors } from '../schemas/common.js';
 
-export async function whoamiRoutes(app: FastifyInstance, { authDisabled }: { authDisabled: boolean }): Promise<void> {
+export async function whoamiRoutes(app: ApiInstance, { authDisabled }: { authDisabled: boolean }): Promise<void> {
   app.get(
     '/whoami',
     {

@@ -62,7 +62,11 @@ const endpointSummary = {
     noiseFields: { type: 'integer' },
     likelyNoiseFields: { type: 'integer' },
     ignoredFields: { type: 'integer', description: "fields the policy's current ignore rules cover" },
-    verdict: { type: 'string', enum: ['passing', 'critical'], description: 'critical when a field is a regression' },
+    verdict: {
+      type: 'string',
+      enum: ['passing', 'critical', 'inconclusive'],
+      description: 'critical when a field is a regression; inconclusive when more pairs were not compared than were',
+    },
     hasSecondary: { type: 'boolean' },
     bodiesNotCompared: { type: 'integer' },
     notCompared: { type: 'integer', description: 'pairs that could not be compared (never matches)' },

@@ -1,4 +1,6 @@
 // Response shapes of the policy routes. The spec itself is the contract schema (policy.json).
+// Closed (additionalProperties: false) like every answer: the serializer sends only what is documented
+// anyway, and the dashboard's types (ui/types.ts) are derived from exactly these fields.
 
 // Responses carry the spec as stored, not through the policy schema: fastify's serializer would write
 // every schema `default` into it, and a reader could not tell what the operator actually set.
@@ -10,6 +12,7 @@ const storedSpec = {
 
 const change = {
   type: 'object',
+  additionalProperties: false,
   required: ['path', 'op'],
   properties: { path: { type: 'string' }, op: { type: 'string', enum: ['added', 'removed', 'changed'] } },
 } as const;
@@ -17,6 +20,7 @@ const change = {
 export const policySchema = {
   $id: 'Policy',
   type: 'object',
+  additionalProperties: false,
   required: ['name', 'version', 'spec', 'updatedAt', 'updatedBy'],
   properties: {
     name: { type: 'string' },
@@ -35,6 +39,7 @@ export const policySchema = {
 export const policyListSchema = {
   $id: 'PolicyList',
   type: 'object',
+  additionalProperties: false,
   required: ['policies'],
   properties: { policies: { type: 'array', items: { $ref: 'Policy#' } } },
 } as const;
@@ -42,6 +47,7 @@ export const policyListSchema = {
 export const auditEntrySchema = {
   $id: 'AuditEntry',
   type: 'object',
+  additionalProperties: false,
   required: ['id', 'at', 'who', 'action', 'policy', 'fromVersion', 'toVersion', 'changes'],
   properties: {
     id: { type: 'integer' },
@@ -61,6 +67,7 @@ export const auditEntrySchema = {
 export const historySchema = {
   $id: 'PolicyHistory',
   type: 'object',
+  additionalProperties: false,
   required: ['name', 'version', 'deleted', 'versions', 'audit'],
   properties: {
     name: { type: 'string' },
@@ -71,6 +78,7 @@ export const historySchema = {
       description: 'Oldest first; changes = paths changed since the previous version',
       items: {
         type: 'object',
+        additionalProperties: false,
         required: ['version', 'deleted', 'createdAt', 'createdBy', 'changes'],
         properties: {
           version: { type: 'integer' },

@@ -3,23 +3,13 @@
 // endpoints of its report — so a regression is visible on the first page, not two clicks deep.
 import { enc } from '../api';
 import { on, useApi } from '../hooks';
-import type { EndpointReport } from '../types';
-
-interface Verdict {
-  verdict: 'pass' | 'fail' | 'inconclusive';
-  reasons: Array<{ message: string }>;
-  run: { id: number; candidateVersion: string } | null;
-  pairs: number;
-}
+import type { EndpointReport, PolicyVerdict } from '../types';
 
 const CLASS = { pass: 'pill pill-ok', fail: 'pill pill-bad', inconclusive: 'pill pill-warn' } as const;
 
 export function HealthCell({ policy }: { policy: string }) {
-  const v = useApi<Verdict>(`/policies/${enc(policy)}/verdict`, on.any(on.reports(policy), on.policy, on.alert));
-  const r = useApi<{ endpoints: Array<EndpointReport & { latencyVerdict?: { verdict: string } }> }>(
-    `/reports/${enc(policy)}`,
-    on.any(on.reports(policy), on.policy),
-  );
+  const v = useApi<PolicyVerdict>(`/policies/${enc(policy)}/verdict`, on.any(on.reports(policy), on.policy, on.alert));
+  const r = useApi<{ endpoints: EndpointReport[] }>(`/reports/${enc(policy)}`, on.any(on.reports(policy), on.policy));
   if (!v.data) return <span class="muted">–</span>;
   const eps = r.data?.endpoints ?? [];
   const alerting = eps.filter((e) => e.alerting).length;

@@ -5,6 +5,7 @@
 // eye lands on the regressions: body paths here are dotted and index-free, like the report's.
 
 import type { ComponentChildren } from 'preact';
+import type { ExampleSide } from '../types';
 
 const REDACTED = '[REDACTED]';
 type State = 'same' | 'changed' | 'only';
@@ -184,8 +185,8 @@ export function JsonDiff({
 }
 
 /** Headers side by side: one row per name, differing values highlighted, redacted ones marked. */
-export function HeaderDiff({ left, right }: { left: Array<[string, string]>; right: Array<[string, string]> }) {
-  const get = (h: Array<[string, string]>, n: string) =>
+export function HeaderDiff({ left, right }: { left: ExampleSide['headers']; right: ExampleSide['headers'] }) {
+  const get = (h: ExampleSide['headers'], n: string) =>
     h
       .filter(([k]) => k === n)
       .map(([, v]) => v)

@@ -6,31 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
 import { ago } from '../format';
 import { on, useApi, useWhoami } from '../hooks';
-
-interface Guard {
-  guard: string;
-  value: number | null;
-  limit: number;
-  status: 'pass' | 'fail' | 'inconclusive';
-  detail: string;
-}
-interface RampView {
-  status: string;
-  percent: number;
-  stage: number;
-  stages: number[];
-  pausesInconclusiveAt: string | null;
-  lastEvaluation: { guards: Guard[]; inconclusive: string[] } | null;
-  transitions: Array<{
-    at: string;
-    from: string;
-    to: string;
-    stage: number;
-    percent: number;
-    reason: string;
-    by: string;
-  }>;
-}
+import type { RampView } from '../types';
 
 const STATUS_CLASS: Record<string, string> = {
   running: 'pill pill-ok',

@@ -7,7 +7,7 @@ import { api, enc } from '../api';
 import { pct, us, ago } from '../format';
 import { on, useApi, useWhoami } from '../hooks';
 import { paths } from '../router';
-import type { EndpointReport } from '../types';
+import type { EndpointReport, RunView } from '../types';
 
 type Key =
   | 'worst'
@@ -40,15 +40,6 @@ function MatchBar({ rate }: { rate: number }) {
       <em>{pct(rate)}</em>
     </span>
   );
-}
-
-interface RunView {
-  id: number;
-  candidateVersion: string;
-  startedAt: string;
-  endedAt: string | null;
-  startedBy: string;
-  current: boolean;
 }
 
 /** Runs of the report: switch between them (the current one live, earlier ones archived) and reset. */
