@@ -10,7 +10,7 @@
 //   normalizeHalf(half: Half, c: CompiledSpec): NormalizedSide
 //   decodeBody(body: Buffer, encoding: string | undefined, maxBytes: number): { body: Buffer; note?: BodyNote }
 //   BUILTIN_IGNORED_HEADERS, DEFAULT_MAX_DECODED_BYTES (8 MiB)
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
 import type { Half, PolicySpec } from '../domain/types.js';
 import { FLAG_IGNORE, FLAG_REDACT, FLAG_UNORDERED, PathMatcher } from './paths.js';
@@ -258,7 +258,8 @@ function classifyBody(side: NormalizedSide, ct: string): void {
     ct.includes('yaml');
   const sniffJson = ct === '' && (b[0] === 0x7b || b[0] === 0x5b);
   if (declaredJson || sniffJson) {
-    const text = b.toString('utf8');
+    // ASCII (most JSON) is read as latin1, the same string without the UTF-8 decoder (a tenth of parsing)
+    const text = b.toString(isAscii(b) ? 'latin1' : 'utf8');
     try {
       side.json = JSON.parse(text);
       side.kind = 'json';
