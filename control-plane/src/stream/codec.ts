@@ -102,8 +102,9 @@ const asBuffer = (b: Uint8Array): Buffer =>
  * issue 13). Bodies are held for the pairing window, so each gets exactly its own bytes.
  */
 const ownBuffer = (b: Uint8Array | undefined): Buffer => {
-  if (!b || b.byteLength === 0) return Buffer.alloc(0);
-  const out = Buffer.allocUnsafeSlow(b.byteLength);
+  // an unset field decodes as protobufjs's shared empty array, not a Uint8Array: .length, not .byteLength
+  if (!b || b.length === 0) return Buffer.alloc(0);
+  const out = Buffer.allocUnsafeSlow(b.length);
   out.set(b);
   return out;
 };
