@@ -209,6 +209,17 @@ export function normalizeHalf(half: Half, c: CompiledSpec): NormalizedSide {
 const EMPTY = Buffer.alloc(0);
 const UTF8_COMPATIBLE = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 
+/**
+ * Whether a JSON text holds more than max opening brackets: only then can its value nest deeper than
+ * max (each level opens one), so most bodies skip the walk of depthOver (native scans, no allocation).
+ */
+function mayNest(text: string, max: number): boolean {
+  let n = 0;
+  for (let i = text.indexOf('{'); i >= 0 && n <= max; i = text.indexOf('{', i + 1)) n++;
+  for (let i = text.indexOf('['); i >= 0 && n <= max; i = text.indexOf('[', i + 1)) n++;
+  return n > max;
+}
+
 /** Whether v nests deeper than max (an explicit stack: no recursion on hostile input). */
 export function depthOver(v: unknown, max: number): boolean {
   if (v === null || typeof v !== 'object') return false;
@@ -263,7 +274,7 @@ function classifyBody(side: NormalizedSide, ct: string): void {
     try {
       side.json = JSON.parse(text);
       side.kind = 'json';
-      if (depthOver(side.json, MAX_JSON_DEPTH)) {
+      if (mayNest(text, MAX_JSON_DEPTH) && depthOver(side.json, MAX_JSON_DEPTH)) {
         side.json = undefined;
         side.kind = 'binary';
         side.note ??= 'too-deep';
