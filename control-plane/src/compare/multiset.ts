@@ -142,7 +142,8 @@ export function canonical(v: unknown, c: CompiledSpec, state: MatchState): strin
 
 /** JSON.stringify of a primitive (undefined as 'null'), without the call for the common cases. */
 function primitiveText(v: unknown): string {
-  if (typeof v === 'string') return plainString(v) ? '"' + v + '"' : JSON.stringify(v);
+  // the JS scan beats the native call only on short strings
+  if (typeof v === 'string') return v.length <= 64 && plainString(v) ? '"' + v + '"' : JSON.stringify(v);
   if (typeof v === 'number') return Number.isFinite(v) ? '' + v : 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return JSON.stringify(v) ?? 'null';
