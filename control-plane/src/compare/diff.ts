@@ -5,7 +5,8 @@
 // `notCompared` says why (NotComparedReason) and no body difference is reported.
 import { createHash } from 'node:crypto';
 import { classify } from './detectors.js';
-import { JsonDiff, TooCostly, withBudget, type EngineDifference, type Suggestion } from './json-diff.js';
+import { TooCostly, withBudget } from './budget.js';
+import { JsonDiff, type EngineDifference, type Suggestion } from './json-diff.js';
 import type { BodyNote, CompiledSpec, NormalizedSide } from './normalize.js';
 import { REDACTED } from './redact.js';
 

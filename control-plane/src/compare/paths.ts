@@ -9,9 +9,24 @@ export const FLAG_IGNORE = 1;
 export const FLAG_UNORDERED = 2;
 export const FLAG_REDACT = 4;
 
-/** Positions (pattern index << 10 | segment index) still alive at a node; shared, never mutated. */
-export type MatchState = readonly number[];
-export const EMPTY_STATE: MatchState = Object.freeze([]) as MatchState;
+/**
+ * Positions (pattern index << 10 | segment index) still alive at a node, with their flags and the
+ * states one segment below, computed once: a body repeats the same keys under the same paths
+ * thousands of times, so a step is one Map lookup on the state itself (a WeakMap keyed by state and a
+ * key string built per element step were a tenth of the diff walk).
+ */
+export class MatchState {
+  readonly length: number;
+  /** @internal */ readonly next = new Map<string, MatchState>();
+  /** @internal */ elem: MatchState | undefined;
+  constructor(
+    /** @internal */ readonly pos: readonly number[],
+    readonly flags: number,
+  ) {
+    this.length = pos.length;
+  }
+}
+export const EMPTY_STATE: MatchState = new MatchState([], 0);
 
 const SEG_BITS = 10;
 const SEG_MASK = (1 << SEG_BITS) - 1;
@@ -37,28 +52,37 @@ export class PathMatcher {
     this.empty = this.segs.length === 0;
     const root = new PosSet();
     for (let i = 0; i < this.segs.length; i++) this.addClosed(root, i << SEG_BITS);
-    this.root = root.list.length ? root.list : EMPTY_STATE;
+    this.root = this.state(root.list);
   }
 
   step(state: MatchState, key: string, isArrayElement: boolean): MatchState {
     if (state.length === 0) return EMPTY_STATE;
-    // memoized per (state, key): a body repeats the same keys under the same paths thousands of times
-    let byKey = this.memo.get(state);
-    const memoKey = isArrayElement ? `\u0000${key}` : key;
-    const hit = byKey?.get(memoKey);
+    // an element is the segment '*' (every caller passes it so): one slot per state
+    if (isArrayElement)
+      return key === '*' ? (state.elem ??= this.compute(state, key, true)) : this.compute(state, key, true);
+    const hit = state.next.get(key);
     if (hit) return hit;
-    const out = this.compute(state, key, isArrayElement);
-    if (!byKey) this.memo.set(state, (byKey = new Map()));
-    if (byKey.size < 512) byKey.set(memoKey, out);
+    const out = this.compute(state, key, false);
+    if (state.next.size < 512) state.next.set(key, out);
     return out;
   }
 
-  private readonly memo = new WeakMap<MatchState, Map<string, MatchState>>();
+  private state(list: number[]): MatchState {
+    if (list.length === 0) return EMPTY_STATE;
+    let f = 0;
+    for (let k = 0; k < list.length; k++) {
+      const pos = list[k];
+      const p = pos >>> SEG_BITS;
+      if ((pos & SEG_MASK) === this.segs[p].length) f |= this.ruleFlags[p];
+    }
+    return new MatchState(list, f);
+  }
 
   private compute(state: MatchState, key: string, isArrayElement: boolean): MatchState {
     const next = new PosSet();
-    for (let k = 0; k < state.length; k++) {
-      const pos = state[k];
+    const positions = state.pos;
+    for (let k = 0; k < positions.length; k++) {
+      const pos = positions[k];
       const p = pos >>> SEG_BITS;
       const i = pos & SEG_MASK;
       const segs = this.segs[p];
@@ -68,18 +92,12 @@ export class PathMatcher {
       else if (seg === '*' || seg === key) this.addClosed(next, pos + 1);
     }
     // an array level may be transparent: keep every live position
-    if (isArrayElement) for (let k = 0; k < state.length; k++) next.add(state[k]);
-    return next.list.length ? next.list : EMPTY_STATE;
+    if (isArrayElement) for (let k = 0; k < positions.length; k++) next.add(positions[k]);
+    return this.state(next.list);
   }
 
   flags(state: MatchState): number {
-    let f = 0;
-    for (let k = 0; k < state.length; k++) {
-      const pos = state[k];
-      const p = pos >>> SEG_BITS;
-      if ((pos & SEG_MASK) === this.segs[p].length) f |= this.ruleFlags[p];
-    }
-    return f;
+    return state.flags;
   }
 
   /** add a position and, while it sits on '**', the position after it (zero segments) */

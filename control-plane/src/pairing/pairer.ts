@@ -57,8 +57,12 @@ export interface PairerStats {
   abandoned?: number;
 }
 
-/** Accounted per held half on top of its body: headers, strings and object overhead, roughly. */
-export const HALF_OVERHEAD_BYTES = 1024;
+/**
+ * Accounted per held half on top of its body: the Half object, its header arrays, the body's Buffer
+ * object and the pairer's own entry, plus the first STRING_ALLOWANCE characters of strings. Measured
+ * (bench/pairing-memory.ts, issue 13): ~1,450 B beside a 2 KiB body for ~220 characters of strings.
+ */
+export const HALF_OVERHEAD_BYTES = 1280;
 /**
  * The one home of the pairing limits' defaults: the Pairer, the RedisPairer and the process
  * configuration (config.ts DEFAULTS.pairing) all read them here.
@@ -187,10 +191,11 @@ export class Pairer {
     const out = this.handOver();
     for (const [id, p] of this.pending) {
       // insertion order: oldest first
-      if (!p.live || !p.candidate) continue;
+      const { live, candidate } = p;
+      if (!live || !candidate) continue;
       this.drop(id, p);
       this.counters.degraded++;
-      out.push({ pairId: p.live.pairId, live: p.live, candidate: p.candidate });
+      out.push({ pairId: live.pairId, live, candidate });
     }
     this.compact();
     return out;
@@ -263,10 +268,15 @@ export class Pairer {
     return out;
   }
 
-  /** Closes a held pair and releases its bytes. */
+  /**
+   * Closes a held pair and releases its bytes, and its halves: the queue keeps closed entries until
+   * they reach its head or a compaction (up to 2 × pending + 1024 of them), and an entry that still
+   * held its halves kept ~2 halves alive per pending one uncounted (measured, issue 13).
+   */
   private drop(id: string, p: Pending): void {
     this.close(id);
     this.bytes -= p.bytes;
+    p.live = p.candidate = p.secondary = undefined;
   }
 
   /** keep the queue proportional to the pending pairs, not to the traffic */
@@ -296,7 +306,8 @@ export class Pairer {
  * and values) at 2 bytes a character (V8's two-byte strings; an upper bound), and fixed object
  * overhead, which covers the first STRING_ALLOWANCE bytes of strings. Counting only the body let
  * 25,000 halves with 60 KiB queries hold 1.5 GB under a 25 MB reported bound (issue 14 finding 10).
- * The body is a copy made at decode (stream/codec.ts), never a view keeping a message alive.
+ * The body is a copy made at decode into memory of its own (stream/codec.ts), never a view keeping a
+ * message or a shared pool slab alive: its length is what it holds.
  */
 export function halfBytes(h: Half): number {
   const body = h.body as Buffer | string | undefined;

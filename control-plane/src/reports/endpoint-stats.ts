@@ -104,17 +104,21 @@ export interface EndpointDetail extends EndpointReport {
 const VERDICT_RANK: Record<Verdict, number> = { regression: 2, 'likely-noise': 1, noise: 0 };
 const SAMPLE_EVERY = 10;
 
-// An example's value-pair key, computed once per example (examples are immutable once kept): the
-// per-pair cost of keepExample stays one key, not six.
-const exampleKeys = new WeakMap<FieldExample, string>();
-const exampleKey = (e: FieldExample): string => {
-  let k = exampleKeys.get(e);
-  if (k === undefined) {
-    k = `${e.kind}\u0000${JSON.stringify(e.live)}\u0000${JSON.stringify(e.shadow)}`;
-    exampleKeys.set(e, k);
-  }
-  return k;
+// Two examples show the same difference when kind and both values are equal as JSON text. Values
+// are primitives but for 'missing'/'extra'/'type' subtrees, so === decides most comparisons; an
+// object's text is computed once (examples are immutable once kept). Building a key string per new
+// example (JSON.stringify of both values) was a tenth of the report book's cost per pair (issue 13).
+const valueTexts = new WeakMap<object, string>();
+const valueText = (v: object): string => {
+  let t = valueTexts.get(v);
+  if (t === undefined) valueTexts.set(v, (t = JSON.stringify(v)));
+  return t;
 };
+const sameValue = (x: unknown, y: unknown): boolean =>
+  x === y ||
+  (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && valueText(x) === valueText(y));
+const sameExample = (x: FieldExample, y: FieldExample): boolean =>
+  x.kind === y.kind && sameValue(x.live, y.live) && sameValue(x.shadow, y.shadow);
 
 /**
  * Examples of a field stay bounded, recent and varied (not the first five ever): a value pair already
@@ -129,12 +133,11 @@ function keepExample(f: FieldState, r: { pairId: string; at: number }, d: Engine
     f.examples.push(ex);
     return;
   }
-  const keys = f.examples.map(exampleKey);
-  const key = exampleKey(ex);
-  let at = keys.indexOf(key);
+  const kept = f.examples;
+  let at = kept.findIndex((e) => sameExample(e, ex));
   if (at < 0) {
-    const dup = keys.findIndex((k, i) => keys.indexOf(k) !== i);
-    at = dup >= 0 ? dup : f.examples.reduce((o, e, i) => (e.at < f.examples[o].at ? i : o), 0);
+    const dup = kept.findIndex((e, i) => kept.findIndex((p) => sameExample(p, e)) !== i);
+    at = dup >= 0 ? dup : kept.reduce((o, e, i) => (e.at < kept[o].at ? i : o), 0);
   }
   f.examples[at] = ex;
 }

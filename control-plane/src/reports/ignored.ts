@@ -123,13 +123,21 @@ export class MismatchSets {
 
   mismatched(total: number, ignore: IgnoreRules): number {
     if (ignore.empty) return total;
-    let cleared = 0;
+    // A set's answer depends only on the rules (compiled once per spec): the report book asks on every
+    // pair, so each set is matched once per rules object instead of split and matched every time.
+    let cleared = this.cleared.get(ignore);
+    if (!cleared) this.cleared.set(ignore, (cleared = new Map()));
+    let n0 = 0;
     for (const [key, n] of this.sets) {
       if (key === OVERFLOW || key === '') continue;
-      if (key.split('\n').every((p) => ignore.matches(p))) cleared += n;
+      let hit = cleared.get(key);
+      if (hit === undefined) cleared.set(key, (hit = key.split('\n').every((p) => ignore.matches(p))));
+      if (hit) n0 += n;
     }
-    return Math.max(0, total - cleared);
+    return Math.max(0, total - n0);
   }
+
+  private readonly cleared = new WeakMap<IgnoreRules, Map<string, boolean>>();
 
   toJSON(): Array<[string, number]> {
     return [...this.sets];

@@ -1,0 +1,45 @@
+// Work budget of one body comparison: every node visit and every character of a multiset key spends
+// one unit (diff.ts grants WORK_PER_BYTE × body bytes); past it TooCostly is thrown, and diff.ts turns
+// it into "not compared: too-costly". The run also holds the memo of long multiset keys (multiset.ts),
+// which lives exactly as long as the budget. Synchronous only: both are module state.
+//
+// API:
+//   class TooCostly extends Error          never escapes diff.ts
+//   withBudget(units, f): T                runs f with a budget; nested runs restore the outer one
+//   spend(n): void                         throws TooCostly past the budget
+//   keyMemo(): WeakMap<object, string> | undefined   the current run's memo of multiset keys
+//   typeOf(v): 'null' | 'array' | typeof v
+
+/** Thrown when a comparison passes its work budget; never escapes diff.ts. */
+export class TooCostly extends Error {}
+let budget = Number.POSITIVE_INFINITY;
+let keys: WeakMap<object, string> | undefined;
+
+/** f() with `units` of work; nested runs restore the outer budget. Synchronous only. */
+export function withBudget<T>(units: number, f: () => T): T {
+  const b0 = budget,
+    k0 = keys;
+  budget = units;
+  keys = new WeakMap();
+  try {
+    return f();
+  } finally {
+    budget = b0;
+    keys = k0;
+  }
+}
+
+export function spend(n: number): void {
+  budget -= n;
+  if (budget < 0) throw new TooCostly('comparison work budget exceeded');
+}
+
+export function keyMemo(): WeakMap<object, string> | undefined {
+  return keys;
+}
+
+export function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
