@@ -8,6 +8,7 @@
 import { getHeaderRaw, getHeaderPairs, currentHeaderEpoch } from "./host";
 import { REQUEST_HEADERS } from "./abi";
 import { PairsView } from "./pairs";
+import { pathOnly } from "./egress";
 
 export const K_SHADOW = String.UTF8.encode("x-shadow");
 export const K_PAIR = String.UTF8.encode("x-shadow-pair");
@@ -64,6 +65,20 @@ export function reqHas(key: ArrayBuffer): bool {
 // Value as a string ("" when absent). Invalid UTF-8 decodes leniently, never traps.
 export function reqStr(key: ArrayBuffer): string {
   return reqFind(key) ? String.UTF8.decodeUnsafe(valuePtr, <usize>valueLen) : "";
+}
+
+// ":path" without its query (egress.ts pathOnly of reqStr(K_PATH)), decoding only what it keeps.
+// Byte and character offsets agree only while the bytes are ASCII (the lenient decoder may fold a
+// '?' into a malformed sequence), so anything else takes the general route.
+export function reqPathOnly(): string {
+  if (!reqFind(K_PATH)) return "";
+  const p = valuePtr, n = valueLen;
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c == 0x3f) return String.UTF8.decodeUnsafe(p, <usize>i);
+    if (c >= 0x80) return pathOnly(String.UTF8.decodeUnsafe(p, <usize>n));
+  }
+  return String.UTF8.decodeUnsafe(p, <usize>n);
 }
 
 const all = new PairsView();
