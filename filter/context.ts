@@ -26,6 +26,19 @@ export class HttpContext {
     this.cfg = root.config;
   }
 
+  // A deleted context made new for another stream (index.ts keeps a few for reuse).
+  reuse(id: u32, root: Root): HttpContext {
+    this.id = id;
+    this.root = root;
+    this.cfg = root.config;
+    this.capture = null;
+    return this;
+  }
+  // Drops what the deleted stream referenced, so a spare context keeps nothing alive.
+  release(): void {
+    this.capture = null;
+  }
+
   onRequestHeaders(): i32 {
     const role = this.cfg.role;
     if (role == ROLE_EDGE) return edgeRequestHeaders(this);

@@ -17,7 +17,12 @@ export const EMPTY = new ArrayBuffer(0);
 
 // The context id of the callback being run (set by index.ts on every entry).
 let current: u32 = 0;
-export function setCurrentContext(id: u32): void { current = id; }
+export function setCurrentContext(id: u32): void { current = id; headerEpoch++; }
+
+// Bumped on every callback entry and every header mutation: a copy of a header map read earlier
+// (request-headers.ts) is current only while the epoch it was read in lasts.
+let headerEpoch: u32 = 1;
+export function currentHeaderEpoch(): u32 { return headerEpoch; }
 export function currentContext(): u32 { return current; }
 
 export const LOG_TRACE: u32 = 0;
@@ -64,17 +69,20 @@ export function getHeaderRaw(mapType: i32, key: ArrayBuffer): ArrayBuffer | null
 export function replaceHeader(mapType: i32, name: string, value: string): u32 {
   const k = String.UTF8.encode(name);
   const v = String.UTF8.encode(value);
+  headerEpoch++;
   return imports.proxy_replace_header_map_value(mapType, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
 }
 
 export function addHeader(mapType: i32, name: string, value: string): u32 {
   const k = String.UTF8.encode(name);
   const v = String.UTF8.encode(value);
+  headerEpoch++;
   return imports.proxy_add_header_map_value(mapType, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
 }
 
 export function removeHeader(mapType: i32, name: string): u32 {
   const k = String.UTF8.encode(name);
+  headerEpoch++;
   return imports.proxy_remove_header_map_value(mapType, changetype<usize>(k), k.byteLength);
 }
 

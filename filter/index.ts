@@ -32,9 +32,30 @@ function rootOf(id: u32): Root | null {
   return roots.has(id) ? roots.get(id) : null;
 }
 
+// The stream of the last callback: a stream's callbacks mostly come in a row, so most lookups skip
+// the map. Cleared when that stream is deleted.
+let lastId: u32 = 0;
+let lastStream: HttpContext | null = null;
+
 function streamOf(id: u32): HttpContext | null {
   setCurrentContext(id);
-  return streams.has(id) ? streams.get(id) : null;
+  if (id == lastId && lastStream !== null) return lastStream;
+  if (!streams.has(id)) return null;
+  const s = streams.get(id);
+  lastId = id;
+  lastStream = s;
+  return s;
+}
+
+// Deleted stream contexts, reused for new streams (no allocation per request).
+const spare = new Array<HttpContext>();
+const MAX_SPARE = 64;
+
+function dropStream(id: u32): void {
+  const s = streams.get(id);
+  streams.delete(id);
+  if (id == lastId) { lastId = 0; lastStream = null; }
+  if (spare.length < MAX_SPARE) { s.release(); spare.push(s); }
 }
 
 export function proxy_abi_version_0_2_1(): void {}
@@ -46,7 +67,10 @@ export function proxy_on_context_create(context_id: u32, parent_context_id: u32)
     return;
   }
   if (!roots.has(parent_context_id)) return; // unknown root: the stream passes untouched
-  streams.set(context_id, new HttpContext(context_id, roots.get(parent_context_id)));
+  const root = roots.get(parent_context_id);
+  if (context_id == lastId) { lastId = 0; lastStream = null; }
+  const s = spare.length > 0 ? spare.pop().reuse(context_id, root) : new HttpContext(context_id, root);
+  streams.set(context_id, s);
 }
 
 export function proxy_on_vm_start(root_context_id: u32, _vm_configuration_size: u32): u32 {
@@ -105,7 +129,7 @@ export function proxy_on_new_connection(context_id: u32): i32 {
   setCurrentContext(context_id);
   if (!streams.has(context_id)) return CONTINUE; // unknown root: the connection passes untouched
   const n = new NetContext(context_id, streams.get(context_id).root);
-  streams.delete(context_id);
+  dropStream(context_id);
   nets.set(context_id, n);
   return n.onNewConnection();
 }
@@ -137,7 +161,7 @@ export function proxy_on_done(context_id: u32): u32 {
 
 export function proxy_on_delete(context_id: u32): void {
   setCurrentContext(context_id);
-  if (streams.has(context_id)) { streams.delete(context_id); return; }
+  if (streams.has(context_id)) { dropStream(context_id); return; }
   if (nets.has(context_id)) { nets.delete(context_id); return; }
   if (roots.has(context_id)) {
     const r = roots.get(context_id);

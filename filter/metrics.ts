@@ -54,7 +54,12 @@ export const metrics = new Metrics();
 // and shadowguard_rule. Defined lazily on first use and cached (bounded: configured rules x 4
 // decisions, plus "default"); rule names are reduced to [A-Za-z0-9_-] so a dot cannot forge a segment.
 const DECISION_NAMES: string[] = ["", "allowed", "mocked", "denied", "rate_limited"];
-const taggedIds = new Map<string, u32>();
+// Rule name → its metric id per decision (0 = not defined yet). Looked up by the rule's name, no
+// string built per call; the last name is remembered by identity (a rule's name is one object, and
+// holding it keeps its address from being reused).
+const idsByRule = new Map<string, StaticArray<u32>>();
+let lastRule: string = "";
+let lastIds = new StaticArray<u32>(5);
 
 export function statSegment(name: string): string {
   let out = "";
@@ -68,12 +73,20 @@ export function statSegment(name: string): string {
 
 export function incEgressDecision(decision: i32, rule: string): void {
   if (decision < 1 || decision > 4) return;
-  const key = DECISION_NAMES[decision] + "/" + rule;
-  let id: u32 = 0;
-  if (taggedIds.has(key)) id = taggedIds.get(key);
-  else {
+  let ids = lastIds;
+  if (changetype<usize>(rule) != changetype<usize>(lastRule)) {
+    if (idsByRule.has(rule)) ids = idsByRule.get(rule);
+    else {
+      ids = new StaticArray<u32>(5);
+      if (idsByRule.size < 1024) idsByRule.set(rule, ids);
+    }
+    lastIds = ids;
+    lastRule = rule;
+  }
+  let id = unchecked(ids[decision]);
+  if (id == 0) {
     id = defineMetric(COUNTER, "shadowguard.egress.decision." + DECISION_NAMES[decision] + ".rule." + statSegment(rule));
-    if (taggedIds.size < 4096) taggedIds.set(key, id);
+    unchecked(ids[decision] = id);
   }
   if (id != 0) incrementMetric(id, 1);
 }

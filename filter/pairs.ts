@@ -5,15 +5,17 @@
 
 // Host limit is 1024 pairs for maps we send; we accept more from the host but cap the scan.
 export const MAX_PAIRS: i32 = 2048;
-const OFFS = new StaticArray<i32>(MAX_PAIRS * 4);
 
 export class PairsView {
   base: usize = 0;
   count: i32 = 0;
   truncated: bool = false;   // the map had more pairs than we scanned (or was malformed)
   buf: ArrayBuffer = new ArrayBuffer(0);
+  // Offsets table, per view (several views can be live at once: the request snapshot stays valid
+  // while the response headers are read). Grown on demand, never shrunk: no allocation per reset.
+  private offs: StaticArray<i32> = new StaticArray<i32>(64 * 4);
 
-  // Re-point the view at a new buffer. Only one view is live at a time (OFFS is shared).
+  // Re-point the view at a new buffer.
   reset(buf: ArrayBuffer | null): void {
     this.count = 0;
     this.truncated = false;
@@ -30,6 +32,8 @@ export class PairsView {
     const tableEnd = <u64>4 + <u64>n * 8;
     if (tableEnd > <u64>len) { this.truncated = true; return; }
     let off = <u32>tableEnd;
+    if (<i32>scan * 4 > this.offs.length) this.offs = new StaticArray<i32>(<i32>scan * 4);
+    const OFFS = this.offs;
     let i: u32 = 0;
     for (; i < scan; i++) {
       const kl = load<u32>(base + 4 + i * 8);
@@ -48,10 +52,21 @@ export class PairsView {
     this.count = <i32>i;
   }
 
-  @inline keyPtr(i: i32): usize { return this.base + <usize>unchecked(OFFS[i * 4]); }
-  @inline keyLen(i: i32): i32 { return unchecked(OFFS[i * 4 + 1]); }
-  @inline valuePtr(i: i32): usize { return this.base + <usize>unchecked(OFFS[i * 4 + 2]); }
-  @inline valueLen(i: i32): i32 { return unchecked(OFFS[i * 4 + 3]); }
+  @inline keyPtr(i: i32): usize { return this.base + <usize>unchecked(this.offs[i * 4]); }
+  @inline keyLen(i: i32): i32 { return unchecked(this.offs[i * 4 + 1]); }
+  @inline valuePtr(i: i32): usize { return this.base + <usize>unchecked(this.offs[i * 4 + 2]); }
+  @inline valueLen(i: i32): i32 { return unchecked(this.offs[i * 4 + 3]); }
+
+  // Index of the first pair whose key equals the UTF-8 bytes of `key`, ASCII case-insensitively (the
+  // proxy's keys are lower-case; a configured name may not be), or -1.
+  findRaw(key: ArrayBuffer): i32 {
+    const kl = key.byteLength;
+    const kp = changetype<usize>(key);
+    for (let i = 0; i < this.count; i++) {
+      if (this.keyLen(i) == kl && asciiEqualsFold(this.keyPtr(i), kp, kl)) return i;
+    }
+    return -1;
+  }
 
   // Index of the first pair whose key equals `name` (an ASCII lower-case literal), or -1.
   find(name: string): i32 {
@@ -92,6 +107,17 @@ export function asciiEquals(p: usize, s: string, n: i32): bool {
   const sp = changetype<usize>(s);
   for (let i = 0; i < n; i++) {
     if (<u32>load<u8>(p + <usize>i) != <u32>load<u16>(sp + (<usize>i << 1))) return false;
+  }
+  return true;
+}
+
+function asciiEqualsFold(a: usize, b: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    let x = <u32>load<u8>(a + <usize>i), y = <u32>load<u8>(b + <usize>i);
+    if (x == y) continue;
+    if (x - 0x41 < 26) x |= 0x20;
+    if (y - 0x41 < 26) y |= 0x20;
+    if (x != y) return false;
   }
   return true;
 }

@@ -1,10 +1,14 @@
-// Request-header reads by name for the hot path: one proxy_get_header_map_value per header with
-// names pre-encoded once, so an untouched request costs a few hash lookups in the proxy and no
-// serialization of the whole map (get_header_map_pairs is only used where every value matters:
-// repeated baggage headers). Envoy returns the FIRST value of a repeated header.
-import { getHeaderRaw, getHeaderPairs } from "./host";
+// Request-header reads by name for the hot path. The request's header map is read once per callback
+// with proxy_get_header_map_pairs (one host call and one allocation, instead of one call per header
+// and one allocation per value found: the roles need 3–5 headers of every request) and looked up in
+// place. The copy is dropped when the callback ends or the filter changes a header (host.ts epoch),
+// so a read never sees a stale map. A map too large for the view (pairs.ts MAX_PAIRS) or malformed
+// falls back to one proxy_get_header_map_value per header. Envoy returns the FIRST value of a
+// repeated header; so does the view.
+import { getHeaderRaw, getHeaderPairs, currentHeaderEpoch } from "./host";
 import { REQUEST_HEADERS } from "./abi";
 import { PairsView } from "./pairs";
+import { pathOnly } from "./egress";
 
 export const K_SHADOW = String.UTF8.encode("x-shadow");
 export const K_PAIR = String.UTF8.encode("x-shadow-pair");
@@ -14,32 +18,87 @@ export const K_AUTHORITY = String.UTF8.encode(":authority");
 export const K_PATH = String.UTF8.encode(":path");
 export const K_METHOD = String.UTF8.encode(":method");
 
-export function reqRaw(key: ArrayBuffer): ArrayBuffer | null {
-  return getHeaderRaw(REQUEST_HEADERS, key);
+const snap = new PairsView();
+let snapEpoch: u32 = 0;
+// Values read one by one (fallback), kept alive as long as the snapshot would have been.
+const fallbacks = new Array<ArrayBuffer>();
+
+// The request map of this callback, or null when it cannot be scanned whole (then: per-header reads).
+function snapshot(): PairsView | null {
+  const e = currentHeaderEpoch();
+  if (snapEpoch != e) {
+    snap.reset(getHeaderPairs(REQUEST_HEADERS));
+    snapEpoch = e;
+    if (fallbacks.length > 0) fallbacks.length = 0;
+  }
+  return snap.truncated ? null : snap;
+}
+
+// Where the value of `key` lies in memory, for callers that hash or copy it without decoding; valid
+// until the callback ends or a header is changed. reqFind returns false when absent (then valuePtr
+// and valueLen are unchanged).
+export let valuePtr: usize = 0;
+export let valueLen: i32 = 0;
+export function reqFind(key: ArrayBuffer): bool {
+  const v = snapshot();
+  if (v === null) {
+    const b = getHeaderRaw(REQUEST_HEADERS, key);
+    if (b === null) return false;
+    fallbacks.push(b);
+    valuePtr = changetype<usize>(b);
+    valueLen = b.byteLength;
+    return true;
+  }
+  const i = v.findRaw(key);
+  if (i < 0) return false;
+  valuePtr = v.valuePtr(i);
+  valueLen = v.valueLen(i);
+  return true;
 }
 
 export function reqHas(key: ArrayBuffer): bool {
-  return getHeaderRaw(REQUEST_HEADERS, key) !== null;
+  const v = snapshot();
+  if (v === null) return getHeaderRaw(REQUEST_HEADERS, key) !== null;
+  return v.findRaw(key) >= 0;
 }
 
 // Value as a string ("" when absent). Invalid UTF-8 decodes leniently, never traps.
 export function reqStr(key: ArrayBuffer): string {
-  const b = getHeaderRaw(REQUEST_HEADERS, key);
-  return b === null ? "" : String.UTF8.decode(b);
+  return reqFind(key) ? String.UTF8.decodeUnsafe(valuePtr, <usize>valueLen) : "";
+}
+
+// ":path" without its query (egress.ts pathOnly of reqStr(K_PATH)), decoding only what it keeps.
+// Byte and character offsets agree only while the bytes are ASCII (the lenient decoder may fold a
+// '?' into a malformed sequence), so anything else takes the general route.
+export function reqPathOnly(): string {
+  if (!reqFind(K_PATH)) return "";
+  const p = valuePtr, n = valueLen;
+  for (let i = 0; i < n; i++) {
+    const c = load<u8>(p + <usize>i);
+    if (c == 0x3f) return String.UTF8.decodeUnsafe(p, <usize>i);
+    if (c >= 0x80) return pathOnly(String.UTF8.decodeUnsafe(p, <usize>n));
+  }
+  return String.UTF8.decodeUnsafe(p, <usize>n);
 }
 
 const all = new PairsView();
 
 // Every value of a (possibly repeated) request header, in order.
 export function reqAll(name: string): Array<string> {
-  all.reset(getHeaderPairs(REQUEST_HEADERS));
+  const v = snapshot();
   const out = new Array<string>();
+  if (v !== null) {
+    for (let i = 0; i < v.count; i++) if (v.keyLen(i) == name.length && v.key(i) == name) out.push(v.value(i));
+    return out;
+  }
+  all.reset(getHeaderPairs(REQUEST_HEADERS));
   for (let i = 0; i < all.count; i++) {
     if (all.keyLen(i) == name.length && all.key(i) == name) out.push(all.value(i));
   }
   if (all.truncated) {
     // A map too large to scan whole: at least the first value, as the proxy reports it.
-    const first = reqStr(String.UTF8.encode(name));
+    const b = getHeaderRaw(REQUEST_HEADERS, String.UTF8.encode(name));
+    const first = b === null ? "" : String.UTF8.decode(b);
     if (first.length > 0 && !out.includes(first)) out.unshift(first);
   }
   all.reset(null);

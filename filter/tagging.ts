@@ -2,7 +2,7 @@
 // (https://www.w3.org/TR/baggage/: list-member = key OWS "=" OWS value *(";" property), members
 // separated by ","). Pure string functions; the roles apply them to header maps.
 
-import { K_BAGGAGE, K_PAIR, K_SHADOW, reqAll, reqHas, reqRaw } from "./request-headers";
+import { K_BAGGAGE, K_PAIR, K_SHADOW, reqAll, reqHas } from "./request-headers";
 
 export const H_SHADOW = "x-shadow";
 export const H_PAIR = "x-shadow-pair";
@@ -86,8 +86,7 @@ export function requestMarkers(): i32 {
   let m = 0;
   if (reqHas(K_SHADOW)) m |= M_SHADOW;
   if (reqHas(K_PAIR)) m |= M_PAIR;
-  const first = reqRaw(K_BAGGAGE);
-  if (first !== null && baggageHasShadow(joinedBaggage())) m |= M_BAGGAGE;
+  if (reqHas(K_BAGGAGE) && baggageHasShadow(joinedBaggage())) m |= M_BAGGAGE;
   return m;
 }
 

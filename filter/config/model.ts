@@ -88,8 +88,12 @@ export class ControlPlane {
 // HTTP methods as bits, so a rule's method check is one AND; other methods fall back to the list.
 const KNOWN_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"];
 export function methodBit(m: string): u32 {
-  const i = KNOWN_METHODS.indexOf(m);
-  return i < 0 ? 0 : (<u32>1 << <u32>i);
+  const n = m.length, c = n > 0 ? m.charCodeAt(0) : 0;
+  for (let i = 0; i < KNOWN_METHODS.length; i++) {
+    const k = unchecked(KNOWN_METHODS[i]); // length and first letter first: one full compare per call
+    if (k.length == n && k.charCodeAt(0) == c && k == m) return <u32>1 << <u32>i;
+  }
+  return 0;
 }
 
 export class MethodSet {

@@ -78,11 +78,17 @@ export class NetContext {
     const r = g.client(p, n, from);
     if (r == G_CLOSE) { this.fail(g, g.reason); return this.drain(DOWNSTREAM_DATA, size); }
     if (g.rewritten) {
-      // Replace [0, consumed) with the untouched handled prefix + the rewritten messages.
-      const nb = new ArrayBuffer(from + g.out.len);
-      memory.copy(changetype<usize>(nb), p, <usize>from);
-      memory.copy(changetype<usize>(nb) + <usize>from, changetype<usize>(g.out.buf), <usize>g.out.len);
-      if (proxy_set_buffer_bytes(DOWNSTREAM_DATA, 0, <u32>g.consumed, changetype<usize>(nb), nb.byteLength) != 0) { this.fail(g, "cannot rewrite downstream data"); return this.drain(DOWNSTREAM_DATA, size); }
+      // Replace [0, consumed) with the untouched handled prefix + the rewritten messages (the
+      // guard's own buffer as it is when there is no prefix: no copy).
+      let np = changetype<usize>(g.out.buf), nl = g.out.len;
+      if (from > 0) {
+        const nb = new ArrayBuffer(from + nl);
+        memory.copy(changetype<usize>(nb), p, <usize>from);
+        memory.copy(changetype<usize>(nb) + <usize>from, np, <usize>nl);
+        np = changetype<usize>(nb);
+        nl = nb.byteLength;
+      }
+      if (proxy_set_buffer_bytes(DOWNSTREAM_DATA, 0, <u32>g.consumed, np, nl) != 0) { this.fail(g, "cannot rewrite downstream data"); return this.drain(DOWNSTREAM_DATA, size); }
       this.held = from + g.out.len;
     } else this.held = g.consumed;
     this.maybeFlush(false);

@@ -35,7 +35,8 @@ export class ByteOut {
   }
   byte(b: i32): void { this.room(1); store<u8>(changetype<usize>(this.buf) + <usize>this.len, <u8>b); this.len++; }
   u32be(v: u32): void { this.room(4); store<u32>(changetype<usize>(this.buf) + <usize>this.len, bswap<u32>(v)); this.len += 4; }
-  str(s: string): void { const b = String.UTF8.encode(s); this.bytes(changetype<usize>(b), b.byteLength); }
+  str(s: string): void { this.raw(String.UTF8.encode(s)); }
+  raw(b: ArrayBuffer): void { this.bytes(changetype<usize>(b), b.byteLength); }
   patchU32be(at: i32, v: u32): void { store<u32>(changetype<usize>(this.buf) + <usize>at, bswap<u32>(v)); }
 }
 
@@ -50,8 +51,23 @@ export class Guard {
   lastSample: string = ""; // leading keyword/command of the last blocked statement (never literals)
   limited: bool = false;   // a statement was refused by the rule's statements/s limit
   stmtLimit: RateLimit | null = null;
+  // client(): the buffer and the start of the messages passed as they are but not yet copied to
+  // `out`. They are copied only once a rewrite needs them (keepUntouched); a buffer without a rewrite is
+  // forwarded untouched and nothing is copied.
+  protected base: usize = 0;
+  protected pend: i32 = 0;
 
   client(p: usize, n: i32, from: i32): i32 { return G_CONTINUE; }
+  // Before a rewrite of the message at `at`: the untouched bytes before it go to `out` first.
+  protected keepUntouched(at: i32): void {
+    if (at > this.pend) this.out.bytes(this.base + <usize>this.pend, at - this.pend);
+    this.pend = at;
+  }
+  // The end of a client() pass over [from, end): out must cover all of it when anything was rewritten.
+  protected finish(end: i32): void {
+    this.consumed = end;
+    if (this.rewritten) this.keepUntouched(end);
+  }
   server(p: usize, n: i32): i32 { return G_CONTINUE; }
   close(why: string): i32 { this.reason = why; return G_CLOSE; }
   // Asked once per read statement: the rule's statements/s bucket (shared by the worker VMs).

@@ -26,12 +26,12 @@ const S_READY: i32 = 1;
 const S_DONE: i32 = 2;   // after CancelRequest: nothing more may follow
 
 const READ_ONLY_OPTION = "-c default_transaction_read_only=on";
-const BLOCKED_WRITE = "DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = 'shadowguard: write blocked (read-only shadow connection)'; END$shadowguard$";
-const BLOCKED_ESCAPE = "DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = 'shadowguard: statement blocked (it could leave read-only mode)'; END$shadowguard$";
-const BLOCKED_LIMIT = "DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '53400', MESSAGE = 'shadowguard: statement rate limit exceeded'; END$shadowguard$";
+const BLOCKED_WRITE = String.UTF8.encode("DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = 'shadowguard: write blocked (read-only shadow connection)'; END$shadowguard$");
+const BLOCKED_ESCAPE = String.UTF8.encode("DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', MESSAGE = 'shadowguard: statement blocked (it could leave read-only mode)'; END$shadowguard$");
+const BLOCKED_LIMIT = String.UTF8.encode("DO $shadowguard$BEGIN RAISE EXCEPTION USING ERRCODE = '53400', MESSAGE = 'shadowguard: statement rate limit exceeded'; END$shadowguard$");
 // A relation name: at most 63 bytes (NAMEDATALEN), or the server truncates the message.
-const PARSE_BLOCKED = "SELECT * FROM \"shadowguard: write or escape blocked (read-only shadow)\"";
-const PARSE_LIMIT = "SELECT * FROM \"shadowguard: statement rate limit exceeded\"";
+const PARSE_BLOCKED = String.UTF8.encode("SELECT * FROM \"shadowguard: write or escape blocked (read-only shadow)\"");
+const PARSE_LIMIT = String.UTF8.encode("SELECT * FROM \"shadowguard: statement rate limit exceeded\"");
 
 export class PostgresGuard extends Guard {
   private state: i32 = S_STARTUP;
@@ -52,6 +52,8 @@ export class PostgresGuard extends Guard {
     const out = this.out;
     out.reset();
     this.rewritten = false;
+    this.base = p;
+    this.pend = from;
     let i = from;
     while (i < n) {
       if (this.state == S_DONE) return this.close("data after CancelRequest");
@@ -63,9 +65,11 @@ export class PostgresGuard extends Guard {
         if (len < 8 || len > MAX_STARTUP) return this.close("malformed startup packet");
         if (code == CODE_SSL || code == CODE_GSS) return this.close("SSLRequest/GSSENCRequest: encrypted sessions cannot be screened (fail closed)");
         if (<u32>(n - i) < len) break;
-        if (code == CODE_CANCEL) { out.bytes(p + <usize>i, <i32>len); this.state = S_DONE; i += <i32>len; continue; }
+        if (code == CODE_CANCEL) { this.state = S_DONE; i += <i32>len; continue; }
         if (code != CODE_V3 && code != CODE_V32) return this.close("unknown startup protocol code");
+        this.keepUntouched(i);
         if (!this.startup(p + <usize>i, <i32>len)) return this.close("malformed StartupMessage");
+        this.pend = i + <i32>len;
         this.rewritten = true;
         this.state = S_READY;
         i += <i32>len;
@@ -80,12 +84,11 @@ export class PostgresGuard extends Guard {
       const m = p + <usize>i;
       if (t == 0x51) { if (!this.query(m, total)) return G_CLOSE; }            // 'Q'
       else if (t == 0x50) { if (!this.parse(m, total)) return G_CLOSE; }       // 'P'
-      else if (t == 0x46) { this.escapes++; this.lastSample = "FunctionCall"; this.replaceQ(BLOCKED_ESCAPE); } // 'F'
-      else if (isClientType(t)) out.bytes(m, total);
-      else return this.close("unknown client message type");
-      i += total;
+      else if (t == 0x46) { this.escapes++; this.lastSample = "FunctionCall"; this.replaceQ(m, total, BLOCKED_ESCAPE); } // 'F'
+      else if (!isClientType(t)) return this.close("unknown client message type");
+      i += total; // forwarded as it is unless a rewrite above replaced it
     }
-    this.consumed = i;
+    this.finish(i);
     if (i < n) {
       if (n - i > MAX_MESSAGE + 5) return this.close("oversized message");
       return G_PAUSE;
@@ -151,32 +154,37 @@ export class PostgresGuard extends Guard {
 
   private screen(q: usize, n: i32, m: usize, total: i32, isParse: bool, nameEnd: i32 = 0): void {
     const cls = classifySql(q, n);
-    if (cls == SQL_READ && this.allowStatement()) { this.reads++; this.out.bytes(m, total); return; }
+    if (cls == SQL_READ && this.allowStatement()) { this.reads++; return; }
     const limited = cls == SQL_READ;
     if (limited) this.limited = true;
     else if (cls == SQL_ESCAPE) this.escapes++;
     else this.writes++;
     this.lastSample = leadingWord(q, n);
-    if (!isParse) { this.replaceQ(limited ? BLOCKED_LIMIT : cls == SQL_ESCAPE ? BLOCKED_ESCAPE : BLOCKED_WRITE); return; }
+    if (!isParse) { this.replaceQ(m, total, limited ? BLOCKED_LIMIT : cls == SQL_ESCAPE ? BLOCKED_ESCAPE : BLOCKED_WRITE); return; }
     // Parse: same statement name, failing text, no parameter types.
     const out = this.out;
+    this.keepUntouched(<i32>(m - this.base));
+    this.pend = <i32>(m - this.base) + total;
     const at = out.len;
     out.byte(0x50);
     out.u32be(0);
     out.bytes(m + 5, nameEnd - 5 + 1);
-    out.str(limited ? PARSE_LIMIT : PARSE_BLOCKED);
+    out.raw(limited ? PARSE_LIMIT : PARSE_BLOCKED);
     out.byte(0);
     out.byte(0); out.byte(0);
     out.patchU32be(at + 1, <u32>(out.len - at - 1));
     this.rewritten = true;
   }
 
-  private replaceQ(text: string): void {
+  // Replaces the message [m, m + total) with a Query of `text`.
+  private replaceQ(m: usize, total: i32, text: ArrayBuffer): void {
     const out = this.out;
+    this.keepUntouched(<i32>(m - this.base));
+    this.pend = <i32>(m - this.base) + total;
     const at = out.len;
     out.byte(0x51);
     out.u32be(0);
-    out.str(text);
+    out.raw(text);
     out.byte(0);
     out.patchU32be(at + 1, <u32>(out.len - at - 1));
     this.rewritten = true;

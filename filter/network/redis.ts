@@ -77,6 +77,8 @@ export class RedisGuard extends Guard {
     const out = this.out;
     out.reset();
     this.rewritten = false;
+    this.base = p;
+    this.pend = from;
     let i = from;
     while (i < n) {
       const r = this.command(p, n, i);
@@ -84,8 +86,10 @@ export class RedisGuard extends Guard {
       if (r == G_PAUSE) break;
       let cls = classifyRedis(this.name, this.sub);
       if (cls == R_READ && !this.allowStatement()) { this.limited = true; cls = R_WRITE; this.name = "RATE-LIMITED"; }
-      if (cls == R_READ) { this.reads++; out.bytes(p + <usize>i, this.end - i); }
+      if (cls == R_READ) this.reads++; // forwarded as it is
       else {
+        this.keepUntouched(i);
+        this.pend = this.end;
         if (cls == R_ESCAPE) this.escapes++; else if (this.name != "RATE-LIMITED") this.writes++;
         this.lastSample = this.sub.length > 0 ? this.name + " " + this.sub : this.name;
         const cmd = "shadowguard-blocked:" + this.name;
@@ -95,7 +99,7 @@ export class RedisGuard extends Guard {
       }
       i = this.end;
     }
-    this.consumed = i;
+    this.finish(i);
     if (i < n) return n - i > MAX_MESSAGE ? this.close("oversized command") : G_PAUSE;
     return G_CONTINUE;
   }

@@ -113,10 +113,11 @@ let gucMentioned = false; // the text names transaction_read_only somewhere (SET
 function mentionsReadOnlyGuc(p: usize, n: i32): bool {
   const k = "TRANSACTION_READ_ONLY";
   const kl = k.length;
+  const kp = changetype<usize>(k); // UTF-16 units read in place (charCodeAt is a call per unit)
   for (let i = 0; i + kl <= n; i++) {
     if (upper(<i32>load<u8>(p + <usize>i)) != 0x54) continue;
     let j = 1;
-    while (j < kl && upper(<i32>load<u8>(p + <usize>(i + j))) == k.charCodeAt(j)) j++;
+    while (j < kl && upper(<i32>load<u8>(p + <usize>(i + j))) == <i32>load<u16>(kp + (<usize>j << 1))) j++;
     if (j == kl) return true;
   }
   return false;
@@ -131,7 +132,8 @@ function keyword(p: usize, len: i32, h: u32): i32 {
     if (unchecked(slotHash[i]) == h) {
       const w = unchecked(slotWord[i]);
       if (w.length != len) return K_NONE;
-      for (let j = 0; j < len; j++) if (upper(<i32>load<u8>(p + <usize>j)) != w.charCodeAt(j)) return K_NONE;
+      const wp = changetype<usize>(w);
+      for (let j = 0; j < len; j++) if (upper(<i32>load<u8>(p + <usize>j)) != <i32>load<u16>(wp + (<usize>j << 1))) return K_NONE;
       return id;
     }
     i = (i + 1) & (SLOTS - 1);

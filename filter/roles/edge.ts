@@ -14,7 +14,7 @@ import { pathOnly, queryOf } from "../egress";
 import { Capture } from "../capture";
 import { SIDE_LIVE } from "../config/parse";
 import { H_SHADOW, H_PAIR, H_BAGGAGE, M_SHADOW, M_PAIR, M_BAGGAGE, M_SHADOW_TRAFFIC, requestMarkers, joinedBaggage, baggageWithoutShadow } from "../tagging";
-import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqHas, reqRaw, reqStr } from "../request-headers";
+import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqFind, reqHas, reqStr, valueLen, valuePtr } from "../request-headers";
 import { enforceEgress } from "./outbound";
 import { newPairId } from "../pair-id";
 
@@ -38,9 +38,9 @@ export function edgeRequestHeaders(ctx: HttpContext): i32 {
     inc(metrics.markersStripped);
   }
   if (cfg.neverSamples) return CONTINUE;
-  const rid = reqRaw(K_REQUEST_ID);
-  if (rid === null) return CONTINUE;
-  const rl = rid.byteLength;
+  if (!reqFind(K_REQUEST_ID)) return CONTINUE;
+  const rid = valuePtr; // valid for this callback: no header changes before it is decoded
+  const rl = valueLen;
   if (rl == 0 || rl > MAX_REQUEST_ID) return CONTINUE;
   let percent = cfg.samplingDefault;
   let host = "", path = "", method = "";
@@ -51,13 +51,13 @@ export function edgeRequestHeaders(ctx: HttpContext): i32 {
     const hl = host.toLowerCase();
     percent = percentFor(cfg, hl, stripPort(hl), pathOnly(path), method);
   }
-  if (!sampled(bucketOf(changetype<usize>(rid), <usize>rl), percent)) return CONTINUE;
+  if (!sampled(bucketOf(rid, <usize>rl), percent)) return CONTINUE;
   if (cfg.samplingRules.length == 0) {
     host = reqStr(K_AUTHORITY);
     path = reqStr(K_PATH);
     method = reqStr(K_METHOD);
   }
-  return onSampled(ctx, String.UTF8.decode(rid), host, path, method);
+  return onSampled(ctx, String.UTF8.decodeUnsafe(rid, <usize>rl), host, path, method);
 }
 
 function onSampled(ctx: HttpContext, requestId: string, host: string, path: string, method: string): i32 {

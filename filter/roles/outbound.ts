@@ -7,9 +7,9 @@
 // (compileEgress); the event is built only when a control plane is configured (otherwise nobody
 // would receive it: the counters say it all).
 import { HttpContext } from "../context";
-import { K_AUTHORITY, K_METHOD, K_PAIR, K_PATH, K_SHADOW, reqHas, reqStr } from "../request-headers";
+import { K_AUTHORITY, K_METHOD, K_PAIR, K_SHADOW, reqHas, reqPathOnly, reqStr } from "../request-headers";
 import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW, denyBody } from "../config/parse";
-import { matchRule, pathOnly, DEFAULT_RULE } from "../egress";
+import { matchRule, DEFAULT_RULE } from "../egress";
 import { canonicalPath } from "../path";
 import { lowerHost, stripPort } from "../glob";
 import { take } from "../ratelimit";
@@ -35,7 +35,7 @@ export function enforceEgress(ctx: HttpContext): i32 {
   const s = ctx.root.stream;
   const h = reqStr(K_AUTHORITY);
   const m = reqStr(K_METHOD);
-  const p = pathOnly(reqStr(K_PATH));
+  const p = reqPathOnly();
   const pair = s !== null ? reqStr(K_PAIR) : "";
   const hl = lowerHost(h);
   // Rules see the path the upstream will serve; the event reports the path as called. A path with

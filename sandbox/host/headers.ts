@@ -70,6 +70,10 @@ export class HeaderMap {
   toList(): HeaderList {
     return this.entries.map(([k, v]) => [k, v]);
   }
+  /** The entries themselves, for a synchronous read that copies what it needs (no per-call copy). */
+  view(): ReadonlyArray<readonly [string, string]> {
+    return this.entries;
+  }
   clone(): HeaderMap {
     return new HeaderMap(this.entries);
   }

@@ -5,7 +5,7 @@
 
 import { HEADER_MAP_TYPE_MAX, WasmResult as R } from '../abi.js';
 import { EMPTY } from '../context.js';
-import { decodePairs, encodePairs } from '../headers.js';
+import { decodePairs } from '../headers.js';
 import type { Vm } from '../vm.js';
 import type { ImportGroup } from './index.js';
 
@@ -27,8 +27,10 @@ export function headerImports(vm: Vm): ImportGroup {
       if (type >>> 0 > HEADER_MAP_TYPE_MAX) return R.BadArgument;
       const map = vm.active().getConstMap(type);
       // An empty (or unavailable) map is returned as (0, 0), not as a zero-count pairs blob.
-      const data = map && map.size > 0 ? encodePairs(map.toList()) : EMPTY;
-      return vm.mem.copyOut(data, retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
+      if (!map || map.size === 0) return vm.mem.copyOut(EMPTY, retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
+      // Marshalled straight into the module's allocation, as cpp-host does (pairsSize → allocMemory →
+      // marshalPairs): no intermediate buffer.
+      return vm.mem.copyOutPairs(map.view(), retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {
       if (type >>> 0 > HEADER_MAP_TYPE_MAX) return R.BadArgument;
