@@ -2,17 +2,8 @@
 // too): stored, on the dashboard's event feed (GET /api/v1/events) and POSTed to the policy's webhook
 // — here a real HTTP server on 127.0.0.1 — with the guard named. The ramp runs on the test's clock.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AckingFilter,
-  boot,
-  Clock,
-  eventFeed,
-  halfMessage,
-  tempDir,
-  until,
-  waitForPairs,
-  webhookServer,
-} from './fixtures.js';
+import { AckingFilter, boot, Clock, eventFeed, halfMessage, tempDir, until, waitForPairs } from './fixtures.js';
+import { webhookServer } from '../../fixtures/http-receiver.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -2,8 +2,6 @@
 // temp dir) whose ramp controller runs on a clock the test moves; filters are real gRPC clients
 // speaking shadow.proto through @grpc/proto-loader (test/control-plane/stream/fixtures.ts FakeFilter).
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -166,31 +164,6 @@ export function waitForPairs(cp: Booted, pairs: number): Promise<void> {
     const { body } = await cp.json<{ endpoints: Array<{ pairs: number }> }>('/api/v1/reports/checkout');
     return body.endpoints.reduce((n, e) => n + e.pairs, 0) >= pairs;
   }, `${pairs} pairs`);
-}
-
-/** A real HTTP webhook receiver on 127.0.0.1 (ephemeral port) that answers 204 and keeps every JSON body. */
-export async function webhookServer(cleanups: Array<() => unknown>): Promise<{ url: string; received: any[] }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
-  const received: unknown[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
 }
 
 /** GET /api/v1/events read as the dashboard reads it (fetch + its own SSE parsing); every event kept. */
