@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import type { EdgeSemantics } from './request-headers.js';
 import { parseDocument } from 'yaml';
-import { readDirection, readOneChain, readSocketAddress } from './listener-parts.js';
+import { type ListenerHead, readListenerHead, readOneChain } from './listener-parts.js';
 import { MeshConfigError, TYPE, Val } from './reader.js';
 import { readRouteConfig, type RouteConfig } from './route-config.js';
 import { isTcpListener, readTcpListener, type TcpListenerConfig } from './tcp-listener.js';
@@ -40,12 +40,7 @@ export interface HcmConfig {
   edge: Omit<EdgeSemantics, 'generateRequestId' | 'internalOnlyHeaders'>;
 }
 
-export interface ListenerConfig {
-  name: string;
-  address: string;
-  port: number;
-  /** Listener.traffic_direction → xds.listener_direction (1 INBOUND, 2 OUTBOUND); undefined when unset. */
-  direction: 1 | 2 | undefined;
+export interface ListenerConfig extends ListenerHead {
   hcm: HcmConfig;
   path: string;
 }
@@ -113,18 +108,14 @@ export function parseBootstrap(text: string): Bootstrap {
 
 function readListener(v: Val): ListenerConfig {
   const f = v.fields(['name', 'address', 'filter_chains', 'traffic_direction']);
-  const { address, port } = readSocketAddress(f);
+  const head = readListenerHead(f);
   const { chain, filters } = readOneChain(f);
   if (filters.length !== 1)
     chain.fail('exactly one network filter (the HTTP connection manager) is implemented by the sandbox mesh');
   const nf = filters[0].fields(['name', 'typed_config']);
   nf.req('name').str();
-  const direction = readDirection(f);
   return {
-    name: f.req('name').str(),
-    address,
-    port,
-    direction,
+    ...head,
     hcm: readHcm(nf.req('typed_config')),
     path: v.path,
   };

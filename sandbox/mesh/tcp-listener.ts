@@ -8,7 +8,7 @@
 import net from 'node:net';
 import type { Plugin } from '../host/index.js';
 import { readWasmConfig, type WasmFilterConfig } from './bootstrap.js';
-import { readDirection, readOneChain, readSocketAddress } from './listener-parts.js';
+import { type ListenerHead, readListenerHead, readOneChain } from './listener-parts.js';
 import type { Val } from './reader.js';
 
 import { TYPE } from './reader.js';
@@ -16,11 +16,7 @@ const NET_WASM_TYPE = `${TYPE}envoy.extensions.filters.network.wasm.v3.Wasm`;
 const TCP_PROXY_TYPE = `${TYPE}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`;
 const TLS_INSPECTOR_TYPE = `${TYPE}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`;
 
-export interface TcpListenerConfig {
-  name: string;
-  address: string;
-  port: number;
-  direction: 1 | 2 | undefined;
+export interface TcpListenerConfig extends ListenerHead {
   tlsInspector: boolean;
   wasmFilter: WasmFilterConfig | undefined;
   statPrefix: string;
@@ -37,7 +33,7 @@ export function isTcpListener(v: Val): boolean {
 
 export function readTcpListener(v: Val): TcpListenerConfig {
   const f = v.fields(['name', 'address', 'filter_chains', 'traffic_direction', 'listener_filters']);
-  const { address, port } = readSocketAddress(f);
+  const head = readListenerHead(f);
   let tlsInspector = false;
   for (const lf of f.opt('listener_filters')?.list() ?? []) {
     const ff = lf.fields(['name', 'typed_config']);
@@ -59,12 +55,8 @@ export function readTcpListener(v: Val): TcpListenerConfig {
   const pf = filters[filters.length - 1].fields(['name', 'typed_config']);
   const tp = pf.req('typed_config').fields(['@type', 'stat_prefix', 'cluster']);
   tp.anyType([TCP_PROXY_TYPE]);
-  const direction = readDirection(f);
   return {
-    name: f.req('name').str(),
-    address,
-    port,
-    direction,
+    ...head,
     tlsInspector,
     wasmFilter,
     statPrefix: tp.req('stat_prefix').str(),
