@@ -9,6 +9,7 @@ import { type ControlPlaneConfig, DEFAULTS } from '../../../control-plane/src/co
 import { loopbackConfig } from '../../fixtures/control-plane-config.js';
 import type { NodeHello, Sampling } from '../../../control-plane/src/domain/types.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
+import { half } from '../api/engine-fixtures.js';
 import { FakeFilter, hello, waitFor } from '../stream/fixtures.js';
 
 export const EDITOR = 'editor-token-for-ramp-tests';
@@ -92,6 +93,17 @@ export class AckingFilter {
     return a;
   }
 
+  /** checkout's live edge, edge-1. */
+  static edge(port: number, cleanups: Array<() => unknown>): Promise<AckingFilter> {
+    return AckingFilter.connect(port, { nodeId: 'edge-1', role: 'edge' }, cleanups);
+  }
+
+  /** checkout's candidate shadow, shadow-1 on workload checkout-v2; `over` changes its Hello. */
+  static candidate(port: number, cleanups: Array<() => unknown>, over: Partial<NodeHello> = {}): Promise<AckingFilter> {
+    const h: Partial<NodeHello> = { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' };
+    return AckingFilter.connect(port, { ...h, ...over }, cleanups);
+  }
+
   get count(): number {
     return this.f.snapshots.length;
   }
@@ -116,7 +128,7 @@ export class AckingFilter {
   }
 }
 
-/** A Half as a filter author writes it with proto-loader (enums by name, bytes as Buffer). */
+/** A Half as a filter author writes it with proto-loader (enums by name, bytes as Buffer): engine-fixtures' half(). */
 export function halfMessage(
   pairId: string,
   side: 'LIVE' | 'CANDIDATE',
@@ -125,27 +137,9 @@ export function halfMessage(
   body: unknown,
   status = 200,
 ) {
-  const text = JSON.stringify(body);
-  return {
-    half: {
-      pairId,
-      side: `SIDE_${side}`,
-      service: 'checkout',
-      method,
-      host: 'checkout.local',
-      path: urlPath,
-      query: '',
-      status,
-      headers: [{ name: 'content-type', value: Buffer.from('application/json') }],
-      body: Buffer.from(text),
-      truncated: false,
-      bodySize: text.length,
-      startUnixMs: 1_700_000_000_000,
-      latencyUs: 1500,
-      requestId: `req-${pairId}`,
-      nodeId: side === 'LIVE' ? 'edge-1' : 'shadow-1',
-    },
-  };
+  const h = half(pairId, side === 'LIVE' ? 'live' : 'candidate', body, { method, path: urlPath, status });
+  const headers = h.headers.map(([name, value]) => ({ name, value: Buffer.from(value) }));
+  return { half: { ...h, side: `SIDE_${side}`, headers } };
 }
 
 export { waitFor };
