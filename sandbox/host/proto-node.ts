@@ -2,23 +2,13 @@
 // bytes): id (1), cluster (2), metadata (3, google.protobuf.Struct). Hand-written because only these
 // three fields are needed and protobufjs would need the whole Envoy API tree loaded.
 
+import { lenDelim, tag, varint } from './proto-write.js';
+
 export interface NodeInit {
   id?: string;
   cluster?: string;
   metadata?: Record<string, unknown>;
 }
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-const tag = (field: number, wt: number): Buffer => varint((field << 3) | wt);
-const lenDelim = (field: number, body: Buffer): Buffer => Buffer.concat([tag(field, 2), varint(body.length), body]);
 
 /** google.protobuf.Value: null 1, number 2 (double), string 3, bool 4, struct 5, list 6. */
 function value(v: unknown): Buffer {

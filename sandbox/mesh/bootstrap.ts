@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import type { EdgeSemantics } from './request-headers.js';
 import { parseDocument } from 'yaml';
+import { type ListenerHead, readListenerHead, readOneChain } from './listener-parts.js';
 import { MeshConfigError, TYPE, Val } from './reader.js';
 import { readRouteConfig, type RouteConfig } from './route-config.js';
 import { isTcpListener, readTcpListener, type TcpListenerConfig } from './tcp-listener.js';
@@ -39,12 +40,7 @@ export interface HcmConfig {
   edge: Omit<EdgeSemantics, 'generateRequestId' | 'internalOnlyHeaders'>;
 }
 
-export interface ListenerConfig {
-  name: string;
-  address: string;
-  port: number;
-  /** Listener.traffic_direction → xds.listener_direction (1 INBOUND, 2 OUTBOUND); undefined when unset. */
-  direction: 1 | 2 | undefined;
+export interface ListenerConfig extends ListenerHead {
   hcm: HcmConfig;
   path: string;
 }
@@ -112,25 +108,14 @@ export function parseBootstrap(text: string): Bootstrap {
 
 function readListener(v: Val): ListenerConfig {
   const f = v.fields(['name', 'address', 'filter_chains', 'traffic_direction']);
-  const sa = f
-    .req('address')
-    .fields(['socket_address'])
-    .req('socket_address')
-    .fields(['address', 'port_value', 'protocol']);
-  sa.opt('protocol')?.oneOf(['TCP'] as const);
-  const chains = f.req('filter_chains').list();
-  if (chains.length !== 1) f.fail('filter_chains', 'exactly one filter chain is implemented by the sandbox mesh');
-  const filters = chains[0].fields(['filters']).req('filters').list();
+  const head = readListenerHead(f);
+  const { chain, filters } = readOneChain(f);
   if (filters.length !== 1)
-    chains[0].fail('exactly one network filter (the HTTP connection manager) is implemented by the sandbox mesh');
+    chain.fail('exactly one network filter (the HTTP connection manager) is implemented by the sandbox mesh');
   const nf = filters[0].fields(['name', 'typed_config']);
   nf.req('name').str();
-  const dir = f.opt('traffic_direction')?.oneOf(['UNSPECIFIED', 'INBOUND', 'OUTBOUND'] as const);
   return {
-    name: f.req('name').str(),
-    address: sa.req('address').str(),
-    port: sa.req('port_value').uint(65535),
-    direction: dir === 'INBOUND' ? 1 : dir === 'OUTBOUND' ? 2 : undefined,
+    ...head,
     hcm: readHcm(nf.req('typed_config')),
     path: v.path,
   };

@@ -135,27 +135,20 @@ function readRoute(v: Val): RouteEntry {
 }
 
 const STRING_KINDS = ['exact', 'prefix', 'suffix', 'contains'] as const;
+/** HeaderMatcher's header_match_specifier oneof (safe_regex_match and range_match are not implemented). */
+const SPECIFIERS = [
+  'present_match',
+  'exact_match',
+  'prefix_match',
+  'suffix_match',
+  'contains_match',
+  'string_match',
+] as const;
 
 function readHeaderMatcher(v: Val): HeaderMatcher {
-  const f = v.fields([
-    'name',
-    'present_match',
-    'exact_match',
-    'prefix_match',
-    'suffix_match',
-    'contains_match',
-    'string_match',
-    'invert_match',
-  ]);
+  const f = v.fields(['name', ...SPECIFIERS, 'invert_match']);
   const name = f.req('name').str().toLowerCase();
-  const specs = [
-    'present_match',
-    'exact_match',
-    'prefix_match',
-    'suffix_match',
-    'contains_match',
-    'string_match',
-  ].filter((k) => f.has(k));
+  const specs = SPECIFIERS.filter((k) => f.has(k));
   if (specs.length > 1) f.fail(specs[1], `only one header match specifier is allowed (also ${specs[0]})`);
   const invert = f.opt('invert_match')?.bool() ?? false;
   const spec = specs[0];

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import type { Plugin } from '../host/index.js';
 import { readWasmConfig, type WasmFilterConfig } from './bootstrap.js';
+import { type ListenerHead, readListenerHead, readOneChain } from './listener-parts.js';
 import type { Val } from './reader.js';
 
 import { TYPE } from './reader.js';
@@ -15,11 +16,7 @@ const NET_WASM_TYPE = `${TYPE}envoy.extensions.filters.network.wasm.v3.Wasm`;
 const TCP_PROXY_TYPE = `${TYPE}envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy`;
 const TLS_INSPECTOR_TYPE = `${TYPE}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`;
 
-export interface TcpListenerConfig {
-  name: string;
-  address: string;
-  port: number;
-  direction: 1 | 2 | undefined;
+export interface TcpListenerConfig extends ListenerHead {
   tlsInspector: boolean;
   wasmFilter: WasmFilterConfig | undefined;
   statPrefix: string;
@@ -36,12 +33,7 @@ export function isTcpListener(v: Val): boolean {
 
 export function readTcpListener(v: Val): TcpListenerConfig {
   const f = v.fields(['name', 'address', 'filter_chains', 'traffic_direction', 'listener_filters']);
-  const sa = f
-    .req('address')
-    .fields(['socket_address'])
-    .req('socket_address')
-    .fields(['address', 'port_value', 'protocol']);
-  sa.opt('protocol')?.oneOf(['TCP'] as const);
+  const head = readListenerHead(f);
   let tlsInspector = false;
   for (const lf of f.opt('listener_filters')?.list() ?? []) {
     const ff = lf.fields(['name', 'typed_config']);
@@ -49,11 +41,9 @@ export function readTcpListener(v: Val): TcpListenerConfig {
     ff.req('typed_config').fields(['@type']).anyType([TLS_INSPECTOR_TYPE]);
     tlsInspector = true;
   }
-  const chains = f.req('filter_chains').list();
-  if (chains.length !== 1) f.fail('filter_chains', 'exactly one filter chain is implemented by the sandbox mesh');
-  const filters = chains[0].fields(['filters']).req('filters').list();
+  const { chain, filters } = readOneChain(f);
   if (filters.length > 2)
-    chains[0].fail('at most one network wasm filter before tcp_proxy is implemented by the sandbox mesh');
+    chain.fail('at most one network wasm filter before tcp_proxy is implemented by the sandbox mesh');
   let wasmFilter: WasmFilterConfig | undefined;
   if (filters.length === 2) {
     const wf = filters[0].fields(['name', 'typed_config']);
@@ -65,12 +55,8 @@ export function readTcpListener(v: Val): TcpListenerConfig {
   const pf = filters[filters.length - 1].fields(['name', 'typed_config']);
   const tp = pf.req('typed_config').fields(['@type', 'stat_prefix', 'cluster']);
   tp.anyType([TCP_PROXY_TYPE]);
-  const dir = f.opt('traffic_direction')?.oneOf(['UNSPECIFIED', 'INBOUND', 'OUTBOUND'] as const);
   return {
-    name: f.req('name').str(),
-    address: sa.req('address').str(),
-    port: sa.req('port_value').uint(65535),
-    direction: dir === 'INBOUND' ? 1 : dir === 'OUTBOUND' ? 2 : undefined,
+    ...head,
     tlsInspector,
     wasmFilter,
     statPrefix: tp.req('stat_prefix').str(),

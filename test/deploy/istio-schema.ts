@@ -1,18 +1,14 @@
 // Validates Istio resources the way `kubectl apply --validate=strict` would against the CRD schema: first the
 // @kubernetes-models/istio model (.validate(), Istio 1.18 CRDs), then a strict pass with the same schema plus
 // the fields Istio added since that we use, rejecting unknown fields (the models' schemas allow them).
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { WasmPlugin } from '@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1beta1/DestinationRule';
 import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Gateway';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1/Telemetry';
 import { Sidecar } from '@kubernetes-models/istio/networking.istio.io/v1beta1/Sidecar';
-
-const require = createRequire(import.meta.url);
-type Schema = Record<string, any>;
+import { type Schema, strictModelValidator } from './strict-schema.js';
 
 interface Kind {
   model: new (data: any) => { validate(): void };
@@ -74,35 +70,12 @@ const KINDS: Record<string, Kind> = {
 
 export const isIstioKind = (doc: any) => `${doc?.apiVersion}/${doc?.kind}` in KINDS;
 
-/** The model's own JSON schema, read from its generated module (the package does not export it). */
-function modelSchema(module: string): Schema {
-  const src = fs.readFileSync(require.resolve(module), 'utf8');
-  const m = src.match(/const schema = (\{[\s\S]*?\n\});\n/);
-  if (!m) throw new Error(`cannot find the schema in ${module}`);
-  return JSON.parse(m[1]);
-}
-
-/** Structural schemas prune unknown fields; strict validation rejects them. Same here. */
-function strictify(s: Schema): void {
-  if (!s || typeof s !== 'object') return;
-  const props = s.properties && Object.keys(s.properties).length > 0;
-  if (props && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields'])
-    s.additionalProperties = false;
-  for (const v of Object.values(s)) if (v && typeof v === 'object') strictify(v as Schema);
-}
-
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 const compiled = new Map<string, ValidateFunction>();
 function strictValidator(key: string): ValidateFunction {
   let v = compiled.get(key);
   if (!v) {
     const kind = KINDS[key];
-    const schema = modelSchema(kind.module);
-    schema.properties.metadata = { type: 'object', required: ['name'] }; // ObjectMeta is the models' concern
-    delete schema.properties.status;
-    kind.supplement?.(schema);
-    strictify(schema);
-    v = ajv.compile(schema);
+    v = strictModelValidator(kind.module, kind.supplement);
     compiled.set(key, v);
   }
   return v;

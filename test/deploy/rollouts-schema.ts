@@ -5,14 +5,10 @@
 // - Flagger's Canary against the fields Flagger documents for spec, analysis and webhooks (written
 //   from docs.flagger.app "Canary analysis" and "Webhooks", not copied from its CRD), unknown fields
 //   rejected.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { AnalysisTemplate } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/AnalysisTemplate';
 import { Rollout } from '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout';
-
-const require = createRequire(import.meta.url);
-type Schema = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { ajv, type Schema, strictModelValidator } from './strict-schema.js';
 
 const ARGO: Record<string, { model: new (data: any) => { validate(): void }; module: string }> = {
   'argoproj.io/v1alpha1/AnalysisTemplate': {
@@ -24,21 +20,6 @@ const ARGO: Record<string, { model: new (data: any) => { validate(): void }; mod
     module: '@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/Rollout',
   },
 };
-
-function modelSchema(module: string): Schema {
-  const src = fs.readFileSync(require.resolve(module), 'utf8');
-  const m = src.match(/const schema = (\{[\s\S]*?\n\});\n/);
-  if (!m) throw new Error(`cannot find the schema in ${module}`);
-  return JSON.parse(m[1]);
-}
-
-function strictify(s: Schema): void {
-  if (!s || typeof s !== 'object') return;
-  const props = s.properties && Object.keys(s.properties).length > 0;
-  if (props && s.additionalProperties === undefined && !s['x-kubernetes-preserve-unknown-fields'])
-    s.additionalProperties = false;
-  for (const v of Object.values(s)) if (v && typeof v === 'object') strictify(v as Schema);
-}
 
 const duration = { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$' } as const;
 const closed = (properties: Record<string, unknown>, required: string[] = []) => ({
@@ -127,19 +108,12 @@ const FLAGGER_CANARY: Schema = closed(
   ['apiVersion', 'kind', 'metadata', 'spec'],
 );
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 const compiled = new Map<string, ValidateFunction>();
 function validator(key: string): ValidateFunction | undefined {
   let v = compiled.get(key);
   if (v) return v;
   if (key === 'flagger.app/v1beta1/Canary') v = ajv.compile(FLAGGER_CANARY);
-  else if (ARGO[key]) {
-    const schema = modelSchema(ARGO[key].module);
-    schema.properties.metadata = { type: 'object', required: ['name'] };
-    delete schema.properties.status;
-    strictify(schema);
-    v = ajv.compile(schema);
-  }
+  else if (ARGO[key]) v = strictModelValidator(ARGO[key].module);
   if (v) compiled.set(key, v);
   return v;
 }

@@ -117,14 +117,14 @@ describe('a fake rollout controller gating on the verdict', () => {
       method: 'PUT',
       body: JSON.stringify({ services: ['checkout'], alerts: { mismatchRate: 5, minPairs: 5 } }),
     });
-    const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
+    const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
     let n = 0;
     const send = async (version: string, count: number, candidateBody: unknown) => {
-      const shadow = await AckingFilter.connect(
-        cp.grpcPort,
-        { nodeId: `shadow-${version}`, role: 'shadow', variant: 'candidate', workload: 'checkout', version },
-        cleanups,
-      );
+      const shadow = await AckingFilter.candidate(cp.grpcPort, cleanups, {
+        nodeId: `shadow-${version}`,
+        workload: 'checkout',
+        version,
+      });
       for (let i = 0; i < count; i++, n++) {
         await edge.send(halfMessage(`x${n}`, 'LIVE', 'GET', `/orders/${n}`, { total: 10 }));
         await shadow.send(halfMessage(`x${n}`, 'CANDIDATE', 'GET', `/orders/${n}`, candidateBody));

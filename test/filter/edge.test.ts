@@ -1,22 +1,20 @@
 // role=edge through the real module: marker stripping at the trust boundary, shadow-of-shadow
 // prevention in the mesh, deterministic sampling with the most specific rule, x-shadow-pair and the
 // idempotency key, and the captured LIVE half reported to a real gRPC control plane.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Host } from '../../sandbox/host/index.js';
-import { TestControlPlane } from './support/control-plane.js';
-import { cp, edgeConfig, header, hostWith, load, request } from './support/fixtures.js';
+import type { TestControlPlane } from './support/control-plane.js';
+import { cp, edgeConfig, header, load, request } from './support/fixtures.js';
+import { eachTestWithHost, eachTestWithPlane } from './support/hooks.js';
 
 /** A pair id: the request id, a dot, and 16 hex digits unique to the request. */
 const PAIR_OF = (requestId: string): RegExp => new RegExp(`^${requestId}\\.[0-9a-f]{16}$`); // ids here are [a-z0-9-]
 
 let host: Host;
-afterEach(async () => {
-  await host.close();
-});
 
 describe('edge at the trust boundary', () => {
-  beforeEach(() => {
-    host = hostWith();
+  eachTestWithHost((h) => {
+    host = h;
   });
 
   it('removes x-shadow, x-shadow-pair and the shadow baggage member a client sent', async () => {
@@ -157,8 +155,8 @@ describe('edge at the trust boundary', () => {
 });
 
 describe('edge on a caller sidecar (trust mesh)', () => {
-  beforeEach(() => {
-    host = hostWith();
+  eachTestWithHost((h) => {
+    host = h;
   });
 
   it('treats a tagged request as shadow traffic: never sampled again, checked against the egress allowlist', async () => {
@@ -220,12 +218,9 @@ describe('edge on a caller sidecar (trust mesh)', () => {
 
 describe('edge capture', () => {
   let plane: TestControlPlane;
-  beforeEach(async () => {
-    plane = await TestControlPlane.start();
-    host = hostWith(plane.port);
-  });
-  afterEach(async () => {
-    await plane.close();
+  eachTestWithPlane((h, p) => {
+    host = h;
+    plane = p;
   });
 
   it('reports the live response as a LIVE half: status, kept headers minus redacted, body, size, latency', async () => {

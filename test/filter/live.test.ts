@@ -1,15 +1,13 @@
 // role=live (mesh-wide install): untagged traffic untouched; a tagged inbound request is marked in
 // filter state and counted; a tagged outbound call passes the egress allowlist.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Host } from '../../sandbox/host/index.js';
-import { hostWith, INBOUND, liveConfig, load, OUTBOUND, request } from './support/fixtures.js';
+import { INBOUND, liveConfig, load, OUTBOUND, request } from './support/fixtures.js';
+import { eachTestWithHost } from './support/hooks.js';
 
 let host: Host;
-beforeEach(() => {
-  host = hostWith();
-});
-afterEach(async () => {
-  await host.close();
+eachTestWithHost((h) => {
+  host = h;
 });
 
 describe('live role', () => {

@@ -2,14 +2,13 @@
 // headers, binary and huge bodies never block, delay or modify a live request (beyond the
 // documented headers on sampled ones) and never trap the VM; plus a seeded fuzz of headers, bodies
 // and configurations asserting plugin.failed stays false.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import type { Host } from '../../sandbox/host/index.js';
 import {
   cp,
   edgeConfig,
-  hostWith,
   INBOUND,
   liveConfig,
   load,
@@ -19,17 +18,15 @@ import {
   shadowConfig,
   type Headers,
 } from './support/fixtures.js';
+import { eachTestWithHost } from './support/hooks.js';
 
 const validate = new Ajv({ strict: false }).compile(
   JSON.parse(readFileSync('schema/filter-config.schema.json', 'utf8')),
 );
 
 let host: Host;
-beforeEach(() => {
-  host = hostWith();
-});
-afterEach(async () => {
-  await host.close();
+eachTestWithHost((h) => {
+  host = h;
 });
 
 const DOCUMENTED = new Set(['x-shadow-pair', 'idempotency-key']);

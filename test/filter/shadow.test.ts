@@ -2,19 +2,17 @@
 // shared inbound rate limit, the CANDIDATE half; outbound egress allowlist (allow / mock / deny /
 // rate-limited, globs, first match wins, default deny) reported as EgressEvents; and the empty
 // configuration's fail-safe mode.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Host } from '../../sandbox/host/index.js';
-import { TestControlPlane } from './support/control-plane.js';
-import { cp, header, hostWith, INBOUND, load, OUTBOUND, request, shadowConfig } from './support/fixtures.js';
+import type { TestControlPlane } from './support/control-plane.js';
+import { cp, header, INBOUND, load, OUTBOUND, request, shadowConfig } from './support/fixtures.js';
+import { eachTestWithHost, eachTestWithPlane } from './support/hooks.js';
 
 let host: Host;
-afterEach(async () => {
-  await host.close();
-});
 
 describe('shadow inbound', () => {
-  beforeEach(() => {
-    host = hostWith();
+  eachTestWithHost((h) => {
+    host = h;
   });
 
   it('tags every inbound request by configuration, whatever headers arrive', async () => {
@@ -76,8 +74,8 @@ describe('shadow inbound', () => {
 });
 
 describe('shadow outbound egress', () => {
-  beforeEach(() => {
-    host = hostWith();
+  eachTestWithHost((h) => {
+    host = h;
   });
   const egress = {
     rules: [
@@ -212,13 +210,9 @@ describe('shadow outbound egress', () => {
 
 describe('shadow reporting', () => {
   let plane: TestControlPlane;
-  beforeEach(async () => {
-    plane = await TestControlPlane.start();
-    host = hostWith(plane.port);
-  });
-  afterEach(async () => {
-    await host.close();
-    await plane.close();
+  eachTestWithPlane((h, p) => {
+    host = h;
+    plane = p;
   });
 
   it('reports the shadow response as a CANDIDATE half paired by x-shadow-pair', async () => {
@@ -284,8 +278,8 @@ describe('shadow reporting', () => {
 });
 
 describe('empty configuration (fail-safe mode)', () => {
-  beforeEach(() => {
-    host = hostWith();
+  eachTestWithHost((h) => {
+    host = h;
   });
 
   it('loads and denies every outbound call, marked or not (a shadow app need not propagate markers)', async () => {

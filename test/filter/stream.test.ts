@@ -2,15 +2,14 @@
 // Hello + auth metadata + GrpcService target, pushed snapshots Acked/Nacked (last good config stays,
 // identity sections cannot change), the bounded queue dropping the oldest, reconnect with backoff,
 // and protobuf round trips with protobufjs in both directions.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Host, Plugin } from '../../sandbox/host/index.js';
-import { ControlMessageType, FilterMessageType, TestControlPlane } from './support/control-plane.js';
+import { ControlMessageType, FilterMessageType, type TestControlPlane } from './support/control-plane.js';
 import {
   CP_CLUSTER,
   cp,
   edgeConfig,
   header,
-  hostWith,
   INBOUND,
   load,
   OUTBOUND,
@@ -18,16 +17,13 @@ import {
   sentMessages,
   shadowConfig,
 } from './support/fixtures.js';
+import { eachTestWithPlane } from './support/hooks.js';
 
 let host: Host;
 let plane: TestControlPlane;
-beforeEach(async () => {
-  plane = await TestControlPlane.start();
-  host = hostWith(plane.port);
-});
-afterEach(async () => {
-  await host.close();
-  await plane.close();
+const planes = eachTestWithPlane((h, p) => {
+  host = h;
+  plane = p;
 });
 
 const sampledRequest = (plugin: Plugin, id: string): void => {
@@ -225,8 +221,7 @@ describe('queue and reconnect', () => {
     expect(plugin.metric('shadowguard_halves_dropped')).toBe(2);
     expect(plugin.metric('shadowguard_halves_reported')).toBe(5);
     // The control plane comes back on the same port: the newest three arrive, then Stats say 2 dropped.
-    const port = plane.port;
-    plane = await TestControlPlane.startOn(port);
+    plane = await planes.restartPlane();
     await plugin.waitFor(() => plane.of('half').length === 3, 5000);
     expect(plane.of('half').map((h) => h.requestId)).toEqual(['q2', 'q3', 'q4']);
     await plugin.waitFor(() => plane.of('stats').length > 0);

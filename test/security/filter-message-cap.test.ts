@@ -1,20 +1,17 @@
 // Issue 14 finding 14, filter side: the filter never sends a message the control plane's gRPC limit
 // (4 MiB) would answer by ending the whole stream; such a half is dropped and counted, and the halves
 // around it arrive on the same stream. Through the real .wasm in sandbox/host.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Host } from '../../sandbox/host/index.js';
-import { TestControlPlane } from '../filter/support/control-plane.js';
-import { cp, edgeConfig, hostWith, load, request } from '../filter/support/fixtures.js';
+import type { TestControlPlane } from '../filter/support/control-plane.js';
+import { cp, edgeConfig, load, request } from '../filter/support/fixtures.js';
+import { eachTestWithPlane } from '../filter/support/hooks.js';
 
 let host: Host;
 let plane: TestControlPlane;
-beforeEach(async () => {
-  plane = await TestControlPlane.start();
-  host = hostWith(plane.port);
-});
-afterEach(async () => {
-  await host.close();
-  await plane.close();
+eachTestWithPlane((h, p) => {
+  host = h;
+  plane = p;
 });
 
 describe('filter message cap (finding 14)', () => {

@@ -1,10 +1,11 @@
 // Issue 14 finding 4: path forms some upstreams resolve outside an allowed prefix are denied before
 // any rule, with their own rule name ('uncanonical-path') in the reply and the egress event, while
 // the forms the filter can canonicalize safely still match. Through the real .wasm in sandbox/host.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Host } from '../../sandbox/host/index.js';
-import { TestControlPlane } from '../filter/support/control-plane.js';
-import { cp, hostWith, load, OUTBOUND, request, shadowConfig } from '../filter/support/fixtures.js';
+import type { TestControlPlane } from '../filter/support/control-plane.js';
+import { cp, load, OUTBOUND, request, shadowConfig } from '../filter/support/fixtures.js';
+import { eachTestWithPlane } from '../filter/support/hooks.js';
 
 const HOSTILE = [
   '/catalog/..;/v1/charges',
@@ -23,13 +24,9 @@ const HOSTILE = [
 
 let host: Host;
 let plane: TestControlPlane;
-beforeEach(async () => {
-  plane = await TestControlPlane.start();
-  host = hostWith(plane.port);
-});
-afterEach(async () => {
-  await host.close();
-  await plane.close();
+eachTestWithPlane((h, p) => {
+  host = h;
+  plane = p;
 });
 
 describe('path canonicalization before egress matching (finding 4)', () => {

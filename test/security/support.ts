@@ -2,14 +2,14 @@
 // temporary SQLite directory, viewer and editor tokens), with its JSON log lines kept for inspection,
 // and a webhook receiver that records every request (headers and raw body).
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEFAULTS, type ControlPlaneConfig } from '../../control-plane/src/config.js';
 import { start, type RunningControlPlane } from '../../control-plane/src/main.js';
+import { httpReceiver } from '../fixtures/http-receiver.js';
 
 export const VIEWER = 'viewer-token-0123456789';
 export const EDITOR = 'editor-token-0123456789';
@@ -89,26 +89,11 @@ export async function receiver(
   statuses: number[] = [204],
 ): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push({ headers: req.headers, body, at: Date.now() });
-      res.writeHead(statuses[Math.min(received.length - 1, statuses.length - 1)]).end();
-    });
+  const server = await httpReceiver((req, res, body) => {
+    received.push({ headers: req.headers, body, at: Date.now() });
+    res.writeHead(statuses[Math.min(received.length - 1, statuses.length - 1)]).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    received,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return { url: `http://127.0.0.1:${server.port}`, received, close: server.close };
 }
 
 export const policy = (alerts: Record<string, unknown> = {}) => ({

@@ -1,10 +1,13 @@
 // Debian's Chromium driven by playwright-core (no browser download): one headless browser per test
-// file, a fresh context (own sessionStorage) per role, and screenshots into one temp directory.
+// file (browserSuite), a fresh context (own sessionStorage) per role, and screenshots into one temp
+// directory.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { ensureUiBuilt } from './harness.js';
 
 export const SHOTS_DIR = process.env.SG_UI_SHOTS ?? path.join(os.tmpdir(), 'sg-ui-shots');
 
@@ -25,7 +28,7 @@ export async function launch(): Promise<Browser> {
 }
 
 /** A page whose sessionStorage already holds `token` (what the token form stores). */
-export async function pageWithToken(browser: Browser, token: string | undefined): Promise<Page> {
+async function pageWithToken(browser: Browser, token: string | undefined): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   type Storing = { sessionStorage: { setItem(k: string, v: string): void } };
   if (token)
@@ -35,20 +38,6 @@ export async function pageWithToken(browser: Browser, token: string | undefined)
     );
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
-  return page;
-}
-
-/** A fresh page holding `token`, at `base` + `urlPath`; added to `opened` so the test file can close them all. */
-export async function openPage(
-  browser: Browser,
-  opened: Page[],
-  token: string | undefined,
-  base: string,
-  urlPath: string,
-): Promise<Page> {
-  const page = await pageWithToken(browser, token);
-  opened.push(page);
-  await page.goto(base + urlPath);
   return page;
 }
 
@@ -63,13 +52,36 @@ export async function shot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-/** afterAll of a browser suite: every page's context, the browser, then the control plane it drove. */
-export async function closeAll(pages: Page[], browser: Browser | undefined, plane?: { close(): Promise<void> }) {
-  for (const p of pages)
-    await p
-      .context()
-      .close()
-      .catch(() => {});
-  await browser?.close();
-  await plane?.close();
+/**
+ * A test file's browser suite: before all tests, the UI built if missing, the control plane `start`
+ * makes and one browser launched side by side, then `ready` (seed traffic, wait for it); after all, every
+ * page's context, the browser and the plane closed. Returns `open`: a fresh page holding `token` at `urlPath`.
+ */
+export function browserSuite<P extends { url: string; close(): Promise<void> }>(
+  start: () => Promise<P>,
+  ready: (plane: P) => void | Promise<void>,
+): (token: string | undefined, urlPath: string) => Promise<Page> {
+  let plane: P | undefined;
+  let browser: Browser | undefined;
+  const pages: Page[] = [];
+  beforeAll(async () => {
+    ensureUiBuilt();
+    [plane, browser] = await Promise.all([start(), launch()]);
+    await ready(plane);
+  }, 60_000);
+  afterAll(async () => {
+    for (const p of pages)
+      await p
+        .context()
+        .close()
+        .catch(() => {});
+    await browser?.close();
+    await plane?.close();
+  });
+  return async (token, urlPath) => {
+    const page = await pageWithToken(browser!, token);
+    pages.push(page);
+    await page.goto(plane!.url + urlPath);
+    return page;
+  };
 }

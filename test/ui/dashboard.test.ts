@@ -1,31 +1,16 @@
 // The dashboard end to end: a real control plane fed over gRPC by fake filters (harness.ts), Debian's
 // Chromium driving the built UI. Each test reads like what an operator does on the page.
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, endpointRows, launch, openPage, shot } from './browser.js';
-import { EDITOR, ensureUiBuilt, playShop, startPlane, VIEWER, type Plane } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, endpointRows, shot } from './browser.js';
+import { EDITOR, playShop, startPlane, untilCompared, VIEWER, type Plane } from './harness.js';
 
 let plane: Plane;
-let browser: Browser;
-const pages: Page[] = [];
-
-const open = (token: string | undefined, path: string): Promise<Page> =>
-  openPage(browser, pages, token, plane.url, path);
-
-beforeAll(async () => {
-  ensureUiBuilt();
-  [plane, browser] = await Promise.all([startPlane(), launch()]);
+const open = browserSuite(startPlane, async (p) => {
+  plane = p;
   playShop(plane);
-  // wait until every pair is compared (the stream is asynchronous)
-  for (let i = 0; i < 200; i++) {
-    const r = (await (await plane.api('/api/v1/reports/shop')).json()) as { endpoints: Array<{ pairs: number }> };
-    if (r.endpoints.reduce((n, e) => n + e.pairs, 0) >= 48) break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-}, 60_000);
-
-afterAll(() => closeAll(pages, browser, plane));
+  await untilCompared(plane, 48);
+});
 
 describe('the dashboard', () => {
   it('is served at / with client routes falling back to index.html, while /api keeps its JSON 404', async () => {

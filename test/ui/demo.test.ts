@@ -3,22 +3,21 @@
 // Nothing here is fed by hand: every row, field, example and destination the pages show comes from the
 // halves and egress events the five wasm filters streamed. What an operator checks first, page by page.
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TrafficSummary } from '../../sandbox/demo/traffic.js';
-import { closeAll, endpointRows, launch, openPage, shot } from './browser.js';
+import { browserSuite, endpointRows, shot } from './browser.js';
 import { startDemoPlane, type DemoPlane } from './demo-plane.js';
-import { EDITOR, ensureUiBuilt, VIEWER } from './harness.js';
+import { EDITOR, VIEWER } from './harness.js';
 
 const REFUNDS = 'POST /refunds/{id}';
 const REQUESTS = 200;
 
 let plane: DemoPlane;
-let browser: Browser;
 let traffic: TrafficSummary;
-const pages: Page[] = [];
-const open = (token: string | undefined, path: string): Promise<Page> =>
-  openPage(browser, pages, token, plane.url, path);
+const open = browserSuite(startDemoPlane, async (p) => {
+  plane = p;
+  traffic = await plane.traffic(REQUESTS);
+});
 const sent = (endpoint: string): number => Object.values(traffic.byEndpoint[endpoint] ?? {}).reduce((a, b) => a + b, 0);
 const get = async <T>(p: string): Promise<T> => (await plane.api(`/api/v1${p}`)).json() as Promise<T>;
 
@@ -38,14 +37,6 @@ interface Sample {
   live: { body: { refund: { amount: number } } };
   candidate: { body: { refund: { amount: number } } };
 }
-
-beforeAll(async () => {
-  ensureUiBuilt();
-  [plane, browser] = await Promise.all([startDemoPlane(), launch()]);
-  traffic = await plane.traffic(REQUESTS);
-}, 60_000);
-
-afterAll(() => closeAll(pages, browser, plane));
 
 describe('the dashboard on the running demo', () => {
   it('shows policy "shop" covering the five filters of envoy.yaml, each with the config version it acked', async () => {

@@ -199,6 +199,15 @@ const noisy = () => ({
   timestamp: new Date(Date.now() - Math.floor(Math.random() * 1e6)).toISOString(),
 });
 
+/** Waits until the shop's reports count `pairs` compared pairs (the stream is asynchronous). */
+export async function untilCompared(plane: Plane, pairs: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const r = (await (await plane.api('/api/v1/reports/shop')).json()) as { endpoints: Array<{ pairs: number }> };
+    if (r.endpoints.reduce((n, e) => n + e.pairs, 0) >= pairs) break;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}
+
 /** The mini demo's traffic: ~60 pairs over four endpoints and the candidate's egress. */
 export function playShop(plane: Plane, rounds = 12): void {
   for (let i = 1; i <= rounds; i++) {

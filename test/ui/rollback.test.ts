@@ -3,16 +3,15 @@
 // a version someone has since replaced is refused, and a viewer gets no rollback control. The tests
 // run in order on one policy: v1 seeded, v2 a change, v3 the rollback, v4 a concurrent change.
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, launch, openPage, shot } from './browser.js';
-import { EDITOR, ensureUiBuilt, shopPolicy, startPlane, VIEWER, type Plane } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, shot } from './browser.js';
+import { EDITOR, shopPolicy, startPlane, VIEWER, type Plane } from './harness.js';
 
 let plane: Plane;
-let browser: Browser;
-const pages: Page[] = [];
-const open = (token: string | undefined, path: string): Promise<Page> =>
-  openPage(browser, pages, token, plane.url, path);
+const open = browserSuite(startPlane, (p) => {
+  plane = p;
+});
 
 interface Policy {
   name: string;
@@ -32,13 +31,6 @@ const put = (spec: typeof shopPolicy, ifVersion: number) =>
     headers: { 'if-match': `"${ifVersion}"` },
   });
 const row = (page: Page, version: number) => page.locator(`[data-testid=history] li[data-version="${version}"]`);
-
-beforeAll(async () => {
-  ensureUiBuilt();
-  [plane, browser] = await Promise.all([startPlane(), launch()]);
-}, 60_000);
-
-afterAll(() => closeAll(pages, browser, plane));
 
 describe('rolling a policy back from its history', () => {
   it("lets an editor roll back to v1 after a change: v1's spec is current again, as v3, audited by name", async () => {

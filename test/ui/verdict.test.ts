@@ -3,29 +3,16 @@
 // (controls with confirmation, stage list, guard states, a paused ramp that does not look running,
 // the timeline) and the runs of a report (switch, reset).
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, launch, openPage, shot } from './browser.js';
-import { EDITOR, ensureUiBuilt, playShop, startPlane, type Plane } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, shot } from './browser.js';
+import { EDITOR, playShop, startPlane, untilCompared, type Plane } from './harness.js';
 
 let plane: Plane;
-let browser: Browser;
-const pages: Page[] = [];
-const open = (token: string | undefined, path: string): Promise<Page> =>
-  openPage(browser, pages, token, plane.url, path);
-
-beforeAll(async () => {
-  ensureUiBuilt();
-  [plane, browser] = await Promise.all([startPlane(), launch()]);
+const open = browserSuite(startPlane, async (p) => {
+  plane = p;
   playShop(plane);
-  for (let i = 0; i < 200; i++) {
-    const r = (await (await plane.api('/api/v1/reports/shop')).json()) as { endpoints: Array<{ pairs: number }> };
-    if (r.endpoints.reduce((n, e) => n + e.pairs, 0) >= 48) break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-}, 60_000);
-
-afterAll(() => closeAll(pages, browser, plane));
+  await untilCompared(plane, 48);
+});
 
 describe('verdicts on the dashboard', () => {
   it("shows each policy's health on the landing page: the verdict, its first reason, the alerting endpoints", async () => {

@@ -4,6 +4,8 @@
 // fields and must reject exactly what protobuf's parser rejects (bad wire types, truncation,
 // unbalanced groups) while accepting unknown fields, as ParseFromString does.
 
+import { lenDelim } from '../proto-write.js';
+
 export interface GrpcServiceTarget {
   /** envoy_grpc.cluster_name (field 1 of EnvoyGrpc, itself field 1 of GrpcService). */
   clusterName?: string;
@@ -140,20 +142,7 @@ export function parseGrpcService(bytes: Buffer): GrpcServiceTarget | undefined {
 
 /** Serializes GrpcService{envoy_grpc{cluster_name, authority}} — for tests and the sandbox mesh. */
 export function encodeGrpcService(clusterName: string, authority?: string): Buffer {
-  const str = (field: number, s: string): Buffer => {
-    const b = Buffer.from(s);
-    return Buffer.concat([Buffer.from([(field << 3) | 2]), varint(b.length), b]);
-  };
-  const inner = Buffer.concat([str(1, clusterName), authority ? str(2, authority) : Buffer.alloc(0)]);
-  return Buffer.concat([Buffer.from([(1 << 3) | 2]), varint(inner.length), inner]);
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n & 0x7f) | 0x80);
-    n >>>= 7;
-  }
-  out.push(n);
-  return Buffer.from(out);
+  const inner = [lenDelim(1, Buffer.from(clusterName))];
+  if (authority) inner.push(lenDelim(2, Buffer.from(authority)));
+  return lenDelim(1, Buffer.concat(inner));
 }

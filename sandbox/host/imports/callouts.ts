@@ -56,15 +56,24 @@ export function calloutImports(vm: Vm): ImportGroup {
     const deliver = (name: string, ...args: number[]): void => {
       if (!vm.failed) vm.callback(name, root, root.id, token, ...args);
     };
+    /** Calls `name` with `data` readable on the root for that callback only (cleared after it). */
+    const deliverWith = <K extends 'grpcInitialMetadata' | 'grpcTrailingMetadata' | 'grpcReceiveBuffer'>(
+      key: K,
+      data: NonNullable<RootContext[K]>,
+      name: string,
+      size: number,
+    ): void => {
+      root[key] = data;
+      vm.defer(() => {
+        root[key] = undefined;
+      });
+      deliver(name, size);
+    };
     return {
       onInitialMetadata: (md) =>
         onLoop(() => {
           if (unary || !alive()) return;
-          root.grpcInitialMetadata = new HeaderMap(md);
-          vm.defer(() => {
-            root.grpcInitialMetadata = undefined;
-          });
-          deliver('proxy_on_grpc_receive_initial_metadata', md.length);
+          deliverWith('grpcInitialMetadata', new HeaderMap(md), 'proxy_on_grpc_receive_initial_metadata', md.length);
         }),
       onMessage: (msg) =>
         onLoop(() => {
@@ -74,20 +83,12 @@ export function calloutImports(vm: Vm): ImportGroup {
             response = msg;
             return;
           }
-          root.grpcReceiveBuffer = msg;
-          vm.defer(() => {
-            root.grpcReceiveBuffer = undefined;
-          });
-          deliver('proxy_on_grpc_receive', msg.length);
+          deliverWith('grpcReceiveBuffer', msg, 'proxy_on_grpc_receive', msg.length);
         }),
       onTrailingMetadata: (md) =>
         onLoop(() => {
           if (unary || !alive()) return;
-          root.grpcTrailingMetadata = new HeaderMap(md);
-          vm.defer(() => {
-            root.grpcTrailingMetadata = undefined;
-          });
-          deliver('proxy_on_grpc_receive_trailing_metadata', md.length);
+          deliverWith('grpcTrailingMetadata', new HeaderMap(md), 'proxy_on_grpc_receive_trailing_metadata', md.length);
         }),
       onClose: (status, message) =>
         onLoop(() => {
@@ -100,11 +101,7 @@ export function calloutImports(vm: Vm): ImportGroup {
             // AsyncRequestImpl::onRemoteClose → onSuccessRaw: only on_grpc_receive is delivered.
             c.record.state = 'done';
             root.callouts.delete(token);
-            root.grpcReceiveBuffer = response;
-            vm.defer(() => {
-              root.grpcReceiveBuffer = undefined;
-            });
-            deliver('proxy_on_grpc_receive', response.length);
+            deliverWith('grpcReceiveBuffer', response, 'proxy_on_grpc_receive', response.length);
             return;
           }
           c.record.state = status === 0 ? 'done' : 'failed';

@@ -15,12 +15,8 @@ describe('alerts', () => {
       method: 'PUT',
       body: JSON.stringify({ services: ['checkout'], alerts: { mismatchRate: 50, minPairs: 4 } }), // resolveBelow 40
     });
-    const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
-    const shadow = await AckingFilter.connect(
-      cp.grpcPort,
-      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
-      cleanups,
-    );
+    const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
+    const shadow = await AckingFilter.candidate(cp.grpcPort, cleanups);
     let n = 0;
     const pairs = async (pattern: string) => {
       for (const c of pattern) {

@@ -71,12 +71,8 @@ describe('answers and their schemas', () => {
       body: JSON.stringify({ services: ['checkout'], ramp: { stages: [5, 50] } }),
     });
     await cp.api('/api/v1/policies/checkout/ramp/start', { method: 'POST' });
-    const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
-    const shadow = await AckingFilter.connect(
-      cp.grpcPort,
-      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2', version: 'v2' },
-      cleanups,
-    );
+    const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
+    const shadow = await AckingFilter.candidate(cp.grpcPort, cleanups, { version: 'v2' });
     // A live half with its captured request, so the example's request is in the answer too.
     const live = halfMessage('s1', 'LIVE', 'POST', '/a/1', { a: 1 });
     await edge.send({

@@ -5,12 +5,13 @@ import * as grpc from '@grpc/grpc-js';
 import type { NodeHello } from '../../../control-plane/src/domain/types.js';
 import { encodeFilterMessage, type FilterMessage } from '../../../control-plane/src/stream/codec.js';
 import { CONNECT_METHOD } from '../../../control-plane/src/stream/server.js';
+import { hello } from '../stream/fixtures.js';
 
 export class TestFilter {
   private readonly client: grpc.Client;
   private readonly call: grpc.ClientDuplexStream<Buffer, Buffer>;
 
-  constructor(port: number, hello: NodeHello, token?: string) {
+  constructor(port: number, node: NodeHello, token?: string) {
     const Ctor = grpc.makeGenericClientConstructor(CONNECT_METHOD, 'ShadowGuard');
     this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const md = new grpc.Metadata();
@@ -20,7 +21,7 @@ export class TestFilter {
     ).Connect(md);
     this.call.on('data', () => {});
     this.call.on('error', () => {});
-    this.send({ kind: 'hello', hello });
+    this.send({ kind: 'hello', hello: node });
   }
 
   send(msg: FilterMessage): void {
@@ -33,19 +34,8 @@ export class TestFilter {
   }
 }
 
-export function nodeHello(over: Partial<NodeHello> = {}): NodeHello {
-  return {
-    nodeId: 'edge-1',
-    plugin: 'shadowguard',
-    workload: 'checkout-v1',
-    service: 'checkout',
-    role: 'edge',
-    filterVersion: '0.1.0',
-    configVersion: '',
-    worker: 0,
-    ...over,
-  };
-}
+/** The stream tests' Hello, from the edge node the API tests pair with shadow-1. */
+export const nodeHello = (over: Partial<NodeHello> = {}): NodeHello => hello({ nodeId: 'edge-1', ...over });
 
 export async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
   const until = Date.now() + timeoutMs;

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { comparePair } from '../../../control-plane/src/compare/index.js';
@@ -10,6 +8,7 @@ import { Pairer } from '../../../control-plane/src/pairing/pairer.js';
 import { ReportBook } from '../../../control-plane/src/reports/aggregate.js';
 import { BlastRadius } from '../../../control-plane/src/reports/blast-radius.js';
 import { SqliteStore } from '../../../control-plane/src/store/sqlite.js';
+import { webhookServer } from '../../fixtures/http-receiver.js';
 import { egress, half } from './engine-fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -19,29 +18,6 @@ afterEach(async () => {
 
 function policy(spec: Partial<PolicySpec> = {}): Policy {
   return { name: 'checkout', version: 1, spec: { services: ['checkout'], ...spec }, updatedAt: '', updatedBy: 't' };
-}
-
-async function webhookServer(handler: http.RequestListener) {
-  const received: unknown[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push(JSON.parse(body));
-      handler(req, res);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
 }
 
 function setup(p: Policy | undefined, webhook?: { timeoutMs?: number; maxInFlight?: number }) {
@@ -110,7 +86,7 @@ describe('ingest', () => {
   });
 
   it('stores an alert and POSTs it to the policy webhook, marking it delivered', async () => {
-    const hook = await webhookServer((_req, res) => {
+    const hook = await webhookServer(cleanups, (_req, res) => {
       res.writeHead(204).end();
     });
     const { ingest, store } = setup(policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } }));
@@ -129,7 +105,7 @@ describe('ingest', () => {
   });
 
   it('never waits for a webhook that hangs: ingest returns at once, the delivery times out', async () => {
-    const hook = await webhookServer(() => {
+    const hook = await webhookServer(cleanups, () => {
       /* never answers */
     });
     const { ingest, store } = setup(policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } }), {
@@ -145,7 +121,7 @@ describe('ingest', () => {
   });
 
   it('shares one alert sink with other raisers: one feed, one bound on webhook calls in flight', async () => {
-    const hook = await webhookServer(() => {
+    const hook = await webhookServer(cleanups, () => {
       /* never answers */
     });
     const store = new SqliteStore({ dataDir: ':memory:' });

@@ -19,12 +19,8 @@ describe('marking a field as noise', () => {
       method: 'PUT',
       body: JSON.stringify({ services: ['checkout'], endpoints: [REFUNDS, 'GET /users/{id}'] }),
     });
-    const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
-    const shadow = await AckingFilter.connect(
-      cp.grpcPort,
-      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
-      cleanups,
-    );
+    const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
+    const shadow = await AckingFilter.candidate(cp.grpcPort, cleanups);
     for (let i = 0; i < 4; i++) {
       for (const [m, p] of [
         ['POST', `/refunds/${i}`],

@@ -35,6 +35,21 @@ async function boot(
   };
 }
 
+/** The edge and the candidate shadow of checkout, connected to `grpcPort`; closed after the test. */
+function filters(grpcPort: number): { edge: TestFilter; shadow: TestFilter } {
+  const edge = new TestFilter(grpcPort, nodeHello(), STREAM);
+  const shadow = new TestFilter(
+    grpcPort,
+    nodeHello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' }),
+    STREAM,
+  );
+  cleanups.push(() => {
+    edge.close();
+    shadow.close();
+  });
+  return { edge, shadow };
+}
+
 describe('the control plane over HTTP and gRPC, across a restart', () => {
   it('keeps policies, versions, reports, blast radius and alerts in its SQLite file', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-restart-'));
@@ -46,16 +61,7 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
     const v2 = { ...spec, description: 'second' };
     expect((await a.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(v2) })).status).toBe(200);
 
-    const edge = new TestFilter(a.grpcPort, nodeHello(), STREAM);
-    const shadow = new TestFilter(
-      a.grpcPort,
-      nodeHello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' }),
-      STREAM,
-    );
-    cleanups.push(() => {
-      edge.close();
-      shadow.close();
-    });
+    const { edge, shadow } = filters(a.grpcPort);
     edge.send({ kind: 'half', half: half('p1', 'live', { name: 'Ada', plan: 'pro' }) });
     shadow.send({ kind: 'half', half: half('p1', 'candidate', { name: 'Ada', plan: 'free' }) });
     shadow.send({ kind: 'egress', event: egress() });
@@ -98,16 +104,7 @@ describe('the control plane over HTTP and gRPC, across a restart', () => {
     const a = await boot(dataDir);
     const spec = { services: ['checkout'], secondary: true }; // pairs wait for a secondary (default window 30 s)
     expect((await a.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(spec) })).status).toBe(201);
-    const edge = new TestFilter(a.grpcPort, nodeHello(), STREAM);
-    const shadow = new TestFilter(
-      a.grpcPort,
-      nodeHello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' }),
-      STREAM,
-    );
-    cleanups.push(() => {
-      edge.close();
-      shadow.close();
-    });
+    const { edge, shadow } = filters(a.grpcPort);
     for (const id of ['p1', 'p2']) {
       edge.send({ kind: 'half', half: half(id, 'live', { name: 'Ada', plan: 'pro' }) });
       shadow.send({ kind: 'half', half: half(id, 'candidate', { name: 'Ada', plan: 'free' }) });

@@ -18,17 +18,13 @@ async function setup(version = 'v1') {
   const clock = new Clock();
   const cp = await boot(tempDir(cleanups), clock, cleanups);
   expect((await cp.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(spec) })).status).toBe(201);
-  const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
+  const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
   const shadow = await candidate(cp, version);
   return { cp, clock, edge, shadow };
 }
 
 const candidate = (cp: Booted, version: string, nodeId = `shadow-${version}`) =>
-  AckingFilter.connect(
-    cp.grpcPort,
-    { nodeId, role: 'shadow', variant: 'candidate', workload: 'checkout-v2', version },
-    cleanups,
-  );
+  AckingFilter.candidate(cp.grpcPort, cleanups, { nodeId, version });
 
 let seq = 0;
 /** n pairs on one endpoint; the candidate answers `candidateBody` after `candidateLatencyUs`. */
@@ -120,7 +116,7 @@ describe('runs', () => {
     const clock = new Clock();
     const a = await boot(dataDir, clock, cleanups);
     await a.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(spec) });
-    const edge = await AckingFilter.connect(a.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
+    const edge = await AckingFilter.edge(a.grpcPort, cleanups);
     await pairs(edge, await candidate(a, 'v1'), 2);
     await waitPairs(a, 2);
     await pairs(edge, await candidate(a, 'v2'), 1);

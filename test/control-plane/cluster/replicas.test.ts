@@ -101,7 +101,7 @@ describe('two control-plane replicas on one PostgreSQL', () => {
     const ready = await Promise.all([api(a, '/readyz'), api(b, '/readyz')]);
     expect(ready.map((r) => r.body.leader).sort()).toEqual([false, true]);
 
-    const filter = await AckingFilter.connect(b.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
+    const filter = await AckingFilter.edge(b.grpcPort, cleanups);
     await expect.poll(() => filter.count).toBe(1); // the static-config snapshot, no policy yet
 
     const t0 = Date.now();

@@ -2,17 +2,8 @@
 // too): stored, on the dashboard's event feed (GET /api/v1/events) and POSTed to the policy's webhook
 // — here a real HTTP server on 127.0.0.1 — with the guard named. The ramp runs on the test's clock.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AckingFilter,
-  boot,
-  Clock,
-  eventFeed,
-  halfMessage,
-  tempDir,
-  until,
-  waitForPairs,
-  webhookServer,
-} from './fixtures.js';
+import { AckingFilter, boot, Clock, eventFeed, halfMessage, tempDir, until, waitForPairs } from './fixtures.js';
+import { webhookServer } from '../../fixtures/http-receiver.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -43,12 +34,8 @@ describe('a ramp breach alert', () => {
       percent: 1,
     });
 
-    const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
-    const shadow = await AckingFilter.connect(
-      cp.grpcPort,
-      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
-      cleanups,
-    );
+    const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
+    const shadow = await AckingFilter.candidate(cp.grpcPort, cleanups);
     for (const id of ['e1', 'e2', 'e3', 'e4']) {
       await edge.send(halfMessage(id, 'LIVE', 'GET', '/users/1', { name: 'Ada' }));
       await shadow.send(halfMessage(id, 'CANDIDATE', 'GET', '/users/1', { error: 'boom' }, 503));
@@ -110,12 +97,8 @@ describe('a ramp breach alert', () => {
     await cp.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(spec) });
     const feed = await eventFeed(cp, cleanups);
     await cp.api('/api/v1/policies/checkout/ramp/start', { method: 'POST' });
-    const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
-    const shadow = await AckingFilter.connect(
-      cp.grpcPort,
-      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
-      cleanups,
-    );
+    const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
+    const shadow = await AckingFilter.candidate(cp.grpcPort, cleanups);
     await edge.send(halfMessage('x1', 'LIVE', 'GET', '/users/1', {}));
     await shadow.send(halfMessage('x1', 'CANDIDATE', 'GET', '/users/1', {}, 500));
     await waitForPairs(cp, 1);

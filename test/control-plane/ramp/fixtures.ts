@@ -2,8 +2,6 @@
 // temp dir) whose ramp controller runs on a clock the test moves; filters are real gRPC clients
 // speaking shadow.proto through @grpc/proto-loader (test/control-plane/stream/fixtures.ts FakeFilter).
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -11,6 +9,7 @@ import { type ControlPlaneConfig, DEFAULTS } from '../../../control-plane/src/co
 import { loopbackConfig } from '../../fixtures/control-plane-config.js';
 import type { NodeHello, Sampling } from '../../../control-plane/src/domain/types.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
+import { half } from '../api/engine-fixtures.js';
 import { FakeFilter, hello, waitFor } from '../stream/fixtures.js';
 
 export const EDITOR = 'editor-token-for-ramp-tests';
@@ -94,6 +93,17 @@ export class AckingFilter {
     return a;
   }
 
+  /** checkout's live edge, edge-1. */
+  static edge(port: number, cleanups: Array<() => unknown>): Promise<AckingFilter> {
+    return AckingFilter.connect(port, { nodeId: 'edge-1', role: 'edge' }, cleanups);
+  }
+
+  /** checkout's candidate shadow, shadow-1 on workload checkout-v2; `over` changes its Hello. */
+  static candidate(port: number, cleanups: Array<() => unknown>, over: Partial<NodeHello> = {}): Promise<AckingFilter> {
+    const h: Partial<NodeHello> = { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' };
+    return AckingFilter.connect(port, { ...h, ...over }, cleanups);
+  }
+
   get count(): number {
     return this.f.snapshots.length;
   }
@@ -118,7 +128,7 @@ export class AckingFilter {
   }
 }
 
-/** A Half as a filter author writes it with proto-loader (enums by name, bytes as Buffer). */
+/** A Half as a filter author writes it with proto-loader (enums by name, bytes as Buffer): engine-fixtures' half(). */
 export function halfMessage(
   pairId: string,
   side: 'LIVE' | 'CANDIDATE',
@@ -127,27 +137,9 @@ export function halfMessage(
   body: unknown,
   status = 200,
 ) {
-  const text = JSON.stringify(body);
-  return {
-    half: {
-      pairId,
-      side: `SIDE_${side}`,
-      service: 'checkout',
-      method,
-      host: 'checkout.local',
-      path: urlPath,
-      query: '',
-      status,
-      headers: [{ name: 'content-type', value: Buffer.from('application/json') }],
-      body: Buffer.from(text),
-      truncated: false,
-      bodySize: text.length,
-      startUnixMs: 1_700_000_000_000,
-      latencyUs: 1500,
-      requestId: `req-${pairId}`,
-      nodeId: side === 'LIVE' ? 'edge-1' : 'shadow-1',
-    },
-  };
+  const h = half(pairId, side === 'LIVE' ? 'live' : 'candidate', body, { method, path: urlPath, status });
+  const headers = h.headers.map(([name, value]) => ({ name, value: Buffer.from(value) }));
+  return { half: { ...h, side: `SIDE_${side}`, headers } };
 }
 
 export { waitFor };
@@ -166,31 +158,6 @@ export function waitForPairs(cp: Booted, pairs: number): Promise<void> {
     const { body } = await cp.json<{ endpoints: Array<{ pairs: number }> }>('/api/v1/reports/checkout');
     return body.endpoints.reduce((n, e) => n + e.pairs, 0) >= pairs;
   }, `${pairs} pairs`);
-}
-
-/** A real HTTP webhook receiver on 127.0.0.1 (ephemeral port) that answers 204 and keeps every JSON body. */
-export async function webhookServer(cleanups: Array<() => unknown>): Promise<{ url: string; received: any[] }> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
-  const received: unknown[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push(JSON.parse(body));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received };
 }
 
 /** GET /api/v1/events read as the dashboard reads it (fetch + its own SSE parsing); every event kept. */

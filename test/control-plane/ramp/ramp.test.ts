@@ -43,12 +43,8 @@ describe('a mirror ramp pushed to a real edge filter', () => {
     expect(
       (await cp.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(rampSpec()) })).status,
     ).toBe(201);
-    const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
-    const shadow = await AckingFilter.connect(
-      cp.grpcPort,
-      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
-      cleanups,
-    );
+    const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
+    const shadow = await AckingFilter.candidate(cp.grpcPort, cleanups);
 
     // Declared but not started: the edge mirrors nothing; the shadow's document is the policy's own.
     expect(await edge.sampling(1)).toEqual({ defaultPercent: 0, rules: [{ pathPrefix: '/refunds', percent: 0 }] });
@@ -151,7 +147,7 @@ describe('ramp commands over REST', () => {
       body: JSON.stringify(rampSpec({ ramp: { stages: [1, 5], holdSeconds: [60, 60] } })),
     });
     await cp.api('/api/v1/policies/plain', { method: 'PUT', body: JSON.stringify({ services: ['search'] }) });
-    const edge = await AckingFilter.connect(cp.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
+    const edge = await AckingFilter.edge(cp.grpcPort, cleanups);
     const post = (action: string, token?: string) =>
       cp.json(`/api/v1/policies/checkout/ramp/${action}`, { method: 'POST', token });
 
@@ -269,12 +265,8 @@ describe('a ramp across a control-plane restart', () => {
     };
     await a.api('/api/v1/policies/checkout', { method: 'PUT', body: JSON.stringify(rampSpec({ ramp })) });
     await a.api('/api/v1/policies/checkout/ramp/start', { method: 'POST' });
-    const liveA = await AckingFilter.connect(a.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
-    const shadowA = await AckingFilter.connect(
-      a.grpcPort,
-      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
-      cleanups,
-    );
+    const liveA = await AckingFilter.edge(a.grpcPort, cleanups);
+    const shadowA = await AckingFilter.candidate(a.grpcPort, cleanups);
     for (const id of ['c1', 'c2', 'c3', 'c4']) {
       await liveA.send(halfMessage(id, 'LIVE', 'GET', '/users/1', { ok: true }));
       await shadowA.send(halfMessage(id, 'CANDIDATE', 'GET', '/users/1', { ok: true }));
@@ -305,7 +297,7 @@ describe('a ramp across a control-plane restart', () => {
       nextAdvanceAt: before.nextAdvanceAt,
     });
     expect(after.transitions).toEqual(before.transitions);
-    const edge = await AckingFilter.connect(b.grpcPort, { nodeId: 'edge-1', role: 'edge' }, cleanups);
+    const edge = await AckingFilter.edge(b.grpcPort, cleanups);
     expect(await edge.sampling(1)).toMatchObject({ defaultPercent: 5 });
 
     await b.ramp.tick(); // 30 s into the 60-s hold: stays
@@ -323,11 +315,7 @@ describe('a ramp across a control-plane restart', () => {
     await b.ramp.tick();
     expect((await b.json('/api/v1/policies/checkout/ramp')).body).toMatchObject({ status: 'running', stage: 2 });
     // two more pairs: with the two 5xx kept across the restart, 2 of 4 failed
-    const shadowB = await AckingFilter.connect(
-      b.grpcPort,
-      { nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2' },
-      cleanups,
-    );
+    const shadowB = await AckingFilter.candidate(b.grpcPort, cleanups);
     for (const id of ['g1', 'g2']) {
       await edge.send(halfMessage(id, 'LIVE', 'GET', '/users/1', { ok: true }));
       await shadowB.send(halfMessage(id, 'CANDIDATE', 'GET', '/users/1', { ok: true }));

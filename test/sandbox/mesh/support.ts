@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { parse, stringify } from 'yaml';
+import { httpReceiver } from '../../fixtures/http-receiver.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ENVOY_YAML = path.join(REPO, 'envoy/envoy.yaml');
@@ -36,26 +37,16 @@ export async function upstream(
   handler?: (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void,
 ): Promise<Upstream> {
   const seen: Seen[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body, at: Date.now() });
-      if (handler) handler(req, res, body);
-      else res.end(name);
-    });
+  const { port, close } = await httpReceiver((req, res, body) => {
+    seen.push({ method: req.method!, url: req.url!, headers: req.headers, body, at: Date.now() });
+    if (handler) handler(req, res, body);
+    else res.end(name);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
   return {
     port,
     addr: `127.0.0.1:${port}`,
     seen,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    },
+    close,
     async waitFor(n, timeoutMs = 3000) {
       const deadline = Date.now() + timeoutMs;
       while (seen.length < n) {
