@@ -205,7 +205,7 @@ export async function start(
     compare: (pair, name, spec) => {
       const r = comparePair(pair, name, spec);
       metrics.pair(name, r.endpoint, r.latencyLiveUs, r.latencyShadowUs);
-      return cluster.compared(r, pair.candidate.status);
+      return r;
     },
     ...cluster.ingestSinks(engine),
     alerts,

@@ -28,7 +28,6 @@ export interface EngineSinks {
 export class Replication {
   /** called when this replica becomes the leader (main.ts: reload the saved ramps first) */
   onLeadership: () => void = () => {};
-  private readonly candidateStatus = new WeakMap<ComparedPair, number>();
 
   private constructor(
     readonly pairer: Pairer | RedisPairer,
@@ -80,23 +79,16 @@ export class Replication {
     return lease ? () => lease.ok() : undefined;
   }
 
-  /** Ingest's compare hook: remembers the candidate's status (the ramp's shadow-error guard reads it). */
-  compared(r: ComparedPair, candidateStatus: number): ComparedPair {
-    this.candidateStatus.set(r, candidateStatus);
-    return r;
-  }
-
   /**
    * Ingest's report and blast-radius sinks. One process applies at once; replicas append to the
    * observation log and apply what it returns (start()), so every replica aggregates every pair.
    */
   ingestSinks(engine: EngineSinks): Pick<IngestDeps, 'reports' | 'blast'> {
     const log = this.observations;
-    const status = (r: ComparedPair) => this.candidateStatus.get(r) ?? 0;
     if (!log)
       return {
         reports: {
-          add: (r, spec) => engine.pair(r as ComparedPair, spec ?? { services: [] }, status(r as ComparedPair)),
+          add: (r, spec, pair) => engine.pair(r, spec, pair.candidate.status),
           takeResolved: () => engine.takeResolved(),
         },
         blast: { add: (ev) => engine.egress(ev) },
@@ -104,9 +96,8 @@ export class Replication {
     const failed = (err: unknown) => this.log.warn({ err }, 'an observation could not reach the shared log');
     return {
       reports: {
-        add: (result) => {
-          const r = result as ComparedPair; // ingest adds what compare() returned
-          log.append({ kind: 'pair', pair: r, candidateStatus: status(r) }).catch(failed);
+        add: (r, _spec, pair) => {
+          log.append({ kind: 'pair', pair: r, candidateStatus: pair.candidate.status }).catch(failed);
           return []; // alerts come from the log, raised by the leader
         },
       },
