@@ -94,6 +94,21 @@ let edges: Stream[] = [];
 let shadows: Stream[] = [];
 let size = 0;
 
+/** HTTP/2 bytes leave when the event loop turns: yield every YIELD_EVERY pairs so the first halves are
+ *  on the wire while the rest are built (as a filter sends as traffic arrives), not after the whole op. */
+const YIELD_EVERY = 32;
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+async function sendBatch(b: number): Promise<void> {
+  for (let i = 0; i < size; i++) {
+    const pairId = `b${b}-${i}`;
+    edges[i % edges.length].add(i, 0, pairId);
+    shadows[i % shadows.length].add(i, 1, pairId);
+    if ((i + 1) % YIELD_EVERY === 0) await turn();
+  }
+  for (const s of [...edges, ...shadows]) s.flush();
+  process.send?.({ sent: b });
+}
+
 process.on('message', (m: { start?: Start; batch?: number; stop?: true }) => {
   if (m.start) {
     const s = m.start;
@@ -109,13 +124,7 @@ process.on('message', (m: { start?: Start; batch?: number; stop?: true }) => {
     );
     process.send?.({ started: true });
   } else if (m.batch !== undefined) {
-    for (let i = 0; i < size; i++) {
-      const pairId = `b${m.batch}-${i}`;
-      edges[i % edges.length].add(i, 0, pairId);
-      shadows[i % shadows.length].add(i, 1, pairId);
-    }
-    for (const s of [...edges, ...shadows]) s.flush();
-    process.send?.({ sent: m.batch });
+    void sendBatch(m.batch);
   } else if (m.stop) {
     for (const s of [...edges, ...shadows]) s.close();
     process.disconnect();

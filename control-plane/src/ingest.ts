@@ -40,7 +40,10 @@ export interface IngestDeps {
   /** The in-memory Pairer, or the replicated mode's RedisPairer (asynchronous: halves meet in Redis). */
   pairer: PairingWindow;
   compare(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair;
-  reports: Pick<ReportBook, 'add'> & Partial<Pick<ReportBook, 'takeResolved'>>;
+  /** The report book, or the replicated mode's observation log; `pair` is what was compared (its candidate status feeds the ramp). */
+  reports: {
+    add(result: ComparedPair, spec: PolicySpec, pair: CompletePair): Alert[];
+  } & Partial<Pick<ReportBook, 'takeResolved'>>;
   blast: EgressSink;
   logger: Logger;
   /** The shared alert sink (main.ts: the one the ramp controller uses too); else one of ingest's own over store and webhook. */
@@ -152,7 +155,7 @@ export class Ingest {
   private complete(pair: CompletePair, policy: Policy): void {
     let alerts: Alert[];
     try {
-      alerts = this.deps.reports.add(this.deps.compare(pair, policy.name, policy.spec), policy.spec);
+      alerts = this.deps.reports.add(this.deps.compare(pair, policy.name, policy.spec), policy.spec, pair);
     } catch (err) {
       // A pair the engine cannot handle is one lost comparison, never a stopped stream.
       this.counters.compareErrors++;

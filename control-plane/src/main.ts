@@ -206,7 +206,7 @@ export async function start(
     compare: (pair, name, spec) => {
       const r = comparePair(pair, name, spec);
       metrics.pair(name, r.endpoint, r.latencyLiveUs, r.latencyShadowUs);
-      return cluster.compared(r, pair);
+      return r;
     },
     ...cluster.ingestSinks(engine),
     alerts,

@@ -42,6 +42,7 @@ export class EventBus {
   }
 
   changed(kind: 'reports' | 'blast', policy: string): void {
+    if (this.listeners.size === 0) return this.reset(); // called on every pair: no Set work for nobody
     this.dirty[kind].add(policy);
     this.schedule();
   }
@@ -81,6 +82,8 @@ export class EventBus {
   }
 
   private reset(): void {
+    // Set.clear() allocates a fresh table even when empty: skip it when nothing is dirty.
+    if (this.dirty.reports.size === 0 && this.dirty.blast.size === 0 && !this.dirty.nodes) return;
     this.dirty.reports.clear();
     this.dirty.blast.clear();
     this.dirty.nodes = false;

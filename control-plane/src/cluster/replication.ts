@@ -10,7 +10,7 @@ import type { ComparedPair } from '../compare/index.js';
 import type { ControlPlaneConfig } from '../config.js';
 import type { EgressEvent, Policy, PolicySpec } from '../domain/types.js';
 import type { IngestDeps } from '../ingest.js';
-import { type CompletePair, Pairer, type PairClaim } from '../pairing/pairer.js';
+import { Pairer } from '../pairing/pairer.js';
 import { RedisPairer } from '../pairing/redis-pairer.js';
 import type { Alert } from '../reports/aggregate.js';
 import { redactUrl } from '../store/postgres.js';
@@ -29,7 +29,6 @@ export interface EngineSinks {
 export class Replication {
   /** called when this replica becomes the leader (main.ts: reload the saved ramps first) */
   onLeadership: () => void = () => {};
-  private readonly comparedFrom = new WeakMap<ComparedPair, { candidateStatus: number; claim?: PairClaim }>();
   /** comparisons dropped because another replica took their pair over first (it commits instead) */
   readonly counters = { supersededCommits: 0 };
 
@@ -84,25 +83,15 @@ export class Replication {
   }
 
   /**
-   * Ingest's compare hook: remembers the candidate's status (the ramp's shadow-error guard reads it)
-   * and, with shared pairing, the claim the comparison commits.
-   */
-  compared(r: ComparedPair, pair: CompletePair): ComparedPair {
-    this.comparedFrom.set(r, { candidateStatus: pair.candidate.status, claim: pair.claim });
-    return r;
-  }
-
-  /**
    * Ingest's report and blast-radius sinks. One process applies at once; replicas append to the
    * observation log and apply what it returns (start()), so every replica aggregates every pair.
    */
   ingestSinks(engine: EngineSinks): Pick<IngestDeps, 'reports' | 'blast'> {
     const log = this.observations;
-    const status = (r: ComparedPair) => this.comparedFrom.get(r)?.candidateStatus ?? 0;
     if (!log)
       return {
         reports: {
-          add: (r, spec) => engine.pair(r as ComparedPair, spec ?? { services: [] }, status(r as ComparedPair)),
+          add: (r, spec, pair) => engine.pair(r, spec, pair.candidate.status),
           takeResolved: () => engine.takeResolved(),
         },
         blast: { add: (ev) => engine.egress(ev) },
@@ -111,13 +100,11 @@ export class Replication {
     const pairer = this.pairer as RedisPairer;
     return {
       reports: {
-        add: (result) => {
-          const r = result as ComparedPair; // ingest adds what compare() returned
-          const o = { kind: 'pair' as const, pair: r, candidateStatus: status(r) };
-          const claim = this.comparedFrom.get(r)?.claim;
+        add: (r, _spec, pair) => {
+          const o = { kind: 'pair' as const, pair: r, candidateStatus: pair.candidate.status };
           // A claimed pair's comparison is appended by the claim's commit (exactly once across replicas);
           // if this fails the claim expires and another replica compares the pair again.
-          const done = claim ? pairer.finish(claim, log.entry(o)) : log.append(o);
+          const done = pair.claim ? pairer.finish(pair.claim, log.entry(o)) : log.append(o);
           done.then((ok) => ok || this.counters.supersededCommits++, failed);
           return []; // alerts come from the log, raised by the leader
         },

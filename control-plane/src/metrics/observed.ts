@@ -4,7 +4,8 @@
 // no engine module counts anything itself. Label values fed by traffic go through LabelCap.
 // Names follow Prometheus's rules: counters end in _total, durations are seconds, histograms use le.
 
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import { BoundHistogram, type BoundSeries } from './bound-histogram.js';
 import { LabelCap } from './label-cap.js';
 
 export interface CardinalityLimits {
@@ -32,7 +33,9 @@ export class ObservedMetrics {
   readonly endpoints: LabelCap;
   private readonly destinations: LabelCap;
   private readonly rules: LabelCap;
-  private readonly latency: Histogram<'policy' | 'endpoint' | 'side'>;
+  private readonly latency: BoundHistogram<'policy' | 'endpoint' | 'side'>;
+  /** live and shadow series per policy and endpoint label (bounded by the LabelCap) */
+  private readonly latencySeries = new Map<string, Map<string, [BoundSeries, BoundSeries]>>();
   private readonly egressDecisions: Counter<'policy' | 'destination' | 'decision' | 'rule'>;
   private readonly alertsRaised: Counter<'policy' | 'kind'>;
   private readonly connections: Counter<'role'>;
@@ -43,7 +46,7 @@ export class ObservedMetrics {
     this.destinations = new LabelCap(limits.destinationsPerPolicy);
     this.rules = new LabelCap(limits.rulesPerPolicy);
     const registers = [registry];
-    this.latency = new Histogram({
+    this.latency = new BoundHistogram({
       name: 'shadowguard_pair_latency_seconds',
       help: 'Response latency of compared pairs, live and shadow side, as the filters measured it',
       labelNames: ['policy', 'endpoint', 'side'],
@@ -78,9 +81,23 @@ export class ObservedMetrics {
 
   /** A compared pair (the compare wrapper in main.ts); latencies in microseconds as the filter reports them. */
   pair(policy: string, endpoint: string, liveUs: number, shadowUs: number): void {
-    const labels = { policy, endpoint: this.endpoints.label(policy, endpoint) };
-    if (liveUs >= 0) this.latency.observe({ ...labels, side: 'live' }, liveUs / 1e6);
-    if (shadowUs >= 0) this.latency.observe({ ...labels, side: 'shadow' }, shadowUs / 1e6);
+    const [live, shadow] = this.latencyOf(policy, this.endpoints.label(policy, endpoint));
+    if (liveUs >= 0) live.observe(liveUs / 1e6);
+    if (shadowUs >= 0) shadow.observe(shadowUs / 1e6);
+  }
+
+  private latencyOf(policy: string, endpoint: string): [BoundSeries, BoundSeries] {
+    let byEndpoint = this.latencySeries.get(policy);
+    if (!byEndpoint) this.latencySeries.set(policy, (byEndpoint = new Map()));
+    let s = byEndpoint.get(endpoint);
+    if (!s) {
+      s = [
+        this.latency.bind({ policy, endpoint, side: 'live' }),
+        this.latency.bind({ policy, endpoint, side: 'shadow' }),
+      ];
+      byEndpoint.set(endpoint, s);
+    }
+    return s;
   }
 
   egress(policy: string | undefined, ev: { destination: string; decision: string; rule: string }): void {

@@ -5,6 +5,8 @@
 // The service is registered with identity (de)serializers so that grpc-js hands us raw bytes and
 // every decoding error is handled per message by the session (a throwing deserializer would become
 // an INTERNAL status decided by grpc-js, not by us). Message size is bounded both ways.
+import type { EventEmitter } from 'node:events';
+import type http2 from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { NodeRegistry } from '../nodes/registry.js';
@@ -49,6 +51,38 @@ export interface StreamServer {
 }
 
 const identity = (b: Buffer): Buffer => b;
+
+/**
+ * HTTP/2 receive windows. nghttp2's default (64 KiB per stream and per connection) holds fewer
+ * halves than one Batch message (32 × ~2.3 KiB), so a filter with a backlog waited for a
+ * WINDOW_UPDATE round trip every ~28 halves: the stream bench's control plane sat idle a third of
+ * the time. The stream window bounds what one stream may have in flight unread; the connection
+ * window what all streams of one connection (an Envoy shares one among its workers) may.
+ */
+export const STREAM_WINDOW_BYTES = 1024 * 1024;
+export const CONNECTION_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/**
+ * grpc-js has no server option for the windows (its 'grpc-node.flow_control_window' is client-only),
+ * so each HTTP/2 session it accepts is widened as it opens. Reaching its listeners needs grpc-js's
+ * private `http2Servers` map; if a grpc-js upgrade renames it, this says so (the stream works, slower).
+ */
+function widenWindows(server: grpc.Server, log: Logger): void {
+  const listeners = (server as unknown as { http2Servers?: Map<EventEmitter, unknown> }).http2Servers;
+  if (!(listeners instanceof Map)) {
+    log.warn('grpc-js internals changed: the HTTP/2 receive windows stay at 64 KiB (slower ingest)');
+    return;
+  }
+  for (const h2 of listeners.keys()) {
+    if (widened.has(h2)) continue;
+    widened.add(h2);
+    h2.on('session', (session: http2.ServerHttp2Session) => {
+      session.settings({ initialWindowSize: STREAM_WINDOW_BYTES });
+      session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
+    });
+  }
+}
+const widened = new WeakSet<EventEmitter>();
 
 const HARD_LIMIT_FACTOR = 4;
 
@@ -110,6 +144,7 @@ export function createStreamServer(opts: StreamServerOptions): StreamServer {
       return new Promise((resolve, reject) => {
         server.bindAsync(address, opts.credentials ?? grpc.ServerCredentials.createInsecure(), (err, bound) => {
           if (err) return reject(err);
+          widenWindows(server, log);
           log.info({ address, port: bound, auth: opts.token !== undefined }, 'stream server listening');
           resolve(bound);
         });
