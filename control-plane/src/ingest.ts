@@ -11,9 +11,8 @@ import type { EgressEvent, Half, NodeHello, Policy, PolicySpec } from './domain/
 import type { ComparedPair } from './compare/index.js';
 import type { CompletePair } from './pairing/pairer.js';
 import type { Alert, ReportBook } from './reports/aggregate.js';
-import type { ReportOrigin } from './cluster/observation-log.js';
 import type { Store } from './store/types.js';
-import { senderKey } from './stream/delivery.js';
+import type { ReportOrigin } from './stream/delivery.js';
 import type { StreamHandlers } from './stream/server.js';
 
 /** What ingest needs of a pairing window: answers now (Pairer) or once the half is stored (RedisPairer). */
@@ -80,7 +79,7 @@ export class Ingest {
     else throw new Error('Ingest needs an alert sink or a store');
     this.handlers = {
       onHalf: (half, node) => this.half(half, node),
-      onEgress: (ev, node, seq) => this.egress(ev, node, seq),
+      onEgress: (ev, node, origin) => this.egress(ev, node, origin),
     };
   }
 
@@ -106,10 +105,9 @@ export class Ingest {
     if (pair) this.complete(pair, policy);
   }
 
-  /** seq: the event's number on a numbered stream (delivery.ts), so a resent copy is recognised across replicas. */
-  egress(ev: EgressEvent, node?: Pick<NodeHello, 'service'> & Partial<NodeHello>, seq?: number): unknown {
+  /** origin: the event's sender and number on a numbered stream, so a resent copy is recognised across replicas. */
+  egress(ev: EgressEvent, node?: Pick<NodeHello, 'service'>, origin?: ReportOrigin): unknown {
     this.counters.egressEvents++;
-    const origin = seq && node?.nodeId !== undefined ? { sender: senderKey(node as NodeHello), seq } : undefined;
     return this.deps.blast.add(
       node?.service && node.service !== ev.service ? { ...ev, service: node.service } : ev,
       origin,

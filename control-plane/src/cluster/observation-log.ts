@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import type { ComparedPair, PairExample } from '../compare/index.js';
 import type { EgressEvent } from '../domain/types.js';
 import type { LogEntry } from '../pairing/redis-pairer.js';
+import type { ReportOrigin } from '../stream/delivery.js';
 
 const STREAM = 'sg:observations';
 const SENDERS = 'sg:sender:';
@@ -31,12 +32,6 @@ end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'o', ARGV[4])
 return 1
 `;
-
-/** Where a numbered report came from: one filter VM's queue (delivery.ts sender key) and its seq. */
-export interface ReportOrigin {
-  sender: string;
-  seq: number;
-}
 
 /** A compared pair (with its candidate's status: the ramp's shadow-error guard reads it) or an egress event. */
 export type Observation =

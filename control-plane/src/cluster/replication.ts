@@ -29,8 +29,6 @@ export interface EngineSinks {
 export class Replication {
   /** called when this replica becomes the leader (main.ts: reload the saved ramps first) */
   onLeadership: () => void = () => {};
-  /** comparisons dropped because another replica took their pair over first (it commits instead) */
-  readonly counters = { supersededCommits: 0 };
 
   private constructor(
     readonly pairer: Pairer | RedisPairer,
@@ -102,10 +100,10 @@ export class Replication {
       reports: {
         add: (r, _spec, pair) => {
           const o = { kind: 'pair' as const, pair: r, candidateStatus: pair.candidate.status };
-          // A claimed pair's comparison is appended by the claim's commit (exactly once across replicas);
+          // A claimed pair's comparison is appended by the claim's commit (exactly once across replicas:
+          // a commit refused because another replica took the pair over is counted there, `reclaimed`);
           // if this fails the claim expires and another replica compares the pair again.
-          const done = pair.claim ? pairer.finish(pair.claim, log.entry(o)) : log.append(o);
-          done.then((ok) => ok || this.counters.supersededCommits++, failed);
+          (pair.claim ? pairer.finish(pair.claim, log.entry(o)) : log.append(o)).catch(failed);
           return []; // alerts come from the log, raised by the leader
         },
       },
@@ -134,6 +132,8 @@ export class Replication {
       for (const a of raised) void alerts.raise({ ...a }, p.spec.alerts?.webhook);
       for (const r of resolved) alerts.resolve(r.policy, r.endpoint, Date.now());
     }, resumeAt);
+    if (this.observations?.counters.gaps)
+      this.log.warn({ resumeAt }, 'the saved log position was already trimmed: reports miss what came between');
   }
 
   /** Replicas: the observation-log position this replica's engine has applied (saved with the reports). */

@@ -25,7 +25,15 @@ export interface DeliveryStats {
   forgotten: number;
 }
 
+/** Where a numbered report came from: one filter VM's queue (Sender.key) and its seq. */
+export interface ReportOrigin {
+  sender: string;
+  seq: number;
+}
+
 export interface Sender {
+  /** the filter VM's report queue across its streams: node, plugin, worker and the queue's epoch */
+  readonly key: string;
   /** everything up to this seq is delivered: received, and stored when its handling was asynchronous */
   readonly delivered: number;
   /** true for a first copy (hand it to ingest), false for a duplicate (drop it); seq 0 is unnumbered: accepted */
@@ -40,11 +48,6 @@ export interface Sender {
 
 /** A function that asks for a Delivered: the first call in an event-loop turn schedules one send of the
  *  sender's mark after the turn, so every message read in it is acknowledged by one message. */
-/** One filter VM's report queue across its streams: node, plugin, worker and the queue's epoch. */
-export function senderKey(hello: Pick<NodeHello, 'nodeId' | 'plugin' | 'worker' | 'epoch'>): string {
-  return `${nodeKey(hello)}@${hello.epoch ?? 0}`;
-}
-
 export function coalescedAck(sender: Sender, send: (seq: number) => void): () => void {
   let due = false;
   return () => {
@@ -74,7 +77,7 @@ export class DeliveryLedger {
   }
 
   sender(hello: NodeHello): Sender {
-    const key = senderKey(hello);
+    const key = `${nodeKey(hello)}@${hello.epoch ?? 0}`;
     const mark = this.marks.get(key) ?? { delivered: 0, inFlight: [] };
     this.marks.delete(key); // re-insert: Map order is recency of connection
     this.marks.set(key, mark);
@@ -85,6 +88,7 @@ export class DeliveryLedger {
     }
     const c = this.counters;
     return {
+      key,
       get delivered() {
         return mark.inFlight.length > 0 ? Math.min(mark.delivered, mark.inFlight[0] - 1) : mark.delivered;
       },

@@ -31,15 +31,15 @@ import {
   type FilterMessage,
   type Report,
 } from './codec.js';
-import { coalescedAck, type DeliveryLedger, type Sender } from './delivery.js';
+import { coalescedAck, type DeliveryLedger, type ReportOrigin, type Sender } from './delivery.js';
 import { authorize, covers, type Grant, type StreamCredential, type WorkloadIdentity } from './identity.js';
 
 export interface StreamHandlers {
   onHello?(hello: NodeHello): void;
   /** Returns a Promise in the replicated mode (shared pairing): the half is acknowledged once it resolves. */
   onHalf(half: Half, node: NodeHello): unknown;
-  /** seq: the event's number when the stream is numbered; a returned promise defers its ack, as for a half */
-  onEgress(event: EgressEvent, node: NodeHello, seq?: number): unknown;
+  /** origin: the event's sender and number when the stream is numbered; a returned promise defers its ack, as for a half */
+  onEgress(event: EgressEvent, node: NodeHello, origin?: ReportOrigin): unknown;
 }
 
 export interface SessionDeps {
@@ -255,15 +255,16 @@ export class Session {
       this.ack?.();
       if (!this.sender.accept(r.seq)) return node.countDuplicate();
     }
+    let stored: unknown;
     if (r.kind === 'half') {
       node.countHalf();
-      const stored = this.safely('onHalf', () => this.deps.handlers.onHalf(r.half, hello));
-      if (stored instanceof Promise) this.afterStored(r.seq ?? 0, stored);
+      stored = this.safely('onHalf', () => this.deps.handlers.onHalf(r.half, hello));
     } else {
       node.countEvent();
-      const stored = this.safely('onEgress', () => this.deps.handlers.onEgress(r.event, hello, r.seq));
-      if (stored instanceof Promise) this.afterStored(r.seq ?? 0, stored);
+      const origin = r.seq && this.sender ? { sender: this.sender.key, seq: r.seq } : undefined;
+      stored = this.safely('onEgress', () => this.deps.handlers.onEgress(r.event, hello, origin));
     }
+    if (stored instanceof Promise) this.afterStored(r.seq ?? 0, stored);
   }
 
   private malformed(message: string, reason: string): void {
