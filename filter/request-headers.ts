@@ -81,26 +81,18 @@ export function reqPathOnly(): string {
   return String.UTF8.decodeUnsafe(p, <usize>n);
 }
 
-const all = new PairsView();
-
 // Every value of a (possibly repeated) request header, in order.
 export function reqAll(name: string): Array<string> {
-  const v = snapshot();
+  snapshot(); // this callback's map, scanned as far as the view goes (the same scan when truncated)
   const out = new Array<string>();
-  if (v !== null) {
-    for (let i = 0; i < v.count; i++) if (v.keyLen(i) == name.length && v.key(i) == name) out.push(v.value(i));
-    return out;
+  for (let i = 0; i < snap.count; i++) {
+    if (snap.keyLen(i) == name.length && snap.key(i) == name) out.push(snap.value(i));
   }
-  all.reset(getHeaderPairs(REQUEST_HEADERS));
-  for (let i = 0; i < all.count; i++) {
-    if (all.keyLen(i) == name.length && all.key(i) == name) out.push(all.value(i));
-  }
-  if (all.truncated) {
+  if (snap.truncated) {
     // A map too large to scan whole: at least the first value, as the proxy reports it.
     const b = getHeaderRaw(REQUEST_HEADERS, String.UTF8.encode(name));
     const first = b === null ? "" : String.UTF8.decode(b);
     if (first.length > 0 && !out.includes(first)) out.unshift(first);
   }
-  all.reset(null);
   return out;
 }

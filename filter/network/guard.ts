@@ -58,10 +58,22 @@ export class Guard {
   protected pend: i32 = 0;
 
   client(p: usize, n: i32, from: i32): i32 { return G_CONTINUE; }
+  // The start of a client() pass over the buffer at `p`, from `from`: nothing rewritten yet.
+  protected begin(p: usize, from: i32): void {
+    this.out.reset();
+    this.rewritten = false;
+    this.base = p;
+    this.pend = from;
+  }
   // Before a rewrite of the message at `at`: the untouched bytes before it go to `out` first.
   protected keepUntouched(at: i32): void {
     if (at > this.pend) this.out.bytes(this.base + <usize>this.pend, at - this.pend);
     this.pend = at;
+  }
+  // The message [at, end) is about to be replaced by what the caller writes to `out` next.
+  protected replacing(at: i32, end: i32): void {
+    this.keepUntouched(at);
+    this.pend = end;
   }
   // The end of a client() pass over [from, end): out must cover all of it when anything was rewritten.
   protected finish(end: i32): void {

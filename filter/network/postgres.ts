@@ -50,10 +50,7 @@ export class PostgresGuard extends Guard {
 
   client(p: usize, n: i32, from: i32): i32 {
     const out = this.out;
-    out.reset();
-    this.rewritten = false;
-    this.base = p;
-    this.pend = from;
+    this.begin(p, from);
     let i = from;
     while (i < n) {
       if (this.state == S_DONE) return this.close("data after CancelRequest");
@@ -67,9 +64,8 @@ export class PostgresGuard extends Guard {
         if (<u32>(n - i) < len) break;
         if (code == CODE_CANCEL) { this.state = S_DONE; i += <i32>len; continue; }
         if (code != CODE_V3 && code != CODE_V32) return this.close("unknown startup protocol code");
-        this.keepUntouched(i);
+        this.replacing(i, i + <i32>len);
         if (!this.startup(p + <usize>i, <i32>len)) return this.close("malformed StartupMessage");
-        this.pend = i + <i32>len;
         this.rewritten = true;
         this.state = S_READY;
         i += <i32>len;
@@ -163,8 +159,7 @@ export class PostgresGuard extends Guard {
     if (!isParse) { this.replaceQ(m, total, limited ? BLOCKED_LIMIT : cls == SQL_ESCAPE ? BLOCKED_ESCAPE : BLOCKED_WRITE); return; }
     // Parse: same statement name, failing text, no parameter types.
     const out = this.out;
-    this.keepUntouched(<i32>(m - this.base));
-    this.pend = <i32>(m - this.base) + total;
+    this.replacing(<i32>(m - this.base), <i32>(m - this.base) + total);
     const at = out.len;
     out.byte(0x50);
     out.u32be(0);
@@ -179,8 +174,7 @@ export class PostgresGuard extends Guard {
   // Replaces the message [m, m + total) with a Query of `text`.
   private replaceQ(m: usize, total: i32, text: ArrayBuffer): void {
     const out = this.out;
-    this.keepUntouched(<i32>(m - this.base));
-    this.pend = <i32>(m - this.base) + total;
+    this.replacing(<i32>(m - this.base), <i32>(m - this.base) + total);
     const at = out.len;
     out.byte(0x51);
     out.u32be(0);

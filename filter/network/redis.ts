@@ -75,10 +75,7 @@ export class RedisGuard extends Guard {
 
   client(p: usize, n: i32, from: i32): i32 {
     const out = this.out;
-    out.reset();
-    this.rewritten = false;
-    this.base = p;
-    this.pend = from;
+    this.begin(p, from);
     let i = from;
     while (i < n) {
       const r = this.command(p, n, i);
@@ -88,8 +85,7 @@ export class RedisGuard extends Guard {
       if (cls == R_READ && !this.allowStatement()) { this.limited = true; cls = R_WRITE; this.name = "RATE-LIMITED"; }
       if (cls == R_READ) this.reads++; // forwarded as it is
       else {
-        this.keepUntouched(i);
-        this.pend = this.end;
+        this.replacing(i, this.end);
         if (cls == R_ESCAPE) this.escapes++; else if (this.name != "RATE-LIMITED") this.writes++;
         this.lastSample = this.sub.length > 0 ? this.name + " " + this.sub : this.name;
         const cmd = "shadowguard-blocked:" + this.name;
