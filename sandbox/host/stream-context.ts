@@ -37,9 +37,8 @@ export class StreamContext implements FilterContext {
     private readonly vm: Vm,
     root: RootContext,
   ) {
-    this.id = vm.nextContextId++;
     this.root = root;
-    vm.contexts.set(this.id, this);
+    this.id = vm.register(this);
   }
 
   private dir(type: number): Direction | undefined {

@@ -35,9 +35,8 @@ export class TcpContext implements FilterContext {
     private readonly vm: Vm,
     root: RootContext,
   ) {
-    this.id = vm.nextContextId++;
     this.root = root;
-    vm.contexts.set(this.id, this);
+    this.id = vm.register(this);
   }
 
   getMap(): HeaderMap | undefined {
