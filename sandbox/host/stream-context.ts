@@ -28,16 +28,14 @@ let nextConnectionId = 1;
 
 export class StreamContext implements FilterContext {
   readonly id: number;
-  readonly root: RootContext;
   accessLogPhase = false;
   private readonly connectionId = nextConnectionId++;
 
   constructor(
     private readonly s: HttpStream,
     private readonly vm: Vm,
-    root: RootContext,
+    readonly root: RootContext,
   ) {
-    this.root = root;
     this.id = vm.register(this);
   }
 

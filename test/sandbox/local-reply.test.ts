@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { GET } from './fixtures/requests.js';
 
 let host: Host;
 afterEach(async () => {
@@ -17,11 +18,6 @@ const logs = (p: Plugin): string[] =>
     .logEntries()
     .filter((e) => e.worker === 0)
     .map((e) => e.message);
-const GET: Array<[string, string]> = [
-  [':method', 'GET'],
-  [':path', '/'],
-  [':authority', 'a'],
-];
 
 describe('local replies', () => {
   it("answers from the request path through the filter's own response callbacks", async () => {
