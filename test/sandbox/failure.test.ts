@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
-import { GET } from './fixtures/requests.js';
+import { GET } from './fixtures/streams.js';
 
 let host: Host;
 afterEach(async () => {

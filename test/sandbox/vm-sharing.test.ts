@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Host, type Plugin, type PluginOptions } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
-import { GET } from './fixtures/requests.js';
+import { GET } from './fixtures/streams.js';
 import { httpServer } from './fixtures/servers.js';
 
 let upstream: Awaited<ReturnType<typeof httpServer>>;
