@@ -8,7 +8,8 @@
 // another, keeping at most `window` halves per stream unacknowledged (the control plane's Delivered
 // comes after it handled them: compared in one process, stored in Redis when replicated), as a filter
 // with a backlog keeps its bounded queue; it answers { flowing } once every stream's window first
-// filled and, on pause, stops making pairs and answers { paused: pairs sent so far, cpuUs }.
+// filled and, on pause, stops making pairs and answers { paused: pairs sent so far, cpuUs, full: the
+// share of the time its window was full, i.e. it waited for the control plane }.
 // Like the filter, it encodes each corpus half once and appends per-half fields (pair id, request id,
 // seq) to those bytes — protobuf fields may come in any order — so the sender's own CPU stays small
 // next to the control plane's, as an Envoy's would.
@@ -134,17 +135,30 @@ async function sendBatch(b: number): Promise<void> {
 }
 
 /** Steady mode: pairs made so far (ids `f<n>`), the per-stream window, whether it runs. */
-const flow = { pairs: 0, window: 0, on: false, filled: false, cpu0: process.cpuUsage() };
+const flow = {
+  pairs: 0,
+  window: 0,
+  on: false,
+  filled: false,
+  cpu0: process.cpuUsage(),
+  /** since when every pair made waits for an acknowledgement (0: not waiting), and the total ms waited */
+  fullSince: 0,
+  fullMs: 0,
+  startedAt: 0,
+};
 function fill(): void {
   const all = [...edges, ...shadows];
   // Pairs round-robin over the streams; each stream sends a Batch message whenever `per` halves wait,
   // so only whole batches leave while the window is the limit (the rest leave on pause).
+  if (flow.fullSince) flow.fullMs += performance.now() - flow.fullSince;
+  flow.fullSince = 0;
   while (flow.on && all.every((s) => s.held < flow.window)) {
     const i = flow.pairs++;
     const pairId = `f${i}`;
     edges[i % edges.length].add(i % corpus.length, 0, pairId);
     shadows[i % shadows.length].add(i % corpus.length, 1, pairId);
   }
+  if (flow.on) flow.fullSince = performance.now();
   if (flow.on && !flow.filled) {
     flow.filled = true;
     process.send?.({ flowing: flow.pairs });
@@ -166,14 +180,25 @@ process.on('message', (m: { start?: Start; batch?: number; stop?: true; flow?: {
     );
     process.send?.({ started: true });
   } else if (m.flow) {
-    Object.assign(flow, { window: m.flow.window, on: true, filled: false, cpu0: process.cpuUsage() });
+    Object.assign(flow, {
+      window: m.flow.window,
+      on: true,
+      filled: false,
+      cpu0: process.cpuUsage(),
+      fullMs: 0,
+      fullSince: 0,
+      startedAt: performance.now(),
+    });
     for (const s of [...edges, ...shadows]) s.onAck = fill;
     fill();
   } else if (m.pause) {
     flow.on = false;
     for (const s of [...edges, ...shadows]) s.flush();
     const cpu = process.cpuUsage(flow.cpu0);
-    process.send?.({ paused: flow.pairs, cpuUs: cpu.user + cpu.system });
+    if (flow.fullSince) flow.fullMs += performance.now() - flow.fullSince;
+    flow.fullSince = 0;
+    const full = flow.fullMs / (performance.now() - flow.startedAt);
+    process.send?.({ paused: flow.pairs, cpuUs: cpu.user + cpu.system, full });
   } else if (m.batch !== undefined) {
     void sendBatch(m.batch);
   } else if (m.stop) {

@@ -98,6 +98,8 @@ function inProcessCase(name: string, viaCodec: boolean): BenchCase {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The next IPC message from `child` that carries `key` (rejects if the child exits first). */
 function nextMessage<T>(child: ChildProcess, key: string, timeoutMs = 60_000): Promise<T> {
@@ -228,8 +230,12 @@ interface Replicated {
   processes?: boolean;
 }
 
-/** Steady mode: per-stream window of unacknowledged halves, and the pairs compared before timing starts. */
-const WINDOW = Number(process.env.SG_STREAM_WINDOW ?? 256);
+/**
+ * Steady mode: per-stream window of unacknowledged halves — the filter's own bound (its report queue,
+ * controlPlane.queueSize, default 1024 messages per worker; a window of 256 left the control plane
+ * idle a fifth of the time, waiting for the sender) — and the pairs compared before timing starts.
+ */
+const WINDOW = Number(process.env.SG_STREAM_WINDOW ?? 1024);
 const WARM_PAIRS = Number(process.env.SG_STREAM_WARM ?? 500);
 
 /**
@@ -266,6 +272,10 @@ function grpcCase(
   // CPU time during ops (µs): this process (with the filters in a child and no replica processes, the
   // control plane's own), each replica process, Redis, the sender
   const cpu = { self: 0, replicas: [0, 0], redis: 0, sender: 0 };
+  // steady ops: this thread's event-loop utilization over the timed part, and the share of the time
+  // the sender's window was full (it waited for acknowledgements): the control plane was the limit
+  const elu: number[] = [];
+  const full: number[] = [];
   const httpUrls = () => (procs.length > 0 ? procs.map((r) => r.httpUrl) : [cp!, ...others].map((c) => c.httpUrl));
   const removeDir = () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -304,6 +314,10 @@ function grpcCase(
             : `this process ${perPair(cpu.self)} µs`
         }${redis ? `, Redis ${perPair(cpu.redis)} µs` : ''}${steady ? `, sender ${perPair(cpu.sender)} µs` : ''}`,
       );
+    if (steady && elu.length > 0)
+      console.log(
+        `  [${name}] steady ops (median): ${procs.length > 0 ? '' : `this thread busy ${pct(median(elu))} of the timed part, `}sender's window full ${pct(median(full))} of the time`,
+      );
     for (const p of pollers) p.close();
     pollers = [];
     redis?.disconnect();
@@ -321,12 +335,12 @@ function grpcCase(
   };
 
   /** Reads the first control plane's report count until it reaches `want` (polls aimed by `perMs`). */
-  const readUntil = async (want: number, perMs: number, from?: { n: number; t: number }) => {
+  const readUntil = async (want: number, perMs: number, from?: { n: number; t: number }, aim = 0.9) => {
     const until = Date.now() + BATCH_TIMEOUT_MS;
     let last = from;
     for (;;) {
       if (last) {
-        const ms = perMs > 0 ? (0.9 * (want - last.n)) / perMs : POLL_MS;
+        const ms = perMs > 0 ? (aim * (want - last.n)) / perMs : POLL_MS;
         await sleep(Math.min(50, Math.max(POLL_MS, ms)));
       }
       polls++;
@@ -386,11 +400,16 @@ function grpcCase(
     c.send({ flow: { window: WINDOW } });
     await flowing;
     const from = await readUntil(base + WARM_PAIRS, steadyPerMs, { n: base, t: started });
-    const to = await readUntil(from.n + BATCH, steadyPerMs || (from.n - base) / (from.t - started), from);
+    const elu0 = performance.eventLoopUtilization();
+    // Aimed just past the end: each read is served by the control plane, so the timed part holds two
+    // reads (its two ends) most of the time; the rate uses the counts read, whatever the overshoot.
+    const to = await readUntil(from.n + BATCH, steadyPerMs || (from.n - base) / (from.t - started), from, 1.05);
+    elu.push(performance.eventLoopUtilization(elu0).utilization);
     steadyPerMs = (to.n - from.n) / (to.t - from.t);
-    const paused = nextMessage<{ paused: number; cpuUs: number }>(c, 'paused');
+    const paused = nextMessage<{ paused: number; cpuUs: number; full: number }>(c, 'paused');
     c.send({ pause: true });
-    const { paused: sent, cpuUs } = await paused;
+    const { paused: sent, cpuUs, full: waited } = await paused;
+    full.push(waited);
     expected = sent;
     await readUntil(expected, steadyPerMs, to); // every pair sent is compared before the next case runs
     await cpuEnd();
