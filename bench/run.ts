@@ -59,7 +59,8 @@ async function calibrate(c: BenchCase, targetNs: number): Promise<{ n: number; i
   if (isAsync) await first; // one op at a time: an async op left running would overlap the warm-up's
   // Warm up (~100 ms) so the JIT has settled before the batch size is chosen.
   const warmEnd = process.hrtime.bigint() + 100_000_000n;
-  while (process.hrtime.bigint() < warmEnd) await timeBatch(c, 16, isAsync);
+  // (a self-timed op is long, a warm-up and a drain of its own: one at a time)
+  while (process.hrtime.bigint() < warmEnd) await timeBatch(c, c.selfTimed ? 1 : 16, isAsync);
   let n = 1;
   for (;;) {
     const ns = await timeBatch(c, n, isAsync);

@@ -98,6 +98,11 @@ function inProcessCase(name: string, viaCodec: boolean): BenchCase {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** every case's temp dir until its teardown, removed at exit (one listener: every case is set up first) */
+const tempDirs = new Set<string>();
+process.on('exit', () => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -231,18 +236,22 @@ interface Replicated {
 }
 
 /**
- * Steady mode: per-stream window of unacknowledged halves — the filter's own bound (its report queue,
- * controlPlane.queueSize, default 1024 messages per worker; a window of 256 left the control plane
- * idle a fifth of the time, waiting for the sender) — and the pairs compared before timing starts.
+ * Steady mode: the window of unacknowledged halves per side (edge, shadow), shared by that side's
+ * streams — one filter's own bound is its report queue, controlPlane.queueSize, 1024 messages by
+ * default; a window of 256 left the one-process control plane idle ~20 % of the time, waiting for the
+ * sender. Replicas acknowledge a half once Redis holds it, a few ms later, and are slower: 256 keeps
+ * them busy (the sender waits for them ~90 % of the time with 1024) and drains sooner.
  */
 const WINDOW = Number(process.env.SG_STREAM_WINDOW ?? 1024);
-const WARM_PAIRS = Number(process.env.SG_STREAM_WARM ?? 500);
+const REPLICATED_WINDOW = Number(process.env.SG_STREAM_WINDOW ?? 256);
+/** pairs compared after the window first filled, before the timed part starts */
+const WARM_PAIRS = Number(process.env.SG_STREAM_WARM ?? 250);
 
 /**
  * One gRPC case. Drained ops (the default): the op sends one batch of BATCH pairs and ends when the
  * report counts them all, so it includes filling and draining the pipeline. Steady ops (`steady`,
- * child sender only): the child sends continuously within a window of WINDOW unacknowledged halves
- * per stream; after WARM_PAIRS are compared, the op times the report count's growth over the next
+ * child sender only): the child sends continuously within a window of unacknowledged halves per
+ * side (WINDOW, REPLICATED_WINDOW); after WARM_PAIRS are compared, the op times the report count's growth over the next
  * BATCH pairs (two reads of the report, each at its request's midpoint), so the figure is the rate the
  * control plane sustains while its streams are kept full; then the child pauses and the op waits (not
  * timed) until every pair it sent is in the report, before the next case runs.
@@ -279,6 +288,7 @@ function grpcCase(
   const httpUrls = () => (procs.length > 0 ? procs.map((r) => r.httpUrl) : [cp!, ...others].map((c) => c.httpUrl));
   const removeDir = () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) tempDirs.delete(dataDir);
   };
   const api = async (p: string, init: RequestInit = {}) => {
     const res = await fetch(`${httpUrls()[0]}/api/v1${p}`, {
@@ -331,7 +341,6 @@ function grpcCase(
     for (const s of servers) await s.stop();
     servers = [];
     removeDir();
-    process.off('exit', removeDir);
   };
 
   /** Reads the first control plane's report count until it reaches `want` (polls aimed by `perMs`). */
@@ -397,7 +406,7 @@ function grpcCase(
     const base = expected;
     const started = performance.now();
     const flowing = nextMessage(c, 'flowing');
-    c.send({ flow: { window: WINDOW } });
+    c.send({ flow: { window: Math.ceil((replicated ? REPLICATED_WINDOW : WINDOW) / streamsPerSide) } });
     await flowing;
     const from = await readUntil(base + WARM_PAIRS, steadyPerMs, { n: base, t: started });
     const elu0 = performance.eventLoopUtilization();
@@ -423,7 +432,7 @@ function grpcCase(
     selfTimed: steady,
     async setup() {
       dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-bench-stream-'));
-      process.on('exit', removeDir); // a crash mid-run still leaves no temp dir
+      tempDirs.add(dataDir); // a crash mid-run still leaves no temp dir
       try {
         let config: ControlPlaneConfig = loopbackConfig(dataDir);
         if (replicated) {
