@@ -81,18 +81,28 @@ function inProcessCase(name: string, viaCodec: boolean): BenchCase {
     if (!d.ok || d.value.kind !== 'half') throw new Error('codec round trip failed');
     return d.value.half;
   };
+  let cpuUs = 0;
+  let pairs = 0;
   return {
     name,
     setup() {
       ingest = inProcessIngest();
     },
     run() {
+      const cpu0 = process.cpuUsage();
       for (const p of nextBatch()) {
         ingest.handlers.onHalf(viaCodec ? wire(p.live) : p.live, edge);
         ingest.handlers.onHalf(viaCodec ? wire(p.candidate) : p.candidate, shadow);
       }
+      const cpu = process.cpuUsage(cpu0);
+      cpuUs += cpu.user + cpu.system;
+      pairs += BATCH;
       const s = ingest.stats();
       if (s.compareErrors > 0 || s.unmatched > 0) throw new Error(`ingest refused pairs: ${JSON.stringify(s)}`);
+    },
+    teardown() {
+      // CPU time, as the gRPC cases print theirs: under load, a steadier comparison than wall time
+      console.log(`  [${name}] CPU per pair: this process ${(cpuUs / Math.max(pairs, 1)).toFixed(1)} µs`);
     },
   };
 }
