@@ -11,8 +11,13 @@
 //     with the server) or in a child process (bench/stream-sender.ts, numbered halves as the filter
 //     sends them, one per gRPC message or in Batch messages of 32) so the control plane's thread does
 //     only its own work, as with real Envoys.
+//   steady: … — the child sends continuously within a window of unacknowledged halves and the op times
+//     the rate the control plane sustains (grpcCase's `steady`), so per-op fill and drain are left out.
+//   replicated — the replicated mode on throwaway PostgreSQL + Redis, its replicas in this process or
+//     (scale-out) each a process of its own (bench/stream-replica.ts).
 // Completion is read through the public surface, GET /api/v1/reports/<policy> (sum of endpoint
-// pairs), polled a few times per batch (see run()); the cost of one poll is printed at setup.
+// pairs), a few times per op; the cost of one read is printed at setup. SG_STREAM_CASES=<text> runs
+// only the cases whose name contains it; SG_STREAM_PROFILE=<dir> makes replica processes write CPU profiles.
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
