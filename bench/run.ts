@@ -5,7 +5,9 @@
 //
 //   export default [{ name: 'host', baseline: { name: 'bare JS', run() {…} }, cases: [{ name: 'wasm', run() {…} }] }]
 //
-// Cases may define setup()/teardown() (async allowed) and a synchronous or async run().
+// Cases may define setup()/teardown() (async allowed) and a synchronous or async run(). A case whose
+// op has parts that are not the figure (a steady-state measurement's warm-up and drain) sets
+// `selfTimed`: its run() resolves to the op's nanoseconds, measured by the case, instead of being timed whole.
 
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -16,6 +18,8 @@ export interface BenchCase {
   setup?(): unknown | Promise<unknown>;
   run(): unknown | Promise<unknown>;
   teardown?(): unknown | Promise<unknown>;
+  /** run() resolves to the op's own time in ns (it leaves out warm-up and drain), instead of being timed whole */
+  selfTimed?: boolean;
 }
 export interface BenchSuite {
   name: string;
@@ -38,6 +42,11 @@ export interface BenchResult {
 const here = dirname(fileURLToPath(import.meta.url));
 
 async function timeBatch(c: BenchCase, n: number, isAsync: boolean): Promise<number> {
+  if (c.selfTimed) {
+    let ns = 0;
+    for (let i = 0; i < n; i++) ns += (await c.run()) as number;
+    return ns;
+  }
   const t0 = process.hrtime.bigint();
   if (isAsync) for (let i = 0; i < n; i++) await c.run();
   else for (let i = 0; i < n; i++) c.run();
@@ -45,10 +54,13 @@ async function timeBatch(c: BenchCase, n: number, isAsync: boolean): Promise<num
 }
 
 async function calibrate(c: BenchCase, targetNs: number): Promise<{ n: number; isAsync: boolean }> {
-  const isAsync = c.run() instanceof Promise;
+  const first = c.run();
+  const isAsync = first instanceof Promise;
+  if (isAsync) await first; // one op at a time: an async op left running would overlap the warm-up's
   // Warm up (~100 ms) so the JIT has settled before the batch size is chosen.
   const warmEnd = process.hrtime.bigint() + 100_000_000n;
-  while (process.hrtime.bigint() < warmEnd) await timeBatch(c, 16, isAsync);
+  // (a self-timed op is long, a warm-up and a drain of its own: one at a time)
+  while (process.hrtime.bigint() < warmEnd) await timeBatch(c, c.selfTimed ? 1 : 16, isAsync);
   let n = 1;
   for (;;) {
     const ns = await timeBatch(c, n, isAsync);

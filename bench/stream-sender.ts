@@ -3,7 +3,13 @@
 // `streams` edge and `streams` shadow Connect streams (raw grpc-js, production codec, Hello with an
 // epoch, so the control plane acknowledges), then on each IPC message { batch: b } sends that batch's
 // halves — one FilterMessage per half, or Batch messages of `per` halves as the filter sends a
-// backlog — and answers { sent: b }. The Delivered messages coming back are read and ignored.
+// backlog — and answers { sent: b }.
+// Steady mode ({ flow: { window } } … { pause: true }): it sends continuously, fresh pairs one after
+// another, keeping at most `window` halves per stream unacknowledged (the control plane's Delivered
+// comes after it handled them: compared in one process, stored in Redis when replicated), as a filter
+// with a backlog keeps its bounded queue; it answers { flowing } once every stream's window first
+// filled and, on pause, stops making pairs and answers { paused: pairs sent so far, cpuUs, full: the
+// share of the time its window was full, i.e. it waited for the control plane }.
 // Like the filter, it encodes each corpus half once and appends per-half fields (pair id, request id,
 // seq) to those bytes — protobuf fields may come in any order — so the sender's own CPU stays small
 // next to the control plane's, as an Envoy's would.
@@ -26,6 +32,7 @@ const field = (tag: number, bytes: Buffer): Buffer =>
   Buffer.concat([Buffer.from([tag, ...varint(bytes.length)]), bytes]);
 const FilterMessageType = protoRoot().lookupType('shadow.v1.FilterMessage');
 const HalfType = protoRoot().lookupType('shadow.v1.Half');
+const ControlMessageType = protoRoot().lookupType('shadow.v1.ControlMessage');
 /** Each corpus half encoded once (production codec) without its pair id and request id: [live, candidate]. */
 const base = corpus.map((p) =>
   [p.live, p.candidate].map((h) => {
@@ -57,16 +64,29 @@ class Stream {
   private readonly client: grpc.Client;
   private seq = 0;
   private pending: Buffer[] = [];
+  /** highest seq the control plane acknowledged (Delivered) */
+  acked = 0;
+  /** called when an acknowledgement arrives (steady mode refills the window) */
+  onAck?: () => void;
 
   constructor(
     port: number,
     hello: FilterMessage,
-    private readonly per: number,
+    readonly per: number,
   ) {
     const Ctor = grpc.makeGenericClientConstructor(CONNECT_METHOD, 'ShadowGuard');
     this.client = new Ctor(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     this.call = (this.client as unknown as { Connect(): grpc.ClientDuplexStream<Buffer, Buffer> }).Connect();
-    this.call.on('data', () => {});
+    this.call.on('data', (b: Buffer) => {
+      const m = ControlMessageType.decode(b) as unknown as { delivered?: { seq: number | { toNumber(): number } } };
+      if (!m.delivered) return; // a configuration snapshot
+      const s = m.delivered.seq;
+      const seq = typeof s === 'number' ? s : s.toNumber();
+      if (seq > this.acked) {
+        this.acked = seq;
+        this.onAck?.();
+      }
+    });
     this.call.on('error', () => {});
     this.call.write(encodeFilterMessage(hello));
   }
@@ -82,6 +102,11 @@ class Stream {
     this.pending = [];
     if (p.length === 1) this.call.write(p[0]);
     else if (p.length > 1) this.call.write(field(0x3a, Buffer.concat(p.map((m) => field(0x0a, m)))));
+  }
+
+  /** halves made and not yet acknowledged (written, or waiting to fill a Batch) */
+  get held(): number {
+    return this.seq - this.acked;
   }
 
   close(): void {
@@ -109,7 +134,38 @@ async function sendBatch(b: number): Promise<void> {
   process.send?.({ sent: b });
 }
 
-process.on('message', (m: { start?: Start; batch?: number; stop?: true }) => {
+/** Steady mode: pairs made so far (ids `f<n>`), the per-stream window, whether it runs. */
+const flow = {
+  pairs: 0,
+  window: 0,
+  on: false,
+  filled: false,
+  cpu0: process.cpuUsage(),
+  /** since when every pair made waits for an acknowledgement (0: not waiting), and the total ms waited */
+  fullSince: 0,
+  fullMs: 0,
+  startedAt: 0,
+};
+function fill(): void {
+  const all = [...edges, ...shadows];
+  // Pairs round-robin over the streams; each stream sends a Batch message whenever `per` halves wait,
+  // so only whole batches leave while the window is the limit (the rest leave on pause).
+  if (flow.fullSince) flow.fullMs += performance.now() - flow.fullSince;
+  flow.fullSince = 0;
+  while (flow.on && all.every((s) => s.held < flow.window)) {
+    const i = flow.pairs++;
+    const pairId = `f${i}`;
+    edges[i % edges.length].add(i % corpus.length, 0, pairId);
+    shadows[i % shadows.length].add(i % corpus.length, 1, pairId);
+  }
+  if (flow.on) flow.fullSince = performance.now();
+  if (flow.on && !flow.filled) {
+    flow.filled = true;
+    process.send?.({ flowing: flow.pairs });
+  }
+}
+
+process.on('message', (m: { start?: Start; batch?: number; stop?: true; flow?: { window: number }; pause?: true }) => {
   if (m.start) {
     const s = m.start;
     size = s.size;
@@ -123,6 +179,26 @@ process.on('message', (m: { start?: Start; batch?: number; stop?: true }) => {
       (_, k) => new Stream(s.shadowPort ?? s.port, { kind: 'hello', hello: { ...shadowHello(k), epoch } }, s.per),
     );
     process.send?.({ started: true });
+  } else if (m.flow) {
+    Object.assign(flow, {
+      window: m.flow.window,
+      on: true,
+      filled: false,
+      cpu0: process.cpuUsage(),
+      fullMs: 0,
+      fullSince: 0,
+      startedAt: performance.now(),
+    });
+    for (const s of [...edges, ...shadows]) s.onAck = fill;
+    fill();
+  } else if (m.pause) {
+    flow.on = false;
+    for (const s of [...edges, ...shadows]) s.flush();
+    const cpu = process.cpuUsage(flow.cpu0);
+    if (flow.fullSince) flow.fullMs += performance.now() - flow.fullSince;
+    flow.fullSince = 0;
+    const full = flow.fullMs / (performance.now() - flow.startedAt);
+    process.send?.({ paused: flow.pairs, cpuUs: cpu.user + cpu.system, full });
   } else if (m.batch !== undefined) {
     void sendBatch(m.batch);
   } else if (m.stop) {

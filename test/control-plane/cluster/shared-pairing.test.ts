@@ -99,6 +99,25 @@ it('pairs halves that reached different replicas exactly once, acknowledging eac
   };
   expect(await mismatches(a)).toEqual(await mismatches(b));
   expect((await mismatches(a)).reduce((x, y) => x + y, 0)).toBe(n / 10);
+  // The mismatched pairs' side-by-side samples travel with the log too (each example a field of its
+  // entry, parsed by a replica only when its report keeps it): both replicas show the same ones.
+  const samples = async (cp: RunningControlPlane) => {
+    const ep = encodeURIComponent('GET /users/{id}');
+    const r = await fetch(`${cp.httpUrl}/api/v1/reports/checkout/endpoints/${ep}`);
+    return (
+      (await r.json()) as {
+        report: { samples: Array<{ pairId: string; live: { body: unknown }; candidate: { body: unknown } }> };
+      }
+    ).report.samples;
+  };
+  const [sa, sb] = [await samples(a), await samples(b)];
+  expect(sa.length).toBeGreaterThan(0);
+  expect(sb).toEqual(sa);
+  for (const x of sa) {
+    const i = Number(x.pairId.slice(1));
+    expect(x.live.body).toEqual({ name: 'Ada', i });
+    expect(x.candidate.body).toEqual({ name: 'Eve', i });
+  }
   // Both filters acknowledged up to their last half, and only after it was stored.
   await expect.poll(() => Math.max(0, ...edge.delivered)).toBe(n);
   await expect.poll(() => Math.max(0, ...shadow.delivered)).toBe(n);

@@ -52,6 +52,29 @@ describe('RedisPairer', () => {
     expect(await a.refresh()).toMatchObject({ completed: n, pending: 0, pendingBytes: 0, late: 0, duplicate: 0 });
   });
 
+  it('stores the halves added in one turn with one script call, each as if it came alone', async () => {
+    const a = await pairer();
+    await a.add(half('live', { pairId: 'warm' }), false, 'shop'); // the script is loaded once
+    const scriptCalls = async () => {
+      const stats = await a.redis.info('commandstats');
+      return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const before = await scriptCalls();
+    const first = half('live', { pairId: 'p1', json: { first: true } });
+    const results = await Promise.all([
+      a.add(first, false, 'shop'),
+      a.add(half('candidate', { pairId: 'p1' }), false, 'shop'), // completes p1 within the same call
+      a.add(half('live', { pairId: 'p1', json: { first: false } }), false, 'shop'), // late now: p1 is done
+      a.add(half('live', { pairId: '' }), false, 'shop'), // invalid: never sent
+      a.add(half('live', { pairId: 'p2' }), false, 'shop'),
+      a.add(half('live', { pairId: 'p2' }), false, 'shop'), // duplicate side
+    ]);
+    expect(await scriptCalls()).toBe(before + 1);
+    expect(results.map((r) => r?.pairId)).toEqual([undefined, 'p1', undefined, undefined, undefined, undefined]);
+    expect(JSON.parse(results[1]!.live.body.toString())).toEqual({ first: true });
+    expect(await a.refresh()).toMatchObject({ completed: 1, late: 1, duplicate: 1, invalid: 1, pending: 2 });
+  });
+
   it('counts a duplicate side and a late half, keeps scopes apart, and waits for a secondary', async () => {
     const a = await pairer();
     const b = await pairer();
