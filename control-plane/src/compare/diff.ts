@@ -55,7 +55,12 @@ export function diffSides(live: NormalizedSide, shadow: NormalizedSide, c: Compi
   const early = pickNote(live.note, shadow.note);
   let ls: Lockstep | undefined;
   if (!(early && NOT_COMPARED[early])) {
-    if (live.pending && shadow.pending) ls = lockstep(live.jsonText ?? '', shadow.jsonText ?? '');
+    if (live.pending && shadow.pending)
+      ls = lockstep(
+        live.jsonText ?? '',
+        shadow.jsonText ?? '',
+        live.ascii && shadow.ascii ? [live.bytes, shadow.bytes] : undefined,
+      );
     if (ls?.deepArrays && c.hasUnordered) ls = undefined;
     if (!ls) {
       resolveJson(live);

@@ -51,6 +51,8 @@ const END = 6; // after the top-level value
 // Per open container (synchronous, so shared): kind, start offsets in both texts, current key, where
 // its keys start in the key list, whether a unit lies inside, element count.
 const CAP = MAX_JSON_DEPTH + 1;
+const SHORT = 16;
+const CONTROL = /[\u0000-\u001f]/;
 const kind = new Uint8Array(CAP);
 const startA = new Int32Array(CAP);
 const startB = new Int32Array(CAP);
@@ -61,7 +63,11 @@ const dirty = new Uint8Array(CAP);
 const count = new Int32Array(CAP);
 let keyList = new Int32Array(256);
 
-export function lockstep(a: string, b: string): Lockstep | undefined {
+/**
+ * `bytes`: the texts' bytes when both are ASCII (offsets agree), so that equal stretches compare
+ * natively rather than character by character.
+ */
+export function lockstep(a: string, b: string, bytes?: [Buffer, Buffer]): Lockstep | undefined {
   const units: Unit[] = [];
   let nodes = 0;
   let deepArrays = false;
@@ -73,26 +79,26 @@ export function lockstep(a: string, b: string): Lockstep | undefined {
   let delta = 0; // b offset - a offset, constant between units
   let i = 0;
   let nextEsc = a.indexOf('\\'); // next backslash in a: strings without one end at the next quote
+  const aEsc = nextEsc;
+  let bEsc = -2; // b's first backslash, once a unit needs it
   const n = a.length;
+  // strings need a per-character check for control characters only where a holds any
+  const low = CONTROL.test(a);
 
   for (;;) {
-    // the next divergence at or after i (n + 1: none), and whether control characters lie before it
+    // the next divergence at or after i (n + 1: none)
     const lim = Math.min(n, b.length - delta);
     let d = i;
-    let low = false;
-    for (; d < lim; d++) {
-      const x = a.charCodeAt(d);
-      if (x !== b.charCodeAt(d + delta)) break;
-      if (x < 32) low = true;
-    }
+    if (bytes && lim - i > SHORT) d = i + equalPrefix(bytes[0], i, bytes[1], i + delta, lim - i);
+    else while (d < lim && a.charCodeAt(d) === b.charCodeAt(d + delta)) d++;
     if (d === n && d + delta === b.length) d = n + 1;
 
     // tokenize a up to d; `at` = the start of a value the divergence cuts, or -1 (structural)
     let at = -1;
     let p = i;
     scan: for (;;) {
-      let c = a.charCodeAt(p);
-      while (c === 32 || c === 10 || c === 13 || c === 9) c = a.charCodeAt(++p);
+      let c = code(a, p);
+      while (c === 32 || c === 10 || c === 13 || c === 9) c = code(a, ++p);
       if (p >= d) {
         if (p === d && (state === VALUE || (state === VALUE_OR_CLOSE && c !== 93))) at = p;
         break;
@@ -227,8 +233,9 @@ export function lockstep(a: string, b: string): Lockstep | undefined {
       bS = startB[level];
     }
     while (units.length && units[units.length - 1].aStart >= aS) units.pop();
-    const aE = scanValue(a, aS, MAX_JSON_DEPTH - level);
-    const bE = scanValue(b, bS, MAX_JSON_DEPTH - level);
+    if (bEsc === -2) bEsc = b.indexOf('\\');
+    const aE = scanValue(a, aS, MAX_JSON_DEPTH - level, aEsc < 0);
+    const bE = scanValue(b, bS, MAX_JSON_DEPTH - level, bEsc < 0);
     if (aE < 0 || bE < 0) return undefined;
     const keys = new Array<string>(level);
     for (let l = 0; l < level; l++) {
@@ -274,6 +281,38 @@ function stringEnd(s: string, p: number, esc: number, check: boolean): number {
   }
 }
 
+/**
+ * How many bytes of x from i equal y from j (at most n): a few by hand (divergences come in clusters),
+ * then doubling chunks compared natively, then a bisection of the chunk that differs.
+ */
+function equalPrefix(x: Buffer, i: number, y: Buffer, j: number, n: number): number {
+  let k = 0;
+  for (; k < SHORT; k++) if (x[i + k] !== y[j + k]) return k;
+  let step = 64;
+  while (k < n) {
+    const len = Math.min(step, n - k);
+    if (x.compare(y, j + k, j + k + len, i + k, i + k + len) !== 0) {
+      let lo = k,
+        hi = k + len;
+      while (hi - lo > SHORT) {
+        const mid = (lo + hi) >>> 1;
+        if (x.compare(y, j + lo, j + mid, i + lo, i + mid) === 0) lo = mid;
+        else hi = mid;
+      }
+      while (x[i + lo] === y[j + lo]) lo++;
+      return lo;
+    }
+    k += len;
+    step *= 2;
+  }
+  return n;
+}
+
+/** charCodeAt without reading past the end (V8 deoptimizes out-of-bounds reads): -1 there. */
+function code(s: string, k: number): number {
+  return k < s.length ? s.charCodeAt(k) : -1;
+}
+
 function isHex(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
@@ -281,21 +320,21 @@ function isHex(c: number): boolean {
 /** End of the JSON number at p, or -1 (the grammar exactly: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?). */
 function numberEnd(s: string, p: number): number {
   let k = p;
-  if (s.charCodeAt(k) === 45) k++;
-  let c = s.charCodeAt(k);
-  if (c === 48) c = s.charCodeAt(++k);
-  else if (c >= 49 && c <= 57) while (c >= 48 && c <= 57) c = s.charCodeAt(++k);
+  if (code(s, k) === 45) k++;
+  let c = code(s, k);
+  if (c === 48) c = code(s, ++k);
+  else if (c >= 49 && c <= 57) while (c >= 48 && c <= 57) c = code(s, ++k);
   else return -1;
   if (c === 46 /* . */) {
-    c = s.charCodeAt(++k);
+    c = code(s, ++k);
     if (!(c >= 48 && c <= 57)) return -1;
-    while (c >= 48 && c <= 57) c = s.charCodeAt(++k);
+    while (c >= 48 && c <= 57) c = code(s, ++k);
   }
   if (c === 101 || c === 69) {
-    c = s.charCodeAt(++k);
-    if (c === 43 || c === 45) c = s.charCodeAt(++k);
+    c = code(s, ++k);
+    if (c === 43 || c === 45) c = code(s, ++k);
     if (!(c >= 48 && c <= 57)) return -1;
-    while (c >= 48 && c <= 57) c = s.charCodeAt(++k);
+    while (c >= 48 && c <= 57) c = code(s, ++k);
   }
   return k;
 }
@@ -313,29 +352,31 @@ function keyText(s: string, start: number, end: number): string {
 
 /** The keys at keyList[from..to) (start, end pairs) of an object: none twice, none starting with a digit. */
 function plainKeys(s: string, from: number, to: number): boolean {
-  const seen = new Set<string>();
+  const names: string[] = [];
   for (let k = from; k < to; k += 2) {
     const key = keyText(s, keyList[k], keyList[k + 1]);
     const c = key.charCodeAt(0);
-    if ((c >= 48 && c <= 57) || seen.has(key)) return false;
-    seen.add(key);
+    if (c >= 48 && c <= 57) return false;
+    names.push(key);
   }
+  if (names.length > 16) return new Set(names).size === names.length;
+  for (let x = 1; x < names.length; x++) for (let y = 0; y < x; y++) if (names[x] === names[y]) return false;
   return true;
 }
 
 const vkind = new Uint8Array(CAP);
 /**
  * End of the JSON value at p (whitespace before it skipped), or -1: invalid as JSON.parse reads it, or
- * containers nested past maxDepth.
+ * containers nested past maxDepth. noEscapes: s holds no backslash (spares a search per call).
  */
-export function scanValue(s: string, p: number, maxDepth: number): number {
+export function scanValue(s: string, p: number, maxDepth: number, noEscapes = false): number {
   let depth = 0;
   let state = VALUE;
-  let esc = s.indexOf('\\', p);
+  let esc = noEscapes ? -1 : s.indexOf('\\', p);
   const n = s.length;
   for (;;) {
-    let c = s.charCodeAt(p);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = s.charCodeAt(++p);
+    let c = code(s, p);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = code(s, ++p);
     if (p >= n) return -1;
     if (state === KEY_OR_CLOSE || state === KEY) {
       if (c === 125 && state === KEY_OR_CLOSE) {

@@ -60,6 +60,8 @@ export interface NormalizedSide {
    * note are provisional: resolveJson(side) settles them exactly as an eager normalizeHalf would.
    */
   jsonText?: string;
+  /** jsonText is ASCII: its offsets are offsets in bytes */
+  ascii?: boolean;
   pending?: 'declared' | 'sniffed';
 }
 
@@ -298,7 +300,8 @@ function classifyBody(side: NormalizedSide, ct: string, deferJson: boolean): voi
   const sniffJson = ct === '' && (b[0] === 0x7b || b[0] === 0x5b);
   if (declaredJson || sniffJson) {
     // ASCII (most JSON) is read as latin1, the same string without the UTF-8 decoder (a tenth of parsing)
-    side.jsonText = b.toString(isAscii(b) ? 'latin1' : 'utf8');
+    side.ascii = isAscii(b);
+    side.jsonText = b.toString(side.ascii ? 'latin1' : 'utf8');
     side.kind = 'json';
     side.pending = declaredJson ? 'declared' : 'sniffed';
     if (!deferJson) resolveJson(side);
