@@ -10,11 +10,12 @@
 // Whatever would make that untrue answers undefined (the caller parses both bodies): invalid JSON on
 // either side, nesting past MAX_JSON_DEPTH, a divergence before or after the top-level value, and an
 // object holding a unit with a duplicate key (JSON.parse keeps the last value at the first key's
-// position) or a key starting with a digit (integer-like keys iterate first, out of text order).
+// position) or a key starting with a digit (integer-like keys iterate first, out of text order). So
+// does a scan that would not pay: the whole body as one unit, or units past half of it.
 //
 // API:
 //   lockstep(a, b): Lockstep | undefined
-//   scanValue(s, p, maxDepth): number        end of the JSON value at p, or -1 (invalid or too deep)
+//   scanValue(s, p, maxDepth, noEscapes?, limit?): number   end of the JSON value at p, or -1
 import { MAX_JSON_DEPTH } from './normalize.js';
 
 /** One value to diff: its path (object keys from the body root: a unit is never inside an array). */
@@ -232,9 +233,13 @@ export function lockstep(a: string, b: string, bytes?: [Buffer, Buffer]): Lockst
       aS = startA[level];
       bS = startB[level];
     }
+    // the whole body as one unit, or units past half of it: parsing both whole is cheaper
+    if (level === 0) return undefined;
     while (units.length && units[units.length - 1].aStart >= aS) units.pop();
+    let inUnits = 0;
+    for (const u of units) inUnits += u.aEnd - u.aStart;
     if (bEsc === -2) bEsc = b.indexOf('\\');
-    const aE = scanValue(a, aS, MAX_JSON_DEPTH - level, aEsc < 0);
+    const aE = scanValue(a, aS, MAX_JSON_DEPTH - level, aEsc < 0, aS + (n >> 1) - inUnits);
     const bE = scanValue(b, bS, MAX_JSON_DEPTH - level, bEsc < 0);
     if (aE < 0 || bE < 0) return undefined;
     const keys = new Array<string>(level);
@@ -366,14 +371,15 @@ function plainKeys(s: string, from: number, to: number): boolean {
 
 const vkind = new Uint8Array(CAP);
 /**
- * End of the JSON value at p (whitespace before it skipped), or -1: invalid as JSON.parse reads it, or
- * containers nested past maxDepth. noEscapes: s holds no backslash (spares a search per call).
+ * End of the JSON value at p (whitespace before it skipped), or -1: invalid as JSON.parse reads it,
+ * containers nested past maxDepth, or a container running past `limit`. noEscapes: s holds no
+ * backslash (spares a search per call).
  */
-export function scanValue(s: string, p: number, maxDepth: number, noEscapes = false): number {
+export function scanValue(s: string, p: number, maxDepth: number, noEscapes = false, limit = s.length): number {
   let depth = 0;
   let state = VALUE;
   let esc = noEscapes ? -1 : s.indexOf('\\', p);
-  const n = s.length;
+  const n = Math.min(s.length, limit);
   for (;;) {
     let c = code(s, p);
     while (c === 32 || c === 10 || c === 13 || c === 9) c = code(s, ++p);

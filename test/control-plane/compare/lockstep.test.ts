@@ -108,6 +108,8 @@ function write(v: unknown, st: Style): string {
     .join(`${w},${w}`)}${w}}`;
 }
 
+const PAD = orderBody({ orderId: 7 });
+
 const SPECS: PolicySpec[] = [
   { services: ['s'] },
   {
@@ -203,12 +205,13 @@ describe('lockstep path = whole-body path', () => {
         orderBody({ orderId, noiseSeed: 3 * i + 2, price: i % 10 === 0 ? (k) => k : undefined }),
       );
       const sec = JSON.stringify(orderBody({ orderId, noiseSeed: 3 * i + 3 }));
+      // the corpus really goes the lockstep way, except where the changed items are most of the body
       if (lockstep(live, cand)) fastTaken++;
+      else expect(i % 10).toBe(0);
       const r = agree(live, cand, SPECS[1], { sec });
       expect(r.candidate.length).toBeGreaterThan(0);
     }
-    // the corpus really goes the lockstep way (not the whole-body fallback)
-    expect(fastTaken).toBe(200);
+    expect(fastTaken).toBe(180);
   });
 
   it('agrees on generated values, styles and mutations under every policy', () => {
@@ -216,7 +219,9 @@ describe('lockstep path = whole-body path', () => {
     let fastTaken = 0;
     let cases = 0;
     for (let i = 0; i < 1500; i++) {
-      const v = genValue(r, 5, r() < 0.5);
+      // half of them beside an equal stretch, so that what differs is a small part of the body
+      const gen = genValue(r, 5, r() < 0.5);
+      const v = r() < 0.5 ? { head: gen, pad: PAD } : gen;
       const styleA: Style = { ws: pick(r, ['', '', ' ', '\n  ', '\t']), salt: Math.floor(r() * 1e6) };
       const u = r();
       // most pairs: the same style, one or two changes; some respelled or reformatted
@@ -235,7 +240,7 @@ describe('lockstep path = whole-body path', () => {
       cases += 2;
     }
     expect(cases).toBe(3000);
-    expect(fastTaken).toBeGreaterThan(500);
+    expect(fastTaken).toBeGreaterThan(150);
   });
 
   it('agrees on orders with structural edits: reordered keys and items, added fields, respelled numbers', () => {
