@@ -303,6 +303,25 @@ describe('lockstep path = whole-body path', () => {
         }
   });
 
+  it('agrees on compressed bodies and a secondary that differs where the candidate does not', () => {
+    for (let i = 0; i < 20; i++) {
+      const live = orderBody({ orderId: 1000 + i, noiseSeed: 1 });
+      const cand = orderBody({ orderId: 1000 + i, noiseSeed: 2, price: i % 2 ? (k) => k : undefined });
+      const sec = orderBody({ orderId: 1000 + i, noiseSeed: 3, status: i % 3 ? 'confirmed' : 'held' });
+      const pair = {
+        pairId: 'p',
+        live: half('live', { pairId: 'p', json: live, gzip: i % 2 === 0 }),
+        candidate: half('candidate', { pairId: 'p', json: cand, gzip: i % 4 === 0 }),
+        secondary: half('secondary', { pairId: 'p', json: sec }),
+      };
+      for (const spec of SPECS) {
+        const fast = comparePair(pair, 'pol', spec);
+        const whole = comparePair(pair, 'pol', spec, { wholeBodies: true });
+        expect(observed(fast)).toEqual(observed(whole));
+      }
+    }
+  });
+
   it('agrees on shapes near the work budget: nested unordered arrays', () => {
     const spec: PolicySpec = { services: ['s'], normalize: { unorderedArrays: ['**'] } };
     for (const [n, m] of [
