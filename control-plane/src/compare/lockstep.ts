@@ -82,6 +82,7 @@ export function lockstep(a: string, b: string, bytes?: [Buffer, Buffer]): Lockst
   let nextEsc = a.indexOf('\\'); // next backslash in a: strings without one end at the next quote
   const aEsc = nextEsc;
   let bEsc = -2; // b's first backslash, once a unit needs it
+  let tail = -1; // where the common tail of a and b starts in a, once a container unit needs it
   const n = a.length;
   // strings need a per-character check for control characters only where a holds any
   const low = CONTROL.test(a);
@@ -233,8 +234,14 @@ export function lockstep(a: string, b: string, bytes?: [Buffer, Buffer]): Lockst
       aS = startA[level];
       bS = startB[level];
     }
-    // the whole body as one unit, or units past half of it: parsing both whole is cheaper
+    // the whole body as one unit, or units past half of it: parsing both whole is cheaper. A container
+    // unit reaching from its start to the last difference (the common tail known natively) says so
+    // before any scan.
     if (level === 0) return undefined;
+    if (bytes && (code(a, aS) === 123 || code(a, aS) === 91)) {
+      if (tail < 0) tail = n - equalSuffix(bytes[0], bytes[1], Math.min(n, b.length));
+      if (tail - aS > n >> 1) return undefined;
+    }
     while (units.length && units[units.length - 1].aStart >= aS) units.pop();
     let inUnits = 0;
     for (const u of units) inUnits += u.aEnd - u.aStart;
@@ -305,6 +312,32 @@ function equalPrefix(x: Buffer, i: number, y: Buffer, j: number, n: number): num
         else hi = mid;
       }
       while (x[i + lo] === y[j + lo]) lo++;
+      return lo;
+    }
+    k += len;
+    step *= 2;
+  }
+  return n;
+}
+
+/** How many trailing bytes of x and y are equal (at most n), found like equalPrefix but backwards. */
+function equalSuffix(x: Buffer, y: Buffer, n: number): number {
+  const xe = x.length,
+    ye = y.length;
+  let k = 0;
+  for (; k < SHORT && k < n; k++) if (x[xe - 1 - k] !== y[ye - 1 - k]) return k;
+  let step = 64;
+  while (k < n) {
+    const len = Math.min(step, n - k);
+    if (x.compare(y, ye - k - len, ye - k, xe - k - len, xe - k) !== 0) {
+      let lo = k,
+        hi = k + len;
+      while (hi - lo > SHORT) {
+        const mid = (lo + hi) >>> 1;
+        if (x.compare(y, ye - mid, ye - lo, xe - mid, xe - lo) === 0) lo = mid;
+        else hi = mid;
+      }
+      while (x[xe - 1 - lo] === y[ye - 1 - lo]) lo++;
       return lo;
     }
     k += len;
