@@ -84,8 +84,10 @@ export function lockstep(a: string, b: string, bytes?: [Buffer, Buffer]): Lockst
   let bEsc = -2; // b's first backslash, once a unit needs it
   let tail = -1; // where the common tail of a and b starts in a, once a container unit needs it
   const n = a.length;
-  // strings need a per-character check for control characters only where a holds any
-  const low = CONTROL.test(a);
+  // Strings need a per-character check for control characters only where a holds any; the first
+  // few strings are checked one by one (a scan that stops early never searches the whole text).
+  let low = true;
+  let checked = 0;
 
   for (;;) {
     // the next divergence at or after i (n + 1: none)
@@ -148,7 +150,13 @@ export function lockstep(a: string, b: string, bytes?: [Buffer, Buffer]): Lockst
             at = p;
             break scan;
           }
-          if (str && nextEsc >= 0 && nextEsc < e) nextEsc = a.indexOf('\\', e);
+          if (str) {
+            if (nextEsc >= 0 && nextEsc < e) nextEsc = a.indexOf('\\', e);
+            if (low && checked >= 0 && (checked += e - p) > 256) {
+              low = CONTROL.test(a);
+              checked = -1;
+            }
+          }
           if (depth > 0 && kind[depth - 1] === ARR) count[depth - 1]++;
           p = e;
           state = depth === 0 ? END : AFTER;
@@ -165,6 +173,10 @@ export function lockstep(a: string, b: string, bytes?: [Buffer, Buffer]): Lockst
           if (e < 0) return undefined;
           if (e > d) break scan; // the divergence is in a key: structural
           if (nextEsc >= 0 && nextEsc < e) nextEsc = a.indexOf('\\', e);
+          if (low && checked >= 0 && (checked += e - p) > 256) {
+            low = CONTROL.test(a);
+            checked = -1;
+          }
           keyS[depth - 1] = p;
           keyE[depth - 1] = e;
           if (keyTop + 2 > keyList.length) {
