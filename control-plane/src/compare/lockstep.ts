@@ -53,6 +53,7 @@ const END = 6; // after the top-level value
 // its keys start in the key list, whether a unit lies inside, element count.
 const CAP = MAX_JSON_DEPTH + 1;
 const SHORT = 16;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for (JSON forbids them raw in strings)
 const CONTROL = /[\u0000-\u001f]/;
 const kind = new Uint8Array(CAP);
 const startA = new Int32Array(CAP);
