@@ -4,6 +4,7 @@
 // (The memory check runs once before the suites and prints the VM's linear-memory size.)
 import { Host, type Plugin } from '../sandbox/host/index.js';
 import { probe } from '../test/sandbox/fixtures/probes.js';
+import { pluginCase } from './plugin-case.js';
 import type { BenchCase, BenchSuite } from './run.js';
 
 // SG_FILTER_WASM: another build of the filter (e.g. the previous commit's) for a before/after run.
@@ -56,15 +57,10 @@ function streamCase(
   req: Array<[string, string]>,
   withBody: boolean,
 ): BenchCase {
-  let host: Host;
-  let plugin: Plugin;
-  return {
+  return pluginCase({
     name,
-    async setup() {
-      host = new Host({ logLevel: 'error' });
-      plugin = await load(host);
-    },
-    run() {
+    load,
+    run(plugin) {
       const s = plugin.newStream();
       s.sendRequestHeaders(req, true);
       if (s.localResponse) return;
@@ -73,10 +69,7 @@ function streamCase(
         s.sendResponseBody(BODY_2K, true);
       } else s.sendResponseHeaders(RESPONSE, true);
     },
-    async teardown() {
-      await host.close();
-    },
-  };
+  });
 }
 
 const filter =

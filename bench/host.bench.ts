@@ -3,8 +3,9 @@
 // a module that touches headers (one host call per direction) and, when built, the real filter.
 import { existsSync } from 'node:fs';
 import { HeaderMap } from '../sandbox/host/headers.js';
-import { Host, type Plugin } from '../sandbox/host/index.js';
+import type { Host, Plugin } from '../sandbox/host/index.js';
 import { probe } from '../test/sandbox/fixtures/probes.js';
+import { pluginCase } from './plugin-case.js';
 import type { BenchCase, BenchSuite } from './run.js';
 
 const REQUEST: Array<[string, string]> = [
@@ -22,23 +23,16 @@ const RESPONSE: Array<[string, string]> = [
 ];
 
 function streamCase(name: string, load: (host: Host) => Promise<Plugin>): BenchCase {
-  let host: Host;
-  let plugin: Plugin;
-  return {
+  return pluginCase({
     name,
-    async setup() {
-      host = new Host({ logLevel: 'info' });
-      plugin = await load(host);
-    },
-    run() {
+    load,
+    logLevel: 'info',
+    run(plugin) {
       const s = plugin.newStream();
       s.sendRequestHeaders(REQUEST, true);
       s.sendResponseHeaders(RESPONSE, true); // response end: on_log → on_done → on_delete
     },
-    async teardown() {
-      await host.close();
-    },
-  };
+  });
 }
 
 export default async (): Promise<BenchSuite[]> => {

@@ -4,8 +4,9 @@
 //   ≤ 2 µs over no-op · connection decision against 200 rules ≤ 3 µs over no-op.
 // Connections are opened in setup (startup packet / first command done) and reused: one op = one
 // message through proxy_on_downstream_data. The decision op = accept → on_new_connection → close.
-import { Host, type Plugin, type TcpConnection } from '../sandbox/host/index.js';
+import type { Host, Plugin, TcpConnection } from '../sandbox/host/index.js';
 import { probe } from '../test/sandbox/fixtures/probes.js';
+import { pluginCase } from './plugin-case.js';
 import type { BenchCase, BenchSuite } from './run.js';
 
 const WASM = process.env.SG_FILTER_WASM ?? 'build/shadowguard.wasm';
@@ -37,6 +38,11 @@ const REDIS_LPUSH = resp('LPUSH', 'jobs', '{"order":4711,"op":"pay"}');
 
 const shadow = (connections: unknown) => ({ role: 'shadow', variant: 'candidate', service: 'bench', connections });
 
+const loader =
+  (wasm: () => Promise<Uint8Array | string>, config: unknown) =>
+  async (host: Host): Promise<Plugin> =>
+    host.loadPlugin({ wasm: await wasm(), configuration: config as object });
+
 function messageCase(
   name: string,
   wasm: () => Promise<Uint8Array | string>,
@@ -44,13 +50,11 @@ function messageCase(
   first: Buffer | null,
   each: Buffer,
 ): BenchCase {
-  let host: Host;
   let conn: TcpConnection;
-  return {
+  return pluginCase({
     name,
-    async setup() {
-      host = new Host({ logLevel: 'error' });
-      const plugin: Plugin = await host.loadPlugin({ wasm: await wasm(), configuration: config as object });
+    load: loader(wasm, config),
+    ready(plugin) {
       conn = plugin.newConnection({ cluster: 'db', destination: '10.0.0.9:5432', record: false });
       conn.on('connect', () => conn.upstreamConnected('10.0.0.9:5432'));
       conn.start();
@@ -60,31 +64,22 @@ function messageCase(
     run() {
       conn.receiveDownstream(each);
     },
-    async teardown() {
+    done() {
       if (conn.closed) throw new Error(`${name}: connection closed during the run`);
-      await host.close();
     },
-  };
+  });
 }
 
 function decisionCase(name: string, wasm: () => Promise<Uint8Array | string>, config: unknown): BenchCase {
-  let host: Host;
-  let plugin: Plugin;
-  return {
+  return pluginCase({
     name,
-    async setup() {
-      host = new Host({ logLevel: 'error' });
-      plugin = await host.loadPlugin({ wasm: await wasm(), configuration: config as object });
-    },
-    run() {
+    load: loader(wasm, config),
+    run(plugin) {
       const c = plugin.newConnection({ cluster: 'db', destination: '10.1.199.7:5432', record: false });
       c.start();
       c.close('remote');
     },
-    async teardown() {
-      await host.close();
-    },
-  };
+  });
 }
 
 // 200 rules, the match on the last: each has a CIDR and a port (decided at accept).

@@ -1,10 +1,12 @@
 // Small node:http helpers the demo services share: read a bounded body, answer JSON, listen on an
 // ephemeral loopback port, close a server without waiting for idle keep-alive sockets, and send a
 // request with an explicit Host header (fetch cannot: undici treats Host as its own, and the egress
-// listener routes on it).
+// listener routes on it); and run a service as its own process (runAsScript).
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -143,4 +145,25 @@ export function flags(argv: string[]): Record<string, string> {
     i++;
   }
   return out;
+}
+
+/**
+ * When the module at `moduleUrl` is the script node runs (not an import), starts it and closes it on
+ * SIGINT/SIGTERM; a start that fails prints `name: message` and exits 2.
+ */
+export function runAsScript(moduleUrl: string, name: string, start: () => Promise<{ close(): Promise<void> }>): void {
+  if (!process.argv[1] || path.resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return;
+  start().then(
+    (service) => {
+      const stop = () => {
+        void service.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${name}: ${(err as Error).message}\n`);
+      process.exit(2);
+    },
+  );
 }

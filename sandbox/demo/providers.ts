@@ -8,9 +8,7 @@
 
 import crypto from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BodyTooLarge, closeServer, flags, listen, parseJsonObject, readBody, sendJson } from './http.js';
+import { BodyTooLarge, closeServer, flags, listen, parseJsonObject, readBody, runAsScript, sendJson } from './http.js';
 
 export const PROVIDER_NAMES = ['email', 'payments', 'catalog'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
@@ -183,18 +181,4 @@ export async function main(argv: string[]): Promise<RunningProvider> {
   return p;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (p) => {
-      const stop = () => {
-        void p.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (err: unknown) => {
-      process.stderr.write(`providers: ${(err as Error).message}\n`);
-      process.exit(2);
-    },
-  );
-}
+runAsScript(import.meta.url, 'providers', () => main(process.argv.slice(2)));

@@ -12,9 +12,18 @@
 
 import crypto from 'node:crypto';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BodyTooLarge, closeServer, flags, jsonOf, listen, parseJsonObject, readBody, send, sendJson } from './http.js';
+import {
+  BodyTooLarge,
+  closeServer,
+  flags,
+  jsonOf,
+  listen,
+  parseJsonObject,
+  readBody,
+  runAsScript,
+  send,
+  sendJson,
+} from './http.js';
 
 export type ShopVersion = 'v1' | 'v2';
 export const DEPENDENCIES = ['catalog', 'payments', 'email'] as const;
@@ -255,18 +264,4 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<Runn
   return shop;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2), process.env).then(
-    (shop) => {
-      const stop = () => {
-        void shop.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (err: unknown) => {
-      process.stderr.write(`shop: ${(err as Error).message}\n`);
-      process.exit(2);
-    },
-  );
-}
+runAsScript(import.meta.url, 'shop', () => main(process.argv.slice(2), process.env));

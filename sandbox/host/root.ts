@@ -52,8 +52,7 @@ export class RootContext implements FilterContext {
     readonly vm: Vm,
     readonly plugin: PluginCore,
   ) {
-    this.id = vm.nextContextId++;
-    vm.contexts.set(this.id, this);
+    this.id = vm.register(this);
   }
 
   getMap(): HeaderMap | undefined {

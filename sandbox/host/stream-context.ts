@@ -28,18 +28,15 @@ let nextConnectionId = 1;
 
 export class StreamContext implements FilterContext {
   readonly id: number;
-  readonly root: RootContext;
   accessLogPhase = false;
   private readonly connectionId = nextConnectionId++;
 
   constructor(
     private readonly s: HttpStream,
     private readonly vm: Vm,
-    root: RootContext,
+    readonly root: RootContext,
   ) {
-    this.id = vm.nextContextId++;
-    this.root = root;
-    vm.contexts.set(this.id, this);
+    this.id = vm.register(this);
   }
 
   private dir(type: number): Direction | undefined {

@@ -19,7 +19,6 @@ let nextConnectionId = 1_000_000;
 
 export class TcpContext implements FilterContext {
   readonly id: number;
-  readonly root: RootContext;
   readonly accessLogPhase = false;
   readonly connectionId = nextConnectionId++;
   /** Client → server bytes not yet taken by tcp_proxy (kept while the filter pauses). */
@@ -33,11 +32,9 @@ export class TcpContext implements FilterContext {
   constructor(
     private readonly c: TcpConnection,
     private readonly vm: Vm,
-    root: RootContext,
+    readonly root: RootContext,
   ) {
-    this.id = vm.nextContextId++;
-    this.root = root;
-    vm.contexts.set(this.id, this);
+    this.id = vm.register(this);
   }
 
   getMap(): HeaderMap | undefined {

@@ -70,6 +70,7 @@ export class Vm {
   stopNextIteration = false;
   restricted = false;
   effectiveId = 0;
+  /** The id the next context gets (ids are never reused within a VM). */
   nextContextId = 1;
   private depth = 0;
   private current: FilterContext;
@@ -91,6 +92,12 @@ export class Vm {
     readonly label: VmLabel,
   ) {
     this.current = this.vmContext;
+  }
+  /** Gives a new context the next id and makes it reachable by it (for callbacks and effective context). */
+  register(ctx: FilterContext): number {
+    const id = this.nextContextId++;
+    this.contexts.set(id, ctx);
+    return id;
   }
 
   /** A log line from the module, reported to the plugin whose root the running context belongs to;

@@ -1,40 +1,35 @@
 // envoy/envoy.yaml's candidate TCP egress listeners run in the sandbox mesh against real servers:
 // the shipped static rules make PostgreSQL read-only, Redis read-only and refuse TLS to an unlisted
 // SNI — before the control plane ever pushed a snapshot (its cluster is left unmapped here).
-import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { startMesh, type Mesh } from '../../sandbox/mesh/index.js';
 import { startPostgres, startRedis, type RealServer } from './servers.js';
+import { countingServer, type CountingServer } from './support.js';
 
 let pgServer: RealServer;
 let redis: RealServer;
-let payments: net.Server;
-let reached = 0;
+let payments: CountingServer;
 let mesh: Mesh;
 
 beforeAll(async () => {
   [pgServer, redis] = await Promise.all([startPostgres(), startRedis()]);
-  payments = net.createServer((s) => {
-    reached++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => payments.listen(0, '127.0.0.1', () => r()));
+  payments = await countingServer();
   mesh = await startMesh({
     file: 'envoy/envoy.yaml',
     hostMap: {
       'postgres:5432': pgServer.port,
       'redis:6379': redis.port,
-      'payments:8443': (payments.address() as net.AddressInfo).port,
+      'payments:8443': payments.port,
     },
   });
 }, 60_000);
 
 afterAll(async () => {
   await mesh?.close();
-  await new Promise((r) => payments?.close(r));
+  await payments?.close();
   await Promise.all([pgServer?.stop(), redis?.stop()]);
 }, 30_000);
 
@@ -61,5 +56,5 @@ it('the candidate data guard of envoy.yaml: reads pass, writes fail cleanly, unl
     s.once('error', (e) => resolve(e.message));
   });
   expect(refused).not.toBe('connected');
-  expect(reached).toBe(0);
+  expect(payments.connections()).toBe(0);
 }, 30_000);

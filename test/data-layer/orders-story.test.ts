@@ -7,7 +7,6 @@
 // connection to an unlisted SNI is refused before reaching the server, and the control plane's
 // blast-radius map shows each destination with reads allowed and writes blocked.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -19,13 +18,12 @@ import { start, type RunningControlPlane } from '../../control-plane/src/main.js
 import type { Mesh } from '../../sandbox/mesh/index.js';
 import { apiClient, uiConfig } from '../ui/harness.js';
 import { startPostgres, startRedis, type RealServer } from './servers.js';
-import { guardMesh, shadowConfig } from './support.js';
+import { countingServer, guardMesh, shadowConfig, type CountingServer } from './support.js';
 
 const REQUESTS = 200;
 let pgServer: RealServer;
 let redisServer: RealServer;
-let payments: net.Server;
-let paymentConnections = 0;
+let payments: CountingServer;
 let cp: RunningControlPlane;
 let mesh: Mesh;
 let dataDir: string;
@@ -40,11 +38,7 @@ const policy = { services: ['orders'], connections: { defaultAction: 'deny', rul
 
 beforeAll(async () => {
   [pgServer, redisServer] = await Promise.all([startPostgres(), startRedis()]);
-  payments = net.createServer((s) => {
-    paymentConnections++;
-    s.destroy();
-  });
-  await new Promise<void>((r) => payments.listen(0, '127.0.0.1', () => r()));
+  payments = await countingServer();
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-orders-'));
   cp = await start(uiConfig(dataDir), { logger: pino({ level: 'silent' }) });
   const put = await apiClient(cp.httpUrl)('/api/v1/policies/orders', { method: 'PUT', body: JSON.stringify(policy) });
@@ -52,7 +46,7 @@ beforeAll(async () => {
   mesh = await guardMesh({
     pgPort: pgServer.port,
     redisPort: redisServer.port,
-    tlsPort: (payments.address() as net.AddressInfo).port,
+    tlsPort: payments.port,
     controlPlane: cp.grpcPort,
     config: shadowConfig(policy.connections, { controlPlane: { cluster: 'shadowguard_control_plane' } }),
   });
@@ -73,7 +67,7 @@ afterAll(async () => {
   for (const c of cleanup.splice(0)) await c();
   await mesh?.close();
   await cp?.close();
-  await new Promise((r) => payments?.close(r));
+  await payments?.close();
   await Promise.all([pgServer?.stop(), redisServer?.stop()]);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
@@ -151,11 +145,7 @@ it(`over ${REQUESTS} mirrored requests the live copy writes everything and the s
   for (let i = 0; i < REQUESTS; i += 10) {
     const batch = Array.from({ length: 10 }, (_, k) => i + k);
     const [l, s] = await Promise.all([
-      Promise.all(
-        batch.map((id) =>
-          placeOrder(live.db, live.cache, { port: (payments.address() as net.AddressInfo).port }, id, 'live'),
-        ),
-      ),
+      Promise.all(batch.map((id) => placeOrder(live.db, live.cache, { port: payments.port }, id, 'live'))),
       Promise.all(batch.map((id) => placeOrder(shadow.db, shadow.cache, { port: at('shadow_tls') }, id, 'shadow'))),
     ]);
     liveOut.push(...l);
@@ -176,7 +166,7 @@ it(`over ${REQUESTS} mirrored requests the live copy writes everything and the s
   expect(shadowOut.every((o) => o.errors.some((e) => /shadowguard: write or escape blocked/.test(e)))).toBe(true);
   expect(shadowOut.every((o) => o.errors.some((e) => /shadowguard-blocked:LPUSH/.test(e)))).toBe(true);
   // Only the live copy's TLS attempts reached the payment server.
-  expect(paymentConnections).toBe(REQUESTS);
+  expect(payments.connections()).toBe(REQUESTS);
 
   // Closing the shadow's connections flushes the guard's statement counts.
   for (const c of cleanup.splice(0)) await c();

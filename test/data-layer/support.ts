@@ -1,6 +1,7 @@
 // Shared setup of the data-layer tests: a sandbox mesh whose TCP listeners put the shadow's
 // network filter (envoy.filters.network.wasm) before tcp_proxy to real PostgreSQL / Redis servers,
-// and the shadow configuration with connection rules.
+// the shadow configuration with connection rules, and a TCP server that counts who reaches it.
+import net from 'node:net';
 import { startMesh, type Mesh } from '../../sandbox/mesh/index.js';
 
 export const WASM = 'build/shadowguard.wasm';
@@ -75,4 +76,27 @@ static_resources:
       ...(opts.controlPlane ? { shadowguard_control_plane: opts.controlPlane } : {}),
     },
   });
+}
+
+export interface CountingServer {
+  port: number;
+  /** Connections accepted so far. */
+  connections(): number;
+  close(): Promise<void>;
+}
+
+/** A TCP server on loopback that counts each connection and drops it at once: it stands in for a
+ *  destination (a payment API) whose only question is whether anything got through. */
+export async function countingServer(): Promise<CountingServer> {
+  let connections = 0;
+  const server = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => connections,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }

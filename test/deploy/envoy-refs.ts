@@ -67,6 +67,25 @@ export function checkBootstrapRefs(bootstrap: Obj): { issues: Issue[]; clusters:
   const listenerNames = new Set<string>();
   const ports = new Map<string, string>();
   const controlPlaneRefs: Array<{ p: string; cluster: string }> = [];
+  /** Checks the Shadowguard JSON in a wasm PluginConfig (HTTP or network filter) and notes its control-plane cluster. */
+  const shadowguardConfig = (pc: Obj, at: string): Obj | undefined => {
+    const conf = get(pc, 'configuration');
+    if (typeOf(conf) !== 'google.protobuf.StringValue' || typeof conf?.value !== 'string') {
+      fail(at, 'the Shadowguard configuration must be a google.protobuf.StringValue JSON document');
+      return undefined;
+    }
+    let doc: Obj;
+    try {
+      doc = JSON.parse(conf.value);
+    } catch (e) {
+      fail(at, `configuration is not JSON: ${(e as Error).message}`);
+      return undefined;
+    }
+    for (const m of filterConfigErrors(doc)) fail(`${at}.configuration`, `filter configuration: ${m}`);
+    if (doc.controlPlane?.cluster)
+      controlPlaneRefs.push({ p: `${at}.configuration`, cluster: doc.controlPlane.cluster });
+    return doc;
+  };
   (sr.listeners ?? []).forEach((l: Obj, li: number) => {
     const lp = `$.static_resources.listeners[${li}]`;
     if (listenerNames.has(l.name)) fail(lp, `duplicate listener name '${l.name}'`);
@@ -86,19 +105,7 @@ export function checkBootstrapRefs(bootstrap: Obj): { issues: Issue[]; clusters:
           return;
         }
         if (typeOf(tc) === NET_WASM) {
-          const pc = tc.config ?? {};
-          const conf = get(pc, 'configuration');
-          if (typeOf(conf) !== 'google.protobuf.StringValue' || typeof conf?.value !== 'string')
-            return fail(hp, 'the Shadowguard configuration must be a google.protobuf.StringValue JSON document');
-          let doc: Obj;
-          try {
-            doc = JSON.parse(conf.value);
-          } catch (e) {
-            return fail(hp, `configuration is not JSON: ${(e as Error).message}`);
-          }
-          for (const m of filterConfigErrors(doc)) fail(`${hp}.configuration`, `filter configuration: ${m}`);
-          if (doc.controlPlane?.cluster)
-            controlPlaneRefs.push({ p: `${hp}.configuration`, cluster: doc.controlPlane.cluster });
+          shadowguardConfig(tc.config ?? {}, hp);
           return;
         }
         // The subset a front proxy (and the sandbox mesh) needs: HCM only, with the wasm and router HTTP filters.
@@ -140,19 +147,8 @@ export function checkBootstrapRefs(bootstrap: Obj): { issues: Issue[]; clusters:
           if (t === ROUTER && hi !== filters.length - 1) fail(fp, 'the router must be the last HTTP filter');
           if (t !== WASM) return;
           const pc = get(hf, 'typed_config').config ?? {};
-          const conf = get(pc, 'configuration');
-          if (typeOf(conf) !== 'google.protobuf.StringValue' || typeof conf?.value !== 'string') {
-            return fail(fp, 'the Shadowguard configuration must be a google.protobuf.StringValue JSON document');
-          }
-          let doc: Obj;
-          try {
-            doc = JSON.parse(conf.value);
-          } catch (e) {
-            return fail(fp, `configuration is not JSON: ${(e as Error).message}`);
-          }
-          for (const m of filterConfigErrors(doc)) fail(`${fp}.configuration`, `filter configuration: ${m}`);
-          if (doc.controlPlane?.cluster)
-            controlPlaneRefs.push({ p: `${fp}.configuration`, cluster: doc.controlPlane.cluster });
+          const doc = shadowguardConfig(pc, fp);
+          if (!doc) return;
           const code = get(get(pc, 'vm_config'), 'code');
           wasm.push({
             listener: l.name,

@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { workerLogs } from './fixtures/streams.js';
 import { deadPort, grpcServer, h2Server, httpServer } from './fixtures/servers.js';
 
 let upstream: Awaited<ReturnType<typeof httpServer>>;
@@ -37,11 +38,7 @@ async function start(): Promise<Plugin> {
   plugin = await host.loadPlugin({ wasm: await probe('callouts') });
   return plugin;
 }
-const logs = (): string[] =>
-  plugin
-    .logEntries()
-    .filter((e) => e.worker === 0)
-    .map((e) => e.message);
+const logs = (): string[] => workerLogs(plugin);
 const request = (extra: Array<[string, string]>) => {
   const s = plugin.newStream();
   const verdict = s.sendRequestHeaders([[':method', 'GET'], [':path', '/'], [':authority', 'a'], ...extra]);

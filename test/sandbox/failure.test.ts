@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { GET } from './fixtures/streams.js';
 
 let host: Host;
 afterEach(async () => {
@@ -13,11 +14,6 @@ const load = async (failOpen: boolean, workers = 1): Promise<Plugin> => {
   host = new Host();
   return host.loadPlugin({ wasm: await probe('trap'), failOpen, workers });
 };
-const GET: Array<[string, string]> = [
-  [':method', 'GET'],
-  [':path', '/'],
-  [':authority', 'a'],
-];
 
 describe('a trap in the module', () => {
   it('marks the VM failed and logs why, without throwing at the caller', async () => {

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { workerLogs } from './fixtures/streams.js';
 
 let host: Host;
 afterEach(async () => {
@@ -12,11 +13,6 @@ const load = async (name: string): Promise<Plugin> => {
   host = new Host();
   return host.loadPlugin({ wasm: await probe(name) });
 };
-const logs = (p: Plugin): string[] =>
-  p
-    .logEntries()
-    .filter((e) => e.worker === 0)
-    .map((e) => e.message);
 
 describe('header maps', () => {
   it('answers as Envoy inside and outside the windows', async () => {
@@ -37,7 +33,7 @@ describe('header maps', () => {
       ['server', 'upstream'],
     ]);
     s.sendResponseBody('r', true);
-    expect(logs(plugin)).toEqual([
+    expect(workerLogs(plugin)).toEqual([
       'multi=0:one', // first value only, key lower-cased
       'missing=1:', // NotFound
       'empty=0:', // present but empty: Ok
@@ -110,12 +106,12 @@ describe('body buffers', () => {
 
   it('is unreachable outside its window: reads empty, writes BadArgument', async () => {
     const { plugin } = await run('', ['x']);
-    expect(logs(plugin)[0]).toBe('in-headers set=2 status=0:0');
+    expect(workerLogs(plugin)[0]).toBe('in-headers set=2 status=0:0');
   });
 
   it('replaces the whole buffered body with set_buffer_bytes(0, size)', async () => {
     const { plugin, body } = await run('buffer', ['ab', 'cd']);
-    expect(logs(plugin)).toContain('body size=4 eos=1 data=abcd');
+    expect(workerLogs(plugin)).toContain('body size=4 eos=1 data=abcd');
     expect(body).toBe('REPLACED');
   });
 
@@ -129,13 +125,13 @@ describe('body buffers', () => {
 
   it('refuses a mid-buffer write (BadArgument), unlike the spec', async () => {
     const { plugin, body } = await run('mid', ['body']);
-    expect(logs(plugin)).toContain('mid=2');
+    expect(workerLogs(plugin)).toContain('mid=2');
     expect(body).toBe('body');
   });
 
   it('clamps reads: start past the end is Ok with (0, 0), a slice is a slice', async () => {
     const { plugin } = await run('past-end', ['body']);
-    expect(logs(plugin)).toEqual(expect.arrayContaining(['past-end=0:0,0', 'slice=od']));
+    expect(workerLogs(plugin)).toEqual(expect.arrayContaining(['past-end=0:0,0', 'slice=od']));
   });
 
   it('gives the response body to the response callbacks and rejects unknown buffer types', async () => {
@@ -151,7 +147,7 @@ describe('body buffers', () => {
     );
     s.sendResponseHeaders([[':status', '200']]);
     s.sendResponseBody('hello', true);
-    expect(logs(plugin)).toEqual(
+    expect(workerLogs(plugin)).toEqual(
       expect.arrayContaining(['response body=hello', 'response append=0', 'bad-type=2 no-config=1']),
     );
     expect(s.responseBody.toString()).toBe('hello!');

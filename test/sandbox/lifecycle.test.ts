@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { workerLogs } from './fixtures/streams.js';
 
 let host: Host;
 afterEach(async () => {
@@ -18,11 +19,6 @@ const load = async (opts: { configuration?: string; workers?: number } = {}): Pr
   host = new Host();
   return host.loadPlugin({ wasm: await probe('lifecycle'), ...opts });
 };
-const workerLogs = (p: Plugin, worker: number | 'canary' = 0): string[] =>
-  p
-    .logEntries()
-    .filter((e) => e.worker === worker)
-    .map((e) => e.message);
 
 describe('VM model', () => {
   it('starts a canary (root 1: create, vm_start, configure) and then each worker the same way', async () => {

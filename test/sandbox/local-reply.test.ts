@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { GET, workerLogs } from './fixtures/streams.js';
 
 let host: Host;
 afterEach(async () => {
@@ -12,16 +13,6 @@ const load = async (): Promise<Plugin> => {
   host = new Host();
   return host.loadPlugin({ wasm: await probe('local-reply') });
 };
-const logs = (p: Plugin): string[] =>
-  p
-    .logEntries()
-    .filter((e) => e.worker === 0)
-    .map((e) => e.message);
-const GET: Array<[string, string]> = [
-  [':method', 'GET'],
-  [':path', '/'],
-  [':authority', 'a'],
-];
 
 describe('local replies', () => {
   it("answers from the request path through the filter's own response callbacks", async () => {
@@ -44,7 +35,7 @@ describe('local replies', () => {
       ['x-seen-by-filter', 'yes'],
     ]);
     expect(s.responseBody.toString()).toBe('nope');
-    expect(logs(plugin)).toEqual([
+    expect(workerLogs(plugin)).toEqual([
       'reply rc=0',
       'response_headers status=0:403 eos=0',
       'response_body size=4 eos=1',
@@ -98,7 +89,7 @@ describe('local replies', () => {
       ['content-type', 'text/plain'],
     ]);
     expect(s.responseBody.toString()).toBe('upstream says no');
-    expect(logs(plugin).filter((l) => l.startsWith('response_headers'))).toHaveLength(1);
+    expect(workerLogs(plugin).filter((l) => l.startsWith('response_headers'))).toHaveLength(1);
   });
 
   it('resets the stream on close_stream, after the callback, with log → done → delete', async () => {
@@ -110,6 +101,6 @@ describe('local replies', () => {
     expect(s.sendRequestHeaders([...GET, ['x-close', '1']])).toBe('stop');
     expect(events).toEqual(['reset wasm_close_stream', 'complete']);
     expect(s.wasReset).toBe(true);
-    expect(logs(plugin)).toEqual(['close rc=0', 'log', 'done', 'delete']);
+    expect(workerLogs(plugin)).toEqual(['close rc=0', 'log', 'done', 'delete']);
   });
 });

@@ -5,6 +5,7 @@ import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePairs, Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { GET } from './fixtures/streams.js';
 
 let host: Host;
 afterEach(async () => {
@@ -96,12 +97,7 @@ describe('properties', () => {
   it('serializes maps as pairs and messages as protobuf', async () => {
     const plugin = await load();
     const s = plugin.newStream();
-    s.sendRequestHeaders([
-      [':method', 'GET'],
-      [':path', '/'],
-      [':authority', 'a'],
-      ['x-props', 'request/headers,xds/node'],
-    ]);
+    s.sendRequestHeaders([...GET, ['x-props', 'request/headers,xds/node']]);
     const [headers, node] = logs(plugin, 'req');
     expect(headers).toBe(
       `request/headers 0 ${encodePairs([

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { workerLogs } from './fixtures/streams.js';
 
 let host: Host;
 afterEach(async () => {
@@ -28,11 +29,6 @@ function open(plugin: Plugin) {
   c.start();
   return { c, connects };
 }
-const worker = (p: Plugin) =>
-  p
-    .logEntries()
-    .filter((e) => e.worker === 0)
-    .map((e) => e.message);
 
 describe('network filter connections (Envoy semantics)', () => {
   it('tcp_proxy connects at once when on_new_connection continues; cluster_name only after that', async () => {
@@ -40,7 +36,7 @@ describe('network filter connections (Envoy semantics)', () => {
     const { c, connects } = open(plugin);
     expect(connects).toEqual(['orders_db']);
     c.receiveDownstream(Buffer.from('hello'));
-    const logs = worker(plugin);
+    const logs = workerLogs(plugin);
     expect(logs[0]).toBe('new cluster=<1> sni=db.internal'); // NotFound at accept
     expect(logs[1]).toBe('down size=5 eos=0 data=hello cluster=orders_db');
     expect(Buffer.concat(c.toUpstream).toString()).toBe('hello');
@@ -52,7 +48,7 @@ describe('network filter connections (Envoy semantics)', () => {
     c.receiveDownstream(Buffer.from('P1234'));
     expect(c.toUpstream).toEqual([]);
     c.receiveDownstream(Buffer.from('56789'));
-    const logs = worker(plugin).filter((m) => m.startsWith('down') || m.startsWith('mid'));
+    const logs = workerLogs(plugin).filter((m) => m.startsWith('down') || m.startsWith('mid'));
     expect(logs).toEqual([
       'down size=5 eos=0 data=P1234 cluster=orders_db',
       'down size=10 eos=0 data=P123456789 cluster=orders_db',
@@ -67,7 +63,7 @@ describe('network filter connections (Envoy semantics)', () => {
     c.receiveUpstream(Buffer.from('Raw reply'));
     c.receiveUpstream(Buffer.from('pass'), true);
     expect(c.toClient.map(String)).toEqual(['REPLY', 'pass']);
-    expect(worker(plugin)).toContain('upstream-close peer=0');
+    expect(workerLogs(plugin)).toContain('upstream-close peer=0');
   });
 
   it.each([
@@ -80,20 +76,20 @@ describe('network filter connections (Envoy semantics)', () => {
     expect(c.closed).toBe(true);
     expect(c.closeDetails).toBe(details);
     expect(c.toUpstream).toEqual([]);
-    expect(worker(plugin).slice(-4)).toEqual(['downstream-close peer=1', 'done', 'log', 'delete']);
+    expect(workerLogs(plugin).slice(-4)).toEqual(['downstream-close peer=1', 'done', 'log', 'delete']);
   });
 
   it('continue_stream(UPSTREAM) is unimplemented (Envoy has no continue on the write path)', async () => {
     const plugin = await load();
     const { c } = open(plugin);
     c.receiveDownstream(Buffer.from('U'));
-    expect(worker(plugin)).toContain('continue-upstream=12'); // WasmResult Unimplemented
+    expect(workerLogs(plugin)).toContain('continue-upstream=12'); // WasmResult Unimplemented
   });
 
   it('a client close runs the close callback (REMOTE), then on_done → on_log → on_delete', async () => {
     const plugin = await load();
     const { c } = open(plugin);
     c.close('remote');
-    expect(worker(plugin).slice(-4)).toEqual(['downstream-close peer=2', 'done', 'log', 'delete']);
+    expect(workerLogs(plugin).slice(-4)).toEqual(['downstream-close peer=2', 'done', 'log', 'delete']);
   });
 });

@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Host, type Plugin, type PluginOptions } from '../../sandbox/host/index.js';
 import { probe } from './fixtures/probes.js';
+import { GET } from './fixtures/streams.js';
 import { httpServer } from './fixtures/servers.js';
 
 let upstream: Awaited<ReturnType<typeof httpServer>>;
@@ -20,11 +21,6 @@ afterEach(async () => {
   await host?.close();
 });
 
-const GET: Array<[string, string]> = [
-  [':method', 'GET'],
-  [':path', '/'],
-  [':authority', 'a'],
-];
 const start = (): Host => (host = new Host({ clusters: { backend: { host: '127.0.0.1', port: upstream.port } } }));
 const load = (name: string, extra: Partial<PluginOptions> = {}): Promise<Plugin> =>
   host.loadPlugin({ wasm, name, vmId: 'vm', vmConfiguration: 'vm-cfg', configuration: `cfg-${name}`, ...extra });

@@ -1,17 +1,13 @@
 // Issue 14 findings 6, 8 and 9: pairs whose bodies were not compared are their own category, never a
 // match; comparison cost is bounded for adversarial shapes; deep JSON is reported, not lost.
 // Through the ingest sequencer, the report book and the REST API (app.inject).
-import { pino } from 'pino';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { comparePair } from '../../control-plane/src/compare/index.js';
 import type { Half, Policy, PolicySpec } from '../../control-plane/src/domain/types.js';
-import { Ingest } from '../../control-plane/src/ingest.js';
-import { Pairer } from '../../control-plane/src/pairing/pairer.js';
 import { ReportBook } from '../../control-plane/src/reports/aggregate.js';
-import { BlastRadius } from '../../control-plane/src/reports/blast-radius.js';
 import { SqliteStore } from '../../control-plane/src/store/sqlite.js';
-import { half } from '../control-plane/api/engine-fixtures.js';
+import { half, ingestFor } from '../control-plane/api/engine-fixtures.js';
 import { EDITOR, testApp } from '../control-plane/api/helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -31,15 +27,7 @@ function setup(spec: Partial<PolicySpec> = {}) {
   cleanups.push(() => store.close());
   const reports = new ReportBook();
   const alerts: unknown[] = [];
-  const ingest = new Ingest({
-    policyFor: (s) => (p.spec.services.includes(s) ? p : undefined),
-    pairer: new Pairer({ windowMs: 1000 }),
-    compare: comparePair,
-    reports,
-    blast: new BlastRadius(),
-    store,
-    logger: pino({ level: 'silent' }),
-  });
+  const ingest = ingestFor([p], { reports, store });
   const pair = (id: string, live: Half, cand: Half) => {
     ingest.half(live);
     const before = reports.summary('checkout')?.alerting.length ?? 0;

@@ -1,15 +1,10 @@
 // Issue 14 finding 5: JSON values under secret key names are redacted by default before anything is
 // stored or served (configurable), and examples stored before that are redacted when state loads.
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { comparePair } from '../../control-plane/src/compare/index.js';
 import type { Policy, PolicySpec } from '../../control-plane/src/domain/types.js';
-import { Ingest } from '../../control-plane/src/ingest.js';
-import { Pairer } from '../../control-plane/src/pairing/pairer.js';
 import { ReportBook } from '../../control-plane/src/reports/aggregate.js';
-import { BlastRadius } from '../../control-plane/src/reports/blast-radius.js';
 import { SqliteStore } from '../../control-plane/src/store/sqlite.js';
-import { half } from '../control-plane/api/engine-fixtures.js';
+import { half, ingestFor } from '../control-plane/api/engine-fixtures.js';
 import { EDITOR, testApp } from '../control-plane/api/helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -29,15 +24,7 @@ function feed(normalize: PolicySpec['normalize'], reports = new ReportBook()): R
   };
   const store = new SqliteStore({ dataDir: ':memory:' });
   cleanups.push(() => store.close());
-  const ingest = new Ingest({
-    policyFor: () => p,
-    pairer: new Pairer({ windowMs: 1000 }),
-    compare: comparePair,
-    reports,
-    blast: new BlastRadius(),
-    store,
-    logger: pino({ level: 'silent' }),
-  });
+  const ingest = ingestFor([p], { reports, store });
   const body = (side: string, amount: number) => ({
     amount,
     session_token: `sess-${side}-${side === 'live' ? '8f3a9c' : '77b1d2'}`,

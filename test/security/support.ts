@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { DEFAULTS, type ControlPlaneConfig } from '../../control-plane/src/config.js';
+import { loopbackConfig } from '../fixtures/control-plane-config.js';
 import { start, type RunningControlPlane } from '../../control-plane/src/main.js';
 import { httpReceiver } from '../fixtures/http-receiver.js';
 
@@ -39,22 +40,17 @@ export async function startControlPlane(over: Partial<ControlPlaneConfig> = {}):
       done();
     },
   });
-  const config: ControlPlaneConfig = {
-    ...DEFAULTS,
-    pairing: { ...DEFAULTS.pairing },
-    webhook: { ...DEFAULTS.webhook },
+  // Logged at info (the tests read the lines) and saving report state on the default interval.
+  const config = loopbackConfig(dataDir, {
     metrics: { ...DEFAULTS.metrics },
-    host: '127.0.0.1',
-    httpPort: 0,
-    grpcPort: 0,
-    dataDir,
     logLevel: 'info',
+    persistIntervalMs: DEFAULTS.persistIntervalMs,
     tokens: [
       { name: 'vera', token: VIEWER, role: 'viewer' },
       { name: 'eddie', token: EDITOR, role: 'editor' },
     ],
     ...over,
-  };
+  });
   const cp = await start(config, { logger: pino({ level: 'info' }, sink) });
   return {
     cp,

@@ -3,13 +3,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { browserSuite, endpointRows, shot } from './browser.js';
-import { EDITOR, playShop, startPlane, untilCompared, VIEWER, type Plane } from './harness.js';
+import { EDITOR, playedShop, startPlane, VIEWER, type Plane } from './harness.js';
 
 let plane: Plane;
 const open = browserSuite(startPlane, async (p) => {
   plane = p;
-  playShop(plane);
-  await untilCompared(plane, 48);
+  await playedShop(plane);
 });
 
 describe('the dashboard', () => {

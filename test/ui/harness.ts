@@ -208,6 +208,12 @@ export async function untilCompared(plane: Plane, pairs: number): Promise<void> 
   }
 }
 
+/** The state the dashboard tests start from: the shop's traffic played and 48 of its pairs compared. */
+export async function playedShop(plane: Plane): Promise<void> {
+  playShop(plane);
+  await untilCompared(plane, 48);
+}
+
 /** The mini demo's traffic: ~60 pairs over four endpoints and the candidate's egress. */
 export function playShop(plane: Plane, rounds = 12): void {
   for (let i = 1; i <= rounds; i++) {

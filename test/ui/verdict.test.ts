@@ -5,13 +5,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { browserSuite, shot } from './browser.js';
-import { EDITOR, playShop, startPlane, untilCompared, type Plane } from './harness.js';
+import { EDITOR, playedShop, startPlane, type Plane } from './harness.js';
 
 let plane: Plane;
 const open = browserSuite(startPlane, async (p) => {
   plane = p;
-  playShop(plane);
-  await untilCompared(plane, 48);
+  await playedShop(plane);
 });
 
 describe('verdicts on the dashboard', () => {

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOpt
 import { Registry } from 'prom-client';
 import type { ApiDeps } from './deps.js';
 import { authPlugin, type AuthOptions } from './plugins/auth.js';
-import { errorsPlugin } from './plugins/errors.js';
+import { errorBody, errorsPlugin } from './plugins/errors.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { swaggerPlugin } from './plugins/swagger.js';
@@ -62,7 +62,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     return503OnClosing: true,
     // Errors raised before routing (a malformed percent-encoding) get the same document as the rest.
     frameworkErrors: (err, _request, reply) => {
-      void (reply as FastifyReply).code(400).send({ error: 'Bad Request', message: err.message, statusCode: 400 });
+      void (reply as FastifyReply).code(400).send(errorBody(400, err.message));
     },
   }) as unknown as FastifyInstance;
 

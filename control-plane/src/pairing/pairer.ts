@@ -57,6 +57,21 @@ export interface PairerStats {
   abandoned?: number;
 }
 
+/** The PairerStats counters every pairer keeps (the shared one adds its handover counters). */
+export const PAIR_COUNTERS = [
+  'completed',
+  'late',
+  'duplicate',
+  'orphaned',
+  'evicted',
+  'degraded',
+  'invalid',
+  'oversized',
+] as const;
+
+export const zeroCounts = <K extends string>(keys: readonly K[]): Record<K, number> =>
+  Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
 /**
  * Accounted per held half on top of its body: the Half object, its header arrays, the body's Buffer
  * object and the pairer's own entry, plus the first STRING_ALLOWANCE characters of strings. Measured
@@ -97,16 +112,7 @@ export class Pairer {
   private readonly recent = new Set<string>();
   private readonly ring: Array<string | undefined>;
   private ringPos = 0;
-  private readonly counters = {
-    completed: 0,
-    late: 0,
-    duplicate: 0,
-    orphaned: 0,
-    evicted: 0,
-    degraded: 0,
-    invalid: 0,
-    oversized: 0,
-  };
+  private readonly counters = zeroCounts(PAIR_COUNTERS);
   // Expired pairs that only miss their secondary, until expire() hands them over; their bytes stay
   // accounted until then.
   private degradedQueue: Array<{ pair: CompletePair; bytes: number }> = [];

@@ -21,24 +21,21 @@
 import { Redis } from 'ioredis';
 import type { Half } from '../domain/types.js';
 import { decodeFilterMessage, encodeFilterMessage } from '../stream/codec.js';
-import { halfBytes, PAIRING_DEFAULTS, type CompletePair, type PairClaim, type PairerStats } from './pairer.js';
+import {
+  halfBytes,
+  PAIR_COUNTERS,
+  PAIRING_DEFAULTS,
+  zeroCounts,
+  type CompletePair,
+  type PairClaim,
+  type PairerStats,
+} from './pairer.js';
 
 const PREFIX = 'sg:';
 const DEADLINES = `${PREFIX}pairs:deadlines`;
 const CLAIMS = `${PREFIX}pairs:claims`;
 const STATS = `${PREFIX}pairs:stats`;
-const COUNTERS = [
-  'completed',
-  'late',
-  'duplicate',
-  'orphaned',
-  'evicted',
-  'degraded',
-  'invalid',
-  'oversized',
-  'reclaimed',
-  'abandoned',
-] as const;
+const COUNTERS = [...PAIR_COUNTERS, 'reclaimed', 'abandoned'] as const;
 
 // KEYS: pair hash, done marker, deadlines, stats, claims. ARGV: side, half bytes, needsSecondary (0/1),
 // deadline (ms), ttl (ms), done ttl (ms), maxPending, maxPendingBytes, cost, claim token, claim deadline (ms).
@@ -369,18 +366,5 @@ function decodeHalf(b: Buffer | null | undefined): Half {
 }
 
 function emptyStats(): PairerStats {
-  return {
-    pending: 0,
-    pendingBytes: 0,
-    completed: 0,
-    late: 0,
-    duplicate: 0,
-    orphaned: 0,
-    evicted: 0,
-    degraded: 0,
-    invalid: 0,
-    oversized: 0,
-    reclaimed: 0,
-    abandoned: 0,
-  };
+  return { pending: 0, pendingBytes: 0, ...zeroCounts(COUNTERS) };
 }

@@ -110,6 +110,10 @@ export function checkGuards(ramp: ResolvedRamp, o: RampObservations): GuardValue
   return out;
 }
 
+/** The inconclusive detail: the first five endpoints short of evidence, and how many more there are. */
+const notEnoughEvidence = (lacking: string[]): string =>
+  `not enough evidence: ${lacking.slice(0, 5).join(', ')}${lacking.length > 5 ? ` and ${lacking.length - 5} more` : ''}`;
+
 /**
  * The mismatch guard (per endpoint, rates over the pairs that were compared): fails on any endpoint
  * with its minimum pairs over the limit; passes when every required endpoint (requiredEndpoints) has
@@ -136,13 +140,7 @@ function mismatchGuard(ramp: ResolvedRamp, o: RampObservations, limit: number): 
     return guardValue('mismatchRate', null, limit, 'inconclusive', 'no pairs in this stage yet');
   const lacking = lackingEvidence(o.endpoints, ramp.guards.coverage, need);
   if (lacking.length > 0)
-    return guardValue(
-      'mismatchRate',
-      worst?.rate ?? null,
-      limit,
-      'inconclusive',
-      `not enough evidence: ${lacking.slice(0, 5).join(', ')}${lacking.length > 5 ? ` and ${lacking.length - 5} more` : ''}`,
-    );
+    return guardValue('mismatchRate', worst?.rate ?? null, limit, 'inconclusive', notEnoughEvidence(lacking));
   return guardValue(
     'mismatchRate',
     worst?.rate ?? 0,
@@ -173,13 +171,7 @@ function latencyRatioGuard(ramp: ResolvedRamp, o: RampObservations, limit: numbe
   if (o.endpoints.length === 0)
     return guardValue('latencyRatio', null, limit, 'inconclusive', 'no pairs in this stage yet');
   if (lacking.length > 0)
-    return guardValue(
-      'latencyRatio',
-      worst?.ratio ?? null,
-      limit,
-      'inconclusive',
-      `not enough evidence: ${lacking.slice(0, 5).join(', ')}`,
-    );
+    return guardValue('latencyRatio', worst?.ratio ?? null, limit, 'inconclusive', notEnoughEvidence(lacking));
   return guardValue(
     'latencyRatio',
     worst?.ratio ?? 0,

@@ -159,15 +159,7 @@ export class BlastRadius {
     }
     r.total++;
     r.decisions[ev.decision]++;
-    const sec = Math.floor(nowMs / 1000);
-    const slot = sec % this.windowS;
-    if (d.stamp[slot] !== sec) {
-      d.stamp[slot] = sec;
-      d.all[slot] = 0;
-      d.allowed[slot] = 0;
-    }
-    d.all[slot]++;
-    if (ev.decision === 'allowed') d.allowed[slot]++;
+    this.countRate(d, nowMs, 1, ev.decision === 'allowed');
   }
 
   private addStatements(d: Dest, ev: EgressEvent, nowMs: number): void {
@@ -177,6 +169,11 @@ export class BlastRadius {
     else if (ev.statementClass === 'write') st.write += n;
     else st.blockedEscape += n;
     d.lastAt = nowMs;
+    this.countRate(d, nowMs, n, ev.statementClass === 'read');
+  }
+
+  /** Adds `n` to the current second's slot of the rate ring, clearing a slot left from an earlier lap. */
+  private countRate(d: Dest, nowMs: number, n: number, allowed: boolean): void {
     const sec = Math.floor(nowMs / 1000);
     const slot = sec % this.windowS;
     if (d.stamp[slot] !== sec) {
@@ -185,7 +182,7 @@ export class BlastRadius {
       d.allowed[slot] = 0;
     }
     d.all[slot] += n;
-    if (ev.statementClass === 'read') d.allowed[slot] += n;
+    if (allowed) d.allowed[slot] += n;
   }
 
   map(policyServices: string[], capacity: CapacitySpec[] = []): BlastRadiusMap {

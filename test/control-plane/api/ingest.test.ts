@@ -1,15 +1,13 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { comparePair } from '../../../control-plane/src/compare/index.js';
 import type { Policy, PolicySpec } from '../../../control-plane/src/domain/types.js';
 import { AlertSink } from '../../../control-plane/src/alerts.js';
-import { Ingest } from '../../../control-plane/src/ingest.js';
 import { Pairer } from '../../../control-plane/src/pairing/pairer.js';
 import { ReportBook } from '../../../control-plane/src/reports/aggregate.js';
 import { BlastRadius } from '../../../control-plane/src/reports/blast-radius.js';
 import { SqliteStore } from '../../../control-plane/src/store/sqlite.js';
 import { webhookServer } from '../../fixtures/http-receiver.js';
-import { egress, half } from './engine-fixtures.js';
+import { egress, half, ingestFor } from './engine-fixtures.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -25,14 +23,10 @@ function setup(p: Policy | undefined, webhook?: { timeoutMs?: number; maxInFligh
   cleanups.push(() => store.close());
   const reports = new ReportBook();
   const blast = new BlastRadius();
-  const ingest = new Ingest({
-    policyFor: (s) => (p?.spec.services.includes(s) ? p : undefined),
-    pairer: new Pairer({ windowMs: 1000 }),
-    compare: comparePair,
+  const ingest = ingestFor(p ? [p] : [], {
     reports,
     blast,
     store,
-    logger: pino({ level: 'silent' }),
     // The receivers are http on 127.0.0.1; one attempt each (retries: webhook-delivery.test.ts).
     webhook: { attempts: 1, rules: { allowHttp: true, allowLoopback: true }, ...webhook },
   });
@@ -134,15 +128,7 @@ describe('ingest', () => {
       onStored: (a) => feed.push(a),
     });
     const p = policy({ alerts: { mismatchRate: 10, minPairs: 1, webhook: hook.url } });
-    const ingest = new Ingest({
-      policyFor: () => p,
-      pairer: new Pairer(),
-      compare: comparePair,
-      reports: new ReportBook(),
-      blast: new BlastRadius(),
-      alerts,
-      logger: pino({ level: 'silent' }),
-    });
+    const ingest = ingestFor([p], { pairer: new Pairer(), alerts });
     ingest.half(half('p1', 'live', { total: 10 }));
     ingest.half(half('p1', 'candidate', { total: 11 }));
     await new Promise((r) => setTimeout(r, 50)); // ingest's POST is now in flight (the webhook never answers)
@@ -172,21 +158,17 @@ describe('ingest', () => {
 
   it('keeps going when the engine throws on a pair', () => {
     const { ingest } = setup(policy());
-    const broken = new Ingest({
-      policyFor: () => policy(),
+    const broken = ingestFor([policy()], {
       pairer: new Pairer(),
       compare: () => {
         throw new Error('boom');
       },
-      reports: new ReportBook(),
-      blast: new BlastRadius(),
       store: {
         addAlert: async () => {
           throw new Error();
         },
         markAlertDelivered: async () => {},
       },
-      logger: pino({ level: 'silent' }),
     });
     broken.half(half('p1', 'live', {}));
     expect(() => broken.half(half('p1', 'candidate', {}))).not.toThrow();
@@ -198,14 +180,10 @@ describe('ingest', () => {
     let now = 0;
     const reports = new ReportBook();
     const p = policy({ secondary: true });
-    const ingest = new Ingest({
-      policyFor: () => p,
+    const ingest = ingestFor([p], {
       pairer: new Pairer({ windowMs: 1000, now: () => now }),
-      compare: comparePair,
       reports,
-      blast: new BlastRadius(),
       store: new SqliteStore({ dataDir: ':memory:' }),
-      logger: pino({ level: 'silent' }),
     });
     ingest.half(half('p1', 'live', { a: 1 }));
     ingest.half(half('p1', 'candidate', { a: 2 }));
@@ -221,15 +199,7 @@ describe('ingest', () => {
     const pairer = new Pairer({ windowMs: 60_000 });
     const store = new SqliteStore({ dataDir: ':memory:' });
     cleanups.push(() => store.close());
-    const ingest = new Ingest({
-      policyFor: () => p,
-      pairer,
-      compare: comparePair,
-      reports,
-      blast: new BlastRadius(),
-      store,
-      logger: pino({ level: 'silent' }),
-    });
+    const ingest = ingestFor([p], { pairer, reports, store });
     for (const id of ['p1', 'p2']) {
       ingest.half(half(id, 'live', { a: 1 }));
       ingest.half(half(id, 'candidate', { a: 2 }));

@@ -9,6 +9,8 @@ afterEach(async () => {
 
 const put = (name: string, body: unknown, headers: Record<string, string> = {}) =>
   t.as(EDITOR, { method: 'PUT', url: `/api/v1/policies/${name}`, payload: body as object, headers });
+const rollback = (name: string, version: number) =>
+  t.as(EDITOR, { method: 'POST', url: `/api/v1/policies/${name}/rollback`, payload: { version } });
 
 describe('policy routes', () => {
   it('creates a policy with 201, reads it back with its version as ETag, and lists it', async () => {
@@ -86,20 +88,12 @@ describe('policy routes', () => {
     t = await testApp();
     await put('checkout', spec());
     await put('checkout', spec({ sampling: { defaultPercent: 50 } }));
-    const rb = await t.as(EDITOR, {
-      method: 'POST',
-      url: '/api/v1/policies/checkout/rollback',
-      payload: { version: 1 },
-    });
+    const rb = await rollback('checkout', 1);
     expect(rb.statusCode).toBe(200);
     expect(rb.json()).toMatchObject({ version: 3, spec: spec() });
 
     await t.as(EDITOR, { method: 'DELETE', url: '/api/v1/policies/checkout' });
-    const restore = await t.as(EDITOR, {
-      method: 'POST',
-      url: '/api/v1/policies/checkout/rollback',
-      payload: { version: 2 },
-    });
+    const restore = await rollback('checkout', 2);
     expect(restore.json()).toMatchObject({ version: 5, spec: spec({ sampling: { defaultPercent: 50 } }) });
     const audit = (await t.as(VIEWER, { url: '/api/v1/audit?policy=checkout' })).json().audit;
     expect(audit.map((a: { action: string }) => a.action)).toEqual([
@@ -120,25 +114,13 @@ describe('policy routes', () => {
     t = await testApp();
     await put('checkout', spec());
     await t.as(EDITOR, { method: 'DELETE', url: '/api/v1/policies/checkout' });
-    const missing = await t.as(EDITOR, {
-      method: 'POST',
-      url: '/api/v1/policies/checkout/rollback',
-      payload: { version: 9 },
-    });
+    const missing = await rollback('checkout', 9);
     expect(missing.statusCode).toBe(404);
     expect(missing.json().message).toBe("policy 'checkout' has no version 9");
-    const tomb = await t.as(EDITOR, {
-      method: 'POST',
-      url: '/api/v1/policies/checkout/rollback',
-      payload: { version: 2 },
-    });
+    const tomb = await rollback('checkout', 2);
     expect(tomb.statusCode).toBe(409);
     expect(tomb.json().message).toMatch(/version 2 .* is a deletion/);
-    const never = await t.as(EDITOR, {
-      method: 'POST',
-      url: '/api/v1/policies/nope/rollback',
-      payload: { version: 1 },
-    });
+    const never = await rollback('nope', 1);
     expect(never.statusCode).toBe(404);
   });
 
@@ -171,11 +153,7 @@ describe('policy routes', () => {
     // Written before the routes checked ramps (straight to the store), then fixed.
     await t.store.putPolicy('checkout', spec({ ramp: { stages: [10, 5] } }), 'legacy');
     await put('checkout', spec({ ramp: { stages: [5, 10] } }));
-    const rb = await t.as(EDITOR, {
-      method: 'POST',
-      url: '/api/v1/policies/checkout/rollback',
-      payload: { version: 1 },
-    });
+    const rb = await rollback('checkout', 1);
     expect(rb.statusCode).toBe(400);
     expect(rb.json().message).toBe('version 1: spec/ramp/stages must be strictly increasing: 5 follows 10');
     expect((await t.as(VIEWER, { url: '/api/v1/policies/checkout' })).json()).toMatchObject({

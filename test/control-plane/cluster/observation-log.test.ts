@@ -1,21 +1,15 @@
 // The observation log on a real Redis 7: every replica reads every entry in order, and an egress event a
 // filter resends after reconnecting to another replica (its acknowledgement was lost with the first) is
 // appended once — the sender's high-water mark in Redis drops the copies, and counts them.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ObservationLog, type Observation } from '../../../control-plane/src/cluster/observation-log.js';
-import { startRedis, type RealServer } from '../../data-layer/servers.js';
 import { egress } from '../../fixtures/halves.js';
+import { throwawayRedis } from '../../fixtures/redis.js';
 
-let redis: RealServer;
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = throwawayRedis();
 
 it('appends a resent egress event once across replicas, and every replica reads each entry once', async () => {
-  const url = `redis://127.0.0.1:${redis.port}`;
+  const url = redis.url();
   const [a, b] = [new ObservationLog({ url }), new ObservationLog({ url })];
   const seen: Array<Observation[]> = [[], []];
   // both readers know where "now" is in the log before the first append

@@ -3,23 +3,17 @@
 // whichever replica completed it), both replicas' reports show all of them (the observation log),
 // each half is acknowledged only once stored, and when Redis goes away the stream ends UNAVAILABLE
 // (the filter resends after reconnecting) instead of acknowledging a half nobody holds.
-import pg from 'pg';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
-import { startPostgres, startRedis, type RealServer } from '../../data-layer/servers.js';
 import { loopbackConfig } from '../../fixtures/control-plane-config.js';
+import { freshDatabase, throwawayPostgres } from '../../fixtures/postgres.js';
+import { throwawayRedis } from '../../fixtures/redis.js';
 import { halfMessage, tempDir } from '../ramp/fixtures.js';
 import { FakeFilter, hello } from '../stream/fixtures.js';
 
-let postgres: RealServer;
-let redis: RealServer;
-beforeAll(async () => {
-  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([postgres?.stop(), redis?.stop()]);
-});
+const postgres = throwawayPostgres();
+const redis = throwawayRedis();
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -28,11 +22,35 @@ afterEach(async () => {
 async function replica(storeUrl: string): Promise<RunningControlPlane> {
   const base = loopbackConfig(tempDir(cleanups), { store: { url: storeUrl } });
   const cp = await start(
-    { ...base, pairing: { ...base.pairing, redisUrl: `redis://127.0.0.1:${redis.port}` } },
+    { ...base, pairing: { ...base.pairing, redisUrl: redis.url() } },
     { logger: pino({ level: process.env.SG_LOG ?? 'silent' }) },
   );
   cleanups.push(() => cp.close());
   return cp;
+}
+
+/** Writes the checkout policy through `cp`'s API. */
+async function putCheckout(cp: RunningControlPlane): Promise<void> {
+  const put = await fetch(`${cp.httpUrl}/api/v1/policies/checkout`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ services: ['checkout'] }),
+  });
+  expect(put.status).toBe(201);
+}
+
+/** An edge filter streaming to `edgePort` and a candidate shadow to `shadowPort` (edge-<id>, shadow-<id>). */
+async function filters(edgePort: number, shadowPort: number, id: string, epochs: [number, number]) {
+  const edge = await FakeFilter.connect(edgePort, hello({ nodeId: `edge-${id}`, role: 'edge', epoch: epochs[0] }));
+  const shadow = await FakeFilter.connect(
+    shadowPort,
+    hello({ nodeId: `shadow-${id}`, role: 'shadow', variant: 'candidate', workload: 'checkout-v2', epoch: epochs[1] }),
+  );
+  cleanups.push(
+    () => edge.close(),
+    () => shadow.close(),
+  );
+  return { edge, shadow };
 }
 
 /** Pairs this replica compared itself (its latency histogram counts the pairs its engine compared). */
@@ -51,29 +69,12 @@ const pairsIn = async (cp: RunningControlPlane): Promise<number> => {
 };
 
 it('pairs halves that reached different replicas exactly once, acknowledging each once stored', async () => {
-  const admin = new pg.Client({ host: '127.0.0.1', port: postgres.port, user: 'postgres', database: 'postgres' });
-  await admin.connect();
-  await admin.query('CREATE DATABASE sg_shared_pairing');
-  await admin.end();
-  const url = `postgres://postgres@127.0.0.1:${postgres.port}/sg_shared_pairing`;
+  const url = await freshDatabase(postgres(), 'sg_shared_pairing');
   const a = await replica(url);
   const b = await replica(url);
-  const put = await fetch(`${a.httpUrl}/api/v1/policies/checkout`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ services: ['checkout'] }),
-  });
-  expect(put.status).toBe(201);
+  await putCheckout(a);
 
-  const edge = await FakeFilter.connect(a.grpcPort, hello({ nodeId: 'edge-1', role: 'edge', epoch: 7 }));
-  const shadow = await FakeFilter.connect(
-    b.grpcPort,
-    hello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate', workload: 'checkout-v2', epoch: 9 }),
-  );
-  cleanups.push(
-    () => edge.close(),
-    () => shadow.close(),
-  );
+  const { edge, shadow } = await filters(a.grpcPort, b.grpcPort, '1', [7, 9]);
   const n = 120;
   for (let i = 1; i <= n; i++) {
     await edge.send({ seq: i, ...halfMessage(`p${i}`, 'LIVE', 'GET', `/users/${i}`, { name: 'Ada', i }) });
@@ -114,31 +115,14 @@ it('pairs halves that reached different replicas exactly once, acknowledging eac
   expect(status.code).toBe(14); // UNAVAILABLE
   expect(Math.max(...edge.delivered)).toBe(n);
   expect((await fetch(`${b.httpUrl}/healthz`)).status).toBe(200);
-  redis = await startRedis(); // for afterAll
+  await redis.start(); // a new, empty one for the next test
 }, 60_000);
 
 it('a replica that restarts loads the saved reports and replays only what the others compared after the save', async () => {
-  const admin = new pg.Client({ host: '127.0.0.1', port: postgres.port, user: 'postgres', database: 'postgres' });
-  await admin.connect();
-  await admin.query('CREATE DATABASE sg_replay');
-  await admin.end();
-  const url = `postgres://postgres@127.0.0.1:${postgres.port}/sg_replay`;
+  const url = await freshDatabase(postgres(), 'sg_replay');
   const a = await replica(url); // first up: the leader, which saves the shared reports
-  const put = await fetch(`${a.httpUrl}/api/v1/policies/checkout`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ services: ['checkout'] }),
-  });
-  expect(put.status).toBe(201);
-  const edge = await FakeFilter.connect(a.grpcPort, hello({ nodeId: 'edge-r', role: 'edge', epoch: 1 }));
-  const shadow = await FakeFilter.connect(
-    a.grpcPort,
-    hello({ nodeId: 'shadow-r', role: 'shadow', variant: 'candidate', workload: 'checkout-v2', epoch: 1 }),
-  );
-  cleanups.push(
-    () => edge.close(),
-    () => shadow.close(),
-  );
+  await putCheckout(a);
+  const { edge, shadow } = await filters(a.grpcPort, a.grpcPort, 'r', [1, 1]);
   let seq = 0;
   const pairs = async (count: number) => {
     for (let i = 0; i < count; i++) {

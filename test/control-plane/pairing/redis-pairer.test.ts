@@ -2,18 +2,12 @@
 // one server) and every pair completes exactly once; late, duplicate, orphaned and degraded halves are
 // counted; the count and byte bounds evict the oldest; a Redis outage fails the add (the half is not
 // acknowledged) without crashing, and pairing resumes when Redis is back.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RedisPairer } from '../../../control-plane/src/pairing/redis-pairer.js';
-import { startRedis, type RealServer } from '../../data-layer/servers.js';
 import { half } from '../../fixtures/halves.js';
+import { throwawayRedis } from '../../fixtures/redis.js';
 
-let redis: RealServer;
-beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = throwawayRedis();
 const open: RedisPairer[] = [];
 afterEach(async () => {
   await open
@@ -25,7 +19,7 @@ afterEach(async () => {
 
 let clock = 1_000_000;
 const pairer = async (over: Partial<ConstructorParameters<typeof RedisPairer>[0]> = {}) => {
-  const p = new RedisPairer({ url: `redis://127.0.0.1:${redis.port}`, windowMs: 1000, now: () => clock, ...over });
+  const p = new RedisPairer({ url: redis.url(), windowMs: 1000, now: () => clock, ...over });
   open.push(p);
   await p.ready();
   return p;
@@ -170,7 +164,7 @@ describe('RedisPairer', () => {
     await a.add(half('live', { pairId: 'r1' }), false, 'shop');
     await redis.stop();
     await expect(a.add(half('candidate', { pairId: 'r1' }), false, 'shop')).rejects.toThrow();
-    redis = await startRedis(); // a new, empty server (ports differ): a fresh pairer reaches it
+    await redis.start(); // a new, empty server (ports differ): a fresh pairer reaches it
     const b = await pairer();
     await b.add(half('live', { pairId: 'r2' }), false, 'shop');
     expect(await b.add(half('candidate', { pairId: 'r2' }), false, 'shop')).toBeDefined();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { type ControlPlaneConfig, DEFAULTS } from '../../../control-plane/src/config.js';
 import { loopbackConfig } from '../../fixtures/control-plane-config.js';
+import type { RampSpec } from '../../../control-plane/src/domain/config.js';
 import type { NodeHello, Sampling } from '../../../control-plane/src/domain/types.js';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
 import { half } from '../api/engine-fixtures.js';
@@ -15,6 +16,15 @@ import { FakeFilter, hello, waitFor } from '../stream/fixtures.js';
 export const EDITOR = 'editor-token-for-ramp-tests';
 export const VIEWER = 'viewer-token-for-ramp-tests';
 export const STREAM = 'stream-token-for-ramp-tests';
+
+/** The ramp the end-to-end tests run: 1 → 5 → 10 → 100 %, 60 s holds, guards read every 10 s, revert on a breach. */
+export const fourStageRamp = (guards: RampSpec['guards']): RampSpec => ({
+  stages: [1, 5, 10, 100],
+  holdSeconds: 60,
+  evaluateEverySeconds: 10,
+  onBreach: 'revert',
+  guards,
+});
 
 export class Clock {
   constructor(public t = 1_700_000_000_000) {}

@@ -6,6 +6,7 @@ import {
   AckingFilter,
   boot,
   Clock,
+  fourStageRamp,
   halfMessage,
   tempDir,
   until,
@@ -26,13 +27,7 @@ const rampSpec = (over: Record<string, unknown> = {}) => ({
   services: ['checkout'],
   sampling: { defaultPercent: 100, rules: [{ pathPrefix: '/refunds', percent: 50 }] },
   endpoints: ['POST /refunds/{id}', 'GET /users/{id}'],
-  ramp: {
-    stages: [1, 5, 10, 100],
-    holdSeconds: 60,
-    evaluateEverySeconds: 10,
-    onBreach: 'revert',
-    guards: { mismatchRate: 5, minPairs: 5 },
-  },
+  ramp: fourStageRamp({ mismatchRate: 5, minPairs: 5 }),
   ...over,
 });
 

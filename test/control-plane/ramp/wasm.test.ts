@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicySpec } from '../../../control-plane/src/domain/types.js';
 import { buildSnapshot } from '../../../control-plane/src/snapshot/build.js';
-import { AckingFilter, boot, Clock, halfMessage, STREAM, tempDir, type Booted } from './fixtures.js';
+import { AckingFilter, boot, Clock, fourStageRamp, halfMessage, STREAM, tempDir, type Booted } from './fixtures.js';
 
 const WASM = 'build/shadowguard.wasm';
 const cleanups: Array<() => unknown> = [];
@@ -17,13 +17,7 @@ afterEach(async () => {
 const spec: PolicySpec = {
   services: ['shop'],
   sampling: { defaultPercent: 100 },
-  ramp: {
-    stages: [1, 5, 10, 100],
-    holdSeconds: 60,
-    evaluateEverySeconds: 10,
-    onBreach: 'revert',
-    guards: { shadowErrorRate: 5, minPairs: 5 },
-  },
+  ramp: fourStageRamp({ shadowErrorRate: 5, minPairs: 5 }),
 };
 const cappedVersion = (cap: number) =>
   buildSnapshot(spec, { role: 'edge', service: 'shop' }, 'shop', { samplingCap: cap }).version;

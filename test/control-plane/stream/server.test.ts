@@ -167,59 +167,15 @@ describe('Connect stream', () => {
     const h = await start();
     const node = hello({ nodeId: 'shadow-1', role: 'shadow', variant: 'candidate' });
     const f = track(await FakeFilter.connect(h.port, node));
-    await f.send({
-      half: {
-        pairId: 'p1',
-        side: 'SIDE_CANDIDATE',
-        service: 'checkout',
-        method: 'POST',
-        host: 'shop',
-        path: '/orders',
-        query: 'a=1',
-        status: 201,
-        headers: [
-          { name: 'content-type', value: Buffer.from('application/json') },
-          { name: 'x-bin', value: Buffer.from([0xe9, 0xff]) },
-        ],
-        body: Buffer.from('{"id":7}'),
-        truncated: true,
-        bodySize: 2 ** 40,
-        startUnixMs: 1_700_000_000_123,
-        latencyUs: 1500,
-        requestId: 'r1',
-        nodeId: 'shadow-1',
-      },
-    });
-    await f.send({
-      egress: {
-        pairId: 'p1',
-        service: 'checkout',
-        variant: 'SIDE_CANDIDATE',
-        destination: 'smtp.mail:25',
-        method: 'POST',
-        path: '/send',
-        decision: 'DECISION_DENIED',
-        rule: 'default',
-        unixMs: 1_700_000_000_200,
-        nodeId: 'shadow-1',
-      },
-    });
-    await waitFor(() => h.halves.length === 1 && h.events.length === 1, 3000, 'half and event');
-
-    expect(h.halves[0].node).toEqual(node);
-    expect(h.halves[0].half).toEqual({
+    // Fields the decoder passes through as they are; side and headers are converted.
+    const unchanged = {
       pairId: 'p1',
-      side: 'candidate',
       service: 'checkout',
       method: 'POST',
       host: 'shop',
       path: '/orders',
       query: 'a=1',
       status: 201,
-      headers: [
-        ['content-type', 'application/json'],
-        ['x-bin', 'éÿ'],
-      ],
       body: Buffer.from('{"id":7}'),
       truncated: true,
       bodySize: 2 ** 40,
@@ -227,19 +183,40 @@ describe('Connect stream', () => {
       latencyUs: 1500,
       requestId: 'r1',
       nodeId: 'shadow-1',
+    };
+    await f.send({
+      half: {
+        ...unchanged,
+        side: 'SIDE_CANDIDATE',
+        headers: [
+          { name: 'content-type', value: Buffer.from('application/json') },
+          { name: 'x-bin', value: Buffer.from([0xe9, 0xff]) },
+        ],
+      },
     });
-    expect(h.events[0].event).toEqual({
+    const egressUnchanged = {
       pairId: 'p1',
       service: 'checkout',
-      variant: 'candidate',
       destination: 'smtp.mail:25',
       method: 'POST',
       path: '/send',
-      decision: 'denied',
       rule: 'default',
       unixMs: 1_700_000_000_200,
       nodeId: 'shadow-1',
+    };
+    await f.send({ egress: { ...egressUnchanged, variant: 'SIDE_CANDIDATE', decision: 'DECISION_DENIED' } });
+    await waitFor(() => h.halves.length === 1 && h.events.length === 1, 3000, 'half and event');
+
+    expect(h.halves[0].node).toEqual(node);
+    expect(h.halves[0].half).toEqual({
+      ...unchanged,
+      side: 'candidate',
+      headers: [
+        ['content-type', 'application/json'],
+        ['x-bin', 'éÿ'],
+      ],
     });
+    expect(h.events[0].event).toEqual({ ...egressUnchanged, variant: 'candidate', decision: 'denied' });
     expect(h.registry.get('shadow-1/shadowguard#0')).toMatchObject({
       halvesReceived: 1,
       eventsReceived: 1,

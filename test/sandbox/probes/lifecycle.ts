@@ -31,6 +31,15 @@ function bodyResult(a: string, eos: u32): u32 {
   if (a == "nobuffer") return 3;
   return 0;
 }
+/** One body callback of either direction: logs it with the chunk and answers what the headers asked for. */
+function onBody(event: string, buffer: i32, actions: Map<u32, string>, id: u32, size: u32, eos: u32): u32 {
+  proxy_get_buffer_bytes(buffer, 0, size, RET, RET + 4);
+  log(event + " " + id.toString() + " " + size.toString() + " " + eos.toString() + " " + retString());
+  return bodyResult(actions.has(id) ? actions.get(id) : "", eos);
+}
+function logHeaders(event: string, id: u32, n: u32, eos: u32): void {
+  log(event + " " + id.toString() + " " + n.toString() + " " + eos.toString());
+}
 
 export function proxy_abi_version_0_2_1(): void {}
 export function proxy_on_context_create(id: u32, parent: u32): void { log("create " + id.toString() + " " + parent.toString()); }
@@ -54,29 +63,25 @@ export function proxy_on_tick(root: u32): void {
   }
 }
 export function proxy_on_request_headers(id: u32, n: u32, eos: u32): u32 {
-  log("request_headers " + id.toString() + " " + n.toString() + " " + eos.toString());
+  logHeaders("request_headers", id, n, eos);
   reqBody.set(id, action(0, "x-req-body"));
   reqTrailers.set(id, action(0, "x-req-trailers"));
   return headersResult(action(0, "x-req-headers"), id, 0);
 }
 export function proxy_on_request_body(id: u32, size: u32, eos: u32): u32 {
-  proxy_get_buffer_bytes(0, 0, size, RET, RET + 4);
-  log("request_body " + id.toString() + " " + size.toString() + " " + eos.toString() + " " + retString());
-  return bodyResult(reqBody.has(id) ? reqBody.get(id) : "", eos);
+  return onBody("request_body", 0, reqBody, id, size, eos);
 }
 export function proxy_on_request_trailers(id: u32, n: u32): u32 {
   log("request_trailers " + id.toString() + " " + n.toString());
   return reqTrailers.has(id) && reqTrailers.get(id) == "pause" ? 1 : 0;
 }
 export function proxy_on_response_headers(id: u32, n: u32, eos: u32): u32 {
-  log("response_headers " + id.toString() + " " + n.toString() + " " + eos.toString());
+  logHeaders("response_headers", id, n, eos);
   resBody.set(id, action(2, "x-res-body"));
   return headersResult(action(2, "x-res-headers"), id, 1);
 }
 export function proxy_on_response_body(id: u32, size: u32, eos: u32): u32 {
-  proxy_get_buffer_bytes(1, 0, size, RET, RET + 4);
-  log("response_body " + id.toString() + " " + size.toString() + " " + eos.toString() + " " + retString());
-  return bodyResult(resBody.has(id) ? resBody.get(id) : "", eos);
+  return onBody("response_body", 1, resBody, id, size, eos);
 }
 export function proxy_on_response_trailers(id: u32, n: u32): u32 { log("response_trailers " + id.toString() + " " + n.toString()); return 0; }
 export function proxy_on_log(id: u32): void { log("log " + id.toString()); }

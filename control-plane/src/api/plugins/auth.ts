@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Principal, Role } from '../types.js';
+import { errorBody } from './errors.js';
 
 export interface ApiToken {
   token: string;
@@ -23,7 +24,7 @@ const digest = (token: string): string => createHash('sha256').update(token).dig
 
 function deny(reply: FastifyReply, status: 401 | 403, message: string): FastifyReply {
   if (status === 401) void reply.header('www-authenticate', 'Bearer realm="shadowguard"');
-  return reply.code(status).send({ error: status === 401 ? 'Unauthorized' : 'Forbidden', message, statusCode: status });
+  return reply.code(status).send(errorBody(status, message));
 }
 
 export const authPlugin = fp<AuthOptions>(

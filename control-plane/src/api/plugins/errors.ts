@@ -12,6 +12,27 @@ import { StoreError, type StoreErrorKind } from '../../store/types.js';
 
 const kindStatus: Record<StoreErrorKind, number> = { not_found: 404, precondition_failed: 412, conflict: 409 };
 
+/** The one error document: {error, message, statusCode} plus any details the refusal carries. */
+export function errorBody(status: number, message: string, details?: Record<string, unknown>) {
+  return { error: STATUS_CODES[status] ?? 'Error', message, statusCode: status, ...details };
+}
+
+/**
+ * A route's refusal that is not a store or ramp outcome (too many event streams, a confirmation
+ * needed): the handler answers `status` with this message and the details (e.g. the preview the
+ * user must confirm) beside it.
+ */
+export class Refused extends Error {
+  constructor(
+    readonly status: 409 | 429 | 503,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'Refused';
+  }
+}
+
 /** A route's "no such thing": the handler answers 404 with this message. */
 export class NotFound extends Error {
   readonly kind = 'not_found';
@@ -68,8 +89,13 @@ export const errorsPlugin = fp<ErrorsOptions>(
     app.setErrorHandler((err: FastifyError | StoreError | Error, request, reply) => {
       let status = 500;
       let message = `internal error (request ${request.id}); the control-plane log has the details`;
+      let details: Record<string, unknown> | undefined;
       const fe = err as FastifyError;
-      if (fe.validation) {
+      if (err instanceof Refused) {
+        status = err.status;
+        message = err.message;
+        details = err.details;
+      } else if (fe.validation) {
         status = 400;
         message = formatValidation(fe.validationContext ?? 'request', fe.validation);
       } else if (err instanceof StoreError || kindOf(err)) {
@@ -85,12 +111,12 @@ export const errorsPlugin = fp<ErrorsOptions>(
         status = fe.statusCode;
         message = err.message;
       }
-      if (status >= 500) request.log.error({ err }, 'request failed');
+      if (status >= 500 && !(err instanceof Refused)) request.log.error({ err }, 'request failed');
       else request.log.info({ statusCode: status, message }, 'request rejected');
       void reply
         .code(status)
         .type('application/json')
-        .send({ error: STATUS_CODES[status] ?? 'Error', message, statusCode: status });
+        .send(errorBody(status, message, details));
     });
 
     // 405 with Allow: a path that exists with other methods is not "not found".
@@ -112,16 +138,8 @@ export const errorsPlugin = fp<ErrorsOptions>(
         return reply
           .code(405)
           .header('allow', allow.join(', '))
-          .send({
-            error: 'Method Not Allowed',
-            message: `${request.method} is not allowed on ${url}; allowed: ${allow.join(', ')}`,
-            statusCode: 405,
-          });
-      void reply.code(404).send({
-        error: 'Not Found',
-        message: `no route ${request.method} ${request.url.split('?')[0]}`,
-        statusCode: 404,
-      });
+          .send(errorBody(405, `${request.method} is not allowed on ${url}; allowed: ${allow.join(', ')}`));
+      void reply.code(404).send(errorBody(404, `no route ${request.method} ${url}`));
     });
   },
   { name: 'errors', fastify: '5.x' },

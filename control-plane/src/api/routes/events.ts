@@ -12,6 +12,7 @@ import type { ApiInstance } from '../types.js';
 import type { ApiDeps } from '../deps.js';
 import type { BusEvent } from '../event-bus.js';
 import { authErrors } from '../schemas/common.js';
+import { Refused } from '../plugins/errors.js';
 
 export const MAX_EVENT_STREAMS = 100;
 /** per token (principal), so one viewer cannot take every slot (issue 14 finding 13) */
@@ -41,27 +42,14 @@ export async function eventRoutes(app: ApiInstance, { deps }: { deps: ApiDeps })
       },
     },
     async (request, reply) => {
-      if (!events)
-        return reply.code(503).send({
-          error: 'Service Unavailable',
-          message: 'live updates are not available on this server',
-          statusCode: 503,
-        });
+      if (!events) throw new Refused(503, 'live updates are not available on this server');
       if (open.size >= MAX_EVENT_STREAMS) {
-        return reply.code(503).send({
-          error: 'Service Unavailable',
-          message: `too many open event streams (${MAX_EVENT_STREAMS})`,
-          statusCode: 503,
-        });
+        throw new Refused(503, `too many open event streams (${MAX_EVENT_STREAMS})`);
       }
       const owner: unknown = request.principal ?? null;
       const mine = perToken.get(owner) ?? 0;
       if (mine >= MAX_EVENT_STREAMS_PER_TOKEN) {
-        return reply.code(429).send({
-          error: 'Too Many Requests',
-          message: `too many open event streams for this token (${MAX_EVENT_STREAMS_PER_TOKEN})`,
-          statusCode: 429,
-        });
+        throw new Refused(429, `too many open event streams for this token (${MAX_EVENT_STREAMS_PER_TOKEN})`);
       }
       perToken.set(owner, mine + 1);
       reply.hijack();

@@ -5,6 +5,7 @@
 import type { ApiInstance } from '../types.js';
 import type { Registry } from 'prom-client';
 import type { ApiDeps } from '../deps.js';
+import { errorBody, Refused } from '../plugins/errors.js';
 
 export async function healthRoutes(
   app: ApiInstance,
@@ -28,12 +29,12 @@ export async function healthRoutes(
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       try {
         await deps.store.ping();
       } catch (err) {
         request.log.error({ err }, 'health check: store unavailable');
-        return reply.code(503).send({ error: 'Service Unavailable', message: 'store unavailable', statusCode: 503 });
+        throw new Refused(503, 'store unavailable');
       }
       return { status: 'ok', version, uptimeSeconds: Math.round((Date.now() - started) / 1000) };
     },
@@ -66,8 +67,7 @@ export async function readyRoute(app: ApiInstance, { deps }: { deps: ApiDeps }):
       },
     },
     async (request, reply) => {
-      const unready = (message: string) =>
-        reply.code(503).send({ error: 'Service Unavailable', message, statusCode: 503 });
+      const unready = (message: string) => reply.code(503).send(errorBody(503, message));
       try {
         await deps.store.ping();
       } catch (err) {

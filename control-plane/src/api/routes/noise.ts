@@ -17,7 +17,7 @@ import type { PolicySpec } from '../../domain/types.js';
 import type { ApiDeps } from '../deps.js';
 import { authErrors, errors, policyNameParams } from '../schemas/common.js';
 import { notifyChange, setEtag, who, writeOptions } from './preconditions.js';
-import { NotFound } from '../plugins/errors.js';
+import { NotFound, Refused } from '../plugins/errors.js';
 
 const MAX_RULES = 500; // schema/policy.schema.json: normalize.ignorePaths maxItems
 // schema/policy.schema.json item maxLength: a longer rule would store a policy the schema refuses
@@ -196,12 +196,11 @@ export async function noiseRoutes(app: ApiInstance, { deps }: { deps: ApiDeps })
         e.fields.filter((f) => f.verdict === 'regression').map(() => e.endpoint),
       );
       if (regressions.length > 0 && !confirm && !dryRun) {
-        return reply.code(409).send({
-          error: 'Conflict',
-          statusCode: 409,
-          message: `'${request.body.path}' has a regression verdict on ${[...new Set(regressions)].join(', ')}: marking it as noise would hide a regression; check the preview and send confirm: true to mark it anyway`,
-          preview,
-        });
+        throw new Refused(
+          409,
+          `'${request.body.path}' has a regression verdict on ${[...new Set(regressions)].join(', ')}: marking it as noise would hide a regression; check the preview and send confirm: true to mark it anyway`,
+          { preview },
+        );
       }
       if (dryRun) {
         setEtag(reply, current);
