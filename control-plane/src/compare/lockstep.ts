@@ -14,7 +14,7 @@
 // does a scan that would not pay: the whole body as one unit, or units past half of it.
 //
 // API:
-//   lockstep(a, b): Lockstep | undefined
+//   lockstep(a, b, bytes?): Lockstep | undefined
 //   scanValue(s, p, maxDepth, noEscapes?, limit?): number   end of the JSON value at p, or -1
 import { MAX_JSON_DEPTH } from './normalize.js';
 
@@ -49,12 +49,14 @@ const COLON = 4;
 const AFTER = 5; // after a value in a container
 const END = 6; // after the top-level value
 
-// Per open container (synchronous, so shared): kind, start offsets in both texts, current key, where
-// its keys start in the key list, whether a unit lies inside, element count.
-const CAP = MAX_JSON_DEPTH + 1;
+/** bytes compared by hand before native chunks (divergences come in clusters) */
 const SHORT = 16;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for (JSON forbids them raw in strings)
 const CONTROL = /[\u0000-\u001f]/;
+
+// Per open container (synchronous, so shared): kind, start offsets in both texts, current key, where
+// its keys start in the key list, whether a unit lies inside, element count.
+const CAP = MAX_JSON_DEPTH + 1;
 const kind = new Uint8Array(CAP);
 const startA = new Int32Array(CAP);
 const startB = new Int32Array(CAP);
