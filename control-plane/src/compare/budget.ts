@@ -7,6 +7,7 @@
 //   class TooCostly extends Error          never escapes diff.ts
 //   withBudget(units, f): T                runs f with a budget; nested runs restore the outer one
 //   spend(n): void                         throws TooCostly past the budget
+//   remaining(): number                    units left in the current run
 //   keyMemo(): WeakMap<object, string> | undefined   the current run's memo of multiset keys
 //   typeOf(v): 'null' | 'array' | typeof v
 
@@ -32,6 +33,11 @@ export function withBudget<T>(units: number, f: () => T): T {
 export function spend(n: number): void {
   budget -= n;
   if (budget < 0) throw new TooCostly('comparison work budget exceeded');
+}
+
+/** Units left in the current run. */
+export function remaining(): number {
+  return budget;
 }
 
 export function keyMemo(): WeakMap<object, string> | undefined {

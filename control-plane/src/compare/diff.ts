@@ -5,9 +5,10 @@
 // `notCompared` says why (NotComparedReason) and no body difference is reported.
 import { createHash } from 'node:crypto';
 import { classify } from './detectors.js';
-import { TooCostly, withBudget } from './budget.js';
+import { remaining, TooCostly, withBudget } from './budget.js';
 import { JsonDiff, type EngineDifference, type Suggestion } from './json-diff.js';
-import type { BodyNote, CompiledSpec, NormalizedSide } from './normalize.js';
+import { lockstep, type Lockstep } from './lockstep.js';
+import { resolveJson, type BodyNote, type CompiledSpec, type NormalizedSide } from './normalize.js';
 import { REDACTED } from './redact.js';
 
 export interface SideDiff {
@@ -48,6 +49,24 @@ export function diffSides(live: NormalizedSide, shadow: NormalizedSide, c: Compi
   }
   diffHeaders(live.headers, shadow.headers, c, differences, suggestions);
   const res: SideDiff = { differences, suggestions, bodyCompared: false };
+  // Unparsed JSON sides (normalizeHalf's deferJson) are settled first unless a note already skips the
+  // body (parsing can add only 'too-deep' or 'invalid-json', which rank below it), or both texts
+  // compare in lockstep: then both are valid JSON within the depth bound, and parsing adds nothing.
+  const early = pickNote(live.note, shadow.note);
+  let ls: Lockstep | undefined;
+  if (!(early && NOT_COMPARED[early])) {
+    if (live.pending && shadow.pending)
+      ls = lockstep(
+        live.jsonText ?? '',
+        shadow.jsonText ?? '',
+        live.ascii && shadow.ascii ? [live.bytes, shadow.bytes] : undefined,
+      );
+    if (ls?.deepArrays && c.hasUnordered) ls = undefined;
+    if (!ls) {
+      resolveJson(live);
+      resolveJson(shadow);
+    }
+  }
   const note = pickNote(live.note, shadow.note);
   if (note) res.bodyNote = note;
   const skip = note && NOT_COMPARED[note];
@@ -59,7 +78,11 @@ export function diffSides(live: NormalizedSide, shadow: NormalizedSide, c: Compi
     sBefore = suggestions.length;
   try {
     const units = WORK_FLOOR + WORK_PER_BYTE * (live.bytes.length + shadow.bytes.length);
-    withBudget(units, () => diffBodies(live, shadow, c, differences, suggestions));
+    if (!(ls && withBudget(units, () => diffUnits(ls, live, shadow, c, differences, suggestions)))) {
+      resolveJson(live);
+      resolveJson(shadow);
+      withBudget(units, () => diffBodies(live, shadow, c, differences, suggestions));
+    }
     res.bodyCompared = true;
   } catch (e) {
     if (!(e instanceof TooCostly)) throw e;
@@ -106,6 +129,52 @@ function diffHeaders(
     if (a.has(name)) continue;
     out.push({ path: 'headers.' + name, kind: 'extra', right: c.redactHeader(name) ? REDACTED : vb });
   }
+}
+
+/**
+ * Two unparsed JSON texts compared in lockstep (lockstep.ts): only the values that differ are parsed
+ * and walked, at their paths, in text order — what the walk over both parsed bodies emits. False
+ * (nothing emitted) when that is not certain; the caller then parses both. Certain includes the work
+ * budget: the whole walk spends at most one unit per value outside the units (unless an unordered
+ * array might match nested arrays as multisets), so it passes its budget only if this one does or
+ * cannot tell.
+ */
+function diffUnits(
+  ls: Lockstep,
+  a: NormalizedSide,
+  b: NormalizedSide,
+  c: CompiledSpec,
+  out: EngineDifference[],
+  sugg: Suggestion[],
+): boolean {
+  const ta = a.jsonText ?? '',
+    tb = b.jsonText ?? '';
+  const before = out.length,
+    sBefore = sugg.length;
+  const jd = new JsonDiff(c, out, sugg);
+  try {
+    for (const u of ls.units) jd.runAt(u.keys, () => [valueAt(ta, u.aStart, u.aEnd), valueAt(tb, u.bStart, u.bEnd)]);
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    out.length = before;
+    sugg.length = sBefore;
+    return false;
+  }
+  if (ls.nodes <= remaining()) return true;
+  out.length = before;
+  sugg.length = sBefore;
+  return false;
+}
+
+/** The JSON value of s[start, end) (a value lockstep.ts scanned: leading whitespace, then the value). */
+function valueAt(s: string, start: number, end: number): unknown {
+  let p = start;
+  for (let c = s.charCodeAt(p); c === 32 || c === 10 || c === 13 || c === 9; c = s.charCodeAt(++p));
+  if (s.charCodeAt(p) === 34 /* " */) {
+    const t = s.slice(p + 1, end - 1);
+    if (!t.includes('\\')) return t;
+  }
+  return JSON.parse(s.slice(p, end));
 }
 
 function diffBodies(

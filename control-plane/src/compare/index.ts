@@ -16,6 +16,7 @@ import type { EngineDifference, Suggestion } from './json-diff.js';
 import {
   compileSpec,
   normalizeHalf,
+  resolveJson,
   type BodyKind,
   type BodyNote,
   type CompiledSpec,
@@ -108,11 +109,22 @@ function redactQuery(query: string): string {
     .slice(0, 2048);
 }
 
-export function comparePair(pair: CompletePair, policyName: string, spec: PolicySpec): ComparedPair {
+/**
+ * `wholeBodies`: parse and walk both JSON bodies whole, never in lockstep (lockstep.ts) — the reference
+ * the lockstep path must equal (test/control-plane/compare/lockstep.test.ts).
+ */
+export function comparePair(
+  pair: CompletePair,
+  policyName: string,
+  spec: PolicySpec,
+  opts?: { wholeBodies?: boolean },
+): ComparedPair {
   const c = compileSpec(spec);
-  const live = normalizeHalf(pair.live, c);
-  const cand = normalizeHalf(pair.candidate, c);
-  const sec = pair.secondary ? normalizeHalf(pair.secondary, c) : undefined;
+  // JSON bodies stay text until the diff or an example needs their values (diff.ts parses what differs)
+  const defer = opts?.wholeBodies !== true;
+  const live = normalizeHalf(pair.live, c, defer);
+  const cand = normalizeHalf(pair.candidate, c, defer);
+  const sec = pair.secondary ? normalizeHalf(pair.secondary, c, defer) : undefined;
   const main = diffSides(live, cand, c);
   const noise = sec ? diffSides(live, sec, c) : undefined;
   const endpoint = compileEndpoints(spec.endpoints).resolve(
@@ -195,6 +207,7 @@ function rawRedactor(spec: PolicySpec): PathMatcher | null | false {
 }
 
 function exampleSide(s: NormalizedSide, c: CompiledSpec, raw: PathMatcher | null | false): ExampleSide {
+  resolveJson(s);
   const headers: Array<[string, string]> = [];
   for (const h of Array.isArray(s.half.headers) ? s.half.headers : []) {
     if (!Array.isArray(h)) continue;

@@ -47,6 +47,28 @@ export class JsonDiff {
     this.walk(live, shadow, root, (f & FLAG_REDACT) !== 0);
   }
 
+  /**
+   * The walk's visit of one value below the root, at `keys` (object keys from the body root), as run()
+   * over the whole bodies makes it: same rules, redaction, budget and once-per-path bookkeeping.
+   * `values` is asked only when the policy does not ignore that path.
+   */
+  runAt(keys: readonly string[], values: () => [unknown, unknown]): void {
+    let state = this.m ? this.m.root : EMPTY_STATE;
+    if (state.flags & FLAG_IGNORE) return;
+    let red = (state.flags & FLAG_REDACT) !== 0;
+    for (let i = 0; i < keys.length; i++) {
+      const next = this.child(state, keys[i], false, red);
+      if (next === undefined) return;
+      red = this.childRedacted;
+      state = next;
+    }
+    const [a, b] = values();
+    this.segs.length = 0;
+    for (let i = 0; i < keys.length; i++) this.segs.push(keys[i]);
+    this.walk(a, b, state, red);
+    this.segs.length = 0;
+  }
+
   private walk(a: unknown, b: unknown, state: MatchState, red: boolean): void {
     spend(1);
     if (a === b) return;

@@ -32,6 +32,8 @@ export interface CompiledSpec {
   /** undefined when no path rule exists (the walk then skips all bookkeeping) */
   paths: PathMatcher | undefined;
   hasRedactPaths: boolean;
+  /** some unorderedArrays rule exists (multiset matching may cost more than a unit per node) */
+  hasUnordered: boolean;
   ignoreHeader: (name: string) => boolean;
   redactHeader: (name: string) => boolean;
   detectors: { uuid: boolean; timestamp: boolean; token: boolean };
@@ -53,6 +55,14 @@ export interface NormalizedSide {
   /** decoded bytes (binary digests and size) */
   bytes: Buffer;
   note?: BodyNote;
+  /**
+   * The text of a body read as JSON. While `pending`, it is not parsed yet and kind, json, text and
+   * note are provisional: resolveJson(side) settles them exactly as an eager normalizeHalf would.
+   */
+  jsonText?: string;
+  /** jsonText is ASCII: its offsets are offsets in bytes */
+  ascii?: boolean;
+  pending?: 'declared' | 'sniffed';
 }
 
 export const DEFAULT_MAX_DECODED_BYTES = 8 * 1024 * 1024;
@@ -117,6 +127,7 @@ export function compileSpec(spec: PolicySpec): CompiledSpec {
   const compiled: CompiledSpec = {
     paths,
     hasRedactPaths: (n.redactPaths ?? []).length > 0,
+    hasUnordered: (n.unorderedArrays ?? []).length > 0,
     ignoreHeader: prefixes.length
       ? (name) => exact.has(name) || prefixes.some((p) => name.startsWith(p))
       : (name) => exact.has(name),
@@ -163,7 +174,11 @@ function isTooLarge(e: unknown): boolean {
   return e instanceof RangeError || (e as { code?: string })?.code === 'ERR_BUFFER_TOO_LARGE';
 }
 
-export function normalizeHalf(half: Half, c: CompiledSpec): NormalizedSide {
+/**
+ * `deferJson`: a JSON body is decoded to text but not parsed (side.pending); the caller settles it
+ * with resolveJson, or compares it as text first (lockstep.ts) and parses only what differs.
+ */
+export function normalizeHalf(half: Half, c: CompiledSpec, deferJson = false): NormalizedSide {
   let contentType = '';
   let encoding: string | undefined;
   const headers = new Map<string, string>();
@@ -196,7 +211,7 @@ export function normalizeHalf(half: Half, c: CompiledSpec): NormalizedSide {
     side.kind = 'binary';
     return side;
   }
-  classifyBody(side, contentType.toLowerCase());
+  classifyBody(side, contentType.toLowerCase(), deferJson);
   return side;
 }
 
@@ -243,7 +258,28 @@ export function depthOver(v: unknown, max: number): boolean {
   return false;
 }
 
-function classifyBody(side: NormalizedSide, ct: string): void {
+/** Parses a pending JSON side (normalizeHalf with deferJson) and settles its kind and note; idempotent. */
+export function resolveJson(side: NormalizedSide): void {
+  const p = side.pending;
+  if (!p) return;
+  side.pending = undefined;
+  const text = side.jsonText ?? '';
+  try {
+    side.json = JSON.parse(text);
+    if (mayNest(text, MAX_JSON_DEPTH) && depthOver(side.json, MAX_JSON_DEPTH)) {
+      side.json = undefined;
+      side.kind = 'binary';
+      side.note ??= 'too-deep';
+    }
+  } catch {
+    // declared JSON that is not: compare it as text rather than fail the pair
+    if (p === 'declared') side.note ??= 'invalid-json';
+    side.kind = 'text';
+    side.text = text;
+  }
+}
+
+function classifyBody(side: NormalizedSide, ct: string, deferJson: boolean): void {
   const b = side.bytes;
   // A body that did not decode as declared, or in a charset other than UTF-8 (or a subset), is not
   // read as UTF-8 JSON or text: compared byte for byte, or not at all (decode-failed, diff.ts).
@@ -264,23 +300,12 @@ function classifyBody(side: NormalizedSide, ct: string): void {
   const sniffJson = ct === '' && (b[0] === 0x7b || b[0] === 0x5b);
   if (declaredJson || sniffJson) {
     // ASCII (most JSON) is read as latin1, the same string without the UTF-8 decoder (a tenth of parsing)
-    const text = b.toString(isAscii(b) ? 'latin1' : 'utf8');
-    try {
-      side.json = JSON.parse(text);
-      side.kind = 'json';
-      if (mayNest(text, MAX_JSON_DEPTH) && depthOver(side.json, MAX_JSON_DEPTH)) {
-        side.json = undefined;
-        side.kind = 'binary';
-        side.note ??= 'too-deep';
-      }
-      return;
-    } catch {
-      // declared JSON that is not: compare it as text rather than fail the pair
-      if (declaredJson) side.note ??= 'invalid-json';
-      side.kind = 'text';
-      side.text = text;
-      return;
-    }
+    side.ascii = isAscii(b);
+    side.jsonText = b.toString(side.ascii ? 'latin1' : 'utf8');
+    side.kind = 'json';
+    side.pending = declaredJson ? 'declared' : 'sniffed';
+    if (!deferJson) resolveJson(side);
+    return;
   }
   if (declaredText || (ct === '' && isUtf8(b) && !b.includes(0))) {
     side.kind = 'text';
