@@ -3,6 +3,7 @@
 // (Istio outbound cluster FQDN or cluster name), IPv4 CIDR / exact IP, port and TLS SNI, and acts:
 // allow (optionally rate-limited), deny, or readonly with a protocol guard (postgres | redis).
 // Parsed here, beside the HTTP sections, so one document and one parser configure both roles.
+import * as D from "../../build/config/defaults";
 import { JsonValue, J_OBJ } from "../json";
 import { Checker, PAT_RULE_NAME } from "./check";
 import { HostPattern } from "../glob";
@@ -27,14 +28,14 @@ export class ConnRule {
   hasCidr: bool = false;
   ipExact: string = "";    // a non-IPv4 address, compared as text
   action: i32 = CONN_DENY;
-  protocol: i32 = PROTO_TCP;
-  requireReplica: bool = false;
+  protocol: i32 = D.CONNECTIONS_RULE_PROTOCOL; // PROTO_* are the indexes of PROTOCOLS, the schema's enum
+  requireReplica: bool = D.CONNECTIONS_RULE_REQUIRE_REPLICA;
   connLimit: RateLimit | null = null;   // new connections per second
   stmtLimit: RateLimit | null = null;   // statements per second (readonly guards)
 }
 
 export class Connections {
-  defaultAllow: bool = false;
+  defaultAllow: bool = D.CONNECTIONS_DEFAULT_ACTION == 1; // [deny, allow]
   rules: Array<ConnRule> = [];
   // Which connection properties some rule reads (each property read is a host call).
   needsCluster: bool = false;  // Envoy sets cluster_name only once tcp_proxy picked it

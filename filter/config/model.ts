@@ -1,6 +1,8 @@
 // What a parsed configuration is: the read-only Config an HTTP context works from, its rules
 // compiled for matching (host/path patterns, method bit sets), and the enumerations. Built only by
-// parse.ts from a validated document; defaults here are the schema's defaults.
+// parse.ts from a validated document. Defaults come from the JSON Schema's `default`s
+// (scripts/gen-filter-defaults.ts writes them to build/config/defaults.ts before every build).
+import * as D from "../../build/config/defaults";
 import { HostPattern, PathPattern } from "../glob";
 import { HostIndex } from "../host-index";
 import { serializePairs } from "../pairs";
@@ -81,8 +83,8 @@ export class ControlPlane {
   cluster: string = "";
   authority: string = "";
   token: string = "";
-  queueSize: i32 = 1024;
-  reconnectMaxMs: i32 = 30000;
+  queueSize: i32 = D.CONTROL_PLANE_QUEUE_SIZE;
+  reconnectMaxMs: i32 = D.CONTROL_PLANE_RECONNECT_MAX_MS;
 }
 
 // HTTP methods as bits, so a rule's method check is one AND; other methods fall back to the list.
@@ -127,7 +129,7 @@ export class EgressRule {
   path: PathPattern | null = null;
   action: i32 = ACT_DENY;
   rateLimit: RateLimit | null = null;
-  mockStatus: u32 = 200;
+  mockStatus: u32 = <u32>D.EGRESS_RULE_MOCK_STATUS;
   mockHeaderKeys: Array<string> = [];
   mockHeaderValues: Array<string> = [];
   mockBody: string = "";
@@ -144,24 +146,24 @@ export class Config {
   variant: i32 = 0;                // Side value for shadows, 0 otherwise
   variantName: string = "";
   service: string = "";
-  trustMesh: bool = false;
-  direction: i32 = DIR_AUTO;
+  trustMesh: bool = D.TRUST == 1;   // enum indexes follow the schema: trust [boundary, mesh]
+  direction: i32 = D.DIRECTION;    // DIR_* are the indexes of [auto, inbound, outbound]
   controlPlane: ControlPlane | null = null;
-  samplingDefault: f64 = 0;
+  samplingDefault: f64 = D.SAMPLING_DEFAULT_PERCENT;
   samplingRules: Array<SamplingRule> = [];  // most specific first
-  egressDefaultAllow: bool = false;
+  egressDefaultAllow: bool = D.EGRESS_DEFAULT_ACTION == 1; // [deny, allow]
   egressRules: Array<EgressRule> = [];
   egressIndex: HostIndex = new HostIndex([]);
   inboundRateLimit: RateLimit | null = null;
-  captureMaxBody: i32 = 65536;
+  captureMaxBody: i32 = D.CAPTURE_MAX_BODY_BYTES;
   captureHeaders: Array<string> = DEFAULT_CAPTURED;
   // capture.request (edge only, opt-in): request headers kept and request body bytes kept (0 = none)
-  captureRequestHeaders: Array<string> = [];
-  captureRequestMaxBody: i32 = 0;
+  captureRequestHeaders: Array<string> = D.CAPTURE_REQUEST_HEADERS;
+  captureRequestMaxBody: i32 = D.CAPTURE_REQUEST_MAX_BODY_BYTES;
   redactHeaders: Array<string> = ALWAYS_REDACTED;
-  idempotencyEnabled: bool = true;
-  idempotencyHeader: string = "idempotency-key";
-  idempotencyKey: ArrayBuffer = String.UTF8.encode("idempotency-key"); // the header name, encoded once
+  idempotencyEnabled: bool = D.IDEMPOTENCY_ENABLED;
+  idempotencyHeader: string = D.IDEMPOTENCY_HEADER;
+  idempotencyKey: ArrayBuffer = String.UTF8.encode(D.IDEMPOTENCY_HEADER); // the header name, encoded once
   neverSamples: bool = true;       // no rule and no default can sample: the edge skips the decision
   connections: Connections = new Connections(); // network-filter role; empty = deny every connection
 
