@@ -12,10 +12,7 @@
 // object holding a unit with a duplicate key (JSON.parse keeps the last value at the first key's
 // position) or a key starting with a digit (integer-like keys iterate first, out of text order). So
 // does a scan that would not pay: the whole body as one unit, or units past half of it.
-//
-// API:
-//   lockstep(a, b, bytes?): Lockstep | undefined
-//   scanValue(s, p, maxDepth, noEscapes?, limit?): number   end of the JSON value at p, or -1
+
 import { MAX_JSON_DEPTH } from './normalize.js';
 
 /** One value to diff: its path (object keys from the body root: a unit is never inside an array). */

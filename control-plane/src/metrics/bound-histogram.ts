@@ -3,15 +3,11 @@
 // with two latency observations per compared pair that was ~7 µs a pair in the stream profile,
 // more than the pairer. The exposition (text and JSON) is prom-client's own: it registers as a
 // metric of its registry and hands over values in the shape Histogram does.
-//
-// API:
-//   new BoundHistogram({ name, help, labelNames, buckets, registers })
-//   bind(labels): BoundSeries       one per label set; keep it (the caller bounds the label sets)
-//   BoundSeries.observe(value)      throws TypeError on a non-finite value, as prom-client does
-//   get(), getForPromString(), reset()   what prom-client's Registry calls
+
 import type { Registry } from 'prom-client';
 
 export interface BoundSeries {
+  /** Throws TypeError on a non-finite value, as prom-client does. */
   observe(value: number): void;
 }
 
@@ -56,6 +52,7 @@ export class BoundHistogram<L extends string> {
     for (const r of opts.registers) r.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
+  /** The series of one label set: bind once and keep it (the caller bounds the label sets). */
   bind(labels: Record<L, string>): BoundSeries {
     const key = this.labelNames.map((n) => labels[n]).join('\u0000');
     let s = this.series.get(key);
@@ -84,6 +81,7 @@ export class BoundHistogram<L extends string> {
     return s;
   }
 
+  /** What prom-client's Registry calls for the text exposition (get() for JSON, reset()). */
   async getForPromString(): Promise<{
     name: string;
     help: string;
