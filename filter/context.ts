@@ -5,7 +5,7 @@ import { Config, ROLE_EDGE, ROLE_SHADOW, ROLE_LIVE, DIR_AUTO, DIR_INBOUND, DIR_O
 import { Root } from "./root";
 import { Capture } from "./capture";
 import { PairsView } from "./pairs";
-import { getHeaderPairs, getPropertyRaw, nowNanos } from "./host";
+import { getHeaderPairsInto, getPropertyRaw, lastSize, nowNanos } from "./host";
 import { CONTINUE, RESPONSE_HEADERS } from "./abi";
 import { metrics, inc } from "./metrics";
 import { encodeFilterMessage, FilterMessage } from "./stream/messages";
@@ -14,8 +14,10 @@ import { edgeRequestHeaders } from "./roles/edge";
 import { shadowRequestHeaders } from "./roles/shadow";
 import { liveRequestHeaders, unconfiguredRequestHeaders } from "./roles/live";
 
-// One view of response headers for the whole VM: callbacks never overlap within a VM.
+// One view of response headers for the whole VM: callbacks never overlap within a VM. The host writes
+// the map into viewBuf when it fits (capture copies what it keeps before the callback ends).
 const view = new PairsView();
+const viewBuf = new ArrayBuffer(2048);
 const P_LISTENER_DIRECTION = String.UTF8.encode("xds\0listener_direction");
 
 export class HttpContext {
@@ -57,7 +59,7 @@ export class HttpContext {
   onResponseHeaders(eos: bool): i32 {
     const c = this.capture;
     if (c === null) return CONTINUE;
-    view.reset(getHeaderPairs(RESPONSE_HEADERS));
+    view.resetLen(getHeaderPairsInto(RESPONSE_HEADERS, viewBuf), lastSize);
     c.onResponseHeaders(this.cfg, view);
     if (eos) c.end(nowNanos());
     return CONTINUE;

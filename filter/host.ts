@@ -36,6 +36,22 @@ export function log(level: u32, msg: string): void {
   imports.proxy_log(level, changetype<usize>(b), b.byteLength);
 }
 
+// Memory the module lends the host for the result of the next host call: the host allocates a
+// result through our malloc (index.ts), which returns the lent region once when the size fits, so a
+// per-request read (the request's header map, a body chunk) writes where the module wants it and
+// costs no GC allocation. Lent only around one call; cleared after it whatever happened.
+let lentPtr: usize = 0;
+let lentCap: usize = 0;
+export function takeLent(size: usize): usize {
+  const p = lentPtr;
+  if (p == 0 || size > lentCap) return 0;
+  lentPtr = 0;
+  return p;
+}
+@inline function lend(ptr: usize, cap: usize): void { lentPtr = ptr; lentCap = cap; }
+// Size of the result of the last *Into call.
+export let lastSize: u32 = 0;
+
 // Takes ownership of a buffer the host allocated through our malloc (which pins it).
 function takeOut(status: u32): ArrayBuffer | null {
   const ptr = <usize>load<u32>(OUT_PTR);
@@ -58,6 +74,23 @@ function takeOut(status: u32): ArrayBuffer | null {
 export function getHeaderPairs(mapType: i32): ArrayBuffer | null {
   clearOut();
   return takeOut(imports.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_SIZE));
+}
+
+// The same, written into `into` when it fits (returns `into`, lastSize = the pairs' size), else a
+// buffer of the host's size as getHeaderPairs; null when the map is unavailable.
+export function getHeaderPairsInto(mapType: i32, into: ArrayBuffer): ArrayBuffer | null {
+  clearOut();
+  const dst = changetype<usize>(into);
+  lend(dst, <usize>into.byteLength);
+  const st = imports.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_SIZE);
+  lend(0, 0);
+  if (<usize>load<u32>(OUT_PTR) == dst) {
+    lastSize = min(load<u32>(OUT_SIZE), <u32>into.byteLength);
+    return st == OK ? into : null;
+  }
+  const b = takeOut(st);
+  lastSize = b === null ? 0 : <u32>b.byteLength;
+  return b;
 }
 
 // Value of a header by pre-encoded name (no per-call encoding); null when absent/unavailable.
@@ -91,9 +124,15 @@ export function getBuffer(bufferType: i32, start: u32, max: u32): ArrayBuffer | 
   return takeOut(imports.proxy_get_buffer_bytes(bufferType, start, max, OUT_PTR, OUT_SIZE));
 }
 
-// Copies up to `max` bytes of a buffer straight into dst at dstOff; returns the count copied.
+// Copies up to `max` bytes of a buffer to dst (lent to the host: it writes them there); returns the
+// count copied.
 export function copyBuffer(bufferType: i32, start: u32, max: u32, dst: usize): u32 {
-  const b = getBuffer(bufferType, start, max);
+  clearOut();
+  lend(dst, <usize>max);
+  const st = imports.proxy_get_buffer_bytes(bufferType, start, max, OUT_PTR, OUT_SIZE);
+  lend(0, 0);
+  if (<usize>load<u32>(OUT_PTR) == dst) return st == OK ? min(load<u32>(OUT_SIZE), max) : 0;
+  const b = takeOut(st);
   if (b === null) return 0;
   let n = <u32>b.byteLength;
   if (n > max) n = max;

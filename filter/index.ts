@@ -9,12 +9,18 @@
 // traps, which Envoy handles per the plugin's fail_open setting.
 import { Root } from "./root";
 import { HttpContext } from "./context";
-import { setCurrentContext } from "./host";
+import { setCurrentContext, takeLent } from "./host";
+import { malloc as gcMalloc } from "@gcoredev/proxy-wasm-sdk-as/assembly/malloc";
 import { CONTINUE } from "./abi";
 import { nowMs } from "./root";
 import { NetContext } from "./network/connection";
 
-export { malloc } from "@gcoredev/proxy-wasm-sdk-as/assembly/malloc";
+// The host allocates every buffer it returns through this: memory lent for the call (host.ts) when
+// the module has some, else a pinned GC buffer (the SDK's malloc) the module takes ownership of.
+export function malloc(size: i32): usize {
+  const p = takeLent(<usize>size);
+  return p != 0 ? p : gcMalloc(size);
+}
 
 const roots = new Map<u32, Root>();
 const streams = new Map<u32, HttpContext>();

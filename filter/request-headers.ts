@@ -5,7 +5,7 @@
 // so a read never sees a stale map. A map too large for the view (pairs.ts MAX_PAIRS) or malformed
 // falls back to one proxy_get_header_map_value per header. Envoy returns the FIRST value of a
 // repeated header; so does the view.
-import { getHeaderRaw, getHeaderPairs, currentHeaderEpoch } from "./host";
+import { getHeaderRaw, getHeaderPairsInto, lastSize, currentHeaderEpoch } from "./host";
 import { REQUEST_HEADERS } from "./abi";
 import { PairsView } from "./pairs";
 import { pathOnly } from "./egress";
@@ -20,6 +20,9 @@ export const K_METHOD = String.UTF8.encode(":method");
 
 const snap = new PairsView();
 let snapEpoch: u32 = 0;
+// Where the host writes the map (a larger one gets a buffer of its own): no GC allocation per request.
+const SNAP_BYTES: i32 = 4096;
+const snapBuf = new ArrayBuffer(SNAP_BYTES);
 // Values read one by one (fallback), kept alive as long as the snapshot would have been.
 const fallbacks = new Array<ArrayBuffer>();
 
@@ -27,7 +30,7 @@ const fallbacks = new Array<ArrayBuffer>();
 function snapshot(): PairsView | null {
   const e = currentHeaderEpoch();
   if (snapEpoch != e) {
-    snap.reset(getHeaderPairs(REQUEST_HEADERS));
+    snap.resetLen(getHeaderPairsInto(REQUEST_HEADERS, snapBuf), lastSize);
     snapEpoch = e;
     if (fallbacks.length > 0) fallbacks.length = 0;
   }

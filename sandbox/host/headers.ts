@@ -8,6 +8,12 @@ export type HeaderList = Array<[string, string]>;
 
 export class HeaderMap {
   private entries: HeaderList;
+  // The map in the pairs wire format, dropped on every change. Envoy's header keys and values are
+  // bytes (HeaderString) before any filter runs, so its get_header_map_pairs only copies them
+  // (cpp-host src/exports.cc get_header_map_pairs → PairsUtil::marshalPairs); a JS string has to be
+  // encoded first, work Envoy has no counterpart for in the filter's call. The codec point
+  // (toHeaderMap) encodes it, as Envoy's codec produces the bytes; a change re-encodes on the next read.
+  private wire: Buffer | undefined;
 
   constructor(init: Iterable<readonly [string, string]> = []) {
     this.entries = [];
@@ -38,6 +44,7 @@ export class HeaderMap {
   }
 
   add(key: string, value: string): void {
+    this.wire = undefined;
     const k = key.toLowerCase();
     if (k[0] === ':') {
       // Envoy keeps pseudo-headers ahead of regular headers whatever the insertion order.
@@ -54,11 +61,18 @@ export class HeaderMap {
     this.add(key, value);
   }
   remove(key: string): void {
+    this.wire = undefined;
     const k = key.toLowerCase();
     this.entries = this.entries.filter((e) => e[0] !== k);
   }
   clear(): void {
+    this.wire = undefined;
     this.entries = [];
+  }
+  /** The pairs wire format of the map as it is now (encodePairs), kept until the next change. */
+  pairs(): Buffer {
+    this.wire ??= encodePairs(this.entries);
+    return this.wire;
   }
 
   /** Values of repeated keys joined with "," (how Envoy's `request.headers` property presents them). */
@@ -70,20 +84,22 @@ export class HeaderMap {
   toList(): HeaderList {
     return this.entries.map(([k, v]) => [k, v]);
   }
-  /** The entries themselves, for a synchronous read that copies what it needs (no per-call copy). */
-  view(): ReadonlyArray<readonly [string, string]> {
-    return this.entries;
-  }
   clone(): HeaderMap {
     return new HeaderMap(this.entries);
   }
 }
 
 export type HeadersInit = Iterable<readonly [string, string]> | Record<string, string>;
+/** Headers as they arrive from a peer (the codec's output in Envoy: header bytes exist before any
+ *  filter runs, so the wire form is built here, not in the filter's first read). */
 export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
-  if (!init) return new HeaderMap();
-  if (Symbol.iterator in init) return new HeaderMap(init as Iterable<readonly [string, string]>);
-  return new HeaderMap(Object.entries(init));
+  const m = !init
+    ? new HeaderMap()
+    : Symbol.iterator in init
+      ? new HeaderMap(init as Iterable<readonly [string, string]>)
+      : new HeaderMap(Object.entries(init));
+  m.pairs();
+  return m;
 }
 
 /** cpp-host include/proxy-wasm/limits.h: larger input from the module is treated as an empty map. */
@@ -91,29 +107,50 @@ export const PAIRS_MAX_BYTES = 1 << 20;
 export const PAIRS_MAX_COUNT = 1024;
 
 /** Pairs wire format: u32 count, count × (u32 key len, u32 value len), then each key\0 value\0.
- *  Strings are UTF-8-encoded straight into the output (no intermediate Buffer per key and value). */
+ *  Strings are UTF-8-encoded straight into the output (no intermediate Buffer per key and value);
+ *  plain loops and top-level helpers, since every header map arriving at the host is encoded. */
 export function encodePairs(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Buffer {
-  const len = (x: string | Uint8Array): number => (typeof x === 'string' ? Buffer.byteLength(x, 'utf8') : x.length);
-  let size = 4 + pairs.length * 8;
-  for (const [k, v] of pairs) size += len(k) + len(v) + 2;
-  const out = Buffer.alloc(size); // zero-filled: the NUL after each key and value
-  out.writeUInt32LE(pairs.length, 0);
-  let off = 4 + pairs.length * 8;
-  const put = (x: string | Uint8Array): number => {
-    let n: number;
-    if (typeof x === 'string') n = out.write(x, off, 'utf8');
-    else {
-      out.set(x, off);
-      n = x.length;
-    }
-    off += n + 1;
-    return n;
-  };
-  pairs.forEach(([k, v], i) => {
-    out.writeUInt32LE(put(k), 4 + i * 8);
-    out.writeUInt32LE(put(v), 8 + i * 8);
-  });
+  const n = pairs.length;
+  let size = 4 + n * 8;
+  for (let i = 0; i < n; i++) size += byteLength(pairs[i][0]) + byteLength(pairs[i][1]) + 2;
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32LE(n, 0);
+  let off = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const kl = put(out, pairs[i][0], off);
+    off += kl + 1;
+    const vl = put(out, pairs[i][1], off);
+    off += vl + 1;
+    out.writeUInt32LE(kl, 4 + i * 8);
+    out.writeUInt32LE(vl, 8 + i * 8);
+  }
   return out;
+}
+
+function byteLength(x: string | Uint8Array): number {
+  if (typeof x !== 'string') return x.length;
+  for (let i = 0; i < x.length; i++) if (x.charCodeAt(i) >= 0x80) return Buffer.byteLength(x, 'utf8');
+  return x.length;
+}
+
+/** Writes x at off followed by a NUL (space known to fit); returns its byte length. */
+function put(out: Buffer, x: string | Uint8Array, off: number): number {
+  let len: number;
+  if (typeof x !== 'string') {
+    out.set(x, off);
+    len = x.length;
+  } else {
+    // ASCII (header names and most values): a copy loop beats the native encoder's call overhead.
+    let i = 0;
+    for (; i < x.length; i++) {
+      const c = x.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[off + i] = c;
+    }
+    len = i === x.length ? i : i + out.write(x.slice(i), off + i, 'utf8');
+  }
+  out[off + len] = 0;
+  return len;
 }
 
 /** Decodes the pairs format; malformed or over-limit input yields [] as cpp-host PairsUtil::toPairs. */
