@@ -14,6 +14,7 @@ import { malloc as gcMalloc } from "@gcoredev/proxy-wasm-sdk-as/assembly/malloc"
 import { CONTINUE } from "./abi";
 import { nowMs } from "./root";
 import { NetContext } from "./network/connection";
+import { ContextTable } from "./context-table";
 
 // The host allocates every buffer it returns through this: memory lent for the call (host.ts) when
 // the module has some, else a pinned GC buffer (the SDK's malloc) the module takes ownership of.
@@ -22,20 +23,33 @@ export function malloc(size: i32): usize {
   return p != 0 ? p : gcMalloc(size);
 }
 
-const roots = new Map<u32, Root>();
-const streams = new Map<u32, HttpContext>();
+const roots = new ContextTable(); // Root
+const streams = new ContextTable(); // HttpContext
 // Network contexts (network-filter role): created at on_new_connection from the context the host
 // created (a filter context is HTTP or network only by the callbacks it receives).
-const nets = new Map<u32, NetContext>();
+const nets = new ContextTable(); // NetContext
 
 function netOf(id: u32): NetContext | null {
   setCurrentContext(id);
-  return nets.has(id) ? nets.get(id) : null;
+  return changetype<NetContext | null>(nets.get(id));
+}
+
+// The root of the last lookup: a VM has a root or a few, and every new context names one.
+let lastRootId: u32 = 0;
+let lastRoot: Root | null = null;
+
+function findRoot(id: u32): Root | null {
+  if (id == lastRootId && lastRoot !== null) return lastRoot;
+  const r = changetype<Root | null>(roots.get(id));
+  if (r === null) return null;
+  lastRootId = id;
+  lastRoot = r;
+  return r;
 }
 
 function rootOf(id: u32): Root | null {
   setCurrentContext(id);
-  return roots.has(id) ? roots.get(id) : null;
+  return findRoot(id);
 }
 
 // The stream of the last callback: a stream's callbacks mostly come in a row, so most lookups skip
@@ -46,8 +60,8 @@ let lastStream: HttpContext | null = null;
 function streamOf(id: u32): HttpContext | null {
   setCurrentContext(id);
   if (id == lastId && lastStream !== null) return lastStream;
-  if (!streams.has(id)) return null;
-  const s = streams.get(id);
+  const s = changetype<HttpContext | null>(streams.get(id));
+  if (s === null) return null;
   lastId = id;
   lastStream = s;
   return s;
@@ -57,11 +71,13 @@ function streamOf(id: u32): HttpContext | null {
 const spare = new Array<HttpContext>();
 const MAX_SPARE = 64;
 
-function dropStream(id: u32): void {
-  const s = streams.get(id);
-  streams.delete(id);
+// Removes a stream; false when id is not one.
+function dropStream(id: u32): bool {
+  const s = changetype<HttpContext | null>(streams.delete(id));
+  if (s === null) return false;
   if (id == lastId) { lastId = 0; lastStream = null; }
   if (spare.length < MAX_SPARE) { s.release(); spare.push(s); }
+  return true;
 }
 
 export function proxy_abi_version_0_2_1(): void {}
@@ -72,8 +88,8 @@ export function proxy_on_context_create(context_id: u32, parent_context_id: u32)
     if (!roots.has(context_id)) roots.set(context_id, new Root(context_id));
     return;
   }
-  if (!roots.has(parent_context_id)) return; // unknown root: the stream passes untouched
-  const root = roots.get(parent_context_id);
+  const root = findRoot(parent_context_id);
+  if (root === null) return; // unknown root: the stream passes untouched
   if (context_id == lastId) { lastId = 0; lastStream = null; }
   const s = spare.length > 0 ? spare.pop().reuse(context_id, root) : new HttpContext(context_id, root);
   streams.set(context_id, s);
@@ -133,8 +149,9 @@ export function proxy_on_log(context_id: u32): void {
 // Network filter callbacks (spec: proxy_on_new_connection … proxy_on_upstream_connection_close).
 export function proxy_on_new_connection(context_id: u32): i32 {
   setCurrentContext(context_id);
-  if (!streams.has(context_id)) return CONTINUE; // unknown root: the connection passes untouched
-  const n = new NetContext(context_id, streams.get(context_id).root);
+  const s = changetype<HttpContext | null>(streams.get(context_id));
+  if (s === null) return CONTINUE; // unknown root: the connection passes untouched
+  const n = new NetContext(context_id, s.root);
   dropStream(context_id);
   nets.set(context_id, n);
   return n.onNewConnection();
@@ -157,9 +174,11 @@ export function proxy_on_upstream_connection_close(context_id: u32, _peer_type: 
 
 export function proxy_on_done(context_id: u32): u32 {
   setCurrentContext(context_id);
-  if (nets.has(context_id)) { nets.get(context_id).onClose(); return 1; }
-  if (roots.has(context_id)) {
-    const s = roots.get(context_id).stream;
+  const n = changetype<NetContext | null>(nets.get(context_id));
+  if (n !== null) { n.onClose(); return 1; }
+  const r = findRoot(context_id);
+  if (r !== null) {
+    const s = r.stream;
     if (s !== null) s.close();
   }
   return 1;
@@ -167,13 +186,13 @@ export function proxy_on_done(context_id: u32): u32 {
 
 export function proxy_on_delete(context_id: u32): void {
   setCurrentContext(context_id);
-  if (streams.has(context_id)) { dropStream(context_id); return; }
-  if (nets.has(context_id)) { nets.delete(context_id); return; }
-  if (roots.has(context_id)) {
-    const r = roots.get(context_id);
+  if (dropStream(context_id)) return;
+  if (nets.delete(context_id) !== null) return;
+  const r = changetype<Root | null>(roots.delete(context_id));
+  if (r !== null) {
+    if (context_id == lastRootId) { lastRootId = 0; lastRoot = null; }
     const s = r.stream;
     if (s !== null) s.cancel();
-    roots.delete(context_id);
   }
 }
 
