@@ -5,7 +5,7 @@ import { Config, ROLE_EDGE, ROLE_SHADOW, ROLE_LIVE, DIR_AUTO, DIR_INBOUND, DIR_O
 import { Root } from "./root";
 import { Capture } from "./capture";
 import { PairsView } from "./pairs";
-import { getHeaderPairsInto, getPropertyRaw, lastSize, nowNanos } from "./host";
+import { getHeaderPairsInto, getPropertyInto, lastSize, nowNanos } from "./host";
 import { CONTINUE, RESPONSE_HEADERS } from "./abi";
 import { metrics, inc } from "./metrics";
 import { encodeFilterMessage, FilterMessage } from "./stream/messages";
@@ -19,6 +19,7 @@ import { liveRequestHeaders, unconfiguredRequestHeaders } from "./roles/live";
 const view = new PairsView();
 const viewBuf = new ArrayBuffer(2048);
 const P_LISTENER_DIRECTION = String.UTF8.encode("xds\0listener_direction");
+const directionBuf = new ArrayBuffer(16);
 
 export class HttpContext {
   cfg: Config;
@@ -98,10 +99,11 @@ export class HttpContext {
   direction(): i32 {
     const d = this.cfg.direction;
     if (d != DIR_AUTO) return d;
-    const b = getPropertyRaw(P_LISTENER_DIRECTION);
-    if (b === null || b.byteLength == 0) return 0;
+    const b = getPropertyInto(P_LISTENER_DIRECTION, directionBuf);
+    const n = lastSize;
+    if (b === null || n == 0) return 0;
     let v = <i32>load<u8>(changetype<usize>(b));
-    if (b.byteLength < 8 && v >= 0x30 && v <= 0x39) v -= 0x30; // tolerate a decimal string
+    if (n < 8 && v >= 0x30 && v <= 0x39) v -= 0x30; // tolerate a decimal string
     return v == DIR_INBOUND || v == DIR_OUTBOUND ? v : 0;
   }
 }

@@ -80,15 +80,19 @@ export function getHeaderPairs(mapType: i32): ArrayBuffer | null {
 // buffer of the host's size as getHeaderPairs; null when the map is unavailable.
 export function getHeaderPairsInto(mapType: i32, into: ArrayBuffer): ArrayBuffer | null {
   clearOut();
-  const dst = changetype<usize>(into);
-  lend(dst, <usize>into.byteLength);
-  const st = imports.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_SIZE);
+  lend(changetype<usize>(into), <usize>into.byteLength);
+  return afterLent(imports.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_SIZE), into);
+}
+
+// After a host call made with `into` lent: `into` when the host wrote there (lastSize = the size it
+// wrote), else the buffer it allocated (takeOut); null when the call failed.
+function afterLent(status: u32, into: ArrayBuffer): ArrayBuffer | null {
   lend(0, 0);
-  if (<usize>load<u32>(OUT_PTR) == dst) {
+  if (<usize>load<u32>(OUT_PTR) == changetype<usize>(into)) {
     lastSize = min(load<u32>(OUT_SIZE), <u32>into.byteLength);
-    return st == OK ? into : null;
+    return status == OK ? into : null;
   }
-  const b = takeOut(st);
+  const b = takeOut(status);
   lastSize = b === null ? 0 : <u32>b.byteLength;
   return b;
 }
@@ -148,6 +152,13 @@ export function getProperty(path: string): ArrayBuffer | null {
 export function getPropertyRaw(path: ArrayBuffer): ArrayBuffer | null {
   clearOut();
   return takeOut(imports.proxy_get_property(changetype<usize>(path), path.byteLength, OUT_PTR, OUT_SIZE));
+}
+
+// The same, written into `into` when it fits (see getHeaderPairsInto; lastSize = the value's size).
+export function getPropertyInto(path: ArrayBuffer, into: ArrayBuffer): ArrayBuffer | null {
+  clearOut();
+  lend(changetype<usize>(into), <usize>into.byteLength);
+  return afterLent(imports.proxy_get_property(changetype<usize>(path), path.byteLength, OUT_PTR, OUT_SIZE), into);
 }
 
 export function getPropertyString(path: string): string {
