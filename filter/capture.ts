@@ -55,9 +55,9 @@ export class Capture {
     if (this.endNs == 0) this.endNs = nowNs;
   }
 
-  toHalf(cfg: Config, nodeId: string, nowNs: u64): Half {
+  // Fills h (every field, so a reused Half carries nothing of the last one) from this capture.
+  toHalf(cfg: Config, nodeId: string, nowNs: u64, h: Half): Half {
     this.end(nowNs);
-    const h = new Half();
     h.pairId = this.pairId;
     h.side = this.side;
     h.service = cfg.service;
@@ -73,11 +73,9 @@ export class Capture {
     h.bodySize = res.size;
     h.requestHeaders = this.requestHeaders;
     const req = this.request;
-    if (req !== null) {
-      h.requestBody = req.bytes();
-      h.requestTruncated = req.truncated;
-      h.requestBodySize = req.size;
-    }
+    h.requestBody = req !== null ? req.bytes() : NO_BYTES;
+    h.requestTruncated = req !== null && req.truncated;
+    h.requestBodySize = req !== null ? req.size : 0;
     h.startUnixMs = this.startNs / 1000000;
     const us = this.endNs > this.startNs ? (this.endNs - this.startNs) / 1000 : 0;
     h.latencyUs = us > <u64>u32.MAX_VALUE ? u32.MAX_VALUE : <u32>us;
@@ -85,6 +83,17 @@ export class Capture {
     h.nodeId = nodeId;
     return h;
   }
+}
+
+const NO_BYTES = new Uint8Array(0);
+const NO_HEADERS = new Array<Header>(0);
+
+// Drops what a reused Half refers to (the capture's strings, headers and bodies), once encoded.
+export function emptyHalf(h: Half): void {
+  h.pairId = ""; h.service = ""; h.method = ""; h.host = ""; h.path = ""; h.query = "";
+  h.requestId = ""; h.nodeId = "";
+  h.headers = NO_HEADERS; h.requestHeaders = NO_HEADERS;
+  h.body = NO_BYTES; h.requestBody = NO_BYTES;
 }
 
 // ":status" digits → number; anything else → 0.

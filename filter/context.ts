@@ -3,12 +3,12 @@
 // the capture (when the request is captured) and always return Continue; on_log reports.
 import { Config, ROLE_EDGE, ROLE_SHADOW, ROLE_LIVE, DIR_AUTO, DIR_INBOUND, DIR_OUTBOUND } from "./config/parse";
 import { Root } from "./root";
-import { Capture } from "./capture";
+import { Capture, emptyHalf } from "./capture";
 import { PairsView } from "./pairs";
 import { getHeaderPairsInto, getPropertyInto, lastSize, nowNanos } from "./host";
 import { CONTINUE, RESPONSE_HEADERS } from "./abi";
 import { metrics, inc } from "./metrics";
-import { encodeFilterMessage, FilterMessage } from "./stream/messages";
+import { FilterMessage, Half } from "./stream/messages";
 import { KIND_HALF } from "./stream/queue";
 import { edgeRequestHeaders } from "./roles/edge";
 import { shadowRequestHeaders } from "./roles/shadow";
@@ -20,6 +20,8 @@ const view = new PairsView();
 const viewBuf = new ArrayBuffer(2048);
 const P_LISTENER_DIRECTION = String.UTF8.encode("xds\0listener_direction");
 const directionBuf = new ArrayBuffer(16);
+const reportMessage = new FilterMessage();
+const reportHalf = new Half();
 
 export class HttpContext {
   cfg: Config;
@@ -87,9 +89,13 @@ export class HttpContext {
     this.capture = null;
     const s = this.root.stream;
     if (s === null) return;
-    const m = new FilterMessage();
-    m.half = c.toHalf(this.cfg, this.root.nodeId, nowNanos());
-    s.report(KIND_HALF, encodeFilterMessage(m));
+    // One Half and one FilterMessage for the VM, filled, encoded and emptied again (Capture.toHalf
+    // sets every field): a report builds no message objects.
+    const m = reportMessage;
+    m.half = c.toHalf(this.cfg, this.root.nodeId, nowNanos(), reportHalf);
+    s.report(KIND_HALF, m);
+    m.half = null;
+    emptyHalf(reportHalf);
     inc(metrics.halvesReported);
   }
 

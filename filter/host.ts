@@ -103,24 +103,35 @@ export function getHeaderRaw(mapType: i32, key: ArrayBuffer): ArrayBuffer | null
   return takeOut(imports.proxy_get_header_map_value(mapType, changetype<usize>(key), key.byteLength, OUT_PTR, OUT_SIZE));
 }
 
-export function replaceHeader(mapType: i32, name: string, value: string): u32 {
-  const k = String.UTF8.encode(name);
-  const v = String.UTF8.encode(value);
+// Header mutations: name and value are encoded into one reused buffer when they fit (no allocation
+// per mutation), else into a buffer of their own.
+const textBuf = new ArrayBuffer(1024);
+const OP_REPLACE: i32 = 0;
+const OP_ADD: i32 = 1;
+const OP_REMOVE: i32 = 2;
+
+function mutateHeader(op: i32, mapType: i32, name: string, value: string): u32 {
+  const kl = <usize>String.UTF8.byteLength(name), vl = <usize>String.UTF8.byteLength(value);
+  const own: ArrayBuffer = kl + vl <= <usize>textBuf.byteLength ? textBuf : new ArrayBuffer(<i32>(kl + vl));
+  const k = changetype<usize>(own), v = k + kl;
+  String.UTF8.encodeUnsafe(changetype<usize>(name), name.length, k);
+  String.UTF8.encodeUnsafe(changetype<usize>(value), value.length, v);
   headerEpoch++;
-  return imports.proxy_replace_header_map_value(mapType, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
+  if (op == OP_REMOVE) return imports.proxy_remove_header_map_value(mapType, k, kl);
+  if (op == OP_ADD) return imports.proxy_add_header_map_value(mapType, k, kl, v, vl);
+  return imports.proxy_replace_header_map_value(mapType, k, kl, v, vl);
+}
+
+export function replaceHeader(mapType: i32, name: string, value: string): u32 {
+  return mutateHeader(OP_REPLACE, mapType, name, value);
 }
 
 export function addHeader(mapType: i32, name: string, value: string): u32 {
-  const k = String.UTF8.encode(name);
-  const v = String.UTF8.encode(value);
-  headerEpoch++;
-  return imports.proxy_add_header_map_value(mapType, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
+  return mutateHeader(OP_ADD, mapType, name, value);
 }
 
 export function removeHeader(mapType: i32, name: string): u32 {
-  const k = String.UTF8.encode(name);
-  headerEpoch++;
-  return imports.proxy_remove_header_map_value(mapType, changetype<usize>(k), k.byteLength);
+  return mutateHeader(OP_REMOVE, mapType, name, "");
 }
 
 export function getBuffer(bufferType: i32, start: u32, max: u32): ArrayBuffer | null {

@@ -19,7 +19,7 @@ import { CONTINUE, PAUSE, REQUEST_HEADERS } from "../abi";
 import { metrics, inc, incEgressDecision } from "../metrics";
 import { H_SHADOW } from "../tagging";
 import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../stream/messages";
-import { FilterMessage, encodeFilterMessage } from "../stream/messages";
+import { FilterMessage } from "../stream/messages";
 import { KIND_EVENT } from "../stream/queue";
 
 const JSON_HEADERS = serializePairs(["content-type"], ["application/json"]);
@@ -86,7 +86,7 @@ export function enforceEgress(ctx: HttpContext): i32 {
     ev.nodeId = ctx.root.nodeId;
     const fm = new FilterMessage();
     fm.egress = ev;
-    s.report(KIND_EVENT, encodeFilterMessage(fm));
+    s.report(KIND_EVENT, fm);
   }
   return verdict;
 }

@@ -46,26 +46,30 @@ export class ReportQueue {
   get unsent(): i32 { return this.size - this.sentCount; }
   get inFlight(): i32 { return this.sentCount; }
 
+  // The seq the next entry gets.
+  get next(): u64 { return this.nextSeq; }
+
   // Numbers msg (the next seq) and queues it; returns the kind of the last entry dropped for room.
-  push(kind: u8, msg: Uint8Array): u8 {
+  // numbered: msg already carries that seq (encoded with FilterMessage.seq = next), so it is kept as is.
+  push(kind: u8, msg: Uint8Array, numbered: bool = false): u8 {
     if (msg.byteLength > MAX_MESSAGE_BYTES) {
       if (kind == KIND_HALF) this.halvesDropped++;
       else if (kind == KIND_EVENT) this.eventsDropped++;
       return kind;
     }
-    const numbered = withSeq(msg, this.nextSeq);
+    const entry = numbered ? msg : withSeq(msg, this.nextSeq);
     let dropped: u8 = 0;
-    while (this.size > 0 && (this.size >= this.capacity || this.bytes + numbered.byteLength > MAX_BYTES)) {
+    while (this.size > 0 && (this.size >= this.capacity || this.bytes + entry.byteLength > MAX_BYTES)) {
       dropped = this.dropOldest();
     }
     const tail = (this.head + this.size) % this.capacity;
-    unchecked(this.items[tail] = numbered);
+    unchecked(this.items[tail] = entry);
     unchecked(this.kinds[tail] = kind);
     unchecked(this.seqs[tail] = this.nextSeq);
     unchecked(this.tries[tail] = 0);
     this.nextSeq++;
     this.size++;
-    this.bytes += numbered.byteLength;
+    this.bytes += entry.byteLength;
     return dropped;
   }
 
