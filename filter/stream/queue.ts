@@ -6,8 +6,7 @@
 // Layout from the head: [sent, not yet acknowledged][not yet sent]. acknowledge(seq) drops the
 // acknowledged prefix (the control plane acknowledges cumulatively); rewind() after a stream ends
 // makes the unacknowledged entries unsent again, to be resent on the next stream with the same seq.
-// Each entry is stored with its seq already appended (envelope.ts), so a resend is the same bytes.
-import { withSeq } from "./envelope";
+// Each entry is stored encoded with its seq (StreamClient.report), so a resend is the same bytes.
 
 export const KIND_HALF: u8 = 1;
 export const KIND_EVENT: u8 = 2;
@@ -49,27 +48,26 @@ export class ReportQueue {
   // The seq the next entry gets.
   get next(): u64 { return this.nextSeq; }
 
-  // Numbers msg (the next seq) and queues it; returns the kind of the last entry dropped for room.
-  // numbered: msg already carries that seq (encoded with FilterMessage.seq = next), so it is kept as is.
-  push(kind: u8, msg: Uint8Array, numbered: bool = false): u8 {
+  // Queues msg, which carries the next seq (encoded with FilterMessage.seq = next); returns the kind
+  // of the last entry dropped for room.
+  push(kind: u8, msg: Uint8Array): u8 {
     if (msg.byteLength > MAX_MESSAGE_BYTES) {
       if (kind == KIND_HALF) this.halvesDropped++;
       else if (kind == KIND_EVENT) this.eventsDropped++;
       return kind;
     }
-    const entry = numbered ? msg : withSeq(msg, this.nextSeq);
     let dropped: u8 = 0;
-    while (this.size > 0 && (this.size >= this.capacity || this.bytes + entry.byteLength > MAX_BYTES)) {
+    while (this.size > 0 && (this.size >= this.capacity || this.bytes + msg.byteLength > MAX_BYTES)) {
       dropped = this.dropOldest();
     }
     const tail = (this.head + this.size) % this.capacity;
-    unchecked(this.items[tail] = entry);
+    unchecked(this.items[tail] = msg);
     unchecked(this.kinds[tail] = kind);
     unchecked(this.seqs[tail] = this.nextSeq);
     unchecked(this.tries[tail] = 0);
     this.nextSeq++;
     this.size++;
-    this.bytes += entry.byteLength;
+    this.bytes += msg.byteLength;
     return dropped;
   }
 
