@@ -107,22 +107,52 @@ export const PAIRS_MAX_BYTES = 1 << 20;
 export const PAIRS_MAX_COUNT = 1024;
 
 /** Pairs wire format: u32 count, count × (u32 key len, u32 value len), then each key\0 value\0.
- *  Strings are UTF-8-encoded straight into the output (no intermediate Buffer per key and value);
- *  plain loops and top-level helpers, since every header map arriving at the host is encoded. */
+ *  Every header map arriving at the host is encoded (toHeaderMap), so the usual case — all strings,
+ *  all ASCII — is one concatenation and one native write; anything else is encoded pair by pair. */
 export function encodePairs(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Buffer {
+  const n = pairs.length;
+  let data = '';
+  for (let i = 0; i < n; i++) {
+    const k = pairs[i][0];
+    const v = pairs[i][1];
+    if (typeof k !== 'string' || typeof v !== 'string') return encodeEach(pairs);
+    data += `${k}\0${v}\0`;
+  }
+  if (NON_ASCII.test(data)) return encodeEach(pairs);
+  const hdr = 4 + n * 8;
+  const out = Buffer.allocUnsafe(hdr + data.length);
+  out.write(data, hdr, 'latin1');
+  putU32(out, 0, n);
+  for (let i = 0; i < n; i++) {
+    putU32(out, 4 + i * 8, pairs[i][0].length);
+    putU32(out, 8 + i * 8, pairs[i][1].length);
+  }
+  return out;
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+function putU32(out: Buffer, off: number, v: number): void {
+  out[off] = v & 0xff;
+  out[off + 1] = (v >>> 8) & 0xff;
+  out[off + 2] = (v >>> 16) & 0xff;
+  out[off + 3] = v >>> 24;
+}
+
+function encodeEach(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Buffer {
   const n = pairs.length;
   let size = 4 + n * 8;
   for (let i = 0; i < n; i++) size += byteLength(pairs[i][0]) + byteLength(pairs[i][1]) + 2;
   const out = Buffer.allocUnsafe(size);
-  out.writeUInt32LE(n, 0);
+  putU32(out, 0, n);
   let off = 4 + n * 8;
   for (let i = 0; i < n; i++) {
     const kl = put(out, pairs[i][0], off);
     off += kl + 1;
     const vl = put(out, pairs[i][1], off);
     off += vl + 1;
-    out.writeUInt32LE(kl, 4 + i * 8);
-    out.writeUInt32LE(vl, 8 + i * 8);
+    putU32(out, 4 + i * 8, kl);
+    putU32(out, 8 + i * 8, vl);
   }
   return out;
 }
@@ -136,18 +166,10 @@ function byteLength(x: string | Uint8Array): number {
 /** Writes x at off followed by a NUL (space known to fit); returns its byte length. */
 function put(out: Buffer, x: string | Uint8Array, off: number): number {
   let len: number;
-  if (typeof x !== 'string') {
+  if (typeof x === 'string') len = out.write(x, off, 'utf8');
+  else {
     out.set(x, off);
     len = x.length;
-  } else {
-    // ASCII (header names and most values): a copy loop beats the native encoder's call overhead.
-    let i = 0;
-    for (; i < x.length; i++) {
-      const c = x.charCodeAt(i);
-      if (c >= 0x80) break;
-      out[off + i] = c;
-    }
-    len = i === x.length ? i : i + out.write(x.slice(i), off + i, 'utf8');
   }
   out[off + len] = 0;
   return len;
