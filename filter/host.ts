@@ -70,14 +70,8 @@ function takeOut(status: u32): ArrayBuffer | null {
   store<u32>(OUT_SIZE, 0);
 }
 
-// Raw serialized pairs of a header map (see pairs.ts); null when the map is unavailable.
-export function getHeaderPairs(mapType: i32): ArrayBuffer | null {
-  clearOut();
-  return takeOut(imports.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_SIZE));
-}
-
-// The same, written into `into` when it fits (returns `into`, lastSize = the pairs' size), else a
-// buffer of the host's size as getHeaderPairs; null when the map is unavailable.
+// Raw serialized pairs of a header map (see pairs.ts), written into `into` when they fit (returns
+// `into`, lastSize = their size), else in a buffer the host allocated; null when the map is unavailable.
 export function getHeaderPairsInto(mapType: i32, into: ArrayBuffer): ArrayBuffer | null {
   clearOut();
   lend(changetype<usize>(into), <usize>into.byteLength);

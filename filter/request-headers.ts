@@ -9,6 +9,7 @@ import { getHeaderRaw, getHeaderPairsInto, lastSize, currentHeaderEpoch } from "
 import { REQUEST_HEADERS } from "./abi";
 import { PairsView } from "./pairs";
 import { pathOnly } from "./egress";
+import { knownMethod } from "./config/model";
 
 export const K_SHADOW = String.UTF8.encode("x-shadow");
 export const K_PAIR = String.UTF8.encode("x-shadow-pair");
@@ -35,6 +36,12 @@ function snapshot(): PairsView | null {
     if (fallbacks.length > 0) fallbacks.length = 0;
   }
   return snap.truncated ? null : snap;
+}
+
+// The whole request map of this callback, as far as the view scans (capture.request copies from it).
+export function reqView(): PairsView {
+  snapshot();
+  return snap;
 }
 
 // Where the value of `key` lies in memory, for callers that hash or copy it without decoding; valid
@@ -68,6 +75,13 @@ export function reqHas(key: ArrayBuffer): bool {
 // Value as a string ("" when absent). Invalid UTF-8 decodes leniently, never traps.
 export function reqStr(key: ArrayBuffer): string {
   return reqFind(key) ? String.UTF8.decodeUnsafe(valuePtr, <usize>valueLen) : "";
+}
+
+// ":method", as the shared constant when it is a known method ("" when absent).
+export function reqMethod(): string {
+  if (!reqFind(K_METHOD)) return "";
+  const k = knownMethod(valuePtr, valueLen);
+  return k !== null ? k : String.UTF8.decodeUnsafe(valuePtr, <usize>valueLen);
 }
 
 // ":path" without its query (egress.ts pathOnly of reqStr(K_PATH)), decoding only what it keeps.
