@@ -30,6 +30,23 @@ export class Capture {
     this.response = new BodyCopy(maxBody, HTTP_RESPONSE_BODY);
   }
 
+  // A capture for a new request: a reported one from the pool (nothing of its last request kept but
+  // its response buffer's room), else a new one. The pool is refilled by recycle() after a report.
+  static take(maxBody: i32): Capture {
+    if (pool.length == 0) return new Capture(maxBody);
+    const c = pool.pop();
+    c.side = 0; c.pairId = ""; c.requestId = ""; c.method = ""; c.host = ""; c.path = ""; c.query = "";
+    c.startNs = 0; c.endNs = 0; c.status = 0;
+    c.headers.length = 0; c.requestHeaders.length = 0;
+    c.request = null;
+    c.response.restart(maxBody);
+    return c;
+  }
+
+  recycle(): void {
+    if (pool.length < MAX_POOL && this.response.room() <= KEEP_ROOM) pool.push(this);
+  }
+
   // Edge, when the policy opts in: the kept request headers (never a redacted one).
   onRequestHeaders(cfg: Config, view: PairsView): void {
     const keep = cfg.captureRequestHeaders;
@@ -96,6 +113,10 @@ export function emptyHalf(h: Half): void {
   h.body = NO_BYTES; h.requestBody = NO_BYTES;
 }
 
+const pool = new Array<Capture>();
+const MAX_POOL = 64;
+const KEEP_ROOM: i32 = 16384; // a pooled capture keeps at most this much response buffer
+
 // ":status" digits → number; anything else → 0.
 export function parseStatus(p: usize, len: i32): u32 {
   if (len <= 0 || len > 3) return 0;
@@ -116,6 +137,12 @@ class BodyCopy {
   truncated: bool = false;
 
   constructor(private max: i32, private buffer: i32) {}
+
+  // Empty again for a new body (up to max), keeping the buffer it has.
+  restart(max: i32): void {
+    this.max = max; this.len = 0; this.size = 0; this.truncated = false;
+  }
+  room(): i32 { return this.body.byteLength; }
 
   take(size: u32): void {
     this.size += <u64>size;

@@ -96,6 +96,7 @@ export class HttpContext {
     s.report(KIND_HALF, m);
     m.half = null;
     emptyHalf(reportHalf);
+    c.recycle();
     inc(metrics.halvesReported);
   }
 

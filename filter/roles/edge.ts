@@ -71,7 +71,7 @@ function onSampled(ctx: HttpContext, requestId: string, host: string, path: stri
     addHeader(REQUEST_HEADERS, cfg.idempotencyHeader, id);
   }
   if (cfg.controlPlane === null) return CONTINUE; // nowhere to report: no capture
-  const c = new Capture(cfg.captureMaxBody);
+  const c = Capture.take(cfg.captureMaxBody);
   c.side = SIDE_LIVE;
   c.pairId = id;
   c.requestId = requestId;

@@ -48,7 +48,7 @@ function inbound(ctx: HttpContext): i32 {
   const rid = reqStr(K_REQUEST_ID);
   const pair = reqStr(K_PAIR);
   const path = reqStr(K_PATH);
-  const c = new Capture(cfg.captureMaxBody);
+  const c = Capture.take(cfg.captureMaxBody);
   c.side = cfg.variant;
   // A mirrored request carries the edge's x-shadow-pair; without it, the request id (the mirror
   // keeps x-request-id) is the best pairing key we have.
