@@ -9,6 +9,9 @@ export class ContextTable {
   private vals: StaticArray<Object | null>;
   private mask: u32;
   size: i32 = 0;
+  // The last id found: a context's callbacks mostly come in a row, so most lookups end here.
+  private lastKey: u32 = 0;
+  private lastVal: Object | null = null;
 
   constructor(capacity: i32 = 64) {
     this.keys = new StaticArray<u32>(capacity);
@@ -36,12 +39,18 @@ export class ContextTable {
 
   get(id: u32): Object | null {
     if (id == 0) return null;
+    if (id == this.lastKey) return this.lastVal;
     const i = this.slot(id);
-    return i < 0 ? null : unchecked(this.vals[i]);
+    if (i < 0) return null;
+    const v = unchecked(this.vals[i]);
+    this.lastKey = id;
+    this.lastVal = v;
+    return v;
   }
 
   set(id: u32, v: Object): void {
     if (id == 0) return;
+    if (id == this.lastKey) this.lastVal = v;
     if ((this.size + 1) * 2 > this.keys.length) this.grow();
     const keys = this.keys;
     let i = this.home(id);
@@ -61,6 +70,7 @@ export class ContextTable {
     if (id == 0) return null;
     const found = this.slot(id);
     if (found < 0) return null;
+    if (id == this.lastKey) { this.lastKey = 0; this.lastVal = null; }
     const keys = this.keys, vals = this.vals, mask = this.mask;
     let hole = <u32>found;
     const v = unchecked(vals[hole]);

@@ -34,37 +34,14 @@ function netOf(id: u32): NetContext | null {
   return changetype<NetContext | null>(nets.get(id));
 }
 
-// The root of the last lookup: a VM has a root or a few, and every new context names one.
-let lastRootId: u32 = 0;
-let lastRoot: Root | null = null;
-
-function findRoot(id: u32): Root | null {
-  if (id == lastRootId && lastRoot !== null) return lastRoot;
-  const r = changetype<Root | null>(roots.get(id));
-  if (r === null) return null;
-  lastRootId = id;
-  lastRoot = r;
-  return r;
-}
-
 function rootOf(id: u32): Root | null {
   setCurrentContext(id);
-  return findRoot(id);
+  return changetype<Root | null>(roots.get(id));
 }
-
-// The stream of the last callback: a stream's callbacks mostly come in a row, so most lookups skip
-// the map. Cleared when that stream is deleted.
-let lastId: u32 = 0;
-let lastStream: HttpContext | null = null;
 
 function streamOf(id: u32): HttpContext | null {
   setCurrentContext(id);
-  if (id == lastId && lastStream !== null) return lastStream;
-  const s = changetype<HttpContext | null>(streams.get(id));
-  if (s === null) return null;
-  lastId = id;
-  lastStream = s;
-  return s;
+  return changetype<HttpContext | null>(streams.get(id));
 }
 
 // Deleted stream contexts, reused for new streams (no allocation per request).
@@ -75,7 +52,6 @@ const MAX_SPARE = 64;
 function dropStream(id: u32): bool {
   const s = changetype<HttpContext | null>(streams.delete(id));
   if (s === null) return false;
-  if (id == lastId) { lastId = 0; lastStream = null; }
   if (spare.length < MAX_SPARE) { s.release(); spare.push(s); }
   return true;
 }
@@ -88,9 +64,8 @@ export function proxy_on_context_create(context_id: u32, parent_context_id: u32)
     if (!roots.has(context_id)) roots.set(context_id, new Root(context_id));
     return;
   }
-  const root = findRoot(parent_context_id);
+  const root = changetype<Root | null>(roots.get(parent_context_id));
   if (root === null) return; // unknown root: the stream passes untouched
-  if (context_id == lastId) { lastId = 0; lastStream = null; }
   const s = spare.length > 0 ? spare.pop().reuse(context_id, root) : new HttpContext(context_id, root);
   streams.set(context_id, s);
 }
@@ -176,7 +151,7 @@ export function proxy_on_done(context_id: u32): u32 {
   setCurrentContext(context_id);
   const n = changetype<NetContext | null>(nets.get(context_id));
   if (n !== null) { n.onClose(); return 1; }
-  const r = findRoot(context_id);
+  const r = changetype<Root | null>(roots.get(context_id));
   if (r !== null) {
     const s = r.stream;
     if (s !== null) s.close();
@@ -190,7 +165,6 @@ export function proxy_on_delete(context_id: u32): void {
   if (nets.delete(context_id) !== null) return;
   const r = changetype<Root | null>(roots.delete(context_id));
   if (r !== null) {
-    if (context_id == lastRootId) { lastRootId = 0; lastRoot = null; }
     const s = r.stream;
     if (s !== null) s.cancel();
   }
