@@ -30,6 +30,23 @@ export class Capture {
     this.response = new BodyCopy(maxBody, HTTP_RESPONSE_BODY);
   }
 
+  // A capture for a new request: a reported one from the pool (nothing of its last request kept but
+  // its response buffer's room), else a new one. The pool is refilled by recycle() after a report.
+  static take(maxBody: i32): Capture {
+    if (pool.length == 0) return new Capture(maxBody);
+    const c = pool.pop();
+    c.side = 0; c.pairId = ""; c.requestId = ""; c.method = ""; c.host = ""; c.path = ""; c.query = "";
+    c.startNs = 0; c.endNs = 0; c.status = 0;
+    c.headers.length = 0; c.requestHeaders.length = 0;
+    c.request = null;
+    c.response.restart(maxBody);
+    return c;
+  }
+
+  recycle(): void {
+    if (pool.length < MAX_POOL && this.response.room() <= KEEP_ROOM) pool.push(this);
+  }
+
   // Edge, when the policy opts in: the kept request headers (never a redacted one).
   onRequestHeaders(cfg: Config, view: PairsView): void {
     const keep = cfg.captureRequestHeaders;
@@ -55,9 +72,9 @@ export class Capture {
     if (this.endNs == 0) this.endNs = nowNs;
   }
 
-  toHalf(cfg: Config, nodeId: string, nowNs: u64): Half {
+  // Fills h (every field, so a reused Half carries nothing of the last one) from this capture.
+  toHalf(cfg: Config, nodeId: string, nowNs: u64, h: Half): Half {
     this.end(nowNs);
-    const h = new Half();
     h.pairId = this.pairId;
     h.side = this.side;
     h.service = cfg.service;
@@ -73,11 +90,9 @@ export class Capture {
     h.bodySize = res.size;
     h.requestHeaders = this.requestHeaders;
     const req = this.request;
-    if (req !== null) {
-      h.requestBody = req.bytes();
-      h.requestTruncated = req.truncated;
-      h.requestBodySize = req.size;
-    }
+    h.requestBody = req !== null ? req.bytes() : NO_BYTES;
+    h.requestTruncated = req !== null && req.truncated;
+    h.requestBodySize = req !== null ? req.size : 0;
     h.startUnixMs = this.startNs / 1000000;
     const us = this.endNs > this.startNs ? (this.endNs - this.startNs) / 1000 : 0;
     h.latencyUs = us > <u64>u32.MAX_VALUE ? u32.MAX_VALUE : <u32>us;
@@ -86,6 +101,21 @@ export class Capture {
     return h;
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
+const NO_HEADERS = new Array<Header>(0);
+
+// Drops what a reused Half refers to (the capture's strings, headers and bodies), once encoded.
+export function emptyHalf(h: Half): void {
+  h.pairId = ""; h.service = ""; h.method = ""; h.host = ""; h.path = ""; h.query = "";
+  h.requestId = ""; h.nodeId = "";
+  h.headers = NO_HEADERS; h.requestHeaders = NO_HEADERS;
+  h.body = NO_BYTES; h.requestBody = NO_BYTES;
+}
+
+const pool = new Array<Capture>();
+const MAX_POOL = 64;
+const KEEP_ROOM: i32 = 16384; // a pooled capture keeps at most this much response buffer
 
 // ":status" digits → number; anything else → 0.
 export function parseStatus(p: usize, len: i32): u32 {
@@ -107,6 +137,12 @@ class BodyCopy {
   truncated: bool = false;
 
   constructor(private max: i32, private buffer: i32) {}
+
+  // Empty again for a new body (up to max), keeping the buffer it has.
+  restart(max: i32): void {
+    this.max = max; this.len = 0; this.size = 0; this.truncated = false;
+  }
+  room(): i32 { return this.body.byteLength; }
 
   take(size: u32): void {
     this.size += <u64>size;

@@ -3,20 +3,25 @@
 // the capture (when the request is captured) and always return Continue; on_log reports.
 import { Config, ROLE_EDGE, ROLE_SHADOW, ROLE_LIVE, DIR_AUTO, DIR_INBOUND, DIR_OUTBOUND } from "./config/parse";
 import { Root } from "./root";
-import { Capture } from "./capture";
+import { Capture, emptyHalf } from "./capture";
 import { PairsView } from "./pairs";
-import { getHeaderPairs, getPropertyRaw, nowNanos } from "./host";
+import { getHeaderPairsInto, getPropertyInto, lastSize, nowNanos } from "./host";
 import { CONTINUE, RESPONSE_HEADERS } from "./abi";
 import { metrics, inc } from "./metrics";
-import { encodeFilterMessage, FilterMessage } from "./stream/messages";
+import { FilterMessage, Half } from "./stream/messages";
 import { KIND_HALF } from "./stream/queue";
 import { edgeRequestHeaders } from "./roles/edge";
 import { shadowRequestHeaders } from "./roles/shadow";
 import { liveRequestHeaders, unconfiguredRequestHeaders } from "./roles/live";
 
-// One view of response headers for the whole VM: callbacks never overlap within a VM.
+// One view of response headers for the whole VM: callbacks never overlap within a VM. The host writes
+// the map into viewBuf when it fits (capture copies what it keeps before the callback ends).
 const view = new PairsView();
+const viewBuf = new ArrayBuffer(2048);
 const P_LISTENER_DIRECTION = String.UTF8.encode("xds\0listener_direction");
+const directionBuf = new ArrayBuffer(16);
+const reportMessage = new FilterMessage();
+const reportHalf = new Half();
 
 export class HttpContext {
   cfg: Config;
@@ -57,7 +62,7 @@ export class HttpContext {
   onResponseHeaders(eos: bool): i32 {
     const c = this.capture;
     if (c === null) return CONTINUE;
-    view.reset(getHeaderPairs(RESPONSE_HEADERS));
+    view.resetLen(getHeaderPairsInto(RESPONSE_HEADERS, viewBuf), lastSize);
     c.onResponseHeaders(this.cfg, view);
     if (eos) c.end(nowNanos());
     return CONTINUE;
@@ -84,9 +89,14 @@ export class HttpContext {
     this.capture = null;
     const s = this.root.stream;
     if (s === null) return;
-    const m = new FilterMessage();
-    m.half = c.toHalf(this.cfg, this.root.nodeId, nowNanos());
-    s.report(KIND_HALF, encodeFilterMessage(m));
+    // One Half and one FilterMessage for the VM, filled, encoded and emptied again (Capture.toHalf
+    // sets every field): a report builds no message objects.
+    const m = reportMessage;
+    m.half = c.toHalf(this.cfg, this.root.nodeId, nowNanos(), reportHalf);
+    s.report(KIND_HALF, m);
+    m.half = null;
+    emptyHalf(reportHalf);
+    c.recycle();
     inc(metrics.halvesReported);
   }
 
@@ -96,10 +106,11 @@ export class HttpContext {
   direction(): i32 {
     const d = this.cfg.direction;
     if (d != DIR_AUTO) return d;
-    const b = getPropertyRaw(P_LISTENER_DIRECTION);
-    if (b === null || b.byteLength == 0) return 0;
+    const b = getPropertyInto(P_LISTENER_DIRECTION, directionBuf);
+    const n = lastSize;
+    if (b === null || n == 0) return 0;
     let v = <i32>load<u8>(changetype<usize>(b));
-    if (b.byteLength < 8 && v >= 0x30 && v <= 0x39) v -= 0x30; // tolerate a decimal string
+    if (n < 8 && v >= 0x30 && v <= 0x39) v -= 0x30; // tolerate a decimal string
     return v == DIR_INBOUND || v == DIR_OUTBOUND ? v : 0;
   }
 }

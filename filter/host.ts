@@ -36,6 +36,22 @@ export function log(level: u32, msg: string): void {
   imports.proxy_log(level, changetype<usize>(b), b.byteLength);
 }
 
+// Memory the module lends the host for the result of the next host call: the host allocates a
+// result through our malloc (index.ts), which returns the lent region once when the size fits, so a
+// per-request read (the request's header map, a body chunk) writes where the module wants it and
+// costs no GC allocation. Lent only around one call; cleared after it whatever happened.
+let lentPtr: usize = 0;
+let lentCap: usize = 0;
+export function takeLent(size: usize): usize {
+  const p = lentPtr;
+  if (p == 0 || size > lentCap) return 0;
+  lentPtr = 0;
+  return p;
+}
+@inline function lend(ptr: usize, cap: usize): void { lentPtr = ptr; lentCap = cap; }
+// Size of the result of the last *Into call.
+export let lastSize: u32 = 0;
+
 // Takes ownership of a buffer the host allocated through our malloc (which pins it).
 function takeOut(status: u32): ArrayBuffer | null {
   const ptr = <usize>load<u32>(OUT_PTR);
@@ -54,10 +70,25 @@ function takeOut(status: u32): ArrayBuffer | null {
   store<u32>(OUT_SIZE, 0);
 }
 
-// Raw serialized pairs of a header map (see pairs.ts); null when the map is unavailable.
-export function getHeaderPairs(mapType: i32): ArrayBuffer | null {
+// Raw serialized pairs of a header map (see pairs.ts), written into `into` when they fit (returns
+// `into`, lastSize = their size), else in a buffer the host allocated; null when the map is unavailable.
+export function getHeaderPairsInto(mapType: i32, into: ArrayBuffer): ArrayBuffer | null {
   clearOut();
-  return takeOut(imports.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_SIZE));
+  lend(changetype<usize>(into), <usize>into.byteLength);
+  return afterLent(imports.proxy_get_header_map_pairs(mapType, OUT_PTR, OUT_SIZE), into);
+}
+
+// After a host call made with `into` lent: `into` when the host wrote there (lastSize = the size it
+// wrote), else the buffer it allocated (takeOut); null when the call failed.
+function afterLent(status: u32, into: ArrayBuffer): ArrayBuffer | null {
+  lend(0, 0);
+  if (<usize>load<u32>(OUT_PTR) == changetype<usize>(into)) {
+    lastSize = min(load<u32>(OUT_SIZE), <u32>into.byteLength);
+    return status == OK ? into : null;
+  }
+  const b = takeOut(status);
+  lastSize = b === null ? 0 : <u32>b.byteLength;
+  return b;
 }
 
 // Value of a header by pre-encoded name (no per-call encoding); null when absent/unavailable.
@@ -66,24 +97,35 @@ export function getHeaderRaw(mapType: i32, key: ArrayBuffer): ArrayBuffer | null
   return takeOut(imports.proxy_get_header_map_value(mapType, changetype<usize>(key), key.byteLength, OUT_PTR, OUT_SIZE));
 }
 
-export function replaceHeader(mapType: i32, name: string, value: string): u32 {
-  const k = String.UTF8.encode(name);
-  const v = String.UTF8.encode(value);
+// Header mutations: name and value are encoded into one reused buffer when they fit (no allocation
+// per mutation), else into a buffer of their own.
+const textBuf = new ArrayBuffer(1024);
+const OP_REPLACE: i32 = 0;
+const OP_ADD: i32 = 1;
+const OP_REMOVE: i32 = 2;
+
+function mutateHeader(op: i32, mapType: i32, name: string, value: string): u32 {
+  const kl = <usize>String.UTF8.byteLength(name), vl = <usize>String.UTF8.byteLength(value);
+  const own: ArrayBuffer = kl + vl <= <usize>textBuf.byteLength ? textBuf : new ArrayBuffer(<i32>(kl + vl));
+  const k = changetype<usize>(own), v = k + kl;
+  String.UTF8.encodeUnsafe(changetype<usize>(name), name.length, k);
+  String.UTF8.encodeUnsafe(changetype<usize>(value), value.length, v);
   headerEpoch++;
-  return imports.proxy_replace_header_map_value(mapType, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
+  if (op == OP_REMOVE) return imports.proxy_remove_header_map_value(mapType, k, kl);
+  if (op == OP_ADD) return imports.proxy_add_header_map_value(mapType, k, kl, v, vl);
+  return imports.proxy_replace_header_map_value(mapType, k, kl, v, vl);
+}
+
+export function replaceHeader(mapType: i32, name: string, value: string): u32 {
+  return mutateHeader(OP_REPLACE, mapType, name, value);
 }
 
 export function addHeader(mapType: i32, name: string, value: string): u32 {
-  const k = String.UTF8.encode(name);
-  const v = String.UTF8.encode(value);
-  headerEpoch++;
-  return imports.proxy_add_header_map_value(mapType, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength);
+  return mutateHeader(OP_ADD, mapType, name, value);
 }
 
 export function removeHeader(mapType: i32, name: string): u32 {
-  const k = String.UTF8.encode(name);
-  headerEpoch++;
-  return imports.proxy_remove_header_map_value(mapType, changetype<usize>(k), k.byteLength);
+  return mutateHeader(OP_REMOVE, mapType, name, "");
 }
 
 export function getBuffer(bufferType: i32, start: u32, max: u32): ArrayBuffer | null {
@@ -91,9 +133,15 @@ export function getBuffer(bufferType: i32, start: u32, max: u32): ArrayBuffer | 
   return takeOut(imports.proxy_get_buffer_bytes(bufferType, start, max, OUT_PTR, OUT_SIZE));
 }
 
-// Copies up to `max` bytes of a buffer straight into dst at dstOff; returns the count copied.
+// Copies up to `max` bytes of a buffer to dst (lent to the host: it writes them there); returns the
+// count copied.
 export function copyBuffer(bufferType: i32, start: u32, max: u32, dst: usize): u32 {
-  const b = getBuffer(bufferType, start, max);
+  clearOut();
+  lend(dst, <usize>max);
+  const st = imports.proxy_get_buffer_bytes(bufferType, start, max, OUT_PTR, OUT_SIZE);
+  lend(0, 0);
+  if (<usize>load<u32>(OUT_PTR) == dst) return st == OK ? min(load<u32>(OUT_SIZE), max) : 0;
+  const b = takeOut(st);
   if (b === null) return 0;
   let n = <u32>b.byteLength;
   if (n > max) n = max;
@@ -109,6 +157,13 @@ export function getProperty(path: string): ArrayBuffer | null {
 export function getPropertyRaw(path: ArrayBuffer): ArrayBuffer | null {
   clearOut();
   return takeOut(imports.proxy_get_property(changetype<usize>(path), path.byteLength, OUT_PTR, OUT_SIZE));
+}
+
+// The same, written into `into` when it fits (see getHeaderPairsInto; lastSize = the value's size).
+export function getPropertyInto(path: ArrayBuffer, into: ArrayBuffer): ArrayBuffer | null {
+  clearOut();
+  lend(changetype<usize>(into), <usize>into.byteLength);
+  return afterLent(imports.proxy_get_property(changetype<usize>(path), path.byteLength, OUT_PTR, OUT_SIZE), into);
 }
 
 export function getPropertyString(path: string): string {

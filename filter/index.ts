@@ -9,53 +9,51 @@
 // traps, which Envoy handles per the plugin's fail_open setting.
 import { Root } from "./root";
 import { HttpContext } from "./context";
-import { setCurrentContext } from "./host";
+import { setCurrentContext, takeLent } from "./host";
+import { malloc as gcMalloc } from "@gcoredev/proxy-wasm-sdk-as/assembly/malloc";
 import { CONTINUE } from "./abi";
 import { nowMs } from "./root";
 import { NetContext } from "./network/connection";
+import { ContextTable } from "./context-table";
 
-export { malloc } from "@gcoredev/proxy-wasm-sdk-as/assembly/malloc";
+// The host allocates every buffer it returns through this: memory lent for the call (host.ts) when
+// the module has some, else a pinned GC buffer (the SDK's malloc) the module takes ownership of.
+export function malloc(size: i32): usize {
+  const p = takeLent(<usize>size);
+  return p != 0 ? p : gcMalloc(size);
+}
 
-const roots = new Map<u32, Root>();
-const streams = new Map<u32, HttpContext>();
+const roots = new ContextTable(); // Root
+const streams = new ContextTable(); // HttpContext
 // Network contexts (network-filter role): created at on_new_connection from the context the host
 // created (a filter context is HTTP or network only by the callbacks it receives).
-const nets = new Map<u32, NetContext>();
+const nets = new ContextTable(); // NetContext
 
 function netOf(id: u32): NetContext | null {
   setCurrentContext(id);
-  return nets.has(id) ? nets.get(id) : null;
+  return changetype<NetContext | null>(nets.get(id));
 }
 
 function rootOf(id: u32): Root | null {
   setCurrentContext(id);
-  return roots.has(id) ? roots.get(id) : null;
+  return changetype<Root | null>(roots.get(id));
 }
-
-// The stream of the last callback: a stream's callbacks mostly come in a row, so most lookups skip
-// the map. Cleared when that stream is deleted.
-let lastId: u32 = 0;
-let lastStream: HttpContext | null = null;
 
 function streamOf(id: u32): HttpContext | null {
   setCurrentContext(id);
-  if (id == lastId && lastStream !== null) return lastStream;
-  if (!streams.has(id)) return null;
-  const s = streams.get(id);
-  lastId = id;
-  lastStream = s;
-  return s;
+  return changetype<HttpContext | null>(streams.get(id));
 }
 
 // Deleted stream contexts, reused for new streams (no allocation per request).
 const spare = new Array<HttpContext>();
 const MAX_SPARE = 64;
 
-function dropStream(id: u32): void {
-  const s = streams.get(id);
-  streams.delete(id);
-  if (id == lastId) { lastId = 0; lastStream = null; }
+// Removes a stream; false when id is not one.
+function dropStream(id: u32): bool {
+  const s = changetype<HttpContext | null>(streams.delete(id));
+  if (s === null) return false;
   if (spare.length < MAX_SPARE) { s.release(); spare.push(s); }
+  return true;
 }
 
 export function proxy_abi_version_0_2_1(): void {}
@@ -66,9 +64,8 @@ export function proxy_on_context_create(context_id: u32, parent_context_id: u32)
     if (!roots.has(context_id)) roots.set(context_id, new Root(context_id));
     return;
   }
-  if (!roots.has(parent_context_id)) return; // unknown root: the stream passes untouched
-  const root = roots.get(parent_context_id);
-  if (context_id == lastId) { lastId = 0; lastStream = null; }
+  const root = changetype<Root | null>(roots.get(parent_context_id));
+  if (root === null) return; // unknown root: the stream passes untouched
   const s = spare.length > 0 ? spare.pop().reuse(context_id, root) : new HttpContext(context_id, root);
   streams.set(context_id, s);
 }
@@ -127,8 +124,9 @@ export function proxy_on_log(context_id: u32): void {
 // Network filter callbacks (spec: proxy_on_new_connection … proxy_on_upstream_connection_close).
 export function proxy_on_new_connection(context_id: u32): i32 {
   setCurrentContext(context_id);
-  if (!streams.has(context_id)) return CONTINUE; // unknown root: the connection passes untouched
-  const n = new NetContext(context_id, streams.get(context_id).root);
+  const s = changetype<HttpContext | null>(streams.get(context_id));
+  if (s === null) return CONTINUE; // unknown root: the connection passes untouched
+  const n = new NetContext(context_id, s.root);
   dropStream(context_id);
   nets.set(context_id, n);
   return n.onNewConnection();
@@ -151,9 +149,11 @@ export function proxy_on_upstream_connection_close(context_id: u32, _peer_type: 
 
 export function proxy_on_done(context_id: u32): u32 {
   setCurrentContext(context_id);
-  if (nets.has(context_id)) { nets.get(context_id).onClose(); return 1; }
-  if (roots.has(context_id)) {
-    const s = roots.get(context_id).stream;
+  const n = changetype<NetContext | null>(nets.get(context_id));
+  if (n !== null) { n.onClose(); return 1; }
+  const r = changetype<Root | null>(roots.get(context_id));
+  if (r !== null) {
+    const s = r.stream;
     if (s !== null) s.close();
   }
   return 1;
@@ -161,13 +161,12 @@ export function proxy_on_done(context_id: u32): u32 {
 
 export function proxy_on_delete(context_id: u32): void {
   setCurrentContext(context_id);
-  if (streams.has(context_id)) { dropStream(context_id); return; }
-  if (nets.has(context_id)) { nets.delete(context_id); return; }
-  if (roots.has(context_id)) {
-    const r = roots.get(context_id);
+  if (dropStream(context_id)) return;
+  if (nets.delete(context_id) !== null) return;
+  const r = changetype<Root | null>(roots.delete(context_id));
+  if (r !== null) {
     const s = r.stream;
     if (s !== null) s.cancel();
-    roots.delete(context_id);
   }
 }
 

@@ -22,13 +22,20 @@ function vmPrefix(): u64 {
   return prefix;
 }
 
-// 16 lower-case hex digits, zero-padded: one radix conversion, not sixteen concatenations.
-function hex64(v: u64): string {
-  return v.toString(16).padStart(16, "0");
-}
-
-/** `<request id>.<16 hex digits>`: unique per sampled request in this VM, and across VMs by the random prefix. */
+/** `<request id>.<16 hex digits>`: unique per sampled request in this VM, and across VMs by the random prefix.
+ *  Written straight into one string of its final length (no radix conversion, padding or joins). */
 export function newPairId(requestId: string): string {
   counter++;
-  return requestId + "." + hex64(vmPrefix() ^ (counter * 0xbf58476d1ce4e5b9));
+  const v = vmPrefix() ^ (counter * 0xbf58476d1ce4e5b9);
+  const n = <usize>requestId.length;
+  const out = changetype<string>(__new((n + 17) << 1, idof<string>()));
+  const p = changetype<usize>(out);
+  memory.copy(p, changetype<usize>(requestId), n << 1);
+  const q = p + (n << 1);
+  store<u16>(q, 0x2e); // '.'
+  for (let i: usize = 0; i < 16; i++) {
+    const d = <u32>(v >> (<u64>(60 - 4 * i)) & 0xf);
+    store<u16>(q + 2 + (i << 1), <u16>(d < 10 ? 0x30 + d : 0x57 + d)); // 0-9, a-f
+  }
+  return out;
 }

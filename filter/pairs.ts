@@ -5,25 +5,31 @@
 
 // Host limit is 1024 pairs for maps we send; we accept more from the host but cap the scan.
 export const MAX_PAIRS: i32 = 2048;
+const EMPTY_BUF = new ArrayBuffer(0);
 
 export class PairsView {
   base: usize = 0;
   count: i32 = 0;
   truncated: bool = false;   // the map had more pairs than we scanned (or was malformed)
-  buf: ArrayBuffer = new ArrayBuffer(0);
+  buf: ArrayBuffer = EMPTY_BUF;
   // Offsets table, per view (several views can be live at once: the request snapshot stays valid
   // while the response headers are read). Grown on demand, never shrunk: no allocation per reset.
   private offs: StaticArray<i32> = new StaticArray<i32>(64 * 4);
 
   // Re-point the view at a new buffer.
   reset(buf: ArrayBuffer | null): void {
+    this.resetLen(buf, buf === null ? 0 : <u32>buf.byteLength);
+  }
+
+  // The same for the first `len` bytes of buf (a reused buffer: host.ts getHeaderPairsInto).
+  resetLen(buf: ArrayBuffer | null, len: u32): void {
     this.count = 0;
     this.truncated = false;
-    if (buf === null) { this.buf = new ArrayBuffer(0); this.base = 0; return; }
+    if (buf === null) { this.buf = EMPTY_BUF; this.base = 0; return; }
     this.buf = buf;
     const base = changetype<usize>(buf);
     this.base = base;
-    const len = <u32>buf.byteLength;
+    if (len > <u32>buf.byteLength) len = <u32>buf.byteLength;
     if (len < 4) return;
     const n = load<u32>(base);
     let scan = n;

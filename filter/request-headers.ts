@@ -5,10 +5,11 @@
 // so a read never sees a stale map. A map too large for the view (pairs.ts MAX_PAIRS) or malformed
 // falls back to one proxy_get_header_map_value per header. Envoy returns the FIRST value of a
 // repeated header; so does the view.
-import { getHeaderRaw, getHeaderPairs, currentHeaderEpoch } from "./host";
+import { getHeaderRaw, getHeaderPairsInto, lastSize, currentHeaderEpoch } from "./host";
 import { REQUEST_HEADERS } from "./abi";
 import { PairsView } from "./pairs";
 import { pathOnly } from "./egress";
+import { knownMethod } from "./config/model";
 
 export const K_SHADOW = String.UTF8.encode("x-shadow");
 export const K_PAIR = String.UTF8.encode("x-shadow-pair");
@@ -20,6 +21,9 @@ export const K_METHOD = String.UTF8.encode(":method");
 
 const snap = new PairsView();
 let snapEpoch: u32 = 0;
+// Where the host writes the map (a larger one gets a buffer of its own): no GC allocation per request.
+const SNAP_BYTES: i32 = 4096;
+const snapBuf = new ArrayBuffer(SNAP_BYTES);
 // Values read one by one (fallback), kept alive as long as the snapshot would have been.
 const fallbacks = new Array<ArrayBuffer>();
 
@@ -27,11 +31,17 @@ const fallbacks = new Array<ArrayBuffer>();
 function snapshot(): PairsView | null {
   const e = currentHeaderEpoch();
   if (snapEpoch != e) {
-    snap.reset(getHeaderPairs(REQUEST_HEADERS));
+    snap.resetLen(getHeaderPairsInto(REQUEST_HEADERS, snapBuf), lastSize);
     snapEpoch = e;
     if (fallbacks.length > 0) fallbacks.length = 0;
   }
   return snap.truncated ? null : snap;
+}
+
+// The whole request map of this callback, as far as the view scans (capture.request copies from it).
+export function reqView(): PairsView {
+  snapshot();
+  return snap;
 }
 
 // Where the value of `key` lies in memory, for callers that hash or copy it without decoding; valid
@@ -65,6 +75,13 @@ export function reqHas(key: ArrayBuffer): bool {
 // Value as a string ("" when absent). Invalid UTF-8 decodes leniently, never traps.
 export function reqStr(key: ArrayBuffer): string {
   return reqFind(key) ? String.UTF8.decodeUnsafe(valuePtr, <usize>valueLen) : "";
+}
+
+// ":method", as the shared constant when it is a known method ("" when absent).
+export function reqMethod(): string {
+  if (!reqFind(K_METHOD)) return "";
+  const k = knownMethod(valuePtr, valueLen);
+  return k !== null ? k : String.UTF8.decodeUnsafe(valuePtr, <usize>valueLen);
 }
 
 // ":path" without its query (egress.ts pathOnly of reqStr(K_PATH)), decoding only what it keeps.

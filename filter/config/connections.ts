@@ -42,6 +42,7 @@ export class Connections {
   needsAddress: bool = false;
   needsPort: bool = false;
   needsSni: bool = false;
+  needsIpText: bool = false;   // some rule names an exact (IPv6) address, compared as text
   // The rules as flat arrays (compileConnections): the decision loop touches no objects for port/CIDR.
   ports: StaticArray<i32> = new StaticArray<i32>(0);
   nets: StaticArray<u32> = new StaticArray<u32>(0);
@@ -69,9 +70,14 @@ function compileConnections(c: Connections): void {
 
 // "a.b.c.d" → host-order u32; -1 when not a dotted IPv4 address.
 export function parseIPv4(s: string, from: i32, to: i32): i64 {
+  return parseIPv4At(changetype<usize>(s), 1, from, to);
+}
+
+// The same over memory: UTF-8 bytes (shift 0) or UTF-16 units (shift 1) at p, units [from, to).
+export function parseIPv4At(p: usize, shift: usize, from: i32, to: i32): i64 {
   let v: u32 = 0, part: i32 = -1, parts = 0;
   for (let i = from; i < to; i++) {
-    const ch = s.charCodeAt(i);
+    const ch = shift == 0 ? <i32>load<u8>(p + <usize>i) : <i32>load<u16>(p + (<usize>i << 1));
     if (ch == 0x2e) {
       if (part < 0) return -1;
       v = (v << 8) | <u32>part; part = -1; parts++;
@@ -99,6 +105,7 @@ export function parseConnections(v: JsonValue, c: Checker): Connections | null {
     if (r === null) return null;
     if (r.host !== null) out.needsCluster = true;
     if (r.hasCidr || r.ipExact.length > 0) out.needsAddress = true;
+    if (r.ipExact.length > 0) out.needsIpText = true;
     if (r.port >= 0) out.needsPort = true;
     if (r.sni !== null) out.needsSni = true;
     out.rules.push(r);

@@ -5,7 +5,7 @@
 import * as D from "../../build/config/defaults";
 import { HostPattern, PathPattern } from "../glob";
 import { HostIndex } from "../host-index";
-import { serializePairs } from "../pairs";
+import { serializePairs, asciiEquals } from "../pairs";
 import { H_MOCKED } from "../tagging";
 import { Connections } from "./connections";
 
@@ -96,6 +96,16 @@ export function methodBit(m: string): u32 {
     if (k.length == n && k.charCodeAt(0) == c && k == m) return <u32>1 << <u32>i;
   }
   return 0;
+}
+
+// The KNOWN_METHODS string whose ASCII is the n bytes at p (a request's :method, read in place), or
+// null: a known method costs no string of its own.
+export function knownMethod(p: usize, n: i32): string | null {
+  for (let i = 0; i < KNOWN_METHODS.length; i++) {
+    const k = unchecked(KNOWN_METHODS[i]);
+    if (k.length == n && asciiEquals(p, k, n)) return k;
+  }
+  return null;
 }
 
 export class MethodSet {

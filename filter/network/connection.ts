@@ -7,9 +7,9 @@
 // paused downstream bytes are shown again with more, so `held` remembers how much of the buffer's
 // start is already handled; rewrites replace a prefix (start 0), never the middle.
 import { Config, ROLE_NONE, ROLE_SHADOW, CONN_ALLOW, CONN_DENY, CONN_READONLY, ConnRule, PROTO_POSTGRES, PROTOCOLS } from "../config/parse";
-import { parseIPv4 } from "../config/connections";
+import { parseIPv4At } from "../config/connections";
 import { Root } from "../root";
-import { getBuffer, getPropertyRaw, log, LOG_WARN, nowNanos } from "../host";
+import { getBuffer, getPropertyInto, getPropertyRaw, lastSize, log, LOG_WARN, nowNanos } from "../host";
 import { CONTINUE, PAUSE, proxy_set_buffer_bytes } from "../abi";
 import { take } from "../ratelimit";
 import { Guard, G_CLOSE, G_PAUSE } from "./guard";
@@ -27,6 +27,10 @@ const P_DEST_PORT = String.UTF8.encode("destination\0port");
 const P_SNI = String.UTF8.encode("connection\0requested_server_name");
 const P_CLUSTER = String.UTF8.encode("cluster_name");
 const FLUSH_NS: u64 = 1000000000;
+// Where the host writes the destination address and port (no GC allocation per connection; a longer
+// value gets a buffer of its own).
+const addrBuf = new ArrayBuffer(64);
+const portBuf = new ArrayBuffer(16);
 
 export class NetContext {
   cfg: Config;
@@ -127,19 +131,27 @@ export class NetContext {
     const d = this.dest;
     const conns = this.cfg.connections;
     const all = this.root.stream !== null;
-    const a = all || conns.needsAddress ? getPropertyRaw(P_DEST_ADDR) : null;
+    const a = all || conns.needsAddress ? getPropertyInto(P_DEST_ADDR, addrBuf) : null;
     if (a !== null) {
-      let s = String.UTF8.decode(a);
-      const colon = s.lastIndexOf(":");
-      if (colon > 0 && s.indexOf(":") == colon) s = s.substring(0, colon);              // v4:port
-      else if (s.startsWith("[")) s = s.substring(1, s.indexOf("]"));                    // [v6]:port
-      d.ipText = s.toLowerCase();
-      const v = parseIPv4(s, 0, s.length);
+      // The address without its port, read in place: "v4:port" → before the colon, "[v6]:port" →
+      // inside the brackets. The text is decoded only for exact-address rules and events.
+      const p = changetype<usize>(a), n = <i32>lastSize;
+      let first = -1, last = -1, close = -1;
+      for (let i = 0; i < n; i++) {
+        const c = load<u8>(p + <usize>i);
+        if (c == 0x3a) { if (first < 0) first = i; last = i; }
+        else if (c == 0x5d && close < 0) close = i;
+      }
+      let from = 0, to = n;
+      if (last > 0 && first == last) to = last;
+      else if (n > 0 && load<u8>(p) == 0x5b) { if (close > 0) { from = 1; to = close; } else to = 1; }
+      if (all || conns.needsIpText) d.ipText = String.UTF8.decodeUnsafe(p + <usize>from, <usize>(to - from)).toLowerCase();
+      const v = parseIPv4At(p, 0, from, to);
       d.ipv4 = v >= 0;
       d.ip = d.ipv4 ? <u32>v : 0;
     }
-    const pt = all || conns.needsPort ? getPropertyRaw(P_DEST_PORT) : null;
-    if (pt !== null && pt.byteLength >= 8) d.port = <i32>load<i64>(changetype<usize>(pt));
+    const pt = all || conns.needsPort ? getPropertyInto(P_DEST_PORT, portBuf) : null;
+    if (pt !== null && lastSize >= 8) d.port = <i32>load<i64>(changetype<usize>(pt));
     const sni = all || conns.needsSni ? getPropertyRaw(P_SNI) : null;
     if (sni !== null) d.sni = String.UTF8.decode(sni).toLowerCase();
   }

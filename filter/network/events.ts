@@ -7,7 +7,7 @@ import { Guard } from "./guard";
 import { nowNanos } from "../host";
 import { metrics, inc } from "../metrics";
 import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_RATE_LIMITED } from "../stream/messages";
-import { encodeFilterMessage, FilterMessage } from "../stream/messages";
+import { FilterMessage } from "../stream/messages";
 import { KIND_EVENT } from "../stream/queue";
 
 function base(ctx: NetContext, decision: i32): EgressEvent {
@@ -29,7 +29,7 @@ function send(ctx: NetContext, ev: EgressEvent): void {
   if (s === null) return;
   const fm = new FilterMessage();
   fm.egress = ev;
-  s.report(KIND_EVENT, encodeFilterMessage(fm));
+  s.report(KIND_EVENT, fm);
 }
 
 export function reportConnection(ctx: NetContext, allowed: bool, limited: bool): void {

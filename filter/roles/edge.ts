@@ -5,8 +5,7 @@
 // live response is captured. An unsampled, unmarked request costs a few header lookups and a hash.
 import { HttpContext } from "../context";
 import { REQUEST_HEADERS, CONTINUE } from "../abi";
-import { removeHeader, replaceHeader, addHeader, getHeaderPairs, nowNanos, log, LOG_WARN } from "../host";
-import { PairsView } from "../pairs";
+import { removeHeader, replaceHeader, addHeader, nowNanos, log, LOG_WARN } from "../host";
 import { metrics, inc } from "../metrics";
 import { bucketOf, percentFor, sampled } from "../sampling";
 import { stripPort } from "../glob";
@@ -14,11 +13,9 @@ import { pathOnly, queryOf } from "../egress";
 import { Capture } from "../capture";
 import { SIDE_LIVE } from "../config/parse";
 import { H_SHADOW, H_PAIR, H_BAGGAGE, M_SHADOW, M_PAIR, M_BAGGAGE, M_SHADOW_TRAFFIC, requestMarkers, joinedBaggage, baggageWithoutShadow } from "../tagging";
-import { K_AUTHORITY, K_METHOD, K_PATH, K_REQUEST_ID, reqFind, reqHas, reqStr, valueLen, valuePtr } from "../request-headers";
+import { K_AUTHORITY, K_PATH, K_REQUEST_ID, reqFind, reqHas, reqMethod, reqStr, reqView, valueLen, valuePtr } from "../request-headers";
 import { enforceEgress } from "./outbound";
 import { newPairId } from "../pair-id";
-
-const requestView = new PairsView();
 
 // Longer ids are not plausible request ids; such requests are simply not sampled.
 const MAX_REQUEST_ID: i32 = 256;
@@ -47,7 +44,7 @@ export function edgeRequestHeaders(ctx: HttpContext): i32 {
   if (cfg.samplingRules.length > 0) {
     host = reqStr(K_AUTHORITY);
     path = reqStr(K_PATH);
-    method = reqStr(K_METHOD);
+    method = reqMethod();
     const hl = host.toLowerCase();
     percent = percentFor(cfg, hl, stripPort(hl), pathOnly(path), method);
   }
@@ -55,7 +52,7 @@ export function edgeRequestHeaders(ctx: HttpContext): i32 {
   if (cfg.samplingRules.length == 0) {
     host = reqStr(K_AUTHORITY);
     path = reqStr(K_PATH);
-    method = reqStr(K_METHOD);
+    method = reqMethod();
   }
   return onSampled(ctx, String.UTF8.decodeUnsafe(rid, <usize>rl), host, path, method);
 }
@@ -74,7 +71,7 @@ function onSampled(ctx: HttpContext, requestId: string, host: string, path: stri
     addHeader(REQUEST_HEADERS, cfg.idempotencyHeader, id);
   }
   if (cfg.controlPlane === null) return CONTINUE; // nowhere to report: no capture
-  const c = new Capture(cfg.captureMaxBody);
+  const c = Capture.take(cfg.captureMaxBody);
   c.side = SIDE_LIVE;
   c.pairId = id;
   c.requestId = requestId;
@@ -84,10 +81,8 @@ function onSampled(ctx: HttpContext, requestId: string, host: string, path: stri
   c.query = queryOf(path);
   c.startNs = nowNanos();
   if (cfg.captureRequestHeaders.length > 0 || cfg.captureRequestMaxBody > 0) {
-    // Opt-in (capture.request): one read of the whole map, only for sampled requests.
-    requestView.reset(getHeaderPairs(REQUEST_HEADERS));
-    c.onRequestHeaders(cfg, requestView);
-    requestView.reset(null);
+    // Opt-in (capture.request): the kept headers of the map as it now is (x-shadow-pair included).
+    c.onRequestHeaders(cfg, reqView());
   }
   ctx.capture = c;
   return CONTINUE;

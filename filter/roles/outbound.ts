@@ -7,7 +7,7 @@
 // (compileEgress); the event is built only when a control plane is configured (otherwise nobody
 // would receive it: the counters say it all).
 import { HttpContext } from "../context";
-import { K_AUTHORITY, K_METHOD, K_PAIR, K_SHADOW, reqHas, reqPathOnly, reqStr } from "../request-headers";
+import { K_AUTHORITY, K_PAIR, K_SHADOW, reqHas, reqMethod, reqPathOnly, reqStr } from "../request-headers";
 import { ACT_ALLOW, ACT_MOCK, EgressRule, RateLimit, ROLE_SHADOW, denyBody } from "../config/parse";
 import { matchRule, DEFAULT_RULE } from "../egress";
 import { canonicalPath } from "../path";
@@ -19,7 +19,7 @@ import { CONTINUE, PAUSE, REQUEST_HEADERS } from "../abi";
 import { metrics, inc, incEgressDecision } from "../metrics";
 import { H_SHADOW } from "../tagging";
 import { EgressEvent, DECISION_ALLOWED, DECISION_DENIED, DECISION_MOCKED, DECISION_RATE_LIMITED } from "../stream/messages";
-import { FilterMessage, encodeFilterMessage } from "../stream/messages";
+import { FilterMessage } from "../stream/messages";
 import { KIND_EVENT } from "../stream/queue";
 
 const JSON_HEADERS = serializePairs(["content-type"], ["application/json"]);
@@ -34,7 +34,7 @@ export function enforceEgress(ctx: HttpContext): i32 {
   const cfg = ctx.cfg;
   const s = ctx.root.stream;
   const h = reqStr(K_AUTHORITY);
-  const m = reqStr(K_METHOD);
+  const m = reqMethod();
   const p = reqPathOnly();
   const pair = s !== null ? reqStr(K_PAIR) : "";
   const hl = lowerHost(h);
@@ -86,7 +86,7 @@ export function enforceEgress(ctx: HttpContext): i32 {
     ev.nodeId = ctx.root.nodeId;
     const fm = new FilterMessage();
     fm.egress = ev;
-    s.report(KIND_EVENT, encodeFilterMessage(fm));
+    s.report(KIND_EVENT, fm);
   }
   return verdict;
 }

@@ -12,7 +12,7 @@ import { serializePairs } from "../pairs";
 import { pathOnly, queryOf } from "../egress";
 import { Capture } from "../capture";
 import { H_SHADOW, H_BAGGAGE, FILTER_STATE_KEY, baggageWithShadow, joinedBaggage } from "../tagging";
-import { K_AUTHORITY, K_BAGGAGE, K_METHOD, K_PAIR, K_PATH, K_REQUEST_ID, reqHas, reqStr } from "../request-headers";
+import { K_AUTHORITY, K_BAGGAGE, K_PAIR, K_PATH, K_REQUEST_ID, reqHas, reqMethod, reqStr } from "../request-headers";
 import { enforceEgress } from "./outbound";
 
 const JSON_HEADERS = serializePairs(["content-type"], ["application/json"]);
@@ -48,13 +48,13 @@ function inbound(ctx: HttpContext): i32 {
   const rid = reqStr(K_REQUEST_ID);
   const pair = reqStr(K_PAIR);
   const path = reqStr(K_PATH);
-  const c = new Capture(cfg.captureMaxBody);
+  const c = Capture.take(cfg.captureMaxBody);
   c.side = cfg.variant;
   // A mirrored request carries the edge's x-shadow-pair; without it, the request id (the mirror
   // keeps x-request-id) is the best pairing key we have.
   c.pairId = pair.length > 0 ? pair : rid;
   c.requestId = rid;
-  c.method = reqStr(K_METHOD);
+  c.method = reqMethod();
   c.host = reqStr(K_AUTHORITY);
   c.path = pathOnly(path);
   c.query = queryOf(path);

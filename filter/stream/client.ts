@@ -146,12 +146,14 @@ export class StreamClient {
   }
 
   // Queue a half or event (numbered); sent when the stream is open: at once, or in a batch to a
-  // control plane that acknowledges (see flush). Callable from any context.
-  report(kind: u8, msg: Uint8Array): void {
+  // control plane that acknowledges (see flush). Callable from any context. The message is encoded
+  // with its seq (the queue's next), so numbering never copies the encoded bytes.
+  report(kind: u8, m: FilterMessage): void {
     // One push can drop several messages (the byte bound): count each one.
     const q = this.queue;
     const halves = q.halvesDropped, events = q.eventsDropped;
-    q.push(kind, msg);
+    m.seq = q.next;
+    q.push(kind, encodeFilterMessage(m));
     if (q.halvesDropped > halves) this.owner.onDropped(KIND_HALF, q.halvesDropped - halves);
     if (q.eventsDropped > events) this.owner.onDropped(KIND_EVENT, q.eventsDropped - events);
     // To a control plane that takes batches, reports go out a batch at a time: when BATCH_MAX are

@@ -6,8 +6,7 @@
 // Layout from the head: [sent, not yet acknowledged][not yet sent]. acknowledge(seq) drops the
 // acknowledged prefix (the control plane acknowledges cumulatively); rewind() after a stream ends
 // makes the unacknowledged entries unsent again, to be resent on the next stream with the same seq.
-// Each entry is stored with its seq already appended (envelope.ts), so a resend is the same bytes.
-import { withSeq } from "./envelope";
+// Each entry is stored encoded with its seq (StreamClient.report), so a resend is the same bytes.
 
 export const KIND_HALF: u8 = 1;
 export const KIND_EVENT: u8 = 2;
@@ -46,26 +45,29 @@ export class ReportQueue {
   get unsent(): i32 { return this.size - this.sentCount; }
   get inFlight(): i32 { return this.sentCount; }
 
-  // Numbers msg (the next seq) and queues it; returns the kind of the last entry dropped for room.
+  // The seq the next entry gets.
+  get next(): u64 { return this.nextSeq; }
+
+  // Queues msg, which carries the next seq (encoded with FilterMessage.seq = next); returns the kind
+  // of the last entry dropped for room.
   push(kind: u8, msg: Uint8Array): u8 {
     if (msg.byteLength > MAX_MESSAGE_BYTES) {
       if (kind == KIND_HALF) this.halvesDropped++;
       else if (kind == KIND_EVENT) this.eventsDropped++;
       return kind;
     }
-    const numbered = withSeq(msg, this.nextSeq);
     let dropped: u8 = 0;
-    while (this.size > 0 && (this.size >= this.capacity || this.bytes + numbered.byteLength > MAX_BYTES)) {
+    while (this.size > 0 && (this.size >= this.capacity || this.bytes + msg.byteLength > MAX_BYTES)) {
       dropped = this.dropOldest();
     }
     const tail = (this.head + this.size) % this.capacity;
-    unchecked(this.items[tail] = numbered);
+    unchecked(this.items[tail] = msg);
     unchecked(this.kinds[tail] = kind);
     unchecked(this.seqs[tail] = this.nextSeq);
     unchecked(this.tries[tail] = 0);
     this.nextSeq++;
     this.size++;
-    this.bytes += numbered.byteLength;
+    this.bytes += msg.byteLength;
     return dropped;
   }
 

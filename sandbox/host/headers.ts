@@ -8,7 +8,6 @@ export type HeaderList = Array<[string, string]>;
 
 export class HeaderMap {
   private entries: HeaderList;
-
   constructor(init: Iterable<readonly [string, string]> = []) {
     this.entries = [];
     for (const [k, v] of init) this.add(k, v);
@@ -91,29 +90,72 @@ export const PAIRS_MAX_BYTES = 1 << 20;
 export const PAIRS_MAX_COUNT = 1024;
 
 /** Pairs wire format: u32 count, count × (u32 key len, u32 value len), then each key\0 value\0.
- *  Strings are UTF-8-encoded straight into the output (no intermediate Buffer per key and value). */
+ *  Every header map arriving at the host is encoded (toHeaderMap), so the usual case — all strings,
+ *  all ASCII — is one concatenation and one native write; anything else is encoded pair by pair. */
 export function encodePairs(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Buffer {
-  const len = (x: string | Uint8Array): number => (typeof x === 'string' ? Buffer.byteLength(x, 'utf8') : x.length);
-  let size = 4 + pairs.length * 8;
-  for (const [k, v] of pairs) size += len(k) + len(v) + 2;
-  const out = Buffer.alloc(size); // zero-filled: the NUL after each key and value
-  out.writeUInt32LE(pairs.length, 0);
-  let off = 4 + pairs.length * 8;
-  const put = (x: string | Uint8Array): number => {
-    let n: number;
-    if (typeof x === 'string') n = out.write(x, off, 'utf8');
-    else {
-      out.set(x, off);
-      n = x.length;
-    }
-    off += n + 1;
-    return n;
-  };
-  pairs.forEach(([k, v], i) => {
-    out.writeUInt32LE(put(k), 4 + i * 8);
-    out.writeUInt32LE(put(v), 8 + i * 8);
-  });
+  const n = pairs.length;
+  let data = '';
+  for (let i = 0; i < n; i++) {
+    const k = pairs[i][0];
+    const v = pairs[i][1];
+    if (typeof k !== 'string' || typeof v !== 'string') return encodeEach(pairs);
+    data += `${k}\0${v}\0`;
+  }
+  if (NON_ASCII.test(data)) return encodeEach(pairs);
+  const hdr = 4 + n * 8;
+  const out = Buffer.allocUnsafe(hdr + data.length);
+  out.write(data, hdr, 'latin1');
+  putU32(out, 0, n);
+  for (let i = 0; i < n; i++) {
+    putU32(out, 4 + i * 8, pairs[i][0].length);
+    putU32(out, 8 + i * 8, pairs[i][1].length);
+  }
   return out;
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+function putU32(out: Buffer, off: number, v: number): void {
+  out[off] = v & 0xff;
+  out[off + 1] = (v >>> 8) & 0xff;
+  out[off + 2] = (v >>> 16) & 0xff;
+  out[off + 3] = v >>> 24;
+}
+
+function encodeEach(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Buffer {
+  const n = pairs.length;
+  let size = 4 + n * 8;
+  for (let i = 0; i < n; i++) size += byteLength(pairs[i][0]) + byteLength(pairs[i][1]) + 2;
+  const out = Buffer.allocUnsafe(size);
+  putU32(out, 0, n);
+  let off = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const kl = put(out, pairs[i][0], off);
+    off += kl + 1;
+    const vl = put(out, pairs[i][1], off);
+    off += vl + 1;
+    putU32(out, 4 + i * 8, kl);
+    putU32(out, 8 + i * 8, vl);
+  }
+  return out;
+}
+
+function byteLength(x: string | Uint8Array): number {
+  if (typeof x !== 'string') return x.length;
+  for (let i = 0; i < x.length; i++) if (x.charCodeAt(i) >= 0x80) return Buffer.byteLength(x, 'utf8');
+  return x.length;
+}
+
+/** Writes x at off followed by a NUL (space known to fit); returns its byte length. */
+function put(out: Buffer, x: string | Uint8Array, off: number): number {
+  let len: number;
+  if (typeof x === 'string') len = out.write(x, off, 'utf8');
+  else {
+    out.set(x, off);
+    len = x.length;
+  }
+  out[off + len] = 0;
+  return len;
 }
 
 /** Decodes the pairs format; malformed or over-limit input yields [] as cpp-host PairsUtil::toPairs. */

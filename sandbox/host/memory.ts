@@ -3,6 +3,7 @@
 // does (WasmVm::getMemory/setMemory). Buffers handed to the module are allocated with the module's own
 // allocator and the module frees them (cpp-host WasmBase::copyToPointerSize).
 
+import { encodePairs } from './headers.js';
 import type { WasmMemory } from './wasm-api.js';
 
 export class GuestMemory {
@@ -73,43 +74,27 @@ export class GuestMemory {
     return this.writeU32(ptrPtr, ptr) && this.writeU32(sizePtr, data.length);
   }
 
-  /** copyOut of header pairs in the proxy-wasm pairs format (headers.ts encodePairs), encoded straight
-   *  into one guest allocation: u32 count, count × (u32 key len, u32 value len), each key\0 value\0. */
+  /** copyOut of header pairs in the proxy-wasm pairs format (headers.ts encodePairs), written straight
+   *  into one guest allocation as cpp-host marshals them (src/exports.cc get_header_map_pairs:
+   *  pairsSize → allocMemory → marshalPairs). All-ASCII pairs (the usual case) are one string and one
+   *  native write; others go through encodePairs. */
   copyOutPairs(pairs: ReadonlyArray<readonly [string, string]>, ptrPtr: number, sizePtr: number): boolean {
     const n = pairs.length;
-    let size = 4 + n * 8;
-    for (let i = 0; i < n; i++) size += utf8Length(pairs[i][0]) + utf8Length(pairs[i][1]) + 2;
+    let data = '';
+    for (let i = 0; i < n; i++) data += `${pairs[i][0]}\0${pairs[i][1]}\0`;
+    if (NON_ASCII.test(data)) return this.copyOut(encodePairs(pairs), ptrPtr, sizePtr);
+    const hdr = 4 + n * 8;
+    const size = hdr + data.length;
     const ptr = this.alloc(size) >>> 0; // re-enters the VM, which may grow the memory
     if (ptr === 0 || !this.fits(ptr + size)) return false;
     const dv = this.dv;
     dv.setUint32(ptr, n, true);
-    let off = ptr + 4 + n * 8;
     for (let i = 0; i < n; i++) {
-      const [k, v] = pairs[i];
-      const kl = this.putString(k, off);
-      off += kl + 1;
-      const vl = this.putString(v, off);
-      off += vl + 1;
-      dv.setUint32(ptr + 4 + i * 8, kl, true);
-      dv.setUint32(ptr + 8 + i * 8, vl, true);
+      dv.setUint32(ptr + 4 + i * 8, pairs[i][0].length, true);
+      dv.setUint32(ptr + 8 + i * 8, pairs[i][1].length, true);
     }
+    this.buf.write(data, ptr + hdr, 'latin1');
     return this.writeU32(ptrPtr, ptr) && this.writeU32(sizePtr, size);
-  }
-
-  /** Writes s as UTF-8 at off followed by a NUL (space known to fit); returns its byte length. */
-  private putString(s: string, off: number): number {
-    const buf = this.buf;
-    let i = 0;
-    const n = s.length;
-    // ASCII (header names and most values): a copy loop beats the native encoder's call overhead.
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      buf[off + i] = c;
-    }
-    const len = i === n ? n : i + buf.write(s.slice(i), off + i, 'utf8');
-    buf[off + len] = 0;
-    return len;
   }
 
   /** copyOut of a string's UTF-8 bytes, encoded straight into the guest allocation. */
@@ -128,8 +113,4 @@ export class GuestMemory {
   }
 }
 
-/** UTF-8 byte length of s (a JS loop for ASCII, the native count otherwise). */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
-  return s.length;
-}
+const NON_ASCII = /[\u0080-\uffff]/;

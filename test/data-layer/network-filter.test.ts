@@ -86,6 +86,22 @@ describe('connection rules', () => {
     expect(other.c.toUpstream).toEqual([]);
   });
 
+  it('an exact IPv6 rule matches the bracketed address case-insensitively, with or without a port; a CIDR never matches IPv6', async () => {
+    const plugin = await load(
+      shadowConfig({
+        rules: [
+          { name: 'v4-net', cidr: '10.1.0.0/16', action: 'allow' },
+          { name: 'v6-db', cidr: 'fd00::5', action: 'allow' },
+        ],
+      }),
+    );
+    expect(open(plugin, { destination: '[FD00::5]:5432' }).connected()).toBe(true);
+    expect(open(plugin, { destination: '[fd00::5]' }).connected()).toBe(true);
+    expect(open(plugin, { destination: '[fd00::6]:5432' }).c.closed).toBe(true);
+    expect(open(plugin, { destination: '10.1.7.7' }).connected()).toBe(true);
+    expect(open(plugin, { destination: '10.2.7.7:80' }).c.closed).toBe(true);
+  });
+
   it('SNI globs: a listed host is allowed, an unlisted one refused before any upstream connection', async () => {
     const plugin = await load(shadowConfig({ rules: [rules.rules[1]] }));
     expect(open(plugin, { sni: 'api.stripe.com', destination: '1.2.3.4:443' }).connected()).toBe(true);

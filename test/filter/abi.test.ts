@@ -189,9 +189,11 @@ describe('module', () => {
   // 150 KiB until the network-filter role (issue 9: connection rules, PostgreSQL/Redis guards, SQL
   // screening) added ~36 KB; with it the module was ~177 KiB (docs/data-layer.md, bench/RESULTS.md);
   // the opt-in request capture (issue 10: Half fields 17-20) took it to ~180.5 KiB. shrinkLevel 1
-  // would save 17 KB but measured ~5 % slower on the edge paths, so the budget moved instead.
-  it('the release build is at most 184 KiB', () => {
-    expect(statSync('build/shadowguard.wasm').size).toBeLessThanOrEqual(184 * 1024);
+  // would save 17 KB but measured ~5 % slower on the edge paths, so the budget moved instead. 185 KiB
+  // since the issue-9 speed round: pooled captures (Capture.take/recycle) cut a sampled request's
+  // cost by ~20 % and needed ~870 B; the round's other changes freed about as much as they used.
+  it('the release build is at most 185 KiB', () => {
+    expect(statSync('build/shadowguard.wasm').size).toBeLessThanOrEqual(185 * 1024);
   });
 
   it('loads in the Envoy-faithful host (its loader rejects any ABI mismatch)', async () => {

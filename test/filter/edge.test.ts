@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../sandbox/host/index.js';
 import type { TestControlPlane } from './support/control-plane.js';
-import { cp, edgeConfig, header, load, request } from './support/fixtures.js';
+import { cp, edgeConfig, header, load, prng, request } from './support/fixtures.js';
 import { eachTestWithHost, eachTestWithPlane } from './support/hooks.js';
 
 /** A pair id: the request id, a dot, and 16 hex digits unique to the request. */
@@ -326,6 +326,31 @@ describe('edge capture', () => {
     expect(half.requestBody?.length ?? 0).toBe(0);
     expect(Number(half.requestBodySize ?? 0)).toBe(0);
     expect(half.body.toString()).toBe('{}');
+  });
+
+  it('keeps 300 streams in flight apart: each half carries its own request, status and body, whatever order they end in', async () => {
+    const plugin = await load(host, edgeConfig({ ...cp(plane.port) }));
+    await plugin.waitFor(() => plane.of('hello').length > 0);
+    const n = 300;
+    const streams = Array.from({ length: n }, (_, i) => {
+      const s = plugin.newStream();
+      s.sendRequestHeaders(request('GET', `/items/${i}`, [['x-request-id', `many-${i}`]]));
+      return s;
+    });
+    // Responses arrive in one seeded shuffle and the streams end in another.
+    const rnd = prng(9);
+    const shuffled = (): number[] => Array.from({ length: n }, (_, i) => i).sort(() => rnd() - 0.5);
+    for (const i of shuffled()) streams[i]!.sendResponseHeaders([[':status', String(200 + (i % 3))]]);
+    for (const i of shuffled()) streams[i]!.sendResponseBody(`body-${i}`, true);
+    await plugin.waitFor(() => plane.of('half').length >= n);
+    const halves = plane.of('half');
+    expect(halves).toHaveLength(n);
+    for (const h of halves) {
+      const i = Number(String(h.requestId).slice('many-'.length));
+      expect(h).toMatchObject({ path: `/items/${i}`, status: 200 + (i % 3) });
+      expect(h.body.toString()).toBe(`body-${i}`);
+    }
+    expect(new Set(halves.map((h) => h.requestId)).size).toBe(n);
   });
 
   it('captures nothing for unsampled requests', async () => {
