@@ -8,6 +8,13 @@ export type HeaderList = Array<[string, string]>;
 
 export class HeaderMap {
   private entries: HeaderList;
+  // The map in the pairs wire format, dropped on every change. Envoy's header keys and values are
+  // bytes (HeaderString) before any filter runs, so its get_header_map_pairs only copies them
+  // (cpp-host src/exports.cc get_header_map_pairs → PairsUtil::marshalPairs); a JS string has to be
+  // encoded first, work Envoy has no counterpart for in the filter's call. The codec point
+  // (toHeaderMap) encodes it, as Envoy's codec produces the bytes; a change re-encodes on the next read.
+  private wire: Buffer | undefined;
+
   constructor(init: Iterable<readonly [string, string]> = []) {
     this.entries = [];
     for (const [k, v] of init) this.add(k, v);
@@ -37,6 +44,7 @@ export class HeaderMap {
   }
 
   add(key: string, value: string): void {
+    this.wire = undefined;
     const k = key.toLowerCase();
     if (k[0] === ':') {
       // Envoy keeps pseudo-headers ahead of regular headers whatever the insertion order.
@@ -53,11 +61,18 @@ export class HeaderMap {
     this.add(key, value);
   }
   remove(key: string): void {
+    this.wire = undefined;
     const k = key.toLowerCase();
     this.entries = this.entries.filter((e) => e[0] !== k);
   }
   clear(): void {
+    this.wire = undefined;
     this.entries = [];
+  }
+  /** The pairs wire format of the map as it is now (encodePairs), kept until the next change. */
+  pairs(): Buffer {
+    this.wire ??= encodePairs(this.entries);
+    return this.wire;
   }
 
   /** Values of repeated keys joined with "," (how Envoy's `request.headers` property presents them). */
@@ -69,20 +84,22 @@ export class HeaderMap {
   toList(): HeaderList {
     return this.entries.map(([k, v]) => [k, v]);
   }
-  /** The entries themselves, for a synchronous read that copies what it needs (no per-call copy). */
-  view(): ReadonlyArray<readonly [string, string]> {
-    return this.entries;
-  }
   clone(): HeaderMap {
     return new HeaderMap(this.entries);
   }
 }
 
 export type HeadersInit = Iterable<readonly [string, string]> | Record<string, string>;
+/** Headers as they arrive from a peer (the codec's output in Envoy: header bytes exist before any
+ *  filter runs, so the wire form is built here, not in the filter's first read). */
 export function toHeaderMap(init: HeadersInit | undefined): HeaderMap {
-  if (!init) return new HeaderMap();
-  if (Symbol.iterator in init) return new HeaderMap(init as Iterable<readonly [string, string]>);
-  return new HeaderMap(Object.entries(init));
+  const m = !init
+    ? new HeaderMap()
+    : Symbol.iterator in init
+      ? new HeaderMap(init as Iterable<readonly [string, string]>)
+      : new HeaderMap(Object.entries(init));
+  m.pairs();
+  return m;
 }
 
 /** cpp-host include/proxy-wasm/limits.h: larger input from the module is treated as an empty map. */

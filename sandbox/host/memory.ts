@@ -3,7 +3,6 @@
 // does (WasmVm::getMemory/setMemory). Buffers handed to the module are allocated with the module's own
 // allocator and the module frees them (cpp-host WasmBase::copyToPointerSize).
 
-import { encodePairs } from './headers.js';
 import type { WasmMemory } from './wasm-api.js';
 
 export class GuestMemory {
@@ -74,29 +73,6 @@ export class GuestMemory {
     return this.writeU32(ptrPtr, ptr) && this.writeU32(sizePtr, data.length);
   }
 
-  /** copyOut of header pairs in the proxy-wasm pairs format (headers.ts encodePairs), written straight
-   *  into one guest allocation as cpp-host marshals them (src/exports.cc get_header_map_pairs:
-   *  pairsSize → allocMemory → marshalPairs). All-ASCII pairs (the usual case) are one string and one
-   *  native write; others go through encodePairs. */
-  copyOutPairs(pairs: ReadonlyArray<readonly [string, string]>, ptrPtr: number, sizePtr: number): boolean {
-    const n = pairs.length;
-    let data = '';
-    for (let i = 0; i < n; i++) data += `${pairs[i][0]}\0${pairs[i][1]}\0`;
-    if (NON_ASCII.test(data)) return this.copyOut(encodePairs(pairs), ptrPtr, sizePtr);
-    const hdr = 4 + n * 8;
-    const size = hdr + data.length;
-    const ptr = this.alloc(size) >>> 0; // re-enters the VM, which may grow the memory
-    if (ptr === 0 || !this.fits(ptr + size)) return false;
-    const dv = this.dv;
-    dv.setUint32(ptr, n, true);
-    for (let i = 0; i < n; i++) {
-      dv.setUint32(ptr + 4 + i * 8, pairs[i][0].length, true);
-      dv.setUint32(ptr + 8 + i * 8, pairs[i][1].length, true);
-    }
-    this.buf.write(data, ptr + hdr, 'latin1');
-    return this.writeU32(ptrPtr, ptr) && this.writeU32(sizePtr, size);
-  }
-
   /** copyOut of a string's UTF-8 bytes, encoded straight into the guest allocation. */
   copyOutString(s: string, ptrPtr: number, sizePtr: number): boolean {
     const size = Buffer.byteLength(s, 'utf8');
@@ -112,5 +88,3 @@ export class GuestMemory {
     return this.writeU32(ptrPtr, ptr) && this.writeU32(sizePtr, size);
   }
 }
-
-const NON_ASCII = /[\u0080-\uffff]/;

@@ -28,9 +28,9 @@ export function headerImports(vm: Vm): ImportGroup {
       const map = vm.active().getConstMap(type);
       // An empty (or unavailable) map is returned as (0, 0), not as a zero-count pairs blob.
       if (!map || map.size === 0) return vm.mem.copyOut(EMPTY, retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
-      // Marshalled straight into the module's allocation, as cpp-host does (pairsSize → allocMemory →
-      // marshalPairs): no intermediate buffer.
-      return vm.mem.copyOutPairs(map.view(), retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
+      // cpp-host src/exports.cc: pairsSize → allocMemory → marshalPairs, a copy of bytes the map holds
+      // (HeaderMap.pairs: the wire form kept by the map, as Envoy's headers are bytes already).
+      return vm.mem.copyOut(map.pairs(), retPtr, retSize) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {
       if (type >>> 0 > HEADER_MAP_TYPE_MAX) return R.BadArgument;
