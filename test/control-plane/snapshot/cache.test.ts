@@ -10,7 +10,7 @@ import {
   type Snapshot,
 } from '../../../control-plane/src/snapshot/build.js';
 import { SnapshotCache } from '../../../control-plane/src/snapshot/cache.js';
-import { hello, policy, type LogLine } from './fixtures.js';
+import { hello, policy, type LogLine } from '../stream/fixtures.js';
 
 const fullSpec = {
   services: ['checkout'],

@@ -1,7 +1,7 @@
 // The node registry as the API reads it.
 import { describe, expect, it } from 'vitest';
 import { NodeRegistry, nodeKey } from '../../../control-plane/src/nodes/registry.js';
-import { hello } from './fixtures.js';
+import { hello } from '../stream/fixtures.js';
 
 describe('NodeRegistry', () => {
   it('keys a node by node id, plugin and worker, and lists copies sorted by key', () => {
