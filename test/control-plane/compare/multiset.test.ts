@@ -1,0 +1,276 @@
+// Multiset keys as digests (multiset.ts) against the canonical texts they replace (multiset-reference.ts,
+// the module as it was): on random arrays, the same elements left unmatched, the same `same`, and the
+// same work budget spent to the unit, so the budget trips at exactly the same boundary.
+import { describe, expect, it } from 'vitest';
+import { remaining, TooCostly, withBudget } from '../../../control-plane/src/compare/budget.js';
+import * as digests from '../../../control-plane/src/compare/multiset.js';
+import { type CompiledSpec, compileSpec } from '../../../control-plane/src/compare/normalize.js';
+import { EMPTY_STATE, type MatchState } from '../../../control-plane/src/compare/paths.js';
+import type { PolicySpec } from '../../../control-plane/src/domain/types.js';
+import { rng, token, uuid } from '../../fixtures/halves.js';
+import * as texts from './multiset-reference.js';
+
+type Impl = Pick<typeof digests, 'unmatched' | 'same'>;
+
+// numbers as a body spells them: the same value in several spellings, and the shortest texts' edges
+const NUMBERS = [
+  '1',
+  '1.0',
+  '1e0',
+  '10E-1',
+  '-0',
+  '0',
+  '0.0',
+  '-1',
+  '2',
+  '10.25',
+  '-3.5',
+  '1e21',
+  '1e-7',
+  '123456789',
+  '2147483647',
+  '2147483648',
+  '-2147483648',
+  '-2147483649',
+  '9007199254740993',
+  '5e-324',
+  '1.7976931348623157e308',
+  '0.1',
+  '100',
+  '1e2',
+  '1500000000',
+  '1500000000000',
+  '0.30000000000000004',
+];
+const STRINGS = [
+  '',
+  'a',
+  'b',
+  'A',
+  'é',
+  'ß',
+  '日本',
+  '😀',
+  '"',
+  '\\',
+  '\n',
+  '\t',
+  '\b',
+  '\f',
+  '\r',
+  '\u0001',
+  '\u001f',
+  '\u007f',
+  '\u2028',
+  '\ud800',
+  '\udc00',
+  'x\ud83dy',
+  '\ude00z',
+  'a,b',
+  '{"k":1}',
+  '[1]',
+  '<uuid>',
+  '<token>',
+  'null',
+  '1',
+  'true',
+  'a'.repeat(70),
+  'quote " and \\ in a long string over sixty-four characters, to take the slow path',
+  '2024-01-31T10:00:00Z',
+  '2025-06-01T00:00:00.123+02:00',
+  '1700000000',
+  'Tue, 08 Dec 2026 00:00:00 GMT',
+];
+const KEYS = ['k1', 'k2', 'k3', 'id', 'a', 'é', '"q"', '__proto__', 'list', 'x'];
+
+/** A JSON text of a random value: objects' keys in a random order, numbers and strings in every spelling. */
+function genValue(r: () => number, depth: number): string {
+  const t = r();
+  if (depth <= 0 || t < 0.55) return genAtom(r);
+  if (t < 0.8) {
+    const n = Math.floor(r() * 5);
+    const names = [...KEYS].sort(() => r() - 0.5).slice(0, n);
+    return '{' + names.map((k) => JSON.stringify(k) + ':' + genValue(r, depth - 1)).join(',') + '}';
+  }
+  const n = Math.floor(r() * 5);
+  return '[' + Array.from({ length: n }, () => genValue(r, depth - 1)).join(',') + ']';
+}
+
+function genAtom(r: () => number): string {
+  const t = r();
+  if (t < 0.3) return NUMBERS[Math.floor(r() * NUMBERS.length)];
+  if (t < 0.6) return JSON.stringify(STRINGS[Math.floor(r() * STRINGS.length)]);
+  if (t < 0.7) return JSON.stringify(uuid(r));
+  if (t < 0.75) return JSON.stringify(token(r, 24));
+  if (t < 0.8) return String(Math.floor(1_500_000_000 + r() * 1e6)); // an epoch, masked as a timestamp
+  if (t < 0.9) return ['true', 'false', 'null'][Math.floor(r() * 3)];
+  return String(Math.floor(r() * 5));
+}
+
+/** The same value's text with its objects' keys reordered (and numbers respelled), or a changed one. */
+function respell(text: string, r: () => number): string {
+  const v = JSON.parse(text);
+  const out = (x: unknown): string => {
+    if (typeof x === 'number') return x === 1 && r() < 0.5 ? '1.0' : Object.is(x, 0) && r() < 0.5 ? '-0' : String(x);
+    if (x === null || typeof x !== 'object') return JSON.stringify(x);
+    if (Array.isArray(x)) return '[' + x.map(out).join(',') + ']';
+    const names = Object.keys(x).sort(() => r() - 0.5);
+    return '{' + names.map((k) => JSON.stringify(k) + ':' + out((x as Record<string, unknown>)[k])).join(',') + '}';
+  };
+  return out(v);
+}
+
+/** Two arrays of about n elements: b holds a's elements reordered and respelled, some changed, some duplicated. */
+function genArrays(r: () => number, n: number): [unknown[], unknown[]] {
+  const pool = Array.from({ length: Math.max(1, Math.floor(n * (0.3 + r()))) }, () => genValue(r, 3));
+  const aTexts = Array.from({ length: n }, () => pool[Math.floor(r() * pool.length)]);
+  const bTexts = aTexts.map((t) => (r() < 0.1 ? genValue(r, 3) : respell(t, r))).sort(() => r() - 0.5);
+  if (r() < 0.3) bTexts.push(pool[0]);
+  if (r() < 0.2) bTexts.pop();
+  const parse = (ts: string[]) => JSON.parse('[' + ts.join(',') + ']') as unknown[];
+  return [parse(aTexts), parse(bTexts)];
+}
+
+const SPECS: PolicySpec[] = [
+  { services: ['s'], normalize: { unorderedArrays: ['list'] } },
+  { services: ['s'], normalize: { unorderedArrays: ['**'] } },
+  {
+    services: ['s'],
+    normalize: {
+      unorderedArrays: ['**'],
+      ignorePaths: ['**.k2', 'list.*.k3'],
+      detectors: { uuid: true, timestamp: true, token: true },
+    },
+  },
+  {
+    services: ['s'],
+    normalize: { unorderedArrays: ['list', 'list.*.k1', 'list.*.k1.*.k1'], detectors: { uuid: true } },
+  },
+  { services: ['s'], normalize: { detectors: { timestamp: true } } },
+];
+
+/** the state of the elements of body.list (no rules: the empty state) */
+function listStates(c: CompiledSpec): { root: MatchState; el: MatchState } {
+  const m = c.paths;
+  if (!m) return { root: EMPTY_STATE, el: EMPTY_STATE };
+  const list = m.step(m.root, 'list', false);
+  return { root: m.root, el: m.step(list, '*', true) };
+}
+
+interface Outcome {
+  rests: unknown[][];
+  sames: boolean[];
+  spent: number;
+}
+
+/**
+ * What one run of the diff asks of the module: the arrays unmatched (twice, as the walk does, so long
+ * keys come from the memo), nested arrays of the first elements, and `same` of the bodies.
+ */
+function exercise(impl: Impl, a: unknown[], b: unknown[], c: CompiledSpec, units: number): Outcome {
+  const { root, el } = listStates(c);
+  return withBudget(units, () => {
+    const rests: unknown[][] = [];
+    const sames: boolean[] = [];
+    for (let rep = 0; rep < 2; rep++) {
+      const r = impl.unmatched(a, b, c, el);
+      rests.push(r.restA, r.restB);
+    }
+    for (let i = 0; i < Math.min(a.length, b.length, 8); i++) {
+      const x = a[i] as Record<string, unknown>,
+        y = b[i] as Record<string, unknown>;
+      if (x && y && Array.isArray(x.k1) && Array.isArray(y.k1)) {
+        const inner = c.paths ? c.paths.step(c.paths.step(el, 'k1', false), '*', true) : EMPTY_STATE;
+        const r = impl.unmatched(x.k1, y.k1, c, inner);
+        rests.push(r.restA, r.restB);
+      }
+    }
+    sames.push(impl.same({ list: a }, { list: b }, c, root), impl.same({ list: a }, { list: a }, c, root));
+    return { rests, sames, spent: units - remaining() };
+  });
+}
+
+function tripsAt(impl: Impl, a: unknown[], b: unknown[], c: CompiledSpec, units: number): boolean {
+  try {
+    exercise(impl, a, b, c, units);
+    return false;
+  } catch (e) {
+    if (e instanceof TooCostly) return true;
+    throw e;
+  }
+}
+
+function expectSameElements(got: unknown[][], want: unknown[][]): void {
+  expect(got.length).toBe(want.length);
+  for (let k = 0; k < want.length; k++) {
+    expect(got[k].length).toBe(want[k].length);
+    // the very elements, not equal copies: the walk diffs restA[i] against restB[i]
+    for (let i = 0; i < want[k].length; i++) expect(Object.is(got[k][i], want[k][i])).toBe(true);
+  }
+}
+
+describe('multiset keys as digests, against the canonical texts', () => {
+  it('leaves the same elements unmatched and spends the same budget, to the unit, on random arrays', () => {
+    const r = rng(13);
+    let cases = 0,
+      tripsChecked = 0;
+    for (let round = 0; round < 60; round++) {
+      for (const spec of SPECS) {
+        const c = compileSpec(spec);
+        const n = round < 20 ? Math.floor(r() * 40) : round < 50 ? Math.floor(r() * 80) : Math.floor(r() * 301);
+        const [a, b] = genArrays(r, n);
+        const want = exercise(texts, a, b, c, 1e15);
+        const got = exercise(digests, a, b, c, 1e15);
+        expectSameElements(got.rests, want.rests);
+        expect(got.sames).toEqual(want.sames);
+        expect(got.spent).toBe(want.spent);
+        // the boundary: exactly the units spent pass, one fewer trips, for both
+        if (round % 3 === 0) {
+          expect([tripsAt(texts, a, b, c, want.spent), tripsAt(texts, a, b, c, want.spent - 1)]).toEqual([false, true]);
+          expect([tripsAt(digests, a, b, c, got.spent), tripsAt(digests, a, b, c, got.spent - 1)]).toEqual([
+            false,
+            true,
+          ]);
+          tripsChecked++;
+        }
+        cases++;
+      }
+    }
+    expect(cases).toBe(300);
+    expect(tripsChecked).toBe(100);
+  });
+
+  it('matches by text as by digests: the fallback for colliding digests, and the key itself', () => {
+    const r = rng(14);
+    for (let round = 0; round < 40; round++) {
+      for (const spec of SPECS) {
+        const c = compileSpec(spec);
+        const [a, b] = genArrays(r, 33 + Math.floor(r() * 100));
+        const { el } = listStates(c);
+        const want = withBudget(1e15, () => texts.unmatched(a, b, c, el));
+        const got = digests.matchByText(a, b, c, el);
+        expectSameElements([got.restA, got.restB], [want.restA, want.restB]);
+        for (const v of a) expect(digests.keyText(v, c, el)).toBe(withBudget(1e15, () => texts.canonical(v, c, el)));
+      }
+    }
+  });
+
+  it('agrees on long keys from the memo and on deep nesting', () => {
+    // elements whose keys pass the memo's 256 characters, nested unordered arrays 40 levels deep
+    const c = compileSpec(SPECS[1]);
+    const deep = (seed: number) => {
+      let v: unknown = 'y'.repeat(300) + seed;
+      for (let d = 0; d < 40; d++) v = [v, { d, s: 'z'.repeat(d * 10) }];
+      return v;
+    };
+    const a = [...Array.from({ length: 40 }, (_, i) => deep(i % 7)), deep(99)];
+    const b = [...Array.from({ length: 40 }, (_, i) => deep((i + 3) % 7)), deep(98)];
+    const want = exercise(texts, a, b, c, 1e15);
+    const got = exercise(digests, a, b, c, 1e15);
+    expectSameElements(got.rests, want.rests);
+    expect(got.sames).toEqual(want.sames);
+    expect(got.spent).toBe(want.spent);
+    expect(tripsAt(digests, a, b, c, want.spent - 1)).toBe(true);
+    expect(tripsAt(digests, a, b, c, want.spent)).toBe(false);
+  });
+});
