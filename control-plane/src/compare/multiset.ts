@@ -292,15 +292,8 @@ function atomDigest(v: unknown, c: CompiledSpec): number {
   }
   if (typeof v === 'string') return stringDigest(v);
   if (typeof v === 'number' && Number.isFinite(v)) {
-    if (v === (v | 0)) {
-      // an int32 (or -0, printed '0'): its digits counted, no text built
-      let a = v < 0 ? -v : v,
-        n = v < 0 ? 2 : 1;
-      for (; a >= 10; n++) a = Math.floor(a / 10);
-      textLen = n;
-      return fmix((v | 0) ^ 0x3c6ef372);
-    }
-    textLen = ('' + v).length; // the shortest round-trip text, as JSON.stringify prints it
+    textLen = numberTextLength(v);
+    if (v === (v | 0)) return fmix((v | 0) ^ 0x3c6ef372); // -0 as 0: both print '0'
     f64[0] = v;
     return fmix(Math.imul(u32[0] ^ 0x1b873593, FNV_PRIME) ^ u32[1]);
   }
@@ -310,6 +303,38 @@ function atomDigest(v: unknown, c: CompiledSpec): number {
   }
   textLen = 4; // null, and what JSON.stringify prints as null
   return H_NULL;
+}
+
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+/** below it a decimal's digits survive v × 10^k and Math.round exactly (error under half a unit) */
+const DECIMAL_MAX = 2 ** 50;
+
+/**
+ * ('' + v).length, JSON.stringify's text of a finite number, without the text for what bodies hold:
+ * integers (up to 1e21, printed in full) and decimals of up to 15 digits. The fewest fractional digits
+ * k whose decimal round-trips is the shortest text, and round-trips exactly when round(v × 10^k) / 10^k
+ * (one correctly rounded division) gives v back; anything else is printed.
+ */
+function numberTextLength(v: number): number {
+  const a = v < 0 ? -v : v;
+  const sign = v < 0 ? 1 : 0; // -0 prints '0'
+  if (Number.isInteger(a) && a < 1e21) {
+    let d = 1;
+    while (d < 22 && a >= POW10[d]) d++;
+    return sign + d;
+  }
+  if (a >= 1e-6 && a < 1e15) {
+    for (let k = 1; k <= 15; k++) {
+      const r = Math.round(a * POW10[k]);
+      if (r >= DECIMAL_MAX) break;
+      if (r / POW10[k] === a) {
+        let d = 1; // digits of the integer part, '0' for a < 1
+        while (a >= POW10[d]) d++;
+        return sign + d + 1 + k;
+      }
+    }
+  }
+  return ('' + v).length;
 }
 
 /** FNV-1a of the UTF-16 units; textLen = the length of JSON.stringify(s) */

@@ -98,13 +98,29 @@ function genValue(r: () => number, depth: number): string {
 
 function genAtom(r: () => number): string {
   const t = r();
-  if (t < 0.3) return NUMBERS[Math.floor(r() * NUMBERS.length)];
+  if (t < 0.2) return NUMBERS[Math.floor(r() * NUMBERS.length)];
+  if (t < 0.3) return randomNumber(r);
   if (t < 0.6) return JSON.stringify(STRINGS[Math.floor(r() * STRINGS.length)]);
   if (t < 0.7) return JSON.stringify(uuid(r));
   if (t < 0.75) return JSON.stringify(token(r, 24));
   if (t < 0.8) return String(Math.floor(1_500_000_000 + r() * 1e6)); // an epoch, masked as a timestamp
   if (t < 0.9) return ['true', 'false', 'null'][Math.floor(r() * 3)];
   return String(Math.floor(r() * 5));
+}
+
+/** a number's text of every length: prices, 17-digit fractions, tiny and huge magnitudes, epochs */
+function randomNumber(r: () => number): string {
+  const sign = r() < 0.3 ? -1 : 1;
+  const forms = [
+    () => Math.round(r() * 1e6) / 100,
+    () => r(),
+    () => r() * 10 ** Math.floor(r() * 44 - 22),
+    () => Number((r() * 1e3).toPrecision(1 + Math.floor(r() * 17))),
+    () => Number((r() * 1e-4).toFixed(Math.floor(r() * 12))),
+    () => Math.round(r() * 2 ** 53),
+    () => Number((r() * 1e15).toPrecision(1 + Math.floor(r() * 17))),
+  ];
+  return String(sign * forms[Math.floor(r() * forms.length)]());
 }
 
 /** The same value's text with its objects' keys reordered (and numbers respelled), or a changed one. */
