@@ -58,9 +58,9 @@ export function unmatched(
   // was, and elements of equal hash are told apart by keyEqual, which holds exactly when the keys are
   // equal. Building and hashing the texts was ~45 % of the time and the cliff at 33 elements (issue 13).
   const hb = new Int32Array(b.length);
-  for (let j = 0; j < b.length; j++) hb[j] = digest(b[j], c, el, true);
+  for (let j = 0; j < b.length; j++) hb[j] = chargedDigest(b[j], c, el);
   const ha = new Int32Array(a.length);
-  for (let i = 0; i < a.length; i++) ha[i] = digest(a[i], c, el, true);
+  for (let i = 0; i < a.length; i++) ha[i] = chargedDigest(a[i], c, el);
   collisions = 0;
   try {
     return matchByDigest(a, b, ha, hb, c, el);
@@ -257,9 +257,24 @@ function fmix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** Hash of v's key, its length left in textLen; charged (when `charge`) as building the key was. */
+/** units the digest under way owes the budget: spent per element, not per node (a call per node was 15 %) */
+let owed = 0;
+
+/**
+ * digest() of one element, the budget charged what building its key charged. All at once after the
+ * walk: only the total decides whether the budget trips (the run is abandoned then), and the walk is
+ * linear in the element, which the body's size bounds.
+ */
+function chargedDigest(v: unknown, c: CompiledSpec, el: MatchState): number {
+  owed = 0;
+  const h = digest(v, c, el, true);
+  spend(owed);
+  return h;
+}
+
+/** Hash of v's key, its length left in textLen, its cost added to `owed`; memoized when `charge`. */
 function digest(v: unknown, c: CompiledSpec, state: MatchState, charge: boolean): number {
-  if (charge) spend(1);
+  owed++;
   if (v === null || typeof v !== 'object') return atomDigest(v, c);
   // One parsed value sits at one path, so its key is the same whenever it is asked for in a run.
   const memo = keyMemo();
@@ -270,10 +285,8 @@ function digest(v: unknown, c: CompiledSpec, state: MatchState, charge: boolean)
   }
   const h = Array.isArray(v) ? arrayDigest(v, c, state, charge) : objectDigest(v, c, state, charge);
   const n = textLen;
-  if (charge) {
-    spend(n);
-    if (n > MEMO_MIN) memo?.set(v, { hash: h, len: n });
-  }
+  owed += n;
+  if (charge && n > MEMO_MIN) memo?.set(v, { hash: h, len: n });
   textLen = n;
   return h;
 }
