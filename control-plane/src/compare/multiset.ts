@@ -387,6 +387,15 @@ function arrayDigest(v: unknown[], c: CompiledSpec, state: MatchState, charge: b
   return fmix(h ^ v.length);
 }
 
+/**
+ * Object keys' digests, (hash >>> 0) + 2^32 × text length: a body repeats its few keys in every
+ * element, and a lookup of a parsed (interned) key beats hashing it again. Shared by runs, bounded.
+ */
+const keyDigests = new Map<string, number>();
+const KEY_CACHE_MAX = 4096;
+/** longer keys are hashed each time (a body's keys are short; the cache stays under ~1 MB) */
+const KEY_CACHED_MAX_LEN = 64;
+
 function objectDigest(v: object, c: CompiledSpec, state: MatchState, charge: boolean): number {
   const m = c.paths;
   const names = Object.keys(v);
@@ -396,8 +405,20 @@ function objectDigest(v: object, c: CompiledSpec, state: MatchState, charge: boo
     const k = names[i];
     const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
     if (next.flags & FLAG_IGNORE) continue;
-    const hk = stringDigest(k);
-    const kl = textLen;
+    const short = k.length <= KEY_CACHED_MAX_LEN;
+    const d = short ? keyDigests.get(k) : undefined;
+    let hk: number, kl: number;
+    if (d !== undefined) {
+      hk = d | 0;
+      kl = Math.floor(d / 2 ** 32);
+    } else {
+      hk = stringDigest(k);
+      kl = textLen;
+      if (short) {
+        if (keyDigests.size >= KEY_CACHE_MAX) keyDigests.clear();
+        keyDigests.set(k, (hk >>> 0) + 2 ** 32 * kl); // kl ≤ 6 × 64 + 2: exact
+      }
+    }
     const hv = digest((v as Record<string, unknown>)[k], c, next, charge);
     n += kl + textLen + 2; // '"k":v,'
     // a sum over the fields, as the sorted keys make the key independent of their order
