@@ -58,14 +58,15 @@ export function unmatched(
   // was, and elements of equal hash are told apart by keyEqual, which holds exactly when the keys are
   // equal. Building and hashing the texts was ~45 % of the time and the cliff at 33 elements (issue 13).
   const hb = new Int32Array(b.length);
-  for (let j = 0; j < b.length; j++) hb[j] = chargedDigest(b[j], c, el);
-  const ha = new Int32Array(a.length);
-  for (let i = 0; i < a.length; i++) ha[i] = chargedDigest(a[i], c, el);
+  for (let j = 0; j < b.length; j++) hb[j] = chargedDigest(b[j], NO_PARTNER, c, el);
   collisions = 0;
+  const progress = { charged: 0 };
   try {
-    return matchByDigest(a, b, ha, hb, c, el);
+    return matchByDigest(a, b, hb, c, el, progress);
   } catch (e) {
     if (e !== COLLIDED) throw e;
+    // every element is still charged once, whichever way it is matched
+    for (let i = progress.charged; i < a.length; i++) chargedDigest(a[i], NO_PARTNER, c, el);
     return matchByText(a, b, c, el);
   }
 }
@@ -87,6 +88,8 @@ function collided(): void {
  */
 class KeyClasses {
   private readonly reps: unknown[] = [];
+  /** the index of each class's first member in the array added */
+  readonly firsts: number[] = [];
   readonly counts: number[] = [];
   /** the next class with the same digest, or -1 */
   private readonly next: number[] = [];
@@ -105,11 +108,12 @@ class KeyClasses {
     return -1;
   }
 
-  add(v: unknown, h: number): number {
+  add(v: unknown, h: number, index: number): number {
     let k = this.find(v, h);
     if (k < 0) {
       k = this.reps.length;
       this.reps.push(v);
+      this.firsts.push(index);
       this.counts.push(0);
       this.next.push(this.first.get(h) ?? -1);
       this.first.set(h, k);
@@ -119,21 +123,31 @@ class KeyClasses {
   }
 }
 
+/**
+ * Classes of b, then each element of a charged and matched. a's digest is walked beside a guess, the
+ * element of b after the last one matched (arrays usually keep or rotate their order): when it holds
+ * the same key, that walk was the equality check too and its class is known without a lookup.
+ */
 function matchByDigest(
   a: unknown[],
   b: unknown[],
-  ha: Int32Array,
   hb: Int32Array,
   c: CompiledSpec,
   el: MatchState,
+  progress: { charged: number },
 ): { restA: unknown[]; restB: unknown[] } {
   const classes = new KeyClasses(c, el);
   const cls = new Int32Array(b.length);
-  for (let j = 0; j < b.length; j++) cls[j] = classes.add(b[j], hb[j]);
+  for (let j = 0; j < b.length; j++) cls[j] = classes.add(b[j], hb[j], j);
   const counts = classes.counts;
   const restA: unknown[] = [];
+  let guess = 0;
   for (let i = 0; i < a.length; i++) {
-    const k = classes.find(a[i], ha[i]);
+    partnered = b.length > 0;
+    const h = chargedDigest(a[i], partnered ? b[guess] : NO_PARTNER, c, el);
+    progress.charged = i + 1;
+    const k = partnered ? cls[guess] : classes.find(a[i], h);
+    if (k >= 0) guess = ((partnered ? guess : classes.firsts[k]) + 1) % b.length;
     if (k >= 0 && counts[k] > 0) counts[k]--;
     else restA.push(a[i]);
   }
@@ -265,25 +279,53 @@ let owed = 0;
  * walk: only the total decides whether the budget trips (the run is abandoned then), and the walk is
  * linear in the element, which the body's size bounds.
  */
-function chargedDigest(v: unknown, c: CompiledSpec, el: MatchState): number {
+function chargedDigest(v: unknown, partner: unknown, c: CompiledSpec, el: MatchState): number {
   owed = 0;
-  const h = digest(v, c, el, true);
+  const h = digest(v, partner, c, el, true);
   spend(owed);
   return h;
 }
 
-/** Hash of v's key, its length left in textLen, its cost added to `owed`; memoized when `charge`. */
-function digest(v: unknown, c: CompiledSpec, state: MatchState, charge: boolean): number {
+/** No partner to compare with (a value of its own: JSON has no symbols). */
+const NO_PARTNER = Symbol('no partner');
+/** whether the value digest() walks beside its partner still has the partner's key (while one is given) */
+let partnered = false;
+
+/** partner !== NO_PARTNER: partnered cleared unless keyText(v) === keyText(partner), as keyEqual tells */
+function unpartner(): typeof NO_PARTNER {
+  partnered = false;
+  return NO_PARTNER;
+}
+
+/**
+ * Hash of v's key, its length left in textLen, its cost added to `owed`; memoized when `charge`. With
+ * a partner, the walk also checks v's key against the partner's (plain structure only: a multiset or a
+ * memoized value inside just drops the partner, and the caller looks the class up by hash instead).
+ */
+function digest(v: unknown, partner: unknown, c: CompiledSpec, state: MatchState, charge: boolean): number {
   owed++;
-  if (v === null || typeof v !== 'object') return atomDigest(v, c);
+  if (v === null || typeof v !== 'object') {
+    if (partner !== NO_PARTNER && ((partner !== null && typeof partner === 'object') || !atomEqual(v, partner, c)))
+      unpartner();
+    return atomDigest(v, c);
+  }
   // One parsed value sits at one path, so its key is the same whenever it is asked for in a run.
   const memo = keyMemo();
   const hit = memo?.get(v);
   if (hit !== undefined) {
+    if (partner !== NO_PARTNER) unpartner();
     textLen = hit.len;
     return hit.hash;
   }
-  const h = Array.isArray(v) ? arrayDigest(v, c, state, charge) : objectDigest(v, c, state, charge);
+  let h: number;
+  if (Array.isArray(v)) {
+    if (partner !== NO_PARTNER && !(Array.isArray(partner) && partner.length === v.length)) partner = unpartner();
+    h = arrayDigest(v, partner, c, state, charge);
+  } else {
+    if (partner !== NO_PARTNER && (partner === null || typeof partner !== 'object' || Array.isArray(partner)))
+      partner = unpartner();
+    h = objectDigest(v, partner, c, state, charge);
+  }
   const n = textLen;
   owed += n;
   if (charge && n > MEMO_MIN) memo?.set(v, { hash: h, len: n });
@@ -371,14 +413,15 @@ function stringDigest(s: string): number {
   return fmix(h);
 }
 
-function arrayDigest(v: unknown[], c: CompiledSpec, state: MatchState, charge: boolean): number {
+function arrayDigest(v: unknown[], partner: unknown, c: CompiledSpec, state: MatchState, charge: boolean): number {
   const m = c.paths;
   const el = m && state.length ? m.step(state, '*', true) : EMPTY_STATE;
   const unordered = m && state.length && m.flags(state) & FLAG_UNORDERED;
+  if (unordered && partner !== NO_PARTNER) partner = unpartner();
   let n = v.length === 0 ? 2 : v.length + 1; // brackets and commas
   let h = unordered ? TAG_SET : TAG_ARRAY;
   for (let i = 0; i < v.length; i++) {
-    const e = digest(v[i], c, el, charge);
+    const e = digest(v[i], partner !== NO_PARTNER && partnered ? (partner as unknown[])[i] : NO_PARTNER, c, el, charge);
     n += textLen;
     // unordered: a sum, as the sorted parts make the key independent of the order
     h = unordered ? (h + fmix(e)) | 0 : Math.imul(h ^ e, FNV_PRIME);
@@ -396,11 +439,13 @@ const KEY_CACHE_MAX = 4096;
 /** longer keys are hashed each time (a body's keys are short; the cache stays under ~1 MB) */
 const KEY_CACHED_MAX_LEN = 64;
 
-function objectDigest(v: object, c: CompiledSpec, state: MatchState, charge: boolean): number {
+function objectDigest(v: object, partner: unknown, c: CompiledSpec, state: MatchState, charge: boolean): number {
   const m = c.paths;
   const names = Object.keys(v);
+  const other = partner as Record<string, unknown>;
   let n = 2,
-    h = 0;
+    h = 0,
+    kept = 0;
   for (let i = 0; i < names.length; i++) {
     const k = names[i];
     const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
@@ -419,13 +464,28 @@ function objectDigest(v: object, c: CompiledSpec, state: MatchState, charge: boo
         keyDigests.set(k, (hk >>> 0) + 2 ** 32 * kl); // kl ≤ 6 × 64 + 2: exact
       }
     }
-    const hv = digest((v as Record<string, unknown>)[k], c, next, charge);
+    let p: unknown = NO_PARTNER;
+    if (partner !== NO_PARTNER && partnered) p = hasOwn.call(other, k) ? other[k] : unpartner();
+    kept++;
+    const hv = digest((v as Record<string, unknown>)[k], p, c, next, charge);
     n += kl + textLen + 2; // '"k":v,'
     // a sum over the fields, as the sorted keys make the key independent of their order
     h = (h + fmix(Math.imul(hk, 0x9e3779b1) ^ hv)) | 0;
   }
+  if (partner !== NO_PARTNER && partnered && !keepsExactly(other, kept, c, state)) unpartner();
   textLen = n;
   return fmix(h ^ TAG_OBJECT);
+}
+
+/** o's key keeps exactly `kept` of its keys, o holding all `kept` ones its counterpart's key keeps */
+function keepsExactly(o: Record<string, unknown>, kept: number, c: CompiledSpec, state: MatchState): boolean {
+  const names = Object.keys(o);
+  if (names.length === kept) return true;
+  const m = c.paths;
+  if (names.length < kept || !(m && state.length)) return false;
+  let n = 0;
+  for (let i = 0; i < names.length; i++) if (!(m.step(state, names[i], false).flags & FLAG_IGNORE)) n++;
+  return n === kept;
 }
 
 /** keyText(x) === keyText(y), without the texts. Uncharged: the digests of both were charged. */
@@ -457,13 +517,7 @@ function keyEqual(x: unknown, y: unknown, c: CompiledSpec, state: MatchState): b
     if (!hasOwn.call(yo, k) || !keyEqual(xo[k], yo[k], c, next)) return false;
     kept++;
   }
-  const namesY = Object.keys(yo);
-  if (namesY.length === kept) return true;
-  for (let i = 0; i < namesY.length; i++) {
-    const next = m && state.length ? m.step(state, namesY[i], false) : EMPTY_STATE;
-    if (!(next.flags & FLAG_IGNORE) && --kept < 0) return false;
-  }
-  return kept === 0;
+  return keepsExactly(yo, kept, c, state);
 }
 
 function atomEqual(x: unknown, y: unknown, c: CompiledSpec): boolean {
@@ -485,11 +539,10 @@ function sameKeys(xs: unknown[], ys: unknown[], c: CompiledSpec, el: MatchState)
   const n = xs.length;
   if (n === 1) return keyEqual(xs[0], ys[0], c, el);
   const classes = new KeyClasses(c, el);
-  const cls = new Int32Array(n);
-  for (let j = 0; j < n; j++) cls[j] = classes.add(ys[j], digest(ys[j], c, el, false));
+  for (let j = 0; j < n; j++) classes.add(ys[j], digest(ys[j], NO_PARTNER, c, el, false), j);
   const counts = classes.counts;
   for (let i = 0; i < n; i++) {
-    const k = classes.find(xs[i], digest(xs[i], c, el, false));
+    const k = classes.find(xs[i], digest(xs[i], NO_PARTNER, c, el, false));
     if (k < 0 || counts[k] === 0) return false;
     counts[k]--;
   }
