@@ -441,13 +441,12 @@ const KEY_CACHED_MAX_LEN = 64;
 
 function objectDigest(v: object, partner: unknown, c: CompiledSpec, state: MatchState, charge: boolean): number {
   const m = c.paths;
-  const names = Object.keys(v);
   const other = partner as Record<string, unknown>;
   let n = 2,
     h = 0,
     kept = 0;
-  for (let i = 0; i < names.length; i++) {
-    const k = names[i];
+  for (const k in v) {
+    if (!hasOwn.call(v, k)) continue; // Object.keys(v), without the array
     const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
     if (next.flags & FLAG_IGNORE) continue;
     const short = k.length <= KEY_CACHED_MAX_LEN;
