@@ -12,7 +12,8 @@
 //   same(a, b, c, state): boolean
 //   matchByText(a, b, c, el): { restA, restB }       unmatched() past PAIRWISE_MAX by built keys, uncharged
 //   keyText(v, c, state): string                     the multiset key itself, uncharged
-import { keyMemo, spend, typeOf } from './budget.js';
+//   keyDigest(v, c, state): KeyDigest                its hash and length, uncharged
+import { type KeyDigest, keyMemo, spend, typeOf } from './budget.js';
 import { classify, type DetectorClass, MASKS } from './detectors.js';
 import type { CompiledSpec } from './normalize.js';
 import { EMPTY_STATE, FLAG_IGNORE, FLAG_UNORDERED, type MatchState } from './paths.js';
@@ -88,24 +89,43 @@ function collided(): void {
  */
 class KeyClasses {
   private readonly reps: unknown[] = [];
+  private readonly hashes: number[] = [];
   /** the index of each class's first member in the array added */
   readonly firsts: number[] = [];
   readonly counts: number[] = [];
-  /** the next class with the same digest, or -1 */
-  private readonly next: number[] = [];
-  private readonly first = new Map<number, number>();
+  /** open addressing by digest: class + 1 per slot, 0 empty; twice the members, so never full */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  /** the empty slot where find() stopped: where add() puts a new class */
+  private free = 0;
+  /** slots passed over for another digest, bounded: crafted digests could share their low bits */
+  private probes = 0;
 
   constructor(
     private readonly c: CompiledSpec,
     private readonly el: MatchState,
-  ) {}
+    members: number,
+  ) {
+    let size = 8;
+    while (size < 2 * members) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
 
   find(v: unknown, h: number): number {
-    for (let k = this.first.get(h) ?? -1; k >= 0; k = this.next[k]) {
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const k = this.slots[i] - 1;
+      if (k < 0) {
+        this.free = i;
+        return -1;
+      }
+      if (this.hashes[k] !== h) {
+        if (++this.probes > 4 * this.slots.length) throw COLLIDED;
+        continue;
+      }
       if (keyEqual(v, this.reps[k], this.c, this.el)) return k;
       collided();
     }
-    return -1;
   }
 
   add(v: unknown, h: number, index: number): number {
@@ -113,10 +133,10 @@ class KeyClasses {
     if (k < 0) {
       k = this.reps.length;
       this.reps.push(v);
+      this.hashes.push(h);
       this.firsts.push(index);
       this.counts.push(0);
-      this.next.push(this.first.get(h) ?? -1);
-      this.first.set(h, k);
+      this.slots[this.free] = k + 1;
     }
     this.counts[k]++;
     return k;
@@ -136,7 +156,7 @@ function matchByDigest(
   el: MatchState,
   progress: { charged: number },
 ): { restA: unknown[]; restB: unknown[] } {
-  const classes = new KeyClasses(c, el);
+  const classes = new KeyClasses(c, el, b.length);
   const cls = new Int32Array(b.length);
   for (let j = 0; j < b.length; j++) cls[j] = classes.add(b[j], hb[j], j);
   const counts = classes.counts;
@@ -537,7 +557,7 @@ function atomValue(v: unknown): unknown {
 function sameKeys(xs: unknown[], ys: unknown[], c: CompiledSpec, el: MatchState): boolean {
   const n = xs.length;
   if (n === 1) return keyEqual(xs[0], ys[0], c, el);
-  const classes = new KeyClasses(c, el);
+  const classes = new KeyClasses(c, el, n);
   for (let j = 0; j < n; j++) classes.add(ys[j], digest(ys[j], NO_PARTNER, c, el, false), j);
   const counts = classes.counts;
   for (let i = 0; i < n; i++) {
@@ -546,6 +566,14 @@ function sameKeys(xs: unknown[], ys: unknown[], c: CompiledSpec, el: MatchState)
     counts[k]--;
   }
   return true;
+}
+
+/** The hash and length of v's key, uncharged (what the budget is charged for and matches by). */
+export function keyDigest(v: unknown, c: CompiledSpec, state: MatchState): KeyDigest {
+  const saved = owed;
+  const hash = digest(v, NO_PARTNER, c, state, false);
+  owed = saved;
+  return { hash, len: textLen };
 }
 
 /** The key's text itself (uncharged): only where digests collide. */

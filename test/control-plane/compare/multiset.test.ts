@@ -321,6 +321,43 @@ describe('multiset keys as digests, against the canonical texts', () => {
     }
   });
 
+  it("agrees where digests crowd one slot: matching falls back to the keys' text, charged the same", () => {
+    // strings whose digests share their low 7 bits fill one run of the 128-slot table (33–64 members):
+    // past its probe bound the call matches by text, and must still agree to the unit
+    const c = compileSpec(SPECS[0]);
+    const { el } = listStates(c);
+    const crowd: string[] = [];
+    for (let i = 0; crowd.length < 48; i++) {
+      const s = `item-${i}`;
+      if ((digests.keyDigest(s, c, el).hash & 127) === 5) crowd.push(s);
+    }
+    const a = [...crowd.slice(0, 40), { k: 'x' }];
+    const b = [...crowd.slice(8, 48), { k: 'y' }];
+    for (const [x, y] of [
+      [a, b],
+      [a, [...a].reverse()],
+    ]) {
+      const want = exercise(texts, x, y, c, 1e15);
+      const got = exercise(digests, x, y, c, 1e15);
+      expectSameElements(got.rests, want.rests);
+      expect(got.sames).toEqual(want.sames);
+      expect(got.spent).toBe(want.spent);
+      expect(tripsAt(digests, x, y, c, want.spent - 1)).toBe(true);
+    }
+  });
+
+  it("gives each key's length as its text has it", () => {
+    const r = rng(15);
+    for (const spec of SPECS) {
+      const c = compileSpec(spec);
+      const { el } = listStates(c);
+      for (let i = 0; i < 400; i++) {
+        const v = JSON.parse(genValue(r, 3));
+        expect(digests.keyDigest(v, c, el).len).toBe(digests.keyText(v, c, el).length);
+      }
+    }
+  });
+
   it('agrees on long keys from the memo and on deep nesting', () => {
     // elements whose keys pass the memo's 256 characters, nested unordered arrays 40 levels deep
     const c = compileSpec(SPECS[1]);
