@@ -250,6 +250,16 @@ function expectSameElements(got: unknown[][], want: unknown[][]): void {
   }
 }
 
+/** Both modules on one input: the same elements left, the same `same`, the same units; the units spent. */
+function expectAgree(a: unknown[], b: unknown[], c: CompiledSpec): number {
+  const want = exercise(texts, a, b, c, 1e15);
+  const got = exercise(digests, a, b, c, 1e15);
+  expectSameElements(got.rests, want.rests);
+  expect(got.sames).toEqual(want.sames);
+  expect(got.spent).toBe(want.spent);
+  return want.spent;
+}
+
 describe('multiset keys as digests, against the canonical texts', () => {
   it('leaves the same elements unmatched and spends the same budget, to the unit, on random arrays', () => {
     const r = rng(13);
@@ -260,18 +270,11 @@ describe('multiset keys as digests, against the canonical texts', () => {
         const c = compileSpec(spec);
         const n = round < 20 ? Math.floor(r() * 40) : round < 50 ? Math.floor(r() * 80) : Math.floor(r() * 301);
         const [a, b] = genArrays(r, n);
-        const want = exercise(texts, a, b, c, 1e15);
-        const got = exercise(digests, a, b, c, 1e15);
-        expectSameElements(got.rests, want.rests);
-        expect(got.sames).toEqual(want.sames);
-        expect(got.spent).toBe(want.spent);
+        const spent = expectAgree(a, b, c);
         // the boundary: exactly the units spent pass, one fewer trips, for both
         if (round % 3 === 0) {
-          expect([tripsAt(texts, a, b, c, want.spent), tripsAt(texts, a, b, c, want.spent - 1)]).toEqual([false, true]);
-          expect([tripsAt(digests, a, b, c, got.spent), tripsAt(digests, a, b, c, got.spent - 1)]).toEqual([
-            false,
-            true,
-          ]);
+          for (const impl of [texts, digests])
+            expect([tripsAt(impl, a, b, c, spent), tripsAt(impl, a, b, c, spent - 1)]).toEqual([false, true]);
           tripsChecked++;
         }
         cases++;
@@ -312,11 +315,7 @@ describe('multiset keys as digests, against the canonical texts', () => {
         // in order, so each element of a is walked beside its counterpart in b first
         const a = JSON.parse(`[${Array(40).fill(x).join(',')}]`) as unknown[];
         const b = JSON.parse(`[${Array(40).fill(y).join(',')}]`) as unknown[];
-        const want = exercise(texts, a, b, c, 1e15);
-        const got = exercise(digests, a, b, c, 1e15);
-        expectSameElements(got.rests, want.rests);
-        expect(got.sames).toEqual(want.sames);
-        expect(got.spent).toBe(want.spent);
+        expectAgree(a, b, c);
       }
     }
   });
@@ -337,12 +336,8 @@ describe('multiset keys as digests, against the canonical texts', () => {
       [a, b],
       [a, [...a].reverse()],
     ]) {
-      const want = exercise(texts, x, y, c, 1e15);
-      const got = exercise(digests, x, y, c, 1e15);
-      expectSameElements(got.rests, want.rests);
-      expect(got.sames).toEqual(want.sames);
-      expect(got.spent).toBe(want.spent);
-      expect(tripsAt(digests, x, y, c, want.spent - 1)).toBe(true);
+      const spent = expectAgree(x, y, c);
+      expect(tripsAt(digests, x, y, c, spent - 1)).toBe(true);
     }
   });
 
@@ -368,12 +363,8 @@ describe('multiset keys as digests, against the canonical texts', () => {
     };
     const a = [...Array.from({ length: 40 }, (_, i) => deep(i % 7)), deep(99)];
     const b = [...Array.from({ length: 40 }, (_, i) => deep((i + 3) % 7)), deep(98)];
-    const want = exercise(texts, a, b, c, 1e15);
-    const got = exercise(digests, a, b, c, 1e15);
-    expectSameElements(got.rests, want.rests);
-    expect(got.sames).toEqual(want.sames);
-    expect(got.spent).toBe(want.spent);
-    expect(tripsAt(digests, a, b, c, want.spent - 1)).toBe(true);
-    expect(tripsAt(digests, a, b, c, want.spent)).toBe(false);
+    const spent = expectAgree(a, b, c);
+    expect(tripsAt(digests, a, b, c, spent - 1)).toBe(true);
+    expect(tripsAt(digests, a, b, c, spent)).toBe(false);
   });
 });
