@@ -311,7 +311,7 @@ const NO_PARTNER = Symbol('no partner');
 /** whether the value digest() walks beside its partner still has the partner's key (while one is given) */
 let partnered = false;
 
-/** partner !== NO_PARTNER: partnered cleared unless keyText(v) === keyText(partner), as keyEqual tells */
+/** Drops the partner: the key differs from it, or the walk cannot tell cheaply (then the hash decides). */
 function unpartner(): typeof NO_PARTNER {
   partnered = false;
   return NO_PARTNER;
