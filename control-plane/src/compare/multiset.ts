@@ -238,13 +238,13 @@ export function same(a: unknown, b: unknown, c: CompiledSpec, state: MatchState)
     const x = a as Record<string, unknown>,
       y = b as Record<string, unknown>;
     for (const k in x) {
-      const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
+      const next = m && !state.ends ? m.step(state, k, false) : EMPTY_STATE;
       if (m && next.length && m.flags(next) & FLAG_IGNORE) continue;
       if (!hasOwn.call(y, k) || !same(x[k], y[k], c, next)) return false;
     }
     for (const k in y) {
       if (hasOwn.call(x, k)) continue;
-      const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
+      const next = m && !state.ends ? m.step(state, k, false) : EMPTY_STATE;
       if (!(m && next.length && m.flags(next) & FLAG_IGNORE)) return false;
     }
     return true;
@@ -467,7 +467,7 @@ function objectDigest(v: object, partner: unknown, c: CompiledSpec, state: Match
     kept = 0;
   for (const k in v) {
     if (!hasOwn.call(v, k)) continue; // Object.keys(v), without the array
-    const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
+    const next = m && !state.ends ? m.step(state, k, false) : EMPTY_STATE;
     if (next.flags & FLAG_IGNORE) continue;
     const short = k.length <= KEY_CACHED_MAX_LEN;
     const d = short ? keyDigests.get(k) : undefined;
@@ -501,7 +501,7 @@ function keepsExactly(o: Record<string, unknown>, kept: number, c: CompiledSpec,
   const names = Object.keys(o);
   if (names.length === kept) return true;
   const m = c.paths;
-  if (names.length < kept || !(m && state.length)) return false;
+  if (names.length < kept || !m || state.ends) return false;
   let n = 0;
   for (let i = 0; i < names.length; i++) if (!(m.step(state, names[i], false).flags & FLAG_IGNORE)) n++;
   return n === kept;
@@ -531,7 +531,7 @@ function keyEqual(x: unknown, y: unknown, c: CompiledSpec, state: MatchState): b
   let kept = 0;
   for (let i = 0; i < names.length; i++) {
     const k = names[i];
-    const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
+    const next = m && !state.ends ? m.step(state, k, false) : EMPTY_STATE;
     if (next.flags & FLAG_IGNORE) continue;
     if (!hasOwn.call(yo, k) || !keyEqual(xo[k], yo[k], c, next)) return false;
     kept++;
@@ -592,7 +592,7 @@ export function keyText(v: unknown, c: CompiledSpec, state: MatchState): string 
   const names = Object.keys(v).sort();
   let s = '{';
   for (const k of names) {
-    const next = m && state.length ? m.step(state, k, false) : EMPTY_STATE;
+    const next = m && !state.ends ? m.step(state, k, false) : EMPTY_STATE;
     if (next.flags & FLAG_IGNORE) continue;
     s += JSON.stringify(k) + ':' + keyText((v as Record<string, unknown>)[k], c, next) + ',';
   }
