@@ -1,20 +1,25 @@
 // Work budget of one body comparison: every node visit and every character of a multiset key spends
 // one unit (diff.ts grants WORK_PER_BYTE × body bytes); past it TooCostly is thrown, and diff.ts turns
-// it into "not compared: too-costly". The run also holds the memo of long multiset keys (multiset.ts),
-// which lives exactly as long as the budget. Synchronous only: both are module state.
+// it into "not compared: too-costly". The run also holds the memo of long multiset keys' digests
+// (multiset.ts), which lives exactly as long as the budget. Synchronous only: both are module state.
 //
 // API:
 //   class TooCostly extends Error          never escapes diff.ts
 //   withBudget(units, f): T                runs f with a budget; nested runs restore the outer one
 //   spend(n): void                         throws TooCostly past the budget
 //   remaining(): number                    units left in the current run
-//   keyMemo(): WeakMap<object, string> | undefined   the current run's memo of multiset keys
+//   keyMemo(): WeakMap<object, KeyDigest> | undefined   the current run's memo of multiset key digests
 //   typeOf(v): 'null' | 'array' | typeof v
 
 /** Thrown when a comparison passes its work budget; never escapes diff.ts. */
 export class TooCostly extends Error {}
+/** A multiset key as multiset.ts charges and matches it: its hash and its length in characters. */
+export interface KeyDigest {
+  hash: number;
+  len: number;
+}
 let budget = Number.POSITIVE_INFINITY;
-let keys: WeakMap<object, string> | undefined;
+let keys: WeakMap<object, KeyDigest> | undefined;
 
 /** f() with `units` of work; nested runs restore the outer budget. Synchronous only. */
 export function withBudget<T>(units: number, f: () => T): T {
@@ -40,7 +45,7 @@ export function remaining(): number {
   return budget;
 }
 
-export function keyMemo(): WeakMap<object, string> | undefined {
+export function keyMemo(): WeakMap<object, KeyDigest> | undefined {
   return keys;
 }
 

@@ -22,11 +22,13 @@ export class MatchState {
   constructor(
     /** @internal */ readonly pos: readonly number[],
     readonly flags: number,
+    /** every pattern alive here ends here: a key below is EMPTY_STATE, no step needed */
+    readonly ends = false,
   ) {
     this.length = pos.length;
   }
 }
-export const EMPTY_STATE: MatchState = new MatchState([], 0);
+export const EMPTY_STATE: MatchState = new MatchState([], 0, true);
 
 const SEG_BITS = 10;
 const SEG_MASK = (1 << SEG_BITS) - 1;
@@ -69,13 +71,15 @@ export class PathMatcher {
 
   private state(list: number[]): MatchState {
     if (list.length === 0) return EMPTY_STATE;
-    let f = 0;
+    let f = 0,
+      ends = true;
     for (let k = 0; k < list.length; k++) {
       const pos = list[k];
       const p = pos >>> SEG_BITS;
       if ((pos & SEG_MASK) === this.segs[p].length) f |= this.ruleFlags[p];
+      else ends = false;
     }
-    return new MatchState(list, f);
+    return new MatchState(list, f, ends);
   }
 
   private compute(state: MatchState, key: string, isArrayElement: boolean): MatchState {
