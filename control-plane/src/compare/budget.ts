@@ -2,14 +2,6 @@
 // one unit (diff.ts grants WORK_PER_BYTE × body bytes); past it TooCostly is thrown, and diff.ts turns
 // it into "not compared: too-costly". The run also holds the memo of long multiset keys' digests
 // (multiset.ts), which lives exactly as long as the budget. Synchronous only: both are module state.
-//
-// API:
-//   class TooCostly extends Error          never escapes diff.ts
-//   withBudget(units, f): T                runs f with a budget; nested runs restore the outer one
-//   spend(n): void                         throws TooCostly past the budget
-//   remaining(): number                    units left in the current run
-//   keyMemo(): WeakMap<object, KeyDigest> | undefined   the current run's memo of multiset key digests
-//   typeOf(v): 'null' | 'array' | typeof v
 
 /** Thrown when a comparison passes its work budget; never escapes diff.ts. */
 export class TooCostly extends Error {}
@@ -35,6 +27,7 @@ export function withBudget<T>(units: number, f: () => T): T {
   }
 }
 
+/** Throws TooCostly past the budget. */
 export function spend(n: number): void {
   budget -= n;
   if (budget < 0) throw new TooCostly('comparison work budget exceeded');
@@ -45,10 +38,12 @@ export function remaining(): number {
   return budget;
 }
 
+/** The current run's memo of multiset key digests. */
 export function keyMemo(): WeakMap<object, KeyDigest> | undefined {
   return keys;
 }
 
+/** typeof, with 'null' and 'array' told apart. */
 export function typeOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';

@@ -5,14 +5,6 @@
 // (budget.ts), so nested unordered arrays stay O(size) keys instead of O(n² × inner) (issue 14 finding
 // 8: a 32 × 1,000 body took 110–138 ms). The keys are charged but not built: a digest (hash + exact
 // length) per element and an equality check that holds exactly when two keys are equal replace them.
-//
-// API:
-//   sameInOrder(a, b, c, el): boolean                element-wise `same`
-//   unmatched(a, b, c, el): { restA, restB }         a's and b's elements without an equal partner
-//   same(a, b, c, state): boolean
-//   matchByText(a, b, c, el): { restA, restB }       unmatched() past PAIRWISE_MAX by built keys, uncharged
-//   keyText(v, c, state): string                     the multiset key itself, uncharged
-//   keyDigest(v, c, state): KeyDigest                its hash and length, uncharged
 import { type KeyDigest, keyMemo, spend, typeOf } from './budget.js';
 import { classify, type DetectorClass, MASKS } from './detectors.js';
 import type { CompiledSpec } from './normalize.js';
@@ -20,6 +12,7 @@ import { EMPTY_STATE, FLAG_IGNORE, FLAG_UNORDERED, type MatchState } from './pat
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** Element-wise `same`. */
 export function sameInOrder(a: unknown[], b: unknown[], c: CompiledSpec, el: MatchState): boolean {
   for (let i = 0; i < a.length; i++) if (!same(a[i], b[i], c, el)) return false;
   return true;
