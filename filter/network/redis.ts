@@ -49,6 +49,11 @@ function sub(name: string, list: string): void {
   CONTAINER_READS.set(name, s);
 }
 
+function isContainer(name: string): bool {
+  if (!tables) init();
+  return CONTAINER_READS.has(name);
+}
+
 export const R_READ: i32 = 0;
 export const R_WRITE: i32 = 1;
 export const R_ESCAPE: i32 = 2;
@@ -120,10 +125,10 @@ export class RedisGuard extends Guard {
       const e = s + <i32>len;
       if (e + 2 > n) return G_PAUSE;
       if (load<u8>(p + <usize>e) != 0x0d || load<u8>(p + <usize>(e + 1)) != 0x0a) { this.bad = "malformed RESP bulk string"; return G_CLOSE; }
-      if (k < 2 && len <= 64) {
-        const w = asciiUpper(p + <usize>s, <i32>len);
-        if (k == 0) this.name = w; else this.sub = w;
-      } else if (k == 0) this.name = "(long)";
+      // The subcommand only where the name is a container (CLIENT, CONFIG…): anywhere else the second
+      // argument is a key, a literal the event sample must never carry.
+      if (k == 0) this.name = len <= 64 ? asciiUpper(p + <usize>s, <i32>len) : "(long)";
+      else if (k == 1 && len <= 64 && isContainer(this.name)) this.sub = asciiUpper(p + <usize>s, <i32>len);
       j = e + 2;
     }
     if (count == 0) { this.bad = "empty RESP array"; return G_CLOSE; }
@@ -169,7 +174,7 @@ export class RedisGuard extends Guard {
     }
     if (words.length == 0) { this.name = "PING"; return G_CONTINUE; } // an empty line: Redis ignores it
     this.name = words[0];
-    if (words.length > 1) this.sub = words[1];
+    if (words.length > 1 && isContainer(this.name)) this.sub = words[1];
     return G_CONTINUE;
   }
   private fail(why: string): i32 { this.bad = why; return G_CLOSE; }

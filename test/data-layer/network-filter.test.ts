@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Host, type Plugin } from '../../sandbox/host/index.js';
 import { shadowConfig, WASM } from './support.js';
 import * as w from './pg-wire.js';
+import { TestControlPlane } from '../filter/support/control-plane.js';
+import { cp, hostWith } from '../filter/support/fixtures.js';
 
 const schema = JSON.parse(readFileSync('schema/filter-config.schema.json', 'utf8'));
 const validate = new Ajv({ strict: false }).compile(schema);
@@ -237,4 +239,40 @@ describe('fuzz: random and truncated protocol bytes never trap', () => {
     },
     60_000,
   );
+});
+
+describe('statement samples in connection events', () => {
+  const resp = (...args: string[]) =>
+    Buffer.from(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+
+  it("a blocked Redis command's sample is its name (a container's subcommand too), never its key", async () => {
+    const plane = await TestControlPlane.start();
+    try {
+      host = hostWith(plane.port);
+      const plugin = await host.loadPlugin({
+        wasm: WASM,
+        configuration: {
+          ...shadowConfig({ rules: [{ name: 'cache', port: 6379, action: 'readonly', protocol: 'redis' }] }),
+          ...cp(plane.port),
+        },
+      });
+      for (const command of [resp('LPUSH', 'session:4711', 'x'), resp('CONFIG', 'SET', 'maxmemory', '1')]) {
+        const { c } = open(plugin, { destination: '10.0.0.7:6379' });
+        c.receiveDownstream(command);
+        c.close('remote'); // closing flushes the guard's statement counts into events
+      }
+      const events = () =>
+        plane.received
+          .flatMap((m) => (m.batch ? m.batch.messages : [m]))
+          .flatMap((m) => (m.egress?.statementClass ? [m.egress] : []));
+      await plugin.waitFor(() => events().length >= 2, 5000);
+      expect(events().map((e) => [e.statementClass, e.sample])).toEqual([
+        ['write', 'LPUSH'],
+        ['blocked-escape', 'CONFIG SET'],
+      ]);
+      expect(JSON.stringify(events())).not.toMatch(/4711/i);
+    } finally {
+      await plane.close();
+    }
+  });
 });
