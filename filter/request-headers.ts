@@ -107,8 +107,7 @@ export function reqAll(name: string): Array<string> {
   }
   if (snap.truncated) {
     // A map too large to scan whole: at least the first value, as the proxy reports it.
-    const b = getHeaderRaw(REQUEST_HEADERS, String.UTF8.encode(name));
-    const first = b === null ? "" : String.UTF8.decode(b);
+    const first = reqStr(String.UTF8.encode(name)); // a truncated snapshot reads by name
     if (first.length > 0 && !out.includes(first)) out.unshift(first);
   }
   return out;
