@@ -154,13 +154,10 @@ function diffUnits(
   const jd = new JsonDiff(c, out, sugg);
   try {
     for (const u of ls.units) jd.runAt(u.keys, () => [valueAt(ta, u.aStart, u.aEnd), valueAt(tb, u.bStart, u.bEnd)]);
+    if (ls.nodes <= remaining()) return true;
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
-    out.length = before;
-    sugg.length = sBefore;
-    return false;
   }
-  if (ls.nodes <= remaining()) return true;
   out.length = before;
   sugg.length = sBefore;
   return false;
