@@ -199,6 +199,7 @@ export async function start(
       if (p) bus.changed('blast', p.name);
     },
     takeResolved: () => reports.takeResolved(),
+    wantsExample: (r) => reports.wantsExample(r),
   };
   const ingest = new Ingest({
     policyFor: (service) => cache.policyFor(service),

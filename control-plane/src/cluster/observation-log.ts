@@ -5,11 +5,13 @@
 // within milliseconds. Bounded: XADD MAXLEN ~ keeps the newest entries; a replica that falls behind
 // past the trim skips the gap (counted) rather than replaying what is gone.
 //
-// A compared pair with differences travels with its example already built (ComparedPair.example is a
-// function the report book calls for the few pairs it keeps; across processes it must be data), which
-// costs the comparing replica one redacted example per such pair. The example is a field of the entry
-// of its own ('x', beside the observation 'o'): ~90 % of an entry's bytes on 2 KiB bodies, it is parsed
-// by a replica only when its report book keeps that pair's example, not by every replica for every pair.
+// A compared pair whose example a report would keep travels with that example already built
+// (ComparedPair.example is a function the report book calls for the few pairs it keeps; across
+// processes it must be data). The comparing replica asks its own report (ReportBook.wantsExample: the
+// first few per endpoint, then one pair in ten by pair id — the same answer on every replica), so a
+// mismatching pair costs one redacted example only when it will be shown. The example is a field of
+// the entry of its own ('x', beside the observation 'o'): ~90 % of an entry's bytes on 2 KiB bodies,
+// it is parsed by a replica only when its report book keeps it.
 //
 // Exactly once into the log: a compared pair is appended by the commit of its claim (RedisPairer.finish:
 // the append and the pair's deletion are one script), and an egress event by a script that keeps each
@@ -70,22 +72,23 @@ export class ObservationLog {
     for (const r of [this.writer, this.reader]) r.on('error', () => undefined);
   }
 
-  /** The log entry of an observation, for a commit that appends it in its own script (RedisPairer.finish). */
-  entry(o: Observation): LogEntry {
-    // The report book asks for an example only for a pair with a regression, so a pair without any
-    // difference travels without one (most pairs of a healthy candidate: the example is the costly part).
+  /**
+   * The log entry of an observation, appended by append() or by a commit's own script
+   * (RedisPairer.finish). `withExample`: the pair's example travels too (replication.ts decides).
+   */
+  entry(o: Observation, withExample = false): LogEntry {
     if (o.kind !== 'pair') return { stream: STREAM, maxLen: this.maxEntries, data: JSON.stringify(o) };
     const data = JSON.stringify({ ...o, pair: { ...o.pair, example: undefined } });
-    const example = o.pair.candidate.length > 0 ? JSON.stringify(o.pair.example()) : undefined;
-    return { stream: STREAM, maxLen: this.maxEntries, data, ...(example ? { example } : {}) };
+    const example = withExample ? o.pair.example() : undefined;
+    return { stream: STREAM, maxLen: this.maxEntries, data, ...(example ? { example: JSON.stringify(example) } : {}) };
   }
 
   /**
    * Appends one observation; resolves when Redis has it (callers ack after this). With an origin, a
    * copy of a report some replica already appended is dropped (resolves false).
    */
-  async append(o: Observation, origin?: ReportOrigin): Promise<boolean> {
-    const e = this.entry(o);
+  async append(o: Observation, origin?: ReportOrigin, withExample = false): Promise<boolean> {
+    const e = this.entry(o, withExample);
     try {
       const r = await this.writer.sgAppendOnce(
         `${SENDERS}${origin?.sender ?? ''}`,

@@ -24,6 +24,8 @@ export interface EngineSinks {
   pair(r: ComparedPair, spec: PolicySpec, candidateStatus: number, replayed?: boolean): Alert[];
   egress(ev: EgressEvent): void;
   takeResolved(): Array<{ policy: string; endpoint: string }>;
+  /** Whether a report would keep this pair's example (replicas send it through the log only then). */
+  wantsExample(r: ComparedPair): boolean;
 }
 
 export class Replication {
@@ -100,10 +102,16 @@ export class Replication {
       reports: {
         add: (r, _spec, pair) => {
           const o = { kind: 'pair' as const, pair: r, candidateStatus: pair.candidate.status };
+          // The example (two redacted bodies, most of an entry's bytes and of its building) goes only
+          // with a pair whose example this replica's report would keep: every replica's report decides
+          // alike (a first few per endpoint, then by pair id), and its view only lags the log.
+          const example = r.candidate.length > 0 && engine.wantsExample(r);
           // A claimed pair's comparison is appended by the claim's commit (exactly once across replicas:
           // a commit refused because another replica took the pair over is counted there, `reclaimed`);
           // if this fails the claim expires and another replica compares the pair again.
-          (pair.claim ? pairer.finish(pair.claim, log.entry(o)) : log.append(o)).catch(failed);
+          (pair.claim ? pairer.finish(pair.claim, log.entry(o, example)) : log.append(o, undefined, example)).catch(
+            failed,
+          );
           return []; // alerts come from the log, raised by the leader
         },
       },

@@ -80,15 +80,11 @@ export class ReportBook {
    */
   add(result: ComparedPair | PairResult, spec?: PolicySpec): Alert[] {
     const book = this.book(result.policy, spec);
-    let name = result.endpoint;
+    const name = endpointName(book, result.endpoint);
     let ep = book.endpoints.get(name);
     if (!ep) {
-      if (book.endpoints.size >= MAX_ENDPOINTS) name = OVERFLOW_ENDPOINT;
-      ep = book.endpoints.get(name);
-      if (!ep) {
-        ep = new EndpointStats(name);
-        book.endpoints.set(name, ep);
-      }
+      ep = new EndpointStats(name);
+      book.endpoints.set(name, ep);
     }
     if (ep.add(result, book.config.noise)) this.recordSet(book, ep, result);
     const alerts = this.latencyAlert(book, ep, result);
@@ -119,6 +115,17 @@ export class ReportBook {
         message: `${result.policy}: ${name} mismatches on ${rate.toFixed(1)} % of ${ep.pairs} pairs (threshold ${mismatchRate} %)`,
       },
     ];
+  }
+
+  /**
+   * Whether add() would keep this pair's example, should it mismatch (a new endpoint keeps its first
+   * ones). The replicated mode asks before it sends an example through the observation log; a report
+   * only fills up between resets, so a replica whose view lags the log never says no wrongly.
+   */
+  wantsExample(result: PairResult): boolean {
+    const book = this.books.get(result.policy);
+    const ep = book?.endpoints.get(endpointName(book, result.endpoint));
+    return ep === undefined || ep.wantsSample(result.pairId);
   }
 
   /**
@@ -427,4 +434,9 @@ export class ReportBook {
     }
     return book;
   }
+}
+
+/** The name an endpoint is counted under: its own, or the overflow row once a policy has MAX_ENDPOINTS. */
+function endpointName(book: PolicyBook | undefined, endpoint: string): string {
+  return !book || book.endpoints.has(endpoint) || book.endpoints.size < MAX_ENDPOINTS ? endpoint : OVERFLOW_ENDPOINT;
 }

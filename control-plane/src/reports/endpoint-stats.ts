@@ -104,6 +104,18 @@ export interface EndpointDetail extends EndpointReport {
 const VERDICT_RANK: Record<Verdict, number> = { regression: 2, 'likely-noise': 1, noise: 0 };
 const SAMPLE_EVERY = 10;
 
+/**
+ * Whether a mismatched pair replaces a side-by-side sample once the first MAX_EXAMPLES are kept: one
+ * pair in SAMPLE_EVERY, chosen by its id rather than by a count, so a replica that compares a pair
+ * knows from the id alone whether any replica's report will keep its example (cluster/replication.ts
+ * sends the costly example only then). FNV-1a over the id's UTF-16 units.
+ */
+export function samplesPair(pairId: string): boolean {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < pairId.length; i++) h = Math.imul(h ^ pairId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % SAMPLE_EVERY === 0;
+}
+
 // Two examples show the same difference when kind and both values are equal as JSON text. Values
 // are primitives but for 'missing'/'extra'/'type' subtrees, so === decides most comparisons; an
 // object's text is computed once (examples are immutable once kept). Building a key string per new
@@ -213,13 +225,18 @@ export class EndpointStats {
       this.mismatched++;
       const ex = (r as ComparedPair).example;
       // The first MAX_EXAMPLES mismatched pairs, then one in SAMPLE_EVERY replaces the oldest: the
-      // side-by-side samples stay recent without building an example for every mismatched pair.
-      if (typeof ex === 'function') {
-        if (this.samples.length < MAX_EXAMPLES) this.samples.push(ex());
-        else if (this.mismatched % SAMPLE_EVERY === 0) this.samples = [...this.samples.slice(1), ex()];
-      }
+      // side-by-side samples stay recent without building an example for every mismatched pair. An
+      // example can be missing (a replicated log entry whose comparing replica saw no need for it).
+      const sample = typeof ex === 'function' && this.wantsSample(r.pairId) ? ex() : undefined;
+      if (sample && this.samples.length < MAX_EXAMPLES) this.samples.push(sample);
+      else if (sample) this.samples = [...this.samples.slice(1), sample];
     }
     return mismatch;
+  }
+
+  /** Whether this pair's example would be kept should the pair mismatch (it only fills up: see samplesPair). */
+  wantsSample(pairId: string): boolean {
+    return this.samples.length < MAX_EXAMPLES || samplesPair(pairId);
   }
 
   mismatchRate(): number {

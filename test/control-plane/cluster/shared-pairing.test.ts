@@ -3,6 +3,7 @@
 // whichever replica completed it), both replicas' reports show all of them (the observation log),
 // each half is acknowledged only once stored, and when Redis goes away the stream ends UNAVAILABLE
 // (the filter resends after reconnecting) instead of acknowledging a half nobody holds.
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { start, type RunningControlPlane } from '../../../control-plane/src/main.js';
@@ -160,4 +161,46 @@ it('a replica that restarts loads the saved reports and replays only what the ot
   await expect.poll(() => pairsIn(c), { timeout: 10_000 }).toBe(100);
   await new Promise((r) => setTimeout(r, 300));
   expect([await pairsIn(a), await pairsIn(c)]).toEqual([100, 100]); // nothing counted twice
+}, 60_000);
+
+it('sends a mismatched pair’s example through the log only when a report will keep it', async () => {
+  const url = await freshDatabase(postgres(), 'sg_examples');
+  const a = await replica(url);
+  const b = await replica(url);
+  await putCheckout(a);
+  const { edge, shadow } = await filters(a.grpcPort, b.grpcPort, 'x', [1, 1]);
+  const n = 80;
+  for (let i = 1; i <= n; i++) {
+    await edge.send({ seq: i, ...halfMessage(`x${i}`, 'LIVE', 'GET', `/users/${i}`, { name: 'Ada', i }) });
+    await shadow.send({ seq: i, ...halfMessage(`x${i}`, 'CANDIDATE', 'GET', `/users/${i}`, { name: 'Eve', i }) });
+    // one pair at a time, so the comparing replica's report is current when it decides
+    await expect.poll(() => pairsIn(b), { timeout: 10_000 }).toBe(i);
+  }
+  await expect.poll(() => pairsIn(a), { timeout: 10_000 }).toBe(n);
+  // Every pair mismatches, but an example (two redacted bodies) reaches the log only for the first
+  // five and about one pair in ten after them: the ones a report keeps.
+  const log = new Redis(redis.url());
+  cleanups.push(() => log.quit());
+  const entries = await log.xrange('sg:observations', '-', '+');
+  // (this file's earlier tests left their entries: only this test's pairs, ids x1…x80, count)
+  const pairs = entries.filter(([, f]) => {
+    const o = JSON.parse(f[f.indexOf('o') + 1]) as { kind: string; pair?: { pairId: string } };
+    return o.kind === 'pair' && o.pair?.pairId.startsWith('x');
+  });
+  const withExample = pairs.filter(([, f]) => f.includes('x')).length;
+  expect(pairs).toHaveLength(n);
+  expect(withExample).toBeGreaterThan(5);
+  expect(withExample).toBeLessThan(n / 4);
+  // …and both replicas show the same recent samples, each with its bodies (none lost on the way).
+  const samples = async (cp: RunningControlPlane) => {
+    const ep = encodeURIComponent('GET /users/{id}');
+    const r = await fetch(`${cp.httpUrl}/api/v1/reports/checkout/endpoints/${ep}`);
+    return ((await r.json()) as { report: { samples: Array<{ pairId: string; candidate: { body: unknown } }> } }).report
+      .samples;
+  };
+  const [sa, sb] = [await samples(a), await samples(b)];
+  expect(sa).toHaveLength(5);
+  expect(sb).toEqual(sa);
+  expect(Math.max(...sa.map((s) => Number(s.pairId.slice(1))))).toBeGreaterThan(5); // replaced by later pairs
+  for (const s of sa) expect(s.candidate.body).toEqual({ name: 'Eve', i: Number(s.pairId.slice(1)) });
 }, 60_000);
