@@ -153,7 +153,10 @@ export class ObservationLog {
                 continue;
               }
               this.counters.applied++;
-              apply(o, compareIds(id, replayUntil) <= 0);
+              // past the replayed part, no id needs comparing again
+              const replayed = replayUntil !== '0-0' && compareIds(id, replayUntil) <= 0;
+              if (!replayed) replayUntil = '0-0';
+              apply(o, replayed);
             }
           }
         } catch (err) {
@@ -186,9 +189,10 @@ function compareIds(a: string, b: string): number {
   return am !== bm ? am - bm : (as ?? 0) - (bs ?? 0);
 }
 
-/** The value of field `name` in an entry's [name, value, name, value…]. */
-function field(fields: Buffer[], name: string): Buffer | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].toString() === name) return fields[i + 1];
+/** The value of the one-letter field `name` ('o', 'x') in an entry's [name, value, name, value…]. */
+function field(fields: Buffer[], name: 'o' | 'x'): Buffer | undefined {
+  const c = name.charCodeAt(0);
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].length === 1 && fields[i][0] === c) return fields[i + 1];
   return undefined;
 }
 
