@@ -143,21 +143,30 @@ end
 return out
 `;
 
-// KEYS: pair hash, claims, stats, stream. ARGV: claim token, stream max length, the entry's fields
-// (its observation, and its example or '').
-// Commits a claimed pair: appends its comparison to the observation log and deletes it, in one step,
-// only while the token still holds the claim (0: another replica took it over, drop this result).
+// Commits claimed pairs: appends each one's comparison to the observation log and deletes it, in one
+// step, only while its token still holds the claim (0: another replica took it over, drop this result).
+// The commits of one event-loop turn go in one call, each as if alone (like arrivals: one command).
+// KEYS: claims, stats, stream, then each pair's hash. ARGV: stream max length, then per pair: claim
+// token, the entry's observation ('' for none) and its example ('' for none).
 const FINISH = `
-if redis.call('HGET', KEYS[1], 'claim') ~= ARGV[1] then return 0 end
-if ARGV[3] ~= '' then
-  if ARGV[4] ~= '' then redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'o', ARGV[3], 'x', ARGV[4])
-  else redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'o', ARGV[3]) end
+local claims, stats, stream, maxLen = KEYS[1], KEYS[2], KEYS[3], ARGV[1]
+local out = {}
+for i = 4, #KEYS do
+  local pair, a = KEYS[i], 2 + 3 * (i - 4)
+  local data, example = ARGV[a + 1], ARGV[a + 2]
+  if redis.call('HGET', pair, 'claim') ~= ARGV[a] then out[i - 3] = 0 else
+    if data ~= '' then
+      if example ~= '' then redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'o', data, 'x', example)
+      else redis.call('XADD', stream, 'MAXLEN', '~', maxLen, '*', 'o', data) end
+    end
+    local cost = redis.call('HGET', pair, 'cost')
+    redis.call('DEL', pair)
+    redis.call('ZREM', claims, pair)
+    redis.call('HINCRBY', stats, 'pendingBytes', -(tonumber(cost) or 0))
+    out[i - 3] = 1
+  end
 end
-local cost = redis.call('HGET', KEYS[1], 'cost')
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], KEYS[1])
-redis.call('HINCRBY', KEYS[3], 'pendingBytes', -(tonumber(cost) or 0))
-return 1
+return out
 `;
 
 /** An observation-log entry a commit appends (cluster/observation-log.ts encodes it). */
@@ -185,7 +194,7 @@ type RedisWithScripts = Redis & {
   // the *Buffer variants ioredis defines beside each script: replies stay bytes (halves are protobuf)
   sgAddBuffer(...args: Array<string | Buffer | number>): Promise<Array<Array<Buffer | null>>>;
   sgExpireBuffer(...args: Array<string | Buffer | number>): Promise<Buffer[]>;
-  sgFinish(...args: Array<string | Buffer | number>): Promise<number>;
+  sgFinish(...args: Array<string | Buffer | number>): Promise<number[]>;
 };
 
 let replicas = 0;
@@ -199,7 +208,14 @@ interface Arrival {
   resolve(pair: CompletePair | undefined): void;
   reject(err: unknown): void;
 }
-/** halves per script call at most (a call blocks Redis while it runs: ~10 µs a half) */
+/** A commit on its way to Redis: sendFinishes() settles its finish() promise. */
+interface Commit {
+  claim: PairClaim;
+  entry?: LogEntry;
+  resolve(committed: boolean): void;
+  reject(err: unknown): void;
+}
+/** halves (and commits) per script call at most (a call blocks Redis while it runs: ~10 µs a half) */
 const MAX_ARRIVALS = 128;
 
 export class RedisPairer {
@@ -216,6 +232,8 @@ export class RedisPairer {
   private stats_: PairerStats = emptyStats();
   /** halves added in this turn of the event loop, for one script call (sendArrivals) */
   private arriving: Arrival[] = [];
+  /** commits asked for in this turn of the event loop, for one script call (sendFinishes) */
+  private finishing: Commit[] = [];
   private readonly local = { invalid: 0 };
 
   constructor(opts: RedisPairerOptions) {
@@ -240,7 +258,7 @@ export class RedisPairer {
     this.redis.on('error', () => undefined); // reconnects by itself; each failed command is reported to its caller
     this.redis.defineCommand('sgAdd', { lua: ADD }); // the number of keys is the call's first argument
     this.redis.defineCommand('sgExpire', { numberOfKeys: 3, lua: EXPIRE });
-    this.redis.defineCommand('sgFinish', { numberOfKeys: 4, lua: FINISH });
+    this.redis.defineCommand('sgFinish', { lua: FINISH }); // the number of keys is the call's first argument
   }
 
   /** Resolves when connected (start-up waits for it: a replica without its shared pairing is not ready). */
@@ -284,7 +302,7 @@ export class RedisPairer {
     for (const a of taken) {
       let bytes: Buffer;
       try {
-        bytes = Buffer.from(encodeFilterMessage({ kind: 'half', half: a.half, seq: 0 }));
+        bytes = encodeFilterMessage({ kind: 'half', half: a.half, seq: 0 }); // a Buffer already: no copy
       } catch (err) {
         a.reject(err); // this half only (in a tick of its own: a throw here would end the process)
         continue;
@@ -346,18 +364,39 @@ export class RedisPairer {
    * Commits a claimed pair: appends `entry` (its comparison, for the observation log) and deletes the
    * pair in one step. false when the claim was taken over meanwhile (the new holder commits instead).
    */
-  async finish(claim: PairClaim, entry?: LogEntry): Promise<boolean> {
-    const r = await this.redis.sgFinish(
-      claim.key,
-      CLAIMS,
-      STATS,
-      entry?.stream ?? `${PREFIX}none`,
-      claim.token,
-      entry?.maxLen ?? 0,
-      entry?.data ?? '',
-      entry?.example ?? '',
-    );
-    return r === 1;
+  finish(claim: PairClaim, entry?: LogEntry): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.finishing.push({ claim, entry, resolve, reject });
+      if (this.finishing.length === 1) process.nextTick(() => this.sendFinishes());
+    });
+  }
+
+  /**
+   * This turn's commits in one script call per log stream (there is one: observation-log.ts), at most
+   * MAX_ARRIVALS a call; a commit without an entry appends nothing and joins any call.
+   */
+  private sendFinishes(): void {
+    const taken = this.finishing.splice(0, MAX_ARRIVALS);
+    if (this.finishing.length > 0) process.nextTick(() => this.sendFinishes());
+    const calls = new Map<string, { maxLen: number; commits: Commit[] }>();
+    for (const c of taken) {
+      const stream = c.entry?.stream ?? calls.keys().next().value ?? `${PREFIX}none`;
+      const call = calls.get(stream) ?? calls.set(stream, { maxLen: 0, commits: [] }).get(stream)!;
+      if (c.entry) call.maxLen = c.entry.maxLen;
+      call.commits.push(c);
+    }
+    for (const [stream, { maxLen, commits }] of calls) {
+      const keys = commits.map((c) => c.claim.key);
+      const perPair = commits.flatMap((c) => [c.claim.token, c.entry?.data ?? '', c.entry?.example ?? '']);
+      this.redis.sgFinish(3 + keys.length, CLAIMS, STATS, stream, ...keys, maxLen, ...perPair).then(
+        (r) => {
+          for (const [i, c] of commits.entries()) c.resolve(r[i] === 1);
+        },
+        (err: unknown) => {
+          for (const c of commits) c.reject(err);
+        },
+      );
+    }
   }
 
   /** Lets go of a claimed pair nobody will compare (ingest: no policy, or the engine refused it). */

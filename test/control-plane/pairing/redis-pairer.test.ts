@@ -75,6 +75,46 @@ describe('RedisPairer', () => {
     expect(await a.refresh()).toMatchObject({ completed: 1, late: 1, duplicate: 1, invalid: 1, pending: 2 });
   });
 
+  it('commits the comparisons of one turn with one script call, each only while its claim holds', async () => {
+    const a = await pairer();
+    const pairs = [];
+    for (let i = 0; i < 4; i++) {
+      await a.add(half('live', { pairId: `c${i}` }), false, 'shop');
+      pairs.push((await a.add(half('candidate', { pairId: `c${i}` }), false, 'shop'))!);
+    }
+    const calls = async () => {
+      const stats = await a.redis.info('commandstats');
+      return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    await a.finish({ key: 'sg:pair:warm', token: 'x' }); // the script is loaded once
+    const before = await calls();
+    const entry = (i: number) => ({
+      stream: 'sg:test-log',
+      maxLen: 100,
+      data: `o${i}`,
+      ...(i % 2 ? { example: `x${i}` } : {}),
+    });
+    const results = await Promise.all([
+      a.finish(pairs[0].claim!, entry(0)),
+      a.finish(pairs[1].claim!, entry(1)),
+      a.finish({ ...pairs[2].claim!, token: 'not-the-holder' }, entry(2)), // refused: not this claim
+      a.finish(pairs[3].claim!), // discarded: nothing appended
+      a.finish(pairs[0].claim!, entry(0)), // a second commit of c0 in the same call: already gone
+    ]);
+    expect(await calls()).toBe(before + 1);
+    expect(results).toEqual([true, true, false, true, false]);
+    const log = await a.redis.xrange('sg:test-log', '-', '+');
+    expect(log.map(([, f]) => f)).toEqual([
+      ['o', 'o0'],
+      ['o', 'o1', 'x', 'x1'],
+    ]);
+    // c2 is still claimed and held (its holder commits it, or its claim expires); the rest are gone
+    expect(await a.refresh()).toMatchObject({ completed: 4, pending: 0 });
+    expect(await a.redis.exists(pairs[2].claim!.key, pairs[0].claim!.key, pairs[3].claim!.key)).toBe(1);
+    expect(await a.finish(pairs[2].claim!, entry(2))).toBe(true);
+    expect((await a.refresh()).pendingBytes).toBe(0);
+  });
+
   it('counts a duplicate side and a late half, keeps scopes apart, and waits for a secondary', async () => {
     const a = await pairer();
     const b = await pairer();
