@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { classify } from './detectors.js';
 import { remaining, TooCostly, withBudget } from './budget.js';
 import { JsonDiff, type EngineDifference, type Suggestion } from './json-diff.js';
-import { lockstep, type Lockstep } from './lockstep.js';
+import { lockstep, skeletonOf, type Lockstep } from './lockstep.js';
 import { resolveJson, type BodyNote, type CompiledSpec, type NormalizedSide } from './normalize.js';
 import { REDACTED } from './redact.js';
 
@@ -55,12 +55,15 @@ export function diffSides(live: NormalizedSide, shadow: NormalizedSide, c: Compi
   const early = pickNote(live.note, shadow.note);
   let ls: Lockstep | undefined;
   if (!(early && NOT_COMPARED[early])) {
-    if (live.pending && shadow.pending)
+    if (live.pending && shadow.pending) {
+      // a secondary is scanned against the same live text: its tokenization is shared
+      live.skeleton = skeletonOf(live.jsonText ?? '', live.skeleton);
       ls = lockstep(
-        live.jsonText ?? '',
+        live.skeleton,
         shadow.jsonText ?? '',
         live.ascii && shadow.ascii ? [live.bytes, shadow.bytes] : undefined,
       );
+    }
     if (ls?.deepArrays && c.hasUnordered) ls = undefined;
     if (!ls) {
       resolveJson(live);

@@ -1,6 +1,6 @@
 // Lockstep scan of two JSON texts (live and shadow bodies are mostly the same text): the byte-identical
-// spans are tokenized once, on one side, tracking only the path (open containers, current keys), and
-// never parsed; at each divergence the smallest value the diff can take alone is cut out of both
+// spans are found natively and never parsed; the first text is tokenized once into a tree of value
+// offsets (its Skeleton, shared by the scans against a candidate and a secondary); at each divergence the smallest value the diff can take alone is cut out of both
 // texts — the differing value itself, or its enclosing object when the divergence is structural (a
 // key, whitespace, a separator), or the outermost array around it (an array's elements decide its
 // 'size' / 'order' differences and unordered matching together) — and only those units are parsed
@@ -51,231 +51,337 @@ const SHORT = 16;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for (JSON forbids them raw in strings)
 const CONTROL = /[\u0000-\u001f]/;
 
-// Per open container (synchronous, so shared): kind, start offsets in both texts, current key, where
-// its keys start in the key list, whether a unit lies inside, element count.
+// The live text is tokenized once into a tree of value nodes (its skeleton), shared by the lockstep
+// scans against each shadow (candidate, secondary), and only as far as a scan needs it: a scan that
+// gives up early leaves the rest of the text untokenized. Nodes are in text order (pre-order), in
+// arrays shared by the module (synchronous): only the newest skeleton is current, an older one is
+// rebuilt (skeletonOf).
+const OPEN_END = 0x7fffffff; // end of a container not closed yet
+const STR = 2;
+const PRIM = 3; // number or literal
+let generation = 0;
+let cap = 0;
+let nStart = new Int32Array(0);
+let nEnd = new Int32Array(0);
+let nParent = new Int32Array(0);
+let nNext = new Int32Array(0); // the node after this one's subtree
+let nKeyS = new Int32Array(0); // its key in the parent object (start, end of the quoted text)
+let nKeyE = new Int32Array(0);
+let nOuter = new Int32Array(0); // the outermost array holding it, or -1
+let nKind = new Uint8Array(0);
+let nLevel = new Uint8Array(0);
+// per open container of the current skeleton: its node, its element count (arrays)
 const CAP = MAX_JSON_DEPTH + 1;
-const kind = new Uint8Array(CAP);
-const startA = new Int32Array(CAP);
-const startB = new Int32Array(CAP);
-const keyS = new Int32Array(CAP);
-const keyE = new Int32Array(CAP);
-const keyBase = new Int32Array(CAP);
-const dirty = new Uint8Array(CAP);
-const count = new Int32Array(CAP);
-let keyList = new Int32Array(256);
+const openNode = new Int32Array(CAP);
+const elements = new Int32Array(CAP);
 
-/**
- * `bytes`: the texts' bytes when both are ASCII (offsets agree), so that equal stretches compare
- * natively rather than character by character.
- */
-export function lockstep(a: string, b: string, bytes?: [Buffer, Buffer]): Lockstep | undefined {
-  const units: Unit[] = [];
-  let nodes = 0;
-  let deepArrays = false;
-  let depth = 0;
-  let arrays = 0; // arrays open
-  let outerArr = -1; // level of the outermost open array
-  let keyTop = 0;
-  let state = VALUE;
-  let delta = 0; // b offset - a offset, constant between units
-  let i = 0;
-  let nextEsc = a.indexOf('\\'); // next backslash in a: strings without one end at the next quote
-  const aEsc = nextEsc;
-  let bEsc = -2; // b's first backslash, once a unit needs it
-  let tail = -1; // where the common tail of a and b starts in a, once a container unit needs it
-  const n = a.length;
-  // Strings need a per-character check for control characters only where a holds any; the first
-  // few strings are checked one by one (a scan that stops early never searches the whole text).
-  let low = true;
-  let checked = 0;
+function grow(): void {
+  const c = Math.max(1024, cap * 2);
+  const i32 = (old: Int32Array) => {
+    const x = new Int32Array(c);
+    x.set(old);
+    return x;
+  };
+  const u8 = (old: Uint8Array) => {
+    const x = new Uint8Array(c);
+    x.set(old);
+    return x;
+  };
+  nStart = i32(nStart);
+  nEnd = i32(nEnd);
+  nParent = i32(nParent);
+  nNext = i32(nNext);
+  nKeyS = i32(nKeyS);
+  nKeyE = i32(nKeyE);
+  nOuter = i32(nOuter);
+  nKind = u8(nKind);
+  nLevel = u8(nLevel);
+  cap = c;
+}
 
-  for (;;) {
-    // the next divergence at or after i (n + 1: none)
-    const lim = Math.min(n, b.length - delta);
-    let d = i;
-    if (bytes && lim - i > SHORT) d = i + equalPrefix(bytes[0], i, bytes[1], i + delta, lim - i);
-    else while (d < lim && a.charCodeAt(d) === b.charCodeAt(d + delta)) d++;
-    if (d === n && d + delta === b.length) d = n + 1;
+/** One text's tokenization, extended on demand; invalid JSON (as JSON.parse reads it) stops it for good. */
+export class Skeleton {
+  readonly gen = ++generation;
+  count = 0;
+  invalid = false;
+  /** arrays nested in an array that hold arrays or more than 32 elements (Lockstep.deepArrays) */
+  readonly deep: number[] = [];
+  private p = 0;
+  private state = VALUE;
+  private depth = 0;
+  private arrays = 0;
+  private keyS = -1;
+  private keyE = -1;
+  private nextEsc: number; // next backslash: strings without one end at the next quote
+  // Strings need a per-character check for control characters only where the text holds any; the
+  // first few strings are checked one by one (a scan that stops early never searches the whole text).
+  private low = true;
+  private checked = 0;
 
-    // tokenize a up to d; `at` = the start of a value the divergence cuts, or -1 (structural)
-    let at = -1;
-    let p = i;
-    scan: for (;;) {
+  constructor(readonly text: string) {
+    this.nextEsc = text.indexOf('\\');
+  }
+
+  get current(): boolean {
+    return this.gen === generation;
+  }
+
+  /**
+   * Tokenizes on while tokens start at or before `to` and node `until` (when ≥ 0) is open; false when
+   * the text is invalid. Past the end, true means the whole text is one valid JSON value.
+   */
+  extend(to: number, until: number): boolean {
+    if (this.invalid) return false;
+    const a = this.text;
+    const n = a.length;
+    let { p, state, depth, arrays, keyS, keyE, nextEsc, low, checked, count } = this;
+    let ok = true;
+    for (;;) {
+      if (until >= 0 && nEnd[until] !== OPEN_END) break;
       let c = code(a, p);
       while (c === 32 || c === 10 || c === 13 || c === 9) c = code(a, ++p);
-      if (p >= d) {
-        if (p === d && (state === VALUE || (state === VALUE_OR_CLOSE && c !== 93))) at = p;
+      if (p > to) break;
+      if (p >= n) {
+        ok = state === END;
         break;
       }
-      if (p >= n) {
-        if (state === END) return { units, nodes, deepArrays };
-        return undefined; // a ended early: invalid
-      }
       let closing = -1;
-      switch (state) {
-        case VALUE:
-        case VALUE_OR_CLOSE: {
-          if (c === 93 /* ] */ && state === VALUE_OR_CLOSE) {
-            closing = ARR;
-            break;
+      if (state === VALUE || state === VALUE_OR_CLOSE) {
+        if (c === 93 /* ] */ && state === VALUE_OR_CLOSE) closing = ARR;
+        else {
+          if (count === cap) grow();
+          const x = count++;
+          const par = depth > 0 ? openNode[depth - 1] : -1;
+          nStart[x] = p;
+          nParent[x] = par;
+          nLevel[x] = depth;
+          if (par < 0) nOuter[x] = -1;
+          else if (nKind[par] === OBJ) {
+            nKeyS[x] = keyS;
+            nKeyE[x] = keyE;
+            nOuter[x] = nOuter[par];
+          } else {
+            elements[depth - 1]++;
+            nOuter[x] = nOuter[par] >= 0 ? nOuter[par] : par;
           }
-          nodes++;
           if (c === 123 /* { */ || c === 91 /* [ */) {
-            if (depth === MAX_JSON_DEPTH) return undefined;
-            const k = c === 123 ? OBJ : ARR;
-            kind[depth] = k;
-            startA[depth] = p;
-            startB[depth] = p + delta;
-            dirty[depth] = 0;
-            count[depth] = 0;
-            keyBase[depth] = keyTop;
-            if (k === ARR) {
-              if (arrays === 0) outerArr = depth;
-              arrays++;
+            if (depth === MAX_JSON_DEPTH) {
+              ok = false;
+              break;
             }
+            const k = c === 123 ? OBJ : ARR;
+            nKind[x] = k;
+            nEnd[x] = OPEN_END;
+            openNode[depth] = x;
+            elements[depth] = 0;
+            if (k === ARR) arrays++;
             depth++;
             p++;
             state = k === OBJ ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
-            break;
-          }
-          const str = c === 34; /* " */
-          const e = str
-            ? stringEnd(a, p, nextEsc, low)
-            : c === 45 || (c >= 48 && c <= 57)
-              ? numberEnd(a, p)
-              : literalEnd(a, p, c);
-          if (e < 0) return undefined; // invalid in a
-          // a number or literal ending at d may go on in b
-          if (str ? e > d : e >= d) {
-            at = p;
-            break scan;
-          }
-          if (str) {
-            if (nextEsc >= 0 && nextEsc < e) nextEsc = a.indexOf('\\', e);
-            if (low && checked >= 0 && (checked += e - p) > 256) {
-              low = CONTROL.test(a);
-              checked = -1;
+          } else {
+            const str = c === 34; /* " */
+            const e = str
+              ? stringEnd(a, p, nextEsc, low)
+              : c === 45 || (c >= 48 && c <= 57)
+                ? numberEnd(a, p)
+                : literalEnd(a, p, c);
+            if (e < 0) {
+              ok = false;
+              break;
             }
+            if (str) {
+              if (nextEsc >= 0 && nextEsc < e) nextEsc = a.indexOf('\\', e);
+              if (low && checked >= 0 && (checked += e - p) > 256) {
+                low = CONTROL.test(a);
+                checked = -1;
+              }
+            }
+            nKind[x] = str ? STR : PRIM;
+            nEnd[x] = e;
+            nNext[x] = x + 1;
+            p = e;
+            state = depth === 0 ? END : AFTER;
           }
-          if (depth > 0 && kind[depth - 1] === ARR) count[depth - 1]++;
-          p = e;
-          state = depth === 0 ? END : AFTER;
-          break;
         }
-        case KEY_OR_CLOSE:
-        case KEY: {
-          if (c === 125 /* } */ && state === KEY_OR_CLOSE) {
-            closing = OBJ;
+      } else if (state === KEY_OR_CLOSE || state === KEY) {
+        if (c === 125 /* } */ && state === KEY_OR_CLOSE) closing = OBJ;
+        else {
+          const e = c === 34 ? stringEnd(a, p, nextEsc, low) : -1;
+          if (e < 0) {
+            ok = false;
             break;
           }
-          if (c !== 34) return undefined;
-          const e = stringEnd(a, p, nextEsc, low);
-          if (e < 0) return undefined;
-          if (e > d) break scan; // the divergence is in a key: structural
           if (nextEsc >= 0 && nextEsc < e) nextEsc = a.indexOf('\\', e);
           if (low && checked >= 0 && (checked += e - p) > 256) {
             low = CONTROL.test(a);
             checked = -1;
           }
-          keyS[depth - 1] = p;
-          keyE[depth - 1] = e;
-          if (keyTop + 2 > keyList.length) {
-            const grown = new Int32Array(keyList.length * 2);
-            grown.set(keyList);
-            keyList = grown;
-          }
-          keyList[keyTop++] = p;
-          keyList[keyTop++] = e;
+          keyS = p;
+          keyE = e;
           p = e;
           state = COLON;
+        }
+      } else if (state === COLON) {
+        if (c !== 58 /* : */) {
+          ok = false;
           break;
         }
-        case COLON:
-          if (c !== 58 /* : */) return undefined;
+        p++;
+        state = VALUE;
+      } else if (state === AFTER) {
+        const k = nKind[openNode[depth - 1]];
+        if (c === 44 /* , */) {
           p++;
-          state = VALUE;
-          break;
-        case AFTER: {
-          const k = kind[depth - 1];
-          if (c === 44 /* , */) {
-            p++;
-            state = k === OBJ ? KEY : VALUE;
-            break;
-          }
-          if (c !== (k === OBJ ? 125 : 93)) return undefined;
-          closing = k;
+          state = k === OBJ ? KEY : VALUE;
+        } else if (c === (k === OBJ ? 125 : 93)) closing = k;
+        else {
+          ok = false;
           break;
         }
-        default:
-          return undefined; // END: only whitespace may follow the top-level value
+      } else {
+        ok = false; // END: only whitespace may follow the top-level value
+        break;
       }
       if (closing >= 0) {
-        p++;
-        const l = depth - 1;
-        if (closing === OBJ) {
-          if (dirty[l] && !plainKeys(a, keyBase[l], keyTop)) return undefined;
-        } else {
-          // only arrays closed here count: those a unit swallows are the engine's
-          if (arrays >= 3 || (arrays >= 2 && count[l] > 31)) deepArrays = true;
+        const x = openNode[depth - 1];
+        nEnd[x] = p + 1;
+        nNext[x] = count;
+        if (closing === ARR) {
+          if (arrays >= 3 || (arrays >= 2 && elements[depth - 1] > 31)) this.deep.push(x);
           arrays--;
-          if (outerArr === l) outerArr = -1;
         }
-        keyTop = keyBase[l];
-        depth = l;
-        if (depth > 0 && kind[depth - 1] === ARR) count[depth - 1]++;
+        p++;
+        depth--;
         state = depth === 0 ? END : AFTER;
       }
     }
+    this.p = p;
+    this.state = state;
+    this.depth = depth;
+    this.arrays = arrays;
+    this.keyS = keyS;
+    this.keyE = keyE;
+    this.nextEsc = nextEsc;
+    this.low = low;
+    this.checked = checked;
+    this.count = count;
+    if (!ok) this.invalid = true;
+    return ok;
+  }
+}
 
+/** The skeleton of text: `prev` when it is that text's and still current, else a new one. */
+export function skeletonOf(text: string, prev?: Skeleton): Skeleton {
+  return prev && prev.text === text && prev.current ? prev : new Skeleton(text);
+}
+
+/** The last node starting at or before d, or -1. */
+function nodeAt(count: number, d: number): number {
+  let lo = 0,
+    hi = count; // nStart[lo-1] <= d < nStart[hi]
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (nStart[mid] <= d) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/**
+ * `a`: the first text, or its skeleton (skeletonOf) when it is compared with more than one text.
+ * `bytes`: the texts' bytes when both are ASCII (offsets agree), so that equal stretches compare
+ * natively rather than character by character.
+ */
+export function lockstep(a: string | Skeleton, b: string, bytes?: [Buffer, Buffer]): Lockstep | undefined {
+  const sk = typeof a === 'string' ? new Skeleton(a) : skeletonOf(a.text, a);
+  const t = sk.text;
+  const n = t.length;
+  const units: Unit[] = [];
+  const unitNodes: number[] = [];
+  let delta = 0; // b offset - a offset, constant between units
+  let i = 0; // where the scan goes on in a (after the last unit)
+  let bEsc = -2; // b's first backslash, once a unit needs it
+  let tail = -1; // where the common tail of a and b starts in a, once a container unit needs it
+
+  for (;;) {
+    // the next divergence at or after i
+    const lim = Math.min(n, b.length - delta);
+    let d = i;
+    if (bytes && lim - i > SHORT) d = i + equalPrefix(bytes[0], i, bytes[1], i + delta, lim - i);
+    else while (d < lim && t.charCodeAt(d) === b.charCodeAt(d + delta)) d++;
+    if (d === n && d + delta === b.length) break;
+    if (!sk.extend(d, -1)) return undefined;
+
+    // What the divergence cuts: the value starting at d or a primitive spanning it (`at`; a number or
+    // literal ending at d may go on in b), else (structural: a key, whitespace, a separator) the
+    // innermost container open at d. Nodes before i are the last unit's or the containers around it.
+    const x = nodeAt(sk.count, d);
+    let at = -1;
+    let open = -1;
+    if (x >= 0) {
+      const s = nStart[x];
+      const k = nKind[x];
+      if (s >= i && (s === d || (k === STR ? nEnd[x] > d : k === PRIM && nEnd[x] >= d))) at = x;
+      else {
+        let y = k <= ARR ? x : nParent[x];
+        while (y >= 0 && nEnd[y] <= d) y = nParent[y];
+        open = y;
+      }
+    }
     // the unit around the divergence: the outermost open array, else the value at `at`, else the
     // innermost open object; nothing open means before or after the top-level value
-    let level: number;
-    let aS: number;
-    let bS: number;
-    if (outerArr >= 0) {
-      level = outerArr;
-      aS = startA[level];
-      bS = startB[level];
-    } else if (at >= 0) {
-      level = depth;
-      aS = at;
-      bS = at + delta;
-    } else {
-      if (depth === 0) return undefined;
-      level = depth - 1;
-      aS = startA[level];
-      bS = startB[level];
-    }
+    const outer =
+      at >= 0 ? nOuter[at] : open < 0 ? -1 : nOuter[open] >= 0 ? nOuter[open] : nKind[open] === ARR ? open : -1;
+    const u = outer >= 0 ? outer : at >= 0 ? at : open;
+    if (u < 0) return undefined;
+    const level = nLevel[u];
+    const aS = nStart[u];
+    const container = nKind[u] <= ARR;
     // the whole body as one unit, or units past half of it: parsing both whole is cheaper. A container
     // unit reaching from its start to the last difference (the common tail known natively) says so
     // before any scan.
     if (level === 0) return undefined;
-    if (bytes && (code(a, aS) === 123 || code(a, aS) === 91)) {
+    if (bytes && container) {
       if (tail < 0) tail = n - equalSuffix(bytes[0], bytes[1], Math.min(n, b.length));
       if (tail - aS > n >> 1) return undefined;
     }
-    while (units.length && units[units.length - 1].aStart >= aS) units.pop();
-    let inUnits = 0;
-    for (const u of units) inUnits += u.aEnd - u.aStart;
-    if (bEsc === -2) bEsc = b.indexOf('\\');
-    const aE = scanValue(a, aS, MAX_JSON_DEPTH - level, aEsc < 0, aS + (n >> 1) - inUnits);
-    const bE = scanValue(b, bS, MAX_JSON_DEPTH - level, bEsc < 0);
-    if (aE < 0 || bE < 0) return undefined;
-    const keys = new Array<string>(level);
-    for (let l = 0; l < level; l++) {
-      keys[l] = keyText(a, keyS[l], keyE[l]);
-      dirty[l] = 1;
+    while (units.length && units[units.length - 1].aStart >= aS) {
+      units.pop();
+      unitNodes.pop();
     }
+    let inUnits = 0;
+    for (const v of units) inUnits += v.aEnd - v.aStart;
+    const limit = aS + (n >> 1) - inUnits;
+    if (container ? !sk.extend(limit, u) || nEnd[u] > limit : aS >= limit) return undefined;
+    // b's offsets before the unit: those after the last unit kept (a container may hold units popped)
+    const last = units[units.length - 1];
+    const bS = aS + (last ? last.bEnd - last.aEnd : 0);
+    if (bEsc === -2) bEsc = b.indexOf('\\');
+    const aE = nEnd[u];
+    const bE = scanValue(b, bS, MAX_JSON_DEPTH - level, bEsc < 0);
+    if (bE < 0) return undefined;
+    const keys = new Array<string>(level);
+    for (let y = u; nLevel[y] > 0; y = nParent[y]) keys[nLevel[y] - 1] = keyText(t, nKeyS[y], nKeyE[y]);
     units.push({ keys, aStart: aS, aEnd: aE, bStart: bS, bEnd: bE });
-    if (level < depth) keyTop = keyBase[level];
-    depth = level;
-    arrays = 0;
-    outerArr = -1;
-    state = depth === 0 ? END : AFTER;
+    unitNodes.push(u);
     i = aE;
     delta = bE - aE;
-    if (nextEsc >= 0 && nextEsc < i) nextEsc = a.indexOf('\\', i);
   }
+
+  // no divergence left: a must be valid to its end
+  if (!sk.extend(n, -1)) return undefined;
+  let nodes = sk.count;
+  for (const u of unitNodes) nodes -= nNext[u] - u - 1;
+  // the objects holding a unit: parse order and for…in order must be text order
+  const checked: number[] = [];
+  for (const u of unitNodes)
+    for (let y = nParent[u]; y >= 0 && !checked.includes(y); y = nParent[y]) {
+      checked.push(y);
+      if (!plainKeys(t, y)) return undefined;
+    }
+  let deepArrays = false;
+  for (const x of sk.deep) if (!unitNodes.some((u) => x >= u && x < nNext[u])) deepArrays = true;
+  return { units, nodes, deepArrays };
 }
 
 /**
@@ -400,13 +506,13 @@ function keyText(s: string, start: number, end: number): string {
   return t.includes('\\') ? (JSON.parse(s.slice(start, end)) as string) : t;
 }
 
-/** The keys at keyList[from..to) (start, end pairs) of an object: none twice, none starting with a digit. */
-function plainKeys(s: string, from: number, to: number): boolean {
+/** The keys of object node o: none twice, none starting with a digit. */
+function plainKeys(s: string, o: number): boolean {
   const names: string[] = [];
-  for (let k = from; k < to; k += 2) {
-    const key = keyText(s, keyList[k], keyList[k + 1]);
-    const c = key.charCodeAt(0);
-    if (c >= 48 && c <= 57) return false;
+  for (let c = o + 1; c < nNext[o]; c = nNext[c]) {
+    const key = keyText(s, nKeyS[c], nKeyE[c]);
+    const ch = key.charCodeAt(0);
+    if (ch >= 48 && ch <= 57) return false;
     names.push(key);
   }
   if (names.length > 16) return new Set(names).size === names.length;

@@ -9,6 +9,7 @@ import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'n
 import type { Half, PolicySpec } from '../domain/types.js';
 import { FLAG_IGNORE, FLAG_REDACT, FLAG_UNORDERED, PathMatcher } from './paths.js';
 import { headerRedactor, secretKeyTest, textScrubber } from './redact.js';
+import type { Skeleton } from './lockstep.js';
 
 export type BodyKind = 'empty' | 'json' | 'text' | 'binary';
 /** why a body was not compared or was read differently than declared */
@@ -63,6 +64,8 @@ export interface NormalizedSide {
   /** jsonText is ASCII: its offsets are offsets in bytes */
   ascii?: boolean;
   pending?: 'declared' | 'sniffed';
+  /** jsonText tokenized for lockstep scans (lockstep.ts), kept for the next shadow it is compared with */
+  skeleton?: Skeleton;
 }
 
 export const DEFAULT_MAX_DECODED_BYTES = 8 * 1024 * 1024;

@@ -7,7 +7,7 @@
 // integer-like keys, deep nesting, truncated, invalid and non-JSON text).
 import { describe, expect, it } from 'vitest';
 import { comparePair, type ComparedPair } from '../../../control-plane/src/compare/index.js';
-import { lockstep } from '../../../control-plane/src/compare/lockstep.js';
+import { lockstep, skeletonOf } from '../../../control-plane/src/compare/lockstep.js';
 import type { PolicySpec } from '../../../control-plane/src/domain/types.js';
 import { half, orderBody, rng, token, uuid } from '../../fixtures/halves.js';
 
@@ -241,6 +241,52 @@ describe('lockstep path = whole-body path', () => {
     }
     expect(cases).toBe(3000);
     expect(fastTaken).toBeGreaterThan(150);
+  });
+
+  it('shares the live text between shadows: each scan as a fresh one, a 3-way pair as the whole-body path', () => {
+    const r = rng(21);
+    let shared = 0;
+    for (let i = 0; i < 600; i++) {
+      const gen = genValue(r, 5, r() < 0.5);
+      const v = r() < 0.5 ? { head: gen, pad: PAD } : gen;
+      const st: Style = { ws: pick(r, ['', ' ', '\n  ']), salt: Math.floor(r() * 1e6) };
+      const a = write(v, st);
+      const shadows = [0, 1, 2].map(() => {
+        const b = write(r() < 0.1 ? v : mutate(v, r), r() < 0.8 ? st : { ws: ' ', salt: 5 });
+        return r() < 0.1 ? textMutation(b, r) : b;
+      });
+      const bytesOf = (b: string): [Buffer, Buffer] | undefined => {
+        const x = Buffer.from(a),
+          y = Buffer.from(b);
+        return x.length === a.length && y.length === b.length ? [x, y] : undefined;
+      };
+      // each shadow alone (a fresh tokenization each), then all against one skeleton, in another order
+      const fresh = shadows.map((b) => lockstep(a, b, bytesOf(b)));
+      const sk = skeletonOf(a);
+      for (const k of [2, 0, 1]) expect(lockstep(sk, shadows[k], bytesOf(shadows[k]))).toEqual(fresh[k]);
+      expect(skeletonOf(a, sk)).toBe(sk); // still current: really shared, not rebuilt
+      if (fresh.some((x) => x)) shared++;
+      const spec = pick(r, SPECS);
+      agree(a, shadows[0], spec, { sec: shadows[1] });
+      agree(a, shadows[2], spec, { sec: shadows[2] });
+    }
+    expect(shared).toBeGreaterThan(100);
+  });
+
+  it('rebuilds a live skeleton made stale by the tokenization of another text', () => {
+    const a = JSON.stringify(orderBody({ orderId: 1, noiseSeed: 1 }));
+    const b = JSON.stringify(orderBody({ orderId: 1, noiseSeed: 2 }));
+    const sk = skeletonOf(a);
+    const first = lockstep(sk, b);
+    skeletonOf(JSON.stringify({ other: [1, 2, 3] })); // takes the shared node arrays
+    expect(skeletonOf(a, sk)).not.toBe(sk);
+    expect(lockstep(sk, b)).toEqual(first);
+    expect(first?.units.map((u) => u.keys.join('.'))).toEqual([
+      'request_id',
+      'generated_at',
+      'trace.span',
+      'order.payment.session_token',
+    ]);
   });
 
   it('agrees on orders with structural edits: reordered keys and items, added fields, respelled numbers', () => {
