@@ -218,6 +218,26 @@ interface Commit {
 /** halves (and commits) per script call at most (a call blocks Redis while it runs: ~10 µs a half) */
 const MAX_ARRIVALS = 128;
 
+/**
+ * What reaches it in one turn of the event loop, handed over together right after that turn (at most
+ * MAX_ARRIVALS at a time, the rest in the next tick): one script call instead of one per item.
+ */
+class TurnQueue<T> {
+  private items: T[] = [];
+  constructor(private readonly send: (taken: T[]) => void) {}
+
+  push(item: T): void {
+    this.items.push(item);
+    if (this.items.length === 1) process.nextTick(() => this.flush());
+  }
+
+  private flush(): void {
+    const taken = this.items.splice(0, MAX_ARRIVALS);
+    if (this.items.length > 0) process.nextTick(() => this.flush());
+    this.send(taken);
+  }
+}
+
 export class RedisPairer {
   readonly redis: RedisWithScripts;
   private readonly windowMs: number;
@@ -231,9 +251,9 @@ export class RedisPairer {
   private tokens = 0;
   private stats_: PairerStats = emptyStats();
   /** halves added in this turn of the event loop, for one script call (sendArrivals) */
-  private arriving: Arrival[] = [];
+  private readonly arriving = new TurnQueue<Arrival>((taken) => this.sendArrivals(taken));
   /** commits asked for in this turn of the event loop, for one script call (sendFinishes) */
-  private finishing: Commit[] = [];
+  private readonly finishing = new TurnQueue<Commit>((taken) => this.sendFinishes(taken));
   private readonly local = { invalid: 0 };
 
   constructor(opts: RedisPairerOptions) {
@@ -288,14 +308,10 @@ export class RedisPairer {
     const id = `${scope ?? ''}\u0000${pairId}`;
     return new Promise((resolve, reject) => {
       this.arriving.push({ half, id, needsSecondary, resolve, reject });
-      // every half added in this turn of the event loop goes in one script call, sent after it
-      if (this.arriving.length === 1) process.nextTick(() => this.sendArrivals());
     });
   }
 
-  private sendArrivals(): void {
-    const taken = this.arriving.splice(0, MAX_ARRIVALS);
-    if (this.arriving.length > 0) process.nextTick(() => this.sendArrivals());
+  private sendArrivals(taken: Arrival[]): void {
     const batch: Arrival[] = [];
     const keys: string[] = [];
     const perHalf: Array<string | Buffer | number> = [];
@@ -367,7 +383,6 @@ export class RedisPairer {
   finish(claim: PairClaim, entry?: LogEntry): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.finishing.push({ claim, entry, resolve, reject });
-      if (this.finishing.length === 1) process.nextTick(() => this.sendFinishes());
     });
   }
 
@@ -375,9 +390,7 @@ export class RedisPairer {
    * This turn's commits in one script call per log stream (there is one: observation-log.ts), at most
    * MAX_ARRIVALS a call; a commit without an entry appends nothing and joins any call.
    */
-  private sendFinishes(): void {
-    const taken = this.finishing.splice(0, MAX_ARRIVALS);
-    if (this.finishing.length > 0) process.nextTick(() => this.sendFinishes());
+  private sendFinishes(taken: Commit[]): void {
     const calls = new Map<string, { maxLen: number; commits: Commit[] }>();
     for (const c of taken) {
       const stream = c.entry?.stream ?? calls.keys().next().value ?? `${PREFIX}none`;
